@@ -1,0 +1,156 @@
+// cnnv3-shadergen: inspect models and run the CPU reference.
+//
+//   cnnv3-shadergen info --model DIR
+//   cnnv3-shadergen reference --model DIR [--cond a,b,c,d,e] IN.png OUT.png
+//
+// Every failure is one line on stderr, "cnnv3-shadergen: FILE: problem", and a non-zero exit
+// (2 for usage errors, 1 for everything else).
+
+#include "../model.h"
+#include "../png_image.h"
+#include "../reference.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace cnnv3;
+
+constexpr std::string_view usage_text =
+    "usage: cnnv3-shadergen info --model DIR\n"
+    "       cnnv3-shadergen reference --model DIR [--cond a,b,c,d,e] IN.png OUT.png\n"
+    "\n"
+    "  info       print the model's configuration, sizes, parameter count and checksums\n"
+    "  reference  stylize IN.png with the CPU reference (f32 math on the f16 weights) and write\n"
+    "             OUT.png as 16-bit RGB. --cond is [beat_phase, beat_norm, audio_intensity,\n"
+    "             style_p0, style_p1], each in [0, 1]; default: the model's default_cond from\n"
+    "             model.json, or 0,0,0.5,0.5,0.5 when the model has no model.json.\n";
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::vector<float> parse_cond(std::string_view text)
+{
+    std::vector<float> values;
+    while (true) {
+        const auto comma = text.find(',');
+        const std::string_view item = text.substr(0, comma);
+        float v = 0.0f;
+        const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+        if (item.empty() || ec != std::errc() || end != item.data() + item.size() || !std::isfinite(v) || v < 0.0f ||
+            v > 1.0f)
+            throw UsageError(fmt::format("--cond: \"{}\" is not a number in [0, 1]", item));
+        values.push_back(v);
+        if (comma == std::string_view::npos)
+            break;
+        text.remove_prefix(comma + 1);
+    }
+    return values;
+}
+
+struct Args {
+    std::string command;
+    std::optional<std::string> model;
+    std::optional<std::vector<float>> cond;
+    std::vector<std::string> positional;
+};
+
+Args parse_args(int argc, char** argv)
+{
+    if (argc < 2)
+        throw UsageError("missing command");
+    Args args;
+    args.command = argv[1];
+    for (int i = 2; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc)
+                throw UsageError(fmt::format("{} needs a value", a));
+            return argv[++i];
+        };
+        if (a == "--model")
+            args.model = value();
+        else if (a == "--cond")
+            args.cond = parse_cond(value());
+        else if (a.starts_with("--"))
+            throw UsageError(fmt::format("unknown option {}", a));
+        else
+            args.positional.emplace_back(a);
+    }
+    if (!args.model)
+        throw UsageError("--model DIR is required");
+    return args;
+}
+
+int run_info(const Args& args)
+{
+    if (!args.positional.empty())
+        throw UsageError("info takes no positional arguments");
+    const Model m = load_model(*args.model);
+    const NetworkShape& s = m.shape;
+    const std::size_t mlp_params = s.mlp_float_count();
+    fmt::print("model        {} ({})\n", m.name, *args.model);
+    fmt::print("config       enc_channels [{}, {}], film_cond_dim {} ({})\n", s.c0, s.c1, s.cond_dim,
+               m.shape_inferred ? "inferred from the sizes of both .bin files: no model.json"
+                                : "declared in model.json");
+    fmt::print("weights      {}  {} bytes  {} f16  sha256 {}\n", weights_file_name, m.weights_bytes,
+               s.conv_param_count(), m.weights_sha256);
+    fmt::print("film mlp     {}  {} bytes  {} f32  sha256 {}\n", film_mlp_file_name, m.film_mlp_bytes, mlp_params,
+               m.film_mlp_sha256);
+    fmt::print("parameters   {} ({} conv + {} FiLM MLP)\n", s.conv_param_count() + mlp_params,
+               s.conv_param_count(), mlp_params);
+    for (Layer l : all_layers) {
+        const ConvShape c = s.conv(l);
+        fmt::print("  {:<11} conv {:>2} -> {:<2} dilation {}  {:>5} params  FiLM {}\n", layer_name(l), c.in, c.out,
+                   c.dilation, c.param_count(), s.film_channels(l) ? "yes" : "no");
+    }
+    fmt::print("film outputs {}\n", s.film_size());
+    fmt::print("recipe       {}\n", m.recipe.empty() ? "unknown (no model.json)" : m.recipe);
+    fmt::print("default cond {}\n", fmt::join(m.default_cond, ","));
+    return 0;
+}
+
+int run_reference(const Args& args)
+{
+    if (args.positional.size() != 2)
+        throw UsageError("reference needs IN.png and OUT.png");
+    const Model model = load_model(*args.model);
+    const std::vector<float> cond = args.cond.value_or(model.default_cond);
+    if (static_cast<int>(cond.size()) != model.shape.cond_dim)
+        throw UsageError(fmt::format("--cond has {} values (expected {} for this model)", cond.size(),
+                                     model.shape.cond_dim));
+    const PngImage in = read_png(args.positional[0]);
+    const Planes out = stylize_rgb(model, cond, in.rgb);
+    write_png_rgb16(args.positional[1], out);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        const Args args = parse_args(argc, argv);
+        if (args.command == "info")
+            return run_info(args);
+        if (args.command == "reference")
+            return run_reference(args);
+        throw UsageError(fmt::format("unknown command \"{}\"", args.command));
+    } catch (const UsageError& e) {
+        fmt::print(stderr, "cnnv3-shadergen: {}\n{}", e.what(), usage_text);
+        return 2;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "cnnv3-shadergen: {}\n", e.what());
+        return 1;
+    }
+}

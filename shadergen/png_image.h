@@ -1,0 +1,33 @@
+// PNG in and out for the CLI and tests: any PNG -> RGB planes in [0, 1]; planes -> 16-bit RGB PNG.
+//
+// Values pass through untouched (no gAMA/sRGB/iCCP conversion): the network works in the
+// file's own gamma-encoded values, and the output is in that same transfer (SPEC §1).
+#pragma once
+
+#include "planes.h"
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace cnnv3 {
+
+// A PNG that cannot be read or written. what() reads "FILE: problem".
+class ImageError : public std::runtime_error {
+public:
+    ImageError(const std::string& file, const std::string& problem) : std::runtime_error(file + ": " + problem) {}
+};
+
+struct PngImage {
+    Planes rgb;         // 3 channels, value / (2^bit_depth - 1); alpha is dropped
+    int bit_depth = 8;  // 8 or 16 after expansion of palette/low-bit gray
+    bool had_alpha = false;
+};
+
+PngImage read_png(const std::filesystem::path& path);
+
+// Writes channels 0..2 of `planes` as 16-bit RGB, round(clamp(v, 0, 1) * 65535). The file appears
+// only when complete: it is written to a temporary name beside `path` and renamed.
+void write_png_rgb16(const std::filesystem::path& path, const Planes& planes);
+
+}  // namespace cnnv3

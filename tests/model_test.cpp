@@ -1,0 +1,183 @@
+#include "model.h"
+#include "model_files.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace cnnv3;
+using namespace cnnv3::testing;
+
+namespace {
+
+// Runs `fn`, expecting a ModelError whose message names `file_part` and contains `what`.
+template <typename Fn>
+void expect_refused(Fn fn, const std::string& file_part, const std::string& what)
+{
+    try {
+        fn();
+        ADD_FAILURE() << "expected a ModelError mentioning " << file_part;
+    } catch (const ModelError& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find(file_part), std::string::npos) << msg;
+        EXPECT_NE(msg.find(what), std::string::npos) << msg;
+        EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+    }
+}
+
+void truncate_file(const std::filesystem::path& p, std::size_t drop)
+{
+    std::filesystem::resize_file(p, std::filesystem::file_size(p) - drop);
+}
+
+void overwrite_u16(const std::filesystem::path& p, std::size_t offset, std::uint16_t v)
+{
+    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(offset));
+    const char bytes[2] = {static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
+    f.write(bytes, 2);
+}
+
+}  // namespace
+
+TEST(ModelLoad, reads_manifest_model_and_decodes_halves_exactly)
+{
+    TempDir dir("load");
+    const NetworkShape shape{4, 8, 5};
+    const ModelBytes b = write_model_dir(dir.path(), shape, 1, true);
+    const Model m = load_model(dir.path());
+    EXPECT_EQ(m.shape, shape);
+    EXPECT_FALSE(m.shape_inferred);
+    EXPECT_EQ(m.name, "unit-test");
+    EXPECT_EQ(m.recipe, "random-init v1");
+    EXPECT_EQ(m.default_cond, (std::vector<float>{0.25f, 0.5f, 0.75f, 1.0f, 0.0f}));
+    // Layer order enc0, enc1, ...; inside a layer weights then bias; little-endian halves.
+    const auto half_at = [&](std::size_t i) {
+        return half_to_float(static_cast<std::uint16_t>(b.weights[2 * i] | (b.weights[2 * i + 1] << 8)));
+    };
+    EXPECT_EQ(m.conv(Layer::enc0).weight(0, 0, 0, 0), half_at(0));
+    EXPECT_EQ(m.conv(Layer::enc0).weight(1, 2, 0, 1), half_at(1 * 180 + 2 * 9 + 1));
+    EXPECT_EQ(m.conv(Layer::enc0).bias[3], half_at(720 + 3));
+    EXPECT_EQ(m.conv(Layer::enc1).weight(0, 0, 0, 0), half_at(724));
+    EXPECT_EQ(m.conv(Layer::dec0).bias[3], half_at(2475));
+}
+
+TEST(ModelLoad, f16_packing_puts_even_index_in_low_half_of_u32)
+{
+    TempDir dir("packing");
+    const NetworkShape shape{4, 8, 5};
+    write_model_dir(dir.path(), shape, 2, false);
+    // u32 word 0 = 0x4000'3c00: low half (index 0) = 1.0, high half (index 1) = 2.0.
+    overwrite_u16(dir.path() / "cnn_v3_weights.bin", 0, 0x3c00);
+    overwrite_u16(dir.path() / "cnn_v3_weights.bin", 2, 0x4000);
+    const Model m = load_model(dir.path());
+    EXPECT_EQ(m.conv(Layer::enc0).weight(0, 0, 0, 0), 1.0f);
+    EXPECT_EQ(m.conv(Layer::enc0).weight(0, 0, 0, 1), 2.0f);
+}
+
+TEST(ModelLoad, without_manifest_infers_shape_from_both_sizes_and_says_so)
+{
+    for (const NetworkShape shape : {NetworkShape{4, 8, 5}, NetworkShape{8, 16, 5}, NetworkShape{18, 6, 5}}) {
+        TempDir dir("infer");
+        write_model_dir(dir.path(), shape, 3, false);
+        const Model m = load_model(dir.path());
+        EXPECT_EQ(m.shape, shape);
+        EXPECT_TRUE(m.shape_inferred);
+        EXPECT_EQ(m.default_cond, fallback_default_cond());
+    }
+}
+
+TEST(ModelLoad, truncated_weights_file_is_refused_naming_the_file)
+{
+    TempDir dir("trunc");
+    write_model_dir(dir.path(), {4, 8, 5}, 4, true);
+    truncate_file(dir.path() / "cnn_v3_weights.bin", 2);
+    expect_refused([&] { load_model(dir.path()); }, "cnn_v3_weights.bin", "expected 4952 bytes");
+}
+
+TEST(ModelLoad, truncated_weights_without_manifest_is_refused_naming_the_file)
+{
+    TempDir dir("trunc2");
+    write_model_dir(dir.path(), {4, 8, 5}, 4, false);
+    truncate_file(dir.path() / "cnn_v3_weights.bin", 4);
+    expect_refused([&] { load_model(dir.path()); }, "cnn_v3_weights.bin", "fit no enc_channels");
+}
+
+TEST(ModelLoad, wrong_mlp_size_is_refused_naming_the_file)
+{
+    TempDir dir("mlp");
+    write_model_dir(dir.path(), {8, 16, 5}, 5, true);
+    truncate_file(dir.path() / "cnn_v3_film_mlp.bin", 4);
+    expect_refused([&] { load_model(dir.path()); }, "cnn_v3_film_mlp.bin", "expected 5280 bytes");
+}
+
+TEST(ModelLoad, checksum_mismatch_is_refused)
+{
+    TempDir dir("sha");
+    write_model_dir(dir.path(), {4, 8, 5}, 6, true);
+    overwrite_u16(dir.path() / "cnn_v3_weights.bin", 10, 0x3c00);
+    expect_refused([&] { load_model(dir.path()); }, "cnn_v3_weights.bin", "SHA-256");
+}
+
+TEST(ModelLoad, nan_and_inf_weights_are_refused)
+{
+    for (const std::uint16_t bad : {std::uint16_t{0x7c00}, std::uint16_t{0xfe00}}) {
+        TempDir dir("nan");
+        write_model_dir(dir.path(), {4, 8, 5}, 7, false);
+        overwrite_u16(dir.path() / "cnn_v3_weights.bin", 2 * 730, bad);
+        expect_refused([&] { load_model(dir.path()); }, "cnn_v3_weights.bin", "NaN or Inf");
+    }
+}
+
+TEST(ModelLoad, nan_in_film_mlp_is_refused)
+{
+    TempDir dir("mlpnan");
+    write_model_dir(dir.path(), {4, 8, 5}, 8, false);
+    overwrite_u16(dir.path() / "cnn_v3_film_mlp.bin", 4 * 100 + 2, 0x7fc0);  // high half of an f32: NaN
+    expect_refused([&] { load_model(dir.path()); }, "cnn_v3_film_mlp.bin", "NaN or Inf");
+}
+
+TEST(ModelManifest, unknown_version_is_refused)
+{
+    const ModelBytes b = random_model_bytes({4, 8, 5}, 9);
+    expect_refused([&] { parse_manifest(manifest_json({4, 8, 5}, b, 2), "model.json"); }, "model.json",
+                   "unknown version 2");
+}
+
+TEST(ModelManifest, missing_and_malformed_fields_are_named)
+{
+    expect_refused([] { parse_manifest("{", "m.json"); }, "m.json", "not valid JSON");
+    expect_refused([] { parse_manifest("[]", "m.json"); }, "m.json", "not a JSON object");
+    expect_refused([] { parse_manifest(R"({"format":"x","version":1})", "m.json"); }, "m.json", "cnnv3-model");
+    expect_refused([] { parse_manifest(R"({"format":"cnnv3-model","version":1})", "m.json"); }, "m.json",
+                   "enc_channels");
+    const ModelBytes b = random_model_bytes({4, 8, 5}, 10);
+    std::string text = manifest_json({4, 8, 5}, b);
+    text.replace(text.find("\"default_cond\": ["), 17, "\"default_cond\": [2.0, ");
+    expect_refused([&] { parse_manifest(text, "m.json"); }, "m.json", "default_cond");
+}
+
+TEST(ModelManifest, manifest_size_disagreeing_with_file_is_refused)
+{
+    TempDir dir("disagree");
+    const ModelBytes b = write_model_dir(dir.path(), {4, 8, 5}, 11, false);
+    const std::string text = manifest_json({8, 16, 5}, b);  // declares [8,16] over [4,8] files
+    write_bytes(dir.path() / "model.json", std::vector<std::uint8_t>(text.begin(), text.end()));
+    expect_refused([&] { load_model(dir.path()); }, "cnn_v3_weights.bin", "expected 15656 bytes");
+}
+
+TEST(ModelLoad, missing_directory_and_file_are_named)
+{
+    expect_refused([] { load_model("/nonexistent/cnnv3-model"); }, "/nonexistent/cnnv3-model", "not a directory");
+    TempDir dir("missing");
+    write_model_dir(dir.path(), {4, 8, 5}, 12, false);
+    std::filesystem::remove(dir.path() / "cnn_v3_film_mlp.bin");
+    expect_refused([&] { load_model(dir.path()); }, "cnn_v3_film_mlp.bin", "cannot open");
+}
+
+TEST(Sha256, matches_known_digest)
+{
+    const std::string abc = "abc";
+    EXPECT_EQ(sha256_hex(std::span(reinterpret_cast<const std::uint8_t*>(abc.data()), abc.size())),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
