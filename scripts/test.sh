@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs, builds and runs every test: the normal build (all suites), an ASan+UBSan build (the C++
+# suites), the loader fuzzer for a short run, and the check that generated files are current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+echo "== build + all tests"
+bash scripts/build.sh build
+meson test -C build --print-errorlogs --num-processes 2
+
+echo "== ASan + UBSan: C++ suites"
+bash scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dpython_tests=false
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-asan --print-errorlogs --num-processes 2
+
+echo "== fuzz the model loader (libFuzzer, ${CNNV3_FUZZ_SECONDS:-60} s)"
+CXX=clang++ bash scripts/build.sh build-fuzz -Dfuzzers=true -Dpython_tests=false \
+  -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link
+corpus=build-fuzz/corpus
+rm -rf "$corpus" && mkdir -p "$corpus"
+/usr/bin/python3 tests/fuzz/make_seeds.py tests/vectors "$corpus"
+./build-fuzz/tests/model-fuzzer -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
+
+echo "== generated files are current"
+bash scripts/check-generated.sh
+echo "cnnv3: all test stages passed"
