@@ -20,7 +20,7 @@ CXX=clang++ bash scripts/build.sh build-fuzz -Dfuzzers=true -Dpython_tests=false
 corpus=build-fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"
 /usr/bin/python3 tests/fuzz/make_seeds.py tests/vectors "$corpus"
-./build-fuzz/tests/model-fuzzer -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
+./build-fuzz/tests/model-fuzzer -artifact_prefix=build-fuzz/ -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
 
 echo "== generated files are current"
 bash scripts/check-generated.sh

@@ -105,6 +105,9 @@ Manifest parse_manifest(std::string_view json_text, const std::string& label)
         root = json::parse(json_text.begin(), json_text.end());
     } catch (const json::parse_error& e) {
         throw ModelError(label, fmt::format("not valid JSON at byte {} (expected a cnnv3 model.json)", e.byte));
+    } catch (const json::exception& e) {
+        // e.g. a number literal too large for a double
+        throw ModelError(label, fmt::format("not valid JSON: {} (expected a cnnv3 model.json)", e.what()));
     }
     if (!root.is_object())
         throw ModelError(label, "not a JSON object (expected a cnnv3 model.json)");

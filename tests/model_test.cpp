@@ -148,6 +148,8 @@ TEST(ModelManifest, missing_and_malformed_fields_are_named)
 {
     expect_refused([] { parse_manifest("{", "m.json"); }, "m.json", "not valid JSON");
     expect_refused([] { parse_manifest("[]", "m.json"); }, "m.json", "not a JSON object");
+    // Found by the fuzzer: a number too large for a double is a JSON error, not a crash.
+    expect_refused([] { parse_manifest(R"({"version": 440e5055})", "m.json"); }, "m.json", "not valid JSON");
     expect_refused([] { parse_manifest(R"({"format":"x","version":1})", "m.json"); }, "m.json", "cnnv3-model");
     expect_refused([] { parse_manifest(R"({"format":"cnnv3-model","version":1})", "m.json"); }, "m.json",
                    "enc_channels");

@@ -277,3 +277,22 @@ TEST(Reference, matches_pytorch_test_vectors_within_1e5)
     EXPECT_GE(cases, 12);
     EXPECT_TRUE(shapes.count({4, 8}) && shapes.count({8, 16})) << "vectors must cover [4,8] and [8,16]";
 }
+
+#include "film_fold.h"
+
+TEST(FilmFold, folded_network_with_identity_film_matches_unfolded)
+{
+    TempDir dir("fold");
+    write_model_dir(dir.path(), {4, 8, 5}, 31, true);
+    const Model m = load_model(dir.path());
+    const std::vector<float> c = {0.9f, 0.1f, 0.6f, 0.3f, 0.8f};
+    const Planes rgb = ramp(3, 7, 5);
+    const Planes direct = stylize_rgb(m, c, rgb);
+    Model folded = m;
+    folded.convs = fold_film(m, c);
+    const Planes via_fold = run_network(folded, FilmParams::identity(m.shape), photo_features(rgb));
+    for (std::size_t i = 0; i < direct.data.size(); ++i)
+        EXPECT_NEAR(direct.data[i], via_fold.data[i], 1e-6f);
+    // The bottleneck has no FiLM: unchanged by folding.
+    EXPECT_EQ(folded.conv(Layer::bottleneck).weights, m.conv(Layer::bottleneck).weights);
+}
