@@ -1,0 +1,446 @@
+#include "pass_plan.h"
+
+#include "film_fold.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+namespace cnnv3 {
+namespace {
+
+int groups_of(int channels) { return (channels + 3) / 4; }
+
+// A float literal that GLSL parses back to exactly the same f32 (fmt prints the shortest
+// representation that round-trips).
+std::string glsl_float(float v)
+{
+    std::string s = fmt::format("{}", v);
+    if (s.find_first_of(".en") == std::string::npos)
+        s += ".0";
+    return s;
+}
+
+PlannedTexture make_texture(std::string name, Level level, int channels)
+{
+    PlannedTexture t;
+    t.name = std::move(name);
+    t.level = level;
+    t.groups = groups_of(channels);
+    t.mosaic_cols = std::min(t.groups, 2);
+    t.mosaic_rows = (t.groups + t.mosaic_cols - 1) / t.mosaic_cols;
+    return t;
+}
+
+// How one group of staged input maps to the conv's input channels: four channel indices, -1 unused.
+using GroupChannels = std::array<int, 4>;
+
+// One source of a conv's input, staged into shared memory at the conv's resolution.
+struct Source {
+    enum class Kind { direct, pooled, upsampled } kind;
+    PlannedTexture texture;
+    int first_channel = 0;  // where its channels start in the conv's input
+    int channels = 0;
+};
+
+std::vector<GroupChannels> source_groups(const std::vector<Source>& sources)
+{
+    std::vector<GroupChannels> groups;
+    for (const Source& s : sources) {
+        for (int g = 0; g < groups_of(s.channels); ++g) {
+            GroupChannels gc{-1, -1, -1, -1};
+            for (int c = 0; c < 4; ++c)
+                if (g * 4 + c < s.channels)
+                    gc[static_cast<std::size_t>(c)] = s.first_channel + g * 4 + c;
+            groups.push_back(gc);
+        }
+    }
+    return groups;
+}
+
+// const mat4 W[9 * GI * GO]: W[(tap * GI + gi) * GO + go] maps input group gi to output group go.
+// Column i of a mat4 holds the weights of input component i (GLSL mat * vec convention).
+std::string emit_weights(const ConvWeights& cw, const std::vector<GroupChannels>& in_groups)
+{
+    const int go_count = groups_of(cw.shape.out);
+    std::string s = fmt::format("const mat4 W[{}] = mat4[](", 9 * in_groups.size() * static_cast<std::size_t>(go_count));
+    bool first = true;
+    for (int tap = 0; tap < 9; ++tap) {
+        for (const GroupChannels& gc : in_groups) {
+            for (int go = 0; go < go_count; ++go) {
+                s += first ? "\nmat4(" : ",\nmat4(";
+                first = false;
+                for (int i = 0; i < 4; ++i) {
+                    for (int o = 0; o < 4; ++o) {
+                        const int out = go * 4 + o, in = gc[static_cast<std::size_t>(i)];
+                        const float w = (out < cw.shape.out && in >= 0) ? cw.weight(out, in, tap / 3, tap % 3) : 0.0f;
+                        s += glsl_float(w);
+                        if (i * 4 + o < 15)
+                            s += ',';
+                    }
+                }
+                s += ')';
+            }
+        }
+    }
+    s += ");\nconst vec4 BIAS[" + std::to_string(go_count) + "] = vec4[](";
+    for (int go = 0; go < go_count; ++go) {
+        s += go ? ", vec4(" : "vec4(";
+        for (int o = 0; o < 4; ++o) {
+            const int out = go * 4 + o;
+            s += glsl_float(out < cw.shape.out ? cw.bias[static_cast<std::size_t>(out)] : 0.0f);
+            s += o < 3 ? "," : ")";
+        }
+    }
+    return s + ");\n";
+}
+
+// Texel index of gamma (beta follows after groups_of(channels) texels) in the FiLM texture.
+int film_texel_offset(const NetworkShape& shape, Layer layer)
+{
+    int offset = 0;
+    for (Layer l : all_layers) {
+        if (l == layer)
+            return offset;
+        offset += 2 * groups_of(shape.film_channels(l));
+    }
+    return offset;
+}
+
+int film_texel_count(const NetworkShape& shape) { return film_texel_offset(shape, Layer::dec0) + 2; }
+
+std::string mosaic_offset(const PlannedTexture& t, int g, const char* size)
+{
+    const int col = g % t.mosaic_cols, row = g / t.mosaic_cols;
+    if (col == 0 && row == 0)
+        return "";
+    return fmt::format(" + ivec2({}, {}) * {}", col, row, size);
+}
+
+const char* level_size_expr(Level level)
+{
+    switch (level) {
+    case Level::full: return "cnnv3_size(0)";
+    case Level::half: return "cnnv3_size(1)";
+    case Level::quarter: return "cnnv3_size(2)";
+    case Level::fixed: break;
+    }
+    return "ivec2(0)";
+}
+
+Level level_above(Level l) { return static_cast<Level>(static_cast<int>(l) - 1); }
+Level level_below(Level l) { return static_cast<Level>(static_cast<int>(l) + 1); }
+
+struct ConvPassSpec {
+    Layer layer;
+    Level level;                       // resolution of the conv
+    std::vector<Source> sources;       // empty for enc0 (features from HOOKED)
+    std::optional<PlannedTexture> out; // empty: the final pass
+};
+
+// The epilogue: FiLM (dynamic plans), activation, store.
+std::string emit_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength)
+{
+    const int go_count = groups_of(shape.conv(spec.layer).out);
+    std::string s;
+    if (dynamic && shape.film_channels(spec.layer) > 0) {
+        const int g0 = film_texel_offset(shape, spec.layer);
+        s += fmt::format("    for (int o = 0; o < {}; o++)\n"
+                         "        acc[o] = acc[o] * texelFetch(CNNV3_FILM_raw, ivec2({} + o, 0), 0)"
+                         " + texelFetch(CNNV3_FILM_raw, ivec2({} + o, 0), 0);\n",
+                         go_count, g0, g0 + go_count);
+    }
+    if (!spec.out) {
+        const std::string mix_amount = dynamic ? "strength" : glsl_float(strength);
+        s += "    vec3 y = 1.0 / (1.0 + exp(-acc[0].rgb));\n"
+             "    vec4 src = texelFetch(HOOKED_raw, pos, 0) * HOOKED_mul;\n"
+             "    imageStore(out_image, pos, vec4(mix(src.rgb, y, " + mix_amount + "), src.a));\n";
+        return s;
+    }
+    for (int o = 0; o < go_count; ++o)
+        s += fmt::format("    imageStore(out_image, pos{}, max(acc[{}], vec4(0.0)));\n",
+                         mosaic_offset(*spec.out, o, "size"), o);
+    return s;
+}
+
+std::string emit_accumulate(int gi_count, int go_count, int row_width, int dilation, int halo)
+{
+    return fmt::format("    vec4 acc[{0}];\n"
+                       "    for (int o = 0; o < {0}; o++) acc[o] = BIAS[o];\n"
+                       "    for (int t = 0; t < 9; t++) {{\n"
+                       "        int base = ((lid.y + {3} + (t / 3 - 1) * {2}) * {4} + lid.x + {3} + (t % 3 - 1) * {2}) * {1};\n"
+                       "        for (int i = 0; i < {1}; i++) {{\n"
+                       "            vec4 v = S[base + i];\n"
+                       "            for (int o = 0; o < {0}; o++) acc[o] += W[(t * {1} + i) * {0} + o] * v;\n"
+                       "        }}\n"
+                       "    }}\n",
+                       go_count, gi_count, dilation, halo, row_width);
+}
+
+std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
+                           float strength, int tile)
+{
+    const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
+    const int gi = static_cast<int>(in_groups.size());
+    const int go = groups_of(cw.shape.out);
+    const int halo = cw.shape.dilation;
+    const int sw = tile + 2 * halo;
+    std::string s = emit_weights(cw, in_groups);
+    s += fmt::format("shared vec4 S[{}];\n", sw * sw * gi);
+    s += "void hook() {\n";
+    s += fmt::format("    ivec2 size = {};\n", level_size_expr(spec.level));
+    s += "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
+    s += fmt::format("    ivec2 origin = ivec2(gl_WorkGroupID.xy) * {} - {};\n", tile, halo);
+    bool has_pooled = false, has_up = false;
+    for (const Source& src : spec.sources) {
+        has_pooled |= src.kind == Source::Kind::pooled;
+        has_up |= src.kind == Source::Kind::upsampled;
+    }
+    if (has_pooled)
+        s += fmt::format("    ivec2 size_hi = {};\n", level_size_expr(level_above(spec.level)));
+    if (has_up)
+        s += fmt::format("    ivec2 size_lo = {};\n", level_size_expr(level_below(spec.level)));
+    s += fmt::format("    for (int i = int(gl_LocalInvocationIndex); i < {0}; i += {1}) {{\n"
+                     "        ivec2 q = origin + ivec2(i % {2}, i / {2});\n"
+                     "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n",
+                     sw * sw, tile * tile, sw);
+    int slot = 0;
+    for (const Source& src : spec.sources) {
+        const std::string tex = src.texture.name + "_raw";
+        for (int g = 0; g < groups_of(src.channels); ++g, ++slot) {
+            std::string load;
+            switch (src.kind) {
+            case Source::Kind::direct:
+                load = fmt::format("texelFetch({}, q{}, 0)", tex, mosaic_offset(src.texture, g, "size"));
+                break;
+            case Source::Kind::upsampled:
+                load = fmt::format("texelFetch({}, (q >> 1){}, 0)", tex, mosaic_offset(src.texture, g, "size_lo"));
+                break;
+            case Source::Kind::pooled: {
+                const std::string off = mosaic_offset(src.texture, g, "size_hi");
+                load = fmt::format("cnnv3_pool({}, 2 * q, size_hi, ivec2(0){})", tex, off);
+                break;
+            }
+            }
+            s += fmt::format("        S[i * {} + {}] = inside ? {} : vec4(0.0);\n", gi, slot, load);
+        }
+    }
+    s += "    }\n    barrier();\n";
+    s += fmt::format("    ivec2 pos = origin + {} + lid;\n", halo);
+    s += "    if (any(greaterThanEqual(pos, size))) return;\n";
+    s += emit_accumulate(gi, go, sw, cw.shape.dilation, halo);
+    s += emit_epilogue(spec, shape, dynamic, strength);
+    return s + "}\n";
+}
+
+// enc0: the 20 features are built from HOOKED in shared memory. Channels 3..11 and 19 are zero for
+// video (SPEC §2) and folded away; channel 18 (shadow = 1 inside the image, 0 in the padding) rides
+// in the alpha of the albedo group. mip1/mip2 are ceil avg-pools computed hierarchically in the tile:
+// the alpha of each staged texel counts the in-image pixels under it.
+std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
+                           float strength, int tile)
+{
+    const std::vector<GroupChannels> in_groups = {GroupChannels{0, 1, 2, 18}, GroupChannels{12, 13, 14, 15},
+                                                  GroupChannels{16, 17, -1, -1}};
+    const int go = groups_of(cw.shape.out);
+    const int aw = tile + 8, a1 = aw / 2, a2 = aw / 4;
+    std::string s = emit_weights(cw, in_groups);
+    s += fmt::format("shared vec4 A0[{}];\nshared vec4 A1[{}];\nshared vec4 A2[{}];\n", aw * aw, a1 * a1, a2 * a2);
+    s += "void hook() {\n"
+         "    ivec2 size = cnnv3_size(0);\n"
+         "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
+    s += fmt::format("    ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {};\n", tile);
+    s += fmt::format(
+        "    for (int i = int(gl_LocalInvocationIndex); i < {0}; i += {1}) {{\n"
+        "        ivec2 q = tile0 - 4 + ivec2(i % {2}, i / {2});\n"
+        "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n"
+        "        A0[i] = inside ? vec4(texelFetch(HOOKED_raw, q, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0);\n"
+        "    }}\n"
+        "    barrier();\n"
+        "    for (int i = int(gl_LocalInvocationIndex); i < {3}; i += {1}) {{\n"
+        "        ivec2 p = ivec2(i % {4}, i / {4}) * 2;\n"
+        "        vec4 m = A0[p.y * {2} + p.x] + A0[p.y * {2} + p.x + 1] + A0[(p.y + 1) * {2} + p.x] + A0[(p.y + 1) * {2} + p.x + 1];\n"
+        "        A1[i] = m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0);\n"
+        "    }}\n"
+        "    barrier();\n"
+        "    for (int i = int(gl_LocalInvocationIndex); i < {5}; i += {1}) {{\n"
+        "        ivec2 p = ivec2(i % {6}, i / {6}) * 2;\n"
+        "        vec4 m = A1[p.y * {4} + p.x] + A1[p.y * {4} + p.x + 1] + A1[(p.y + 1) * {4} + p.x] + A1[(p.y + 1) * {4} + p.x + 1];\n"
+        "        A2[i] = m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0);\n"
+        "    }}\n"
+        "    barrier();\n",
+        aw * aw, tile * tile, aw, a1 * a1, a1, a2 * a2, a2);
+    s += "    ivec2 pos = tile0 + lid;\n"
+         "    if (any(greaterThanEqual(pos, size))) return;\n";
+    s += fmt::format("    vec4 acc[{0}];\n"
+                     "    for (int o = 0; o < {0}; o++) acc[o] = BIAS[o];\n"
+                     "    for (int t = 0; t < 9; t++) {{\n"
+                     "        ivec2 a = lid + 3 + ivec2(t % 3, t / 3);\n"
+                     "        vec4 f0 = A0[a.y * {1} + a.x];\n"
+                     "        if (f0.w == 0.0) continue;  // zero padding: every feature is 0 outside the image\n"
+                     "        vec4 m1 = A1[(a.y >> 1) * {2} + (a.x >> 1)];\n"
+                     "        vec4 m2 = A2[(a.y >> 2) * {3} + (a.x >> 2)];\n"
+                     "        vec4 f1 = vec4(m1.rgb, m2.r), f2 = vec4(m2.gb, 0.0, 0.0);\n"
+                     "        for (int o = 0; o < {0}; o++)\n"
+                     "            acc[o] += W[(t * 3) * {0} + o] * f0 + W[(t * 3 + 1) * {0} + o] * f1 + W[(t * 3 + 2) * {0} + o] * f2;\n"
+                     "    }}\n",
+                     go, aw, a1, a2);
+    s += emit_epilogue(spec, shape, dynamic, strength);
+    return s + "}\n";
+}
+
+std::string emit_film_pass(const Model& model)
+{
+    const NetworkShape& shape = model.shape;
+    const FilmMlp& mlp = model.film_mlp;
+    auto floats = [](const char* name, const std::vector<float>& v) {
+        std::string s = fmt::format("const float {}[{}] = float[](", name, v.size());
+        for (std::size_t i = 0; i < v.size(); ++i)
+            s += (i ? "," : "") + glsl_float(v[i]) + (i % 16 == 15 ? "\n" : "");
+        return s + ");\n";
+    };
+    // Which SPEC §3 output feeds each component of each texel of the FiLM texture (-1: padding).
+    std::vector<int> index;
+    for (Layer l : all_layers) {
+        const int c = shape.film_channels(l);
+        if (c == 0)
+            continue;
+        for (int part = 0; part < 2; ++part)
+            for (int k = 0; k < groups_of(c) * 4; ++k)
+                index.push_back(k < c ? shape.film_offset(l) + part * c + k : -1);
+    }
+    std::string s = floats("W0", mlp.w0) + floats("B0", mlp.b0) + floats("W1", mlp.w1) + floats("B1", mlp.b1);
+    s += fmt::format("const int IDX[{}] = int[](", index.size());
+    for (std::size_t i = 0; i < index.size(); ++i)
+        s += (i ? "," : "") + std::to_string(index[i]);
+    s += ");\n";
+    s += fmt::format("void hook() {{\n"
+                     "    int texel = int(gl_WorkGroupID.x);\n"
+                     "    float c[5] = float[](beat_phase, beat_norm, audio_intensity, style_p0, style_p1);\n"
+                     "    float h[{0}];\n"
+                     "    for (int j = 0; j < {0}; j++) {{\n"
+                     "        float s = B0[j];\n"
+                     "        for (int k = 0; k < 5; k++) s += W0[j * 5 + k] * clamp(c[k], 0.0, 1.0);\n"
+                     "        h[j] = max(s, 0.0);\n"
+                     "    }}\n"
+                     "    vec4 v = vec4(0.0);\n"
+                     "    for (int comp = 0; comp < 4; comp++) {{\n"
+                     "        int k = IDX[texel * 4 + comp];\n"
+                     "        if (k < 0) continue;\n"
+                     "        float s = B1[k];\n"
+                     "        for (int j = 0; j < {0}; j++) s += W1[k * {0} + j] * h[j];\n"
+                     "        v[comp] = s;\n"
+                     "    }}\n"
+                     "    imageStore(out_image, ivec2(texel, 0), v);\n"
+                     "}}\n",
+                     film_hidden);
+    return s;
+}
+
+// Shared-memory bytes of a pass at a tile size.
+int staged_bytes(const ConvPassSpec& spec, const ConvShape& conv, int tile)
+{
+    if (spec.sources.empty()) {
+        const int aw = tile + 8;
+        return 16 * (aw * aw + (aw / 2) * (aw / 2) + (aw / 4) * (aw / 4));
+    }
+    int groups = 0;
+    for (const Source& s : spec.sources)
+        groups += groups_of(s.channels);
+    const int sw = tile + 2 * conv.dilation;
+    return 16 * sw * sw * groups;
+}
+
+const char* common_glsl =
+    "ivec2 cnnv3_size(int level) {\n"
+    "    ivec2 s = ivec2(HOOKED_size);\n"
+    "    for (int i = 0; i < level; i++) s = (s + 1) >> 1;\n"
+    "    return s;\n"
+    "}\n"
+    "// ceil-mode 2x2 average of a mosaic group: only the in-image pixels of the window count.\n"
+    "vec4 cnnv3_pool(sampler2D tex, ivec2 p, ivec2 size, ivec2 offset) {\n"
+    "    vec4 s = texelFetch(tex, p + offset, 0);\n"
+    "    float n = 1.0;\n"
+    "    if (p.x + 1 < size.x) { s += texelFetch(tex, p + ivec2(1, 0) + offset, 0); n += 1.0; }\n"
+    "    if (p.y + 1 < size.y) { s += texelFetch(tex, p + ivec2(0, 1) + offset, 0); n += 1.0; }\n"
+    "    if (p.x + 1 < size.x && p.y + 1 < size.y) { s += texelFetch(tex, p + ivec2(1, 1) + offset, 0); n += 1.0; }\n"
+    "    return s / n;\n"
+    "}\n";
+
+}  // namespace
+
+const std::vector<std::string>& dynamic_param_names()
+{
+    static const std::vector<std::string> names = {"beat_phase", "beat_norm", "audio_intensity", "style_p0",
+                                                   "style_p1", "strength"};
+    return names;
+}
+
+PassPlan plan_passes(const Model& model, const PlanOptions& options)
+{
+    const NetworkShape& shape = model.shape;
+    PassPlan plan;
+    plan.dynamic = !options.cond.has_value();
+    plan.common = common_glsl;
+    if (plan.dynamic && shape.cond_dim != 5)
+        throw std::invalid_argument(fmt::format("a dynamic preset needs film_cond_dim 5 (this model has {})",
+                                                shape.cond_dim));
+    const std::array<ConvWeights, 5> convs = plan.dynamic ? model.convs : fold_film(model, *options.cond);
+
+    const PlannedTexture e0 = make_texture("CNNV3_E0", Level::full, shape.c0);
+    const PlannedTexture e1 = make_texture("CNNV3_E1", Level::half, shape.c1);
+    const PlannedTexture b = make_texture("CNNV3_B", Level::quarter, shape.c1);
+    const PlannedTexture d1 = make_texture("CNNV3_D1", Level::half, shape.c0);
+
+    if (plan.dynamic) {
+        PlannedTexture film;
+        film.name = "CNNV3_FILM";
+        film.level = Level::fixed;
+        film.fixed_width = film_texel_count(shape);
+        film.fixed_height = 1;
+        PlannedPass p;
+        p.description = "cnnv3 FiLM MLP (conditioning -> gamma, beta)";
+        p.save = film;
+        p.tile = 1;
+        p.body = emit_film_pass(model);
+        plan.passes.push_back(std::move(p));
+    }
+
+    const std::vector<ConvPassSpec> specs = {
+        {Layer::enc0, Level::full, {}, e0},
+        {Layer::enc1, Level::half, {{Source::Kind::pooled, e0, 0, shape.c0}}, e1},
+        {Layer::bottleneck, Level::quarter, {{Source::Kind::pooled, e1, 0, shape.c1}}, b},
+        {Layer::dec1, Level::half, {{Source::Kind::upsampled, b, 0, shape.c1}, {Source::Kind::direct, e1, shape.c1, shape.c1}}, d1},
+        {Layer::dec0, Level::full, {{Source::Kind::upsampled, d1, 0, shape.c0}, {Source::Kind::direct, e0, shape.c0, shape.c0}}, std::nullopt},
+    };
+    for (const ConvPassSpec& spec : specs) {
+        const ConvWeights& cw = convs[static_cast<std::size_t>(spec.layer)];
+        int tile = 16;
+        while (tile > 4 && staged_bytes(spec, cw.shape, tile) > options.shared_bytes_budget)
+            tile /= 2;
+        if (staged_bytes(spec, cw.shape, tile) > options.shared_bytes_budget)
+            throw std::invalid_argument(fmt::format("{} needs {} bytes of shared memory even at 4x4 tiles (budget {})",
+                                                    layer_name(spec.layer), staged_bytes(spec, cw.shape, tile),
+                                                    options.shared_bytes_budget));
+        PlannedPass p;
+        const ConvShape& c = cw.shape;
+        p.description = fmt::format("cnnv3 {} conv {}->{}{}", layer_name(spec.layer), c.in, c.out,
+                                    spec.out ? "" : " + sigmoid, output");
+        p.binds.push_back("HOOKED");
+        for (const Source& src : spec.sources)
+            if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end())
+                p.binds.push_back(src.texture.name);
+        if (plan.dynamic && shape.film_channels(spec.layer) > 0)
+            p.binds.push_back("CNNV3_FILM");
+        p.save = spec.out;
+        p.tile = tile;
+        p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, tile)
+                                      : emit_conv_pass(spec, cw, shape, plan.dynamic, options.strength, tile);
+        plan.passes.push_back(std::move(p));
+    }
+    return plan;
+}
+
+}  // namespace cnnv3

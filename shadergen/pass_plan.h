@@ -1,0 +1,68 @@
+// The pass plan: how the network runs as GPU compute passes (DESIGN.md "Performance shape").
+//
+// One compute pass per conv layer; each invocation computes every output channel of one pixel; the
+// input tile plus its halo is staged in shared memory, with pooling, upsampling, concat and the
+// 20-feature build fused into that staging, and FiLM + activation fused into the epilogue. A
+// dynamic plan adds one tiny pass that evaluates the FiLM MLP from five parameters.
+//
+// The plan holds GLSL bodies only; emit_hook_file (hook_file.h) wraps them in mpv hook syntax and
+// the GPU host binds the same names itself, so both run identical code. The bodies expect:
+//   HOOKED_raw (sampler2D), HOOKED_mul (float), HOOKED_size (vec2): the input frame, RGB(A) in [0,1]
+//   <TEX>_raw (sampler2D) for every intermediate tensor the pass reads, stored as rgba mosaics
+//   out_image (image2D): where the pass writes
+//   beat_phase, beat_norm, audio_intensity, style_p0, style_p1, strength (float): dynamic plans only
+#pragma once
+
+#include "model.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnv3 {
+
+// Resolution of a tensor: full (H x W), half (ceil), quarter (ceil of ceil), or a fixed size.
+enum class Level { full = 0, half = 1, quarter = 2, fixed = 3 };
+
+// An intermediate texture: `groups` rgba texels per pixel laid out as a mosaic of
+// mosaic_cols x mosaic_rows copies of the level's size (group g at column g % cols, row g / cols).
+struct PlannedTexture {
+    std::string name;      // e.g. CNNV3_E0
+    Level level = Level::full;
+    int groups = 1;
+    int mosaic_cols = 1;
+    int mosaic_rows = 1;
+    int fixed_width = 0;   // Level::fixed only
+    int fixed_height = 0;
+};
+
+struct PlannedPass {
+    std::string description;           // //!DESC
+    std::vector<std::string> binds;    // textures read, HOOKED first when used
+    std::optional<PlannedTexture> save;  // empty: writes the hooked frame (the last pass)
+    int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
+    std::string body;                  // GLSL: shared declarations + void hook()
+};
+
+struct PlanOptions {
+    // Static preset: FiLM folded at this conditioning. Empty: dynamic preset (//!PARAMs + MLP pass).
+    std::optional<std::vector<float>> cond;
+    float strength = 1.0f;               // static presets bake it; dynamic presets expose it
+    std::vector<float> default_params;   // dynamic: the PARAM defaults (cond_dim values)
+    bool allow_f16 = true;               // false: f32 arithmetic everywhere (--precision fp32)
+    int shared_bytes_budget = 16384;     // Vulkan's guaranteed minimum of compute shared memory
+};
+
+struct PassPlan {
+    std::vector<PlannedPass> passes;
+    bool dynamic = false;
+    // The GLSL shared by every pass (helpers, precision macros); emitted once per pass body.
+    std::string common;
+};
+
+PassPlan plan_passes(const Model& model, const PlanOptions& options);
+
+// Names of the dynamic parameters, in conditioning order, then "strength".
+const std::vector<std::string>& dynamic_param_names();
+
+}  // namespace cnnv3
