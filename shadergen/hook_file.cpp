@@ -7,29 +7,24 @@
 namespace cnnv3 {
 namespace {
 
-// RPN size of a level in the hook's syntax. The hook parsers turn the float result into an integer
-// size by truncation toward zero, so ceil(x/2) is written (x + 1) / 2.
-std::string level_expr(Level level, const char* dim)
-{
-    const std::string base = fmt::format("HOOKED.{}", dim);
-    switch (level) {
-    case Level::full: return base;
-    case Level::half: return base + " 1 + 2 /";
-    case Level::quarter: return base + " 3 + 4 /";
-    case Level::fixed: break;
-    }
-    return base;
-}
-
+// RPN size of a texture. libplacebo (roundf) and mpv vo=gpu (lroundf) round the float result to
+// nearest, halves away from zero. A plain level is exact: ceil(w/2) is (w + 0.5) / 2 and
+// ceil(w/4) = ceil(ceil(w/2)/2) is (w + 1.5) / 4. A mosaic of m copies needs at least
+// m * ceil(w / 2^L); m * (w + 2^L - 1) / 2^L is never below that integer, so rounding keeps it
+// large enough (a spare column at most, which the passes never read: their sizes come from
+// HOOKED_size, and the dispatch overhang is guarded).
 std::string size_line(const PlannedTexture& t, bool width)
 {
     if (t.level == Level::fixed)
         return std::to_string(width ? t.fixed_width : t.fixed_height);
+    const std::string base = width ? "HOOKED.w" : "HOOKED.h";
     const int mult = width ? t.mosaic_cols : t.mosaic_rows;
-    std::string e = level_expr(t.level, width ? "w" : "h");
-    if (mult != 1)
-        e += fmt::format(" {} *", mult);
-    return e;
+    const int div = 1 << static_cast<int>(t.level);
+    if (div == 1)
+        return mult == 1 ? base : fmt::format("{} {} *", base, mult);
+    if (mult == 1)
+        return fmt::format("{} {} + {} /", base, div == 2 ? "0.5" : "1.5", div);
+    return fmt::format("{} {} + {} * {} /", base, div - 1, mult, div);
 }
 
 }  // namespace

@@ -60,41 +60,37 @@ std::vector<GroupChannels> source_groups(const std::vector<Source>& sources)
     return groups;
 }
 
-// const mat4 W[9 * GI * GO]: W[(tap * GI + gi) * GO + go] maps input group gi to output group go.
-// Column i of a mat4 holds the weights of input component i (GLSL mat * vec convention).
-std::string emit_weights(const ConvWeights& cw, const std::vector<GroupChannels>& in_groups)
+// The weights of one tap from input group `gc` to output group `go` as a mat4 literal. Column i
+// holds the weights of input component i (GLSL mat * vec convention). Weights are inlined at their
+// use so every compiler folds them as constants (a dynamically indexed const array is copied to
+// private memory per invocation by some, llvmpipe among them).
+std::string mat4_literal(const ConvWeights& cw, const GroupChannels& gc, int tap, int go)
 {
-    const int go_count = groups_of(cw.shape.out);
-    std::string s = fmt::format("const mat4 W[{}] = mat4[](", 9 * in_groups.size() * static_cast<std::size_t>(go_count));
-    bool first = true;
-    for (int tap = 0; tap < 9; ++tap) {
-        for (const GroupChannels& gc : in_groups) {
-            for (int go = 0; go < go_count; ++go) {
-                s += first ? "\nmat4(" : ",\nmat4(";
-                first = false;
-                for (int i = 0; i < 4; ++i) {
-                    for (int o = 0; o < 4; ++o) {
-                        const int out = go * 4 + o, in = gc[static_cast<std::size_t>(i)];
-                        const float w = (out < cw.shape.out && in >= 0) ? cw.weight(out, in, tap / 3, tap % 3) : 0.0f;
-                        s += glsl_float(w);
-                        if (i * 4 + o < 15)
-                            s += ',';
-                    }
-                }
-                s += ')';
-            }
+    std::string s = "mat4(";
+    for (int i = 0; i < 4; ++i) {
+        for (int o = 0; o < 4; ++o) {
+            const int out = go * 4 + o, in = gc[static_cast<std::size_t>(i)];
+            const float w = (out < cw.shape.out && in >= 0) ? cw.weight(out, in, tap / 3, tap % 3) : 0.0f;
+            s += glsl_float(w);
+            s += (i * 4 + o < 15) ? "," : ")";
         }
     }
-    s += ");\nconst vec4 BIAS[" + std::to_string(go_count) + "] = vec4[](";
+    return s;
+}
+
+std::string bias_init(const ConvWeights& cw)
+{
+    const int go_count = groups_of(cw.shape.out);
+    std::string s = fmt::format("    vec4 acc[{}];\n", go_count);
     for (int go = 0; go < go_count; ++go) {
-        s += go ? ", vec4(" : "vec4(";
+        s += fmt::format("    acc[{}] = vec4(", go);
         for (int o = 0; o < 4; ++o) {
             const int out = go * 4 + o;
             s += glsl_float(out < cw.shape.out ? cw.bias[static_cast<std::size_t>(out)] : 0.0f);
-            s += o < 3 ? "," : ")";
+            s += o < 3 ? "," : ");\n";
         }
     }
-    return s + ");\n";
+    return s;
 }
 
 // Texel index of gamma (beta follows after groups_of(channels) texels) in the FiLM texture.
@@ -165,18 +161,25 @@ std::string emit_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, b
     return s;
 }
 
-std::string emit_accumulate(int gi_count, int go_count, int row_width, int dilation, int halo)
+// Fully unrolled 3x3 accumulation over the staged tile S (row width `sw`, `gi` groups per texel);
+// the tile origin is offset by the halo, which equals the dilation, so tap (ky, kx) of this
+// pixel sits at lid + (ky, kx) * dilation.
+std::string emit_accumulate(const ConvWeights& cw, const std::vector<GroupChannels>& in_groups, int sw)
 {
-    return fmt::format("    vec4 acc[{0}];\n"
-                       "    for (int o = 0; o < {0}; o++) acc[o] = BIAS[o];\n"
-                       "    for (int t = 0; t < 9; t++) {{\n"
-                       "        int base = ((lid.y + {3} + (t / 3 - 1) * {2}) * {4} + lid.x + {3} + (t % 3 - 1) * {2}) * {1};\n"
-                       "        for (int i = 0; i < {1}; i++) {{\n"
-                       "            vec4 v = S[base + i];\n"
-                       "            for (int o = 0; o < {0}; o++) acc[o] += W[(t * {1} + i) * {0} + o] * v;\n"
-                       "        }}\n"
-                       "    }}\n",
-                       go_count, gi_count, dilation, halo, row_width);
+    const int gi = static_cast<int>(in_groups.size());
+    const int go_count = groups_of(cw.shape.out);
+    const int d = cw.shape.dilation;
+    std::string s = bias_init(cw);
+    s += fmt::format("    int b = (lid.y * {} + lid.x) * {};\n    vec4 v;\n", sw, gi);
+    for (int tap = 0; tap < 9; ++tap) {
+        const int ky = tap / 3, kx = tap % 3;
+        for (int i = 0; i < gi; ++i) {
+            s += fmt::format("    v = S[b + {}];\n", ((ky * d) * sw + kx * d) * gi + i);
+            for (int go = 0; go < go_count; ++go)
+                s += fmt::format("    acc[{}] += {} * v;\n", go, mat4_literal(cw, in_groups[static_cast<std::size_t>(i)], tap, go));
+        }
+    }
+    return s;
 }
 
 std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
@@ -184,11 +187,9 @@ std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     const int gi = static_cast<int>(in_groups.size());
-    const int go = groups_of(cw.shape.out);
     const int halo = cw.shape.dilation;
     const int sw = tile + 2 * halo;
-    std::string s = emit_weights(cw, in_groups);
-    s += fmt::format("shared vec4 S[{}];\n", sw * sw * gi);
+    std::string s = fmt::format("shared vec4 S[{}];\n", sw * sw * gi);
     s += "void hook() {\n";
     s += fmt::format("    ivec2 size = {};\n", level_size_expr(spec.level));
     s += "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
@@ -230,7 +231,7 @@ std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
     s += "    }\n    barrier();\n";
     s += fmt::format("    ivec2 pos = origin + {} + lid;\n", halo);
     s += "    if (any(greaterThanEqual(pos, size))) return;\n";
-    s += emit_accumulate(gi, go, sw, cw.shape.dilation, halo);
+    s += emit_accumulate(cw, in_groups, sw);
     s += emit_epilogue(spec, shape, dynamic, strength);
     return s + "}\n";
 }
@@ -246,8 +247,7 @@ std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
                                                   GroupChannels{16, 17, -1, -1}};
     const int go = groups_of(cw.shape.out);
     const int aw = tile + 8, a1 = aw / 2, a2 = aw / 4;
-    std::string s = emit_weights(cw, in_groups);
-    s += fmt::format("shared vec4 A0[{}];\nshared vec4 A1[{}];\nshared vec4 A2[{}];\n", aw * aw, a1 * a1, a2 * a2);
+    std::string s = fmt::format("shared vec4 A0[{}];\nshared vec4 A1[{}];\nshared vec4 A2[{}];\n", aw * aw, a1 * a1, a2 * a2);
     s += "void hook() {\n"
          "    ivec2 size = cnnv3_size(0);\n"
          "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
@@ -274,19 +274,19 @@ std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
         aw * aw, tile * tile, aw, a1 * a1, a1, a2 * a2, a2);
     s += "    ivec2 pos = tile0 + lid;\n"
          "    if (any(greaterThanEqual(pos, size))) return;\n";
-    s += fmt::format("    vec4 acc[{0}];\n"
-                     "    for (int o = 0; o < {0}; o++) acc[o] = BIAS[o];\n"
-                     "    for (int t = 0; t < 9; t++) {{\n"
-                     "        ivec2 a = lid + 3 + ivec2(t % 3, t / 3);\n"
-                     "        vec4 f0 = A0[a.y * {1} + a.x];\n"
-                     "        if (f0.w == 0.0) continue;  // zero padding: every feature is 0 outside the image\n"
-                     "        vec4 m1 = A1[(a.y >> 1) * {2} + (a.x >> 1)];\n"
-                     "        vec4 m2 = A2[(a.y >> 2) * {3} + (a.x >> 2)];\n"
-                     "        vec4 f1 = vec4(m1.rgb, m2.r), f2 = vec4(m2.gb, 0.0, 0.0);\n"
-                     "        for (int o = 0; o < {0}; o++)\n"
-                     "            acc[o] += W[(t * 3) * {0} + o] * f0 + W[(t * 3 + 1) * {0} + o] * f1 + W[(t * 3 + 2) * {0} + o] * f2;\n"
-                     "    }}\n",
-                     go, aw, a1, a2);
+    // Taps outside the image read f0.w == 0 and contribute nothing (zero padding of all 20 channels).
+    s += bias_init(cw);
+    s += "    vec4 f0, f1, f2, m1, m2;\n";
+    for (int tap = 0; tap < 9; ++tap) {
+        const int ay = tap / 3 + 3, ax = tap % 3 + 3;  // tile origin is 4 pixels before the tile, minus the 1-pixel halo
+        s += fmt::format("    f0 = A0[(lid.y + {}) * {} + lid.x + {}];\n", ay, aw, ax);
+        s += fmt::format("    m1 = A1[((lid.y + {}) >> 1) * {} + ((lid.x + {}) >> 1)];\n", ay, a1, ax);
+        s += fmt::format("    m2 = A2[((lid.y + {}) >> 2) * {} + ((lid.x + {}) >> 2)];\n", ay, a2, ax);
+        s += "    f1 = vec4(m1.rgb, m2.r) * f0.w;\n    f2 = vec4(m2.gb, 0.0, 0.0) * f0.w;\n";
+        for (int o = 0; o < go; ++o)
+            s += fmt::format("    acc[{}] += {} * f0 + {} * f1 + {} * f2;\n", o, mat4_literal(cw, in_groups[0], tap, o),
+                             mat4_literal(cw, in_groups[1], tap, o), mat4_literal(cw, in_groups[2], tap, o));
+    }
     s += emit_epilogue(spec, shape, dynamic, strength);
     return s + "}\n";
 }

@@ -72,7 +72,7 @@ bool decode_png(std::FILE* file, PngErrorSink& sink, std::vector<std::uint8_t>& 
 }
 
 bool encode_png(std::FILE* file, PngErrorSink& sink, const std::vector<std::uint8_t>& pixels, png_uint_32 width,
-                png_uint_32 height)
+                png_uint_32 height, int bit_depth)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_png_error, on_png_warning);
     if (!png)
@@ -87,10 +87,10 @@ bool encode_png(std::FILE* file, PngErrorSink& sink, const std::vector<std::uint
         return false;
     }
     png_init_io(png, file);
-    png_set_IHDR(png, info, width, height, 16, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+    png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
-    const std::size_t row_bytes = static_cast<std::size_t>(width) * 6;
+    const std::size_t row_bytes = static_cast<std::size_t>(width) * 3 * (bit_depth / 8);
     for (png_uint_32 y = 0; y < height; ++y)
         png_write_row(png, pixels.data() + row_bytes * y);
     png_write_end(png, nullptr);
@@ -137,19 +137,27 @@ PngImage read_png(const std::filesystem::path& path)
     return image;
 }
 
-void write_png_rgb16(const std::filesystem::path& path, const Planes& planes)
+void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth)
 {
     if (planes.channels < 3 || planes.width < 1 || planes.height < 1)
         throw ImageError(path.string(), "nothing to write (expected at least 3 channels and 1x1 pixels)");
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(planes.width) * planes.height * 6);
+    if (bit_depth != 8 && bit_depth != 16)
+        throw ImageError(path.string(), "bit depth must be 8 or 16");
+    const int bytes = bit_depth / 8;
+    const float max = bit_depth == 16 ? 65535.0f : 255.0f;
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(planes.width) * planes.height * 3 * bytes);
     for (int y = 0; y < planes.height; ++y) {
         for (int x = 0; x < planes.width; ++x) {
             for (int c = 0; c < 3; ++c) {
                 const float v = std::clamp(planes.at(c, y, x), 0.0f, 1.0f);
-                const auto q = static_cast<unsigned>(std::lround(v * 65535.0f));
-                const std::size_t i = ((static_cast<std::size_t>(y) * planes.width + x) * 3 + c) * 2;
-                pixels[i] = static_cast<std::uint8_t>(q >> 8);
-                pixels[i + 1] = static_cast<std::uint8_t>(q & 0xff);
+                const auto q = static_cast<unsigned>(std::lround(v * max));
+                const std::size_t i = ((static_cast<std::size_t>(y) * planes.width + x) * 3 + c) * bytes;
+                if (bytes == 2) {
+                    pixels[i] = static_cast<std::uint8_t>(q >> 8);
+                    pixels[i + 1] = static_cast<std::uint8_t>(q & 0xff);
+                } else {
+                    pixels[i] = static_cast<std::uint8_t>(q);
+                }
             }
         }
     }
@@ -162,7 +170,7 @@ void write_png_rgb16(const std::filesystem::path& path, const Planes& planes)
                                                 " (cannot create the output file)");
         PngErrorSink sink;
         const bool ok = encode_png(file.get(), sink, pixels, static_cast<png_uint_32>(planes.width),
-                                   static_cast<png_uint_32>(planes.height));
+                                   static_cast<png_uint_32>(planes.height), bit_depth);
         const bool flushed = std::fflush(file.get()) == 0 && !std::ferror(file.get());
         const int err = errno;
         if (!ok || !flushed) {

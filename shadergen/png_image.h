@@ -26,8 +26,13 @@ struct PngImage {
 
 PngImage read_png(const std::filesystem::path& path);
 
-// Writes channels 0..2 of `planes` as 16-bit RGB, round(clamp(v, 0, 1) * 65535). The file appears
-// only when complete: it is written to a temporary name beside `path` and renamed.
-void write_png_rgb16(const std::filesystem::path& path, const Planes& planes);
+// Writes channels 0..2 of `planes` as RGB of `bit_depth` 8 or 16, round(clamp(v, 0, 1) * max). The
+// file appears only when complete: it is written to a temporary name beside `path` and renamed.
+// No colour chunks (gAMA, sRGB, iCCP) are written: values are the file's values.
+void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth);
+inline void write_png_rgb16(const std::filesystem::path& path, const Planes& planes)
+{
+    write_png_rgb(path, planes, 16);
+}
 
 }  // namespace cnnv3

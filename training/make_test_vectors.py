@@ -110,9 +110,37 @@ def make_model_vectors(outdir, name, enc_channels, seed, log=print):
     return cases, stds
 
 
+def check_current(committed, fresh, tolerance=1e-6):
+    """Compare a fresh run with the committed vectors: model files and cases.json byte for byte,
+    .f32 files within `tolerance` (another CPU's kernels may round the last bit differently).
+    Returns a list of one-line differences."""
+    problems = []
+    for model in sorted(p.name for p in Path(fresh).iterdir()):
+        a, b = Path(committed) / model, Path(fresh) / model
+        if not a.is_dir():
+            problems.append(f"{a}: missing")
+            continue
+        names = sorted(p.name for p in b.iterdir())
+        extra = sorted(set(p.name for p in a.iterdir()) - set(names))
+        problems += [f"{a / n}: not produced by the generator any more" for n in extra]
+        for n in names:
+            fa, fb = a / n, b / n
+            if not fa.exists():
+                problems.append(f"{fa}: missing")
+            elif n.endswith(".f32"):
+                va, vb = np.fromfile(fa, "<f4"), np.fromfile(fb, "<f4")
+                if va.shape != vb.shape or np.abs(va.astype(np.float64) - vb).max() > tolerance:
+                    problems.append(f"{fa}: differs from a fresh run by more than {tolerance}")
+            elif fa.read_bytes() != fb.read_bytes():
+                problems.append(f"{fa}: differs from a fresh run")
+    return problems
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="tests/vectors", help="output directory (default tests/vectors)")
+    ap.add_argument("--check", metavar="DIR",
+                    help="compare the vectors written to --out with the committed ones in DIR; exit 1 if stale")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)  # one summation order → byte-identical reruns
     total = 0
@@ -120,6 +148,15 @@ def main(argv=None):
         make_model_vectors(Path(args.out) / name, name, enc, seed)
         total += sum(f.stat().st_size for f in (Path(args.out) / name).iterdir())
     print(f"wrote {args.out}: {total} bytes")
+    if args.check:
+        problems = check_current(args.check, args.out)
+        for p in problems:
+            print(f"make_test_vectors: {p}", file=sys.stderr)
+        if problems:
+            print("make_test_vectors: tests/vectors is stale: run /usr/bin/python3 training/make_test_vectors.py "
+                  "--out tests/vectors and commit the result", file=sys.stderr)
+            return 1
+        print(f"{args.check} is current")
     return 0
 
 

@@ -1,0 +1,78 @@
+// Test helper for the end-to-end GPU tests.
+//
+//   png_tool crop-tile SRC.png W H OUT.png    SRC tiled (mirrored) to W x H, 8-bit RGB, no colour chunks
+//   png_tool diff A.png B.png MAX_ABS         max |A - B| over RGB, overall and on the 1-pixel border;
+//                                             exit 1 when it exceeds MAX_ABS (a number or "N/255")
+#include "png_image.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+using namespace cnnv3;
+
+namespace {
+
+int mirror(int i, int n)
+{
+    const int period = 2 * n;
+    i %= period;
+    return i < n ? i : period - 1 - i;
+}
+
+double parse_tolerance(const std::string& s)
+{
+    const auto slash = s.find('/');
+    if (slash == std::string::npos)
+        return std::stod(s);
+    return std::stod(s.substr(0, slash)) / std::stod(s.substr(slash + 1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        const std::string cmd = argc > 1 ? argv[1] : "";
+        if (cmd == "crop-tile" && argc == 6) {
+            const Planes src = read_png(argv[2]).rgb;
+            const int w = std::stoi(argv[3]), h = std::stoi(argv[4]);
+            Planes out(3, h, w);
+            for (int c = 0; c < 3; ++c)
+                for (int y = 0; y < h; ++y)
+                    for (int x = 0; x < w; ++x)
+                        out.at(c, y, x) = src.at(c, mirror(y, src.height), mirror(x, src.width));
+            write_png_rgb(argv[5], out, 8);
+            return 0;
+        }
+        if (cmd == "diff" && argc == 5) {
+            const Planes a = read_png(argv[2]).rgb, b = read_png(argv[3]).rgb;
+            if (a.width != b.width || a.height != b.height) {
+                fmt::print("size differs: {}x{} vs {}x{}\n", a.width, a.height, b.width, b.height);
+                return 1;
+            }
+            double worst = 0, border = 0, sum = 0;
+            for (int c = 0; c < 3; ++c)
+                for (int y = 0; y < a.height; ++y)
+                    for (int x = 0; x < a.width; ++x) {
+                        const double d = std::abs(double(a.at(c, y, x)) - b.at(c, y, x));
+                        worst = std::max(worst, d);
+                        sum += d;
+                        if (x == 0 || y == 0 || x == a.width - 1 || y == a.height - 1)
+                            border = std::max(border, d);
+                    }
+            const double limit = parse_tolerance(argv[4]);
+            fmt::print("{}x{}: max abs {:.6f} ({:.3f}/255), border {:.3f}/255, mean {:.3f}/255, limit {:.3f}/255\n",
+                       a.width, a.height, worst, worst * 255, border * 255, sum / (3.0 * a.width * a.height) * 255,
+                       limit * 255);
+            return worst <= limit ? 0 : 1;
+        }
+        fmt::print(stderr, "usage: png_tool crop-tile SRC W H OUT | diff A B MAX_ABS\n");
+        return 2;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "png_tool: {}\n", e.what());
+        return 1;
+    }
+}
