@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything cnnv3 needs on a fresh Debian 12 machine (run as root). Idempotent.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   # build
@@ -11,6 +12,8 @@ packages=(
   python3 python3-torch python3-numpy python3-pil python3-matplotlib python3-tqdm python3-pytest
   python3-openimageio           # reads Blender multilayer EXR
   blender                       # headless render of the tiny G-buffer test scene
+  # end-to-end hook tests: FFmpeg vf_libplacebo and mpv on software Vulkan / OpenGL
+  ffmpeg mpv xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri
 )
 
 missing=()
@@ -22,4 +25,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# VapourSynth and vs-placebo from their PyPI wheels (cp312 abi3) in a project-local venv, with
+# pyenv's Python 3.12 (Debian 12's python3 is 3.11, which the VapourSynth wheel does not support).
+venv=.venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import vapoursynth" 2>/dev/null; then
+  py312=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3 2>/dev/null | sort -V | tail -n1 || true)
+  [ -n "$py312" ] || py312=$(command -v python3.12 || true)
+  if [ -z "$py312" ]; then
+    echo "cnnv3: need Python 3.12 (pyenv or python3.12 on PATH) for the VapourSynth venv" >&2
+    exit 1
+  fi
+  echo "cnnv3: creating $venv with $py312 (vapoursynth, vs-placebo, numpy)"
+  "$py312" -m venv --clear "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check vapoursynth vs-placebo numpy
 fi

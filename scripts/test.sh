@@ -10,12 +10,12 @@ bash scripts/build.sh build
 meson test -C build --print-errorlogs --num-processes 2
 
 echo "== ASan + UBSan: C++ suites"
-bash scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dpython_tests=false
+bash scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dpython_tests=false -Dgpu_tests=false
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2
 
 echo "== fuzz the model loader (libFuzzer, ${CNNV3_FUZZ_SECONDS:-60} s)"
-CXX=clang++ bash scripts/build.sh build-fuzz -Dfuzzers=true -Dpython_tests=false \
+CXX=clang++ bash scripts/build.sh build-fuzz -Dfuzzers=true -Dpython_tests=false -Dgpu_tests=false \
   -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link
 corpus=build-fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"

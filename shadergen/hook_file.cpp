@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace cnnv3 {
@@ -27,22 +28,36 @@ std::string size_line(const PlannedTexture& t, bool width)
     return fmt::format("{} {} + {} * {} /", base, div - 1, mult, div);
 }
 
+std::string param_description(const std::string& name)
+{
+    if (name == "beat_phase") return "position inside the current beat, 0 at the beat, rising to 1";
+    if (name == "beat_norm") return "position inside the 8-beat bar, 0..1";
+    if (name == "audio_intensity") return "audio peak envelope, 0 (silence)..1";
+    if (name == "style_p0") return "style blend A (0) -> B (1)";
+    if (name == "style_p1") return "stylization strength learned by the model";
+    return "mix of stylized output over the input";
+}
+
 }  // namespace
 
 std::string emit_hook_file(const PassPlan& plan, const PlanOptions& options, const HookFileInfo& info)
 {
     std::string out;
     std::istringstream header(info.header_comment);
-    for (std::string line; std::getline(header, line);)
+    for (std::string line; std::getline(header, line);) {
+        // libplacebo's parser takes "//!" anywhere in the text before the first block as a directive.
+        for (std::size_t at; (at = line.find("//!")) != std::string::npos;)
+            line.replace(at, 3, "//");
         out += line.empty() ? "//\n" : "// " + line + "\n";
+    }
     out += "\n";
     if (plan.dynamic) {
         const auto& names = dynamic_param_names();
         for (std::size_t i = 0; i < names.size(); ++i) {
             const float def = i < options.default_params.size() ? options.default_params[i]
                                                                  : (names[i] == "strength" ? options.strength : 0.5f);
-            out += fmt::format("//!PARAM {}\n//!TYPE float\n//!MINIMUM 0.0\n//!MAXIMUM 1.0\n{}\n\n", names[i],
-                               fmt::format("{}", def));
+            out += fmt::format("//!PARAM {}\n//!DESC {}\n//!TYPE float\n//!MINIMUM 0.0\n//!MAXIMUM 1.0\n{}\n\n",
+                               names[i], param_description(names[i]), glsl_float_literal(def));
         }
     }
     for (const PlannedPass& pass : plan.passes) {
@@ -60,7 +75,9 @@ std::string emit_hook_file(const PassPlan& plan, const PlanOptions& options, con
         } else {
             out += fmt::format("//!COMPUTE {} {}\n", pass.tile, pass.tile);
         }
-        out += plan.common;
+        // The shared helpers read HOOKED_size; the FiLM pass binds nothing and needs none of them.
+        if (std::find(pass.binds.begin(), pass.binds.end(), "HOOKED") != pass.binds.end())
+            out += plan.common;
         out += pass.body;
         out += "\n";
     }

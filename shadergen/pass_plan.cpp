@@ -13,15 +13,7 @@ namespace {
 
 int groups_of(int channels) { return (channels + 3) / 4; }
 
-// A float literal that GLSL parses back to exactly the same f32 (fmt prints the shortest
-// representation that round-trips).
-std::string glsl_float(float v)
-{
-    std::string s = fmt::format("{}", v);
-    if (s.find_first_of(".en") == std::string::npos)
-        s += ".0";
-    return s;
-}
+std::string glsl_float(float v) { return glsl_float_literal(v); }
 
 PlannedTexture make_texture(std::string name, Level level, int channels)
 {
@@ -370,6 +362,15 @@ const char* common_glsl =
     "}\n";
 
 }  // namespace
+
+std::string glsl_float_literal(float v)
+{
+    // fmt prints the shortest representation that round-trips to the same f32.
+    std::string s = fmt::format("{}", v);
+    if (s.find_first_of(".en") == std::string::npos)
+        s += ".0";
+    return s;
+}
 
 const std::vector<std::string>& dynamic_param_names()
 {

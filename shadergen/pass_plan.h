@@ -62,6 +62,10 @@ struct PassPlan {
 
 PassPlan plan_passes(const Model& model, const PlanOptions& options);
 
+// A GLSL float literal that parses back to exactly `v` (shortest round-trip digits, always with a
+// '.', 'e', or "nan"/"inf" marker so GLSL reads it as a float).
+std::string glsl_float_literal(float v);
+
 // Names of the dynamic parameters, in conditioning order, then "strength".
 const std::vector<std::string>& dynamic_param_names();
 

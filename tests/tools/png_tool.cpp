@@ -1,14 +1,20 @@
 // Test helper for the end-to-end GPU tests.
 //
 //   png_tool crop-tile SRC.png W H OUT.png    SRC tiled (mirrored) to W x H, 8-bit RGB, no colour chunks
+//   png_tool to-raw16 IN.png OUT.raw          planar R, G, B planes, u16 little-endian, value * 65535
+//   png_tool from-raw16 IN.raw W H OUT.png    the inverse, written as a 16-bit RGB PNG
 //   png_tool diff A.png B.png MAX_ABS         max |A - B| over RGB, overall and on the 1-pixel border;
 //                                             exit 1 when it exceeds MAX_ABS (a number or "N/255")
 #include "png_image.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <fstream>
+#include <vector>
 #include <string>
 
 using namespace cnnv3;
@@ -47,6 +53,31 @@ int main(int argc, char** argv)
             write_png_rgb(argv[5], out, 8);
             return 0;
         }
+        if (cmd == "to-raw16" && argc == 4) {
+            const Planes p = read_png(argv[2]).rgb;
+            std::vector<std::uint8_t> bytes;
+            for (float v : p.data) {
+                const auto q = static_cast<unsigned>(std::lround(std::clamp(v, 0.0f, 1.0f) * 65535.0f));
+                bytes.push_back(static_cast<std::uint8_t>(q & 0xff));
+                bytes.push_back(static_cast<std::uint8_t>(q >> 8));
+            }
+            std::ofstream(argv[3], std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                           static_cast<std::streamsize>(bytes.size()));
+            return 0;
+        }
+        if (cmd == "from-raw16" && argc == 6) {
+            const int w = std::stoi(argv[3]), h = std::stoi(argv[4]);
+            Planes p(3, h, w);
+            std::ifstream in(argv[2], std::ios::binary);
+            std::vector<std::uint8_t> bytes(p.data.size() * 2);
+            in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+            if (!in)
+                throw std::runtime_error(std::string(argv[2]) + ": shorter than 3 planes of W x H u16");
+            for (std::size_t i = 0; i < p.data.size(); ++i)
+                p.data[i] = static_cast<float>(bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 65535.0f;
+            write_png_rgb(argv[5], p, 16);
+            return 0;
+        }
         if (cmd == "diff" && argc == 5) {
             const Planes a = read_png(argv[2]).rgb, b = read_png(argv[3]).rgb;
             if (a.width != b.width || a.height != b.height) {
@@ -69,7 +100,7 @@ int main(int argc, char** argv)
                        limit * 255);
             return worst <= limit ? 0 : 1;
         }
-        fmt::print(stderr, "usage: png_tool crop-tile SRC W H OUT | diff A B MAX_ABS\n");
+        fmt::print(stderr, "usage: png_tool crop-tile SRC W H OUT | to-raw16 IN OUT | from-raw16 IN W H OUT | diff A B MAX_ABS\n");
         return 2;
     } catch (const std::exception& e) {
         fmt::print(stderr, "png_tool: {}\n", e.what());
