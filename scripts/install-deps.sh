@@ -14,6 +14,9 @@ packages=(
   blender                       # headless render of the tiny G-buffer test scene
   # end-to-end hook tests: FFmpeg vf_libplacebo and mpv on software Vulkan / OpenGL
   ffmpeg mpv xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri
+  bc                            # bench/ arithmetic
+  # the cnnv3 host: audio analysis (aubio) and FFmpeg's libraries for decoding
+  libaubio-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
 )
 
 missing=()
@@ -41,3 +44,5 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import vapoursynth" 2
   "$py312" -m venv --clear "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check vapoursynth vs-placebo numpy
 fi
+# vspipe finds its Python through this config file (~/.config/vapoursynth/vapoursynth.toml).
+"$venv/bin/vapoursynth" config >/dev/null
