@@ -78,6 +78,8 @@ std::string emit_hook_file(const PassPlan& plan, const PlanOptions& options, con
         // The shared helpers read HOOKED_size; the FiLM pass binds nothing and needs none of them.
         if (std::find(pass.binds.begin(), pass.binds.end(), "HOOKED") != pass.binds.end())
             out += plan.common;
+        if (pass.reads_film)
+            out += "#define CNNV3_FILM(i) texelFetch(CNNV3_FILM_raw, ivec2(i, 0), 0)\n";
         out += pass.body;
         out += "\n";
     }

@@ -97,7 +97,7 @@ int film_texel_offset(const NetworkShape& shape, Layer layer)
     return offset;
 }
 
-int film_texel_count(const NetworkShape& shape) { return film_texel_offset(shape, Layer::dec0) + 2; }
+
 
 std::string mosaic_offset(const PlannedTexture& t, int g, const char* size)
 {
@@ -135,10 +135,8 @@ std::string emit_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, b
     std::string s;
     if (dynamic && shape.film_channels(spec.layer) > 0) {
         const int g0 = film_texel_offset(shape, spec.layer);
-        s += fmt::format("    for (int o = 0; o < {}; o++)\n"
-                         "        acc[o] = acc[o] * texelFetch(CNNV3_FILM_raw, ivec2({} + o, 0), 0)"
-                         " + texelFetch(CNNV3_FILM_raw, ivec2({} + o, 0), 0);\n",
-                         go_count, g0, g0 + go_count);
+        for (int o = 0; o < go_count; ++o)
+            s += fmt::format("    acc[{0}] = acc[{0}] * CNNV3_FILM({1}) + CNNV3_FILM({2});\n", o, g0 + o, g0 + go_count + o);
     }
     if (!spec.out) {
         const std::string mix_amount = dynamic ? "strength" : glsl_float(strength);
@@ -293,16 +291,7 @@ std::string emit_film_pass(const Model& model)
             s += (i ? "," : "") + glsl_float(v[i]) + (i % 16 == 15 ? "\n" : "");
         return s + ");\n";
     };
-    // Which SPEC §3 output feeds each component of each texel of the FiLM texture (-1: padding).
-    std::vector<int> index;
-    for (Layer l : all_layers) {
-        const int c = shape.film_channels(l);
-        if (c == 0)
-            continue;
-        for (int part = 0; part < 2; ++part)
-            for (int k = 0; k < groups_of(c) * 4; ++k)
-                index.push_back(k < c ? shape.film_offset(l) + part * c + k : -1);
-    }
+    const std::vector<int> index = film_texel_sources(shape);
     std::string s = floats("W0", mlp.w0) + floats("B0", mlp.b0) + floats("W1", mlp.w1) + floats("B1", mlp.b1);
     s += fmt::format("const int IDX[{}] = int[](", index.size());
     for (std::size_t i = 0; i < index.size(); ++i)
@@ -363,6 +352,35 @@ const char* common_glsl =
 
 }  // namespace
 
+int film_texel_count(const NetworkShape& shape)
+{
+    return film_texel_offset(shape, Layer::dec0) + 2 * groups_of(shape.film_channels(Layer::dec0));
+}
+
+std::vector<int> film_texel_sources(const NetworkShape& shape)
+{
+    std::vector<int> index;
+    for (Layer l : all_layers) {
+        const int c = shape.film_channels(l);
+        if (c == 0)
+            continue;
+        for (int part = 0; part < 2; ++part)
+            for (int k = 0; k < groups_of(c) * 4; ++k)
+                index.push_back(k < c ? shape.film_offset(l) + part * c + k : -1);
+    }
+    return index;
+}
+
+std::vector<float> film_texels(const NetworkShape& shape, const std::vector<float>& film)
+{
+    const std::vector<int> index = film_texel_sources(shape);
+    std::vector<float> texels(index.size(), 0.0f);
+    for (std::size_t i = 0; i < index.size(); ++i)
+        if (index[i] >= 0)
+            texels[i] = film.at(static_cast<std::size_t>(index[i]));
+    return texels;
+}
+
 std::string glsl_float_literal(float v)
 {
     // fmt prints the shortest representation that round-trips to the same f32.
@@ -403,6 +421,7 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         film.fixed_height = 1;
         PlannedPass p;
         p.description = "cnnv3 FiLM MLP (conditioning -> gamma, beta)";
+        p.film_mlp = true;
         p.save = film;
         p.tile = 1;
         p.body = emit_film_pass(model);
@@ -433,8 +452,10 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         for (const Source& src : spec.sources)
             if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end())
                 p.binds.push_back(src.texture.name);
-        if (plan.dynamic && shape.film_channels(spec.layer) > 0)
+        if (plan.dynamic && shape.film_channels(spec.layer) > 0) {
             p.binds.push_back("CNNV3_FILM");
+            p.reads_film = true;
+        }
         p.save = spec.out;
         p.tile = tile;
         p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, tile)

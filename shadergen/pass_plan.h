@@ -11,6 +11,8 @@
 //   <TEX>_raw (sampler2D) for every intermediate tensor the pass reads, stored as rgba mosaics
 //   out_image (image2D): where the pass writes
 //   beat_phase, beat_norm, audio_intensity, style_p0, style_p1, strength (float): dynamic plans only
+//   CNNV3_FILM(i) (vec4): texel i of the FiLM vector (film_texels() layout), dynamic plans only; the
+//     hook file reads it from the MLP pass's texture, the GPU host from a uniform array
 #pragma once
 
 #include "model.h"
@@ -41,6 +43,8 @@ struct PlannedPass {
     std::vector<std::string> binds;    // textures read, HOOKED first when used
     std::optional<PlannedTexture> save;  // empty: writes the hooked frame (the last pass)
     int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
+    bool film_mlp = false;             // the dynamic plan's MLP pass (a host with a CPU MLP skips it)
+    bool reads_film = false;           // uses CNNV3_FILM(i)
     std::string body;                  // GLSL: shared declarations + void hook()
 };
 
@@ -61,6 +65,12 @@ struct PassPlan {
 };
 
 PassPlan plan_passes(const Model& model, const PlanOptions& options);
+
+// The FiLM vector as the passes read it: per FiLM layer, gamma then beta, each padded to whole
+// vec4 texels. film_texel_sources gives, per component, the SPEC §3 index it comes from (-1: pad).
+int film_texel_count(const NetworkShape& shape);
+std::vector<int> film_texel_sources(const NetworkShape& shape);
+std::vector<float> film_texels(const NetworkShape& shape, const std::vector<float>& film);
 
 // A GLSL float literal that parses back to exactly `v` (shortest round-trip digits, always with a
 // '.', 'e', or "nan"/"inf" marker so GLSL reads it as a float).
