@@ -458,6 +458,7 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         }
         p.save = spec.out;
         p.tile = tile;
+        p.shared_bytes = staged_bytes(spec, cw.shape, tile);
         p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, tile)
                                       : emit_conv_pass(spec, cw, shape, plan.dynamic, options.strength, tile);
         plan.passes.push_back(std::move(p));

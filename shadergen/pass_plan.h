@@ -45,6 +45,7 @@ struct PlannedPass {
     int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
     bool film_mlp = false;             // the dynamic plan's MLP pass (a host with a CPU MLP skips it)
     bool reads_film = false;           // uses CNNV3_FILM(i)
+    int shared_bytes = 0;              // shared memory the body declares
     std::string body;                  // GLSL: shared declarations + void hook()
 };
 

@@ -1,0 +1,204 @@
+#include "gpu_context.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+
+namespace cnnv3 {
+namespace {
+
+std::string lower(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+const char* device_type_name(VkPhysicalDeviceType t)
+{
+    switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
+    default: return "other";
+    }
+}
+
+// Lists devices through a throw-away instance (libplacebo's, so the loader is the one it uses).
+std::vector<std::pair<GpuDeviceInfo, VkPhysicalDevice>> enumerate(pl_vk_inst inst)
+{
+    auto enum_devices = reinterpret_cast<PFN_vkEnumeratePhysicalDevices>(
+        inst->get_proc_addr(inst->instance, "vkEnumeratePhysicalDevices"));
+    auto get_props = reinterpret_cast<PFN_vkGetPhysicalDeviceProperties>(
+        inst->get_proc_addr(inst->instance, "vkGetPhysicalDeviceProperties"));
+    if (!enum_devices || !get_props)
+        throw GpuError("Vulkan: the loader has no vkEnumeratePhysicalDevices");
+    uint32_t count = 0;
+    enum_devices(inst->instance, &count, nullptr);
+    std::vector<VkPhysicalDevice> devices(count);
+    enum_devices(inst->instance, &count, devices.data());
+    std::vector<std::pair<GpuDeviceInfo, VkPhysicalDevice>> out;
+    for (uint32_t i = 0; i < count; ++i) {
+        VkPhysicalDeviceProperties props{};
+        get_props(devices[i], &props);
+        GpuDeviceInfo info;
+        info.index = static_cast<int>(i);
+        info.name = props.deviceName;
+        info.type = device_type_name(props.deviceType);
+        info.software = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+        out.emplace_back(info, devices[i]);
+    }
+    return out;
+}
+
+// libplacebo's parameter macros are C compound literals; C++ fills zero-initialised structs instead.
+using LogCallback = void (*)(void*, enum pl_log_level, const char*);
+
+pl_log create_log(LogCallback cb, void* priv, enum pl_log_level level)
+{
+    struct pl_log_params params = {};
+    params.log_cb = cb;
+    params.log_priv = priv;
+    params.log_level = level;
+    return pl_log_create(PL_API_VER, &params);
+}
+
+pl_vk_inst create_instance(pl_log log)
+{
+    struct pl_vk_inst_params params = {};
+    return pl_vk_inst_create(log, &params);
+}
+
+struct QuietLog {
+    pl_log log = create_log(nullptr, nullptr, PL_LOG_NONE);
+    ~QuietLog() { pl_log_destroy(&log); }
+};
+
+}  // namespace
+
+std::vector<GpuDeviceInfo> list_gpu_devices()
+{
+    QuietLog quiet;
+    pl_vk_inst inst = create_instance(quiet.log);
+    if (!inst)
+        throw GpuError("Vulkan: no instance (is a Vulkan driver installed? e.g. mesa-vulkan-drivers)");
+    std::vector<GpuDeviceInfo> out;
+    try {
+        for (auto& [info, dev] : enumerate(inst))
+            out.push_back(info);
+    } catch (...) {
+        pl_vk_inst_destroy(&inst);
+        throw;
+    }
+    pl_vk_inst_destroy(&inst);
+    return out;
+}
+
+void GpuContext::on_log(void* self, enum pl_log_level level, const char* msg)
+{
+    auto* ctx = static_cast<GpuContext*>(self);
+    // Each new GPU program passes through SPIR-V translation once; libplacebo logs it at debug level.
+    if (std::strstr(msg, "translating SPIR-V"))
+        ctx->compilations_.fetch_add(1);
+    if (level <= PL_LOG_WARN && ctx->warn_)
+        ctx->warn_(fmt::format("libplacebo: {}", msg));
+}
+
+GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
+{
+    log_ = create_log(&GpuContext::on_log, this, PL_LOG_DEBUG);
+    instance_ = create_instance(log_);
+    if (!instance_) {
+        pl_log_destroy(&log_);
+        throw GpuError("Vulkan: no instance (is a Vulkan driver installed? e.g. mesa-vulkan-drivers)");
+    }
+    try {
+        const auto devices = enumerate(instance_);
+        if (devices.empty())
+            throw GpuError("Vulkan: no devices found");
+        const std::string& want = options.device;
+        const std::pair<GpuDeviceInfo, VkPhysicalDevice>* pick = nullptr;
+        int index = -1;
+        const auto [end, ec] = std::from_chars(want.data(), want.data() + want.size(), index);
+        if (want.empty() || (ec == std::errc() && end == want.data() + want.size() && index < 0)) {
+            for (const auto& d : devices)
+                if (!d.first.software && !pick)
+                    pick = &d;
+            if (!pick)
+                pick = &devices.front();
+        } else if (ec == std::errc() && end == want.data() + want.size()) {
+            if (index >= static_cast<int>(devices.size()))
+                throw GpuError(fmt::format("--gpu {}: there are {} Vulkan devices (0..{}); see `cnnv3 devices`", want,
+                                           devices.size(), devices.size() - 1));
+            pick = &devices[static_cast<std::size_t>(index)];
+        } else {
+            for (const auto& d : devices)
+                if (!pick && lower(d.first.name).find(lower(want)) != std::string::npos)
+                    pick = &d;
+            if (!pick)
+                throw GpuError(fmt::format("--gpu {}: no Vulkan device name contains it; see `cnnv3 devices`", want));
+        }
+        device_ = pick->first;
+        struct pl_vulkan_params params = {};
+        params.instance = instance_->instance;
+        params.get_proc_addr = instance_->get_proc_addr;
+        params.device = pick->second;
+        params.allow_software = true;
+        params.async_transfer = true;
+        params.async_compute = true;
+        vulkan_ = pl_vulkan_create(log_, &params);
+        if (!vulkan_)
+            throw GpuError(fmt::format("Vulkan: cannot open device {} ({})", device_.index, device_.name));
+        dispatch_ = pl_dispatch_create(log_, vulkan_->gpu);
+        if (!(vulkan_->gpu->glsl.compute))
+            throw GpuError(fmt::format("Vulkan device {} ({}) has no compute shaders", device_.index, device_.name));
+    } catch (...) {
+        pl_dispatch_destroy(&dispatch_);
+        pl_vulkan_destroy(&vulkan_);
+        pl_vk_inst_destroy(&instance_);
+        pl_log_destroy(&log_);
+        throw;
+    }
+    if (device_.software && warn_)
+        warn_(fmt::format("GPU {} ({}) is a software renderer: expect seconds per frame, not milliseconds",
+                          device_.index, device_.name));
+}
+
+GpuContext::~GpuContext()
+{
+    pl_dispatch_destroy(&dispatch_);
+    pl_vulkan_destroy(&vulkan_);
+    pl_vk_inst_destroy(&instance_);
+    pl_log_destroy(&log_);
+}
+
+pl_gpu GpuContext::gpu() const { return vulkan_->gpu; }
+
+GpuTexture::GpuTexture(pl_gpu gpu, const struct pl_tex_params& params) : gpu_(gpu), tex_(pl_tex_create(gpu, &params))
+{
+    if (!tex_)
+        throw GpuError(fmt::format("cannot create a {}x{} {} texture", params.w, params.h,
+                                   params.format ? params.format->name : "?"));
+}
+
+GpuTexture& GpuTexture::operator=(GpuTexture&& other) noexcept
+{
+    if (this != &other) {
+        reset();
+        gpu_ = other.gpu_;
+        tex_ = other.tex_;
+        other.tex_ = nullptr;
+    }
+    return *this;
+}
+
+void GpuTexture::reset()
+{
+    if (tex_)
+        pl_tex_destroy(gpu_, &tex_);
+}
+
+}  // namespace cnnv3

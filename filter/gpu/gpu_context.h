@@ -1,0 +1,91 @@
+// A Vulkan GPU through libplacebo: the log, instance, device and dispatch object, owned together.
+//
+// Devices are picked by index or by a case-insensitive substring of their name; software devices
+// (lavapipe, SwiftShader) work but are reported once as slow. Every libplacebo message goes through
+// one callback that also counts shader compilations, so tests can assert "no recompiles".
+#pragma once
+
+#include <libplacebo/dispatch.h>
+#include <libplacebo/gpu.h>
+#include <libplacebo/log.h>
+#include <libplacebo/vulkan.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cnnv3 {
+
+// A GPU that cannot be opened or used; what() is one line.
+class GpuError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// One Vulkan physical device as the instance lists it.
+struct GpuDeviceInfo {
+    int index = 0;
+    std::string name;
+    std::string type;       // "discrete", "integrated", "virtual", "cpu" or "other"
+    bool software = false;  // a CPU implementation (lavapipe, SwiftShader)
+};
+
+std::vector<GpuDeviceInfo> list_gpu_devices();
+
+struct GpuOptions {
+    std::string device;  // "" or "-1": the first hardware device, else the first one; a number: that index;
+                         // anything else: the first device whose name contains it (case-insensitive)
+    // Receives warnings and errors (one line each); the software-device warning comes here too.
+    std::function<void(const std::string&)> warn;
+};
+
+class GpuContext {
+public:
+    explicit GpuContext(const GpuOptions& options);
+    ~GpuContext();
+    GpuContext(const GpuContext&) = delete;
+    GpuContext& operator=(const GpuContext&) = delete;
+
+    pl_gpu gpu() const;
+    pl_dispatch dispatch() const { return dispatch_; }
+    const GpuDeviceInfo& device() const { return device_; }
+
+    // GPU programs compiled so far (counted from libplacebo's log).
+    int shader_compilations() const { return compilations_.load(); }
+
+private:
+    static void on_log(void* self, enum pl_log_level level, const char* msg);
+
+    GpuDeviceInfo device_;
+    std::function<void(const std::string&)> warn_;
+    std::atomic<int> compilations_{0};
+    pl_log log_ = nullptr;
+    pl_vk_inst instance_ = nullptr;
+    pl_vulkan vulkan_ = nullptr;
+    pl_dispatch dispatch_ = nullptr;
+};
+
+// A texture that destroys itself.
+class GpuTexture {
+public:
+    GpuTexture() = default;
+    GpuTexture(pl_gpu gpu, const struct pl_tex_params& params);
+    ~GpuTexture() { reset(); }
+    GpuTexture(GpuTexture&& other) noexcept : gpu_(other.gpu_), tex_(other.tex_) { other.tex_ = nullptr; }
+    GpuTexture& operator=(GpuTexture&& other) noexcept;
+    GpuTexture(const GpuTexture&) = delete;
+    GpuTexture& operator=(const GpuTexture&) = delete;
+
+    pl_tex get() const { return tex_; }
+    explicit operator bool() const { return tex_ != nullptr; }
+    void reset();
+
+private:
+    pl_gpu gpu_ = nullptr;
+    pl_tex tex_ = nullptr;
+};
+
+}  // namespace cnnv3

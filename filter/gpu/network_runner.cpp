@@ -1,0 +1,208 @@
+#include "network_runner.h"
+
+#include "film.h"
+
+#include <libplacebo/shaders/custom.h>
+
+#include <fmt/format.h>
+
+namespace cnnv3 {
+namespace {
+
+int level_size(int full, Level level)
+{
+    for (int i = 0; i < static_cast<int>(level); ++i)
+        full = (full + 1) / 2;
+    return full;
+}
+
+pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
+{
+    return pl_find_fmt(gpu, PL_FMT_FLOAT, 4, depth, depth, caps);
+}
+
+}  // namespace
+
+NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model) : gpu_(gpu), model_(model)
+{
+    PlanOptions options;  // dynamic: FiLM from uniforms, weights as stored
+    options.default_params = model.default_cond;
+    options.default_params.push_back(1.0f);
+    plan_ = plan_passes(model_, options);
+    const int film_vec4 = film_texel_count(model_.shape);
+    for (const PlannedPass& pass : plan_.passes) {
+        std::string h = "#define HOOKED_mul 1.0\n";
+        if (pass.reads_film)
+            h += fmt::format("#define CNNV3_FILM(i) cnnv3_film[i]\n");
+        headers_.push_back(h + plan_.common + pass.body);
+    }
+    (void)film_vec4;
+    const auto io_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
+    io_format_ = find_format(gpu_.gpu(), 32, io_caps);
+    const auto mid_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE);
+    mid_format_ = find_format(gpu_.gpu(), 16, mid_caps);
+    if (!mid_format_)
+        mid_format_ = find_format(gpu_.gpu(), 32, mid_caps);
+    if (!io_format_ || !mid_format_)
+        throw GpuError(fmt::format("GPU {} has no storable float rgba texture format", gpu_.device().name));
+}
+
+void NetworkRunner::ensure_size(int width, int height)
+{
+    if (width == width_ && height == height_)
+        return;
+    intermediates_.clear();
+    for (const PlannedPass& pass : plan_.passes) {
+        if (!pass.save || pass.film_mlp)
+            continue;
+        const PlannedTexture& t = *pass.save;
+        struct pl_tex_params params = {};
+        params.w = level_size(width, t.level) * t.mosaic_cols;
+        params.h = level_size(height, t.level) * t.mosaic_rows;
+        params.format = mid_format_;
+        params.sampleable = true;
+        params.storable = true;
+        intermediates_.emplace(t.name, GpuTexture(gpu_.gpu(), params));
+    }
+    width_ = width;
+    height_ = height;
+}
+
+void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond, float strength)
+{
+    if (!input || !output || input->params.w != output->params.w || input->params.h != output->params.h)
+        throw GpuError("NetworkRunner::run: input and output textures must exist and have the same size");
+    ensure_size(input->params.w, input->params.h);
+    const std::vector<float> film = film_texels(model_.shape, evaluate_film_mlp(model_.film_mlp, cond));
+    const float size[2] = {static_cast<float>(width_), static_cast<float>(height_)};
+
+    for (std::size_t i = 0; i < plan_.passes.size(); ++i) {
+        const PlannedPass& pass = plan_.passes[i];
+        if (pass.film_mlp)
+            continue;  // the MLP ran on the CPU above
+        std::vector<struct pl_shader_desc> descs;
+        std::vector<std::string> names;  // keep the c_str()s alive
+        names.reserve(pass.binds.size() + 1);
+        for (const std::string& bind : pass.binds) {
+            if (bind == "CNNV3_FILM")
+                continue;
+            pl_tex tex = bind == "HOOKED" ? input : intermediates_.at(bind).get();
+            names.push_back(bind + "_raw");
+            struct pl_shader_desc d = {};
+            d.desc.name = names.back().c_str();
+            d.desc.type = PL_DESC_SAMPLED_TEX;
+            d.binding.object = tex;
+            d.binding.address_mode = PL_TEX_ADDRESS_CLAMP;
+            d.binding.sample_mode = PL_TEX_SAMPLE_NEAREST;
+            descs.push_back(d);
+        }
+        struct pl_shader_desc out = {};
+        out.desc.name = "out_image";
+        out.desc.type = PL_DESC_STORAGE_IMG;
+        out.desc.access = PL_DESC_ACCESS_WRITEONLY;
+        out.binding.object = pass.save ? intermediates_.at(pass.save->name).get() : output;
+        descs.push_back(out);
+
+        std::vector<struct pl_shader_var> vars;
+        struct pl_shader_var size_var = {};
+        size_var.var = pl_var_vec2("HOOKED_size");
+        size_var.data = size;
+        vars.push_back(size_var);
+        if (pass.reads_film) {
+            struct pl_shader_var v = {};
+            v.var = pl_var_vec4("cnnv3_film");
+            v.var.dim_a = static_cast<int>(film.size() / 4);
+            v.data = film.data();
+            v.dynamic = true;
+            vars.push_back(v);
+        }
+        if (!pass.save) {
+            struct pl_shader_var v = {};
+            v.var = pl_var_float("strength");
+            v.data = &strength;
+            v.dynamic = true;
+            vars.push_back(v);
+        }
+
+        struct pl_custom_shader custom = {};
+        custom.header = headers_[i].c_str();
+        custom.description = pass.description.c_str();
+        custom.body = "hook();";
+        custom.input = PL_SHADER_SIG_NONE;
+        custom.output = PL_SHADER_SIG_NONE;
+        custom.descriptors = descs.data();
+        custom.num_descriptors = static_cast<int>(descs.size());
+        custom.variables = vars.data();
+        custom.num_variables = static_cast<int>(vars.size());
+        custom.compute = true;
+        custom.compute_shmem = static_cast<size_t>(pass.shared_bytes);
+        custom.compute_group_size[0] = pass.tile;
+        custom.compute_group_size[1] = pass.tile;
+
+        pl_shader sh = pl_dispatch_begin(gpu_.dispatch());
+        if (!pl_shader_custom(sh, &custom)) {
+            pl_dispatch_abort(gpu_.dispatch(), &sh);
+            throw GpuError(fmt::format("{}: the GPU cannot run this compute pass ({} bytes of shared memory, "
+                                       "{}x{} threads)", pass.description, pass.shared_bytes, pass.tile, pass.tile));
+        }
+        const Level level = pass.save ? pass.save->level : Level::full;
+        const int w = level_size(width_, level), h = level_size(height_, level);
+        struct pl_dispatch_compute_params params = {};
+        params.shader = &sh;
+        params.dispatch_size[0] = (w + pass.tile - 1) / pass.tile;
+        params.dispatch_size[1] = (h + pass.tile - 1) / pass.tile;
+        params.dispatch_size[2] = 1;
+        if (!pl_dispatch_compute(gpu_.dispatch(), &params))
+            throw GpuError(fmt::format("{}: dispatch failed (see libplacebo's messages)", pass.description));
+    }
+}
+
+Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength)
+{
+    if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
+        throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
+    pl_gpu gpu = gpu_.gpu();
+    auto make = [&](GpuTexture& t, bool upload) {
+        if (t && t.get()->params.w == rgb.width && t.get()->params.h == rgb.height)
+            return;
+        struct pl_tex_params p = {};
+        p.w = rgb.width;
+        p.h = rgb.height;
+        p.format = io_format_;
+        p.sampleable = upload;
+        p.storable = !upload;
+        p.host_writable = upload;
+        p.host_readable = !upload;
+        t = GpuTexture(gpu, p);
+    };
+    make(upload_, true);
+    make(download_, false);
+    std::vector<float> rgba(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
+    for (int y = 0; y < rgb.height; ++y)
+        for (int x = 0; x < rgb.width; ++x) {
+            float* px = &rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4];
+            px[0] = rgb.at(0, y, x);
+            px[1] = rgb.at(1, y, x);
+            px[2] = rgb.at(2, y, x);
+            px[3] = 1.0f;
+        }
+    struct pl_tex_transfer_params up = {};
+    up.tex = upload_.get();
+    up.ptr = rgba.data();
+    if (!pl_tex_upload(gpu, &up))
+        throw GpuError("texture upload failed");
+    run(upload_.get(), download_.get(), cond, strength);
+    struct pl_tex_transfer_params down = {};
+    down.tex = download_.get();
+    down.ptr = rgba.data();
+    if (!pl_tex_download(gpu, &down))
+        throw GpuError("texture download failed");
+    Planes out(3, rgb.height, rgb.width);
+    for (int y = 0; y < rgb.height; ++y)
+        for (int x = 0; x < rgb.width; ++x)
+            for (int c = 0; c < 3; ++c)
+                out.at(c, y, x) = rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4 + c];
+    return out;
+}
+
+}  // namespace cnnv3
