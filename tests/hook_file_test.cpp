@@ -28,13 +28,12 @@ std::vector<std::string> split_passes(const std::string& text)
     return passes;
 }
 
-// Every float inside the mat4(...) literals of a pass, parsed back as f32.
-std::vector<float> mat4_values(const std::string& pass)
+// Every float in the comma-separated argument lists that `pattern` captures, parsed back as f32.
+std::vector<float> literal_values(const std::string& pass, const std::regex& pattern)
 {
     std::vector<float> values;
-    static const std::regex mat(R"(mat4\(([^)]*)\))");
-    for (auto it = std::sregex_iterator(pass.begin(), pass.end(), mat); it != std::sregex_iterator(); ++it) {
-        std::string body = (*it)[1];
+    for (auto it = std::sregex_iterator(pass.begin(), pass.end(), pattern); it != std::sregex_iterator(); ++it) {
+        const std::string body = (*it)[1];
         std::size_t pos = 0;
         while (pos < body.size()) {
             const std::size_t comma = body.find(',', pos);
@@ -45,20 +44,16 @@ std::vector<float> mat4_values(const std::string& pass)
     return values;
 }
 
+// The weights: every mat4(...) literal of a pass.
+std::vector<float> mat4_values(const std::string& pass)
+{
+    return literal_values(pass, std::regex(R"(mat4\(([^)]*)\))"));
+}
+
+// The biases: the accumulator initialisers.
 std::vector<float> bias_values(const std::string& pass)
 {
-    std::vector<float> values;
-    static const std::regex init(R"(acc\[\d+\] = vec4\(([^)]*)\))");
-    for (auto it = std::sregex_iterator(pass.begin(), pass.end(), init); it != std::sregex_iterator(); ++it) {
-        std::string body = (*it)[1];
-        std::size_t pos = 0;
-        while (pos < body.size()) {
-            const std::size_t comma = body.find(',', pos);
-            values.push_back(std::strtof(body.substr(pos, comma - pos).c_str(), nullptr));
-            pos = comma == std::string::npos ? body.size() : comma + 1;
-        }
-    }
-    return values;
+    return literal_values(pass, std::regex(R"(acc\[\d+\] = vec4\(([^)]*)\))"));
 }
 
 // The multiset of a layer's weights plus the zeros that pad groups of four: what the shader must hold.
