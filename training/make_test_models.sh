@@ -18,6 +18,7 @@ for enc in 8,16 4,8; do
   fi
   $py training/export.py "$work/ck$tag/ckpt_epoch_0300.pt" "weights/test-chelsea-$tag" \
     --name "test-chelsea-$tag" --default-cond 0,0,0.5,0.5,0.8
-  $py training/preview.py "weights/test-chelsea-$tag" samples/photo_chelsea.png \
-    -o "weights/test-chelsea-$tag/preview.png" --max-size 200
+  $py training/preview.py "weights/test-chelsea-$tag" samples/photo_chelsea.png -o "$work/preview$tag.png"
+  ffmpeg -nostdin -loglevel error -y -i "$work/preview$tag.png" -vf scale=520:-2 -q:v 4 \
+    "weights/test-chelsea-$tag/preview.jpg"
 done
