@@ -16,7 +16,8 @@ packages=(
   ffmpeg mpv xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri
   bc                            # bench/ arithmetic
   # the cnnv3 host: audio analysis (aubio) and FFmpeg's libraries for decoding
-  libaubio-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
+  libaubio-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libswscale-dev
+  libplacebo-dev libvulkan-dev  # the GPU host: libplacebo (4.208 here) on Vulkan
 )
 
 missing=()

@@ -96,9 +96,10 @@ void expect_layers_round_trip(const std::string& text, const std::array<ConvWeig
         std::vector<float> bias = bias_values(pass);
         bias.resize(static_cast<std::size_t>(cw.shape.out));
         EXPECT_EQ(bias, cw.bias) << layer_name(l) << " bias";
-        if (check_half_bits)
+        if (check_half_bits) {
             for (float v : got)
                 ASSERT_EQ(half_to_float(float_to_half(v)), v) << layer_name(l) << ": " << v << " is not an f16 value";
+        }
     }
 }
 

@@ -1,0 +1,431 @@
+#include "beat_tracker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+
+namespace cnnv3 {
+
+namespace {
+
+// Frame range [begin, end) of the onset envelope.
+struct FrameRange {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
+
+double percentile(std::vector<float> values, double q)
+{
+    if (values.empty())
+        return 0.0;
+    const auto k = static_cast<std::size_t>(std::clamp(q, 0.0, 1.0) * static_cast<double>(values.size() - 1));
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+    return values[k];
+}
+
+// Non-silent stretches of the track, split at silences of at least min_gap_s.
+std::vector<FrameRange> find_segments(const OnsetEnvelope& env, const BeatTrackerOptions& o)
+{
+    const std::size_t n = env.size();
+    std::vector<FrameRange> out;
+    if (n == 0)
+        return out;
+    const double loud = percentile(env.level_db, 0.95);
+    const double threshold = std::max(loud - o.silence_below_loud_db, o.silence_max_dbfs);
+    const auto min_gap = static_cast<std::size_t>(std::ceil(o.min_gap_s * env.frame_rate));
+    const auto min_len = static_cast<std::size_t>(std::ceil(o.min_segment_s * env.frame_rate));
+
+    std::size_t i = 0;
+    while (i < n) {
+        while (i < n && env.level_db[i] < threshold)
+            ++i;
+        if (i == n)
+            break;
+        FrameRange seg{i, i + 1};
+        std::size_t silent_run = 0;
+        for (; i < n; ++i) {
+            if (env.level_db[i] < threshold) {
+                if (++silent_run >= min_gap)
+                    break;
+            } else {
+                silent_run = 0;
+                seg.end = i + 1;
+            }
+        }
+        if (seg.end - seg.begin >= min_len)
+            out.push_back(seg);
+    }
+    return out;
+}
+
+// The local beat period, in envelope frames, for every envelope frame; fills `curve`.
+std::vector<double> local_periods(const OnsetEnvelope& env, const BeatTrackerOptions& o, std::vector<TempoPoint>& curve)
+{
+    const std::size_t n = env.size();
+    // The tempogram runs on the envelope decimated to about 150-300 frames per second.
+    const std::size_t dec = std::max<std::size_t>(1, static_cast<std::size_t>(env.frame_rate / 150.0));
+    const double rate = env.frame_rate / static_cast<double>(dec);
+    std::vector<double> e((n + dec - 1) / dec, 0.0);
+    for (std::size_t i = 0; i < n; ++i)
+        e[i / dec] += env.strength[i] / static_cast<double>(dec);
+
+    const auto lag_min = std::max<std::size_t>(2, static_cast<std::size_t>(std::floor(rate * 60.0 / o.max_bpm)));
+    const auto lag_max = std::max(lag_min + 2, static_cast<std::size_t>(std::ceil(rate * 60.0 / o.min_bpm)));
+    const std::size_t lags = lag_max - lag_min + 1;
+    const auto half = std::max<std::size_t>(lag_max, static_cast<std::size_t>(o.tempogram_window_s * rate / 2.0));
+    const auto hop = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(o.tempogram_hop_s * rate)));
+    const std::size_t frames = e.size() / hop + 1;
+
+    std::vector<double> prior(lags), log2_lag(lags);
+    for (std::size_t l = 0; l < lags; ++l) {
+        const double bpm = 60.0 * rate / static_cast<double>(lag_min + l);
+        const double octaves = std::log2(bpm / o.prior_bpm) / o.prior_octaves;
+        prior[l] = std::exp(-0.5 * octaves * octaves);
+        log2_lag[l] = std::log2(static_cast<double>(lag_min + l));
+    }
+    std::vector<double> hann(2 * half);
+    for (std::size_t j = 0; j < hann.size(); ++j)
+        hann[j] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * (static_cast<double>(j) + 0.5) / static_cast<double>(hann.size()));
+
+    // Observation per tempogram frame: prior × autocorrelation (normalised by lag 0), scaled to max 1.
+    std::vector<std::vector<double>> obs(frames, std::vector<double>(lags, 1.0));
+    std::vector<double> x;
+    for (std::size_t f = 0; f < frames; ++f) {
+        const std::ptrdiff_t centre = static_cast<std::ptrdiff_t>(f * hop);
+        const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(0, centre - static_cast<std::ptrdiff_t>(half));
+        const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(e.size()), centre + static_cast<std::ptrdiff_t>(half));
+        if (hi - lo < static_cast<std::ptrdiff_t>(lag_min) * 2)
+            continue;
+        double mean = 0.0;
+        for (std::ptrdiff_t i = lo; i < hi; ++i)
+            mean += e[static_cast<std::size_t>(i)];
+        mean /= static_cast<double>(hi - lo);
+        x.assign(static_cast<std::size_t>(hi - lo), 0.0);
+        for (std::ptrdiff_t i = lo; i < hi; ++i)
+            x[static_cast<std::size_t>(i - lo)] =
+                hann[static_cast<std::size_t>(i - centre + static_cast<std::ptrdiff_t>(half))] * (e[static_cast<std::size_t>(i)] - mean);
+        double r0 = 0.0;
+        for (double v : x)
+            r0 += v * v;
+        if (!(r0 > 1e-12))
+            continue;
+        double best = 0.0;
+        for (std::size_t l = 0; l < lags; ++l) {
+            const std::size_t lag = lag_min + l;
+            double r = 0.0;
+            for (std::size_t i = 0; i + lag < x.size(); ++i)
+                r += x[i] * x[i + lag];
+            obs[f][l] = prior[l] * std::max(0.0, r / r0);
+            best = std::max(best, obs[f][l]);
+        }
+        if (best > 0.0)
+            for (double& v : obs[f])
+                v /= best;
+        else
+            std::fill(obs[f].begin(), obs[f].end(), 1.0);
+    }
+
+    // Viterbi through the tempo bins.
+    std::vector<double> score(lags), next(lags);
+    std::vector<std::vector<std::uint16_t>> back(frames, std::vector<std::uint16_t>(lags, 0));
+    for (std::size_t l = 0; l < lags; ++l)
+        score[l] = std::log(obs[0][l] + 0.05);
+    for (std::size_t f = 1; f < frames; ++f) {
+        for (std::size_t l = 0; l < lags; ++l) {
+            double best = -std::numeric_limits<double>::infinity();
+            std::size_t arg = l;
+            for (std::size_t p = 0; p < lags; ++p) {
+                const double d = log2_lag[l] - log2_lag[p];
+                const double s = score[p] - o.tempo_change_cost * d * d;
+                if (s > best) {
+                    best = s;
+                    arg = p;
+                }
+            }
+            next[l] = best + std::log(obs[f][l] + 0.05);
+            back[f][l] = static_cast<std::uint16_t>(arg);
+        }
+        std::swap(score, next);
+    }
+    std::vector<std::size_t> path(frames);
+    path[frames - 1] = static_cast<std::size_t>(std::max_element(score.begin(), score.end()) - score.begin());
+    for (std::size_t f = frames - 1; f > 0; --f)
+        path[f - 1] = back[f][path[f]];
+
+    // Sub-bin period per tempogram frame (parabolic peak of the observation), in envelope frames.
+    std::vector<double> period(frames);
+    curve.clear();
+    for (std::size_t f = 0; f < frames; ++f) {
+        const std::size_t l = path[f];
+        double delta = 0.0;
+        if (l > 0 && l + 1 < lags) {
+            const double a = obs[f][l - 1], b = obs[f][l], c = obs[f][l + 1];
+            const double den = a - 2.0 * b + c;
+            if (b >= a && b >= c && den < 0.0)
+                delta = std::clamp(0.5 * (a - c) / den, -0.5, 0.5);
+        }
+        period[f] = (static_cast<double>(lag_min + l) + delta) * static_cast<double>(dec);
+        curve.push_back({env.time(static_cast<double>(f * hop * dec)), 60.0 * env.frame_rate / period[f]});
+    }
+
+    // Per envelope frame: log-linear interpolation between tempogram frames.
+    std::vector<double> out(n);
+    const double step = static_cast<double>(hop * dec);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double pos = static_cast<double>(i) / step;
+        const auto f = std::min(frames - 1, static_cast<std::size_t>(pos));
+        const std::size_t g = std::min(frames - 1, f + 1);
+        const double w = std::clamp(pos - static_cast<double>(f), 0.0, 1.0);
+        out[i] = std::exp((1.0 - w) * std::log(period[f]) + w * std::log(period[g]));
+    }
+    return out;
+}
+
+// Ellis dynamic programming over one segment; returns beat frames.
+std::vector<std::size_t> place_beats(const std::vector<double>& onset, const std::vector<double>& period,
+                                     FrameRange seg, const BeatTrackerOptions& o)
+{
+    const std::size_t len = seg.end - seg.begin;
+    std::vector<double> score(len, 0.0);
+    std::vector<std::ptrdiff_t> back(len, -1);
+    std::vector<double> ln(len + 1, 0.0);
+    for (std::size_t k = 1; k <= len; ++k)
+        ln[k] = std::log(static_cast<double>(k));
+    for (std::size_t i = 0; i < len; ++i) {
+        const double tau = period[seg.begin + i];
+        const double ln_tau = std::log(tau);
+        const auto far = static_cast<std::size_t>(std::lround(2.0 * tau));
+        const auto near = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(tau / 2.0)));
+        double best = 0.0;
+        std::ptrdiff_t arg = -1;
+        if (i >= near) {
+            const std::size_t first = i > far ? i - far : 0;
+            for (std::size_t m = first; m + near <= i; ++m) {
+                const double d = ln[i - m] - ln_tau;
+                const double s = score[m] - o.tightness * d * d;
+                if (s > best) {
+                    best = s;
+                    arg = static_cast<std::ptrdiff_t>(m);
+                }
+            }
+        }
+        score[i] = onset[seg.begin + i] + best;
+        back[i] = arg;
+    }
+    // The last beat: the best score within the final period.
+    const double tau_end = period[seg.end - 1];
+    const std::size_t tail = std::min(len, static_cast<std::size_t>(std::lround(tau_end)));
+    std::size_t last = len - tail;
+    for (std::size_t i = len - tail; i < len; ++i)
+        if (score[i] > score[last])
+            last = i;
+    std::vector<std::size_t> beats;
+    for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(last); i >= 0; i = back[static_cast<std::size_t>(i)])
+        beats.push_back(seg.begin + static_cast<std::size_t>(i));
+    std::reverse(beats.begin(), beats.end());
+    return beats;
+}
+
+double local_peak(const std::vector<float>& x, std::size_t centre, std::size_t radius)
+{
+    const std::size_t lo = centre > radius ? centre - radius : 0;
+    const std::size_t hi = std::min(x.size(), centre + radius + 1);
+    double best = 0.0;
+    for (std::size_t i = lo; i < hi; ++i)
+        best = std::max(best, static_cast<double>(x[i]));
+    return best;
+}
+
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return 0.0;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+}
+
+// How the onsets sit on a beat sequence: the onset strength at the beats, at the midpoints between
+// them, and at the even and odd beats (medians).
+struct LevelStats {
+    double on = 0.0, mid = 0.0, even = 0.0, odd = 0.0;
+    double mid_ratio() const { return on > 0.0 ? mid / on : 0.0; }
+    double alternation() const
+    {
+        const double hi = std::max(even, odd);
+        return hi > 0.0 ? std::min(even, odd) / hi : 1.0;
+    }
+};
+
+LevelStats level_stats(const std::vector<double>& onset, const std::vector<std::size_t>& beats, std::size_t radius)
+{
+    std::vector<double> mid, even, odd;
+    auto peak = [&](std::size_t centre) {
+        const std::size_t lo = centre > radius ? centre - radius : 0;
+        const std::size_t hi = std::min(onset.size(), centre + radius + 1);
+        double best = 0.0;
+        for (std::size_t i = lo; i < hi; ++i)
+            best = std::max(best, onset[i]);
+        return best;
+    };
+    for (std::size_t k = 0; k < beats.size(); ++k) {
+        (k % 2 ? odd : even).push_back(peak(beats[k]));
+        if (k + 1 < beats.size())
+            mid.push_back(peak((beats[k] + beats[k + 1]) / 2));
+    }
+    // The beats' level is the mean of the even and odd medians: a plain median of a pattern that
+    // alternates kick and snare would land anywhere between the two.
+    const double e = median(even), d = median(odd);
+    return {0.5 * (e + d), median(mid), e, d};
+}
+
+// The metrical level check after the first placement, on two views of the onsets: the spectral
+// flux (timbre: a snare or a hi-hat counts about as much as a kick) and the loudness accent
+// (energy: a kick counts far more than a hi-hat). Each view gives the median onset at the
+// midpoints between beats over the median at the beats (mid), and the weaker over the stronger
+// median of the even and odd beats (alternation); the two views are combined by geometric mean.
+// If the midpoints are strong (mid ≥ faster_ratio) the beats are every other pulse: take the twice
+// faster level. Else if every other beat is weak (alternation < slower_ratio) the weak ones are
+// off-beats: take the twice slower level. (The tempo prior alone cannot tell 87 from 174 BPM on a
+// click track, nor 72 BPM with loud eighth-note hi-hats from 144; hi-hats on the off-beats of a
+// four-on-the-floor kick are loud in flux but not in energy, so they do not double the tempo.)
+std::vector<std::size_t> choose_metrical_level(const OnsetEnvelope& env, const std::vector<double>& onset,
+                                               const std::vector<double>& period, FrameRange seg,
+                                               const BeatTrackerOptions& o, std::vector<std::size_t> beats)
+{
+    if (beats.size() < 8)
+        return beats;
+    const auto radius = static_cast<std::size_t>(std::lround(0.020 * env.frame_rate));
+    const LevelStats flux = level_stats(onset, beats, radius);
+    const std::vector<double> accent_values(env.accent.begin(), env.accent.end());
+    const LevelStats accent = level_stats(accent_values, beats, radius);
+    const double mid = std::sqrt(flux.mid_ratio() * accent.mid_ratio());
+    const double alternation = std::sqrt(flux.alternation() * accent.alternation());
+    double factor = 0.0;
+    if (mid >= o.faster_ratio)
+        factor = 0.5;
+    else if (alternation < o.slower_ratio)
+        factor = 2.0;
+    if (factor == 0.0)
+        return beats;
+    double mean_period = 0.0;
+    for (std::size_t i = seg.begin; i < seg.end; ++i)
+        mean_period += period[i];
+    const double bpm = 60.0 * env.frame_rate / (factor * mean_period / static_cast<double>(seg.end - seg.begin));
+    if (bpm < o.min_bpm || bpm > o.max_bpm)
+        return beats;
+    std::vector<double> scaled = period;
+    for (double& p : scaled)
+        p *= factor;
+    return place_beats(onset, scaled, seg, o);
+}
+
+}  // namespace
+
+int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& env)
+{
+    if (beats.size() < 4 || env.size() == 0)
+        return 0;
+    const auto radius = static_cast<std::size_t>(std::lround(0.020 * env.frame_rate));
+    std::vector<double> low(beats.size());
+    for (std::size_t k = 0; k < beats.size(); ++k)
+        low[k] = local_peak(env.low_strength, env.frame_at(beats[k]), radius);
+    auto mean_of = [&](std::size_t residue, std::size_t modulus) {
+        double sum = 0.0;
+        std::size_t count = 0;
+        for (std::size_t k = residue; k < low.size(); k += modulus) {
+            sum += low[k];
+            ++count;
+        }
+        return count ? sum / static_cast<double>(count) : 0.0;
+    };
+    std::size_t r = 0;
+    for (std::size_t c = 1; c < 4; ++c)
+        if (mean_of(c, 4) > mean_of(r, 4))
+            r = c;
+    if (beats.size() > r + 4 && mean_of(r + 4, 8) > mean_of(r, 8))
+        r += 4;
+    return static_cast<int>(r);
+}
+
+BeatTrack track_beats(const DecodedAudio& audio, const BeatTrackerOptions& options)
+{
+    return track_beats(compute_onset_envelope(audio, options.onset), options);
+}
+
+BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
+{
+    BeatTrack track;
+    if (env.size() < 4)
+        return track;
+    const std::vector<FrameRange> segments = find_segments(env, o);
+    if (segments.empty())
+        return track;
+    const std::vector<double> period = local_periods(env, o, track.tempo);
+
+    std::vector<double> onset(env.size(), 0.0);  // normalised strength, filled per segment
+    for (const FrameRange& seg : segments) {
+        track.segments.push_back({env.time(static_cast<double>(seg.begin)), env.time(static_cast<double>(seg.end))});
+        // Onset strength normalised by its standard deviation over the segment.
+        double sum = 0.0, sq = 0.0;
+        for (std::size_t i = seg.begin; i < seg.end; ++i) {
+            sum += env.strength[i];
+            sq += static_cast<double>(env.strength[i]) * env.strength[i];
+        }
+        const double count = static_cast<double>(seg.end - seg.begin);
+        const double sd = std::sqrt(std::max(0.0, sq / count - (sum / count) * (sum / count)));
+        if (!(sd > 0.0))
+            continue;
+        for (std::size_t i = seg.begin; i < seg.end; ++i)
+            onset[i] = env.strength[i] / sd;
+
+        std::vector<std::size_t> frames = place_beats(onset, period, seg, o);
+        frames = choose_metrical_level(env, onset, period, seg, o, std::move(frames));
+        // Trim leading and trailing beats whose onsets are weak against the median beat.
+        const auto radius = static_cast<std::size_t>(std::lround(0.010 * env.frame_rate));
+        std::vector<double> strength(frames.size());
+        for (std::size_t k = 0; k < frames.size(); ++k)
+            strength[k] = local_peak(env.strength, frames[k], radius) / sd;
+        if (!strength.empty()) {
+            std::vector<double> sorted = strength;
+            std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
+            const double cut = o.trim_ratio * sorted[sorted.size() / 2];
+            std::size_t first = 0, last = frames.size();
+            while (first < last && strength[first] < cut)
+                ++first;
+            while (last > first && strength[last - 1] < cut)
+                --last;
+            frames = std::vector<std::size_t>(frames.begin() + static_cast<std::ptrdiff_t>(first),
+                                              frames.begin() + static_cast<std::ptrdiff_t>(last));
+        }
+
+        // Move each beat to the onset peak near it (within 4% of the period, at most 15 ms), with
+        // parabolic interpolation between frames.
+        for (std::size_t b : frames) {
+            const double tau = period[b];
+            const auto reach = static_cast<std::size_t>(std::max(1.0, std::min(0.04 * tau, 0.015 * env.frame_rate)));
+            std::size_t best = b;
+            const std::size_t lo = b > reach + seg.begin ? b - reach : seg.begin;
+            const std::size_t hi = std::min(seg.end, b + reach + 1);
+            for (std::size_t i = lo; i < hi; ++i)
+                if (onset[i] > onset[best])
+                    best = i;
+            double delta = 0.0;
+            if (best > 0 && best + 1 < env.size()) {
+                const double a = onset[best - 1], c0 = onset[best], c = onset[best + 1];
+                const double den = a - 2.0 * c0 + c;
+                if (den < 0.0)
+                    delta = std::clamp(0.5 * (a - c) / den, -0.5, 0.5);
+            }
+            const double t = env.time(static_cast<double>(best) + delta);
+            if (track.beats.empty() || t > track.beats.back() + 1e-6)
+                track.beats.push_back(t);
+        }
+    }
+    track.downbeat = choose_downbeat(track.beats, env);
+    return track;
+}
+
+}  // namespace cnnv3

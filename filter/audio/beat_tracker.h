@@ -1,0 +1,81 @@
+// Offline beat tracking over a whole track (the "tracked beats" of SPEC §6), with the downbeat
+// choice k0 for beat_norm. The algorithm (docs/audio.md has the details and the measured accuracy):
+//
+//  1. Onset strength: log-energy mel-band spectral flux (onset_envelope.h), 2.9 ms frames.
+//  2. Silence: a frame is silent below a threshold 50 dB under the track's loud level (95th
+//     percentile of frame levels), or below −70 dBFS if that is higher; a silent run of at least
+//     `min_gap_s` splits the track into segments. Beats are placed only inside segments, each
+//     segment tracked on its own (so tracking resumes on the new grid after a gap).
+//  3. Local tempo: a tempogram (autocorrelation of the onset strength in 8 s Hann windows every
+//     0.5 s) weighted by a log-Gaussian tempo prior, followed by a Viterbi path through the tempo
+//     bins that charges for tempo changes (quadratic in octaves): it follows ramps for free and
+//     takes a jump when the evidence on the far side outweighs the charge.
+//  4. Beat placement: Ellis (2007) dynamic programming with the local period: a beat at frame n
+//     scores its onset strength plus the best predecessor m, charged tightness·ln²((n−m)/τ(n)).
+//     Then the metrical level is checked on two views of the onsets, the flux (timbre) and the
+//     loudness accent (energy), combined by geometric mean: if the midpoints between beats are
+//     strong (≥ faster_ratio of the beats) the placement is redone at twice the tempo; else if
+//     every other beat is weak (< slower_ratio of the others) at half the tempo. (The prior alone
+//     cannot tell 87 from 174 BPM clicks, or 72 BPM with loud eighth-note hi-hats from 144.)
+//     Leading and trailing beats with weak onsets are trimmed; each beat is then moved to the
+//     parabolic peak of the onset strength around it.
+//  5. Downbeat (choose_downbeat): the bar phase whose beats carry the most low-frequency onset
+//     strength, first among the 4 beats of a 4/4 bar, then between the two bars of an 8-beat phrase.
+#pragma once
+
+#include "audio_decode.h"
+#include "onset_envelope.h"
+
+#include <vector>
+
+namespace cnnv3 {
+
+// Tuning of the tracker. The defaults are what docs/audio.md reports.
+struct BeatTrackerOptions {
+    OnsetEnvelopeOptions onset;
+    double min_bpm = 40.0;               // tempo range searched
+    double max_bpm = 240.0;
+    double prior_bpm = 120.0;            // centre of the log-Gaussian tempo prior
+    double prior_octaves = 1.0;          // its standard deviation in octaves
+    double tempogram_window_s = 8.0;     // autocorrelation window
+    double tempogram_hop_s = 0.5;        // spacing of tempogram frames
+    double tempo_change_cost = 20.0;     // Viterbi charge per octave² of tempo change between frames
+    double tightness = 100.0;            // Ellis's α: charge per ln² of period deviation
+    double silence_below_loud_db = 50.0; // silent: this far below the track's loud level ...
+    double silence_max_dbfs = -70.0;     // ... or below this absolute level, whichever is higher
+    double min_gap_s = 2.0;              // shortest silence that splits the track
+    double min_segment_s = 1.0;          // shorter non-silent stretches get no beats
+    double faster_ratio = 0.2;           // metrical-level check (see step 4 above)
+    double slower_ratio = 0.25;
+    double trim_ratio = 0.3;             // leading/trailing beats weaker than this × median are trimmed
+};
+
+// One point of the local tempo curve.
+struct TempoPoint {
+    double time = 0.0;  // seconds on the file timeline
+    double bpm = 0.0;
+};
+
+// A stretch of the track that is not silence; beats are only placed inside these.
+struct AudioSegment {
+    double start = 0.0;  // seconds
+    double end = 0.0;
+};
+
+// The tracker's result.
+struct BeatTrack {
+    std::vector<double> beats;          // beat times in seconds, strictly increasing
+    int downbeat = 0;                   // k0 of SPEC §6: index of the beat that starts a bar, in [0, 8)
+    std::vector<TempoPoint> tempo;      // local tempo, one point per tempogram frame
+    std::vector<AudioSegment> segments; // the non-silent parts that were tracked
+};
+
+BeatTrack track_beats(const DecodedAudio& audio, const BeatTrackerOptions& options = {});
+BeatTrack track_beats(const OnsetEnvelope& envelope, const BeatTrackerOptions& options = {});
+
+// The downbeat rule: with L_k the peak low-band onset strength within ±20 ms of beat k, pick the
+// residue r in 0..3 with the largest mean L_k over beats k ≡ r (mod 4) (ties: the smaller r), then
+// of r and r + 4 the one with the larger mean over k ≡ r (mod 8) (ties: r). Fewer than 4 beats: 0.
+int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& envelope);
+
+}  // namespace cnnv3

@@ -1,0 +1,90 @@
+// ConditioningTrack: the five conditioning values of SPEC §6 for every video frame, and its CSV file.
+//
+// A track is built from a frame timeline (explicit presentation times, or fps + count + start) and
+// the sources: a BeatClock (tracked beats, a BPM grid or a beats file) for beat_phase and
+// beat_norm, an IntensityMeter for audio_intensity (window [t, t + 1/fps)), and two StyleCurves.
+//
+// CSV (`cnnv3 analyze -o`, read back by --cond-track): the header line
+//   frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1
+// then one row per frame: the frame number (0, 1, 2, ...), its time in seconds (6 decimals), and
+// the five values (shortest text that reads back as the same float). The reader accepts exactly
+// this: frame numbers counting up from 0, strictly increasing finite times, values in [0, 1].
+#pragma once
+
+#include "beat_clock.h"
+#include "intensity_meter.h"
+#include "style_curve.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cnnv3 {
+
+inline constexpr std::string_view conditioning_csv_header =
+    "frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1";
+
+// A refused conditioning CSV; what() is one line, "FILE:LINE: problem" (or "FILE: problem").
+class ConditioningFileError : public std::runtime_error {
+public:
+    ConditioningFileError(const std::string& file, std::size_t line, const std::string& problem)
+        : std::runtime_error(line ? file + ":" + std::to_string(line) + ": " + problem : file + ": " + problem) {}
+};
+
+// The conditioning of one video frame.
+struct ConditioningFrame {
+    std::int64_t frame = 0;        // frame number, from 0
+    double time = 0.0;             // presentation time in seconds on the file timeline
+    float beat_phase = 0.0f;       // SPEC §6, each in [0, 1]
+    float beat_norm = 0.0f;
+    float audio_intensity = 0.0f;
+    float style_p0 = 0.5f;
+    float style_p1 = 0.5f;
+
+    // c = [beat_phase, beat_norm, audio_intensity, style_p0, style_p1] (SPEC §3 order).
+    std::array<float, 5> cond() const { return {beat_phase, beat_norm, audio_intensity, style_p0, style_p1}; }
+};
+
+// Where the values come from.
+struct ConditioningSources {
+    BeatClock beats;             // no beats: beat_phase = beat_norm = 0
+    IntensityMeter intensity;    // no audio: audio_intensity = 0
+    StyleCurve style0{0.5f};
+    StyleCurve style1{0.5f};
+};
+
+class ConditioningTrack {
+public:
+    ConditioningTrack() = default;
+    explicit ConditioningTrack(std::vector<ConditioningFrame> frames) : frames_(std::move(frames)) {}
+
+    // One row per time in `frame_times` (strictly increasing); the intensity window of each frame is
+    // [t, t + 1/fps).
+    static ConditioningTrack build(const std::vector<double>& frame_times, double fps, const ConditioningSources& sources);
+    // `count` frames at start + i/fps.
+    static ConditioningTrack build(double fps, std::int64_t count, double start, const ConditioningSources& sources);
+
+    const std::vector<ConditioningFrame>& frames() const { return frames_; }
+    std::size_t size() const { return frames_.size(); }
+    const ConditioningFrame& operator[](std::size_t i) const { return frames_[i]; }
+    // The frame shown at time t: the last one whose time is ≤ t (the first one before it). The
+    // track must not be empty.
+    const ConditioningFrame& at_time(double t) const;
+
+private:
+    std::vector<ConditioningFrame> frames_;
+};
+
+// The CSV text of a track.
+std::string format_conditioning_csv(const ConditioningTrack& track);
+// Parses CSV text; `name` is used in error messages.
+ConditioningTrack parse_conditioning_csv(std::string_view text, const std::string& name);
+// Reads and parses a CSV file.
+ConditioningTrack read_conditioning_csv(const std::filesystem::path& path);
+
+}  // namespace cnnv3

@@ -1,0 +1,77 @@
+#include "media_probe.h"
+
+#include "audio_decode.h"
+#include "ffmpeg_handles.h"
+
+#include <algorithm>
+#include <system_error>
+
+namespace cnnv3 {
+
+namespace {
+
+// For containers that do not store the frame count (NUT, Matroska, ...): reads (without decoding)
+// the video packets, counting them and noting where the last one ends.
+void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
+{
+    for (unsigned i = 0; i < input->nb_streams; ++i)
+        input->streams[i]->discard = static_cast<int>(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    const AVStream* s = input->streams[index];
+    ffmpeg::Packet packet(av_packet_alloc());
+    if (!packet)
+        return;
+    std::int64_t count = 0;
+    std::int64_t end = AV_NOPTS_VALUE;
+    while (av_read_frame(input, packet.get()) >= 0) {
+        if (packet->stream_index == index) {
+            ++count;
+            if (packet->pts != AV_NOPTS_VALUE)
+                end = std::max(end == AV_NOPTS_VALUE ? packet->pts + packet->duration : end, packet->pts + packet->duration);
+        }
+        av_packet_unref(packet.get());
+    }
+    info.video_frames = count;
+    if (info.video_duration <= 0.0 && end != AV_NOPTS_VALUE && s->start_time != AV_NOPTS_VALUE)
+        info.video_duration = ffmpeg::seconds(end - s->start_time, s->time_base);
+}
+
+}  // namespace
+
+MediaInfo probe_media(const std::filesystem::path& path)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw AudioError(path, "no such file (expected a media file)");
+    ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path);
+    const double origin = ffmpeg::container_start(input.get());
+
+    MediaInfo info;
+    if (input->duration != AV_NOPTS_VALUE && input->duration > 0)
+        info.duration = static_cast<double>(input->duration) / AV_TIME_BASE;
+    int video_index = -1;
+    for (unsigned i = 0; i < input->nb_streams; ++i) {
+        const AVStream* s = input->streams[i];
+        const AVMediaType type = s->codecpar->codec_type;
+        if (type == AVMEDIA_TYPE_AUDIO && !info.has_audio) {
+            info.has_audio = true;
+            info.audio_start = ffmpeg::seconds(s->start_time, s->time_base, origin) - origin;
+        } else if (type == AVMEDIA_TYPE_VIDEO && !info.has_video && !(s->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
+            info.has_video = true;
+            video_index = static_cast<int>(i);
+            AVRational rate = s->avg_frame_rate;
+            if (rate.num <= 0 || rate.den <= 0)
+                rate = s->r_frame_rate;
+            if (rate.num > 0 && rate.den > 0)
+                info.video_fps = av_q2d(rate);
+            info.video_start = ffmpeg::seconds(s->start_time, s->time_base, origin) - origin;
+            info.video_frames = s->nb_frames > 0 ? s->nb_frames : 0;
+            if (s->duration != AV_NOPTS_VALUE && s->duration > 0)
+                info.video_duration = ffmpeg::seconds(s->duration, s->time_base);
+        }
+    }
+    if (video_index >= 0 && info.video_frames == 0)
+        count_video_packets(input.get(), video_index, info);
+    return info;
+}
+
+}  // namespace cnnv3

@@ -1,0 +1,53 @@
+// The onset-strength envelope the beat tracker works on: a log-energy spectral flux over mel-spaced
+// bands, computed with aubio's FFT on the mono mix.
+//
+// Per frame i (window centred on sample i·hop): band energies E_b(i) (sum of |X_k|² over the FFT
+// bins of mel band b), L_b(i) = ln(E_b(i) + floor(i)) and the flux Σ_b max(0, L_b(i) − L_b(i − lag)).
+// The floor follows the local loudness: the frame power averaged over 8 s, 30 dB down. The log makes
+// the envelope independent of the track's gain; the floor keeps weak events (a hi-hat next to a
+// kick, noise in empty bands) from counting as much as strong ones, in loud and quiet passages
+// alike; bands that pool many FFT bins keep broadband noise from producing flux of its own. The
+// flux minus its 0.5 s moving average, clipped at 0, is the onset strength. The first frames,
+// whose windows hang over the start of the file, get no flux: the file's start is not an onset.
+#pragma once
+
+#include "audio_decode.h"
+
+#include <cstddef>
+#include <vector>
+
+namespace cnnv3 {
+
+// Analysis parameters of the onset envelope (defaults are the ones the tracker was tuned with).
+struct OnsetEnvelopeOptions {
+    int window = 1024;             // FFT size in samples (23 ms at 44.1 kHz), Hann window
+    int hop = 128;                 // samples between frames (2.9 ms at 44.1 kHz)
+    int lag = 3;                   // frames between the two spectra whose difference is the flux
+    int bands = 40;                // mel bands between min_hz and max_hz
+    double min_hz = 30.0;
+    double max_hz = 16000.0;
+    double low_cutoff_hz = 160.0;  // bands whose centre is below this make `low_strength`
+    double mean_window_s = 0.5;    // length of the moving average removed from the flux
+    double floor_db = -30.0;       // log floor relative to the local mean power
+    double local_window_s = 8.0;   // length of the window that local mean power is taken over
+};
+
+// Onset strength and level per analysis frame.
+struct OnsetEnvelope {
+    double frame_rate = 0.0;          // frames per second (sample_rate / hop)
+    double start_time = 0.0;          // time of frame 0 in seconds on the file timeline
+    std::vector<float> strength;      // broadband onset strength, ≥ 0
+    std::vector<float> low_strength;  // the flux of the low bands alone (kick, bass), ≥ 0, not mean-removed
+    std::vector<float> accent;        // rise of the total power over the lag / local mean power (loudness), ≥ 0
+    std::vector<float> level_db;      // RMS level of the frame's window in dBFS (≥ −200 for digital silence)
+
+    std::size_t size() const { return strength.size(); }
+    // Time of frame i in seconds.
+    double time(double i) const { return start_time + i / frame_rate; }
+    // The frame nearest to time t (clamped to the envelope).
+    std::size_t frame_at(double t) const;
+};
+
+OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvelopeOptions& options = {});
+
+}  // namespace cnnv3

@@ -1,0 +1,146 @@
+#include "analyze_command.h"
+
+#include "conditioning_options.h"
+
+#include "atomic_file.h"
+#include "audio_decode.h"
+#include "beat_times_file.h"
+#include "conditioning_track.h"
+#include "media_probe.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <optional>
+
+namespace cnnv3::cli {
+
+const std::string_view analyze_usage =
+    "usage: cnnv3 analyze IN [--fps F] [-o TRACK.csv] [--beats-out BEATS.txt]\n"
+    "                        [--bpm B [--offset S] | --beats FILE] [--style0 V|t:v,...] [--style1 V|t:v,...]\n"
+    "\n"
+    "  Analyse the audio of IN (any file FFmpeg reads) and write the conditioning of every video frame\n"
+    "  as CSV (frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1) to TRACK.csv, or to\n"
+    "  stdout without -o. Times are seconds from the start of the file.\n"
+    "\n"
+    "  --fps F          frame rate of the rows (default: the video's own rate; 30 for audio-only files)\n"
+    "  --beats-out F    also write the beat times used, one per line\n"
+    "  --bpm B          a steady beat grid instead of tracking: beats at S + k*60/B (S from --offset,\n"
+    "                   default 0; the beat at S starts a bar)\n"
+    "  --beats FILE     beat times from FILE (seconds, one per line, '#' comments) instead of tracking\n"
+    "  --style0, --style1  style_p0 / style_p1: a value in [0, 1], or keys t:v,t:v,... interpolated\n"
+    "                   linearly in time (default 0.5)\n";
+
+namespace {
+
+struct AnalyzeArgs {
+    std::string input;
+    std::optional<double> fps;
+    std::optional<std::string> output;
+    std::optional<std::string> beats_out;
+    ConditioningOptions conditioning;
+};
+
+AnalyzeArgs parse_args(const std::vector<std::string>& args)
+{
+    AnalyzeArgs a;
+    std::vector<std::string> positional;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size())
+                throw UsageError(fmt::format("{} needs a value", arg));
+            return args[++i];
+        };
+        if (a.conditioning.parse(args, i))
+            continue;
+        if (arg == "--fps")
+            a.fps = parse_number_option(arg, value(), 0.0, 1000.0, true);
+        else if (arg == "-o" || arg == "--output")
+            a.output = value();
+        else if (arg == "--beats-out")
+            a.beats_out = value();
+        else if (arg.size() > 1 && arg.starts_with("-"))
+            throw UsageError(fmt::format("unknown option {}", arg));
+        else
+            positional.emplace_back(arg);
+    }
+    if (positional.size() != 1)
+        throw UsageError(positional.empty() ? "analyze needs an input file" : "analyze takes one input file");
+    a.input = positional[0];
+    a.conditioning.validate();
+    return a;
+}
+
+// The frame timeline: `count` frames at start + i/fps.
+struct Timeline {
+    double fps = 30.0;
+    double start = 0.0;
+    std::int64_t count = 0;
+};
+
+Timeline make_timeline(const AnalyzeArgs& a, const MediaInfo& info, const DecodedAudio* audio)
+{
+    Timeline tl;
+    if (info.has_video) {
+        tl.fps = a.fps.value_or(info.video_fps > 0.0 ? info.video_fps : 30.0);
+        tl.start = info.video_start;
+        double duration = info.video_duration > 0.0 ? info.video_duration : info.duration - info.video_start;
+        if (!a.fps && info.video_frames > 0)
+            tl.count = info.video_frames;
+        else if (duration > 0.0)
+            tl.count = static_cast<std::int64_t>(std::ceil(duration * tl.fps - 1e-6));
+        else if (info.video_frames > 0)
+            tl.count = info.video_frames;
+    } else {
+        tl.fps = a.fps.value_or(30.0);
+        tl.start = audio ? audio->start_time : info.audio_start;
+        const double duration = audio ? audio->duration() : info.duration;
+        tl.count = static_cast<std::int64_t>(std::ceil(duration * tl.fps - 1e-6));
+    }
+    if (tl.count <= 0)
+        throw AudioError(a.input, "no frames to analyze (expected a video stream or audio with a known duration)");
+    return tl;
+}
+
+}  // namespace
+
+int analyze_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    for (const std::string& arg : args)
+        if (arg == "-h" || arg == "--help") {
+            out << analyze_usage;
+            return 0;
+        }
+    const AnalyzeArgs a = parse_args(args);
+
+    const MediaInfo info = probe_media(a.input);
+    std::optional<DecodedAudio> audio;
+    if (info.has_audio)
+        audio = decode_audio(a.input);
+    const Timeline tl = make_timeline(a, info, audio ? &*audio : nullptr);
+    const double end = tl.start + static_cast<double>(tl.count) / tl.fps;
+
+    std::string beats_from;
+    const ConditioningSources sources =
+        build_conditioning_sources(a.input, a.conditioning, audio, tl.start, end, beats_from, err);
+
+    const ConditioningTrack track = ConditioningTrack::build(tl.fps, tl.count, tl.start, sources);
+    const std::string csv = format_conditioning_csv(track);
+    if (a.beats_out)
+        write_file_atomically(*a.beats_out, format_beat_times(sources.beats.beats()));
+    if (a.output) {
+        write_file_atomically(*a.output, csv);
+        err << fmt::format("cnnv3: {}: {} frames at {:.3f} fps, {} beats ({}), bar start k0 = {}\n", a.input, track.size(),
+                           tl.fps, sources.beats.beats().size(), beats_from.empty() ? "none" : beats_from,
+                           sources.beats.downbeat());
+    } else {
+        out << csv;
+        out.flush();
+        if (!out)
+            throw std::runtime_error("stdout: write failed");
+    }
+    return 0;
+}
+
+}  // namespace cnnv3::cli

@@ -1,0 +1,291 @@
+#include "stylize_command.h"
+
+#include "audio_decode.h"
+#include "conditioning_options.h"
+#include "conditioning_track.h"
+#include "gpu_context.h"
+#include "media_probe.h"
+#include "model_search.h"
+#include "network_runner.h"
+#include "video_transcode.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace cnnv3::cli {
+
+const std::string_view stylize_usage =
+    "usage: cnnv3 stylize [options] IN OUT\n"
+    "\n"
+    "  Stylize every frame of IN (a video, a still image, or - for y4m on stdin) on the GPU and write\n"
+    "  OUT (its container from the extension; - for y4m on stdout). Audio and subtitle streams are\n"
+    "  copied bit-exact, timestamps kept; a .png OUT is 16-bit RGB. OUT is written to a temporary name\n"
+    "  and renamed when complete; Ctrl-C stops early and still leaves a valid, finalised file.\n"
+    "\n"
+    "  --model NAME|DIR   model directory, or a name from the weights directory (default: its DEFAULT)\n"
+    "  --cond a,b,c,d,e   fixed conditioning beat_phase,beat_norm,audio_intensity,style_p0,style_p1\n"
+    "                     (no audio analysis); default: from IN's audio, or the model's default_cond\n"
+    "                     when IN has no audio\n"
+    "  --cond-track FILE  per-frame conditioning from a CSV written by `cnnv3 analyze`\n"
+    "  --strength S       mix of the stylized output over the input, 0..1 (default 1)\n"
+    "  --gpu N|NAME       Vulkan device (see `cnnv3 devices`)\n"
+    "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
+    "                     lossless one; see docs/video.md)\n"
+    "  --crf Q            quality for encoders with a crf option (default 18)\n"
+    "  -x KEY=VALUE       encoder option, passed to the encoder as is (repeatable)\n"
+    "  -y                 overwrite OUT\n"
+    "  --quiet            no progress line\n"
+    "  --progress json    progress as one JSON object per line on stderr\n"
+    "\n"
+    "  Audio-driven conditioning (default):\n"
+    "  --bpm B [--offset S] | --beats FILE | --style0 V|t:v,... | --style1 V|t:v,...\n";
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+extern "C" void on_interrupt(int) { stop_requested.store(true); }
+
+// Installs the Ctrl-C handler for the lifetime of the object and restores the old one after.
+class InterruptGuard {
+public:
+    InterruptGuard() : previous_(std::signal(SIGINT, on_interrupt)) { stop_requested.store(false); }
+    ~InterruptGuard() { std::signal(SIGINT, previous_); }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    void (*previous_)(int);
+};
+
+struct StylizeArgs {
+    std::string input, output;
+    std::string model;
+    std::optional<std::vector<float>> cond;
+    std::optional<std::string> cond_track;
+    float strength = 1.0f;
+    std::string gpu;
+    TranscodeOptions transcode;
+    bool quiet = false;
+    bool json = false;
+    ConditioningOptions conditioning;
+};
+
+std::vector<float> parse_cond(std::string_view text)
+{
+    std::vector<float> values;
+    while (true) {
+        const auto comma = text.find(',');
+        values.push_back(static_cast<float>(parse_number_option("--cond", text.substr(0, comma), 0.0, 1.0, false)));
+        if (comma == std::string_view::npos)
+            break;
+        text.remove_prefix(comma + 1);
+    }
+    if (values.size() != 5)
+        throw UsageError(fmt::format("--cond has {} values (expected 5: beat_phase,beat_norm,audio_intensity,"
+                                     "style_p0,style_p1)", values.size()));
+    return values;
+}
+
+StylizeArgs parse_args(const std::vector<std::string>& args)
+{
+    StylizeArgs a;
+    std::vector<std::string> positional;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size())
+                throw UsageError(fmt::format("{} needs a value", arg));
+            return args[++i];
+        };
+        if (a.conditioning.parse(args, i))
+            continue;
+        if (arg == "--model")
+            a.model = value();
+        else if (arg == "--cond")
+            a.cond = parse_cond(value());
+        else if (arg == "--cond-track")
+            a.cond_track = value();
+        else if (arg == "--strength")
+            a.strength = static_cast<float>(parse_number_option(arg, value(), 0.0, 1.0, false));
+        else if (arg == "--gpu")
+            a.gpu = value();
+        else if (arg == "--encoder")
+            a.transcode.encoder = value();
+        else if (arg == "--crf")
+            a.transcode.crf = parse_number_option(arg, value(), 0.0, 63.0, false);
+        else if (arg == "-x") {
+            const std::string kv = value();
+            const auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw UsageError(fmt::format("-x {}: expected KEY=VALUE", kv));
+            a.transcode.encoder_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        } else if (arg == "-y")
+            a.transcode.overwrite = true;
+        else if (arg == "--quiet")
+            a.quiet = true;
+        else if (arg == "--progress") {
+            const std::string v = value();
+            if (v != "json" && v != "line")
+                throw UsageError("--progress is json or line");
+            a.json = v == "json";
+        } else if (arg != "-" && arg.size() > 1 && arg.starts_with("-"))
+            throw UsageError(fmt::format("unknown option {}", arg));
+        else
+            positional.emplace_back(arg);
+    }
+    if (positional.size() != 2)
+        throw UsageError("stylize needs IN and OUT");
+    a.input = positional[0];
+    a.output = positional[1];
+    a.conditioning.validate();
+    const bool audio_options = a.conditioning.bpm || a.conditioning.beats_file;
+    if (a.cond && (a.cond_track || audio_options))
+        throw UsageError("--cond fixes the conditioning: it does not go with --cond-track, --bpm or --beats");
+    if (a.cond_track && audio_options)
+        throw UsageError("--cond-track gives every value: it does not go with --bpm or --beats");
+    a.transcode.input = a.input;
+    a.transcode.output = a.output;
+    return a;
+}
+
+// Where each frame's conditioning comes from.
+using ConditioningAt = std::function<std::array<float, 5>(double time, double frame_duration)>;
+
+// Every frame through the network on the GPU. The device opens at the first frame, so a bad input
+// is reported before any GPU work (or the software-renderer warning).
+class NetworkProcessor : public FrameProcessor {
+public:
+    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength)
+        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength) {}
+
+    void start(const VideoStreamInfo& info) override
+    {
+        frame_duration_ = info.frame_rate > 0.0 ? 1.0 / info.frame_rate : 1.0 / 30.0;
+        gpu_ = std::make_unique<GpuContext>(gpu_options_);
+        runner_ = std::make_unique<NetworkRunner>(*gpu_, model_);
+    }
+
+    void process(RgbFrame& frame) override
+    {
+        const std::array<float, 5> c = cond_(frame.time, frame_duration_);
+        frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
+    }
+
+private:
+    GpuOptions gpu_options_;
+    const Model& model_;
+    ConditioningAt cond_;
+    float strength_;
+    double frame_duration_ = 1.0 / 30.0;
+    std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
+    std::unique_ptr<NetworkRunner> runner_;
+};
+
+std::string format_eta(double s)
+{
+    if (s < 0)
+        return "?";
+    const int t = static_cast<int>(std::lround(s));
+    return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+}  // namespace
+
+int stylize_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    for (const std::string& arg : args)
+        if (arg == "-h" || arg == "--help") {
+            out << stylize_usage;
+            return 0;
+        }
+    StylizeArgs a = parse_args(args);
+    const Model model = load_model(find_model(a.model));
+
+    // Conditioning: fixed, from a track file, or from the input's audio.
+    ConditioningAt cond_at;
+    std::string cond_note;
+    if (a.cond) {
+        const std::vector<float> c = *a.cond;
+        cond_at = [c](double, double) { return std::array<float, 5>{c[0], c[1], c[2], c[3], c[4]}; };
+        cond_note = fmt::format("fixed conditioning {}", fmt::join(c, ","));
+    } else if (a.cond_track) {
+        auto track = std::make_shared<ConditioningTrack>(read_conditioning_csv(*a.cond_track));
+        if (track->size() == 0)
+            throw ConditioningFileError(*a.cond_track, 0, "no frames");
+        cond_at = [track](double t, double) { return track->at_time(t).cond(); };
+        cond_note = fmt::format("conditioning from {}", *a.cond_track);
+    } else {
+        std::optional<DecodedAudio> audio;
+        std::optional<MediaInfo> info;
+        if (a.input != "-") {
+            info = probe_media(a.input);
+            if (info->has_audio)
+                audio = decode_audio(a.input);
+        }
+        const bool beats_given = a.conditioning.bpm || a.conditioning.beats_file;
+        if (!audio && !beats_given) {
+            const std::vector<float> c = model.default_cond;
+            cond_at = [c](double, double) { return std::array<float, 5>{c[0], c[1], c[2], c[3], c[4]}; };
+            cond_note = fmt::format("{}: fixed conditioning {} (the model's default_cond)",
+                                    a.input == "-" ? "standard input carries no audio to analyse" : "no audio stream",
+                                    fmt::join(c, ","));
+            err << fmt::format("cnnv3: {}: {}\n", a.input, cond_note);
+        } else {
+            const double start = info ? std::min(info->video_start, audio ? audio->start_time : info->video_start) : 0.0;
+            const double end = info ? std::max(info->duration, start + 1.0) : 1e6;
+            std::string beats_from;
+            auto sources = std::make_shared<ConditioningSources>(
+                build_conditioning_sources(a.input, a.conditioning, audio, start, end, beats_from, err));
+            cond_at = [sources](double t, double dt) {
+                return std::array<float, 5>{sources->beats.beat_phase(t), sources->beats.beat_norm(t),
+                                            sources->intensity.at(t, dt), sources->style0.at(t), sources->style1.at(t)};
+            };
+            cond_note = fmt::format("conditioning from the audio (beats {}, {} found)", beats_from,
+                                    sources->beats.beats().size());
+        }
+    }
+
+    GpuOptions gpu_options;
+    gpu_options.device = a.gpu;
+    gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
+    NetworkProcessor processor(gpu_options, model, cond_at, a.strength);
+
+    if (!a.quiet) {
+        a.transcode.progress = [&err, json = a.json](const TranscodeProgress& p) {
+            if (json) {
+                err << fmt::format("{{\"frames\": {}, \"total\": {}, \"fps\": {:.2f}, \"eta\": {:.1f}, \"time\": {:.3f}, "
+                                   "\"finished\": {}}}\n",
+                                   p.frames_done, p.frames_total, p.fps, p.eta_seconds, p.media_time,
+                                   p.finished ? "true" : "false");
+            } else {
+                err << fmt::format("\rframe {}{}  {:.1f} fps  ETA {}   ", p.frames_done,
+                                   p.frames_total > 0 ? fmt::format("/{}", p.frames_total) : "", p.fps,
+                                   format_eta(p.eta_seconds));
+                if (p.finished)
+                    err << "\n";
+            }
+            err.flush();
+        };
+    }
+    InterruptGuard interrupt;
+    a.transcode.stop = &stop_requested;
+    const TranscodeResult result = transcode_video(a.transcode, processor);
+    for (const std::string& note : result.notes)
+        err << fmt::format("cnnv3: {}: {}\n", a.output, note);
+    if (!a.quiet)
+        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}{}\n", result.output, result.frames,
+                           result.container, result.encoder, result.pixel_format, result.encoder_reason, model.name,
+                           cond_note, result.stopped ? "; stopped early by Ctrl-C, the file is complete up to there" : "");
+    return result.stopped ? 130 : 0;
+}
+
+}  // namespace cnnv3::cli

@@ -1,0 +1,64 @@
+// Which encoder and pixel format the pipeline writes, from the output container, the input's pixel
+// format and an optional encoder name. The rule (docs/video.md):
+//
+//   named encoder      that encoder; the input's pixel format when it takes it, else the closest
+//                      one it takes (avcodec_find_best_pix_fmt_of_list). The container must be
+//                      able to carry it.
+//   image output       (image2 muxer: .png, .jpg, .tiff, .bmp ...) the extension's codec, in an RGB
+//                      format where it has one (8 or 16 bits as the input); .png is always
+//                      16-bit RGB (rgb48be, rgba64be when the input has alpha).
+//   mjpeg              always writes yuvj* (full-range) formats, as JPEG expects.
+//   video, default     1. libx264 (crf 18, preset medium) when it takes the input's pixel format
+//                         exactly (yuv420p/422p/444p at 8 or 10 bits, yuvj*, gray), the size
+//                         suits the chroma subsampling (even width for 4:2:x, even height for
+//                         4:2:0) and the container carries H.264 (FFmpeg says so, or mpegts);
+//                      2. else ffv1 (lossless) when the container carries it and ffv1 has a
+//                         format that loses nothing of the input's (rgb24 -> bgr0, gbrp16 ...);
+//                      3. else the container's default codec with the closest format it takes
+//                         (y4m: wrapped_avframe in one of the YUV4MPEG formats).
+#pragma once
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+}
+
+#include "av_handles.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnv3 {
+
+// What choose_encoder() decided.
+struct EncoderChoice {
+    const AVCodec* codec = nullptr;
+    AVPixelFormat pixel_format = AV_PIX_FMT_NONE;
+    bool lossless = false;  // the default rule's ffv1 fallback (or another lossless choice)
+    std::string reason;     // one line for logs: "libx264: default for yuv420p in matroska"
+};
+
+// `output` names the output in errors; `filename` is what the muxer's extension guess sees.
+EncoderChoice choose_encoder(const AVOutputFormat& container, const std::string& filename,
+                             AVPixelFormat input_format, int width, int height, const std::string& encoder_name,
+                             const std::string& output);
+
+// The pixel formats of `codec` the converter can write and `container` accepts (empty: any).
+std::vector<AVPixelFormat> encoder_pixel_formats(const AVCodec& codec, const AVOutputFormat& container);
+
+// The frame rates a codec is limited to (MPEG-1/2), or empty when any rate works.
+std::vector<AVRational> encoder_frame_rates(const AVCodec& codec);
+
+// Quality settings for an encoder about to be opened: crf (`crf` or 18) for encoders with a crf
+// option, preset medium for libx264/libx265, qscale 2 for mjpeg; then the caller's key=value
+// options, which override. Throws VideoError(output, ...) when `crf` is given for an encoder
+// without a crf option.
+void set_quality_options(const AVCodec& codec, AVCodecContext& context, av::Dictionary& options,
+                         std::optional<double> crf,
+                         const std::vector<std::pair<std::string, std::string>>& extra, const std::string& output);
+
+// The muxer is an image writer (image2): one frame, the file named as given.
+bool is_image_container(const AVOutputFormat& container);
+
+}  // namespace cnnv3

@@ -1,0 +1,35 @@
+// The hook through which the transcode pipeline hands every frame to the network (or to anything
+// else: the tests use CPU processors). The pipeline itself knows nothing of GPUs.
+#pragma once
+
+#include "rgb_frame.h"
+
+#include <cstdint>
+
+namespace cnnv3 {
+
+// What the pipeline knows about the video before the first frame (for allocating textures,
+// building a conditioning track at the right frame rate, and so on).
+struct VideoStreamInfo {
+    int width = 0;
+    int height = 0;
+    double frame_rate = 0.0;      // the stream's (guessed) average frame rate, frames per second
+    int64_t frames_estimate = -1; // expected number of frames, -1 when unknown
+    double duration = -1.0;       // seconds, -1 when unknown
+    bool has_alpha = false;       // frames carry an alpha plane
+};
+
+class FrameProcessor {
+public:
+    virtual ~FrameProcessor() = default;
+
+    // Called once, after the first frame is decoded and before process() sees it.
+    virtual void start(const VideoStreamInfo& /*info*/) {}
+
+    // Called for every frame in presentation order, on the pipeline's thread. May change the
+    // values in place (they are clamped to [0, 1] on the way out); must keep the size and the
+    // presence of the alpha plane. Exceptions propagate out of the pipeline (no output is kept).
+    virtual void process(RgbFrame& frame) = 0;
+};
+
+}  // namespace cnnv3

@@ -1,0 +1,680 @@
+#include "video_transcode.h"
+
+#include "av_handles.h"
+#include "color_tags.h"
+#include "encoder_choice.h"
+#include "frame_convert.h"
+#include "media_input.h"
+#include "partial_output.h"
+#include "pixel_formats.h"
+#include "video_error.h"
+
+extern "C" {
+#include <libavutil/avstring.h>
+#include <libavutil/avutil.h>
+#include <libavutil/mathematics.h>
+}
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+
+namespace cnnv3 {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point a, Clock::time_point b)
+{
+    return std::chrono::duration<double>(b - a).count();
+}
+
+int64_t frame_duration(const AVFrame& frame)
+{
+#if LIBAVUTIL_VERSION_MAJOR >= 58
+    return frame.duration;
+#else
+    return frame.pkt_duration;
+#endif
+}
+
+void set_frame_duration(AVFrame& frame, int64_t duration)
+{
+#if LIBAVUTIL_VERSION_MAJOR >= 58
+    frame.duration = duration;
+#else
+    frame.pkt_duration = duration;
+#endif
+}
+
+std::string output_url(const std::string& path, int stdout_fd)
+{
+    if (path == "-")
+        return "pipe:" + std::to_string(stdout_fd);
+    if (path.find("://") != std::string::npos)
+        return path;
+    return "file:" + path;
+}
+
+bool is_matroska(const AVOutputFormat& container)
+{
+    return std::strncmp(container.name, "matroska", 8) == 0 || std::strcmp(container.name, "webm") == 0;
+}
+
+const char* media_type_name(AVMediaType type)
+{
+    const char* name = av_get_media_type_string(type);
+    return name ? name : "unknown";
+}
+
+// Statistics tags that describe the old encoding of the video stream, not the new one.
+bool stale_video_tag(const char* key)
+{
+    static const char* const stale[] = {"encoder", "DURATION", "NUMBER_OF_FRAMES", "NUMBER_OF_BYTES", "BPS"};
+    for (const char* s : stale)
+        if (av_strcasecmp(key, s) == 0)
+            return true;
+    return std::strncmp(key, "_STATISTICS", 11) == 0;
+}
+
+// Stream side data worth keeping on the re-encoded video: orientation, HDR colour volume, 3D and
+// 360 layout (the pixels are the same picture, so these still describe it).
+bool kept_on_video(AVPacketSideDataType type)
+{
+    switch (type) {
+    case AV_PKT_DATA_DISPLAYMATRIX:
+    case AV_PKT_DATA_MASTERING_DISPLAY_METADATA:
+    case AV_PKT_DATA_CONTENT_LIGHT_LEVEL:
+    case AV_PKT_DATA_STEREO3D:
+    case AV_PKT_DATA_SPHERICAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// Copies stream side data: everything for a copied stream, kept_on_video() for the re-encoded one.
+// FFmpeg 7 keeps it in codecpar (avcodec_parameters_copy already copied it); earlier in AVStream.
+void copy_side_data(const AVStream& from, AVStream& to, bool everything)
+{
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    if (everything)
+        return;
+    const AVCodecParameters* par = from.codecpar;
+    for (int i = 0; i < par->nb_coded_side_data; ++i) {
+        const AVPacketSideData& sd = par->coded_side_data[i];
+        if (!kept_on_video(sd.type))
+            continue;
+        AVPacketSideData* copy = av_packet_side_data_new(&to.codecpar->coded_side_data, &to.codecpar->nb_coded_side_data,
+                                                         sd.type, sd.size, 0);
+        if (!copy)
+            throw std::bad_alloc();
+        std::memcpy(copy->data, sd.data, sd.size);
+    }
+#else
+    for (int i = 0; i < from.nb_side_data; ++i) {
+        const AVPacketSideData& sd = from.side_data[i];
+        if (!everything && !kept_on_video(sd.type))
+            continue;
+        uint8_t* copy = av_stream_new_side_data(&to, sd.type, sd.size);
+        if (!copy)
+            throw std::bad_alloc();
+        std::memcpy(copy, sd.data, sd.size);
+    }
+#endif
+}
+
+// One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
+// partial file removed) by RAII when run() throws.
+class Transcoder {
+public:
+    Transcoder(const TranscodeOptions& options, FrameProcessor& processor)
+        : opts_(options), processor_(processor), converter_(options.input == "-" ? "stdin" : options.input)
+    {
+    }
+
+    TranscodeResult run();
+
+private:
+    bool stop_requested() const { return opts_.stop && opts_.stop->load(std::memory_order_relaxed); }
+    bool limit_reached() const { return max_frames_ >= 0 && frames_ >= max_frames_; }
+    double input_seconds(int64_t ts) const { return ts == AV_NOPTS_VALUE ? 0.0 : ts * av_q2d(in_tb_) - start_time_; }
+
+    void open_output();
+    void add_copied_streams();
+    void handle_packet(AVPacket& packet);
+    void decode(const AVPacket* packet);
+    void handle_frame(AVFrame& frame);
+    void start_encoder(const AVFrame& first);
+    void encode(AVFrame* frame);
+    void write_copied(AVPacket& packet);
+    void write(AVPacket& packet);
+    void check_complete() const;
+    void finish_output();
+    void report(bool finished);
+    void note(std::string text) { result_.notes.push_back(std::move(text)); }
+
+    const TranscodeOptions& opts_;
+    FrameProcessor& processor_;
+    std::string out_name_;                 // OUT for messages ("stdout" for "-")
+    std::string guess_name_;               // the name the muxer and codec guesses see
+    std::optional<PartialOutput> partial_; // declared before out_: the file closes before removal
+    MediaInput in_;
+    av::OutputContext out_;
+    std::vector<int> stream_map_;          // input stream -> output stream, -1 = left out
+    std::map<int, int64_t> audio_rescale_last_;  // per copied audio stream: av_rescale_delta's state
+    AVStream* video_out_ = nullptr;
+    av::CodecContext encoder_;
+    EncoderChoice choice_;
+    FrameConverter converter_;
+    RgbFrame rgb_;
+    av::Frame decoded_ = av::make_frame();
+    av::Packet encoded_ = av::make_packet();
+    std::vector<av::Packet> pending_;      // copied packets read before the header was written
+    bool header_written_ = false;
+
+    AVRational in_tb_{1, 1};
+    AVRational enc_tb_{1, 1};
+    AVRational frame_rate_{25, 1};
+    bool no_timestamps_ = false;           // muxer without timestamps: encoder pts = frame number
+    double start_time_ = 0.0;              // container start, seconds
+    int64_t last_pts_ = AV_NOPTS_VALUE;
+    int64_t last_duration_ = 0;
+    int64_t last_out_pts_ = AV_NOPTS_VALUE;
+    bool repaired_pts_ = false;
+    double last_end_ = 0.0;                // latest packet end seen in any stream, from the start
+    std::map<int64_t, int64_t> durations_; // encoder pts -> frame duration (encoder time base)
+    int width_ = 0, height_ = 0;
+    bool alpha_ = false;
+    AVRational sample_aspect_ratio_{0, 1};
+    ColorTags out_tags_;
+
+    int64_t frames_ = 0;
+    int64_t max_frames_ = -1;
+    int64_t total_estimate_ = -1;
+    bool stopped_ = false;
+    Clock::time_point started_ = Clock::now();
+    Clock::time_point first_frame_at_{};
+    Clock::time_point last_report_{};
+    TranscodeResult result_;
+};
+
+void Transcoder::open_output()
+{
+    const char* format_name = nullptr;
+    if (!opts_.output_format.empty())
+        format_name = opts_.output_format.c_str();
+    else if (opts_.output == "-")
+        format_name = "yuv4mpegpipe";
+    guess_name_ = opts_.output == "-" ? "" : partial_->temporary().string();
+    const std::string url = opts_.output == "-" ? output_url("-", opts_.stdout_fd) : output_url(guess_name_, 0);
+
+    AVFormatContext* raw = nullptr;
+    const int rc = avformat_alloc_output_context2(&raw, nullptr, format_name, url.c_str());
+    if (rc < 0 || !raw) {
+        if (format_name)
+            throw VideoError(out_name_, fmt::format("no muxer named \"{}\" in this FFmpeg (see ffmpeg -muxers)", format_name));
+        throw VideoError(out_name_, "cannot choose a container from the file name (expected an extension such as "
+                                    ".mkv, .mp4, .mov, .nut, .y4m or .png)");
+    }
+    out_.reset(raw);
+    result_.container = raw->oformat->name;
+    if (std::strcmp(raw->oformat->name, "yuv4mpegpipe") == 0)
+        raw->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;  // y4m's 9-16 bit formats
+    no_timestamps_ = (raw->oformat->flags & AVFMT_NOTIMESTAMPS) != 0;
+    if (is_image_container(*raw->oformat))
+        max_frames_ = 1;
+
+    add_copied_streams();
+
+    if (!(raw->oformat->flags & AVFMT_NOFILE)) {
+        if (int orc = avio_open(&raw->pb, url.c_str(), AVIO_FLAG_WRITE); orc < 0)
+            throw VideoError(out_name_, fmt::format("cannot open for writing ({})", av::error_text(orc)));
+    }
+}
+
+void Transcoder::add_copied_streams()
+{
+    AVFormatContext* ic = in_.format.get();
+    AVFormatContext* oc = out_.get();
+    const AVOutputFormat& container = *oc->oformat;
+    stream_map_.assign(ic->nb_streams, -1);
+    for (unsigned i = 0; i < ic->nb_streams; ++i) {
+        const AVStream* is = ic->streams[i];
+        const AVCodecParameters* par = is->codecpar;
+        if (static_cast<int>(i) == in_.video_index) {
+            video_out_ = avformat_new_stream(oc, nullptr);
+            if (!video_out_)
+                throw std::bad_alloc();
+            for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is->metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
+                if (!stale_video_tag(e->key))
+                    av_dict_set(&video_out_->metadata, e->key, e->value, 0);
+            video_out_->disposition = is->disposition;
+            stream_map_[i] = video_out_->index;
+            continue;
+        }
+        const std::string what = fmt::format("stream #{} ({}, {})", i, media_type_name(par->codec_type),
+                                             avcodec_get_name(par->codec_id));
+        bool copy = false;
+        std::string why;
+        if (is_image_container(container)) {
+            why = "an image output holds only the picture";
+        } else if (par->codec_type == AVMEDIA_TYPE_AUDIO || par->codec_type == AVMEDIA_TYPE_SUBTITLE) {
+            const int q = avformat_query_codec(&container, par->codec_id, FF_COMPLIANCE_NORMAL);
+            const AVCodecID fallback =
+                par->codec_type == AVMEDIA_TYPE_AUDIO ? container.audio_codec : container.subtitle_codec;
+            copy = q == 1 || (q < 0 && fallback != AV_CODEC_ID_NONE);
+            why = fmt::format("the {} container cannot carry it", container.name);
+        } else if (par->codec_type == AVMEDIA_TYPE_ATTACHMENT) {
+            copy = is_matroska(container);
+            why = "attachments are copied into Matroska only";
+        } else if (par->codec_type == AVMEDIA_TYPE_VIDEO) {
+            why = "only the first video stream is processed";
+        } else {
+            why = "data streams are not copied";
+        }
+        if (!copy) {
+            note(fmt::format("{} left out: {}", what, why));
+            continue;
+        }
+        AVStream* os = avformat_new_stream(oc, nullptr);
+        if (!os)
+            throw std::bad_alloc();
+        if (int rc = avcodec_parameters_copy(os->codecpar, par); rc < 0)
+            throw VideoError(out_name_, fmt::format("cannot copy {} ({})", what, av::error_text(rc)));
+        os->codecpar->codec_tag = 0;
+        copy_side_data(*is, *os, true);
+        audio_rescale_last_[static_cast<int>(i)] = AV_NOPTS_VALUE;
+        os->time_base = is->time_base;
+        os->disposition = is->disposition;
+        av_dict_copy(&os->metadata, is->metadata, 0);
+        stream_map_[i] = os->index;
+    }
+    av_dict_copy(&oc->metadata, ic->metadata, 0);
+    if (ic->nb_chapters > 0)
+        note(fmt::format("{} chapter{} not copied", ic->nb_chapters, ic->nb_chapters == 1 ? "" : "s"));
+}
+
+void Transcoder::start_encoder(const AVFrame& first)
+{
+    const auto in_format = static_cast<AVPixelFormat>(first.format);
+    if (!can_read_pixel_format(in_format))
+        throw VideoError(in_.name, fmt::format("pixel format \"{}\" is not supported (expected integer YUV, gray or "
+                                               "RGB of 8-16 bits)", pixel_format_name(in_format)));
+    width_ = first.width;
+    height_ = first.height;
+    alpha_ = pixel_format_has_alpha(in_format);
+    choice_ = choose_encoder(*out_->oformat, guess_name_, in_format, width_, height_, opts_.encoder, out_name_);
+    out_tags_ = output_color_tags(color_tags_of(first), in_format, choice_.pixel_format, width_, height_);
+    enc_tb_ = in_tb_;
+    if (no_timestamps_) {
+        enc_tb_ = av_inv_q(frame_rate_);
+    } else if (std::vector<AVRational> rates = encoder_frame_rates(*choice_.codec); !rates.empty()) {
+        // Codecs with a fixed list of rates (MPEG-1/2): the nearest one, timestamps rescaled to it.
+        rates.push_back({0, 0});
+        const AVRational rate = rates[av_find_nearest_q_idx(frame_rate_, rates.data())];
+        enc_tb_ = av_inv_q(rate);
+        note(fmt::format("{} codes fixed frame rates: timestamps rounded to {}/{} fps", choice_.codec->name, rate.num,
+                         rate.den));
+    }
+
+    encoder_.reset(avcodec_alloc_context3(choice_.codec));
+    if (!encoder_)
+        throw std::bad_alloc();
+    AVCodecContext& enc = *encoder_;
+    enc.width = width_;
+    enc.height = height_;
+    enc.pix_fmt = choice_.pixel_format;
+    enc.time_base = enc_tb_;
+    enc.framerate = frame_rate_;
+    sample_aspect_ratio_ = av_guess_sample_aspect_ratio(in_.format.get(), in_.format->streams[in_.video_index],
+                                                        const_cast<AVFrame*>(&first));
+    enc.sample_aspect_ratio = sample_aspect_ratio_;
+    enc.thread_count = 0;
+    set_color_tags(enc, out_tags_);
+    if (out_->oformat->flags & AVFMT_GLOBALHEADER)
+        enc.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    av::Dictionary options;
+    set_quality_options(*choice_.codec, enc, options, opts_.crf, opts_.encoder_options, out_name_);
+    if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
+        throw VideoError(out_name_, fmt::format("cannot open the {} encoder for {} {}x{} ({})", choice_.codec->name,
+                                                pixel_format_name(choice_.pixel_format), width_, height_,
+                                                av::error_text(rc)));
+    if (options.size() > 0)
+        throw VideoError(out_name_, fmt::format("encoder {} has no option \"{}\"", choice_.codec->name,
+                                                options.first_key()));
+
+    if (int rc = avcodec_parameters_from_context(video_out_->codecpar, &enc); rc < 0)
+        throw VideoError(out_name_, fmt::format("cannot set up the video stream ({})", av::error_text(rc)));
+    copy_side_data(*in_.format->streams[in_.video_index], *video_out_, false);
+    video_out_->time_base = enc_tb_;
+    video_out_->avg_frame_rate = frame_rate_;
+    video_out_->sample_aspect_ratio = enc.sample_aspect_ratio;
+
+    av::Dictionary muxer_options;
+    if (is_image_container(*out_->oformat))
+        muxer_options.set("update", "1");  // the file name as given, not a frame-number pattern
+    if (int rc = avformat_write_header(out_.get(), muxer_options.address()); rc < 0)
+        throw VideoError(out_name_, fmt::format("the {} muxer refused the streams ({})", out_->oformat->name,
+                                                av::error_text(rc)));
+    header_written_ = true;
+    for (av::Packet& p : pending_)
+        write_copied(*p);
+    pending_.clear();
+
+    result_.encoder = choice_.codec->name;
+    result_.pixel_format = pixel_format_name(choice_.pixel_format);
+    result_.encoder_reason = choice_.reason;
+
+    VideoStreamInfo info;
+    info.width = width_;
+    info.height = height_;
+    info.frame_rate = av_q2d(frame_rate_);
+    info.frames_estimate = total_estimate_;
+    const AVStream* st = in_.format->streams[in_.video_index];
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        info.duration = st->duration * av_q2d(st->time_base);
+    else if (in_.format->duration != AV_NOPTS_VALUE && in_.format->duration > 0)
+        info.duration = static_cast<double>(in_.format->duration) / AV_TIME_BASE;
+    info.has_alpha = alpha_;
+    processor_.start(info);
+    first_frame_at_ = Clock::now();
+}
+
+void Transcoder::handle_frame(AVFrame& frame)
+{
+    if (frame.decode_error_flags || (frame.flags & AV_FRAME_FLAG_CORRUPT))
+        throw VideoError(in_.name, fmt::format("damaged video frame at {:.3f} s (the decoder reported corrupt data)",
+                                               input_seconds(frame.best_effort_timestamp)));
+    if (limit_reached())
+        return;
+    if (!encoder_)
+        start_encoder(frame);
+    else if (frame.width != width_ || frame.height != height_)
+        throw VideoError(in_.name, fmt::format("the video changes size mid-stream ({}x{} to {}x{}; expected one size)",
+                                               width_, height_, frame.width, frame.height));
+
+    int64_t pts = frame.best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE)
+        pts = last_pts_ == AV_NOPTS_VALUE ? 0 : last_pts_ + std::max<int64_t>(last_duration_, 1);
+    if (last_pts_ != AV_NOPTS_VALUE && pts <= last_pts_) {
+        pts = last_pts_ + 1;
+        if (!repaired_pts_)
+            note("non-increasing video timestamps were made increasing");
+        repaired_pts_ = true;
+    }
+    int64_t duration = frame_duration(frame);
+    if (duration <= 0)
+        duration = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(frame_rate_), in_tb_));
+    last_pts_ = pts;
+    last_duration_ = duration;
+
+    converter_.to_rgb(frame, rgb_);
+    rgb_.time = input_seconds(pts);
+    rgb_.index = frames_;
+    const bool had_alpha = rgb_.has_alpha();
+    processor_.process(rgb_);
+    if (rgb_.width() != width_ || rgb_.height() != height_ || rgb_.rgb.channels != 3 ||
+        rgb_.has_alpha() != had_alpha || (had_alpha && rgb_.alpha.size() != rgb_.rgb.plane_size()))
+        throw VideoError(in_.name, fmt::format("the frame processor changed frame {} to {}x{}x{}{} (expected {}x{}x3{})",
+                                               frames_, rgb_.width(), rgb_.height(), rgb_.rgb.channels,
+                                               rgb_.has_alpha() ? " + alpha" : "", width_, height_,
+                                               had_alpha ? " + alpha" : ""));
+
+    av::Frame out = av::make_frame();
+    out->format = choice_.pixel_format;
+    out->width = width_;
+    out->height = height_;
+    out->sample_aspect_ratio = sample_aspect_ratio_;
+    set_color_tags(*out, out_tags_);
+    converter_.from_rgb(rgb_, *out);
+    int64_t out_pts = no_timestamps_ ? frames_ : av_rescale_q(pts, in_tb_, enc_tb_);
+    if (last_out_pts_ != AV_NOPTS_VALUE && out_pts <= last_out_pts_)
+        out_pts = last_out_pts_ + 1;  // only when the encoder's time base is coarser than the input's
+    last_out_pts_ = out_pts;
+    out->pts = out_pts;
+    const int64_t out_duration = no_timestamps_ ? 1 : std::max<int64_t>(1, av_rescale_q(duration, in_tb_, enc_tb_));
+    set_frame_duration(*out, out_duration);
+    durations_[out->pts] = out_duration;
+    encode(out.get());
+    ++frames_;
+    report(false);
+}
+
+void Transcoder::decode(const AVPacket* packet)
+{
+    AVCodecContext* dec = in_.decoder.get();
+    int rc = avcodec_send_packet(dec, packet);
+    if (rc < 0 && rc != AVERROR_EOF)
+        throw VideoError(in_.name, fmt::format("cannot decode the video at {:.3f} s ({})",
+                                               packet ? input_seconds(packet->pts) : input_seconds(last_pts_),
+                                               av::error_text(rc)));
+    while (true) {
+        rc = avcodec_receive_frame(dec, decoded_.get());
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
+            return;
+        if (rc < 0)
+            throw VideoError(in_.name, fmt::format("cannot decode the video after {:.3f} s ({})",
+                                                   input_seconds(last_pts_), av::error_text(rc)));
+        handle_frame(*decoded_);
+        av_frame_unref(decoded_.get());
+    }
+}
+
+void Transcoder::encode(AVFrame* frame)
+{
+    AVCodecContext* enc = encoder_.get();
+    if (int rc = avcodec_send_frame(enc, frame); rc < 0 && rc != AVERROR_EOF)
+        throw VideoError(out_name_, fmt::format("the {} encoder refused frame {} ({})", choice_.codec->name, frames_,
+                                                av::error_text(rc)));
+    while (true) {
+        const int rc = avcodec_receive_packet(enc, encoded_.get());
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
+            return;
+        if (rc < 0)
+            throw VideoError(out_name_, fmt::format("the {} encoder failed ({})", choice_.codec->name, av::error_text(rc)));
+        AVPacket& p = *encoded_;
+        if (auto it = durations_.find(p.pts); it != durations_.end()) {
+            if (p.duration <= 0)
+                p.duration = it->second;
+            durations_.erase(it);
+        }
+        p.stream_index = video_out_->index;
+        av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
+        write(p);
+    }
+}
+
+void Transcoder::write(AVPacket& packet)
+{
+    if (int rc = av_interleaved_write_frame(out_.get(), &packet); rc < 0)
+        throw VideoError(out_name_, fmt::format("cannot write to the {} muxer ({})", out_->oformat->name,
+                                                av::error_text(rc)));
+}
+
+void Transcoder::write_copied(AVPacket& packet)
+{
+    const int in_index = packet.stream_index;
+    const AVStream* is = in_.format->streams[in_index];
+    const AVStream* os = out_->streams[stream_map_[in_index]];
+    const AVCodecParameters* par = is->codecpar;
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO && par->sample_rate > 0 && packet.dts != AV_NOPTS_VALUE) {
+        // Audio into a finer time base (e.g. Matroska's milliseconds into MP4's samples): rescale
+        // through the sample clock so that rounded timestamps do not jitter (as ffmpeg -c copy).
+        const AVRational samples{1, par->sample_rate};
+        int duration = av_get_audio_frame_duration2(const_cast<AVCodecParameters*>(par), packet.size);
+        if (duration <= 0)
+            duration = static_cast<int>(av_rescale_q(packet.duration, is->time_base, samples));
+        const int64_t offset = packet.pts != AV_NOPTS_VALUE ? packet.pts - packet.dts : 0;
+        int64_t& last = audio_rescale_last_[in_index];
+        const int64_t dts = av_rescale_delta(is->time_base, packet.dts, samples, duration, &last, os->time_base);
+        packet.pts = packet.pts != AV_NOPTS_VALUE ? dts + av_rescale_q(offset, is->time_base, os->time_base) : AV_NOPTS_VALUE;
+        packet.dts = dts;
+        packet.duration = av_rescale_q(packet.duration, is->time_base, os->time_base);
+    } else {
+        av_packet_rescale_ts(&packet, is->time_base, os->time_base);
+    }
+    packet.stream_index = os->index;
+    packet.pos = -1;
+    write(packet);
+}
+
+void Transcoder::handle_packet(AVPacket& packet)
+{
+    const int index = packet.stream_index;
+    if (index >= 0 && index < static_cast<int>(in_.format->nb_streams) && packet.pts != AV_NOPTS_VALUE) {
+        const AVRational tb = in_.format->streams[index]->time_base;
+        last_end_ = std::max(last_end_, (packet.pts + std::max<int64_t>(packet.duration, 0)) * av_q2d(tb) - start_time_);
+    }
+    if (index == in_.video_index) {
+        if (packet.flags & AV_PKT_FLAG_CORRUPT)
+            throw VideoError(in_.name, fmt::format("damaged video packet at {:.3f} s (the demuxer flagged it corrupt)",
+                                                   input_seconds(packet.pts)));
+        decode(&packet);
+        return;
+    }
+    if (index < 0 || index >= static_cast<int>(stream_map_.size()) || stream_map_[index] < 0)
+        return;
+    if (header_written_) {
+        write_copied(packet);
+        return;
+    }
+    av::Packet held = av::make_packet();
+    av_packet_move_ref(held.get(), &packet);
+    pending_.push_back(std::move(held));
+}
+
+void Transcoder::check_complete() const
+{
+    // A file cut short still demuxes to a clean end of file; its header's duration gives it away.
+    const AVFormatContext* ic = in_.format.get();
+    if (stopped_ || limit_reached() || ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
+        ic->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
+        return;
+    const double declared = static_cast<double>(ic->duration) / AV_TIME_BASE;
+    if (last_end_ < declared - std::max(0.25, 0.01 * declared))
+        throw VideoError(in_.name, fmt::format("ends at {:.3f} s but its header says {:.3f} s (truncated or damaged; "
+                                               "expected the whole file)", last_end_, declared));
+}
+
+void Transcoder::finish_output()
+{
+    if (int rc = av_write_trailer(out_.get()); rc < 0)
+        throw VideoError(out_name_, fmt::format("cannot finish the {} file ({})", out_->oformat->name,
+                                                av::error_text(rc)));
+    if (!(out_->oformat->flags & AVFMT_NOFILE) && out_->pb) {
+        if (int rc = avio_closep(&out_->pb); rc < 0)
+            throw VideoError(out_name_, fmt::format("cannot write the end of the file ({})", av::error_text(rc)));
+    }
+    if (partial_)
+        partial_->commit();
+}
+
+void Transcoder::report(bool finished)
+{
+    if (!opts_.progress)
+        return;
+    const Clock::time_point now = Clock::now();
+    if (!finished && frames_ > 1 && seconds_between(last_report_, now) < opts_.progress_interval)
+        return;
+    last_report_ = now;
+    TranscodeProgress p;
+    p.frames_done = frames_;
+    p.frames_total = finished ? frames_ : (total_estimate_ >= 0 ? std::max(total_estimate_, frames_) : -1);
+    p.elapsed_seconds = seconds_between(started_, now);
+    const double busy = frames_ > 0 ? seconds_between(first_frame_at_, now) : 0.0;
+    p.fps = busy > 0.0 ? static_cast<double>(frames_) / busy : 0.0;
+    p.eta_seconds = finished ? 0.0 : (p.frames_total >= 0 && p.fps > 0.0 ? (p.frames_total - frames_) / p.fps : -1.0);
+    p.media_time = rgb_.time;
+    p.finished = finished;
+    opts_.progress(p);
+}
+
+TranscodeResult Transcoder::run()
+{
+    if (opts_.input.empty())
+        throw VideoError("input", "no input given (expected a file name or - for standard input)");
+    if (opts_.output.empty())
+        throw VideoError("output", "no output given (expected a file name or - for standard output)");
+    out_name_ = opts_.output == "-" ? "stdout" : opts_.output;
+    result_.output = opts_.output;
+    max_frames_ = opts_.max_frames;
+    if (opts_.output != "-")
+        partial_.emplace(opts_.output, opts_.overwrite);
+
+    in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop);
+    AVFormatContext* ic = in_.format.get();
+    AVStream* st = ic->streams[in_.video_index];
+    in_tb_ = st->time_base;
+    frame_rate_ = av_guess_frame_rate(ic, st, nullptr);
+    if (frame_rate_.num <= 0 || frame_rate_.den <= 0)
+        frame_rate_ = {25, 1};
+    start_time_ = ic->start_time == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ic->start_time) / AV_TIME_BASE;
+
+    open_output();
+
+    if (st->nb_frames > 0)
+        total_estimate_ = st->nb_frames;
+    else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        total_estimate_ = std::llround(st->duration * av_q2d(st->time_base) * av_q2d(frame_rate_));
+    else if (ic->duration != AV_NOPTS_VALUE && ic->duration > 0)
+        total_estimate_ = std::llround(static_cast<double>(ic->duration) / AV_TIME_BASE * av_q2d(frame_rate_));
+    if (max_frames_ >= 0 && (total_estimate_ < 0 || total_estimate_ > max_frames_))
+        total_estimate_ = max_frames_;
+
+    av::Packet packet = av::make_packet();
+    while (!limit_reached()) {
+        if (stop_requested()) {
+            stopped_ = true;
+            break;
+        }
+        const int rc = av_read_frame(ic, packet.get());
+        if (rc == AVERROR_EOF)
+            break;
+        if (rc == AVERROR_EXIT && stop_requested()) {
+            stopped_ = true;
+            break;
+        }
+        if (rc < 0)
+            throw VideoError(in_.name, fmt::format("cannot read after {:.3f} s ({})", input_seconds(last_pts_),
+                                                   av::error_text(rc)));
+        handle_packet(*packet);
+        av_packet_unref(packet.get());
+    }
+    if (!stopped_ && ic->pb && ic->pb->error < 0)
+        throw VideoError(in_.name, fmt::format("read error ({})", av::error_text(ic->pb->error)));
+    check_complete();
+    decode(nullptr);
+    if (!encoder_)
+        throw VideoError(in_.name, stopped_ ? "stopped before the first video frame (no output written)"
+                                            : "no video frame could be decoded (expected at least one)");
+    encode(nullptr);
+    finish_output();
+
+    result_.frames = frames_;
+    result_.stopped = stopped_;
+    report(true);
+    return result_;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> parse_encoder_option(const std::string& text)
+{
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw VideoError("-x", fmt::format("\"{}\" is not an encoder option (expected key=value, e.g. preset=slow)", text));
+    return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+TranscodeResult transcode_video(const TranscodeOptions& options, FrameProcessor& processor)
+{
+    Transcoder transcoder(options, processor);
+    return transcoder.run();
+}
+
+}  // namespace cnnv3

@@ -1,0 +1,72 @@
+// The frame pipeline of `cnnv3 stylize`: decode the first video stream of IN, hand every frame to a
+// FrameProcessor as float RGB, convert back, encode, and mux to OUT with the audio and subtitle
+// streams copied packet for packet. GPU-agnostic: the network comes in as the processor.
+//
+//   - IN: a file or "-" (standard input); any container FFmpeg reads, y4m included.
+//   - OUT: a file (the container from its extension, or `output_format`) or "-" (standard output,
+//     y4m unless `output_format` names another muxer that can write to a pipe).
+//   - Every frame is kept and keeps its timestamp (VFR too): the encoder's time base is the input
+//     stream's (1/frame rate for muxers without timestamps: y4m, images). Audio, subtitle (and, in
+//     Matroska, attachment) streams are copied bit-exact with their timestamps; streams the
+//     container cannot carry are left out and listed in TranscodeResult::notes.
+//   - Encoder: encoder_choice.h. Colour tags, size, sample aspect ratio, (where the encoder takes
+//     it) pixel format, stream metadata and the video's orientation / HDR side data are kept.
+//   - Image OUT (.png, .jpg, ...): the first frame only; .png is 16-bit RGB.
+//   - A file OUT is written as OUT.partial.EXT and renamed when complete; an existing OUT is
+//     refused unless `overwrite`; on any error the partial file is removed. When `stop` becomes
+//     true the pipeline stops reading, drains the decoder and encoder, writes the trailer and
+//     renames: a valid, shorter file.
+//   - Decoding is strict: a read error, a packet or frame flagged corrupt, a decoder error, or a
+//     file that ends more than max(0.25 s, 1 %) before the duration its header declares (a cut
+//     Matroska/MP4) ends the run with VideoError and no output file. (Streams without a declared
+//     duration, such as y4m through a pipe, cannot be checked for truncation.)
+#pragma once
+
+#include "frame_processor.h"
+#include "transcode_progress.h"
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cnnv3 {
+
+struct TranscodeOptions {
+    std::string input;                 // path, or "-" for standard input
+    std::string output;                // path, or "-" for standard output
+    std::string input_format;          // demuxer name to force ("" = probe)
+    std::string output_format;         // muxer name ("" = from OUT's extension; "-" -> yuv4mpegpipe)
+    std::string encoder;               // encoder name ("" = the default rule of encoder_choice.h)
+    std::optional<double> crf;         // quality for encoders with a crf option (default 18)
+    std::vector<std::pair<std::string, std::string>> encoder_options;  // -x key=value, to avcodec_open2
+    bool overwrite = false;            // replace an existing OUT
+    int64_t max_frames = -1;           // stop after this many frames (-1 = all)
+    const std::atomic<bool>* stop = nullptr;  // set (e.g. by a SIGINT handler) to end early, finalised
+    ProgressCallback progress;         // optional
+    double progress_interval = 0.5;    // seconds between progress calls (the last call always comes)
+    int stdin_fd = 0;                  // the descriptors "-" stands for (tests substitute pipes)
+    int stdout_fd = 1;
+};
+
+struct TranscodeResult {
+    int64_t frames = 0;                // video frames written
+    bool stopped = false;              // ended early by `stop` (the file is complete, only shorter)
+    std::string output;                // the final path, or "-"
+    std::string container;             // muxer name, e.g. "matroska"
+    std::string encoder;               // e.g. "libx264"
+    std::string pixel_format;          // written, e.g. "yuv420p10le"
+    std::string encoder_reason;        // why that encoder (encoder_choice.h)
+    std::vector<std::string> notes;    // streams left out, timestamps repaired, ...
+};
+
+// "key=value" (a -x argument) as a pair; throws VideoError("-x", ...) without '=' or with an empty key.
+std::pair<std::string, std::string> parse_encoder_option(const std::string& text);
+
+// Runs the pipeline. Throws VideoError (what(): "FILE: problem") for bad input or output and
+// rethrows whatever the processor throws; in both cases no output file is left behind.
+TranscodeResult transcode_video(const TranscodeOptions& options, FrameProcessor& processor);
+
+}  // namespace cnnv3

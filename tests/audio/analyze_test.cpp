@@ -1,0 +1,171 @@
+// `cnnv3 analyze`: the command function on real files, and the executable's exit codes and
+// one-line errors.
+
+#include "analyze_command.h"
+#include "beat_times_file.h"
+#include "conditioning_track.h"
+#include "media_writer.h"
+#include "synth.h"
+#include "test_files.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace cnnv3::test {
+namespace {
+
+using cli::analyze_command;
+using cli::UsageError;
+
+struct Result {
+    int status = -1;
+    std::string out, err;
+};
+
+Result analyze(std::vector<std::string> args)
+{
+    std::ostringstream out, err;
+    Result r;
+    r.status = analyze_command(args, out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+}
+
+// Runs the built executable; stderr only.
+Result run_exe(const std::string& args)
+{
+    Result r;
+    const std::string cmd = std::string(CNNV3_EXE) + " " + args + " 2>&1 >/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    while (p && std::fgets(buf, sizeof buf, p))
+        r.err += buf;
+    const int st = p ? pclose(p) : -1;
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+
+TEST(Analyze, AudioOnlyFileGivesOneRowPerFrameAtTheRequestedRate)
+{
+    ScratchDir dir;
+    const auto beats = steady_beats(120.0, 0.5, 9.8);
+    write_wav(dir / "song.wav", drum_track(beats, 10.0, 3));
+    const Result r = analyze({(dir / "song.wav").string(), "--fps", "25"});
+    EXPECT_EQ(r.status, 0);
+    const ConditioningTrack track = parse_conditioning_csv(r.out, "stdout");
+    ASSERT_EQ(track.size(), 250u);
+    EXPECT_NEAR(track[10].time, 0.4, 1e-6);
+    // Beat phase near 0 on the beats of the music.
+    EXPECT_LT(std::min(track[25].beat_phase, 1.0f - track[25].beat_phase), 0.05f);  // t = 1.0
+    EXPECT_NEAR(track[25 + 6].beat_phase, 0.48f, 0.05f);                          // t = 1.24
+    EXPECT_GT(track[25].audio_intensity, 0.3f);
+}
+
+TEST(Analyze, VideoFileRowsFollowTheVideoFramesAndOutputsAreWritten)
+{
+    ScratchDir dir;
+    const Signal s = drum_track(steady_beats(100.0, 0.3, 6.0), 6.0, 4);
+    write_nut(dir / "clip.nut", 24000, 1001, 120, &s);
+    const auto csv = dir / "track.csv", beats = dir / "beats.txt";
+    const Result r = analyze({(dir / "clip.nut").string(), "-o", csv.string(), "--beats-out", beats.string(),
+                              "--style0", "0:0,5:1", "--style1", "0.75"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_FALSE(std::filesystem::exists(dir / "track.csv.partial"));
+    const ConditioningTrack track = read_conditioning_csv(csv);
+    ASSERT_EQ(track.size(), 120u);
+    EXPECT_NEAR(track[119].time, 119 * 1001.0 / 24000.0, 1e-6);
+    EXPECT_NEAR(track[60].style_p0, static_cast<float>(60 * 1001.0 / 24000.0 / 5.0), 1e-5);
+    EXPECT_FLOAT_EQ(track[60].style_p1, 0.75f);
+    const auto tracked = read_beat_times(beats);
+    EXPECT_GE(tracked.size(), 8u);
+}
+
+TEST(Analyze, NoAudioStreamFallsBackToFixedConditioningWithANote)
+{
+    ScratchDir dir;
+    write_y4m(dir / "mute.y4m", 25, 50);
+    const Result r = analyze({(dir / "mute.y4m").string()});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.err.find("no audio stream"), std::string::npos) << r.err;
+    const ConditioningTrack track = parse_conditioning_csv(r.out, "stdout");
+    ASSERT_EQ(track.size(), 50u);
+    for (const auto& f : track.frames()) {
+        EXPECT_EQ(f.audio_intensity, 0.0f);
+        EXPECT_EQ(f.beat_phase, 0.0f);
+    }
+    // A BPM grid still drives the beat values.
+    const Result g = analyze({(dir / "mute.y4m").string(), "--bpm", "150", "--offset", "0.1"});
+    const ConditioningTrack grid = parse_conditioning_csv(g.out, "stdout");
+    EXPECT_NEAR(grid[5].beat_phase, (0.2 - 0.1) * 150.0 / 60.0, 1e-6);
+}
+
+TEST(Analyze, BeatsFileReplacesTracking)
+{
+    ScratchDir dir;
+    write_wav(dir / "song.wav", click_track(steady_beats(90.0, 0.2, 3.9), 4.0));
+    {
+        std::ofstream b(dir / "b.txt");
+        b << "# hand-made\n0.0\n1.0\n2.0\n";
+    }
+    const Result r = analyze({(dir / "song.wav").string(), "--beats", (dir / "b.txt").string(), "--fps", "10"});
+    const ConditioningTrack track = parse_conditioning_csv(r.out, "stdout");
+    EXPECT_NEAR(track[5].beat_phase, 0.5f, 1e-6);
+    EXPECT_NEAR(track[25].beat_phase, 0.5f, 1e-6);  // extrapolated after the last beat
+
+    std::ofstream(dir / "bad.txt") << "0.0\n1.0\n0.5\n";
+    try {
+        analyze({(dir / "song.wav").string(), "--beats", (dir / "bad.txt").string()});
+        FAIL() << "expected a BeatFileError";
+    } catch (const BeatFileError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind((dir / "bad.txt").string() + ":3: ", 0), 0u) << e.what();
+    }
+}
+
+TEST(Analyze, BadCommandLinesAreUsageErrors)
+{
+    const std::vector<std::vector<std::string>> bad = {
+        {},
+        {"a.wav", "b.wav"},
+        {"a.wav", "--fps"},
+        {"a.wav", "--fps", "0"},
+        {"a.wav", "--fps", "abc"},
+        {"a.wav", "--offset", "1"},
+        {"a.wav", "--bpm", "120", "--beats", "b.txt"},
+        {"a.wav", "--style0", "2"},
+        {"a.wav", "--frobnicate"},
+    };
+    for (const auto& args : bad)
+        EXPECT_THROW(analyze(args), UsageError) << (args.empty() ? "(none)" : args.back());
+}
+
+TEST(Analyze, TheExecutableExitsOneWithOneLineForBadFilesAndTwoForUsage)
+{
+    ScratchDir dir;
+    const Result missing = run_exe("analyze " + (dir / "nope.wav").string());
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_EQ(missing.err, "cnnv3: " + (dir / "nope.wav").string() + ": no such file (expected a media file)\n");
+
+    std::ofstream(dir / "junk.mp3") << "this is not audio at all, not even close";
+    const Result junk = run_exe("analyze " + (dir / "junk.mp3").string());
+    EXPECT_EQ(junk.status, 1);
+    EXPECT_EQ(junk.err.rfind("cnnv3: " + (dir / "junk.mp3").string() + ": ", 0), 0u) << junk.err;
+    EXPECT_EQ(std::count(junk.err.begin(), junk.err.end(), '\n'), 1) << junk.err;
+
+    const Result usage = run_exe("analyze --bogus x.wav");
+    EXPECT_EQ(usage.status, 2);
+    EXPECT_EQ(usage.err.rfind("cnnv3: unknown option --bogus\n", 0), 0u) << usage.err;
+
+    EXPECT_EQ(run_exe("frobnicate").status, 2);
+    EXPECT_EQ(run_exe("--help").status, 0);
+}
+
+}  // namespace
+}  // namespace cnnv3::test

@@ -1,0 +1,19 @@
+// Small media files for the audio-layer tests, written with FFmpeg's libraries (NUT with raw video
+// and 16-bit PCM) or by hand (YUV4MPEG2: video only, no audio stream).
+#pragma once
+
+#include "synth.h"
+
+#include <filesystem>
+
+namespace cnnv3::test {
+
+// A NUT file with `frames` 16×16 grey frames at fps_num/fps_den and, if `audio` is given, the
+// signal as 16-bit PCM with `channels` channels.
+void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int frames, const Signal* audio,
+               int channels = 2);
+
+// A YUV4MPEG2 video (16×16, 4:2:0) with `frames` frames at `fps` and no audio stream.
+void write_y4m(const std::filesystem::path& path, int fps, int frames);
+
+}  // namespace cnnv3::test

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `cnnv3 stylize` end to end on lavapipe: a still and a lossless RGB video against the CPU
+# reference (max abs <= 1/255 per frame), audio copied bit-exact with the frame count kept on the
+# demo clip, the no-audio note, a corrupt input (clear error, no file left), overwrite refusal and
+# Ctrl-C leaving a valid, shorter file.
+# usage: stylize_cli_test.sh CNNV3 SHADERGEN PNG_TOOL SOURCE_ROOT
+set -uo pipefail
+cnnv3=$1 shadergen=$2 png_tool=$3 src=$4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+model=$src/tests/vectors/test-random-816
+cond=0.3,0.6,0.8,0.2,0.9
+
+# 1. A still PNG -> 16-bit PNG, against the reference.
+"$png_tool" crop-tile "$src/samples/photo_chelsea.png" 853 479 still.png
+"$shadergen" reference --model "$model" --cond $cond still.png still_ref.png
+if "$cnnv3" stylize --quiet --model "$model" --cond $cond still.png still_out.png 2>still.log; then
+  "$png_tool" diff still_out.png still_ref.png 1/255 && ok still || bad "still differs from the reference"
+else
+  bad "still: exit $?"; cat still.log
+fi
+
+# 2. A lossless RGB video (odd size), every frame against the reference.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=67x45:rate=10:duration=0.5 -pix_fmt rgb24 -c:v ffv1 rgb.mkv
+if "$cnnv3" stylize --quiet --model "$model" --cond $cond rgb.mkv rgb_out.mkv 2>rgb.log; then
+  ffmpeg -nostdin -loglevel error -i rgb.mkv -pix_fmt rgb24 in_%02d.png
+  ffmpeg -nostdin -loglevel error -i rgb_out.mkv -pix_fmt rgb24 out_%02d.png
+  n_in=$(ls in_*.png | wc -l) n_out=$(ls out_*.png | wc -l)
+  [ "$n_in" = "$n_out" ] && [ "$n_in" -gt 0 ] || bad "lossless video: $n_in frames in, $n_out out"
+  for f in in_*.png; do
+    i=${f#in_}
+    "$shadergen" reference --model "$model" --cond $cond "$f" "ref_$i"
+    "$png_tool" diff "out_$i" "ref_$i" 1/255 >diff.log || { bad "lossless video frame $i"; cat diff.log; }
+  done
+  ok "lossless video ($n_out frames)"
+else
+  bad "lossless video: exit $?"; cat rgb.log
+fi
+
+# 3. The demo clip (audio with a beat): audio bit-exact, frames and duration kept.
+bash "$src/scripts/make-demo-clip.sh" demo.mp4
+if "$cnnv3" stylize --progress json --model "$src/tests/vectors/test-random-48" demo.mp4 demo_out.mp4 2>demo.log; then
+  a1=$(ffmpeg -nostdin -loglevel error -i demo.mp4 -map 0:a -c copy -f md5 -)
+  a2=$(ffmpeg -nostdin -loglevel error -i demo_out.mp4 -map 0:a -c copy -f md5 -)
+  [ "$a1" = "$a2" ] && ok "audio packets identical" || bad "audio changed ($a1 vs $a2)"
+  count() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
+  [ "$(count demo.mp4)" = "$(count demo_out.mp4)" ] && ok "frame count kept" || bad "frame count changed"
+  grep -q "conditioning from the audio" demo.log && ok "audio-driven conditioning" || { bad "no audio conditioning"; cat demo.log; }
+else
+  bad "demo clip: exit $?"; cat demo.log
+fi
+
+# 4. No audio: fixed conditioning with a note.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=10:duration=0.3 -pix_fmt yuv420p silent.mp4
+"$cnnv3" stylize --quiet --model "$model" silent.mp4 silent_out.mp4 2>silent.log \
+  && grep -q "no audio stream" silent.log && ok "no-audio note" || { bad "no-audio fallback"; cat silent.log; }
+
+# 5. Corrupt input: one clear line, non-zero, nothing left behind.
+head -c 3000 demo.mp4 > broken.mp4
+if "$cnnv3" stylize --quiet --model "$model" --cond $cond broken.mp4 broken_out.mp4 2>broken.log; then
+  bad "corrupt input accepted"
+else
+  [ "$(wc -l < broken.log)" = 1 ] && grep -q "broken.mp4" broken.log && ok "corrupt input refused: $(head -1 broken.log)" \
+    || { bad "corrupt input message"; cat broken.log; }
+fi
+ls broken_out* >/dev/null 2>&1 && bad "a file was left behind for the corrupt input"
+
+# 6. An existing OUT is not overwritten without -y.
+"$cnnv3" stylize --quiet --model "$model" --cond $cond still.png still_out.png 2>exists.log \
+  && bad "overwrote without -y" || ok "refuses to overwrite: $(head -1 exists.log)"
+
+# 7. Ctrl-C: a valid, finalised, shorter file.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=320x180:rate=25:duration=20 -pix_fmt yuv420p long.mp4
+"$cnnv3" stylize --progress json --model "$model" --cond $cond long.mp4 long_out.mp4 2>long.log &
+pid=$!
+for _ in $(seq 1 300); do grep -q '"frames": [1-9]' long.log 2>/dev/null && break; sleep 0.2; done
+kill -INT $pid
+wait $pid
+rc=$?
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 long_out.mp4 2>/dev/null)
+if [ "$rc" = 130 ] && [ -n "$frames" ] && [ "$frames" -gt 0 ] && [ "$frames" -lt 500 ]; then
+  ok "Ctrl-C left a valid file of $frames frames"
+else
+  bad "Ctrl-C: exit $rc, frames '$frames'"; tail -3 long.log
+fi
+exit $fail

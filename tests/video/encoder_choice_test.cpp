@@ -1,0 +1,74 @@
+// The encoder rule of encoder_choice.h for the containers and formats the pipeline meets.
+#include "encoder_choice.h"
+#include "video_error.h"
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+#include <gtest/gtest.h>
+
+namespace cnnv3 {
+namespace {
+
+EncoderChoice choose(const char* file, AVPixelFormat format, int w = 320, int h = 240, const std::string& name = "")
+{
+    const AVOutputFormat* container = av_guess_format(nullptr, file, nullptr);
+    if (!container)
+        throw std::runtime_error(std::string("no muxer for ") + file);
+    return choose_encoder(*container, file, format, w, h, name, file);
+}
+
+TEST(EncoderChoice, DefaultRule)
+{
+    for (AVPixelFormat f : {AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV444P, AV_PIX_FMT_YUV420P10LE,
+                            AV_PIX_FMT_YUV422P10LE, AV_PIX_FMT_YUV444P10LE, AV_PIX_FMT_YUVJ420P}) {
+        const EncoderChoice c = choose("a.mkv", f);
+        EXPECT_STREQ(c.codec->name, "libx264") << av_get_pix_fmt_name(f);
+        EXPECT_EQ(c.pixel_format, f);
+        EXPECT_FALSE(c.lossless);
+    }
+    EXPECT_STREQ(choose("a.mp4", AV_PIX_FMT_YUV420P).codec->name, "libx264");
+    EXPECT_STREQ(choose("a.mov", AV_PIX_FMT_YUV420P10LE).codec->name, "libx264");
+    // Odd sizes, 12-bit, RGB: ffv1 where it loses nothing.
+    EXPECT_STREQ(choose("a.mkv", AV_PIX_FMT_YUV420P, 853, 479).codec->name, "ffv1");
+    EXPECT_STREQ(choose("a.mkv", AV_PIX_FMT_YUV422P, 853, 480).codec->name, "ffv1");
+    EXPECT_STREQ(choose("a.mkv", AV_PIX_FMT_YUV422P, 852, 479).codec->name, "libx264");
+    const EncoderChoice twelve = choose("a.mkv", AV_PIX_FMT_YUV420P12LE);
+    EXPECT_STREQ(twelve.codec->name, "ffv1");
+    EXPECT_EQ(twelve.pixel_format, AV_PIX_FMT_YUV420P12LE);
+    EXPECT_TRUE(twelve.lossless);
+    const EncoderChoice rgb = choose("a.mkv", AV_PIX_FMT_RGB24);
+    EXPECT_STREQ(rgb.codec->name, "ffv1");
+    EXPECT_EQ(rgb.pixel_format, AV_PIX_FMT_BGR0);
+    EXPECT_EQ(choose("a.mkv", AV_PIX_FMT_GBRP16LE).pixel_format, AV_PIX_FMT_GBRP16LE);
+    EXPECT_EQ(choose("a.mkv", AV_PIX_FMT_RGBA64LE).pixel_format, AV_PIX_FMT_RGBA64LE);
+    // y4m: the raw frames in a YUV4MPEG format.
+    const EncoderChoice y4m = choose("a.y4m", AV_PIX_FMT_YUV420P10LE);
+    EXPECT_STREQ(y4m.codec->name, "wrapped_avframe");
+    EXPECT_EQ(y4m.pixel_format, AV_PIX_FMT_YUV420P10LE);
+    EXPECT_EQ(choose("a.y4m", AV_PIX_FMT_RGB24).pixel_format, AV_PIX_FMT_YUV444P);
+    // Images.
+    EXPECT_EQ(choose("a.png", AV_PIX_FMT_YUV420P).pixel_format, AV_PIX_FMT_RGB48BE);
+    EXPECT_EQ(choose("a.png", AV_PIX_FMT_RGBA).pixel_format, AV_PIX_FMT_RGBA64BE);
+    EXPECT_STREQ(choose("a.jpg", AV_PIX_FMT_YUV420P).codec->name, "mjpeg");
+}
+
+TEST(EncoderChoice, NamedEncoder)
+{
+    const EncoderChoice c = choose("a.mkv", AV_PIX_FMT_RGB24, 320, 240, "libx264rgb");
+    EXPECT_STREQ(c.codec->name, "libx264rgb");
+    EXPECT_EQ(c.pixel_format, AV_PIX_FMT_RGB24);
+    EXPECT_EQ(choose("a.mkv", AV_PIX_FMT_YUV420P12LE, 320, 240, "libx264").pixel_format, AV_PIX_FMT_YUV420P10LE);
+    try {
+        choose("a.mkv", AV_PIX_FMT_YUV420P, 320, 240, "nope264");
+        FAIL() << "unknown encoder accepted";
+    } catch (const VideoError& e) {
+        EXPECT_STREQ(e.what(), "a.mkv: no video encoder named \"nope264\" in this FFmpeg (see ffmpeg -encoders)");
+    }
+    EXPECT_THROW(choose("a.y4m", AV_PIX_FMT_YUV420P, 320, 240, "libx264"), VideoError);
+    EXPECT_THROW(choose("a.mkv", AV_PIX_FMT_YUV420P, 320, 240, "aac"), VideoError);
+}
+
+}  // namespace
+}  // namespace cnnv3
