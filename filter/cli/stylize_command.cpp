@@ -20,6 +20,8 @@
 #include <memory>
 #include <optional>
 
+#include <unistd.h>
+
 namespace cnnv3::cli {
 
 const std::string_view stylize_usage =
@@ -260,7 +262,10 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     NetworkProcessor processor(gpu_options, model, cond_at, a.strength);
 
     if (!a.quiet) {
-        a.transcode.progress = [&err, json = a.json](const TranscodeProgress& p) {
+        const bool terminal = isatty(STDERR_FILENO) != 0;
+        a.transcode.progress = [&err, json = a.json, terminal](const TranscodeProgress& p) {
+            if (!json && !terminal && !p.finished)
+                return;  // a log file gets the summary line, not a carriage-return animation
             if (json) {
                 err << fmt::format("{{\"frames\": {}, \"total\": {}, \"fps\": {:.2f}, \"eta\": {:.1f}, \"time\": {:.3f}, "
                                    "\"finished\": {}}}\n",
