@@ -1,51 +1,113 @@
 // Benchmark: the host's compute passes (filter/gpu/NetworkRunner) on one Vulkan device, for the
-// [4,8] and [8,16] networks at 1080p and 2160p. Per configuration: warm-up, then N frames with
-// conditioning that changes every frame (as in a music video), timed by the wall clock around
-// the dispatches plus pl_gpu_finish; prints a Markdown table.
-// usage: cnnv3-bench-gpu [--gpu N|NAME] [--iters N] [--sizes 1920x1080,3840x2160] [--source-dir DIR]
+// [4,8] and [8,16] networks at 1080p and 2160p, in one or more runner variants (network_runner.h:
+// hook = the hook files' passes, f32, f16s, f16, -<N>k, auto). Per configuration: warm-up,
+// then N frames with conditioning that changes every frame (as in a music video), timed by the
+// wall clock around the dispatches plus pl_gpu_finish; the best of --rounds such runs is printed
+// as a Markdown table, with the time spent inside NetworkRunner::run() (CPU work plus any wait on
+// the GPU). --pass-times adds each pass's mean GPU time (libplacebo timer queries).
+// usage: cnnv3-bench-gpu [--gpu N|NAME] [--iters N] [--rounds N] [--sizes 1920x1080,3840x2160]
+//                        [--variants auto,f32-16k,...] [--models test-random-48,test-random-816]
+//                        [--pass-times] [--source-dir DIR]
 #include "gpu_context.h"
 #include "network_runner.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 using namespace cnnv3;
 
+namespace {
+
+std::vector<std::string> split(const std::string& s)
+{
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (at <= s.size()) {
+        const std::size_t comma = std::min(s.find(',', at), s.size());
+        if (comma > at)
+            out.push_back(s.substr(at, comma - at));
+        at = comma + 1;
+    }
+    return out;
+}
+
+// "enc0 0.412 · enc1 0.101 · ..." from the runner's pass descriptions ("cnnv3 enc0 conv 20->8").
+std::string pass_summary(const std::vector<std::pair<std::string, double>>& times)
+{
+    std::string s;
+    double total = 0;
+    for (const auto& [desc, ms] : times) {
+        const std::size_t a = desc.find(' ') + 1, b = desc.find(' ', a);
+        s += fmt::format("{}{} {:.3f}", s.empty() ? "" : " · ", desc.substr(a, b - a), ms);
+        total += ms;
+    }
+    return fmt::format("{} (sum {:.3f})", s, total);
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
-    std::string device, sizes = "1920x1080,3840x2160", source = CNNV3_SOURCE_DIR;
-    int iters = 20;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    std::string device, sizes = "1920x1080,3840x2160", source = CNNV3_SOURCE_DIR, variants = "auto",
+                        models = "test-random-48,test-random-816";
+    int iters = 20, rounds = 3;
+    bool pass_times = false;
+    for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--gpu") device = argv[i + 1];
-        else if (a == "--iters") iters = std::stoi(argv[i + 1]);
-        else if (a == "--sizes") sizes = argv[i + 1];
-        else if (a == "--source-dir") source = argv[i + 1];
+        if (a == "--pass-times") {
+            pass_times = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "cnnv3-bench-gpu: %s needs a value\n", a.c_str());
+            return 2;
+        }
+        const std::string v = argv[++i];
+        if (a == "--gpu") device = v;
+        else if (a == "--iters") iters = std::stoi(v);
+        else if (a == "--rounds") rounds = std::max(1, std::stoi(v));
+        else if (a == "--sizes") sizes = v;
+        else if (a == "--source-dir") source = v;
+        else if (a == "--variants") variants = v;
+        else if (a == "--models") models = v;
+        else {
+            std::fprintf(stderr, "cnnv3-bench-gpu: unknown option %s\n", a.c_str());
+            return 2;
+        }
     }
     try {
         GpuOptions opt;
         opt.device = device;
         opt.warn = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
         GpuContext gpu(opt);
-        fmt::print("device: {} ({}), libplacebo API {}\n\n", gpu.device().name, gpu.device().type, PL_API_VER);
-        fmt::print("| network | size | GPU passes ms/frame | frames |\n|---|---|---|---|\n");
-        for (const char* model_name : {"test-random-48", "test-random-816"}) {
-            const Model model = load_model(std::string(source) + "/tests/vectors/" + model_name);
-            NetworkRunner runner(gpu, model);
-            std::size_t at = 0;
-            while (at < sizes.size()) {
-                const std::size_t comma = sizes.find(',', at);
-                const std::string s = sizes.substr(at, comma - at);
-                at = comma == std::string::npos ? sizes.size() : comma + 1;
+        fmt::print("device: {} ({}), libplacebo API {}, shaderFloat16 {}, {} KiB shared memory\n\n",
+                   gpu.device().name, gpu.device().type, PL_API_VER, gpu.shader_f16() ? "granted" : "not granted",
+                   gpu.max_shared_bytes() / 1024);
+        fmt::print("| network | size | variant | GPU passes ms/frame | in run() ms/frame | frames x rounds |{}\n"
+                   "|---|---|---|---|---|---|{}\n",
+                   pass_times ? " GPU ms per pass |" : "", pass_times ? "---|" : "");
+        bool device_warm = false;
+        for (const std::string& model_name : split(models)) {
+            const Model model = load_model(source + "/tests/vectors/" + model_name);
+            std::vector<std::unique_ptr<NetworkRunner>> runners;
+            const std::vector<std::string> specs = split(variants);
+            for (const std::string& v : specs) {
+                runners.push_back(std::make_unique<NetworkRunner>(gpu, model, v));
+                if (pass_times)
+                    runners.back()->enable_pass_timers();
+            }
+            for (const std::string& s : split(sizes)) {
                 const int w = std::stoi(s.substr(0, s.find('x'))), h = std::stoi(s.substr(s.find('x') + 1));
                 struct pl_tex_params in = {};
                 in.w = w;
                 in.h = h;
-                in.format = runner.input_format();
+                in.format = runners.front()->input_format();
                 in.sampleable = true;
                 in.storable = true;  // filled by a clear below, no upload needed
                 in.blit_dst = true;
@@ -54,21 +116,47 @@ int main(int argc, char** argv)
                 GpuTexture output(gpu.gpu(), out);
                 const float grey[4] = {0.4f, 0.5f, 0.6f, 1.0f};
                 pl_tex_clear(gpu.gpu(), input.get(), grey);
-                auto frame = [&](int n) {
-                    const float t = static_cast<float>(n % 32) / 32.0f;
-                    const std::vector<float> cond = {t, t * 0.5f, 1 - t, 0.5f, 0.8f};
-                    runner.run(input.get(), output.get(), cond, 1.0f);
-                };
-                for (int n = 0; n < 3; ++n)
-                    frame(n);
-                pl_gpu_finish(gpu.gpu());
-                const auto t0 = std::chrono::steady_clock::now();
-                for (int n = 0; n < iters; ++n)
-                    frame(n);
-                pl_gpu_finish(gpu.gpu());
-                const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-                fmt::print("| [{},{}] | {}x{} | {:.3f} | {} |\n", model.shape.c0, model.shape.c1, w, h, ms / iters, iters);
-                std::fflush(stdout);
+                for (std::size_t vi = 0; vi < runners.size(); ++vi) {
+                    NetworkRunner* runner = runners[vi].get();
+                    const std::string name = runner->variant().name();
+                    const std::string shown = name == specs[vi] ? name : fmt::format("{} ({})", specs[vi], name);
+                    double cpu_ms = 0;  // inside run(): recording, uploads, and any wait on the GPU
+                    auto frame = [&](int n) {
+                        const float t = static_cast<float>(n % 32) / 32.0f;
+                        const std::vector<float> cond = {t, t * 0.5f, 1 - t, 0.5f, 0.8f};
+                        const auto c0 = std::chrono::steady_clock::now();
+                        runner->run(input.get(), output.get(), cond, 1.0f);
+                        cpu_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c0).count();
+                    };
+                    // The first configuration also brings the GPU out of its idle clocks.
+                    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(device_warm ? 0 : 1000);
+                    int n = 0;
+                    do {
+                        frame(n++);
+                        pl_gpu_finish(gpu.gpu());
+                    } while (n < 3 || std::chrono::steady_clock::now() < warm_until);
+                    device_warm = true;
+                    runner->pass_times_ms();  // drop the warm-up's timer results
+                    double best = 1e30, best_cpu = 0;
+                    for (int r = 0; r < rounds; ++r) {
+                        cpu_ms = 0;
+                        const auto t0 = std::chrono::steady_clock::now();
+                        for (int i = 0; i < iters; ++i)
+                            frame(i);
+                        pl_gpu_finish(gpu.gpu());
+                        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+                        if (ms / iters < best) {
+                            best = ms / iters;
+                            best_cpu = cpu_ms / iters;
+                        }
+                    }
+                    fmt::print("| [{},{}] | {}x{} | {} | {:.3f} | {:.3f} | {} x {} |", model.shape.c0, model.shape.c1, w,
+                               h, shown, best, best_cpu, iters, rounds);
+                    if (pass_times)
+                        fmt::print(" {} |", pass_summary(runner->pass_times_ms()));
+                    fmt::print("\n");
+                    std::fflush(stdout);
+                }
             }
         }
         return 0;

@@ -40,7 +40,8 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 576; i += 256) {
         ivec2 q = tile0 - 4 + ivec2(i % 24, i / 24);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        A0[i] = inside ? vec4(texelFetch(HOOKED_raw, q, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        A0[i] = inside ? vec4(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0);
     }
     barrier();
     for (int i = int(gl_LocalInvocationIndex); i < 144; i += 256) {
@@ -149,7 +150,8 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 324; i += 256) {
         ivec2 q = origin + ivec2(i % 18, i / 18);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 1 + 0] = inside ? cnnv3_pool(CNNV3_E0_raw, 2 * q, size_hi, ivec2(0)) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 1 + 0] = inside ? cnnv3_pool(CNNV3_E0_raw, 2 * qc, size_hi, ivec2(0)) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 1 + lid;
@@ -222,8 +224,9 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 400; i += 256) {
         ivec2 q = origin + ivec2(i % 20, i / 20);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 2 + 0] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * q, size_hi, ivec2(0)) : vec4(0.0);
-        S[i * 2 + 1] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * q, size_hi, ivec2(0) + ivec2(1, 0) * size_hi) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 2 + 0] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * qc, size_hi, ivec2(0)) : vec4(0.0);
+        S[i * 2 + 1] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * qc, size_hi, ivec2(0) + ivec2(1, 0) * size_hi) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 2 + lid;
@@ -324,10 +327,11 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 100; i += 64) {
         ivec2 q = origin + ivec2(i % 10, i / 10);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 4 + 0] = inside ? texelFetch(CNNV3_B_raw, (q >> 1), 0) : vec4(0.0);
-        S[i * 4 + 1] = inside ? texelFetch(CNNV3_B_raw, (q >> 1) + ivec2(1, 0) * size_lo, 0) : vec4(0.0);
-        S[i * 4 + 2] = inside ? texelFetch(CNNV3_E1_raw, q, 0) : vec4(0.0);
-        S[i * 4 + 3] = inside ? texelFetch(CNNV3_E1_raw, q + ivec2(1, 0) * size, 0) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 4 + 0] = inside ? texelFetch(CNNV3_B_raw, (qc >> 1), 0) : vec4(0.0);
+        S[i * 4 + 1] = inside ? texelFetch(CNNV3_B_raw, (qc >> 1) + ivec2(1, 0) * size_lo, 0) : vec4(0.0);
+        S[i * 4 + 2] = inside ? texelFetch(CNNV3_E1_raw, qc, 0) : vec4(0.0);
+        S[i * 4 + 3] = inside ? texelFetch(CNNV3_E1_raw, qc + ivec2(1, 0) * size, 0) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 1 + lid;
@@ -440,8 +444,9 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 324; i += 256) {
         ivec2 q = origin + ivec2(i % 18, i / 18);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 2 + 0] = inside ? texelFetch(CNNV3_D1_raw, (q >> 1), 0) : vec4(0.0);
-        S[i * 2 + 1] = inside ? texelFetch(CNNV3_E0_raw, q, 0) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 2 + 0] = inside ? texelFetch(CNNV3_D1_raw, (qc >> 1), 0) : vec4(0.0);
+        S[i * 2 + 1] = inside ? texelFetch(CNNV3_E0_raw, qc, 0) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 1 + lid;

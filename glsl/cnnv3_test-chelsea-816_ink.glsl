@@ -40,7 +40,8 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 576; i += 256) {
         ivec2 q = tile0 - 4 + ivec2(i % 24, i / 24);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        A0[i] = inside ? vec4(texelFetch(HOOKED_raw, q, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        A0[i] = inside ? vec4(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0);
     }
     barrier();
     for (int i = int(gl_LocalInvocationIndex); i < 144; i += 256) {
@@ -160,8 +161,9 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 324; i += 256) {
         ivec2 q = origin + ivec2(i % 18, i / 18);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 2 + 0] = inside ? cnnv3_pool(CNNV3_E0_raw, 2 * q, size_hi, ivec2(0)) : vec4(0.0);
-        S[i * 2 + 1] = inside ? cnnv3_pool(CNNV3_E0_raw, 2 * q, size_hi, ivec2(0) + ivec2(1, 0) * size_hi) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 2 + 0] = inside ? cnnv3_pool(CNNV3_E0_raw, 2 * qc, size_hi, ivec2(0)) : vec4(0.0);
+        S[i * 2 + 1] = inside ? cnnv3_pool(CNNV3_E0_raw, 2 * qc, size_hi, ivec2(0) + ivec2(1, 0) * size_hi) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 1 + lid;
@@ -301,10 +303,11 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 144; i += 64) {
         ivec2 q = origin + ivec2(i % 12, i / 12);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 4 + 0] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * q, size_hi, ivec2(0)) : vec4(0.0);
-        S[i * 4 + 1] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * q, size_hi, ivec2(0) + ivec2(1, 0) * size_hi) : vec4(0.0);
-        S[i * 4 + 2] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * q, size_hi, ivec2(0) + ivec2(0, 1) * size_hi) : vec4(0.0);
-        S[i * 4 + 3] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * q, size_hi, ivec2(0) + ivec2(1, 1) * size_hi) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 4 + 0] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * qc, size_hi, ivec2(0)) : vec4(0.0);
+        S[i * 4 + 1] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * qc, size_hi, ivec2(0) + ivec2(1, 0) * size_hi) : vec4(0.0);
+        S[i * 4 + 2] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * qc, size_hi, ivec2(0) + ivec2(0, 1) * size_hi) : vec4(0.0);
+        S[i * 4 + 3] = inside ? cnnv3_pool(CNNV3_E1_raw, 2 * qc, size_hi, ivec2(0) + ivec2(1, 1) * size_hi) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 2 + lid;
@@ -535,14 +538,15 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 100; i += 64) {
         ivec2 q = origin + ivec2(i % 10, i / 10);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 8 + 0] = inside ? texelFetch(CNNV3_B_raw, (q >> 1), 0) : vec4(0.0);
-        S[i * 8 + 1] = inside ? texelFetch(CNNV3_B_raw, (q >> 1) + ivec2(1, 0) * size_lo, 0) : vec4(0.0);
-        S[i * 8 + 2] = inside ? texelFetch(CNNV3_B_raw, (q >> 1) + ivec2(0, 1) * size_lo, 0) : vec4(0.0);
-        S[i * 8 + 3] = inside ? texelFetch(CNNV3_B_raw, (q >> 1) + ivec2(1, 1) * size_lo, 0) : vec4(0.0);
-        S[i * 8 + 4] = inside ? texelFetch(CNNV3_E1_raw, q, 0) : vec4(0.0);
-        S[i * 8 + 5] = inside ? texelFetch(CNNV3_E1_raw, q + ivec2(1, 0) * size, 0) : vec4(0.0);
-        S[i * 8 + 6] = inside ? texelFetch(CNNV3_E1_raw, q + ivec2(0, 1) * size, 0) : vec4(0.0);
-        S[i * 8 + 7] = inside ? texelFetch(CNNV3_E1_raw, q + ivec2(1, 1) * size, 0) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 8 + 0] = inside ? texelFetch(CNNV3_B_raw, (qc >> 1), 0) : vec4(0.0);
+        S[i * 8 + 1] = inside ? texelFetch(CNNV3_B_raw, (qc >> 1) + ivec2(1, 0) * size_lo, 0) : vec4(0.0);
+        S[i * 8 + 2] = inside ? texelFetch(CNNV3_B_raw, (qc >> 1) + ivec2(0, 1) * size_lo, 0) : vec4(0.0);
+        S[i * 8 + 3] = inside ? texelFetch(CNNV3_B_raw, (qc >> 1) + ivec2(1, 1) * size_lo, 0) : vec4(0.0);
+        S[i * 8 + 4] = inside ? texelFetch(CNNV3_E1_raw, qc, 0) : vec4(0.0);
+        S[i * 8 + 5] = inside ? texelFetch(CNNV3_E1_raw, qc + ivec2(1, 0) * size, 0) : vec4(0.0);
+        S[i * 8 + 6] = inside ? texelFetch(CNNV3_E1_raw, qc + ivec2(0, 1) * size, 0) : vec4(0.0);
+        S[i * 8 + 7] = inside ? texelFetch(CNNV3_E1_raw, qc + ivec2(1, 1) * size, 0) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 1 + lid;
@@ -801,10 +805,11 @@ void hook() {
     for (int i = int(gl_LocalInvocationIndex); i < 100; i += 64) {
         ivec2 q = origin + ivec2(i % 10, i / 10);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        S[i * 4 + 0] = inside ? texelFetch(CNNV3_D1_raw, (q >> 1), 0) : vec4(0.0);
-        S[i * 4 + 1] = inside ? texelFetch(CNNV3_D1_raw, (q >> 1) + ivec2(1, 0) * size_lo, 0) : vec4(0.0);
-        S[i * 4 + 2] = inside ? texelFetch(CNNV3_E0_raw, q, 0) : vec4(0.0);
-        S[i * 4 + 3] = inside ? texelFetch(CNNV3_E0_raw, q + ivec2(1, 0) * size, 0) : vec4(0.0);
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[i * 4 + 0] = inside ? texelFetch(CNNV3_D1_raw, (qc >> 1), 0) : vec4(0.0);
+        S[i * 4 + 1] = inside ? texelFetch(CNNV3_D1_raw, (qc >> 1) + ivec2(1, 0) * size_lo, 0) : vec4(0.0);
+        S[i * 4 + 2] = inside ? texelFetch(CNNV3_E0_raw, qc, 0) : vec4(0.0);
+        S[i * 4 + 3] = inside ? texelFetch(CNNV3_E0_raw, qc + ivec2(1, 0) * size, 0) : vec4(0.0);
     }
     barrier();
     ivec2 pos = origin + 1 + lid;

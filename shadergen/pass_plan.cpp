@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <string_view>
 
 namespace cnnv3 {
 namespace {
@@ -55,16 +56,18 @@ std::vector<GroupChannels> source_groups(const std::vector<Source>& sources)
 // The weights of one tap from input group `gc` to output group `go` as a mat4 literal. Column i
 // holds the weights of input component i (GLSL mat * vec convention). Weights are inlined at their
 // use so every compiler folds them as constants (a dynamically indexed const array is copied to
-// private memory per invocation by some, llvmpipe among them).
-std::string mat4_literal(const ConvWeights& cw, const GroupChannels& gc, int tap, int go)
+// private memory per invocation by some, llvmpipe among them). `type` "f16mat4" gives f16 weights
+// (the model stores halves, so nothing is lost); "f16mat2x4" keeps only the first two columns.
+std::string mat4_literal(const ConvWeights& cw, const GroupChannels& gc, int tap, int go, const char* type = "mat4")
 {
-    std::string s = "mat4(";
-    for (int i = 0; i < 4; ++i) {
+    const int columns = std::string_view(type).ends_with("mat2x4") ? 2 : 4;
+    std::string s = std::string(type) + "(";
+    for (int i = 0; i < columns; ++i) {
         for (int o = 0; o < 4; ++o) {
             const int out = go * 4 + o, in = gc[static_cast<std::size_t>(i)];
             const float w = (out < cw.shape.out && in >= 0) ? cw.weight(out, in, tap / 3, tap % 3) : 0.0f;
             s += glsl_float(w);
-            s += (i * 4 + o < 15) ? "," : ")";
+            s += (i * 4 + o < columns * 4 - 1) ? "," : ")";
         }
     }
     return s;
@@ -82,6 +85,38 @@ std::string bias_init(const ConvWeights& cw)
             s += o < 3 ? "," : ");\n";
         }
     }
+    return s;
+}
+
+// How a pass is emitted. The defaults give the hook files' code, byte for byte.
+struct Style {
+    int tile = 16;           // threads (= output pixels) per workgroup side
+    bool f16_tiles = false;  // shared tiles hold f16vec4
+    bool f16_math = false;   // products in f16, summed in f16 over one tap's input groups, then in f32
+    bool planar = false;     // conv tiles group-major (S[group][texel]) instead of texel-major
+    const char* tile_type() const { return f16_tiles ? "f16vec4" : "vec4"; }
+    // A tile element read for f32 math / a vec4 written into a tile.
+    std::string read(const std::string& e) const { return f16_tiles && !f16_math ? "vec4(" + e + ")" : e; }
+    std::string write(const std::string& e) const { return f16_tiles ? "f16vec4(" + e + ")" : e; }
+};
+
+// With f16 math each tap's products over all input groups are summed in f16 partials p[], which are
+// then added into the f32 accumulators. Longer f16 sums save conversions but their rounding shows:
+// against the CPU reference on tests/vectors/test-random-816 (853x479) one tap measured 0.95/255 on
+// lavapipe (0.87/255 on an H200), a kernel row in enc0 and enc1 0.97/255, a row in every layer
+// 1.34/255, over the 1/255 bar.
+std::string f16_tap_begin(const Style& st, int go)
+{
+    std::string s;
+    for (int o = 0; st.f16_math && o < go; ++o)
+        s += fmt::format("    p[{}] = f16vec4(0.0);\n", o);
+    return s;
+}
+std::string f16_tap_end(const Style& st, int go)
+{
+    std::string s;
+    for (int o = 0; st.f16_math && o < go; ++o)
+        s += fmt::format("    acc[{0}] += vec4(p[{0}]);\n", o);
     return s;
 }
 
@@ -151,35 +186,48 @@ std::string emit_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, b
     return s;
 }
 
-// Fully unrolled 3x3 accumulation over the staged tile S (row width `sw`, `gi` groups per texel);
-// the tile origin is offset by the halo, which equals the dilation, so tap (ky, kx) of this
-// pixel sits at lid + (ky, kx) * dilation.
-std::string emit_accumulate(const ConvWeights& cw, const std::vector<GroupChannels>& in_groups, int sw)
+// Fully unrolled 3x3 accumulation over the staged tile S (row width `sw`, `gi` groups per texel,
+// `plane` texels per group when planar); the tile origin is offset by the halo, which equals the
+// dilation, so tap (ky, kx) of this pixel sits at lid + (ky, kx) * dilation.
+std::string emit_accumulate(const ConvWeights& cw, const std::vector<GroupChannels>& in_groups, int sw, int plane,
+                            const Style& st)
 {
     const int gi = static_cast<int>(in_groups.size());
     const int go_count = groups_of(cw.shape.out);
     const int d = cw.shape.dilation;
     std::string s = bias_init(cw);
-    s += fmt::format("    int b = (lid.y * {} + lid.x) * {};\n    vec4 v;\n", sw, gi);
+    const char* v_type = st.f16_math ? "f16vec4" : "vec4";
+    if (st.planar)
+        s += fmt::format("    int b = lid.y * {} + lid.x;\n    {} v;\n", sw, v_type);
+    else
+        s += fmt::format("    int b = (lid.y * {} + lid.x) * {};\n    {} v;\n", sw, gi, v_type);
+    if (st.f16_math)
+        s += fmt::format("    f16vec4 p[{}];\n", go_count);
     for (int tap = 0; tap < 9; ++tap) {
         const int ky = tap / 3, kx = tap % 3;
+        s += f16_tap_begin(st, go_count);
         for (int i = 0; i < gi; ++i) {
-            s += fmt::format("    v = S[b + {}];\n", ((ky * d) * sw + kx * d) * gi + i);
+            const int texel = (ky * d) * sw + kx * d;
+            s += fmt::format("    v = {};\n", st.read(fmt::format("S[b + {}]", st.planar ? i * plane + texel : texel * gi + i)));
             for (int go = 0; go < go_count; ++go)
-                s += fmt::format("    acc[{}] += {} * v;\n", go, mat4_literal(cw, in_groups[static_cast<std::size_t>(i)], tap, go));
+                s += fmt::format("    {}[{}] += {} * v;\n", st.f16_math ? "p" : "acc", go,
+                                 mat4_literal(cw, in_groups[static_cast<std::size_t>(i)], tap, go,
+                                              st.f16_math ? "f16mat4" : "mat4"));
         }
+        s += f16_tap_end(st, go_count);
     }
     return s;
 }
 
 std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                           float strength, int tile)
+                           float strength, const Style& st)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     const int gi = static_cast<int>(in_groups.size());
     const int halo = cw.shape.dilation;
+    const int tile = st.tile;
     const int sw = tile + 2 * halo;
-    std::string s = fmt::format("shared vec4 S[{}];\n", sw * sw * gi);
+    std::string s = fmt::format("shared {} S[{}];\n", st.tile_type(), sw * sw * gi);
     s += "void hook() {\n";
     s += fmt::format("    ivec2 size = {};\n", level_size_expr(spec.level));
     s += "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
@@ -195,7 +243,8 @@ std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
         s += fmt::format("    ivec2 size_lo = {};\n", level_size_expr(level_below(spec.level)));
     s += fmt::format("    for (int i = int(gl_LocalInvocationIndex); i < {0}; i += {1}) {{\n"
                      "        ivec2 q = origin + ivec2(i % {2}, i / {2});\n"
-                     "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n",
+                     "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n"
+                     "        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it\n",
                      sw * sw, tile * tile, sw);
     int slot = 0;
     for (const Source& src : spec.sources) {
@@ -204,24 +253,28 @@ std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
             std::string load;
             switch (src.kind) {
             case Source::Kind::direct:
-                load = fmt::format("texelFetch({}, q{}, 0)", tex, mosaic_offset(src.texture, g, "size"));
+                load = fmt::format("texelFetch({}, qc{}, 0)", tex, mosaic_offset(src.texture, g, "size"));
                 break;
             case Source::Kind::upsampled:
-                load = fmt::format("texelFetch({}, (q >> 1){}, 0)", tex, mosaic_offset(src.texture, g, "size_lo"));
+                load = fmt::format("texelFetch({}, (qc >> 1){}, 0)", tex, mosaic_offset(src.texture, g, "size_lo"));
                 break;
             case Source::Kind::pooled: {
                 const std::string off = mosaic_offset(src.texture, g, "size_hi");
-                load = fmt::format("cnnv3_pool({}, 2 * q, size_hi, ivec2(0){})", tex, off);
+                load = fmt::format("cnnv3_pool({}, 2 * qc, size_hi, ivec2(0){})", tex, off);
                 break;
             }
             }
-            s += fmt::format("        S[i * {} + {}] = inside ? {} : vec4(0.0);\n", gi, slot, load);
+            const std::string value = st.write(fmt::format("inside ? {} : vec4(0.0)", load));
+            if (st.planar)
+                s += fmt::format("        S[{} + i] = {};\n", slot * sw * sw, value);
+            else
+                s += fmt::format("        S[i * {} + {}] = {};\n", gi, slot, value);
         }
     }
     s += "    }\n    barrier();\n";
     s += fmt::format("    ivec2 pos = origin + {} + lid;\n", halo);
     s += "    if (any(greaterThanEqual(pos, size))) return;\n";
-    s += emit_accumulate(cw, in_groups, sw);
+    s += emit_accumulate(cw, in_groups, sw, sw * sw, st);
     s += emit_epilogue(spec, shape, dynamic, strength);
     return s + "}\n";
 }
@@ -231,51 +284,80 @@ std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
 // in the alpha of the albedo group. mip1/mip2 are ceil avg-pools computed hierarchically in the tile:
 // the alpha of each staged texel counts the in-image pixels under it.
 std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                           float strength, int tile)
+                           float strength, const Style& st)
 {
     const std::vector<GroupChannels> in_groups = {GroupChannels{0, 1, 2, 18}, GroupChannels{12, 13, 14, 15},
                                                   GroupChannels{16, 17, -1, -1}};
     const int go = groups_of(cw.shape.out);
+    const int tile = st.tile;
     const int aw = tile + 8, a1 = aw / 2, a2 = aw / 4;
-    std::string s = fmt::format("shared vec4 A0[{}];\nshared vec4 A1[{}];\nshared vec4 A2[{}];\n", aw * aw, a1 * a1, a2 * a2);
+    std::string s = fmt::format("shared {0} A0[{1}];\nshared {0} A1[{2}];\nshared {0} A2[{3}];\n", st.tile_type(),
+                                aw * aw, a1 * a1, a2 * a2);
     s += "void hook() {\n"
          "    ivec2 size = cnnv3_size(0);\n"
          "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
     s += fmt::format("    ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {};\n", tile);
+    // 2x2 sums of a tile, read as vec4 (alpha counts in-image pixels, up to 4: exact in f16 too).
+    auto sum4 = [&](const char* a, int w) {
+        auto at = [&](const std::string& i) { return st.f16_tiles ? fmt::format("vec4({}[{}])", a, i) : fmt::format("{}[{}]", a, i); };
+        return fmt::format("{} + {} + {} + {}", at(fmt::format("p.y * {} + p.x", w)), at(fmt::format("p.y * {} + p.x + 1", w)),
+                           at(fmt::format("(p.y + 1) * {} + p.x", w)), at(fmt::format("(p.y + 1) * {} + p.x + 1", w)));
+    };
     s += fmt::format(
         "    for (int i = int(gl_LocalInvocationIndex); i < {0}; i += {1}) {{\n"
         "        ivec2 q = tile0 - 4 + ivec2(i % {2}, i / {2});\n"
         "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n"
-        "        A0[i] = inside ? vec4(texelFetch(HOOKED_raw, q, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0);\n"
+        "        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it\n"
+        "        A0[i] = {7};\n"
         "    }}\n"
         "    barrier();\n"
         "    for (int i = int(gl_LocalInvocationIndex); i < {3}; i += {1}) {{\n"
         "        ivec2 p = ivec2(i % {4}, i / {4}) * 2;\n"
-        "        vec4 m = A0[p.y * {2} + p.x] + A0[p.y * {2} + p.x + 1] + A0[(p.y + 1) * {2} + p.x] + A0[(p.y + 1) * {2} + p.x + 1];\n"
-        "        A1[i] = m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0);\n"
+        "        vec4 m = {10};\n"
+        "        A1[i] = {8};\n"
         "    }}\n"
         "    barrier();\n"
         "    for (int i = int(gl_LocalInvocationIndex); i < {5}; i += {1}) {{\n"
         "        ivec2 p = ivec2(i % {6}, i / {6}) * 2;\n"
-        "        vec4 m = A1[p.y * {4} + p.x] + A1[p.y * {4} + p.x + 1] + A1[(p.y + 1) * {4} + p.x] + A1[(p.y + 1) * {4} + p.x + 1];\n"
-        "        A2[i] = m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0);\n"
+        "        vec4 m = {11};\n"
+        "        A2[i] = {9};\n"
         "    }}\n"
         "    barrier();\n",
-        aw * aw, tile * tile, aw, a1 * a1, a1, a2 * a2, a2);
+        aw * aw, tile * tile, aw, a1 * a1, a1, a2 * a2, a2,
+        // Both sides of ?: may be evaluated (SIMD compilers select): a fetch at q outside the image
+        // is undefined and crashed lavapipe, hence qc.
+        st.write("inside ? vec4(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0)"),
+        st.write("m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)"), st.write("m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)"),
+        sum4("A0", aw), sum4("A1", a1));
     s += "    ivec2 pos = tile0 + lid;\n"
          "    if (any(greaterThanEqual(pos, size))) return;\n";
     // Taps outside the image read f0.w == 0 and contribute nothing (zero padding of all 20 channels).
     s += bias_init(cw);
-    s += "    vec4 f0, f1, f2, m1, m2;\n";
+    if (st.f16_math)  // f2 holds the two real channels of the third group: a mat2x4 skips the zero columns
+        s += fmt::format("    f16vec4 f0, f1, m1, m2;\n    f16vec2 f2;\n    f16vec4 p[{}];\n", go);
+    else
+        s += "    vec4 f0, f1, f2, m1, m2;\n";
     for (int tap = 0; tap < 9; ++tap) {
         const int ay = tap / 3 + 3, ax = tap % 3 + 3;  // tile origin is 4 pixels before the tile, minus the 1-pixel halo
-        s += fmt::format("    f0 = A0[(lid.y + {}) * {} + lid.x + {}];\n", ay, aw, ax);
-        s += fmt::format("    m1 = A1[((lid.y + {}) >> 1) * {} + ((lid.x + {}) >> 1)];\n", ay, a1, ax);
-        s += fmt::format("    m2 = A2[((lid.y + {}) >> 2) * {} + ((lid.x + {}) >> 2)];\n", ay, a2, ax);
-        s += "    f1 = vec4(m1.rgb, m2.r) * f0.w;\n    f2 = vec4(m2.gb, 0.0, 0.0) * f0.w;\n";
-        for (int o = 0; o < go; ++o)
-            s += fmt::format("    acc[{}] += {} * f0 + {} * f1 + {} * f2;\n", o, mat4_literal(cw, in_groups[0], tap, o),
-                             mat4_literal(cw, in_groups[1], tap, o), mat4_literal(cw, in_groups[2], tap, o));
+        s += f16_tap_begin(st, go);
+        s += fmt::format("    f0 = {};\n", st.read(fmt::format("A0[(lid.y + {}) * {} + lid.x + {}]", ay, aw, ax)));
+        s += fmt::format("    m1 = {};\n", st.read(fmt::format("A1[((lid.y + {}) >> 1) * {} + ((lid.x + {}) >> 1)]", ay, a1, ax)));
+        s += fmt::format("    m2 = {};\n", st.read(fmt::format("A2[((lid.y + {}) >> 2) * {} + ((lid.x + {}) >> 2)]", ay, a2, ax)));
+        if (st.f16_math)
+            s += "    f1 = f16vec4(m1.rgb, m2.r) * f0.w;\n    f2 = m2.gb * f0.w;\n";
+        else
+            s += "    f1 = vec4(m1.rgb, m2.r) * f0.w;\n    f2 = vec4(m2.gb, 0.0, 0.0) * f0.w;\n";
+        for (int o = 0; o < go; ++o) {
+            if (st.f16_math)
+                s += fmt::format("    p[{}] += {} * f0 + {} * f1 + {} * f2;\n", o,
+                                 mat4_literal(cw, in_groups[0], tap, o, "f16mat4"),
+                                 mat4_literal(cw, in_groups[1], tap, o, "f16mat4"),
+                                 mat4_literal(cw, in_groups[2], tap, o, "f16mat2x4"));
+            else
+                s += fmt::format("    acc[{}] += {} * f0 + {} * f1 + {} * f2;\n", o, mat4_literal(cw, in_groups[0], tap, o),
+                                 mat4_literal(cw, in_groups[1], tap, o), mat4_literal(cw, in_groups[2], tap, o));
+        }
+        s += f16_tap_end(st, go);
     }
     s += emit_epilogue(spec, shape, dynamic, strength);
     return s + "}\n";
@@ -320,18 +402,19 @@ std::string emit_film_pass(const Model& model)
     return s;
 }
 
-// Shared-memory bytes of a pass at a tile size.
-int staged_bytes(const ConvPassSpec& spec, const ConvShape& conv, int tile)
+// Shared-memory bytes of a pass in a style.
+int staged_bytes(const ConvPassSpec& spec, const ConvShape& conv, const Style& st)
 {
+    const int texel = st.f16_tiles ? 8 : 16;
     if (spec.sources.empty()) {
-        const int aw = tile + 8;
-        return 16 * (aw * aw + (aw / 2) * (aw / 2) + (aw / 4) * (aw / 4));
+        const int aw = st.tile + 8;
+        return texel * (aw * aw + (aw / 2) * (aw / 2) + (aw / 4) * (aw / 4));
     }
     int groups = 0;
     for (const Source& s : spec.sources)
         groups += groups_of(s.channels);
-    const int sw = tile + 2 * conv.dilation;
-    return 16 * sw * sw * groups;
+    const int sw = st.tile + 2 * conv.dilation;
+    return texel * sw * sw * groups;
 }
 
 const char* common_glsl =
@@ -402,7 +485,11 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
     const NetworkShape& shape = model.shape;
     PassPlan plan;
     plan.dynamic = !options.cond.has_value();
-    plan.common = common_glsl;
+    const bool f16_tiles = options.allow_f16 && (options.f16_tiles || options.f16_math);
+    const bool f16_math = options.allow_f16 && options.f16_math;
+    // libplacebo puts this after its own declarations; glslang accepts it there.
+    plan.common = f16_tiles ? std::string("#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require\n") + common_glsl
+                            : std::string(common_glsl);
     if (plan.dynamic && shape.cond_dim != 5)
         throw std::invalid_argument(fmt::format("a dynamic preset needs film_cond_dim 5 (this model has {})",
                                                 shape.cond_dim));
@@ -437,12 +524,15 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
     };
     for (const ConvPassSpec& spec : specs) {
         const ConvWeights& cw = convs[static_cast<std::size_t>(spec.layer)];
-        int tile = 16;
-        while (tile > 4 && staged_bytes(spec, cw.shape, tile) > options.shared_bytes_budget)
-            tile /= 2;
-        if (staged_bytes(spec, cw.shape, tile) > options.shared_bytes_budget)
+        Style st;
+        st.f16_tiles = f16_tiles;
+        st.f16_math = f16_math && spec.out.has_value();  // the output pass (dec0 + sigmoid) stays f32
+        st.planar = options.planar_tiles;
+        while (st.tile > 4 && staged_bytes(spec, cw.shape, st) > options.shared_bytes_budget)
+            st.tile /= 2;
+        if (staged_bytes(spec, cw.shape, st) > options.shared_bytes_budget)
             throw std::invalid_argument(fmt::format("{} needs {} bytes of shared memory even at 4x4 tiles (budget {})",
-                                                    layer_name(spec.layer), staged_bytes(spec, cw.shape, tile),
+                                                    layer_name(spec.layer), staged_bytes(spec, cw.shape, st),
                                                     options.shared_bytes_budget));
         PlannedPass p;
         const ConvShape& c = cw.shape;
@@ -455,12 +545,14 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         if (plan.dynamic && shape.film_channels(spec.layer) > 0) {
             p.binds.push_back("CNNV3_FILM");
             p.reads_film = true;
+            p.film_first = film_texel_offset(shape, spec.layer);
+            p.film_count = 2 * groups_of(shape.film_channels(spec.layer));
         }
         p.save = spec.out;
-        p.tile = tile;
-        p.shared_bytes = staged_bytes(spec, cw.shape, tile);
-        p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, tile)
-                                      : emit_conv_pass(spec, cw, shape, plan.dynamic, options.strength, tile);
+        p.tile = st.tile;
+        p.shared_bytes = staged_bytes(spec, cw.shape, st);
+        p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, st)
+                                      : emit_conv_pass(spec, cw, shape, plan.dynamic, options.strength, st);
         plan.passes.push_back(std::move(p));
     }
     return plan;

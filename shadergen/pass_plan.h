@@ -3,7 +3,9 @@
 // One compute pass per conv layer; each invocation computes every output channel of one pixel; the
 // input tile plus its halo is staged in shared memory, with pooling, upsampling, concat and the
 // 20-feature build fused into that staging, and FiLM + activation fused into the epilogue. A
-// dynamic plan adds one tiny pass that evaluates the FiLM MLP from five parameters.
+// dynamic plan adds one tiny pass that evaluates the FiLM MLP from five parameters. The hook files
+// use the PlanOptions defaults (f32, 16 KiB, texel-major tiles); the GPU host may ask for f16 tiles
+// and products, group-major tiles and a larger shared-memory budget where the device has them.
 //
 // The plan holds GLSL bodies only; emit_hook_file (hook_file.h) wraps them in mpv hook syntax and
 // the GPU host binds the same names itself, so both run identical code. The bodies expect:
@@ -45,6 +47,8 @@ struct PlannedPass {
     int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
     bool film_mlp = false;             // the dynamic plan's MLP pass (a host with a CPU MLP skips it)
     bool reads_film = false;           // uses CNNV3_FILM(i)
+    int film_first = 0;                // ... for i in [film_first, film_first + film_count) only
+    int film_count = 0;
     int shared_bytes = 0;              // shared memory the body declares
     std::string body;                  // GLSL: shared declarations + void hook()
 };
@@ -56,6 +60,18 @@ struct PlanOptions {
     std::vector<float> default_params;   // dynamic: the PARAM defaults (cond_dim values)
     bool allow_f16 = true;               // false: f32 arithmetic everywhere (--precision fp32)
     int shared_bytes_budget = 16384;     // Vulkan's guaranteed minimum of compute shared memory
+
+    // GPU host only. Hook files keep these defaults: float16_t does not compile in mpv's OpenGL
+    // renderer, a hook cannot ask whether the device has shaderFloat16, and glsl/ must not change.
+    bool f16_tiles = false;  // shared-memory tiles as f16vec4: half the shared traffic and size; the
+                             // data is already f16 in the rgba16f intermediates (needs shaderFloat16)
+    bool f16_math = false;   // also the mat4 * vec4 products, summed in f16 over one tap's input
+                             // groups and added into f32 accumulators; the output pass (dec0 +
+                             // sigmoid) stays f32. Implies f16_tiles.
+    bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
+                                // read neighbouring texels; texel-major (the hooks' layout) puts them
+                                // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]
+                                // at 2160p, f32 tiles and math: 2.24 -> 1.43 ms per frame)
 };
 
 struct PassPlan {

@@ -73,7 +73,14 @@ ls broken_out* >/dev/null 2>&1 && bad "a file was left behind for the corrupt in
 "$cnnv3" stylize --quiet --model "$model" --cond $cond still.png still_out.png 2>exists.log \
   && bad "overwrote without -y" || ok "refuses to overwrite: $(head -1 exists.log)"
 
-# 7. Ctrl-C: a valid, finalised, shorter file.
+# 7. Between two ffmpeg commands: y4m in on stdin, y4m out on stdout.
+ffmpeg -nostdin -loglevel error -i silent.mp4 -f yuv4mpegpipe - \
+  | "$cnnv3" stylize --quiet --model "$model" --cond $cond - - 2>pipe.log \
+  | ffmpeg -nostdin -loglevel error -f yuv4mpegpipe -i - -c:v ffv1 piped.mkv
+n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 piped.mkv 2>/dev/null)
+[ "$n" = 3 ] && ok "y4m pipe in and out ($n frames)" || { bad "y4m pipe: '$n' frames"; cat pipe.log; }
+
+# 8. Ctrl-C: a valid, finalised, shorter file.
 ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=320x180:rate=25:duration=20 -pix_fmt yuv420p long.mp4
 "$cnnv3" stylize --progress json --model "$model" --cond $cond long.mp4 long_out.mp4 2>long.log &
 pid=$!

@@ -142,16 +142,37 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
                 throw GpuError(fmt::format("--gpu {}: no Vulkan device name contains it; see `cnnv3 devices`", want));
         }
         device_ = pick->first;
+        // Ask for shaderFloat16 (core in Vulkan 1.2, VK_KHR_shader_float16_int8 before): libplacebo
+        // enables it only where the device has it, and reports what it enabled in vulkan_->features.
+        // libplacebo takes extension-specific structs here, not VkPhysicalDeviceVulkan12Features.
+        VkPhysicalDeviceShaderFloat16Int8Features f16_features = {};
+        f16_features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES;
+        f16_features.shaderFloat16 = VK_TRUE;
+        VkPhysicalDeviceFeatures2 features = {};
+        features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+        features.pNext = &f16_features;
+        static const char* const f16_extension[] = {VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
         struct pl_vulkan_params params = {};
         params.instance = instance_->instance;
         params.get_proc_addr = instance_->get_proc_addr;
         params.device = pick->second;
         params.allow_software = true;
-        params.async_transfer = true;
-        params.async_compute = true;
+        // Software devices get one queue: lavapipe crashed in one of its queue threads, under load,
+        // with a separate transfer queue (seen twice in ~10 runs of the demo clip).
+        params.async_transfer = !device_.software;
+        // Compute passes on the graphics queue: on an H200 the dedicated compute queue ran the same
+        // passes slower ([8,16] at 2160p: f32 1.44 vs 1.20 ms, f16 1.08 vs 1.04 ms per frame,
+        // three runs each), and nothing here overlaps compute with graphics work.
+        params.async_compute = false;
+        params.features = &features;
+        params.opt_extensions = f16_extension;
+        params.num_opt_extensions = 1;
         vulkan_ = pl_vulkan_create(log_, &params);
         if (!vulkan_)
             throw GpuError(fmt::format("Vulkan: cannot open device {} ({})", device_.index, device_.name));
+        for (auto* s = reinterpret_cast<const VkBaseInStructure*>(vulkan_->features); s; s = s->pNext)
+            if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
+                shader_f16_ = reinterpret_cast<const VkPhysicalDeviceShaderFloat16Int8Features*>(s)->shaderFloat16;
         dispatch_ = pl_dispatch_create(log_, vulkan_->gpu);
         if (!(vulkan_->gpu->glsl.compute))
             throw GpuError(fmt::format("Vulkan device {} ({}) has no compute shaders", device_.index, device_.name));
@@ -176,6 +197,8 @@ GpuContext::~GpuContext()
 }
 
 pl_gpu GpuContext::gpu() const { return vulkan_->gpu; }
+
+std::size_t GpuContext::max_shared_bytes() const { return vulkan_->gpu->glsl.max_shmem_size; }
 
 GpuTexture::GpuTexture(pl_gpu gpu, const struct pl_tex_params& params) : gpu_(gpu), tex_(pl_tex_create(gpu, &params))
 {

@@ -56,12 +56,26 @@ public:
     // GPU programs compiled so far (counted from libplacebo's log).
     int shader_compilations() const { return compilations_.load(); }
 
+    // shaderFloat16 was asked for at device creation and granted: shaders may use float16_t math
+    // (GL_EXT_shader_explicit_arithmetic_types_float16) and f16 shared memory.
+    bool shader_f16() const { return shader_f16_; }
+    // Compute shared memory per workgroup the device allows (16 KiB at least, 48 KiB on NVIDIA).
+    std::size_t max_shared_bytes() const;
+
+    // Passes a message to GpuOptions::warn (if set).
+    void warn(const std::string& message) const
+    {
+        if (warn_)
+            warn_(message);
+    }
+
 private:
     static void on_log(void* self, enum pl_log_level level, const char* msg);
 
     GpuDeviceInfo device_;
     std::function<void(const std::string&)> warn_;
     std::atomic<int> compilations_{0};
+    bool shader_f16_ = false;
     pl_log log_ = nullptr;
     pl_vk_inst instance_ = nullptr;
     pl_vulkan vulkan_ = nullptr;

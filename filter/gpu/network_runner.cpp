@@ -6,6 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
 namespace cnnv3 {
 namespace {
 
@@ -21,22 +25,104 @@ pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
     return pl_find_fmt(gpu, PL_FMT_FLOAT, 4, depth, depth, caps);
 }
 
+// What "auto" becomes on a device. f16 tiles and products on hardware that grants shaderFloat16
+// (the speed is there; the error stays under 1/255); f32 elsewhere, including software devices,
+// where f16 buys no speed and the f32 margin to the reference is twice as wide (0.38 vs 0.95/255
+// on the random [8,16] test model). The whole shared memory the device offers in both cases.
+RunnerVariant resolve_auto(const GpuContext& gpu)
+{
+    RunnerVariant v;
+    const bool f16 = gpu.shader_f16() && !gpu.device().software;
+    v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
+    return v;
+}
+
 }  // namespace
 
-NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model) : gpu_(gpu), model_(model)
+RunnerVariant RunnerVariant::parse(std::string_view spec)
 {
+    RunnerVariant v;
+    if (spec == "auto") {
+        v.automatic = true;
+        return v;
+    }
+    if (spec == "hook") {
+        v.hook = true;
+        v.shared_kib = 16;
+        return v;
+    }
+    const std::size_t dash = spec.find('-');
+    const std::string_view precision = spec.substr(0, dash);
+    if (precision == "f32")
+        v.precision = Precision::f32;
+    else if (precision == "f16s")
+        v.precision = Precision::f16_tiles;
+    else if (precision == "f16")
+        v.precision = Precision::f16;
+    else
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is hook or auto", spec));
+    for (std::size_t at = dash; at != std::string_view::npos;) {
+        const std::size_t next = spec.find('-', at + 1);
+        const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
+        at = next;
+        int n = 0;
+        const char* const digits_end = part.data() + part.size() - 1;
+        if (part.size() > 1 && part.back() == 'k' && std::from_chars(part.data(), digits_end, n).ptr == digits_end &&
+                 n >= 16)
+            v.shared_kib = n;
+        else
+            throw GpuError(fmt::format("GPU variant '{}': '{}' is not <N>k with N >= 16", spec, part));
+    }
+    return v;
+}
+
+std::string RunnerVariant::name() const
+{
+    if (automatic)
+        return "auto";
+    if (hook)
+        return "hook";
+    std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
+    if (shared_kib)
+        s += fmt::format("-{}k", shared_kib);
+    return s;
+}
+
+NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_view variant) : gpu_(gpu), model_(model)
+{
+    if (variant.empty()) {
+        const char* env = std::getenv("CNNV3_GPU_VARIANT");
+        variant = env && *env ? env : "auto";
+    }
+    variant_ = RunnerVariant::parse(variant);
+    if (variant_.automatic)
+        variant_ = resolve_auto(gpu_);
+    if (variant_.precision != RunnerVariant::Precision::f32 && !gpu_.shader_f16()) {
+        gpu_.warn(fmt::format("GPU {} ({}) has no shaderFloat16: variant {} runs in f32", gpu_.device().index,
+                              gpu_.device().name, variant_.name()));
+        variant_.precision = RunnerVariant::Precision::f32;
+    }
+    const int device_kib = static_cast<int>(gpu_.max_shared_bytes() / 1024);
+    variant_.shared_kib = std::min(variant_.shared_kib ? variant_.shared_kib : device_kib, device_kib);
+
     PlanOptions options;  // dynamic: FiLM from uniforms, weights as stored
     options.default_params = model.default_cond;
     options.default_params.push_back(1.0f);
+    options.f16_tiles = variant_.precision != RunnerVariant::Precision::f32;
+    options.f16_math = variant_.precision == RunnerVariant::Precision::f16;
+    options.shared_bytes_budget = variant_.shared_kib * 1024;
+    options.planar_tiles = !variant_.hook;
     plan_ = plan_passes(model_, options);
-    const int film_vec4 = film_texel_count(model_.shape);
     for (const PlannedPass& pass : plan_.passes) {
         std::string h = "#define HOOKED_mul 1.0\n";
+        // Each pass gets only its own layer's gamma and beta: a few vec4s that fit in push constants
+        // (256 bytes on NVIDIA, 128 on lavapipe). The whole vector ([8,16]: 288 bytes) went to a
+        // uniform buffer, and libplacebo 4.208 writes a host-visible one (NVIDIA) only after
+        // waiting for the GPU to finish with it (vk_buf_write): a CPU-GPU sync per pass and frame.
         if (pass.reads_film)
-            h += fmt::format("#define CNNV3_FILM(i) cnnv3_film[i]\n");
+            h += fmt::format("#define CNNV3_FILM(i) cnnv3_film[(i) - {}]\n", pass.film_first);
         headers_.push_back(h + plan_.common + pass.body);
     }
-    (void)film_vec4;
     const auto io_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
     io_format_ = find_format(gpu_.gpu(), 32, io_caps);
     const auto mid_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE);
@@ -45,6 +131,45 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model) : gpu_(gpu), m
         mid_format_ = find_format(gpu_.gpu(), 32, mid_caps);
     if (!io_format_ || !mid_format_)
         throw GpuError(fmt::format("GPU {} has no storable float rgba texture format", gpu_.device().name));
+}
+
+NetworkRunner::~NetworkRunner()
+{
+    for (pl_timer& t : timers_)
+        pl_timer_destroy(gpu_.gpu(), &t);
+}
+
+void NetworkRunner::enable_pass_timers()
+{
+    if (!timers_.empty())
+        return;
+    for (std::size_t i = 0; i < plan_.passes.size(); ++i)
+        timers_.push_back(pl_timer_create(gpu_.gpu()));
+    timer_sums_.assign(plan_.passes.size(), {0.0, 0});
+}
+
+void NetworkRunner::collect_timers()
+{
+    for (std::size_t i = 0; i < timers_.size(); ++i)
+        while (const uint64_t ns = pl_timer_query(gpu_.gpu(), timers_[i])) {
+            timer_sums_[i].first += static_cast<double>(ns) * 1e-6;
+            timer_sums_[i].second += 1;
+        }
+}
+
+std::vector<std::pair<std::string, double>> NetworkRunner::pass_times_ms()
+{
+    collect_timers();
+    std::vector<std::pair<std::string, double>> out;
+    for (std::size_t i = 0; i < timer_sums_.size(); ++i) {
+        if (plan_.passes[i].film_mlp)
+            continue;
+        auto& [ms, n] = timer_sums_[i];
+        out.emplace_back(plan_.passes[i].description, n ? ms / n : 0.0);
+        ms = 0.0;
+        n = 0;
+    }
+    return out;
 }
 
 void NetworkRunner::ensure_size(int width, int height)
@@ -111,8 +236,8 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
         if (pass.reads_film) {
             struct pl_shader_var v = {};
             v.var = pl_var_vec4("cnnv3_film");
-            v.var.dim_a = static_cast<int>(film.size() / 4);
-            v.data = film.data();
+            v.var.dim_a = pass.film_count;
+            v.data = film.data() + static_cast<std::ptrdiff_t>(pass.film_first) * 4;
             v.dynamic = true;
             vars.push_back(v);
         }
@@ -152,9 +277,11 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
         params.dispatch_size[0] = (w + pass.tile - 1) / pass.tile;
         params.dispatch_size[1] = (h + pass.tile - 1) / pass.tile;
         params.dispatch_size[2] = 1;
+        params.timer = timers_.empty() ? nullptr : timers_[i];
         if (!pl_dispatch_compute(gpu_.dispatch(), &params))
             throw GpuError(fmt::format("{}: dispatch failed (see libplacebo's messages)", pass.description));
     }
+    collect_timers();  // libplacebo keeps only a few results per timer
 }
 
 Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength)

@@ -1,11 +1,14 @@
-// The host's compute passes on a real Vulkan device (lavapipe in CI) against the CPU reference.
+// The host's compute passes on a real Vulkan device (lavapipe in CI) against the CPU reference,
+// in every variant the host can build (f16 ones only where the device grants shaderFloat16).
 #include "gpu_context.h"
 #include "network_runner.h"
 #include "reference.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 using namespace cnnv3;
@@ -43,13 +46,20 @@ GpuContext& shared_gpu()
 
 }  // namespace
 
-TEST(NetworkRunner, matches_cpu_reference_at_odd_sizes_within_1_255)
+// hook builds exactly the hook files' passes; the others are the host's faster variants.
+class RunnerVariants : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 {
+    const RunnerVariant wanted = RunnerVariant::parse(GetParam());
+    if (wanted.precision != RunnerVariant::Precision::f32 && !shared_gpu().shader_f16())
+        GTEST_SKIP() << shared_gpu().device().name << " does not grant shaderFloat16";
     for (const char* name : {"test-random-48", "test-random-816"}) {
         const Model m = load_model(vectors(name));
-        NetworkRunner runner(shared_gpu(), m);
+        NetworkRunner runner(shared_gpu(), m, GetParam());
+        EXPECT_EQ(runner.variant().precision, wanted.precision);
         const std::vector<float> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
-        for (auto [h, w] : {std::pair{479, 853}, {2, 3}, {1, 1}, {360, 640}}) {
+        for (auto [h, w] : {std::pair{479, 853}, {2, 3}, {1, 1}, {37, 21}}) {
             const Planes rgb = photo_like(h, w);
             const Planes want = stylize_rgb(m, cond, rgb);
             Planes want_rgb(3, h, w);
@@ -57,10 +67,88 @@ TEST(NetworkRunner, matches_cpu_reference_at_odd_sizes_within_1_255)
                       want_rgb.data.begin());
             const Planes got = runner.run_planes(rgb, cond, 1.0f);
             const double err = max_abs(got, want_rgb);
-            std::printf("%s %dx%d: max abs %.6f (%.3f/255)\n", name, w, h, err, err * 255);
-            EXPECT_LE(err, 1.0 / 255) << name << " " << w << "x" << h;
+            std::printf("%s %s %dx%d: max abs %.6f (%.3f/255)\n", runner.variant().name().c_str(), name, w, h, err,
+                        err * 255);
+            EXPECT_LE(err, 1.0 / 255) << GetParam() << " " << name << " " << w << "x" << h;
         }
     }
+}
+
+INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
+                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k"),
+                         [](const auto& info) {
+                             std::string n = info.param;
+                             std::replace(n.begin(), n.end(), '-', '_');
+                             return n;
+                         });
+
+TEST(RunnerVariant, parses_and_names_round_trip)
+{
+    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook"})
+        EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
+    const RunnerVariant v = RunnerVariant::parse("f16-32k");
+    EXPECT_EQ(v.precision, RunnerVariant::Precision::f16);
+    EXPECT_EQ(v.shared_kib, 32);
+    for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk"})
+        EXPECT_THROW(RunnerVariant::parse(bad), GpuError) << bad;
+}
+
+TEST(NetworkRunner, auto_uses_f16_exactly_where_the_device_grants_it)
+{
+    const Model m = load_model(vectors("test-random-48"));
+    std::printf("%s: shaderFloat16 %s, %zu bytes of shared memory\n", shared_gpu().device().name.c_str(),
+                shared_gpu().shader_f16() ? "granted" : "not granted", shared_gpu().max_shared_bytes());
+    NetworkRunner hook(shared_gpu(), m, "hook");
+    EXPECT_EQ(hook.variant().shared_kib, 16);
+    NetworkRunner runner(shared_gpu(), m, "auto");
+    EXPECT_EQ(runner.variant().precision,
+              shared_gpu().shader_f16() ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
+    EXPECT_EQ(runner.variant().shared_kib, static_cast<int>(shared_gpu().max_shared_bytes() / 1024));
+    // A budget above the device's is clamped to it.
+    NetworkRunner big(shared_gpu(), m, "f32-1024k");
+    EXPECT_EQ(big.variant().shared_kib, static_cast<int>(shared_gpu().max_shared_bytes() / 1024));
+}
+
+TEST(NetworkRunner, environment_picks_the_variant_when_none_is_given)
+{
+    const Model m = load_model(vectors("test-random-48"));
+    ::setenv("CNNV3_GPU_VARIANT", "f16s-16k", 1);
+    NetworkRunner from_env(shared_gpu(), m);
+    ::unsetenv("CNNV3_GPU_VARIANT");
+    EXPECT_EQ(from_env.variant().name(), shared_gpu().shader_f16() ? "f16s-16k" : "f32-16k");
+    ::setenv("CNNV3_GPU_VARIANT", "f99", 1);
+    EXPECT_THROW(NetworkRunner(shared_gpu(), m), GpuError);
+    ::unsetenv("CNNV3_GPU_VARIANT");
+}
+
+TEST(PassPlan, hook_defaults_stay_f32_and_host_f16_keeps_the_output_pass_f32)
+{
+    const Model m = load_model(vectors("test-random-816"));
+    auto uses_f16 = [](const PassPlan& plan) {
+        bool any = plan.common.find("float16") != std::string::npos;
+        for (const PlannedPass& p : plan.passes)
+            any |= p.body.find("f16") != std::string::npos;
+        return any;
+    };
+    PlanOptions hook;
+    const PassPlan plan = plan_passes(m, hook);
+    EXPECT_FALSE(uses_f16(plan));
+    for (const PlannedPass& p : plan.passes)
+        EXPECT_LE(p.shared_bytes, 16384);
+    PlanOptions planar = hook;
+    planar.planar_tiles = true;
+    EXPECT_FALSE(uses_f16(plan_passes(m, planar)));
+
+    PlanOptions f16 = hook;
+    f16.f16_math = true;
+    const PassPlan host = plan_passes(m, f16);
+    EXPECT_NE(host.common.find("#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require"),
+              std::string::npos);
+    EXPECT_NE(host.passes[1].body.find("f16mat4("), std::string::npos) << "enc0 products in f16";
+    EXPECT_EQ(host.passes.back().body.find("f16mat4("), std::string::npos) << "dec0 products stay f32";
+    EXPECT_NE(host.passes.back().body.find("shared f16vec4"), std::string::npos) << "dec0 tiles f16";
+    f16.allow_f16 = false;  // --precision fp32 wins over the host's f16 request
+    EXPECT_FALSE(uses_f16(plan_passes(m, f16)));
 }
 
 TEST(NetworkRunner, strength_mixes_with_the_input)
@@ -88,8 +176,9 @@ TEST(NetworkRunner, changing_conditioning_compiles_no_new_shaders)
     for (int frame = 1; frame <= 6; ++frame) {
         const float t = static_cast<float>(frame) / 6.0f;
         const Planes out = runner.run_planes(rgb, std::vector<float>{t, 1 - t, t * t, 0.5f, t}, 0.5f + 0.5f * t);
-        if (frame > 1)
+        if (frame > 1) {
             EXPECT_GT(max_abs(out, previous), 1e-4) << "conditioning did not reach the GPU";
+        }
         previous = out;
     }
     EXPECT_EQ(shared_gpu().shader_compilations(), after_first) << "conditioning changes recompiled shaders";
@@ -101,8 +190,8 @@ TEST(GpuDevices, lists_at_least_one_device_and_flags_software_ones)
     ASSERT_FALSE(devices.empty());
     for (const auto& d : devices)
         EXPECT_FALSE(d.name.empty());
-    EXPECT_THROW(GpuContext({"no-such-gpu-name"}), GpuError);
-    EXPECT_THROW(GpuContext({"99"}), GpuError);
+    EXPECT_THROW(GpuContext({"no-such-gpu-name", {}}), GpuError);
+    EXPECT_THROW(GpuContext({"99", {}}), GpuError);
 }
 
 TEST(GpuDevices, software_device_warns_once)
