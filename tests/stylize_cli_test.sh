@@ -42,7 +42,8 @@ else
 fi
 
 # 3. The demo clip (audio with a beat): audio bit-exact, frames and duration kept.
-bash "$src/scripts/make-demo-clip.sh" demo.mp4
+bash "$src/scripts/make-demo-clip.sh" demo6.mp4
+ffmpeg -nostdin -loglevel error -i demo6.mp4 -t 2 -c copy demo.mp4   # 2 s keep the test short on lavapipe
 if "$cnnv3" stylize --progress json --model "$src/tests/vectors/test-random-48" demo.mp4 demo_out.mp4 2>demo.log; then
   a1=$(ffmpeg -nostdin -loglevel error -i demo.mp4 -map 0:a -c copy -f md5 -)
   a2=$(ffmpeg -nostdin -loglevel error -i demo_out.mp4 -map 0:a -c copy -f md5 -)
