@@ -30,8 +30,8 @@ run() {  # run SHADER SIZE FRAMES -> seconds
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l
 }
-device=$(ffmpeg -hide_banner -loglevel verbose -init_hw_device vulkan=vk -f lavfi -i nullsrc -frames:v 1 -f null - 2>&1 \
-  | sed -n 's/.*Device Name: //p' | head -n1)
+device=$(ffmpeg -hide_banner -loglevel verbose -init_hw_device vulkan=vk -filter_hw_device vk -f lavfi -i nullsrc=s=16x16 \
+  -frames:v 1 -vf format=rgba,hwupload,libplacebo,hwdownload,format=rgba -f null - 2>&1 | sed -n 's/.*Device Name: //p' | head -n1)
 echo "FFmpeg $(ffmpeg -version | head -n1 | cut -d' ' -f3), device: ${device:-unknown}, $(nproc) cores"
 echo
 echo "| preset | size | first frame (s) | ms/frame |"

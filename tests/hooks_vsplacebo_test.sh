@@ -13,7 +13,7 @@ for model in test-random-48 test-random-816; do
   default=$("$shadergen" info --model "$dir" | sed -n 's/^default cond *//p')
   "$shadergen" hook --model "$dir" --dynamic -o "$work/dyn.glsl"
   "$shadergen" hook --model "$dir" --cond "$default" -o "$work/static.glsl"
-  for size in 853x479 3x2 1x1; do
+  for size in 853x479 640x360 3x2 1x1 1920x1080; do
     w=${size%x*} h=${size#*x}
     "$png_tool" crop-tile "$src/samples/photo_chelsea.png" "$w" "$h" "$work/in.png"
     "$png_tool" to-raw16 "$work/in.png" "$work/in.raw"

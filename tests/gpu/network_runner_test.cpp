@@ -93,7 +93,7 @@ TEST(RunnerVariant, parses_and_names_round_trip)
         EXPECT_THROW(RunnerVariant::parse(bad), GpuError) << bad;
 }
 
-TEST(NetworkRunner, auto_uses_f16_exactly_where_the_device_grants_it)
+TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software)
 {
     const Model m = load_model(vectors("test-random-48"));
     std::printf("%s: shaderFloat16 %s, %zu bytes of shared memory\n", shared_gpu().device().name.c_str(),
@@ -101,8 +101,8 @@ TEST(NetworkRunner, auto_uses_f16_exactly_where_the_device_grants_it)
     NetworkRunner hook(shared_gpu(), m, "hook");
     EXPECT_EQ(hook.variant().shared_kib, 16);
     NetworkRunner runner(shared_gpu(), m, "auto");
-    EXPECT_EQ(runner.variant().precision,
-              shared_gpu().shader_f16() ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
+    const bool f16 = shared_gpu().shader_f16() && !shared_gpu().device().software;
+    EXPECT_EQ(runner.variant().precision, f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
     EXPECT_EQ(runner.variant().shared_kib, static_cast<int>(shared_gpu().max_shared_bytes() / 1024));
     // A budget above the device's is clamped to it.
     NetworkRunner big(shared_gpu(), m, "f32-1024k");
