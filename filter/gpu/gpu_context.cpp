@@ -157,8 +157,8 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
         params.get_proc_addr = instance_->get_proc_addr;
         params.device = pick->second;
         params.allow_software = true;
-        // Software devices get one queue: lavapipe crashed in one of its queue threads, under load,
-        // with a separate transfer queue (seen twice in ~10 runs of the demo clip).
+        // Software devices get one queue: a second one only adds queue threads that compete for
+        // the same cores.
         params.async_transfer = !device_.software;
         // Compute passes on the graphics queue: on an H200 the dedicated compute queue ran the same
         // passes slower ([8,16] at 2160p: f32 1.44 vs 1.20 ms, f16 1.08 vs 1.04 ms per frame,
@@ -190,6 +190,7 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
 
 GpuContext::~GpuContext()
 {
+    wait_idle();
     pl_dispatch_destroy(&dispatch_);
     pl_vulkan_destroy(&vulkan_);
     pl_vk_inst_destroy(&instance_);
@@ -197,6 +198,18 @@ GpuContext::~GpuContext()
 }
 
 pl_gpu GpuContext::gpu() const { return vulkan_->gpu; }
+
+void GpuContext::wait_idle() const
+{
+    if (!vulkan_)
+        return;
+    pl_gpu_finish(vulkan_->gpu);
+    // vkDeviceWaitIdle returns only once the queue has retired every submission, timeline
+    // updates included; libplacebo's own idle wait stops at the fences. No other thread submits.
+    auto wait = reinterpret_cast<PFN_vkDeviceWaitIdle>(instance_->get_proc_addr(instance_->instance, "vkDeviceWaitIdle"));
+    if (wait)
+        wait(vulkan_->device);
+}
 
 std::size_t GpuContext::max_shared_bytes() const { return vulkan_->gpu->glsl.max_shmem_size; }
 
@@ -222,6 +235,29 @@ void GpuTexture::reset()
 {
     if (tex_)
         pl_tex_destroy(gpu_, &tex_);
+}
+
+GpuBuffer::GpuBuffer(pl_gpu gpu, const struct pl_buf_params& params) : gpu_(gpu), buf_(pl_buf_create(gpu, &params))
+{
+    if (!buf_)
+        throw GpuError(fmt::format("cannot create a GPU buffer of {} bytes", params.size));
+}
+
+GpuBuffer& GpuBuffer::operator=(GpuBuffer&& other) noexcept
+{
+    if (this != &other) {
+        reset();
+        gpu_ = other.gpu_;
+        buf_ = other.buf_;
+        other.buf_ = nullptr;
+    }
+    return *this;
+}
+
+void GpuBuffer::reset()
+{
+    if (buf_)
+        pl_buf_destroy(gpu_, &buf_);
 }
 
 }  // namespace cnnv3

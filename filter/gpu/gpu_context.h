@@ -62,6 +62,14 @@ public:
     // Compute shared memory per workgroup the device allows (16 KiB at least, 48 KiB on NVIDIA).
     std::size_t max_shared_bytes() const;
 
+    // Waits until the device has finished everything submitted, including the driver's own
+    // bookkeeping after a command's fence signals. Call before destroying resources that recent
+    // commands used: Mesa 22.3's lavapipe signals a fence before it updates the timeline
+    // semaphores of the same submission, so destroying a texture or buffer (and its semaphore)
+    // straight after a fence wait can free memory its queue thread is about to write
+    // (docs/host.md "Software devices").
+    void wait_idle() const;
+
     // Passes a message to GpuOptions::warn (if set).
     void warn(const std::string& message) const
     {
@@ -100,6 +108,26 @@ public:
 private:
     pl_gpu gpu_ = nullptr;
     pl_tex tex_ = nullptr;
+};
+
+// A buffer that destroys itself.
+class GpuBuffer {
+public:
+    GpuBuffer() = default;
+    GpuBuffer(pl_gpu gpu, const struct pl_buf_params& params);
+    ~GpuBuffer() { reset(); }
+    GpuBuffer(GpuBuffer&& other) noexcept : gpu_(other.gpu_), buf_(other.buf_) { other.buf_ = nullptr; }
+    GpuBuffer& operator=(GpuBuffer&& other) noexcept;
+    GpuBuffer(const GpuBuffer&) = delete;
+    GpuBuffer& operator=(const GpuBuffer&) = delete;
+
+    pl_buf get() const { return buf_; }
+    explicit operator bool() const { return buf_ != nullptr; }
+    void reset();
+
+private:
+    pl_gpu gpu_ = nullptr;
+    pl_buf buf_ = nullptr;
 };
 
 }  // namespace cnnv3

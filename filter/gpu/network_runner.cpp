@@ -135,6 +135,7 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
 
 NetworkRunner::~NetworkRunner()
 {
+    gpu_.wait_idle();  // before the textures and staging buffers go (GpuContext::wait_idle)
     for (pl_timer& t : timers_)
         pl_timer_destroy(gpu_.gpu(), &t);
 }
@@ -176,6 +177,8 @@ void NetworkRunner::ensure_size(int width, int height)
 {
     if (width == width_ && height == height_)
         return;
+    if (!intermediates_.empty())
+        gpu_.wait_idle();
     intermediates_.clear();
     for (const PlannedPass& pass : plan_.passes) {
         if (!pass.save || pass.film_mlp)
@@ -289,21 +292,36 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
     if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
         throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
     pl_gpu gpu = gpu_.gpu();
-    auto make = [&](GpuTexture& t, bool upload) {
-        if (t && t.get()->params.w == rgb.width && t.get()->params.h == rgb.height)
-            return;
-        struct pl_tex_params p = {};
-        p.w = rgb.width;
-        p.h = rgb.height;
-        p.format = io_format_;
-        p.sampleable = upload;
-        p.storable = !upload;
-        p.host_writable = upload;
-        p.host_readable = !upload;
-        t = GpuTexture(gpu, p);
-    };
-    make(upload_, true);
-    make(download_, false);
+    // Staging textures and buffers live as long as the frame size: pl_tex_upload/download from a
+    // host pointer would create and destroy a buffer per frame, and destroying GPU objects per
+    // frame is what lavapipe's queue thread races with (GpuContext::wait_idle).
+    const std::size_t bytes = static_cast<std::size_t>(rgb.width) * rgb.height * 4 * sizeof(float);
+    if (!upload_ || upload_.get()->params.w != rgb.width || upload_.get()->params.h != rgb.height) {
+        if (upload_)
+            gpu_.wait_idle();
+        auto texture = [&](bool upload) {
+            struct pl_tex_params p = {};
+            p.w = rgb.width;
+            p.h = rgb.height;
+            p.format = io_format_;
+            p.sampleable = upload;
+            p.storable = !upload;
+            p.host_writable = upload;
+            p.host_readable = !upload;
+            return GpuTexture(gpu, p);
+        };
+        auto buffer = [&](bool upload) {
+            struct pl_buf_params p = {};
+            p.size = bytes;
+            p.host_writable = upload;
+            p.host_readable = !upload;
+            return GpuBuffer(gpu, p);
+        };
+        upload_ = texture(true);
+        download_ = texture(false);
+        upload_buf_ = buffer(true);
+        download_buf_ = buffer(false);
+    }
     std::vector<float> rgba(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
     for (int y = 0; y < rgb.height; ++y)
         for (int x = 0; x < rgb.width; ++x) {
@@ -313,16 +331,17 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
             px[2] = rgb.at(2, y, x);
             px[3] = 1.0f;
         }
+    pl_buf_write(gpu, upload_buf_.get(), 0, rgba.data(), bytes);
     struct pl_tex_transfer_params up = {};
     up.tex = upload_.get();
-    up.ptr = rgba.data();
+    up.buf = upload_buf_.get();
     if (!pl_tex_upload(gpu, &up))
         throw GpuError("texture upload failed");
     run(upload_.get(), download_.get(), cond, strength);
     struct pl_tex_transfer_params down = {};
     down.tex = download_.get();
-    down.ptr = rgba.data();
-    if (!pl_tex_download(gpu, &down))
+    down.buf = download_buf_.get();
+    if (!pl_tex_download(gpu, &down) || !pl_buf_read(gpu, download_buf_.get(), 0, rgba.data(), bytes))
         throw GpuError("texture download failed");
     Planes out(3, rgb.height, rgb.width);
     for (int y = 0; y < rgb.height; ++y)

@@ -91,7 +91,8 @@ private:
     int width_ = 0, height_ = 0;
     std::map<std::string, GpuTexture> intermediates_;
     std::vector<std::string> headers_;  // per pass: defines + common helpers + body
-    GpuTexture upload_, download_;      // run_planes() staging
+    GpuTexture upload_, download_;      // run_planes() staging, kept while the size stays
+    GpuBuffer upload_buf_, download_buf_;
     std::vector<pl_timer> timers_;      // per pass, empty unless enabled
     std::vector<std::pair<double, int>> timer_sums_;  // ms and count per pass
 };

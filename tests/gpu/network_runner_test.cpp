@@ -9,7 +9,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 using namespace cnnv3;
 
@@ -182,6 +185,31 @@ TEST(NetworkRunner, changing_conditioning_compiles_no_new_shaders)
         previous = out;
     }
     EXPECT_EQ(shared_gpu().shader_compilations(), after_first) << "conditioning changes recompiled shaders";
+}
+
+// Regression: per-frame transfers once created and destroyed a staging buffer each frame, and
+// lavapipe's queue thread wrote into the freed semaphore when the CPU was busy (segfault after a
+// few dozen frames of `cnnv3 stylize` next to x264's threads). Busy threads make it likely again.
+TEST(NetworkRunner, many_frames_under_cpu_load_keep_going_and_stay_identical)
+{
+    const Model m = load_model(vectors("test-random-48"));
+    std::atomic<bool> done{false};
+    std::vector<std::jthread> busy;
+    for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i)
+        busy.emplace_back([&done] {
+            volatile unsigned long n = 0;
+            while (!done.load(std::memory_order_relaxed))
+                n = n + 1;
+        });
+    {
+        NetworkRunner runner(shared_gpu(), m);
+        const Planes rgb = photo_like(36, 64);
+        const std::vector<float> cond = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f};
+        const Planes first = runner.run_planes(rgb, cond, 1.0f);
+        for (int frame = 1; frame < 1000; ++frame)
+            ASSERT_EQ(max_abs(runner.run_planes(rgb, cond, 1.0f), first), 0.0) << "frame " << frame;
+    }
+    done = true;
 }
 
 TEST(GpuDevices, lists_at_least_one_device_and_flags_software_ones)
