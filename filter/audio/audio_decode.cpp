@@ -9,6 +9,7 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <system_error>
 
@@ -219,6 +220,33 @@ DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate)
                                    ? fmt::format("no decodable audio in stream #{} ({}: {})", index, codec->name, last_error)
                                    : fmt::format("audio stream #{} ({}) holds no samples", index, codec->name));
     return audio;
+}
+
+DecodedAudio resample_pcm(const std::string& name, const std::vector<float>& interleaved, int channels, int rate,
+                          int sample_rate)
+{
+    if (channels <= 0 || rate <= 0 || sample_rate <= 0)
+        throw AudioError(name, fmt::format("{} channels at {} Hz (expected at least 1 channel and a positive rate)",
+                                           channels, rate));
+    ffmpeg::Frame frame(av_frame_alloc());
+    if (!frame)
+        throw AudioError(name, "out of memory while resampling");
+    frame->format = AV_SAMPLE_FMT_FLT;
+    frame->sample_rate = rate;
+    av_channel_layout_default(&frame->ch_layout, channels);
+    PcmSink sink(name, sample_rate);
+    // In blocks, as a decoder would hand them over (the resampler's output does not depend on it).
+    constexpr std::size_t block = 4096;
+    const std::size_t total = interleaved.size() / static_cast<std::size_t>(channels);
+    for (std::size_t first = 0; first < total; first += block) {
+        const std::size_t count = std::min(block, total - first);
+        frame->nb_samples = static_cast<int>(count);
+        frame->data[0] = reinterpret_cast<uint8_t*>(const_cast<float*>(interleaved.data() + first * channels));
+        frame->extended_data = frame->data;
+        sink.push(frame.get());
+    }
+    frame->data[0] = nullptr;
+    return sink.take(0.0);
 }
 
 }  // namespace cnnv3

@@ -57,4 +57,10 @@ struct DecodedAudio {
 // a media file, or holds no decodable audio.
 DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate = analysis_sample_rate);
 
+// Interleaved float PCM from elsewhere (a VapourSynth audio node) through the same resampler path
+// decode_audio() uses, so the same samples give the same analysis. `name` is used in errors; the
+// result starts at start_time 0. Throws AudioError for no channels or a bad rate.
+DecodedAudio resample_pcm(const std::string& name, const std::vector<float>& interleaved, int channels, int rate,
+                          int sample_rate = analysis_sample_rate);
+
 }  // namespace cnnv3

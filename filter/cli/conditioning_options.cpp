@@ -1,11 +1,7 @@
 #include "conditioning_options.h"
 
-#include "beat_clock.h"
-#include "beat_times_file.h"
-#include "beat_tracker.h"
 #include "command.h"
-#include "intensity_meter.h"
-#include "onset_envelope.h"
+#include "conditioning_sources.h"
 
 #include <fmt/format.h>
 
@@ -68,32 +64,9 @@ ConditioningSources build_conditioning_sources(const std::string& input, const C
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& err)
 {
-    ConditioningSources sources;
-    sources.style0 = options.style0;
-    sources.style1 = options.style1;
-    beats_from.clear();
-    if (options.bpm) {
-        sources.beats = BeatClock::from_bpm(*options.bpm, options.offset.value_or(0.0), start, end);
-        beats_from = fmt::format("--bpm {}", *options.bpm);
-    } else if (options.beats_file) {
-        std::vector<double> beats = read_beat_times(*options.beats_file);
-        const int k0 = audio ? choose_downbeat(beats, compute_onset_envelope(*audio)) : 0;
-        sources.beats = BeatClock(std::move(beats), k0);
-        beats_from = *options.beats_file;
-    } else if (audio) {
-        BeatTrack track = track_beats(*audio);
-        beats_from = "tracked";
-        if (track.beats.size() < 2)
-            err << fmt::format("cnnv3: {}: no beats found (silent or beatless audio): beat_phase and beat_norm are 0; "
-                               "--bpm or --beats can give them\n", input);
-        sources.beats = BeatClock(std::move(track.beats), track.downbeat);
-    }
-    if (audio)
-        sources.intensity = IntensityMeter(*audio);
-    else
-        err << fmt::format("cnnv3: {}: no audio stream: audio_intensity is 0{}\n", input,
-                           beats_from.empty() ? ", beat_phase and beat_norm are 0 (--bpm or --beats can give beats)" : "");
-    return sources;
+    const BeatChoice beats{options.bpm, options.offset, options.beats_file};
+    return cnnv3::build_conditioning_sources(input, beats, options.style0, options.style1, audio, start, end, beats_from,
+                                             err);
 }
 
 }  // namespace cnnv3::cli

@@ -38,8 +38,9 @@ struct ConditioningOptions {
 // A number option: finite, in [lo, hi], and > 0 when `positive`. Throws UsageError naming `option`.
 double parse_number_option(std::string_view option, std::string_view text, double lo, double hi, bool positive);
 
-// Builds the sources for `input` over [start, end) seconds. `audio` is the decoded audio, or empty
-// when the file has none (notes go to `err`). `beats_from` receives a word for the log.
+// Builds the sources for `input` over [start, end) seconds (filter/audio/conditioning_sources.h does the
+// work). `audio` is the decoded audio, or empty when the file has none (notes go to `err`).
+// `beats_from` receives a word for the log.
 ConditioningSources build_conditioning_sources(const std::string& input, const ConditioningOptions& options,
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& err);

@@ -1,20 +1,20 @@
 // YUV and gray frames <-> float RGB, by the ITU-T H.273 equations of color_tags.h evaluated in
 // float: no dithering, each code value rounded once, black and white exact. Chroma is resampled
-// between its grid and the luma grid by chroma_resampler.h at the frame's chroma location.
+// between its grid and the luma grid by chroma_resampler.h at the frame's chroma location (the
+// frame-agnostic math is yuv_planes.h; this reads and writes the AVFrame's code values).
 // Any integer YUV layout works (planar, semi-planar such as nv12/p010, packed such as yuyv422,
 // with or without alpha; gray and gray + alpha). Internal to filter/video (FrameConverter uses it).
 #pragma once
 
-#include "chroma_resampler.h"
 #include "color_tags.h"
 #include "rgb_frame.h"
+#include "yuv_planes.h"
 
 extern "C" {
 #include <libavutil/frame.h>
 }
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 namespace cnnv3 {
@@ -29,16 +29,8 @@ public:
     void from_rgb(const RgbFrame& in, const YuvInterpretation& yuv, AVFrame& out);
 
 private:
-    // make_taps() for these grids, remembered (a video asks for the same four every frame).
-    const ResampleTaps& taps(const SampleGrid& from, const SampleGrid& to);
-
-    // One remembered make_taps() result and the grids it was made for.
-    struct CachedTaps {
-        SampleGrid from, to;
-        ResampleTaps taps;
-    };
-    std::deque<CachedTaps> taps_;  // deque: references stay valid as entries are added
-    std::vector<float> luma_, cb_, cr_, full_cb_, full_cr_, scratch_, ones_;
+    YuvPlaneConverter planes_;
+    std::vector<float> ones_;
     std::vector<uint32_t> line_;
 };
 

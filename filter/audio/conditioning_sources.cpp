@@ -1,0 +1,46 @@
+#include "conditioning_sources.h"
+
+#include "beat_clock.h"
+#include "beat_times_file.h"
+#include "beat_tracker.h"
+#include "intensity_meter.h"
+#include "onset_envelope.h"
+
+#include <fmt/format.h>
+
+namespace cnnv3 {
+
+ConditioningSources build_conditioning_sources(const std::string& input, const BeatChoice& choice,
+                                               const StyleCurve& style0, const StyleCurve& style1,
+                                               const std::optional<DecodedAudio>& audio, double start, double end,
+                                               std::string& beats_from, std::ostream& notes)
+{
+    ConditioningSources sources;
+    sources.style0 = style0;
+    sources.style1 = style1;
+    beats_from.clear();
+    if (choice.bpm) {
+        sources.beats = BeatClock::from_bpm(*choice.bpm, choice.offset.value_or(0.0), start, end);
+        beats_from = fmt::format("--bpm {}", *choice.bpm);
+    } else if (choice.beats_file) {
+        std::vector<double> beats = read_beat_times(*choice.beats_file);
+        const int k0 = audio ? choose_downbeat(beats, compute_onset_envelope(*audio)) : 0;
+        sources.beats = BeatClock(std::move(beats), k0);
+        beats_from = *choice.beats_file;
+    } else if (audio) {
+        BeatTrack track = track_beats(*audio);
+        beats_from = "tracked";
+        if (track.beats.size() < 2)
+            notes << fmt::format("cnnv3: {}: no beats found (silent or beatless audio): beat_phase and beat_norm are 0; "
+                                 "--bpm or --beats can give them\n", input);
+        sources.beats = BeatClock(std::move(track.beats), track.downbeat);
+    }
+    if (audio)
+        sources.intensity = IntensityMeter(*audio);
+    else
+        notes << fmt::format("cnnv3: {}: no audio stream: audio_intensity is 0{}\n", input,
+                             beats_from.empty() ? ", beat_phase and beat_norm are 0 (--bpm or --beats can give beats)" : "");
+    return sources;
+}
+
+}  // namespace cnnv3

@@ -1,0 +1,34 @@
+// The conditioning sources (SPEC §6) for one piece of audio and the user's beat choice; shared by
+// `cnnv3 analyze`, `cnnv3 stylize` and the VapourSynth plugin so all three give the same numbers.
+//
+// Beats come from a BPM grid, a file of beat times, or (neither given) the beat tracker run over the
+// whole audio; audio_intensity from the audio's IntensityMeter; without audio both are 0 and a note
+// says so.
+#pragma once
+
+#include "audio_decode.h"
+#include "conditioning_track.h"
+#include "style_curve.h"
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace cnnv3 {
+
+// How beats are chosen: bpm (+ offset) or beats_file, or neither (tracked from the audio).
+struct BeatChoice {
+    std::optional<double> bpm;               // a steady grid at this tempo, the beat at offset starts a bar
+    std::optional<double> offset;            // seconds of the first grid beat (default 0)
+    std::optional<std::string> beats_file;   // beat times, one per line (beat_times_file.h)
+};
+
+// Builds the sources over [start, end) seconds (the span only matters for a BPM grid). `input`
+// names the audio in notes; `audio` is empty when there is none (notes go to `notes`).
+// `beats_from` receives a word for the log ("tracked", "--bpm 120", the file name or "").
+ConditioningSources build_conditioning_sources(const std::string& input, const BeatChoice& beats,
+                                               const StyleCurve& style0, const StyleCurve& style1,
+                                               const std::optional<DecodedAudio>& audio, double start, double end,
+                                               std::string& beats_from, std::ostream& notes);
+
+}  // namespace cnnv3
