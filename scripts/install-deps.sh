@@ -45,5 +45,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import vapoursynth" 2
   "$py312" -m venv --clear "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check vapoursynth vs-placebo numpy
 fi
+# BestSource: the file reader of the VapourSynth plugin's example and tests (vapoursynth/example.vpy).
+if ! "$venv/bin/python" -c "import vapoursynth as vs; vs.core.bs" 2>/dev/null; then
+  "$venv/bin/pip" install -q --disable-pip-version-check vapoursynth-bestsource
+fi
 # vspipe finds its Python through this config file (~/.config/vapoursynth/vapoursynth.toml).
 "$venv/bin/vapoursynth" config >/dev/null

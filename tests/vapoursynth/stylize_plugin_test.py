@@ -1,0 +1,334 @@
+"""End-to-end tests of core.cnnv3.Stylize in a real VapourSynth core (the PyPI wheel).
+
+usage: stylize_plugin_test.py CASE --plugin LIB --shadergen EXE --cnnv3 EXE --png-tool EXE --source-root DIR
+
+Each CASE is one behaviour; it prints its measurements and exits 1 when the behaviour does not hold.
+The CPU reference (`cnnv3-shadergen reference`) is the oracle for pixels, `cnnv3 analyze` for the
+audio-driven conditioning.
+"""
+import argparse
+import concurrent.futures
+import glob
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import vapoursynth as vs
+
+MODEL = "tests/vectors/test-random-816"
+COND = [0.3, 0.6, 0.8, 0.2, 0.9]  # beat_phase, beat_norm, audio_intensity, style_p0, style_p1
+
+args = None
+work = None
+core = vs.core
+
+
+def run(*cmd):
+    subprocess.run([str(c) for c in cmd], check=True)
+
+
+def source(path):
+    return os.path.join(args.source_root, path)
+
+
+def photo(width, height):
+    """An odd-size crop of the bundled photo: (PNG path, planar float32 RGB in [0, 1])."""
+    png = os.path.join(work, f"photo-{width}x{height}.png")
+    raw = png + ".raw"
+    run(args.png_tool, "crop-tile", source("samples/photo_chelsea.png"), width, height, png)
+    run(args.png_tool, "to-raw16", png, raw)
+    planes = np.fromfile(raw, dtype="<u2").reshape(3, height, width)
+    return png, (planes.astype(np.float64) / 65535.0).astype(np.float32)
+
+
+def reference(png, cond, model=MODEL):
+    """The CPU reference's output as planar float64 RGB."""
+    out = png + ".ref.png"
+    run(args.shadergen, "reference", "--model", source(model), "--cond", ",".join(map(str, cond)), png, out)
+    run(args.png_tool, "to-raw16", out, out + ".raw")
+    planes = np.fromfile(out + ".raw", dtype="<u2")
+    return planes.astype(np.float64) / 65535.0
+
+
+def clip_of(planes, fmt, length=1):
+    """A clip of `length` frames of planar RGB `planes`, stored in RGB format `fmt`."""
+    _, height, width = planes.shape
+    blank = core.std.BlankClip(width=width, height=height, format=fmt, length=length)
+    info = blank.format
+    if info.sample_type == vs.FLOAT:
+        data = planes.astype(np.float16 if info.bits_per_sample == 16 else np.float32)
+    else:
+        top = (1 << info.bits_per_sample) - 1
+        data = np.round(planes.astype(np.float64) * top).astype(np.uint8 if top == 255 else np.uint16)
+
+    def fill(n, f):
+        out = f.copy()
+        for p in range(3):
+            np.asarray(out[p])[:] = data[p]
+        return out
+
+    return core.std.ModifyFrame(blank, blank, fill)
+
+
+def planes_of(frame):
+    return np.stack([np.asarray(frame[p]).astype(np.float64) for p in range(frame.format.num_planes)])
+
+
+def report(name, value, limit):
+    ok = value <= limit
+    print(f"{name}: {value:.6g} (limit {limit:.6g}) {'ok' if ok else 'FAIL'}")
+    return ok
+
+
+def stylize(clip, **kw):
+    kw.setdefault("model", source(MODEL))
+    return core.cnnv3.Stylize(clip, **kw)
+
+
+def fixed(cond):
+    return dict(beat_phase=cond[0], beat_norm=cond[1], audio_intensity=cond[2], style0=cond[3], style1=cond[4])
+
+
+# ---- cases -----------------------------------------------------------------------------------
+
+
+def rgbs_odd_size_matches_cpu_reference():
+    ok = True
+    for width, height in [(173, 97), (3, 2), (1, 1)]:
+        png, rgb = photo(width, height)
+        out = stylize(clip_of(rgb, vs.RGBS), **fixed(COND)).get_frame(0)
+        diff = np.abs(planes_of(out).ravel() - reference(png, COND))
+        ok &= report(f"RGBS {width}x{height} max |plugin - CPU reference|", diff.max(), 1 / 255)
+        props = [out.props[k] for k in ("CNNv3BeatPhase", "CNNv3BeatNorm", "CNNv3AudioIntensity")]
+        ok &= report("props differ from the fixed values", np.abs(np.array(props) - COND[:3]).max(), 1e-7)
+    return ok
+
+
+def rgb24_round_trip():
+    png, rgb = photo(173, 97)
+    clip = clip_of(rgb, vs.RGB24)
+    codes = planes_of(clip.get_frame(0))
+    ok = True
+    same = planes_of(stylize(clip, strength=0.0, **fixed(COND)).get_frame(0))
+    ok &= report("RGB24 strength=0 max |out - in| (code values)", np.abs(same - codes).max(), 0)
+    out = stylize(clip, **fixed(COND)).get_frame(0)
+    if out.format.id != vs.RGB24:
+        print(f"output format {out.format.name}, expected RGB24 FAIL")
+        return False
+    diff = np.abs(planes_of(out).ravel() / 255 - reference(png, COND))
+    # 1/255 for the GPU plus half a code value of 8-bit rounding.
+    ok &= report("RGB24 max |plugin - CPU reference|", diff.max(), 1.5 / 255)
+    return ok
+
+
+def yuv420p10_round_trip():
+    _, rgb = photo(174, 98)  # VapourSynth's 4:2:0 needs even sizes
+    ok = True
+    for matrix, rng in [(vs.MATRIX_BT709, vs.RANGE_LIMITED), (vs.MATRIX_BT470_BG, vs.RANGE_FULL)]:
+        yuv = core.resize.Bicubic(clip_of(rgb, vs.RGBS), format=vs.YUV420P10, matrix=matrix, range=rng)
+        yuv = core.std.SetFrameProps(yuv, _ChromaLocation=vs.CHROMA_LEFT)
+        codes = [np.asarray(yuv.get_frame(0)[p]).astype(np.int64) for p in range(3)]
+        out = stylize(yuv, strength=0.0, **fixed(COND)).get_frame(0)
+        if out.format.id != vs.YUV420P10:
+            print(f"output format {out.format.name}, expected YUV420P10 FAIL")
+            return False
+        if out.props["_Matrix"] != matrix or out.props["_Range"] != yuv.get_frame(0).props["_Range"]:
+            print("colour properties not kept FAIL")
+            return False
+        got = [np.asarray(out[p]).astype(np.int64) for p in range(3)]
+        # One pass of Lanczos-3 chroma up- and downsampling: measured 3 code values at 10 bits.
+        ok &= report(f"YUV420P10 matrix {matrix} range {rng} strength=0 max |out - in| luma (codes)",
+                     np.abs(got[0] - codes[0]).max(), 4)
+        ok &= report(f"YUV420P10 matrix {matrix} range {rng} strength=0 max |out - in| chroma (codes)",
+                     max(np.abs(got[1] - codes[1]).max(), np.abs(got[2] - codes[2]).max()), 4)
+        # The stylized picture, back through VapourSynth's own conversion, against the reference on
+        # the RGB the plugin saw (its strength=0 output in RGBS).
+        seen = core.resize.Bicubic(stylize(yuv, strength=0.0, **fixed(COND)), format=vs.RGBS, matrix_in=matrix,
+                                   range_in=rng)
+        styl = core.resize.Bicubic(stylize(yuv, **fixed(COND)), format=vs.RGBS, matrix_in=matrix, range_in=rng)
+        mean = np.abs(planes_of(styl.get_frame(0)) - planes_of(seen.get_frame(0))).mean()
+        print(f"  (mean |stylized - input| {mean:.4f}: the network changed the picture)")
+        ok &= mean > 0.01
+    return ok
+
+
+def yuv_colour_tags_match_vapoursynths_conversion():
+    """_Matrix, the range and the bit depth read as VapourSynth's own resize reads them: 4:4:4 (no chroma
+    resampling), so the plugin on YUV, converted to RGB by resize, equals the plugin on resize's RGB."""
+    _, rgb = photo(173, 97)
+    ok = True
+    for fmt in (vs.YUV444P10, vs.YUV444P8, vs.YUV444P16, vs.YUV444PS):
+        for matrix, rng in [(vs.MATRIX_BT709, vs.RANGE_LIMITED), (vs.MATRIX_BT470_BG, vs.RANGE_FULL),
+                            (vs.MATRIX_BT2020_NCL, vs.RANGE_LIMITED)]:
+            yuv = core.resize.Point(clip_of(rgb, vs.RGBS), format=fmt, matrix=matrix, range=rng)
+            to_rgb = dict(format=vs.RGBS, matrix_in=matrix, range_in=rng)
+            via_yuv = core.resize.Point(stylize(yuv, **fixed(COND)), **to_rgb).get_frame(0)
+            via_rgb = stylize(core.resize.Point(yuv, **to_rgb), **fixed(COND)).get_frame(0)
+            diff = np.abs(planes_of(via_yuv) - planes_of(via_rgb)).max()
+            # Rounding to the format's code values twice (in and out) plus the GPU's own error.
+            bits = yuv.format.bits_per_sample if yuv.format.sample_type == vs.INTEGER else 16
+            limit = 3 * 255 / ((1 << bits) - 1) / 255 + 1 / 255
+            ok &= report(f"{yuv.format.name} matrix {matrix} range {rng} max |resize(plugin(YUV)) - plugin(resize(YUV))|",
+                         diff, limit)
+    return ok
+
+
+def audio_props_equal_cli_track():
+    clip_mp4 = os.path.join(work, "demo.mp4")
+    wav = os.path.join(work, "demo.wav")
+    track = os.path.join(work, "track.csv")
+    run("bash", source("scripts/make-demo-clip.sh"), clip_mp4)
+    # The clip's audio as float PCM: the CLI and the plugin analyse the very same samples.
+    run("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip_mp4, "-vn", "-c:a", "pcm_f32le", wav)
+    run(args.cnnv3, "analyze", wav, "--fps", 24, "-o", track)
+    rows = np.loadtxt(track, delimiter=",", skiprows=1, dtype=np.float64)
+    video = core.bs.VideoSource(clip_mp4)
+    audio = core.bs.AudioSource(wav)
+    # Tiny frames: the props do not depend on the picture, and lavapipe is slow.
+    small = core.resize.Point(video, 32, 18)
+    out = stylize(small, audio=audio)
+    ok = True
+    worst = 0.0
+    varied = set()
+    for n in range(out.num_frames):
+        props = out.get_frame(n).props
+        got = np.array([props["CNNv3BeatPhase"], props["CNNv3BeatNorm"], props["CNNv3AudioIntensity"]])
+        want = rows[n, 2:5].astype(np.float32).astype(np.float64)
+        worst = max(worst, np.abs(got - want).max())
+        varied.add(round(float(got[0]), 3))
+    print(f"{out.num_frames} frames, CLI track {len(rows)} rows")
+    ok &= report("max |plugin props - cnnv3 analyze| (float32 exact)", worst, 0.0)
+    ok &= report("distinct beat_phase values (must move with the music) below 1/", 1 / len(varied), 1 / 10)
+    return ok
+
+
+def random_access_on_4_threads_equals_sequential():
+    # A per-core context: every instance shares it, so the software-device note comes once.
+    notes = []
+    handle = core.add_log_handler(lambda level, msg: notes.append(msg) if "software renderer" in msg else None)
+    _, rgb = photo(67, 41)
+    yuv = core.resize.Bicubic(clip_of(rgb, vs.RGBS, length=24), format=vs.YUV420P10, matrix=vs.MATRIX_BT709)
+    core.num_threads = 1
+    sequential = stylize(yuv, bpm=137.0)
+    first = [planes_of(sequential.get_frame(n)) for n in range(yuv.num_frames)]
+    core.num_threads = 4
+    parallel = stylize(yuv, bpm=137.0)  # a new node: nothing comes from the first node's cache
+    order = list(range(yuv.num_frames)) * 2
+    random.Random(5).shuffle(order)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        frames = list(pool.map(lambda n: (n, parallel.get_frame_async(n).result()), order))
+    mismatched = sum(not np.array_equal(planes_of(f), first[n]) for n, f in frames)
+    core.remove_log_handler(handle)
+    ok = report(f"frames of {len(frames)} random requests on {core.num_threads} threads differing from sequential",
+                mismatched, 0)
+    ok &= report("Vulkan contexts opened for 2 instances on one core (software-device notes)", len(notes), 1)
+    distinct = len({f.tobytes() for f in first})
+    ok &= report("distinct frames over the clip (conditioning varies) below 1/", 1 / distinct, 1 / 2)
+    return ok
+
+
+def bad_arguments_raise_errors_naming_them():
+    _, rgb = photo(16, 9)
+    clip = clip_of(rgb, vs.RGBS, length=48)
+    int32_gray = core.std.BlankClip(format=core.query_video_format(vs.GRAY, vs.INTEGER, 32, 0, 0).id)
+    variable = core.std.Splice([core.std.BlankClip(format=vs.RGB24, length=2),
+                                core.std.BlankClip(format=vs.YUV420P8, length=2)], mismatch=True)
+    short_audio = core.std.BlankAudio(length=44100)  # 1 s against a 2 s clip
+    cases = [
+        ("model", lambda: stylize(clip, model="no-such-model")),
+        ("clip", lambda: stylize(int32_gray)),
+        ("clip", lambda: stylize(variable)),
+        ("audio", lambda: stylize(clip, audio=short_audio)),
+        ("strength", lambda: stylize(clip, strength=1.5)),
+        ("beat_phase", lambda: stylize(clip, beat_phase=-0.1)),
+        ("beats", lambda: stylize(clip, bpm=120.0, beats="x.txt")),
+        ("beats", lambda: stylize(clip, beats=os.path.join(work, "missing-beats.txt"))),
+        ("cond_track", lambda: stylize(clip, cond_track=os.path.join(work, "missing.csv"))),
+        ("gpu", lambda: stylize(clip, gpu=99)),
+    ]
+    ok = True
+    for argument, make in cases:
+        try:
+            make()
+            print(f"{argument}: no error FAIL")
+            ok = False
+        except vs.Error as e:
+            named = str(e).startswith(f"Stylize: {argument}: ")
+            print(f"{argument}: {e} {'ok' if named else 'FAIL (does not name the argument)'}")
+            ok &= named
+    return ok
+
+
+def static_preset_against_vsplacebo():
+    """vs-placebo's Shader with a static glsl/ preset vs the plugin with the preset's model and
+    conditioning, on the same clip (vs-placebo only takes 16-bit YUV: the RGB planes go in relabelled
+    as full-range YUV with the RGB matrix, tests/vsplacebo_shader.py)."""
+    rows = [line.rstrip("\n").split("\t") for line in open(source("weights/presets.tsv"))
+            if line.strip() and not line.startswith("#")]
+    static = [r for r in rows if r[2] != "dynamic" and os.path.exists(source(f"glsl/{r[0]}.glsl"))
+              and os.path.isdir(source(f"weights/{r[1]}"))]
+    if not static:
+        print("no static preset in weights/presets.tsv with its glsl/ file FAIL")
+        return False
+    preset, model, cond, strength = static[0][:4]
+    cond = [float(v) for v in cond.split(",")]
+    width, height = 173, 97
+    png, rgb = photo(width, height)
+    rgb48 = clip_of(rgb, vs.RGB48)
+    yuv = core.std.SetFrameProps(core.std.ShufflePlanes(rgb48, [0, 1, 2], vs.YUV), _ColorRange=0)
+    placebo = core.placebo.Shader(yuv, shader=source(f"glsl/{preset}.glsl"), matrix=12).get_frame(0)
+    ours = stylize(rgb48, model=model, strength=float(strength), **fixed(cond)).get_frame(0)
+    a, b = planes_of(placebo) / 65535, planes_of(ours) / 65535
+    ref = reference(png, cond, model=f"weights/{model}").reshape(3, height, width)
+    diff = np.abs(a - b)
+    print(f"preset {preset} (model {model}, cond {cond}) on a {width}x{height} RGB48 clip:")
+    ok = report("  max |vs-placebo - plugin|", diff.max(), 2 / 255)
+    print(f"  mean |vs-placebo - plugin|: {diff.mean():.6g}")
+    ok &= report("  max |vs-placebo - CPU reference|", np.abs(a - ref).max(), 1 / 255)
+    ok &= report("  max |plugin - CPU reference|", np.abs(b - ref).max(), 1 / 255)
+    return ok
+
+
+def example_script_runs_in_vspipe():
+    """vapoursynth/example.vpy, run exactly as docs/vapoursynth.md shows (with the plugin loaded by path)."""
+    clip_mp4 = os.path.join(work, "demo.mp4")
+    out = os.path.join(work, "stylized.y4m")
+    run("bash", source("scripts/make-demo-clip.sh"), clip_mp4)
+    run(os.path.join(os.path.dirname(sys.executable), "vspipe"), "-c", "y4m", "-a", f"input={clip_mp4}",
+        "-a", f"plugin={args.plugin}", "-a", "model=" + source(MODEL), "-e", "5",
+        source("vapoursynth/example.vpy"), out)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                            "stream=width,height,nb_read_frames", "-of", "csv=p=0", out],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    print(f"vspipe wrote {out}: width,height,frames = {probe}")
+    return probe == "320,180,6"
+
+
+CASES = {f.__name__: f for f in [
+    rgbs_odd_size_matches_cpu_reference, rgb24_round_trip, yuv420p10_round_trip, yuv_colour_tags_match_vapoursynths_conversion,
+    audio_props_equal_cli_track,
+    random_access_on_4_threads_equals_sequential, bad_arguments_raise_errors_naming_them,
+    static_preset_against_vsplacebo, example_script_runs_in_vspipe,
+]}
+
+
+def main():
+    global args, work
+    parser = argparse.ArgumentParser()
+    parser.add_argument("case", choices=sorted(CASES))
+    for opt in ("--plugin", "--shadergen", "--cnnv3", "--png-tool", "--source-root"):
+        parser.add_argument(opt, required=True)
+    args = parser.parse_args()
+    core.std.LoadPlugin(args.plugin)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = tmp
+        ok = CASES[args.case]()
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
