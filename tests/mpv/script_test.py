@@ -198,6 +198,25 @@ def check_fallback(p, rows, model, dynamic):
 
 # ---------------------------------------------------------------------------------------------
 
+def check_bindings(p):
+    # bindings: next-preset walks the installed presets by file name (static ones only once
+    # the renderer has shown it cannot apply //!PARAM); toggle takes it off and back on
+    fell_back = not renderer_has_params(p)
+    names = sorted(r["name"] for r in presets_tsv() if r["cond"] or not fell_back)
+    before = p.mpv.get("glsl-shaders")
+    cur = os.path.basename(before[0])[:-5] if before else ""
+    if not check(cur in names, f"next-preset: the current preset {cur} is one it cycles through"):
+        return
+    p.mpv.command("script-binding", "cnnv3/next-preset")
+    want = "~~/shaders/" + names[(names.index(cur) + 1) % len(names)] + ".glsl"
+    got = wait_for(lambda: p.mpv.get("glsl-shaders") == [want], 3)
+    check(got is not None, f"next-preset: {before} -> [{want}] (got {p.mpv.get('glsl-shaders')})")
+    p.mpv.command("script-binding", "cnnv3/toggle")
+    check(wait_for(lambda: p.mpv.get("glsl-shaders") == [], 3) is not None, "toggle: the preset is off")
+    p.mpv.command("script-binding", "cnnv3/toggle")
+    check(wait_for(lambda: p.mpv.get("glsl-shaders") == [want], 3) is not None, "toggle: the same preset is back")
+
+
 def main():
     clip = os.path.join(WORK, "clip.mp4")
     dynamic_presets = [r for r in presets_tsv() if r["cond"] is None]
@@ -238,21 +257,23 @@ def main():
         p.mpv.set("pause", True)
         expect_values_at(p, rows, "a seek while playing, then paused")
         check_fallback(p, rows, model, dyn["name"])
+        if not renderer_has_params(p):
+            # the dynamic preset put back by hand: replaced again, but not reported again
+            dynamic_list = ["~~/shaders/" + dyn["name"] + ".glsl"]
+            p.mpv.set("glsl-shaders", dynamic_list)
+            again = wait_for(lambda: p.mpv.get("glsl-shaders") != dynamic_list and p.mpv.get("glsl-shaders"), 5)
+            time.sleep(0.5)
+            lines = p.log_text().splitlines()
+            reports = sum(1 for l in lines if "[w][cnnv3]" in l and "cannot apply shader parameters" in l)
+            quiet = [l for l in lines if "[v][cnnv3]" in l and "cannot apply shader parameters" in l]
+            m = re.search(r"using the static preset (\S+) \(nearest to ([\d.,e-]+)\)", quiet[-1]) if quiet else None
+            want = nearest_static(model, [float(x) for x in m.group(2).split(",")]) if m else None
+            check(again == ["~~/shaders/" + want["name"] + ".glsl"] if want else False,
+                  f"the dynamic preset loaded again is replaced again by the nearest static preset "
+                  f"({want and want['name']}, got {again})")
+            check(reports == 1, f"... without a second report ({reports} warnings in the log)")
 
-        # bindings: next-preset walks the installed presets by file name (static ones only once
-        # the renderer has shown it cannot apply //!PARAM); toggle takes it off and back on
-        fell_back = not renderer_has_params(p)
-        names = sorted(r["name"] for r in presets_tsv() if r["cond"] or not fell_back)
-        before = p.mpv.get("glsl-shaders")
-        cur = os.path.basename(before[0])[:-5]
-        p.mpv.command("script-binding", "cnnv3/next-preset")
-        want = "~~/shaders/" + names[(names.index(cur) + 1) % len(names)] + ".glsl"
-        got = wait_for(lambda: p.mpv.get("glsl-shaders") == [want], 3)
-        check(got is not None, f"next-preset: {before} -> [{want}] (got {p.mpv.get('glsl-shaders')})")
-        p.mpv.command("script-binding", "cnnv3/toggle")
-        check(wait_for(lambda: p.mpv.get("glsl-shaders") == [], 3) is not None, "toggle: the preset is off")
-        p.mpv.command("script-binding", "cnnv3/toggle")
-        check(wait_for(lambda: p.mpv.get("glsl-shaders") == [want], 3) is not None, "toggle: the same preset is back")
+        check_bindings(p)
     finally:
         p.quit()
 
