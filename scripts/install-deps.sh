@@ -11,6 +11,7 @@ packages=(
   # training, parity tests and the PyTorch side (Debian's Python 3.11 with PyTorch 1.13)
   python3 python3-torch python3-numpy python3-pil python3-matplotlib python3-tqdm python3-pytest
   python3-openimageio           # reads Blender multilayer EXR
+  python3-opencv gmic            # training/data/build_photos.py: the stylized variants
   blender                       # headless render of the tiny G-buffer test scene
   # end-to-end hook tests: FFmpeg vf_libplacebo and mpv on software Vulkan / OpenGL
   ffmpeg mpv xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri

@@ -10,6 +10,7 @@ info), reads the directory back through the loader checks, and prints the file s
 """
 
 import argparse
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -33,6 +34,8 @@ def main(argv=None):
     ap.add_argument("--name", help="model name in model.json (default: the output directory name)")
     ap.add_argument("--default-cond", type=parse_cond, default=DEFAULT_COND,
                     help="default conditioning a,b,c,d,e (default 0,0,0.5,0.5,0.5)")
+    ap.add_argument("--data-manifest", help="the training data's manifest.tsv: its SHA-256 goes into "
+                    "model.json (training.data_manifest_sha256)")
     args = ap.parse_args(argv)
 
     model, ckpt = load_checkpoint(args.checkpoint)
@@ -42,6 +45,10 @@ def main(argv=None):
     training = {"command": cfg.get("command", ""), "epochs": ckpt.get("epoch"),
                 "final_loss": ckpt.get("loss"), "input_mode": cfg.get("input_mode"),
                 "checkpoint": Path(args.checkpoint).name}
+    if cfg.get("unconditioned"):
+        training["unconditioned"] = True
+    if args.data_manifest:
+        training["data_manifest_sha256"] = hashlib.sha256(Path(args.data_manifest).read_bytes()).hexdigest()
     sizes = write_model(model, args.outdir, name=args.name or Path(args.outdir).resolve().name,
                         recipe=cfg["recipe"], default_cond=args.default_cond, training=training)
     read_model(args.outdir)  # the same checks a loader applies; raises with one line on failure

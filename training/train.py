@@ -64,6 +64,12 @@ def build_parser():
                     help="epochs with the FiLM MLP frozen; afterwards it trains at lr × 0.1 "
                          "(default 0: the MLP trains from the start at lr)")
     ap.add_argument("--recipe", default="blend_pulse")
+    ap.add_argument("--unconditioned", action="store_true",
+                    help="baseline: the network always sees c = 0.5 (targets still use random c), "
+                         "so it can only learn the average style")
+    ap.add_argument("--time-limit", type=float, default=0,
+                    help="stop after the first epoch that ends this many seconds after the start "
+                         "(0: no limit); the last epoch's checkpoint is written either way")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     return ap
@@ -133,6 +139,7 @@ def main(argv=None):
         "film_hidden": model.film_hidden,
         "recipe": {"name": recipe.name, "version": recipe.version},
         "input_mode": args.input_mode,
+        "unconditioned": bool(args.unconditioned),
         "command": shlex.join([sys.executable, os.path.relpath(__file__)] + argv),
         "args": {k: v for k, v in vars(args).items()},
         "samples": [str(p) for p in data.paths],
@@ -146,6 +153,8 @@ def main(argv=None):
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", leave=False, dynamic_ncols=True)
         for feats, c, target in bar:
             feats, c, target = feats.to(device), c.to(device), target.to(device)
+            if args.unconditioned:
+                c = torch.full_like(c, 0.5)
             loss = loss_fn(model(feats, c), target, args.edge_loss_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -156,11 +165,15 @@ def main(argv=None):
         epoch_loss = total / max(count, 1)
         frozen = " (FiLM MLP frozen)" if epoch < args.film_warmup_epochs else ""
         print(f"epoch {epoch + 1}/{args.epochs}: loss {epoch_loss:.6f}{frozen}", flush=True)
-        if (epoch + 1) % max(args.checkpoint_every, 1) == 0 or epoch + 1 == args.epochs:
+        out_of_time = args.time_limit > 0 and time.time() - t0 > args.time_limit
+        if (epoch + 1) % max(args.checkpoint_every, 1) == 0 or epoch + 1 == args.epochs or out_of_time:
             path = ckdir / f"ckpt_epoch_{epoch + 1:04d}.pt"
             save_checkpoint(path, model, opt, epoch + 1, epoch_loss, config)
             save_checkpoint(ckdir / "latest.pt", model, opt, epoch + 1, epoch_loss, config)
             print(f"wrote {path}", flush=True)
+        if out_of_time:
+            print(f"stopped after epoch {epoch + 1}: --time-limit {args.time_limit:g} s reached", flush=True)
+            break
     return 0
 
 
