@@ -63,8 +63,11 @@ const ConditioningFrame& ConditioningTrack::at_time(double t) const
 {
     if (frames_.empty())
         throw std::out_of_range("empty conditioning track");
+    // Tracks read back from CSV carry times rounded to 6 decimals: a frame at 1/24 s is written
+    // 0.041667, just after the frame's own time. Within 1 µs counts as "at or before".
+    constexpr double csv_rounding = 1e-6;
     const auto it = std::upper_bound(frames_.begin(), frames_.end(), t,
-                                     [](double x, const ConditioningFrame& f) { return x < f.time; });
+                                     [](double x, const ConditioningFrame& f) { return x + csv_rounding < f.time; });
     return it == frames_.begin() ? *it : *(it - 1);
 }
 

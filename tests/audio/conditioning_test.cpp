@@ -312,5 +312,21 @@ TEST(Downbeat, TheBarStartIsTheBeatWithTheMostLowFrequencyOnsetEnergy)
     }
 }
 
+TEST(ConditioningTrack, CsvRoundTripFindsEachFrameAtItsOwnTime)
+{
+    std::vector<ConditioningFrame> frames;
+    for (int i = 0; i < 48; ++i) {
+        ConditioningFrame f;
+        f.frame = i;
+        f.time = i / 24.0;
+        f.beat_phase = static_cast<float>(i) / 48.0f;
+        frames.push_back(f);
+    }
+    const ConditioningTrack track =
+        parse_conditioning_csv(format_conditioning_csv(ConditioningTrack(frames)), "track.csv");
+    for (int i = 0; i < 48; ++i)
+        EXPECT_EQ(track.at_time(i / 24.0).frame, i) << "frame " << i << " at " << i / 24.0 << " s";
+}
+
 }  // namespace
 }  // namespace cnnv3::test
