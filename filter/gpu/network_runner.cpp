@@ -1,5 +1,7 @@
 #include "network_runner.h"
 
+#include "row_bands.h"
+
 #include "film.h"
 
 #include <libplacebo/shaders/custom.h>
@@ -322,15 +324,18 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
         upload_buf_ = buffer(true);
         download_buf_ = buffer(false);
     }
-    std::vector<float> rgba(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
-    for (int y = 0; y < rgb.height; ++y)
-        for (int x = 0; x < rgb.width; ++x) {
-            float* px = &rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4];
-            px[0] = rgb.at(0, y, x);
-            px[1] = rgb.at(1, y, x);
-            px[2] = rgb.at(2, y, x);
-            px[3] = 1.0f;
-        }
+    std::vector<float>& rgba = staging_;
+    rgba.resize(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
+    for_each_row_band(rgb.height, 16, [&](int y0, int y1) {
+        for (int y = y0; y < y1; ++y)
+            for (int x = 0; x < rgb.width; ++x) {
+                float* px = &rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4];
+                px[0] = rgb.at(0, y, x);
+                px[1] = rgb.at(1, y, x);
+                px[2] = rgb.at(2, y, x);
+                px[3] = 1.0f;
+            }
+    });
     pl_buf_write(gpu, upload_buf_.get(), 0, rgba.data(), bytes);
     struct pl_tex_transfer_params up = {};
     up.tex = upload_.get();
@@ -344,10 +349,12 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
     if (!pl_tex_download(gpu, &down) || !pl_buf_read(gpu, download_buf_.get(), 0, rgba.data(), bytes))
         throw GpuError("texture download failed");
     Planes out(3, rgb.height, rgb.width);
-    for (int y = 0; y < rgb.height; ++y)
-        for (int x = 0; x < rgb.width; ++x)
-            for (int c = 0; c < 3; ++c)
-                out.at(c, y, x) = rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4 + c];
+    for_each_row_band(rgb.height, 16, [&](int y0, int y1) {
+        for (int y = y0; y < y1; ++y)
+            for (int x = 0; x < rgb.width; ++x)
+                for (int c = 0; c < 3; ++c)
+                    out.at(c, y, x) = rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4 + c];
+    });
     return out;
 }
 

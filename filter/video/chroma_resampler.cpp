@@ -1,5 +1,7 @@
 #include "chroma_resampler.h"
 
+#include "row_bands.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -71,33 +73,37 @@ void resample_row(const float* row, const ResampleTaps& t, float* dst)
 
 void horizontal_pass(const float* in, int width_in, int rows, const ResampleTaps& t, float* out)
 {
-    for (int y = 0; y < rows; ++y) {
-        const float* row = in + static_cast<std::size_t>(y) * width_in;
-        float* dst = out + static_cast<std::size_t>(y) * t.output_count;
-        switch (t.taps) {
-        case 7: resample_row<7>(row, t, dst); break;    // Lanczos-3 enlarging
-        case 13: resample_row<13>(row, t, dst); break;  // Lanczos-3 reducing by 2
-        default: resample_row<0>(row, t, dst); break;
+    for_each_row_band(rows, 16, [&](int y0, int y1) {
+        for (int y = y0; y < y1; ++y) {
+            const float* row = in + static_cast<std::size_t>(y) * width_in;
+            float* dst = out + static_cast<std::size_t>(y) * t.output_count;
+            switch (t.taps) {
+            case 7: resample_row<7>(row, t, dst); break;    // Lanczos-3 enlarging
+            case 13: resample_row<13>(row, t, dst); break;  // Lanczos-3 reducing by 2
+            default: resample_row<0>(row, t, dst); break;
+            }
         }
-    }
+    });
 }
 
 // Whole rows at a time (vectorises over x).
 void vertical_pass(const float* in, int width, const ResampleTaps& t, float* out)
 {
-    for (int y = 0; y < t.output_count; ++y) {
-        float* dst = out + static_cast<std::size_t>(y) * width;
-        std::fill_n(dst, width, 0.0f);
-        const std::size_t at = static_cast<std::size_t>(y) * t.taps;
-        for (int k = 0; k < t.taps; ++k) {
-            const float weight = t.weights[at + k];
-            if (weight == 0.0f)
-                continue;
-            const float* src = in + static_cast<std::size_t>(t.indices[at + k]) * width;
-            for (int x = 0; x < width; ++x)
-                dst[x] += weight * src[x];
+    for_each_row_band(t.output_count, 16, [&](int y0, int y1) {
+        for (int y = y0; y < y1; ++y) {
+            float* dst = out + static_cast<std::size_t>(y) * width;
+            std::fill_n(dst, width, 0.0f);
+            const std::size_t at = static_cast<std::size_t>(y) * t.taps;
+            for (int k = 0; k < t.taps; ++k) {
+                const float weight = t.weights[at + k];
+                if (weight == 0.0f)
+                    continue;
+                const float* src = in + static_cast<std::size_t>(t.indices[at + k]) * width;
+                for (int x = 0; x < width; ++x)
+                    dst[x] += weight * src[x];
+            }
         }
-    }
+    });
 }
 
 }  // namespace

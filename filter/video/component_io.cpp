@@ -1,5 +1,7 @@
 #include "component_io.h"
 
+#include "row_bands.h"
+
 extern "C" {
 #include <libavutil/imgutils.h>
 }
@@ -61,26 +63,29 @@ void read_component(const AVFrame& frame, int c, int width, int height, float of
     const AVPixFmtDescriptor& desc = descriptor(frame);
     const AVComponentDescriptor& comp = desc.comp[c];
     if (simple_storage(desc, c)) {
-        for (int y = 0; y < height; ++y) {
-            const uint8_t* row = frame.data[comp.plane] + static_cast<std::ptrdiff_t>(y) * frame.linesize[comp.plane] + comp.offset;
-            float* d = dst + static_cast<std::size_t>(y) * width;
-            if (comp.depth == 8 && comp.step == 1) {
-                for (int x = 0; x < width; ++x)
-                    d[x] = (static_cast<float>(row[x]) - offset) * scale;
-            } else if (comp.depth == 8) {
-                for (int x = 0; x < width; ++x)
-                    d[x] = (static_cast<float>(row[static_cast<std::size_t>(x) * comp.step]) - offset) * scale;
-            } else if (comp.step == 2) {
-                const auto* row16 = reinterpret_cast<const uint16_t*>(row);
-                for (int x = 0; x < width; ++x)
-                    d[x] = (static_cast<float>(row16[x]) - offset) * scale;
-            } else {
-                const auto* row16 = reinterpret_cast<const uint16_t*>(row);
-                const int step = comp.step / 2;
-                for (int x = 0; x < width; ++x)
-                    d[x] = (static_cast<float>(row16[static_cast<std::size_t>(x) * step]) - offset) * scale;
+        // Bands of rows in parallel (row_bands.h): each row is independent.
+        for_each_row_band(height, 16, [&](int y0, int y1) {
+            for (int y = y0; y < y1; ++y) {
+                const uint8_t* row = frame.data[comp.plane] + static_cast<std::ptrdiff_t>(y) * frame.linesize[comp.plane] + comp.offset;
+                float* d = dst + static_cast<std::size_t>(y) * width;
+                if (comp.depth == 8 && comp.step == 1) {
+                    for (int x = 0; x < width; ++x)
+                        d[x] = (static_cast<float>(row[x]) - offset) * scale;
+                } else if (comp.depth == 8) {
+                    for (int x = 0; x < width; ++x)
+                        d[x] = (static_cast<float>(row[static_cast<std::size_t>(x) * comp.step]) - offset) * scale;
+                } else if (comp.step == 2) {
+                    const auto* row16 = reinterpret_cast<const uint16_t*>(row);
+                    for (int x = 0; x < width; ++x)
+                        d[x] = (static_cast<float>(row16[x]) - offset) * scale;
+                } else {
+                    const auto* row16 = reinterpret_cast<const uint16_t*>(row);
+                    const int step = comp.step / 2;
+                    for (int x = 0; x < width; ++x)
+                        d[x] = (static_cast<float>(row16[static_cast<std::size_t>(x) * step]) - offset) * scale;
+                }
             }
-        }
+        });
         return;
     }
     line.resize(static_cast<std::size_t>(width));
@@ -100,26 +105,28 @@ void write_component(AVFrame& frame, int c, int width, int height, float scale, 
     const AVComponentDescriptor& comp = desc.comp[c];
     const float max = static_cast<float>((1u << comp.depth) - 1);
     if (simple_storage(desc, c)) {
-        for (int y = 0; y < height; ++y) {
-            uint8_t* row = frame.data[comp.plane] + static_cast<std::ptrdiff_t>(y) * frame.linesize[comp.plane] + comp.offset;
-            const float* s = src + static_cast<std::size_t>(y) * width;
-            if (comp.depth == 8 && comp.step == 1) {
-                for (int x = 0; x < width; ++x)
-                    row[x] = static_cast<uint8_t>(quantise(s[x], scale, offset, max));
-            } else if (comp.depth == 8) {
-                for (int x = 0; x < width; ++x)
-                    row[static_cast<std::size_t>(x) * comp.step] = static_cast<uint8_t>(quantise(s[x], scale, offset, max));
-            } else if (comp.step == 2) {
-                auto* row16 = reinterpret_cast<uint16_t*>(row);
-                for (int x = 0; x < width; ++x)
-                    row16[x] = static_cast<uint16_t>(quantise(s[x], scale, offset, max));
-            } else {
-                auto* row16 = reinterpret_cast<uint16_t*>(row);
-                const int step = comp.step / 2;
-                for (int x = 0; x < width; ++x)
-                    row16[static_cast<std::size_t>(x) * step] = static_cast<uint16_t>(quantise(s[x], scale, offset, max));
+        for_each_row_band(height, 16, [&](int y0, int y1) {
+            for (int y = y0; y < y1; ++y) {
+                uint8_t* row = frame.data[comp.plane] + static_cast<std::ptrdiff_t>(y) * frame.linesize[comp.plane] + comp.offset;
+                const float* s = src + static_cast<std::size_t>(y) * width;
+                if (comp.depth == 8 && comp.step == 1) {
+                    for (int x = 0; x < width; ++x)
+                        row[x] = static_cast<uint8_t>(quantise(s[x], scale, offset, max));
+                } else if (comp.depth == 8) {
+                    for (int x = 0; x < width; ++x)
+                        row[static_cast<std::size_t>(x) * comp.step] = static_cast<uint8_t>(quantise(s[x], scale, offset, max));
+                } else if (comp.step == 2) {
+                    auto* row16 = reinterpret_cast<uint16_t*>(row);
+                    for (int x = 0; x < width; ++x)
+                        row16[x] = static_cast<uint16_t>(quantise(s[x], scale, offset, max));
+                } else {
+                    auto* row16 = reinterpret_cast<uint16_t*>(row);
+                    const int step = comp.step / 2;
+                    for (int x = 0; x < width; ++x)
+                        row16[static_cast<std::size_t>(x) * step] = static_cast<uint16_t>(quantise(s[x], scale, offset, max));
+                }
             }
-        }
+        });
         return;
     }
     line.resize(static_cast<std::size_t>(width));

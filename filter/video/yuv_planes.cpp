@@ -1,7 +1,10 @@
 #include "yuv_planes.h"
 
+#include "row_bands.h"
+
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace cnnv3 {
 
@@ -50,7 +53,6 @@ const ResampleTaps& YuvPlaneConverter::taps(const SampleGrid& from, const Sample
 void YuvPlaneConverter::to_rgb(const YuvPlaneLayout& layout, const YuvInterpretation& yuv, Planes& rgb)
 {
     const int w = layout.width, h = layout.height;
-    const std::size_t n = static_cast<std::size_t>(w) * h;
     if (taps_.size() > 8)  // sizes changed often; start over (no reference into taps_ is held here)
         taps_.clear();
     if (rgb.channels != 3 || rgb.width != w || rgb.height != h)
@@ -59,9 +61,15 @@ void YuvPlaneConverter::to_rgb(const YuvPlaneLayout& layout, const YuvInterpreta
     float* g = rgb.plane(1);
     float* b = rgb.plane(2);
     const float* yy = luma_.data();
+    const auto rows = [w](int y0, int y1) {
+        return std::pair{static_cast<std::size_t>(y0) * w, static_cast<std::size_t>(y1) * w};
+    };
     if (layout.gray) {
-        for (std::size_t i = 0; i < n; ++i)
-            r[i] = g[i] = b[i] = clamp01(yy[i]);
+        for_each_row_band(h, 16, [&](int y0, int y1) {
+            const auto [begin, end] = rows(y0, y1);
+            for (std::size_t i = begin; i < end; ++i)
+                r[i] = g[i] = b[i] = clamp01(yy[i]);
+        });
         return;
     }
     const float* u = cb_.data();
@@ -78,15 +86,18 @@ void YuvPlaneConverter::to_rgb(const YuvPlaneLayout& layout, const YuvInterpreta
     const float kr = static_cast<float>(yuv.kr), kb = static_cast<float>(yuv.kb);
     const float inv_kg = 1.0f / (1.0f - kr - kb);
     const float cr_to_r = 2.0f * (1.0f - kr), cb_to_b = 2.0f * (1.0f - kb);
-    for (std::size_t i = 0; i < n; ++i) {
-        const float y = yy[i];
-        const float rr = y + cr_to_r * v[i];
-        const float bb = y + cb_to_b * u[i];
-        const float gg = (y - kr * rr - kb * bb) * inv_kg;
-        r[i] = clamp01(rr);
-        g[i] = clamp01(gg);
-        b[i] = clamp01(bb);
-    }
+    for_each_row_band(h, 16, [&](int y0, int y1) {
+        const auto [begin, end] = rows(y0, y1);
+        for (std::size_t i = begin; i < end; ++i) {
+            const float y = yy[i];
+            const float rr = y + cr_to_r * v[i];
+            const float bb = y + cb_to_b * u[i];
+            const float gg = (y - kr * rr - kb * bb) * inv_kg;
+            r[i] = clamp01(rr);
+            g[i] = clamp01(gg);
+            b[i] = clamp01(bb);
+        }
+    });
 }
 
 void YuvPlaneConverter::from_rgb(const Planes& rgb, const YuvPlaneLayout& layout, const YuvInterpretation& yuv)
@@ -103,9 +114,15 @@ void YuvPlaneConverter::from_rgb(const Planes& rgb, const YuvPlaneLayout& layout
     const float* b = rgb.plane(2);
     luma_.resize(n);
     float* yy = luma_.data();
+    const auto rows = [w](int y0, int y1) {
+        return std::pair{static_cast<std::size_t>(y0) * w, static_cast<std::size_t>(y1) * w};
+    };
     if (layout.gray) {
-        for (std::size_t i = 0; i < n; ++i)
-            yy[i] = kr * clamp01(r[i]) + kg * clamp01(g[i]) + kb * clamp01(b[i]);
+        for_each_row_band(h, 16, [&](int y0, int y1) {
+            const auto [begin, end] = rows(y0, y1);
+            for (std::size_t i = begin; i < end; ++i)
+                yy[i] = kr * clamp01(r[i]) + kg * clamp01(g[i]) + kb * clamp01(b[i]);
+        });
         cb_.clear();
         cr_.clear();
         return;
@@ -118,13 +135,16 @@ void YuvPlaneConverter::from_rgb(const Planes& rgb, const YuvPlaneLayout& layout
     fv.resize(n);
     float* u = fu.data();
     float* v = fv.data();
-    for (std::size_t i = 0; i < n; ++i) {
-        const float rr = clamp01(r[i]), gg = clamp01(g[i]), bb = clamp01(b[i]);
-        const float y = kr * rr + kg * gg + kb * bb;
-        yy[i] = y;
-        u[i] = (bb - y) * to_cb;
-        v[i] = (rr - y) * to_cr;
-    }
+    for_each_row_band(h, 16, [&](int y0, int y1) {
+        const auto [begin, end] = rows(y0, y1);
+        for (std::size_t i = begin; i < end; ++i) {
+            const float rr = clamp01(r[i]), gg = clamp01(g[i]), bb = clamp01(b[i]);
+            const float y = kr * rr + kg * gg + kb * bb;
+            yy[i] = y;
+            u[i] = (bb - y) * to_cb;
+            v[i] = (rr - y) * to_cr;
+        }
+    });
     if (subsampled) {
         const int cw = layout.chroma_width(), ch = layout.chroma_height();
         const ResampleTaps& across = taps({w, 1.0, 0.0}, chroma_grid(cw, layout.log2_chroma_w, yuv.chroma_h));

@@ -305,8 +305,12 @@ def static_preset_against_vsplacebo():
     ours = core.resize.Bicubic(stylize(yuv, model=model, strength=float(strength), **fixed(cond)), **to_rgb)
     diff = np.abs(planes_of(placebo.get_frame(0)) - planes_of(ours.get_frame(0)))
     print(f"same preset on a 174x98 YUV420P16 BT.709 limited clip (each converting itself):")
-    ok &= report("  max |vs-placebo - plugin|", diff.max(), 0.06)  # measured 0.037
-    print(f"  mean |vs-placebo - plugin|: {diff.mean():.6g}, 99th percentile {np.percentile(diff, 99):.6g}")
+    # The two chroma paths differ most on hard edges, and how much a model amplifies that depends
+    # on the model (max 0.037 with test-chelsea-816, 0.10 with toon-816's outlines), so the bounds
+    # are on the mean and the 99th percentile: a wrong matrix or range moves the whole picture.
+    print(f"  max |vs-placebo - plugin|: {diff.max():.6g}")
+    ok &= report("  mean |vs-placebo - plugin|", diff.mean(), 0.01)  # measured 0.0019 and 0.0050
+    ok &= report("  99th percentile |vs-placebo - plugin|", np.percentile(diff, 99), 0.06)  # 0.0125, 0.040
     return ok
 
 
