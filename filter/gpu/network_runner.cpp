@@ -312,11 +312,17 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
             p.host_readable = !upload;
             return GpuTexture(gpu, p);
         };
+        // Persistently mapped host buffers where the device allows it: the frame is packed
+        // straight into (and unpacked straight out of) the GPU-visible memory, with no extra
+        // 33 MB copy each way at 1080p.
+        const bool mapped = bytes <= gpu->limits.max_mapped_size;
         auto buffer = [&](bool upload) {
             struct pl_buf_params p = {};
             p.size = bytes;
             p.host_writable = upload;
             p.host_readable = !upload;
+            p.host_mapped = mapped;
+            p.memory_type = PL_BUF_MEM_HOST;
             return GpuBuffer(gpu, p);
         };
         upload_ = texture(true);
@@ -324,8 +330,16 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
         upload_buf_ = buffer(true);
         download_buf_ = buffer(false);
     }
-    std::vector<float>& rgba = staging_;
-    rgba.resize(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
+    const bool mapped = upload_buf_.get()->data && download_buf_.get()->data;
+    float* rgba = nullptr;
+    if (mapped) {
+        while (pl_buf_poll(gpu, upload_buf_.get(), UINT64_MAX)) {
+        }  // the previous frame's upload has finished reading it
+        rgba = reinterpret_cast<float*>(upload_buf_.get()->data);
+    } else {
+        staging_.resize(bytes / sizeof(float));
+        rgba = staging_.data();
+    }
     for_each_row_band(rgb.height, 16, [&](int y0, int y1) {
         for (int y = y0; y < y1; ++y)
             for (int x = 0; x < rgb.width; ++x) {
@@ -336,7 +350,8 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
                 px[3] = 1.0f;
             }
     });
-    pl_buf_write(gpu, upload_buf_.get(), 0, rgba.data(), bytes);
+    if (!mapped)
+        pl_buf_write(gpu, upload_buf_.get(), 0, rgba, bytes);
     struct pl_tex_transfer_params up = {};
     up.tex = upload_.get();
     up.buf = upload_buf_.get();
@@ -346,14 +361,24 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
     struct pl_tex_transfer_params down = {};
     down.tex = download_.get();
     down.buf = download_buf_.get();
-    if (!pl_tex_download(gpu, &down) || !pl_buf_read(gpu, download_buf_.get(), 0, rgba.data(), bytes))
+    if (!pl_tex_download(gpu, &down))
         throw GpuError("texture download failed");
+    const float* result = nullptr;
+    if (mapped) {
+        while (pl_buf_poll(gpu, download_buf_.get(), UINT64_MAX)) {
+        }  // the download has landed
+        result = reinterpret_cast<const float*>(download_buf_.get()->data);
+    } else {
+        if (!pl_buf_read(gpu, download_buf_.get(), 0, rgba, bytes))
+            throw GpuError("texture download failed");
+        result = rgba;
+    }
     Planes out(3, rgb.height, rgb.width);
     for_each_row_band(rgb.height, 16, [&](int y0, int y1) {
         for (int y = y0; y < y1; ++y)
             for (int x = 0; x < rgb.width; ++x)
                 for (int c = 0; c < 3; ++c)
-                    out.at(c, y, x) = rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4 + c];
+                    out.at(c, y, x) = result[(static_cast<std::size_t>(y) * rgb.width + x) * 4 + c];
     });
     return out;
 }

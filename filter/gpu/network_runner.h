@@ -93,7 +93,7 @@ private:
     std::vector<std::string> headers_;  // per pass: defines + common helpers + body
     GpuTexture upload_, download_;      // run_planes() staging, kept while the size stays
     GpuBuffer upload_buf_, download_buf_;
-    std::vector<float> staging_;        // run_planes()' interleaved RGBA, reused across frames
+    std::vector<float> staging_;        // run_planes()' RGBA where the buffers cannot be mapped
     std::vector<pl_timer> timers_;      // per pass, empty unless enabled
     std::vector<std::pair<double, int>> timer_sums_;  // ms and count per pass
 };
