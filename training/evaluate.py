@@ -33,7 +33,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from cnnv3.dataset import find_samples, load_sample  # noqa: E402
 from cnnv3.features import features_from_rgb  # noqa: E402
-from cnnv3.modelfile import DEFAULT_COND, load_checkpoint, read_model  # noqa: E402
+from cnnv3.modelfile import DEFAULT_COND, load_checkpoint, manifest_text, read_model  # noqa: E402
 from cnnv3.recipes import get_recipe, luminance  # noqa: E402
 from pack_photo import write_png  # noqa: E402
 
@@ -162,6 +162,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--gallery", help="gallery PNG (one model) or directory (several: <name>.png)")
     ap.add_argument("--json", help="write every figure here")
+    ap.add_argument("--record", action="store_true",
+                    help="also write each evaluated model directory's figures into its model.json "
+                         "(training.metrics)")
     args = ap.parse_args(argv)
     torch.set_grad_enabled(False)
 
@@ -206,7 +209,27 @@ def main(argv=None):
             print(f"wrote {path}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+    if args.record:
+        record_metrics(report, [m for m in args.models if Path(m).is_dir()], args.input)
     return 0
+
+
+def record_metrics(report, model_dirs, heldout):
+    """training.metrics in each model.json: its held-out figures next to the baselines' PSNR."""
+    baselines = {name: round(r["psnr"], 2) for name, r in report["rows"].items() if r["kind"] == "baseline"}
+    for d in model_dirs:
+        path = Path(d) / "model.json"
+        manifest = json.loads(path.read_text())
+        row = report["rows"][manifest.get("name", Path(d).name)]
+        manifest.setdefault("training", {})["metrics"] = {
+            "heldout_samples": len(report["samples"]), "conds_per_sample": len(report["conds"]),
+            "psnr_db": round(row["psnr"], 2), "ssim": round(row["ssim"], 3),
+            "flicker_per_255": round(row["flicker"], 2),
+            "response_gain_corr": {k: [round(v["gain"], 2), round(v["corr"], 2)]
+                                   for k, v in row["response"].items()},
+            "baseline_psnr_db": baselines, "recipe": report["recipe"],
+        }
+        path.write_text(manifest_text(manifest))
 
 
 if __name__ == "__main__":
