@@ -1,5 +1,6 @@
 #include "conditioning_sources.h"
 
+#include "aubio_beats.h"
 #include "beat_clock.h"
 #include "beat_times_file.h"
 #include "beat_tracker.h"
@@ -27,6 +28,14 @@ ConditioningSources build_conditioning_sources(const std::string& input, const B
         const int k0 = audio ? choose_downbeat(beats, compute_onset_envelope(*audio)) : 0;
         sources.beats = BeatClock(std::move(beats), k0);
         beats_from = *choice.beats_file;
+    } else if (audio && choice.tracker == BeatTrackerKind::aubio) {
+        // aubio's tracker, for comparison; the bar start follows the same low-frequency rule.
+        std::vector<double> beats = aubio_beat_times(*audio);
+        const int k0 = choose_downbeat(beats, compute_onset_envelope(*audio));
+        beats_from = "tracked by aubio";
+        if (beats.size() < 2)
+            notes << fmt::format("cnnv3: {}: aubio found no beats: beat_phase and beat_norm are 0\n", input);
+        sources.beats = BeatClock(std::move(beats), k0);
     } else if (audio) {
         BeatTrack track = track_beats(*audio);
         beats_from = "tracked";

@@ -16,11 +16,16 @@
 
 namespace cnnv3 {
 
+// The tracker that finds the beats when neither a grid nor a file is given: the project's own
+// (beat_tracker.h), or aubio's (aubio_beats.h, kept for comparison: `cnnv3 analyze --tracker aubio`).
+enum class BeatTrackerKind { cnnv3, aubio };
+
 // How beats are chosen: bpm (+ offset) or beats_file, or neither (tracked from the audio).
 struct BeatChoice {
     std::optional<double> bpm;               // a steady grid at this tempo, the beat at offset starts a bar
     std::optional<double> offset;            // seconds of the first grid beat (default 0)
     std::optional<std::string> beats_file;   // beat times, one per line (beat_times_file.h)
+    BeatTrackerKind tracker = BeatTrackerKind::cnnv3;  // used when tracking
 };
 
 // Builds the sources over [start, end) seconds (the span only matters for a BPM grid). `input`

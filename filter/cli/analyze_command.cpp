@@ -17,7 +17,8 @@ namespace cnnv3::cli {
 
 const std::string_view analyze_usage =
     "usage: cnnv3 analyze IN [--fps F] [-o TRACK.csv] [--beats-out BEATS.txt]\n"
-    "                        [--bpm B [--offset S] | --beats FILE] [--style0 V|t:v,...] [--style1 V|t:v,...]\n"
+    "                        [--bpm B [--offset S] | --beats FILE | --tracker cnnv3|aubio]\n"
+    "                        [--style0 V|t:v,...] [--style1 V|t:v,...]\n"
     "\n"
     "  Analyse the audio of IN (any file FFmpeg reads) and write the conditioning of every video frame\n"
     "  as CSV (frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1) to TRACK.csv, or to\n"
@@ -28,6 +29,8 @@ const std::string_view analyze_usage =
     "  --bpm B          a steady beat grid instead of tracking: beats at S + k*60/B (S from --offset,\n"
     "                   default 0; the beat at S starts a bar)\n"
     "  --beats FILE     beat times from FILE (seconds, one per line, '#' comments) instead of tracking\n"
+    "  --tracker T      the beat tracker: cnnv3 (default, docs/audio.md) or aubio (aubio's own tracker,\n"
+    "                   for comparison)\n"
     "  --style0, --style1  style_p0 / style_p1: a value in [0, 1], or keys t:v,t:v,... interpolated\n"
     "                   linearly in time (default 0.5)\n";
 
@@ -60,6 +63,16 @@ AnalyzeArgs parse_args(const std::vector<std::string>& args)
             a.output = value();
         else if (arg == "--beats-out")
             a.beats_out = value();
+        else if (arg == "--tracker") {
+            const std::string name = value();
+            if (name == "cnnv3")
+                a.conditioning.tracker = BeatTrackerKind::cnnv3;
+            else if (name == "aubio")
+                a.conditioning.tracker = BeatTrackerKind::aubio;
+            else
+                throw UsageError(fmt::format("--tracker: \"{}\" is not cnnv3 or aubio", name));
+            a.conditioning.tracker_given = true;
+        }
         else if (arg.size() > 1 && arg.starts_with("-"))
             throw UsageError(fmt::format("unknown option {}", arg));
         else

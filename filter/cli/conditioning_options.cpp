@@ -58,13 +58,15 @@ void ConditioningOptions::validate() const
         throw UsageError("--offset goes with --bpm");
     if (bpm && beats_file)
         throw UsageError("give either --bpm or --beats, not both");
+    if (tracker_given && (bpm || beats_file))
+        throw UsageError("--tracker chooses how beats are tracked; it does not go with --bpm or --beats");
 }
 
 ConditioningSources build_conditioning_sources(const std::string& input, const ConditioningOptions& options,
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& err)
 {
-    const BeatChoice beats{options.bpm, options.offset, options.beats_file};
+    const BeatChoice beats{options.bpm, options.offset, options.beats_file, options.tracker};
     return cnnv3::build_conditioning_sources(input, beats, options.style0, options.style1, audio, start, end, beats_from,
                                              err);
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "audio_decode.h"
+#include "conditioning_sources.h"
 #include "conditioning_track.h"
 #include "media_probe.h"
 #include "style_curve.h"
@@ -25,6 +26,8 @@ struct ConditioningOptions {
     std::optional<double> bpm;
     std::optional<double> offset;
     std::optional<std::string> beats_file;
+    BeatTrackerKind tracker = BeatTrackerKind::cnnv3;  // set by `analyze --tracker` only
+    bool tracker_given = false;
     StyleCurve style0{0.5f};
     StyleCurve style1{0.5f};
 

@@ -2,6 +2,9 @@
 // one-line errors.
 
 #include "analyze_command.h"
+#include "aubio_beats.h"
+#include "audio_decode.h"
+#include "beat_tracker.h"
 #include "beat_times_file.h"
 #include "conditioning_track.h"
 #include "media_writer.h"
@@ -129,6 +132,46 @@ TEST(Analyze, BeatsFileReplacesTracking)
     }
 }
 
+TEST(Analyze, TrackerOptionSelectsAubiosTrackerForComparison)
+{
+    ScratchDir dir;
+    Signal s = drum_track(steady_beats(100.0, 0.5, 11.8), 12.0, 5);
+    add_white_noise(s, 0.0, 6);  // aubio loses the beat in this noise (docs/audio.md), ours does not
+    for (float& v : s.samples)
+        v *= 0.4f;
+    write_wav(dir / "song.wav", s);
+    const DecodedAudio audio = decode_audio(dir / "song.wav");
+    const std::vector<double> aubio = aubio_beat_times(audio);
+    const std::vector<double> ours = track_beats(audio).beats;
+
+    auto written = [&](std::vector<std::string> extra) {
+        const auto out = dir / "beats.txt";
+        std::vector<std::string> args = {(dir / "song.wav").string(), "-o", (dir / "t.csv").string(), "--beats-out",
+                                         out.string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const Result r = analyze(args);
+        EXPECT_EQ(r.status, 0);
+        return std::make_pair(read_beat_times(out), r.err);
+    };
+    auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+        if (a.size() != b.size())
+            return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (std::abs(a[i] - b[i]) > 2e-6)
+                return false;
+        return true;
+    };
+    ASSERT_GE(aubio.size(), 2u);
+    ASSERT_FALSE(same(aubio, ours)) << "the two trackers must differ on this track for the test to mean anything";
+    const auto [with_aubio, note_aubio] = written({"--tracker", "aubio"});
+    EXPECT_TRUE(same(with_aubio, aubio)) << with_aubio.size() << " vs " << aubio.size() << " beats";
+    EXPECT_NE(note_aubio.find("tracked by aubio"), std::string::npos) << note_aubio;
+    const auto [with_ours, note_ours] = written({"--tracker", "cnnv3"});
+    EXPECT_TRUE(same(with_ours, ours)) << with_ours.size() << " vs " << ours.size() << " beats";
+    const auto [by_default, note_default] = written({});
+    EXPECT_TRUE(same(by_default, ours));
+}
+
 TEST(Analyze, BadCommandLinesAreUsageErrors)
 {
     const std::vector<std::vector<std::string>> bad = {
@@ -140,6 +183,10 @@ TEST(Analyze, BadCommandLinesAreUsageErrors)
         {"a.wav", "--offset", "1"},
         {"a.wav", "--bpm", "120", "--beats", "b.txt"},
         {"a.wav", "--style0", "2"},
+        {"a.wav", "--tracker"},
+        {"a.wav", "--tracker", "madmom"},
+        {"a.wav", "--tracker", "aubio", "--bpm", "120"},
+        {"a.wav", "--beats", "b.txt", "--tracker", "cnnv3"},
         {"a.wav", "--frobnicate"},
     };
     for (const auto& args : bad)
