@@ -7,7 +7,8 @@
 # SAMPLES_ROOT/<model>/ holds that model's training samples: training/data/build/samples/<model>/train
 # (build_photos.py), or what `device_bundle.py unpack` wrote on the GPU machine. Each model of
 # build_photos.MODELS trains in [8,16] and [4,8], plus an unconditioned [8,16] baseline on the same
-# data; SECONDS caps each run (default 420; the last finished epoch is kept).
+# data; SECONDS caps each run (default 420; the last finished epoch is kept). CNNV3_MODELS="paint"
+# trains only the named models.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 py=${PYTHON:-python3}

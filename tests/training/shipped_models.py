@@ -10,8 +10,8 @@ tests/vectors/heldout-rocket (a 192×128 crop of a photo held out from training,
     the photo itself and the unconditioned model trained on the same data (training/baselines/);
   * response: for each conditioning input swept low → high (others at default_cond), the output's
     change correlates clearly with the target's change (≥ 0.3) and has a comparable size (gain
-    0.25..2.5). Where the recipe itself barely moves on this photo (mean change < 0.02, e.g. the
-    paint model's two styles, oil and Kuwahara, nearly coincide here) the output must stay as
+    0.25..2.5). Where the recipe itself barely moves on this photo (mean change < 0.02, e.g. two
+    styles that nearly coincide on this crop) the output must stay as
     still (mean change ≤ 0.03) instead: there is no direction to follow.
 beat_norm sweeps 0 → 0.5, because the recipe's tint sweep is periodic (0 and 1 are the same tint).
 """
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "training" / "data"))
 from cnnv3.pngio import read_float  # noqa: E402
 from cnnv3.recipes import get_recipe  # noqa: E402
 
-MODELS = {"toon": ("cartoon", "pencil"), "paint": ("oil", "kuwahara"), "poster": ("posterize", "inkwash")}
+MODELS = {"toon": ("cartoon", "pencil"), "paint": ("kuwahara", "watercolor"), "poster": ("posterize", "inkwash")}
 INPUTS = ("beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1")
 SWEEP_HIGH = (1.0, 0.5, 1.0, 1.0, 1.0)
 QUALITY_CONDS = ((0.0, 0.0, 0.5, 0.5, 1.0), (0.3, 0.6, 0.9, 0.1, 0.8), (0.8, 0.2, 0.2, 0.9, 1.0))

@@ -18,7 +18,7 @@
 6. OUT/samples/<model>/<split>/<id>/ are training sample directories (docs/formats.md) for each
    model of MODELS: albedo = the photo, style_a / style_b = that model's two styles.
 
-Needs python3-opencv (cv2 with xphoto) and gmic (scripts/install-deps.sh installs both).
+Needs python3-opencv and gmic (scripts/install-deps.sh installs both).
 """
 
 import argparse
@@ -60,9 +60,9 @@ def style_pencil(bgr):
     return colour
 
 
-def style_oil(bgr):
-    """OpenCV xphoto oil painting (neighbourhood 5, dynamic ratio 1)."""
-    return cv2.xphoto.oilPainting(bgr, 5, 1)
+def style_watercolor(bgr):
+    """OpenCV's stylization (edge-preserving smoothing with soft, washed-out colour)."""
+    return cv2.stylization(bgr, sigma_s=60, sigma_r=0.45)
 
 
 def style_kuwahara(bgr):
@@ -105,7 +105,7 @@ def style_inkwash(bgr):
 STYLES = {
     "cartoon": style_cartoon,
     "pencil": style_pencil,
-    "oil": style_oil,
+    "watercolor": style_watercolor,
     "kuwahara": style_kuwahara,
     "posterize": style_posterize,
     "inkwash": style_inkwash,
@@ -114,7 +114,7 @@ STYLES = {
 # The shipped models: name -> (style A, style B) for recipe blend_pulse (style_p0 blends A -> B).
 MODELS = {
     "toon": ("cartoon", "pencil"),
-    "paint": ("oil", "kuwahara"),
+    "paint": ("kuwahara", "watercolor"),
     "poster": ("posterize", "inkwash"),
 }
 
