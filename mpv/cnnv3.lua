@@ -399,7 +399,7 @@ local function start_analyze(path)
     end
     state.analyzing = out
     msg.info("running " .. o.cnnv3_path .. " analyze " .. path .. " -o " .. out)
-    mp.command_native_async({ name = "subprocess", args = { o.cnnv3_path, "analyze", path, "-o", out },
+    mp.command_native_async({ name = "subprocess", args = { o.cnnv3_path, "analyze", path, "-y", "-o", out },
                               playback_only = false, capture_stdout = true, capture_stderr = true },
         function(ok, res, err)
             if state.analyzing == out then state.analyzing = nil end

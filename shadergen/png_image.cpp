@@ -1,8 +1,11 @@
 #include "png_image.h"
 
+#include "atomic_file.h"
+
 #include <png.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
@@ -137,7 +140,7 @@ PngImage read_png(const std::filesystem::path& path)
     return image;
 }
 
-void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth)
+void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth, bool overwrite)
 {
     if (planes.channels < 3 || planes.width < 1 || planes.height < 1)
         throw ImageError(path.string(), "nothing to write (expected at least 3 channels and 1x1 pixels)");
@@ -161,36 +164,26 @@ void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int 
             }
         }
     }
-    std::filesystem::path tmp = path;
-    tmp += ".partial";
+    PartialOutput output(path, overwrite);
     {
-        FileHandle file(std::fopen(tmp.c_str(), "wb"));
+        FileHandle file(::fdopen(output.release_descriptor(), "wb"));
         if (!file)
             throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
-                                                " (cannot create the output file)");
+                                                " (cannot open the output file)");
         PngErrorSink sink;
         const bool ok = encode_png(file.get(), sink, pixels, static_cast<png_uint_32>(planes.width),
                                    static_cast<png_uint_32>(planes.height), bit_depth);
         const bool flushed = std::fflush(file.get()) == 0 && !std::ferror(file.get());
         const int err = errno;
-        if (!ok || !flushed) {
-            file.reset();
-            std::filesystem::remove(tmp);
+        if (!ok || !flushed)
             throw ImageError(path.string(), ok ? std::error_code(err, std::generic_category()).message() +
-                                                     " while writing (disk full?)"
+                                                     " while writing"
                                                : std::string(sink.message));
-        }
-        if (std::fclose(file.release()) != 0) {
-            std::filesystem::remove(tmp);
-            throw ImageError(path.string(), "close failed while writing (disk full?)");
-        }
+        if (std::fclose(file.release()) != 0)
+            throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
+                                                " while writing");
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp);
-        throw ImageError(path.string(), ec.message() + " (cannot move the finished file into place)");
-    }
+    output.commit();  // the destructor removes the temporary file on every error above
 }
 
 }  // namespace cnnv3

@@ -27,12 +27,13 @@ struct PngImage {
 PngImage read_png(const std::filesystem::path& path);
 
 // Writes channels 0..2 of `planes` as RGB of `bit_depth` 8 or 16, round(clamp(v, 0, 1) * max). The
-// file appears only when complete: it is written to a temporary name beside `path` and renamed.
+// file is written with the output policy of atomic_file.h (an existing `path` is refused unless
+// `overwrite`; it appears only when complete); its errors are OutputFileError.
 // No colour chunks (gAMA, sRGB, iCCP) are written: values are the file's values.
-void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth);
-inline void write_png_rgb16(const std::filesystem::path& path, const Planes& planes)
+void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth, bool overwrite);
+inline void write_png_rgb16(const std::filesystem::path& path, const Planes& planes, bool overwrite)
 {
-    write_png_rgb(path, planes, 16);
+    write_png_rgb(path, planes, 16, overwrite);
 }
 
 }  // namespace cnnv3

@@ -1,6 +1,8 @@
 #include "stylize_command.h"
 
+#include "atomic_file.h"
 #include "audio_decode.h"
+#include "cond_option.h"
 #include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "gpu_context.h"
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -53,20 +56,55 @@ const std::string_view stylize_usage =
 namespace {
 
 std::atomic<bool> stop_requested{false};
+std::atomic<int> stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
-extern "C" void on_interrupt(int) { stop_requested.store(true); }
+extern "C" void on_stop_signal(int signal)
+{
+    stop_signal.store(signal);
+    stop_requested.store(true);
+}
 
-// Installs the Ctrl-C handler for the lifetime of the object and restores the old one after.
-class InterruptGuard {
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run early with a finalised file, for the lifetime of
+// the object; the previous handlers come back after. Installed without SA_RESTART, so that a read
+// blocked on a stalled pipe returns EINTR and FFmpeg's interrupt callback sees the stop at once.
+// SA_RESETHAND: a second signal of the same kind ends the process the default way.
+class StopSignals {
 public:
-    InterruptGuard() : previous_(std::signal(SIGINT, on_interrupt)) { stop_requested.store(false); }
-    ~InterruptGuard() { std::signal(SIGINT, previous_); }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
+    StopSignals()
+    {
+        stop_requested.store(false);
+        stop_signal.store(0);
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND;
+        for (std::size_t i = 0; i < signals.size(); ++i)
+            sigaction(signals[i], &action, &previous_[i]);
+    }
+    ~StopSignals()
+    {
+        for (std::size_t i = 0; i < signals.size(); ++i)
+            sigaction(signals[i], &previous_[i], nullptr);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+
+    static constexpr std::array<int, 3> signals{SIGINT, SIGTERM, SIGHUP};
 
 private:
-    void (*previous_)(int);
+    std::array<struct sigaction, 3> previous_{};
 };
+
+std::string signal_description(int signal)
+{
+    switch (signal) {
+    case SIGINT: return "Ctrl-C (SIGINT)";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return fmt::format("signal {}", signal);
+    }
+}
 
 struct StylizeArgs {
     std::string input, output;
@@ -83,18 +121,13 @@ struct StylizeArgs {
 
 std::vector<float> parse_cond(std::string_view text)
 {
-    std::vector<float> values;
-    while (true) {
-        const auto comma = text.find(',');
-        values.push_back(static_cast<float>(parse_number_option("--cond", text.substr(0, comma), 0.0, 1.0, false)));
-        if (comma == std::string_view::npos)
-            break;
-        text.remove_prefix(comma + 1);
+    try {
+        std::vector<float> values = parse_cond_option(text);
+        check_cond_count(values, 5);
+        return values;
+    } catch (const CondOptionError& e) {
+        throw UsageError(e.what());
     }
-    if (values.size() != 5)
-        throw UsageError(fmt::format("--cond has {} values (expected 5: beat_phase,beat_norm,audio_intensity,"
-                                     "style_p0,style_p1)", values.size()));
-    return values;
 }
 
 StylizeArgs parse_args(const std::vector<std::string>& args)
@@ -210,6 +243,14 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             return 0;
         }
     StylizeArgs a = parse_args(args);
+    // Before any work: OUT must not be a file this run reads, nor an existing file without -y.
+    refuse_same_file(a.output, a.input);
+    if (a.output != "-")
+        check_output_file(a.output, a.transcode.overwrite);
+    if (a.cond_track)
+        refuse_same_file(a.output, *a.cond_track, "the --cond-track file");
+    if (a.conditioning.beats_file)
+        refuse_same_file(a.output, *a.conditioning.beats_file, "the --beats file");
     const Model model = load_model(find_model(a.model));
 
     // Conditioning: fixed, from a track file, or from the input's audio.
@@ -281,16 +322,21 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             err.flush();
         };
     }
-    InterruptGuard interrupt;
+    StopSignals stop_signals;
     a.transcode.stop = &stop_requested;
     const TranscodeResult result = transcode_video(a.transcode, processor);
+    const int signal = stop_signal.load();
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);
     if (!a.quiet)
         err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}{}\n", result.output, result.frames,
                            result.container, result.encoder, result.pixel_format, result.encoder_reason, model.name,
-                           cond_note, result.stopped ? "; stopped early by Ctrl-C, the file is complete up to there" : "");
-    return result.stopped ? 130 : 0;
+                           cond_note,
+                           result.stopped ? fmt::format("; stopped early by {}, the file is complete up to there",
+                                                        signal_description(signal))
+                                          : "");
+    // The shell's convention for a run ended by a signal: 128 + its number (130 for Ctrl-C).
+    return result.stopped ? 128 + (signal ? signal : SIGINT) : 0;
 }
 
 }  // namespace cnnv3::cli

@@ -5,7 +5,7 @@
 #include "encoder_choice.h"
 #include "frame_convert.h"
 #include "media_input.h"
-#include "partial_output.h"
+#include "atomic_file.h"
 #include "pixel_formats.h"
 #include "video_error.h"
 
@@ -603,8 +603,10 @@ TranscodeResult Transcoder::run()
     out_name_ = opts_.output == "-" ? "stdout" : opts_.output;
     result_.output = opts_.output;
     max_frames_ = opts_.max_frames;
-    if (opts_.output != "-")
+    if (opts_.output != "-") {
+        refuse_same_file(opts_.output, opts_.input);
         partial_.emplace(opts_.output, opts_.overwrite);
+    }
 
     in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop);
     AVFormatContext* ic = in_.format.get();
@@ -633,12 +635,12 @@ TranscodeResult Transcoder::run()
             break;
         }
         const int rc = av_read_frame(ic, packet.get());
-        if (rc == AVERROR_EOF)
-            break;
-        if (rc == AVERROR_EXIT && stop_requested()) {
+        if (rc < 0 && stop_requested()) {  // a blocked read interrupted by the stop (AVERROR_EXIT or EOF)
             stopped_ = true;
             break;
         }
+        if (rc == AVERROR_EOF)
+            break;
         if (rc < 0)
             throw VideoError(in_.name, fmt::format("cannot read after {:.3f} s ({})", input_seconds(last_pts_),
                                                    av::error_text(rc)));

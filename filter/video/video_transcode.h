@@ -12,8 +12,9 @@
 //   - Encoder: encoder_choice.h. Colour tags, size, sample aspect ratio, (where the encoder takes
 //     it) pixel format, stream metadata and the video's orientation / HDR side data are kept.
 //   - Image OUT (.png, .jpg, ...): the first frame only; .png is 16-bit RGB.
-//   - A file OUT is written as OUT.partial.EXT and renamed when complete; an existing OUT is
-//     refused unless `overwrite`; on any error the partial file is removed. When `stop` becomes
+//   - A file OUT is written with the output policy of shadergen/atomic_file.h (a temporary file
+//     beside it, renamed when complete; an existing OUT is refused unless `overwrite`, with
+//     OutputFileError); on any error the temporary file is removed. When `stop` becomes
 //     true the pipeline stops reading, drains the decoder and encoder, writes the trailer and
 //     renames: a valid, shorter file.
 //   - Decoding is strict: a read error, a packet or frame flagged corrupt, a decoder error, or a
@@ -65,7 +66,8 @@ struct TranscodeResult {
 // "key=value" (a -x argument) as a pair; throws VideoError("-x", ...) without '=' or with an empty key.
 std::pair<std::string, std::string> parse_encoder_option(const std::string& text);
 
-// Runs the pipeline. Throws VideoError (what(): "FILE: problem") for bad input or output and
+// Runs the pipeline. Throws VideoError (what(): "FILE: problem") for bad input or output
+// (OutputFileError for the output-file policy) and
 // rethrows whatever the processor throws; in both cases no output file is left behind.
 TranscodeResult transcode_video(const TranscodeOptions& options, FrameProcessor& processor);
 

@@ -50,7 +50,7 @@ int main(int argc, char** argv)
                 for (int y = 0; y < h; ++y)
                     for (int x = 0; x < w; ++x)
                         out.at(c, y, x) = src.at(c, mirror(y, src.height), mirror(x, src.width));
-            write_png_rgb(argv[5], out, 8);
+            write_png_rgb(argv[5], out, 8, true);
             return 0;
         }
         if (cmd == "to-raw16" && argc == 4) {
@@ -75,7 +75,7 @@ int main(int argc, char** argv)
                 throw std::runtime_error(std::string(argv[2]) + ": shorter than 3 planes of W x H u16");
             for (std::size_t i = 0; i < p.data.size(); ++i)
                 p.data[i] = static_cast<float>(bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 65535.0f;
-            write_png_rgb(argv[5], p, 16);
+            write_png_rgb(argv[5], p, 16, true);
             return 0;
         }
         if (cmd == "diff" && argc == 5) {
