@@ -1,6 +1,7 @@
 #include "png_image.h"
 
 #include "atomic_file.h"
+#include "small_file.h"
 
 #include <png.h>
 
@@ -63,12 +64,15 @@ bool decode_png(std::FILE* file, PngErrorSink& sink, std::vector<std::uint8_t>& 
     png_set_strip_alpha(png);
     if (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA)
         png_set_gray_to_rgb(png);
+    // Adam7: libpng fills each row in place over the 7 passes (every row is read once per pass).
+    const int passes = png_set_interlace_handling(png);
     png_read_update_info(png, info);
     bit_depth = png_get_bit_depth(png, info);
     const std::size_t row_bytes = png_get_rowbytes(png, info);
     pixels.resize(row_bytes * height);
-    for (png_uint_32 y = 0; y < height; ++y)
-        png_read_row(png, pixels.data() + row_bytes * y, nullptr);
+    for (int pass = 0; pass < passes; ++pass)
+        for (png_uint_32 y = 0; y < height; ++y)
+            png_read_row(png, pixels.data() + row_bytes * y, nullptr);
     png_read_end(png, nullptr);
     png_destroy_read_struct(&png, &info, nullptr);
     return true;
@@ -105,10 +109,18 @@ bool encode_png(std::FILE* file, PngErrorSink& sink, const std::vector<std::uint
 
 PngImage read_png(const std::filesystem::path& path)
 {
-    FileHandle file(std::fopen(path.c_str(), "rb"));
-    if (!file)
-        throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
-                                            " (expected a readable PNG file)");
+    FileHandle file;
+    try {
+        // Refuses a FIFO or a device before reading (a FIFO would block in fopen).
+        RegularFile regular = open_regular_file(path, "a readable PNG file");
+        file.reset(::fdopen(regular.fd.get(), "rb"));
+        if (!file)
+            throw SmallFileError(path.string(), std::error_code(errno, std::generic_category()).message() +
+                                                    " (expected a readable PNG file)");
+        regular.fd.release();  // owned by `file` now
+    } catch (const SmallFileError& e) {
+        throw ImageError(e.file(), e.problem());
+    }
     unsigned char sig[8] = {};
     if (std::fread(sig, 1, 8, file.get()) != 8 || png_sig_cmp(sig, 0, 8) != 0)
         throw ImageError(path.string(), "not a PNG file (expected the PNG signature)");

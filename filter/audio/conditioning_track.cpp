@@ -1,5 +1,6 @@
 #include "conditioning_track.h"
 
+#include "small_file.h"
 #include "text_file.h"
 
 #include <fmt/format.h>
@@ -147,8 +148,11 @@ ConditioningTrack parse_conditioning_csv(std::string_view text, const std::strin
 ConditioningTrack read_conditioning_csv(const std::filesystem::path& path)
 {
     std::string text;
-    if (!read_text_file(path, text))
-        throw ConditioningFileError(path.string(), 0, "cannot read the file (expected a conditioning CSV)");
+    try {
+        text = read_small_file(path, conditioning_csv_max_bytes, "a conditioning CSV");
+    } catch (const SmallFileError& e) {
+        throw ConditioningFileError(e.file(), 0, e.problem());
+    }
     return parse_conditioning_csv(text, path.string());
 }
 

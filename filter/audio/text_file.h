@@ -1,27 +1,10 @@
-// Small text helpers shared by the file readers of filter/audio (internal).
+// Small text helpers shared by the file readers of filter/audio (internal). Files are read with
+// read_small_file (shadergen/small_file.h).
 #pragma once
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
 #include <string_view>
-#include <system_error>
 
 namespace cnnv3 {
-
-// Reads the whole file into `out`; false when it cannot be opened or read.
-inline bool read_text_file(const std::filesystem::path& path, std::string& out)
-{
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return false;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return false;
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return !in.bad();
-}
 
 inline std::string_view trim(std::string_view s)
 {

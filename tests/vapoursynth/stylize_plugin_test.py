@@ -11,6 +11,8 @@ import concurrent.futures
 import glob
 import os
 import random
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -268,6 +270,71 @@ def bad_arguments_raise_errors_naming_them():
     return ok
 
 
+def hostile_model_files_raise_errors_naming_them():
+    """Issue 16: a deeply nested model.json overflowed the stack and killed this process; a FIFO as a
+    model file or beats file hung it. Each must be a vs.Error naming the file, and the process lives
+    on (a hang ends at the alarm)."""
+    signal.alarm(120)
+    clip = core.std.BlankClip(format=vs.RGBS, width=16, height=9, length=2)
+
+    def model_dir(name, spoil):
+        d = os.path.join(work, name)
+        os.mkdir(d)
+        for f in ("cnn_v3_weights.bin", "cnn_v3_film_mlp.bin", "model.json"):
+            shutil.copy(source(os.path.join(MODEL, f)), d)
+        spoil(d)
+        return d
+
+    def deep(d):
+        with open(os.path.join(d, "model.json"), "w") as f:
+            f.write('{"version":' + "[" * 300000 + "]" * 300000 + "}")
+
+    def replace_with(kind, file):
+        def spoil(d):
+            path = os.path.join(d, file)
+            os.remove(path)
+            if kind == "fifo":
+                os.mkfifo(path)
+            elif kind == "dir":
+                os.mkdir(path)
+            elif kind == "devzero":
+                os.symlink("/dev/zero", path)
+            else:  # a sparse 2 GiB file
+                with open(path, "wb") as f:
+                    f.truncate(2 << 30)
+        return spoil
+
+    beats_fifo = os.path.join(work, "beats.fifo")
+    os.mkfifo(beats_fifo)
+    track_dir = os.path.join(work, "track.csv")
+    os.mkdir(track_dir)
+    cases = [
+        ("model", "deep/model.json: nested deeper than 64 levels", dict(model=model_dir("deep", deep))),
+        ("model", "fifo/model.json: is a named pipe",
+         dict(model=model_dir("fifo", replace_with("fifo", "model.json")))),
+        ("model", "dir/cnn_v3_weights.bin: is a directory (expected a regular file",
+         dict(model=model_dir("dir", replace_with("dir", "cnn_v3_weights.bin")))),
+        ("model", "zero/cnn_v3_weights.bin: is a device",
+         dict(model=model_dir("zero", replace_with("devzero", "cnn_v3_weights.bin")))),
+        ("model", "huge/cnn_v3_film_mlp.bin: 2147483648 bytes is too large",
+         dict(model=model_dir("huge", replace_with("huge", "cnn_v3_film_mlp.bin")))),
+        ("beats", "beats.fifo: is a named pipe", dict(beats=beats_fifo)),
+        ("cond_track", "track.csv: is a directory", dict(cond_track=track_dir)),
+    ]
+    ok = True
+    for argument, problem, kw in cases:
+        try:
+            stylize(clip, **kw)
+            print(f"{argument}: no error FAIL")
+            ok = False
+        except vs.Error as e:
+            good = str(e).startswith(f"Stylize: {argument}: ") and problem in str(e) and "\n" not in str(e)
+            print(f"{argument}: {e} {'ok' if good else 'FAIL (expected ' + problem + ')'}")
+            ok &= good
+    signal.alarm(0)
+    return ok
+
+
 def static_preset_against_vsplacebo():
     """vs-placebo's Shader with a static glsl/ preset vs the plugin with the preset's model and
     conditioning, on the same clip (vs-placebo only takes 16-bit YUV: the RGB planes go in relabelled
@@ -333,6 +400,7 @@ CASES = {f.__name__: f for f in [
     rgbs_odd_size_matches_cpu_reference, rgb24_round_trip, yuv420p10_round_trip, yuv_colour_tags_match_vapoursynths_conversion,
     audio_props_equal_cli_track,
     random_access_on_4_threads_equals_sequential, bad_arguments_raise_errors_naming_them,
+    hostile_model_files_raise_errors_naming_them,
     static_preset_against_vsplacebo, example_script_runs_in_vspipe,
 ]}
 
