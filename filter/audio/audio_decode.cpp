@@ -1,6 +1,7 @@
 #include "audio_decode.h"
 
 #include "ffmpeg_handles.h"
+#include "user_media.h"
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -11,7 +12,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
-#include <system_error>
+#include <cstdint>
 
 namespace cnnv3 {
 
@@ -35,10 +36,35 @@ namespace {
 // rebuilding the resampler when the stream's parameters change mid-way.
 class PcmSink {
 public:
-    PcmSink(const std::filesystem::path& path, int out_rate) : path_(path), out_rate_(out_rate) {}
+    PcmSink(const std::string& name, int out_rate) : path_(name), out_rate_(out_rate) {}
 
-    void push(const AVFrame* frame)
+    // Places `frame` at `time` seconds on the file's timeline (NaN: right after the previous frame).
+    // Frames more than a hundredth of a second away from where the previous one ended are placed by
+    // their time: silence fills a gap, samples that overlap what is already placed are dropped.
+    void push(const AVFrame* frame, double time)
     {
+        if (!have_start_ && std::isfinite(time)) {
+            have_start_ = true;
+            start_time_ = time;
+        }
+        int skip = 0;  // input samples to drop from the front of the frame
+        if (have_start_ && std::isfinite(time) && out_channels_ > 0) {
+            const auto c = static_cast<std::int64_t>(out_channels_);
+            const std::int64_t placed = static_cast<std::int64_t>(samples_.size()) / c +
+                                        (resampler_ ? swr_get_delay(resampler_.get(), out_rate_) : 0);
+            const std::int64_t due = std::llround((time - start_time_) * out_rate_);
+            const std::int64_t tolerance = out_rate_ / 100;
+            if (due > placed + tolerance) {
+                flush();
+                resampler_.reset();
+                samples_.resize(static_cast<std::size_t>(due * c), 0.0f);
+            } else if (due < placed - tolerance) {
+                const std::int64_t overlap = av_rescale(placed - due, frame->sample_rate, out_rate_);
+                if (overlap >= frame->nb_samples)
+                    return;
+                skip = static_cast<int>(overlap);
+            }
+        }
         if (out_channels_ == 0) {
             out_channels_ = frame->ch_layout.nb_channels;
             if (out_channels_ <= 0)
@@ -49,7 +75,13 @@ public:
             flush();
             configure(frame);
         }
-        convert(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
+        const auto format = static_cast<AVSampleFormat>(frame->format);
+        const int planes = av_sample_fmt_is_planar(format) ? frame->ch_layout.nb_channels : 1;
+        const int step = av_get_bytes_per_sample(format) * (av_sample_fmt_is_planar(format) ? 1 : frame->ch_layout.nb_channels);
+        std::vector<const uint8_t*> data(static_cast<std::size_t>(planes));
+        for (int p = 0; p < planes; ++p)
+            data[static_cast<std::size_t>(p)] = frame->extended_data[p] + static_cast<std::ptrdiff_t>(skip) * step;
+        convert(data.data(), frame->nb_samples - skip);
     }
 
     // Drains the resampler's delay line.
@@ -59,14 +91,15 @@ public:
             convert(nullptr, 0);
     }
 
-    DecodedAudio take(double start_time)
+    // The samples placed so far; the first one is at the first frame's time (0 if none had one).
+    DecodedAudio take()
     {
         flush();
         DecodedAudio out;
         out.samples = std::move(samples_);
         out.sample_rate = out_rate_;
         out.channels = out_channels_;
-        out.start_time = start_time;
+        out.start_time = have_start_ ? start_time_ : 0.0;
         for (float& s : out.samples)
             if (!std::isfinite(s))
                 s = 0.0f;
@@ -122,7 +155,7 @@ private:
         samples_.resize(old + static_cast<std::size_t>(got) * c);
     }
 
-    std::filesystem::path path_;
+    std::string path_;  // the input's name, for errors
     int out_rate_;
     int out_channels_ = 0;
     ffmpeg::Resampler resampler_;
@@ -130,18 +163,19 @@ private:
     int in_rate_ = 0;
     AVChannelLayout in_layout_{};
     std::vector<float> samples_;
+    bool have_start_ = false;
+    double start_time_ = 0.0;
 };
 
 }  // namespace
 
-DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate)
+namespace {
+
+DecodedAudio decode_audio_stream(const std::string& path, const std::string& name, int sample_rate)
 {
     if (sample_rate <= 0)
-        throw AudioError(path, fmt::format("analysis sample rate {} (expected a positive rate)", sample_rate));
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        throw AudioError(path, "no such file (expected a media file with an audio stream)");
-    ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path);
+        throw AudioError(name, fmt::format("analysis sample rate {} (expected a positive rate)", sample_rate));
+    ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path, name, "a media file with an audio stream");
 
     int index = -1;
     for (unsigned i = 0; i < input->nb_streams; ++i) {
@@ -152,31 +186,29 @@ DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate)
             input->streams[i]->discard = AVDISCARD_ALL;
     }
     if (index < 0)
-        throw NoAudioStream(path);
+        throw NoAudioStream(name);
     AVStream* stream = input->streams[index];
 
     const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
     if (!codec)
-        throw AudioError(path, fmt::format("audio codec \"{}\" cannot be decoded by this FFmpeg build",
+        throw AudioError(name, fmt::format("audio codec \"{}\" cannot be decoded by this FFmpeg build",
                                            avcodec_get_name(stream->codecpar->codec_id)));
     ffmpeg::CodecContext decoder(avcodec_alloc_context3(codec));
     if (!decoder)
-        throw AudioError(path, "out of memory while opening the audio decoder");
+        throw AudioError(name, "out of memory while opening the audio decoder");
     if (int rc = avcodec_parameters_to_context(decoder.get(), stream->codecpar); rc < 0)
-        throw AudioError(path, "bad audio stream parameters (" + ffmpeg::error_text(rc) + ")");
+        throw AudioError(name, "bad audio stream parameters (" + ffmpeg::error_text(rc) + ")");
     decoder->pkt_timebase = stream->time_base;
     if (int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0)
-        throw AudioError(path, fmt::format("cannot open the {} audio decoder ({})", codec->name, ffmpeg::error_text(rc)));
+        throw AudioError(name, fmt::format("cannot open the {} audio decoder ({})", codec->name, ffmpeg::error_text(rc)));
 
     ffmpeg::Packet packet(av_packet_alloc());
     ffmpeg::Frame frame(av_frame_alloc());
     if (!packet || !frame)
-        throw AudioError(path, "out of memory while decoding");
+        throw AudioError(name, "out of memory while decoding");
 
-    PcmSink sink(path, sample_rate);
+    PcmSink sink(name, sample_rate);
     const double origin = ffmpeg::container_start(input.get());
-    double start_time = ffmpeg::seconds(stream->start_time, stream->time_base, origin) - origin;
-    bool have_start = false;
     int bad_packets = 0;
     std::string last_error;
 
@@ -190,12 +222,10 @@ DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate)
                 last_error = ffmpeg::error_text(rc);
                 return;
             }
-            if (!have_start) {
-                have_start = true;
-                if (frame->best_effort_timestamp != AV_NOPTS_VALUE)
-                    start_time = ffmpeg::seconds(frame->best_effort_timestamp, stream->time_base) - origin;
-            }
-            sink.push(frame.get());
+            const double time = frame->best_effort_timestamp == AV_NOPTS_VALUE
+                                    ? std::nan("")
+                                    : ffmpeg::seconds(frame->best_effort_timestamp, stream->time_base) - origin;
+            sink.push(frame.get(), time);
             av_frame_unref(frame.get());
         }
     };
@@ -214,12 +244,24 @@ DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate)
     avcodec_send_packet(decoder.get(), nullptr);
     drain();
 
-    DecodedAudio audio = sink.take(start_time);
+    DecodedAudio audio = sink.take();
     if (audio.frame_count() == 0)
-        throw AudioError(path, bad_packets > 0
+        throw AudioError(name, bad_packets > 0
                                    ? fmt::format("no decodable audio in stream #{} ({}: {})", index, codec->name, last_error)
                                    : fmt::format("audio stream #{} ({}) holds no samples", index, codec->name));
     return audio;
+}
+
+}  // namespace
+
+DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate)
+{
+    return decode_audio_stream(path.string(), media_name(path.string()), sample_rate);
+}
+
+DecodedAudio decode_audio(const SpooledInput& input, int sample_rate)
+{
+    return decode_audio_stream(input.path(), input.name(), sample_rate);
 }
 
 DecodedAudio resample_pcm(const std::string& name, const std::vector<float>& interleaved, int channels, int rate,
@@ -243,10 +285,10 @@ DecodedAudio resample_pcm(const std::string& name, const std::vector<float>& int
         frame->nb_samples = static_cast<int>(count);
         frame->data[0] = reinterpret_cast<uint8_t*>(const_cast<float*>(interleaved.data() + first * channels));
         frame->extended_data = frame->data;
-        sink.push(frame.get());
+        sink.push(frame.get(), std::nan(""));
     }
     frame->data[0] = nullptr;
-    return sink.take(0.0);
+    return sink.take();
 }
 
 }  // namespace cnnv3

@@ -14,6 +14,8 @@
 
 namespace cnnv3 {
 
+class SpooledInput;
+
 // The analysis sample rate every decoded track is resampled to.
 inline constexpr int analysis_sample_rate = 44100;
 
@@ -55,7 +57,11 @@ struct DecodedAudio {
 // and resamples it to `sample_rate`. Non-finite decoded values become 0.
 // Throws NoAudioStream when the file has no audio stream, AudioError when the file is missing, not
 // a media file, or holds no decodable audio.
+// `path` is opened as user_media.h says ("-" = standard input); the overload for a SpooledInput
+// reads its copy and names the user's input in errors. Samples are placed by their timestamps:
+// a gap in the stream becomes silence, overlapping samples are dropped (tolerance 10 ms).
 DecodedAudio decode_audio(const std::filesystem::path& path, int sample_rate = analysis_sample_rate);
+DecodedAudio decode_audio(const SpooledInput& input, int sample_rate = analysis_sample_rate);
 
 // Interleaved float PCM from elsewhere (a VapourSynth audio node) through the same resampler path
 // decode_audio() uses, so the same samples give the same analysis. `name` is used in errors; the

@@ -61,7 +61,8 @@ std::vector<FrameRange> find_segments(const OnsetEnvelope& env, const BeatTracke
 }
 
 // The local beat period, in envelope frames, for every envelope frame; fills `curve`.
-std::vector<double> local_periods(const OnsetEnvelope& env, const BeatTrackerOptions& o, std::vector<TempoPoint>& curve)
+std::vector<double> local_periods(const OnsetEnvelope& env, const BeatTrackerOptions& o, std::vector<TempoPoint>& curve,
+                                  std::vector<double>& clarity)
 {
     const std::size_t n = env.size();
     // The tempogram runs on the envelope decimated to about 150-300 frames per second.
@@ -91,6 +92,8 @@ std::vector<double> local_periods(const OnsetEnvelope& env, const BeatTrackerOpt
 
     // Observation per tempogram frame: prior × autocorrelation (normalised by lag 0), scaled to max 1.
     std::vector<std::vector<double>> obs(frames, std::vector<double>(lags, 1.0));
+    // The autocorrelation alone (no prior) in units of its spread for noise, 1/sqrt(window), where computed.
+    std::vector<std::vector<double>> raw(frames);
     std::vector<double> x;
     for (std::size_t f = 0; f < frames; ++f) {
         const std::ptrdiff_t centre = static_cast<std::ptrdiff_t>(f * hop);
@@ -112,12 +115,14 @@ std::vector<double> local_periods(const OnsetEnvelope& env, const BeatTrackerOpt
         if (!(r0 > 1e-12))
             continue;
         double best = 0.0;
+        raw[f].assign(lags, 0.0);
         for (std::size_t l = 0; l < lags; ++l) {
             const std::size_t lag = lag_min + l;
             double r = 0.0;
             for (std::size_t i = 0; i + lag < x.size(); ++i)
                 r += x[i] * x[i + lag];
-            obs[f][l] = prior[l] * std::max(0.0, r / r0);
+            raw[f][l] = std::max(0.0, r / r0) * std::sqrt(static_cast<double>(x.size()));
+            obs[f][l] = prior[l] * raw[f][l];
             best = std::max(best, obs[f][l]);
         }
         if (best > 0.0)
@@ -157,8 +162,11 @@ std::vector<double> local_periods(const OnsetEnvelope& env, const BeatTrackerOpt
     // Sub-bin period per tempogram frame (parabolic peak of the observation), in envelope frames.
     std::vector<double> period(frames);
     curve.clear();
+    clarity.assign(frames, -1.0);
     for (std::size_t f = 0; f < frames; ++f) {
         const std::size_t l = path[f];
+        if (!raw[f].empty())
+            clarity[f] = raw[f][l];
         double delta = 0.0;
         if (l > 0 && l + 1 < lags) {
             const double a = obs[f][l - 1], b = obs[f][l], c = obs[f][l + 1];
@@ -363,7 +371,9 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
     const std::vector<FrameRange> segments = find_segments(env, o);
     if (segments.empty())
         return track;
-    const std::vector<double> period = local_periods(env, o, track.tempo);
+    std::vector<double> clarity;  // per tempogram frame
+    const std::vector<double> period = local_periods(env, o, track.tempo, clarity);
+    const double frame_step = track.tempo.size() > 1 ? track.tempo[1].time - track.tempo[0].time : 1.0;
 
     std::vector<double> onset(env.size(), 0.0);  // normalised strength, filled per segment
     for (const FrameRange& seg : segments) {
@@ -381,6 +391,15 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
         for (std::size_t i = seg.begin; i < seg.end; ++i)
             onset[i] = env.strength[i] / sd;
 
+        // Pulse clarity (see the header): noise has no pulse, so no beats.
+        std::vector<double> seg_clarity;
+        const double seg_start = env.time(static_cast<double>(seg.begin)), seg_end = env.time(static_cast<double>(seg.end));
+        for (std::size_t f = 0; f < clarity.size(); ++f)
+            if (clarity[f] >= 0.0 && track.tempo[f].time >= seg_start - 0.5 * frame_step &&
+                track.tempo[f].time <= seg_end + 0.5 * frame_step)
+                seg_clarity.push_back(clarity[f]);
+        if (median(seg_clarity) < o.min_pulse)
+            continue;
         std::vector<std::size_t> frames = place_beats(onset, period, seg, o);
         frames = choose_metrical_level(env, onset, period, seg, o, std::move(frames));
         // Trim leading and trailing beats whose onsets are weak against the median beat.
@@ -388,6 +407,9 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
         std::vector<double> strength(frames.size());
         for (std::size_t k = 0; k < frames.size(); ++k)
             strength[k] = local_peak(env.strength, frames[k], radius) / sd;
+        // A steady tone or a drone has a pulse of numerical ripples only: no onsets, no beats.
+        if (median(strength) * sd < o.min_beat_strength)
+            continue;
         if (!strength.empty()) {
             std::vector<double> sorted = strength;
             std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());

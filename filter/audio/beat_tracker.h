@@ -19,6 +19,10 @@
 //     cannot tell 87 from 174 BPM clicks, or 72 BPM with loud eighth-note hi-hats from 144.)
 //     Leading and trailing beats with weak onsets are trimmed; each beat is then moved to the
 //     parabolic peak of the onset strength around it.
+//  4b. No beats where there is no pulse (noise, a steady tone, a drone), per segment: when the
+//     median over its tempogram frames of the autocorrelation at the chosen period, in units of its
+//     spread for white noise (1/sqrt(window length)), is below `min_pulse`, or when the beats'
+//     median onset strength is below `min_beat_strength` (a rise of about 4 dB in one band).
 //  5. Downbeat (choose_downbeat): the bar phase whose beats carry the most low-frequency onset
 //     strength, first among the 4 beats of a 4/4 bar, then between the two bars of an 8-beat phrase.
 #pragma once
@@ -48,6 +52,8 @@ struct BeatTrackerOptions {
     double faster_ratio = 0.2;           // metrical-level check (see step 4 above)
     double slower_ratio = 0.25;
     double trim_ratio = 0.3;             // leading/trailing beats weaker than this × median are trimmed
+    double min_pulse = 6.0;              // step 4b: white noise measures 2-4, drums 20 and more
+    double min_beat_strength = 1.0;      // step 4b: flux in nepers summed over bands; steady tones < 0.2
 };
 
 // One point of the local tempo curve.

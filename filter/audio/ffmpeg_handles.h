@@ -10,7 +10,8 @@ extern "C" {
 #include <libswresample/swresample.h>
 }
 
-#include <filesystem>
+#include "user_media.h"
+
 #include <memory>
 #include <string>
 
@@ -47,17 +48,19 @@ inline std::string error_text(int code)
     return buf;
 }
 
-// Opens `path` and reads its stream information. Throws `Error(path, problem)` on failure, so the
-// caller picks the exception type.
+// Opens `path` the one way the tools open a user's media (user_media.h) and reads its stream
+// information. Throws `Error(name, problem)` on failure, so the caller picks the exception type;
+// `expected` says what the file should have been ("a media file").
 template <class Error>
-InputFormat open_input(const std::filesystem::path& path)
+InputFormat open_input(const std::string& path, const std::string& name, const std::string& expected)
 {
     AVFormatContext* raw = nullptr;
-    if (int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); rc < 0)
-        throw Error(path, "cannot open as a media file (" + error_text(rc) + ")");
+    if (int rc = open_media(&raw, path, nullptr, 0, nullptr); rc < 0)
+        throw Error(name, rc == AVERROR(ENOENT) ? "no such file (expected " + expected + ")"
+                                                : "cannot open as a media file (" + error_text(rc) + ")");
     InputFormat input(raw);
     if (int rc = avformat_find_stream_info(input.get(), nullptr); rc < 0)
-        throw Error(path, "cannot read the stream information (" + error_text(rc) + ")");
+        throw Error(name, "cannot read the stream information (" + error_text(rc) + ")");
     return input;
 }
 

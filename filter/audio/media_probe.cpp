@@ -2,9 +2,9 @@
 
 #include "audio_decode.h"
 #include "ffmpeg_handles.h"
+#include "user_media.h"
 
 #include <algorithm>
-#include <system_error>
 
 namespace cnnv3 {
 
@@ -35,14 +35,9 @@ void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
         info.video_duration = ffmpeg::seconds(end - s->start_time, s->time_base);
 }
 
-}  // namespace
-
-MediaInfo probe_media(const std::filesystem::path& path)
+MediaInfo probe_stream(const std::string& path, const std::string& name)
 {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        throw AudioError(path, "no such file (expected a media file)");
-    ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path);
+    ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path, name, "a media file");
     const double origin = ffmpeg::container_start(input.get());
 
     MediaInfo info;
@@ -72,6 +67,18 @@ MediaInfo probe_media(const std::filesystem::path& path)
     if (video_index >= 0 && info.video_frames == 0)
         count_video_packets(input.get(), video_index, info);
     return info;
+}
+
+}  // namespace
+
+MediaInfo probe_media(const std::filesystem::path& path)
+{
+    return probe_stream(path.string(), media_name(path.string()));
+}
+
+MediaInfo probe_media(const SpooledInput& input)
+{
+    return probe_stream(input.path(), input.name());
 }
 
 }  // namespace cnnv3

@@ -11,6 +11,8 @@
 
 namespace cnnv3 {
 
+class SpooledInput;
+
 // The streams of a media file as the conditioning layer needs them.
 struct MediaInfo {
     bool has_audio = false;          // at least one audio stream
@@ -23,8 +25,10 @@ struct MediaInfo {
     double duration = 0.0;           // the file's duration in seconds; 0 if unknown
 };
 
-// Reads the stream information of `path`. Throws AudioError ("FILE: problem") when the file is
-// missing or not a media file FFmpeg can open.
+// Reads the stream information of `path` (opened as user_media.h says). Throws AudioError
+// ("FILE: problem") when the file is missing or not a media file FFmpeg can open. The overload for
+// a SpooledInput reads its copy and names the user's input in errors.
 MediaInfo probe_media(const std::filesystem::path& path);
+MediaInfo probe_media(const SpooledInput& input);
 
 }  // namespace cnnv3

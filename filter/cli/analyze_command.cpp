@@ -7,11 +7,14 @@
 #include "beat_times_file.h"
 #include "conditioning_track.h"
 #include "media_probe.h"
+#include "user_media.h"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <optional>
+
+#include <unistd.h>
 
 namespace cnnv3::cli {
 
@@ -20,7 +23,7 @@ const std::string_view analyze_usage =
     "                        [--bpm B [--offset S] | --beats FILE | --tracker cnnv3|aubio]\n"
     "                        [--style0 V|t:v,...] [--style1 V|t:v,...]\n"
     "\n"
-    "  Analyse the audio of IN (any file FFmpeg reads) and write the conditioning of every video frame\n"
+    "  Analyse the audio of IN (any file FFmpeg reads; - for stdin) and write the conditioning of every video frame\n"
     "  as CSV (frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1) to TRACK.csv, or to\n"
     "  stdout without -o. Times are seconds from the start of the file.\n"
     "\n"
@@ -143,10 +146,12 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
     if (a.output && a.beats_out)
         refuse_same_file(*a.output, *a.beats_out, "also the --beats-out file");
 
-    const MediaInfo info = probe_media(a.input);
+    // Probing and decoding read the input twice: a pipe or stdin is copied once first.
+    const SpooledInput input(a.input, STDIN_FILENO, nullptr, err);
+    const MediaInfo info = probe_media(input);
     std::optional<DecodedAudio> audio;
     if (info.has_audio)
-        audio = decode_audio(a.input);
+        audio = decode_audio(input);
     const Timeline tl = make_timeline(a, info, audio ? &*audio : nullptr);
     const double end = tl.start + static_cast<double>(tl.count) / tl.fps;
 

@@ -9,6 +9,7 @@
 #include "media_probe.h"
 #include "model_search.h"
 #include "network_runner.h"
+#include "user_media.h"
 #include "video_transcode.h"
 
 #include <fmt/format.h>
@@ -40,6 +41,9 @@ const std::string_view stylize_usage =
     "                     (no audio analysis); default: from IN's audio, or the model's default_cond\n"
     "                     when IN has no audio\n"
     "  --cond-track FILE  per-frame conditioning from a CSV written by `cnnv3 analyze`\n"
+    "  --audio FILE       the music from FILE instead of IN: it replaces IN's audio in OUT, cut to the\n"
+    "                     video's length, and drives the conditioning\n"
+    "  --audio-offset S   start FILE's audio S seconds in (default 0)\n"
     "  --strength S       mix of the stylized output over the input, 0..1 (default 1)\n"
     "  --gpu N|NAME       Vulkan device (see `cnnv3 devices`)\n"
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
@@ -111,6 +115,8 @@ struct StylizeArgs {
     std::string model;
     std::optional<std::vector<float>> cond;
     std::optional<std::string> cond_track;
+    std::optional<std::string> audio;
+    std::optional<double> audio_offset;
     float strength = 1.0f;
     std::string gpu;
     TranscodeOptions transcode;
@@ -149,6 +155,10 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.cond = parse_cond(value());
         else if (arg == "--cond-track")
             a.cond_track = value();
+        else if (arg == "--audio")
+            a.audio = value();
+        else if (arg == "--audio-offset")
+            a.audio_offset = parse_number_option(arg, value(), 0.0, 1e7, false);
         else if (arg == "--strength")
             a.strength = static_cast<float>(parse_number_option(arg, value(), 0.0, 1.0, false));
         else if (arg == "--gpu")
@@ -187,8 +197,14 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
         throw UsageError("--cond fixes the conditioning: it does not go with --cond-track, --bpm or --beats");
     if (a.cond_track && audio_options)
         throw UsageError("--cond-track gives every value: it does not go with --bpm or --beats");
+    if (a.audio_offset && !a.audio)
+        throw UsageError("--audio-offset goes with --audio");
     a.transcode.input = a.input;
     a.transcode.output = a.output;
+    if (a.audio) {
+        a.transcode.audio_input = *a.audio;
+        a.transcode.audio_offset = a.audio_offset.value_or(0.0);
+    }
     return a;
 }
 
@@ -252,6 +268,8 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     if (a.conditioning.beats_file)
         refuse_same_file(a.output, *a.conditioning.beats_file, "the --beats file");
     const Model model = load_model(find_model(a.model));
+    StopSignals stop_signals;  // from here: Ctrl-C, SIGTERM, SIGHUP also stop buffering a piped input
+    std::optional<SpooledInput> spooled;  // outlives the transcode, which reads the copy
 
     // Conditioning: fixed, from a track file, or from the input's audio.
     ConditioningAt cond_at;
@@ -267,33 +285,49 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         cond_at = [track](double t, double) { return track->at_time(t).cond(); };
         cond_note = fmt::format("conditioning from {}", *a.cond_track);
     } else {
+        // The audio is analysed before the frames are read: an input that cannot be read twice (a
+        // pipe, stdin) is copied once first, unless it is y4m (no audio) or the music comes from
+        // --audio. The frames are then read from the copy (docs/video.md).
         std::optional<DecodedAudio> audio;
         std::optional<MediaInfo> info;
-        if (a.input != "-") {
-            info = probe_media(a.input);
-            if (info->has_audio)
-                audio = decode_audio(a.input);
+        const bool streamed = a.audio || (a.input == "-" && is_y4m_pipe(a.input, STDIN_FILENO, &stop_requested));
+        if (!streamed || is_rereadable(a.input, STDIN_FILENO)) {
+            spooled.emplace(a.input, STDIN_FILENO, &stop_requested, err);
+            if (spooled->stopped()) {
+                err << fmt::format("cnnv3: {}: stopped while buffering the input (no output written)\n", spooled->name());
+                return 130;
+            }
+            info = probe_media(*spooled);
+            if (info->has_audio && !a.audio)
+                audio = decode_audio(*spooled);
+            a.transcode.input = spooled->path();
+            a.transcode.input_name = spooled->name();
+        }
+        if (a.audio) {
+            // FILE's moment --audio-offset plays with the first video frame (as the transcoder muxes it).
+            audio = decode_audio(*a.audio);
+            audio->start_time += (info ? info->video_start : 0.0) - a.audio_offset.value_or(0.0);
         }
         const bool beats_given = a.conditioning.bpm || a.conditioning.beats_file;
         if (!audio && !beats_given) {
             const std::vector<float> c = model.default_cond;
             cond_at = [c](double, double) { return std::array<float, 5>{c[0], c[1], c[2], c[3], c[4]}; };
             cond_note = fmt::format("{}: fixed conditioning {} (the model's default_cond)",
-                                    a.input == "-" ? "standard input carries no audio to analyse" : "no audio stream",
+                                    info ? "no audio stream" : "y4m on standard input carries no audio to analyse",
                                     fmt::join(c, ","));
-            err << fmt::format("cnnv3: {}: {}\n", a.input, cond_note);
+            err << fmt::format("cnnv3: {}: {}\n", media_name(a.input), cond_note);
         } else {
             const double start = info ? std::min(info->video_start, audio ? audio->start_time : info->video_start) : 0.0;
             const double end = info ? std::max(info->duration, start + 1.0) : 1e6;
             std::string beats_from;
-            auto sources = std::make_shared<ConditioningSources>(
-                build_conditioning_sources(a.input, a.conditioning, audio, start, end, beats_from, err));
+            auto sources = std::make_shared<ConditioningSources>(build_conditioning_sources(
+                a.audio ? *a.audio : media_name(a.input), a.conditioning, audio, start, end, beats_from, err));
             cond_at = [sources](double t, double dt) {
                 return std::array<float, 5>{sources->beats.beat_phase(t), sources->beats.beat_norm(t),
                                             sources->intensity.at(t, dt), sources->style0.at(t), sources->style1.at(t)};
             };
-            cond_note = fmt::format("conditioning from the audio (beats {}, {} found)", beats_from,
-                                    sources->beats.beats().size());
+            cond_note = fmt::format("conditioning from the audio{} (beats {}, {} found)",
+                                    a.audio ? " of " + *a.audio : "", beats_from, sources->beats.beats().size());
         }
     }
 
@@ -322,7 +356,6 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             err.flush();
         };
     }
-    StopSignals stop_signals;
     a.transcode.stop = &stop_requested;
     const TranscodeResult result = transcode_video(a.transcode, processor);
     const int signal = stop_signal.load();

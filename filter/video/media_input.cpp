@@ -1,47 +1,24 @@
 #include "media_input.h"
 
+#include "user_media.h"
 #include "video_error.h"
 
 #include <fmt/format.h>
 
 namespace cnnv3 {
 
-namespace {
-
-int interrupt_requested(void* opaque)
-{
-    const auto* stop = static_cast<const std::atomic<bool>*>(opaque);
-    return stop && stop->load(std::memory_order_relaxed) ? 1 : 0;
-}
-
-}  // namespace
-
-std::string input_url(const std::string& path, int stdin_fd)
-{
-    if (path == "-")
-        return "pipe:" + std::to_string(stdin_fd);
-    if (path.find("://") != std::string::npos)
-        return path;
-    return "file:" + path;
-}
-
 MediaInput open_media_input(const std::string& path, const std::string& format_name, int stdin_fd,
-                            const std::atomic<bool>* stop)
+                            const std::atomic<bool>* stop, const std::string& name)
 {
     MediaInput input;
-    input.name = path == "-" ? "stdin" : path;
+    input.name = name.empty() ? media_name(path) : name;
 
     const AVInputFormat* forced = nullptr;
     if (!format_name.empty() && !(forced = av_find_input_format(format_name.c_str())))
         throw VideoError(input.name, fmt::format("no demuxer named \"{}\" in this FFmpeg (see ffmpeg -demuxers)",
                                                  format_name));
-    AVFormatContext* raw = avformat_alloc_context();
-    if (!raw)
-        throw std::bad_alloc();
-    raw->interrupt_callback.callback = &interrupt_requested;
-    raw->interrupt_callback.opaque = const_cast<std::atomic<bool>*>(stop);
-    // avformat_open_input frees the context on failure.
-    if (int rc = avformat_open_input(&raw, input_url(path, stdin_fd).c_str(), forced, nullptr); rc < 0)
+    AVFormatContext* raw = nullptr;
+    if (int rc = open_media(&raw, path, forced, stdin_fd, stop); rc < 0)
         throw VideoError(input.name, fmt::format("cannot open as a media file ({})", av::error_text(rc)));
     input.format.reset(raw);
     if (int rc = avformat_find_stream_info(raw, nullptr); rc < 0)

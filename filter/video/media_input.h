@@ -17,14 +17,12 @@ struct MediaInput {
     std::string name;          // for messages: the path, or "stdin"
 };
 
-// The FFmpeg URL for a path: "-" -> "pipe:<stdin_fd>", anything with "://" as given, else
-// "file:<path>" (so a ':' in a file name is never taken for a protocol).
-std::string input_url(const std::string& path, int stdin_fd);
-
-// Opens `path`; `format_name` forces a demuxer ("" = probe). While `stop` is set, blocking reads
-// give up (AVERROR_EXIT). Throws VideoError(path, ...) when the input cannot be opened or read,
-// has no video stream, or its codec cannot be decoded.
+// Opens `path` the one way the tools open a user's media (open_media in user_media.h);
+// `format_name` forces a demuxer ("" = probe). While `stop` is set, blocking reads give up
+// (AVERROR_EXIT). `name` names the input in messages ("" = media_name(path)). Throws
+// VideoError(name, ...) when the input cannot be opened or read, has no video stream, or its codec
+// cannot be decoded.
 MediaInput open_media_input(const std::string& path, const std::string& format_name, int stdin_fd,
-                            const std::atomic<bool>* stop);
+                            const std::atomic<bool>* stop, const std::string& name = "");
 
 }  // namespace cnnv3

@@ -7,6 +7,8 @@
 #include "media_input.h"
 #include "atomic_file.h"
 #include "pixel_formats.h"
+#include "replacement_audio.h"
+#include "user_media.h"
 #include "video_error.h"
 
 extern "C" {
@@ -133,7 +135,8 @@ void copy_side_data(const AVStream& from, AVStream& to, bool everything)
 class Transcoder {
 public:
     Transcoder(const TranscodeOptions& options, FrameProcessor& processor)
-        : opts_(options), processor_(processor), converter_(options.input == "-" ? "stdin" : options.input)
+        : opts_(options), processor_(processor),
+          converter_(options.input_name.empty() ? media_name(options.input) : options.input_name)
     {
     }
 
@@ -152,6 +155,7 @@ private:
     void start_encoder(const AVFrame& first);
     void encode(AVFrame* frame);
     void write_copied(AVPacket& packet);
+    void write_replacement_audio(double until);
     void write(AVPacket& packet);
     void check_complete() const;
     void finish_output();
@@ -164,6 +168,8 @@ private:
     std::string guess_name_;               // the name the muxer and codec guesses see
     std::optional<PartialOutput> partial_; // declared before out_: the file closes before removal
     MediaInput in_;
+    std::optional<ReplacementAudio> replacement_audio_;  // --audio FILE
+    double first_video_time_ = 0.0;        // the first frame's pts, seconds (not from the start)
     av::OutputContext out_;
     std::vector<int> stream_map_;          // input stream -> output stream, -1 = left out
     std::map<int, int64_t> audio_rescale_last_;  // per copied audio stream: av_rescale_delta's state
@@ -230,6 +236,8 @@ void Transcoder::open_output()
         max_frames_ = 1;
 
     add_copied_streams();
+    if (replacement_audio_ && !is_image_container(*raw->oformat))
+        replacement_audio_->add_stream(*raw);
 
     if (!(raw->oformat->flags & AVFMT_NOFILE)) {
         if (int orc = avio_open(&raw->pb, url.c_str(), AVIO_FLAG_WRITE); orc < 0)
@@ -263,6 +271,8 @@ void Transcoder::add_copied_streams()
         std::string why;
         if (is_image_container(container)) {
             why = "an image output holds only the picture";
+        } else if (par->codec_type == AVMEDIA_TYPE_AUDIO && replacement_audio_) {
+            why = fmt::format("replaced by the audio of {}", replacement_audio_->name());
         } else if (par->codec_type == AVMEDIA_TYPE_AUDIO || par->codec_type == AVMEDIA_TYPE_SUBTITLE) {
             const int q = avformat_query_codec(&container, par->codec_id, FF_COMPLIANCE_NORMAL);
             const AVCodecID fallback =
@@ -440,7 +450,10 @@ void Transcoder::handle_frame(AVFrame& frame)
     const int64_t out_duration = no_timestamps_ ? 1 : std::max<int64_t>(1, av_rescale_q(duration, in_tb_, enc_tb_));
     set_frame_duration(*out, out_duration);
     durations_[out->pts] = out_duration;
+    if (frames_ == 0)
+        first_video_time_ = pts * av_q2d(in_tb_);
     encode(out.get());
+    write_replacement_audio((pts + duration) * av_q2d(in_tb_));
     ++frames_;
     report(false);
 }
@@ -521,6 +534,15 @@ void Transcoder::write_copied(AVPacket& packet)
     packet.stream_index = os->index;
     packet.pos = -1;
     write(packet);
+}
+
+// The --audio packets up to `until` (seconds on the input's timeline, not from its start), after the
+// header; kept separate from the copied streams so that only this hook touches the pipeline.
+void Transcoder::write_replacement_audio(double until)
+{
+    if (!replacement_audio_ || !header_written_)
+        return;
+    replacement_audio_->write_until(first_video_time_, until, [this](AVPacket& p) { write(p); });
 }
 
 void Transcoder::handle_packet(AVPacket& packet)
@@ -608,7 +630,9 @@ TranscodeResult Transcoder::run()
         partial_.emplace(opts_.output, opts_.overwrite);
     }
 
-    in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop);
+    in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name);
+    if (!opts_.audio_input.empty())
+        replacement_audio_.emplace(opts_.audio_input, opts_.audio_offset, opts_.stop);
     AVFormatContext* ic = in_.format.get();
     AVStream* st = ic->streams[in_.video_index];
     in_tb_ = st->time_base;
@@ -655,6 +679,8 @@ TranscodeResult Transcoder::run()
         throw VideoError(in_.name, stopped_ ? "stopped before the first video frame (no output written)"
                                             : "no video frame could be decoded (expected at least one)");
     encode(nullptr);
+    if (last_pts_ != AV_NOPTS_VALUE)
+        write_replacement_audio((last_pts_ + last_duration_) * av_q2d(in_tb_));
     finish_output();
 
     result_.frames = frames_;

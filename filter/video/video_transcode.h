@@ -9,6 +9,8 @@
 //     stream's (1/frame rate for muxers without timestamps: y4m, images). Audio, subtitle (and, in
 //     Matroska, attachment) streams are copied bit-exact with their timestamps; streams the
 //     container cannot carry are left out and listed in TranscodeResult::notes.
+//   - `audio_input` (--audio FILE): its first audio stream replaces IN's audio streams, cut to the
+//     video (replacement_audio.h).
 //   - Encoder: encoder_choice.h. Colour tags, size, sample aspect ratio, (where the encoder takes
 //     it) pixel format, stream metadata and the video's orientation / HDR side data are kept.
 //   - Image OUT (.png, .jpg, ...): the first frame only; .png is 16-bit RGB.
@@ -37,6 +39,7 @@ namespace cnnv3 {
 
 struct TranscodeOptions {
     std::string input;                 // path, or "-" for standard input
+    std::string input_name;            // the input in messages ("" = input, "stdin" for "-")
     std::string output;                // path, or "-" for standard output
     std::string input_format;          // demuxer name to force ("" = probe)
     std::string output_format;         // muxer name ("" = from OUT's extension; "-" -> yuv4mpegpipe)
@@ -44,6 +47,8 @@ struct TranscodeOptions {
     std::optional<double> crf;         // quality for encoders with a crf option (default 18)
     std::vector<std::pair<std::string, std::string>> encoder_options;  // -x key=value, to avcodec_open2
     bool overwrite = false;            // replace an existing OUT
+    std::string audio_input;           // --audio: the audio from this file replaces IN's ("" = IN's own)
+    double audio_offset = 0.0;         // --audio-offset: seconds into audio_input that play with the first frame
     int64_t max_frames = -1;           // stop after this many frames (-1 = all)
     const std::atomic<bool>* stop = nullptr;  // set (e.g. by a SIGINT handler) to end early, finalised
     ProgressCallback progress;         // optional

@@ -1,0 +1,204 @@
+#include "user_media.h"
+
+extern "C" {
+#include <libavformat/avformat.h>
+}
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cnnv3 {
+
+namespace {
+
+int interrupt_requested(void* opaque)
+{
+    const auto* stop = static_cast<const std::atomic<bool>*>(opaque);
+    return stop && stop->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+bool stop_set(const std::atomic<bool>* stop) { return stop && stop->load(std::memory_order_relaxed); }
+
+std::string errno_text(int code) { return std::system_category().message(code); }
+
+// A descriptor that closes itself.
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+    void reset(int fd = -1)
+    {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = fd;
+    }
+
+private:
+    int fd_;
+};
+
+// Waits up to 0.1 s for `fd` to become readable; the poll(2) revents (0 on timeout).
+short wait_readable(int fd)
+{
+    pollfd p{fd, POLLIN, 0};
+    const int rc = ::poll(&p, 1, 100);
+    return rc > 0 ? p.revents : 0;
+}
+
+}  // namespace
+
+std::string media_url(const std::string& path, int stdin_fd)
+{
+    if (path == "-")
+        return "pipe:" + std::to_string(stdin_fd);
+    if (path.find("://") != std::string::npos)
+        return path;
+    return "file:" + path;
+}
+
+std::string media_name(const std::string& path) { return path == "-" ? "stdin" : path; }
+
+int open_media(AVFormatContext** out, const std::string& path, const AVInputFormat* forced, int stdin_fd,
+               const std::atomic<bool>* stop)
+{
+    *out = nullptr;
+    AVFormatContext* raw = avformat_alloc_context();
+    if (!raw)
+        return AVERROR(ENOMEM);
+    raw->interrupt_callback.callback = &interrupt_requested;
+    raw->interrupt_callback.opaque = const_cast<std::atomic<bool>*>(stop);
+    // avformat_open_input frees the context on failure.
+    const int rc = avformat_open_input(&raw, media_url(path, stdin_fd).c_str(), forced, nullptr);
+    if (rc < 0)
+        return rc;
+    *out = raw;
+    return 0;
+}
+
+bool is_rereadable(const std::string& path, int stdin_fd)
+{
+    struct stat st {};
+    if (path == "-")
+        return ::fstat(stdin_fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (path.find("://") != std::string::npos)
+        return true;
+    if (::stat(path.c_str(), &st) != 0)
+        return true;
+    return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);  // a directory: opening it reports the error
+}
+
+bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>* stop)
+{
+    static constexpr char magic[] = "YUV4MPEG2";
+    constexpr std::size_t magic_size = sizeof magic - 1;
+    struct stat st {};
+    if (path != "-" || ::fstat(stdin_fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return false;
+    // Wait until the first bytes are there (or the writer is gone), then copy them with tee(2),
+    // which leaves them in stdin for the demuxer.
+    while (!stop_set(stop)) {
+        const short revents = wait_readable(stdin_fd);
+        int available = 0;
+        if (::ioctl(stdin_fd, FIONREAD, &available) != 0)
+            return false;
+        if (static_cast<std::size_t>(available) < magic_size && !(revents & POLLHUP))
+            continue;
+        if (available <= 0)
+            return false;
+        int peek[2];
+        if (::pipe(peek) != 0)
+            return false;
+        Fd peek_read(peek[0]), peek_write(peek[1]);
+        const ssize_t n = ::tee(stdin_fd, peek_write.get(), magic_size, SPLICE_F_NONBLOCK);
+        char head[magic_size] = {};
+        return n == static_cast<ssize_t>(magic_size) &&
+               ::read(peek_read.get(), head, magic_size) == static_cast<ssize_t>(magic_size) &&
+               std::memcmp(head, magic, magic_size) == 0;
+    }
+    return false;
+}
+
+SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::atomic<bool>* stop, std::ostream& log)
+    : path_(path), name_(media_name(path))
+{
+    if (is_rereadable(path, stdin_fd))
+        return;
+    Fd source;
+    int in = stdin_fd;
+    if (path != "-") {
+        // Non-blocking, so that waiting for a pipe's writer can be stopped (poll below).
+        source.reset(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        if (source.get() < 0)
+            throw MediaInputError(name_, fmt::format("cannot open ({})", errno_text(errno)));
+        in = source.get();
+    }
+
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/cnnv3-input-XXXXXX";
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    Fd copy(::mkostemp(name.data(), O_CLOEXEC));
+    if (copy.get() < 0)
+        throw MediaInputError(name_, fmt::format("cannot create a temporary copy in {} ({}; expected a writable "
+                                                 "$TMPDIR)", pattern.substr(0, pattern.rfind('/')), errno_text(errno)));
+    ::unlink(name.data());  // nothing to clean up later, whatever ends the process
+
+    log << fmt::format("cnnv3: {}: not a regular file: buffering it in a temporary file to read it more than "
+                       "once\n", name_);
+    log.flush();
+    std::vector<char> buffer(1 << 16);
+    while (true) {
+        if (stop_set(stop)) {
+            stopped_ = true;
+            break;
+        }
+        const short revents = wait_readable(in);
+        if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        const ssize_t n = ::read(in, buffer.data(), buffer.size());
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                continue;
+            throw MediaInputError(name_, fmt::format("read error ({})", errno_text(errno)));
+        }
+        for (ssize_t done = 0; done < n;) {
+            const ssize_t w = ::write(copy.get(), buffer.data() + done, static_cast<std::size_t>(n - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                throw MediaInputError(name_, fmt::format("cannot write its temporary copy in {} ({})",
+                                                         pattern.substr(0, pattern.rfind('/')),
+                                                         errno_text(w < 0 ? errno : ENOSPC)));
+            done += w;
+        }
+    }
+    fd_ = copy.release();
+    path_ = fmt::format("/proc/self/fd/{}", fd_);
+}
+
+SpooledInput::~SpooledInput()
+{
+    if (fd_ >= 0)
+        ::close(fd_);
+}
+
+}  // namespace cnnv3

@@ -1,0 +1,79 @@
+// The one way the tools open a user's media with FFmpeg: a path (a ':' in a file name is part of
+// the name, never a protocol), "-" for standard input, or a URL the user spelled out ("scheme://").
+// Used by the audio decoder, the prober and the transcoder alike.
+//
+// An input that is not a regular file (a named pipe, standard input, a character device) can be
+// read only once. A job that reads its input more than once (audio analysis before the frames)
+// copies it first into a temporary file (SpooledInput) and reads that.
+//
+// Thread safety: the functions keep no state; a SpooledInput belongs to one thread.
+#pragma once
+
+#include <atomic>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+
+struct AVFormatContext;
+struct AVInputFormat;
+
+namespace cnnv3 {
+
+// An input that could not be read or copied. what() is one line: "FILE: problem".
+class MediaInputError : public std::runtime_error {
+public:
+    MediaInputError(const std::string& file, const std::string& problem) : std::runtime_error(file + ": " + problem) {}
+};
+
+// The FFmpeg URL for a user's path: "-" -> "pipe:<stdin_fd>", anything with "://" as given, else
+// "file:<path>".
+std::string media_url(const std::string& path, int stdin_fd = 0);
+
+// The path as messages name it: "stdin" for "-", else the path itself.
+std::string media_name(const std::string& path);
+
+// avformat_open_input of media_url(path, stdin_fd): `forced` names the demuxer (nullptr = probe);
+// while `stop` is set, blocking reads give up with AVERROR_EXIT. Returns 0 and sets *out (owned by
+// the caller: avformat_close_input), or an AVERROR code with *out null. The stream information is
+// not read yet.
+int open_media(AVFormatContext** out, const std::string& path, const AVInputFormat* forced, int stdin_fd,
+               const std::atomic<bool>* stop);
+
+// Whether `path` ("-" = stdin_fd) can be opened and read again from the start: a regular file (or
+// a URL, which FFmpeg reopens itself). A path that does not exist counts as rereadable: opening it
+// reports the error.
+bool is_rereadable(const std::string& path, int stdin_fd = 0);
+
+// Whether a stream that cannot be reread is YUV4MPEG2 (it starts with "YUV4MPEG2"), a container
+// that carries no audio: a job can stream it instead of copying it. Looks at the first bytes of a
+// pipe without consuming them (tee(2)), waiting for them while `stop` is clear; false for anything
+// that is not a pipe.
+bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>* stop);
+
+// A user's input that can be read more than once. A rereadable input (is_rereadable) is used where it
+// is; anything else is copied once, with one line on `log` saying so, into a temporary file created
+// exclusively in $TMPDIR (else /tmp) and unlinked at once, so that nothing is left behind even when
+// the process is killed; path() reaches it through /proc/self/fd while this object lives.
+// The copy stops when `stop` becomes set (within 0.1 s, even while the writer stalls); stopped()
+// then says so and the copy holds what had arrived.
+// Throws MediaInputError when the input cannot be read or the copy cannot be written.
+class SpooledInput {
+public:
+    SpooledInput(const std::string& path, int stdin_fd, const std::atomic<bool>* stop, std::ostream& log);
+    ~SpooledInput();
+    SpooledInput(const SpooledInput&) = delete;
+    SpooledInput& operator=(const SpooledInput&) = delete;
+
+    const std::string& path() const { return path_; }  // what to open (with stdin_fd: "-" stays "-" only if not copied)
+    const std::string& name() const { return name_; }  // the user's input in messages
+    bool copied() const { return fd_ >= 0; }
+    bool stopped() const { return stopped_; }
+
+private:
+    std::string path_;
+    std::string name_;
+    int fd_ = -1;
+    bool stopped_ = false;
+};
+
+}  // namespace cnnv3

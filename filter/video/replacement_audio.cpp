@@ -1,0 +1,109 @@
+#include "replacement_audio.h"
+
+#include "user_media.h"
+#include "video_error.h"
+
+extern "C" {
+#include <libavutil/mathematics.h>
+}
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace cnnv3 {
+
+ReplacementAudio::ReplacementAudio(const std::string& path, double offset, const std::atomic<bool>* stop)
+    : name_(media_name(path)), offset_(offset)
+{
+    if (!std::isfinite(offset) || offset < 0.0)
+        throw VideoError(name_, fmt::format("--audio-offset {} (expected seconds >= 0)", offset));
+    AVFormatContext* raw = nullptr;
+    if (int rc = open_media(&raw, path, nullptr, 0, stop); rc < 0)
+        throw VideoError(name_, fmt::format("cannot open as a media file ({})", av::error_text(rc)));
+    in_.reset(raw);
+    if (int rc = avformat_find_stream_info(raw, nullptr); rc < 0)
+        throw VideoError(name_, fmt::format("cannot read the stream information ({})", av::error_text(rc)));
+    for (unsigned i = 0; i < raw->nb_streams; ++i) {
+        if (index_ < 0 && raw->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+            index_ = static_cast<int>(i);
+        else
+            raw->streams[i]->discard = AVDISCARD_ALL;
+    }
+    if (index_ < 0)
+        throw VideoError(name_, "has no audio stream (expected a file with the music for --audio)");
+    origin_ = raw->start_time == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(raw->start_time) / AV_TIME_BASE;
+    if (raw->duration != AV_NOPTS_VALUE && raw->duration > 0 &&
+        offset >= static_cast<double>(raw->duration) / AV_TIME_BASE)
+        throw VideoError(name_, fmt::format("--audio-offset {} s is past its end at {:.3f} s (expected an offset "
+                                            "inside the audio)", offset,
+                                            static_cast<double>(raw->duration) / AV_TIME_BASE));
+}
+
+void ReplacementAudio::add_stream(AVFormatContext& out)
+{
+    const AVStream* is = in_->streams[index_];
+    const AVCodecParameters* par = is->codecpar;
+    const int q = avformat_query_codec(out.oformat, par->codec_id, FF_COMPLIANCE_NORMAL);
+    if (!(q == 1 || (q < 0 && out.oformat->audio_codec != AV_CODEC_ID_NONE)))
+        throw VideoError(name_, fmt::format("the {} container cannot carry its {} audio (expected an output container "
+                                            "that can, e.g. .mkv)", out.oformat->name, avcodec_get_name(par->codec_id)));
+    out_stream_ = avformat_new_stream(&out, nullptr);
+    if (!out_stream_)
+        throw std::bad_alloc();
+    if (int rc = avcodec_parameters_copy(out_stream_->codecpar, par); rc < 0)
+        throw VideoError(name_, fmt::format("cannot copy the audio stream ({})", av::error_text(rc)));
+    out_stream_->codecpar->codec_tag = 0;
+    out_stream_->time_base = is->time_base;
+    av_dict_copy(&out_stream_->metadata, is->metadata, 0);
+}
+
+bool ReplacementAudio::read_next()
+{
+    while (!ended_) {
+        av_packet_unref(next_.get());
+        const int rc = av_read_frame(in_.get(), next_.get());
+        if (rc == AVERROR_EOF) {
+            ended_ = true;
+            break;
+        }
+        if (rc < 0)
+            throw VideoError(name_, fmt::format("cannot read the audio ({})", av::error_text(rc)));
+        if (next_->stream_index == index_ && next_->pts != AV_NOPTS_VALUE)
+            return true;
+    }
+    return false;
+}
+
+void ReplacementAudio::write_until(double video_start, double until, const std::function<void(AVPacket&)>& write)
+{
+    if (!out_stream_)
+        return;  // an image output: no audio
+    const AVRational tb = in_->streams[index_]->time_base;
+    // FILE's time t plays at video_start + (t - origin - offset) on the output's timeline.
+    const double shift = video_start - origin_ - offset_;
+    while (true) {
+        if (!have_next_ && !(have_next_ = read_next()))
+            return;
+        const double start = next_->pts * av_q2d(tb);
+        const double half = 0.5 * std::max<int64_t>(next_->duration, 0) * av_q2d(tb);
+        if (start + half < origin_ + offset_) {  // mostly before the offset: left out
+            have_next_ = false;
+            continue;
+        }
+        if (start + shift >= until)
+            return;
+        const int64_t delta = std::llround(shift / av_q2d(tb));
+        AVPacket& p = *next_;
+        p.pts += delta;
+        if (p.dts != AV_NOPTS_VALUE)
+            p.dts += delta;
+        av_packet_rescale_ts(&p, tb, out_stream_->time_base);
+        p.stream_index = out_stream_->index;
+        p.pos = -1;
+        have_next_ = false;
+        write(p);
+    }
+}
+
+}  // namespace cnnv3

@@ -1,0 +1,48 @@
+// The audio of `cnnv3 stylize --audio FILE [--audio-offset S]`: the first audio stream of FILE,
+// copied packet for packet into the output in place of IN's audio. FILE's moment S plays with the
+// first video frame; packets before S are left out, and so are those that start after the video
+// ends (the cut falls on a packet boundary: within one audio packet, 20-90 ms for common codecs).
+//
+// Owned by the transcoder of one run; not thread-safe.
+#pragma once
+
+#include "av_handles.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+namespace cnnv3 {
+
+class ReplacementAudio {
+public:
+    // Opens `path` (user_media.h). Throws VideoError(path, ...) when it cannot be read, has no audio
+    // stream, or `offset` is negative or not before its end.
+    ReplacementAudio(const std::string& path, double offset, const std::atomic<bool>* stop);
+
+    // Adds the output stream to `out` (before its header is written). Throws VideoError(path, ...)
+    // when the container cannot carry the codec.
+    void add_stream(AVFormatContext& out);
+
+    // Hands `write` every packet (timestamps on the output's timeline, in the output stream's time
+    // base) that starts before `until` seconds; `video_start` is the first video frame's time on
+    // that timeline. Throws VideoError(path, ...) for a read error.
+    void write_until(double video_start, double until, const std::function<void(AVPacket&)>& write);
+
+    const std::string& name() const { return name_; }
+
+private:
+    bool read_next();  // the next packet of the stream into next_; false at the end
+
+    std::string name_;
+    double offset_;
+    av::InputContext in_;
+    int index_ = -1;
+    AVStream* out_stream_ = nullptr;
+    av::Packet next_ = av::make_packet();
+    bool have_next_ = false;
+    bool ended_ = false;
+    double origin_ = 0.0;  // the container's start, seconds: FILE's moment 0
+};
+
+}  // namespace cnnv3
