@@ -5,6 +5,7 @@
 set -euo pipefail
 cnnv3=$1 png=$2 csv=$3
 here=$(cd "$(dirname "$0")" && pwd)
+export CNNV3_MODEL_PATH=${CNNV3_MODEL_PATH:-$here/../weights}  # the build tree's cnnv3 has no installed models
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bash "$here/make-demo-clip.sh" "$work/demo.mp4"

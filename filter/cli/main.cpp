@@ -12,6 +12,7 @@
 #include "analyze_command.h"
 #include "command.h"
 #include "devices_command.h"
+#include "models_command.h"
 #include "stylize_command.h"
 #include "version.h"
 
@@ -46,6 +47,7 @@ const std::array commands = {
     Command{"analyze", "analyse the audio of a media file into a per-frame conditioning track (CSV)", &analyze_command,
             &analyze_usage},
     Command{"devices", "list the Vulkan devices that --gpu can pick", &devices_command, &devices_usage},
+    Command{"models", "list the models --model finds, their styles and presets", &models_command, &models_usage},
 };
 
 std::string overview()
