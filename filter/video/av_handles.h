@@ -8,7 +8,9 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
 #include <libavutil/error.h>
+#include <libavutil/audio_fifo.h>
 #include <libavutil/frame.h>
+#include <libswresample/swresample.h>
 }
 
 #include <memory>
@@ -39,6 +41,12 @@ struct PacketFreer {
 struct FrameFreer {
     void operator()(AVFrame* p) const { av_frame_free(&p); }
 };
+struct ResamplerFreer {
+    void operator()(SwrContext* p) const { swr_free(&p); }
+};
+struct AudioFifoFreer {
+    void operator()(AVAudioFifo* p) const { av_audio_fifo_free(p); }
+};
 
 // A demuxer opened with avformat_open_input.
 using InputContext = std::unique_ptr<AVFormatContext, InputCloser>;
@@ -47,6 +55,8 @@ using OutputContext = std::unique_ptr<AVFormatContext, OutputFreer>;
 using CodecContext = std::unique_ptr<AVCodecContext, CodecContextFreer>;
 using Packet = std::unique_ptr<AVPacket, PacketFreer>;
 using Frame = std::unique_ptr<AVFrame, FrameFreer>;
+using Resampler = std::unique_ptr<SwrContext, ResamplerFreer>;
+using AudioFifo = std::unique_ptr<AVAudioFifo, AudioFifoFreer>;
 
 inline Frame make_frame()
 {

@@ -1,5 +1,6 @@
 #include "video_transcode.h"
 
+#include "audio_reencode.h"
 #include "av_handles.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
@@ -20,6 +21,7 @@ extern "C" {
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 
 namespace cnnv3 {
@@ -146,11 +148,15 @@ private:
 
     void open_output();
     void add_copied_streams();
+    bool add_reencoded_audio(unsigned index, const std::string& what, const std::string& why);
+    void forward(AVPacket& packet);
     void handle_packet(AVPacket& packet);
     void decode(const AVPacket* packet);
     void handle_frame(AVFrame& frame);
     void start_encoder(const AVFrame& first);
     void encode(AVFrame* frame);
+    void encode_constant_rate(av::Frame frame, int64_t pts, int64_t duration);
+    void repeat_last_frame_until(int64_t slot);
     void write_copied(AVPacket& packet);
     void write(AVPacket& packet);
     void check_complete() const;
@@ -167,6 +173,7 @@ private:
     av::OutputContext out_;
     std::vector<int> stream_map_;          // input stream -> output stream, -1 = left out
     std::map<int, int64_t> audio_rescale_last_;  // per copied audio stream: av_rescale_delta's state
+    std::map<int, std::unique_ptr<AudioReencoder>> reencoded_;  // input stream -> its re-encoder
     AVStream* video_out_ = nullptr;
     av::CodecContext encoder_;
     EncoderChoice choice_;
@@ -180,12 +187,18 @@ private:
     AVRational in_tb_{1, 1};
     AVRational enc_tb_{1, 1};
     AVRational frame_rate_{25, 1};
-    bool no_timestamps_ = false;           // muxer without timestamps: encoder pts = frame number
+    bool no_timestamps_ = false;           // one frame rate, no timestamps (y4m, images): encode_constant_rate()
     double start_time_ = 0.0;              // container start, seconds
     int64_t last_pts_ = AV_NOPTS_VALUE;
     int64_t last_duration_ = 0;
     int64_t last_out_pts_ = AV_NOPTS_VALUE;
     bool repaired_pts_ = false;
+    // encode_constant_rate(): slots of 1 / frame_rate_ from the first frame's pts.
+    int64_t first_pts_ = AV_NOPTS_VALUE;
+    int64_t next_slot_ = 0;
+    int64_t end_pts_ = AV_NOPTS_VALUE;     // where the latest frame ends (input time base)
+    av::Frame last_frame_;
+    int64_t repeated_ = 0, dropped_ = 0;
     double last_end_ = 0.0;                // latest packet end seen in any stream, from the start
     std::map<int64_t, int64_t> durations_; // encoder pts -> frame duration (encoder time base)
     int width_ = 0, height_ = 0;
@@ -225,7 +238,8 @@ void Transcoder::open_output()
     result_.container = raw->oformat->name;
     if (std::strcmp(raw->oformat->name, "yuv4mpegpipe") == 0)
         raw->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;  // y4m's 9-16 bit formats
-    no_timestamps_ = (raw->oformat->flags & AVFMT_NOTIMESTAMPS) != 0;
+    // y4m stores one frame rate (from the stream's time base) and no timestamps.
+    no_timestamps_ = (raw->oformat->flags & AVFMT_NOTIMESTAMPS) != 0 || std::strcmp(raw->oformat->name, "yuv4mpegpipe") == 0;
     if (is_image_container(*raw->oformat))
         max_frames_ = 1;
 
@@ -269,6 +283,10 @@ void Transcoder::add_copied_streams()
                 par->codec_type == AVMEDIA_TYPE_AUDIO ? container.audio_codec : container.subtitle_codec;
             copy = q == 1 || (q < 0 && fallback != AV_CODEC_ID_NONE);
             why = fmt::format("the {} container cannot carry it", container.name);
+            if (copy && par->codec_type == AVMEDIA_TYPE_AUDIO && audio_is_experimental_in(container, par->codec_id)) {
+                copy = false;
+                why = fmt::format("{} in {} is experimental in FFmpeg", avcodec_get_name(par->codec_id), container.name);
+            }
         } else if (par->codec_type == AVMEDIA_TYPE_ATTACHMENT) {
             copy = is_matroska(container);
             why = "attachments are copied into Matroska only";
@@ -277,6 +295,9 @@ void Transcoder::add_copied_streams()
         } else {
             why = "data streams are not copied";
         }
+        if (!copy && par->codec_type == AVMEDIA_TYPE_AUDIO && !is_image_container(container) &&
+            add_reencoded_audio(i, what, why))
+            continue;
         if (!copy) {
             note(fmt::format("{} left out: {}", what, why));
             continue;
@@ -297,6 +318,33 @@ void Transcoder::add_copied_streams()
     av_dict_copy(&oc->metadata, ic->metadata, 0);
     if (ic->nb_chapters > 0)
         note(fmt::format("{} chapter{} not copied", ic->nb_chapters, ic->nb_chapters == 1 ? "" : "s"));
+}
+
+// Audio the container cannot carry as is: re-encoded (audio_reencode.h), never dropped silently.
+// False when the container holds no audio at all.
+bool Transcoder::add_reencoded_audio(unsigned index, const std::string& what, const std::string& why)
+{
+    const AVCodec* encoder = audio_encoder_for(*out_->oformat);
+    if (!encoder)
+        return false;
+    const AVStream& is = *in_.format->streams[index];
+    auto reencoder = std::make_unique<AudioReencoder>(is, *out_, *encoder, in_.name, out_name_);
+    av_dict_copy(&reencoder->stream().metadata, is.metadata, 0);
+    av_dict_set(&reencoder->stream().metadata, "encoder", nullptr, 0);
+    stream_map_[index] = reencoder->stream().index;
+    note(fmt::format("{} re-encoded to {}: {}", what, reencoder->describe(), why));
+    reencoded_[static_cast<int>(index)] = std::move(reencoder);
+    return true;
+}
+
+// A packet of a copied or re-encoded stream, once the header is written.
+void Transcoder::forward(AVPacket& packet)
+{
+    if (auto it = reencoded_.find(packet.stream_index); it != reencoded_.end()) {
+        it->second->send(&packet, [this](AVPacket& p) { write(p); });
+        return;
+    }
+    write_copied(packet);
 }
 
 void Transcoder::start_encoder(const AVFrame& first)
@@ -363,7 +411,7 @@ void Transcoder::start_encoder(const AVFrame& first)
                                                 av::error_text(rc)));
     header_written_ = true;
     for (av::Packet& p : pending_)
-        write_copied(*p);
+        forward(*p);
     pending_.clear();
 
     result_.encoder = choice_.codec->name;
@@ -432,15 +480,19 @@ void Transcoder::handle_frame(AVFrame& frame)
     out->sample_aspect_ratio = sample_aspect_ratio_;
     set_color_tags(*out, out_tags_);
     converter_.from_rgb(rgb_, *out);
-    int64_t out_pts = no_timestamps_ ? frames_ : av_rescale_q(pts, in_tb_, enc_tb_);
-    if (last_out_pts_ != AV_NOPTS_VALUE && out_pts <= last_out_pts_)
-        out_pts = last_out_pts_ + 1;  // only when the encoder's time base is coarser than the input's
-    last_out_pts_ = out_pts;
-    out->pts = out_pts;
-    const int64_t out_duration = no_timestamps_ ? 1 : std::max<int64_t>(1, av_rescale_q(duration, in_tb_, enc_tb_));
-    set_frame_duration(*out, out_duration);
-    durations_[out->pts] = out_duration;
-    encode(out.get());
+    if (no_timestamps_) {
+        encode_constant_rate(std::move(out), pts, duration);
+    } else {
+        int64_t out_pts = av_rescale_q(pts, in_tb_, enc_tb_);
+        if (last_out_pts_ != AV_NOPTS_VALUE && out_pts <= last_out_pts_)
+            out_pts = last_out_pts_ + 1;  // only when the encoder's time base is coarser than the input's
+        last_out_pts_ = out_pts;
+        out->pts = out_pts;
+        const int64_t out_duration = std::max<int64_t>(1, av_rescale_q(duration, in_tb_, enc_tb_));
+        set_frame_duration(*out, out_duration);
+        durations_[out->pts] = out_duration;
+        encode(out.get());
+    }
     ++frames_;
     report(false);
 }
@@ -486,6 +538,41 @@ void Transcoder::encode(AVFrame* frame)
         p.stream_index = video_out_->index;
         av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
         write(p);
+    }
+}
+
+// Muxers without timestamps play every frame for 1 / frame_rate_ (the encoder's time base): each
+// frame takes the slot its timestamp falls in, an empty slot repeats the previous frame and a
+// second frame for a slot is dropped, as ffmpeg's -fps_mode cfr does. Constant-rate input maps
+// one to one.
+void Transcoder::encode_constant_rate(av::Frame frame, int64_t pts, int64_t duration)
+{
+    if (first_pts_ == AV_NOPTS_VALUE)
+        first_pts_ = pts;
+    end_pts_ = pts + duration;
+    const int64_t slot = av_rescale_q_rnd(pts - first_pts_, in_tb_, enc_tb_, AV_ROUND_NEAR_INF);
+    repeat_last_frame_until(slot);
+    if (slot < next_slot_) {
+        ++dropped_;
+        return;
+    }
+    frame->pts = next_slot_++;
+    set_frame_duration(*frame, 1);
+    durations_[frame->pts] = 1;
+    encode(frame.get());
+    last_frame_ = std::move(frame);
+}
+
+void Transcoder::repeat_last_frame_until(int64_t slot)
+{
+    while (last_frame_ && next_slot_ < slot) {
+        av::Frame copy(av_frame_clone(last_frame_.get()));
+        if (!copy)
+            throw std::bad_alloc();
+        copy->pts = next_slot_++;
+        durations_[copy->pts] = 1;
+        encode(copy.get());
+        ++repeated_;
     }
 }
 
@@ -540,7 +627,7 @@ void Transcoder::handle_packet(AVPacket& packet)
     if (index < 0 || index >= static_cast<int>(stream_map_.size()) || stream_map_[index] < 0)
         return;
     if (header_written_) {
-        write_copied(packet);
+        forward(packet);
         return;
     }
     av::Packet held = av::make_packet();
@@ -551,14 +638,20 @@ void Transcoder::handle_packet(AVPacket& packet)
 void Transcoder::check_complete() const
 {
     // A file cut short still demuxes to a clean end of file; its header's duration gives it away.
+    // Demuxers disagree on what that duration measures: Matroska and MP4 declare the absolute end
+    // (a file starting at 100000 s that lasts 1 s says 100001 s), others the span from the start.
+    // The file is complete when its end matches either reading.
     const AVFormatContext* ic = in_.format.get();
     if (stopped_ || limit_reached() || ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
         ic->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
         return;
     const double declared = static_cast<double>(ic->duration) / AV_TIME_BASE;
-    if (last_end_ < declared - std::max(0.25, 0.01 * declared))
-        throw VideoError(in_.name, fmt::format("ends at {:.3f} s but its header says {:.3f} s (truncated or damaged; "
-                                               "expected the whole file)", last_end_, declared));
+    const auto reaches = [this](double span) { return span > 0.0 && last_end_ >= span - std::max(0.25, 0.01 * span); };
+    if (reaches(declared) || reaches(declared - start_time_))
+        return;
+    const double expected = declared - start_time_ > 0.0 ? declared - start_time_ : declared;
+    throw VideoError(in_.name, fmt::format("ends at {:.3f} s but its header says {:.3f} s (truncated or damaged; "
+                                           "expected the whole file)", last_end_, expected));
 }
 
 void Transcoder::finish_output()
@@ -652,10 +745,20 @@ TranscodeResult Transcoder::run()
     if (!encoder_)
         throw VideoError(in_.name, stopped_ ? "stopped before the first video frame (no output written)"
                                             : "no video frame could be decoded (expected at least one)");
+    if (no_timestamps_ && !is_image_container(*out_->oformat)) {
+        // The last frame fills its own duration; then say what the constant rate changed.
+        repeat_last_frame_until(av_rescale_q_rnd(end_pts_ - first_pts_, in_tb_, enc_tb_, AV_ROUND_NEAR_INF));
+        if (repeated_ > 0 || dropped_ > 0)
+            note(fmt::format("variable frame rate made constant at {:.6g} fps for {} ({} frame{} repeated, {} "
+                             "dropped, as ffmpeg does)", av_q2d(frame_rate_), out_->oformat->name, repeated_,
+                             repeated_ == 1 ? "" : "s", dropped_));
+    }
     encode(nullptr);
+    for (auto& entry : reencoded_)
+        entry.second->send(nullptr, [this](AVPacket& p) { write(p); });
     finish_output();
 
-    result_.frames = frames_;
+    result_.frames = no_timestamps_ ? next_slot_ : frames_;
     result_.stopped = stopped_;
     report(true);
     return result_;
