@@ -42,6 +42,8 @@ const std::string_view stylize_usage =
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
     "  --crf Q            quality for encoders with a crf option (default 18)\n"
+    "  --pix-fmt FMT      output pixel format, e.g. yuv420p for the web from a 10-bit source\n"
+    "                     (default: the input's where the encoder takes it; see docs/video.md)\n"
     "  -x KEY=VALUE       encoder option, passed to the encoder as is (repeatable)\n"
     "  -y                 overwrite OUT\n"
     "  --quiet            no progress line\n"
@@ -122,6 +124,8 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.gpu = value();
         else if (arg == "--encoder")
             a.transcode.encoder = value();
+        else if (arg == "--pix-fmt")
+            a.transcode.pixel_format = value();
         else if (arg == "--crf")
             a.transcode.crf = parse_number_option(arg, value(), 0.0, 63.0, false);
         else if (arg == "-x") {

@@ -84,6 +84,12 @@ public:
 
     void set(const std::string& key, const std::string& value) { av_dict_set(&dict_, key.c_str(), value.c_str(), 0); }
     bool has(const std::string& key) const { return av_dict_get(dict_, key.c_str(), nullptr, 0) != nullptr; }
+    // The value of `key`, or "" when it is not set.
+    std::string get(const std::string& key) const
+    {
+        const AVDictionaryEntry* e = av_dict_get(dict_, key.c_str(), nullptr, 0);
+        return e ? e->value : "";
+    }
     int size() const { return av_dict_count(dict_); }
     // The first key left in the dictionary (after avcodec_open2: an option nobody took), or "".
     std::string first_key() const

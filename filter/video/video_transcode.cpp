@@ -14,6 +14,7 @@ extern "C" {
 #include <libavutil/avstring.h>
 #include <libavutil/avutil.h>
 #include <libavutil/mathematics.h>
+#include <libavutil/pixdesc.h>
 }
 
 #include <fmt/format.h>
@@ -130,6 +131,59 @@ void copy_side_data(const AVStream& from, AVStream& to, bool everything)
 #endif
 }
 
+// Stream side data of one type: its bytes, or nullptr (FFmpeg 7: in codecpar; earlier in AVStream).
+const uint8_t* stream_side_data(const AVStream& st, AVPacketSideDataType type, std::size_t& size)
+{
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    const AVPacketSideData* sd =
+        av_packet_side_data_get(st.codecpar->coded_side_data, st.codecpar->nb_coded_side_data, type);
+    size = sd ? sd->size : 0;
+    return sd ? sd->data : nullptr;
+#else
+    return av_stream_get_side_data(&st, type, &size);
+#endif
+}
+
+void add_stream_side_data(AVStream& st, AVPacketSideDataType type, const void* data, std::size_t size)
+{
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    AVPacketSideData* sd =
+        av_packet_side_data_new(&st.codecpar->coded_side_data, &st.codecpar->nb_coded_side_data, type, size, 0);
+    uint8_t* copy = sd ? sd->data : nullptr;
+#else
+    uint8_t* copy = av_stream_new_side_data(&st, type, size);
+#endif
+    if (!copy)
+        throw std::bad_alloc();
+    std::memcpy(copy, data, size);
+}
+
+// The HDR10 metadata of the video: the first frame's side data (the SEI), else the stream's
+// (Matroska's or MP4's boxes).
+HdrMetadata video_hdr_metadata(const AVFrame& first, const AVStream& st)
+{
+    HdrMetadata hdr = hdr_metadata_of(first);
+    std::size_t size = 0;
+    if (const uint8_t* d = stream_side_data(st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, size);
+        !hdr.mastering && d && size >= sizeof(AVMasteringDisplayMetadata))
+        hdr.mastering = *reinterpret_cast<const AVMasteringDisplayMetadata*>(d);
+    if (const uint8_t* d = stream_side_data(st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, size);
+        !hdr.light && d && size >= sizeof(AVContentLightMetadata))
+        hdr.light = *reinterpret_cast<const AVContentLightMetadata*>(d);
+    return hdr;
+}
+
+// The HDR10 metadata as stream side data of the output video (the muxer's boxes: Matroska's
+// MasteringMetadata, MP4's mdcv / clli), where the input stream did not already bring it.
+void keep_hdr_metadata(AVStream& out, const HdrMetadata& hdr)
+{
+    std::size_t size = 0;
+    if (hdr.mastering && !stream_side_data(out, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, size))
+        add_stream_side_data(out, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &*hdr.mastering, sizeof(*hdr.mastering));
+    if (hdr.light && !stream_side_data(out, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, size))
+        add_stream_side_data(out, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &*hdr.light, sizeof(*hdr.light));
+}
+
 // One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
 // partial file removed) by RAII when run() throws.
 class Transcoder {
@@ -147,6 +201,7 @@ private:
     double input_seconds(int64_t ts) const { return ts == AV_NOPTS_VALUE ? 0.0 : ts * av_q2d(in_tb_) - start_time_; }
 
     void open_output();
+    AVPixelFormat requested_pixel_format() const;
     void add_copied_streams();
     bool add_reencoded_audio(unsigned index, const std::string& what, const std::string& why);
     void forward(AVPacket& packet);
@@ -184,6 +239,7 @@ private:
     std::vector<av::Packet> pending_;      // copied packets read before the header was written
     bool header_written_ = false;
 
+    AVPixelFormat requested_format_ = AV_PIX_FMT_NONE;  // TranscodeOptions::pixel_format
     AVRational in_tb_{1, 1};
     AVRational enc_tb_{1, 1};
     AVRational frame_rate_{25, 1};
@@ -320,6 +376,18 @@ void Transcoder::add_copied_streams()
         note(fmt::format("{} chapter{} not copied", ic->nb_chapters, ic->nb_chapters == 1 ? "" : "s"));
 }
 
+// TranscodeOptions::pixel_format, or AV_PIX_FMT_NONE.
+AVPixelFormat Transcoder::requested_pixel_format() const
+{
+    if (opts_.pixel_format.empty())
+        return AV_PIX_FMT_NONE;
+    const AVPixelFormat f = av_get_pix_fmt(opts_.pixel_format.c_str());
+    if (f == AV_PIX_FMT_NONE)
+        throw VideoError("--pix-fmt", fmt::format("no pixel format named \"{}\" (see ffmpeg -pix_fmts)",
+                                                  opts_.pixel_format));
+    return f;
+}
+
 // Audio the container cannot carry as is: re-encoded (audio_reencode.h), never dropped silently.
 // False when the container holds no audio at all.
 bool Transcoder::add_reencoded_audio(unsigned index, const std::string& what, const std::string& why)
@@ -356,7 +424,8 @@ void Transcoder::start_encoder(const AVFrame& first)
     width_ = first.width;
     height_ = first.height;
     alpha_ = pixel_format_has_alpha(in_format);
-    choice_ = choose_encoder(*out_->oformat, guess_name_, in_format, width_, height_, opts_.encoder, out_name_);
+    choice_ = choose_encoder(*out_->oformat, guess_name_, in_format, width_, height_, opts_.encoder, out_name_,
+                             requested_format_);
     out_tags_ = output_color_tags(color_tags_of(first), in_format, choice_.pixel_format, width_, height_);
     enc_tb_ = in_tb_;
     if (no_timestamps_) {
@@ -388,6 +457,10 @@ void Transcoder::start_encoder(const AVFrame& first)
         enc.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     av::Dictionary options;
     set_quality_options(*choice_.codec, enc, options, opts_.crf, opts_.encoder_options, out_name_);
+    quiet_encoder_banners(*choice_.codec, options);
+    const HdrMetadata hdr = video_hdr_metadata(first, *in_.format->streams[in_.video_index]);
+    if (std::strcmp(choice_.codec->name, "libx265") == 0)
+        add_x265_params(options, x265_hdr_params(hdr));
     if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
         throw VideoError(out_name_, fmt::format("cannot open the {} encoder for {} {}x{} ({})", choice_.codec->name,
                                                 pixel_format_name(choice_.pixel_format), width_, height_,
@@ -399,6 +472,7 @@ void Transcoder::start_encoder(const AVFrame& first)
     if (int rc = avcodec_parameters_from_context(video_out_->codecpar, &enc); rc < 0)
         throw VideoError(out_name_, fmt::format("cannot set up the video stream ({})", av::error_text(rc)));
     copy_side_data(*in_.format->streams[in_.video_index], *video_out_, false);
+    keep_hdr_metadata(*video_out_, hdr);
     video_out_->time_base = enc_tb_;
     video_out_->avg_frame_rate = frame_rate_;
     video_out_->sample_aspect_ratio = enc.sample_aspect_ratio;
@@ -696,6 +770,7 @@ TranscodeResult Transcoder::run()
     out_name_ = opts_.output == "-" ? "stdout" : opts_.output;
     result_.output = opts_.output;
     max_frames_ = opts_.max_frames;
+    requested_format_ = requested_pixel_format();
     if (opts_.output != "-")
         partial_.emplace(opts_.output, opts_.overwrite);
 

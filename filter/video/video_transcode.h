@@ -41,6 +41,7 @@ struct TranscodeOptions {
     std::string output_format;         // muxer name ("" = from OUT's extension; "-" -> yuv4mpegpipe)
     std::string encoder;               // encoder name ("" = the default rule of encoder_choice.h)
     std::optional<double> crf;         // quality for encoders with a crf option (default 18)
+    std::string pixel_format;          // output pixel format, e.g. "yuv420p" ("" = the encoder rule's)
     std::vector<std::pair<std::string, std::string>> encoder_options;  // -x key=value, to avcodec_open2
     bool overwrite = false;            // replace an existing OUT
     int64_t max_frames = -1;           // stop after this many frames (-1 = all)
