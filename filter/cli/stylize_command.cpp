@@ -7,6 +7,7 @@
 #include "media_probe.h"
 #include "model_search.h"
 #include "network_runner.h"
+#include "video_error.h"
 #include "video_transcode.h"
 
 #include <fmt/format.h>
@@ -170,14 +171,41 @@ using ConditioningAt = std::function<std::array<float, 5>(double time, double fr
 // is reported before any GPU work (or the software-renderer warning).
 class NetworkProcessor : public FrameProcessor {
 public:
-    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength)
-        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength) {}
+    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength,
+                     std::string input_name)
+        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength),
+          input_name_(std::move(input_name)) {}
 
     void start(const VideoStreamInfo& info) override
     {
         frame_duration_ = info.frame_rate > 0.0 ? 1.0 / info.frame_rate : 1.0 / 30.0;
-        gpu_ = std::make_unique<GpuContext>(gpu_options_);
+        // The device's warnings (the software-renderer note) wait until the frame size is known to
+        // fit: a refused input gets its one line and nothing else.
+        struct HeldWarnings {
+            bool holding = true;
+            std::vector<std::string> lines;
+        };
+        auto held = std::make_shared<HeldWarnings>();
+        GpuOptions options = gpu_options_;
+        options.warn = [held, warn = gpu_options_.warn](const std::string& m) {
+            if (held->holding)
+                held->lines.push_back(m);
+            else if (warn)
+                warn(m);
+        };
+        gpu_ = std::make_unique<GpuContext>(options);
         runner_ = std::make_unique<NetworkRunner>(*gpu_, model_);
+        const auto [tex_w, tex_h] = runner_->texture_size_for(info.width, info.height);
+        const int limit = gpu_->max_texture_size();
+        if (tex_w > limit || tex_h > limit)
+            throw VideoError(input_name_, fmt::format("{}x{} frames need GPU textures of {}x{}, larger than the {} "
+                                                      "pixels per side GPU {} ({}) allows (expected a smaller "
+                                                      "video; scale it down first)",
+                                                      info.width, info.height, tex_w, tex_h, limit,
+                                                      gpu_->device().index, gpu_->device().name));
+        held->holding = false;
+        for (const std::string& m : held->lines)
+            options.warn(m);
     }
 
     void process(RgbFrame& frame) override
@@ -191,6 +219,7 @@ private:
     const Model& model_;
     ConditioningAt cond_;
     float strength_;
+    std::string input_name_;
     double frame_duration_ = 1.0 / 30.0;
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
@@ -263,7 +292,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
     gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
-    NetworkProcessor processor(gpu_options, model, cond_at, a.strength);
+    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, a.input == "-" ? "stdin" : a.input);
 
     if (!a.quiet) {
         const bool terminal = isatty(STDERR_FILENO) != 0;

@@ -2,6 +2,7 @@
 // frames, timestamps (VFR too), stream copy, colour tags, formats, lossless round trips, pipes,
 // stills, refusals, corrupt input, the stop flag and the partial-file protocol.
 #include "media_tools.h"
+#include "encoder_choice.h"
 #include "partial_output.h"
 #include "video_error.h"
 #include "video_transcode.h"
@@ -96,6 +97,13 @@ protected:
         ffmpeg(tiny + "-output_ts_offset 100000 " + q + (d / "large_start.mp4").string() + q);
         ffmpeg(tiny + "-output_ts_offset 10 " + q + (d / "start10.ts").string() + q);
         ffmpeg(tiny + "-avoid_negative_ts disabled -output_ts_offset -5 " + q + (d / "negative_start.ts").string() + q);
+        // HDR10: 10-bit PQ HEVC with mastering display and content light level SEI; yuva420p tagged tv only.
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=0.2 -pix_fmt yuv420p10le -c:v libx265 -x265-params '"
+               "log-level=error:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)"
+               "L(10000000,1):max-cll=1000,400' -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc " +
+               q + (d / "hdr10.mp4").string() + q);
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=0.2 -vf format=yuva420p -c:v ffv1 -color_range tv " +
+               q + (d / "alpha_tv.mkv").string() + q);
     }
     static void TearDownTestSuite()
     {
@@ -725,6 +733,79 @@ TEST_F(Transcode, TimestampsThatDoNotStartAtZeroAreNotTakenForTruncation)
     } catch (const VideoError& e) {
         EXPECT_NE(std::string(e.what()).find("(truncated or damaged"), std::string::npos) << e.what();
     }
+}
+
+// ffprobe's report of a file's first video stream (-show_streams) or first video frame (-show_frames).
+std::string probe(const fs::path& file, const std::string& what)
+{
+    return test::shell_output("ffprobe -v error -select_streams v:0 " +
+                              (what == "frames" ? std::string("-read_intervals %+#1 -show_frames ") : "-show_streams ") +
+                              "'" + file.string() + "'");
+}
+
+TEST_F(Transcode, Hdr10MetadataAndRangeTagsAreKept)
+{
+    test::RecordingProcessor processor;
+    ASSERT_NE(probe(clip("hdr10.mp4"), "frames").find("max_content=1000"), std::string::npos);
+    // Default encoder (libx264): the container's boxes (MP4 mdcv / clli).
+    run(clip("hdr10.mp4"), "x264.mp4", processor);
+    const std::string x264 = probe(dir_ / "x264.mp4", "streams");
+    EXPECT_NE(x264.find("side_data_type=Mastering display metadata"), std::string::npos) << x264;
+    EXPECT_NE(x264.find("max_content=1000"), std::string::npos) << x264;
+    EXPECT_NE(x264.find("max_luminance=10000000/10000"), std::string::npos) << x264;
+    EXPECT_NE(x264.find("color_transfer=smpte2084"), std::string::npos);
+    // libx265: the boxes and the SEI in the bitstream (the frames carry it again).
+    TranscodeOptions x265;
+    x265.encoder = "libx265";
+    x265.encoder_options = {{"preset", "ultrafast"}};
+    run(clip("hdr10.mp4"), "x265.mp4", processor, x265);
+    EXPECT_NE(probe(dir_ / "x265.mp4", "streams").find("max_content=1000"), std::string::npos);
+    const std::string frames = probe(dir_ / "x265.mp4", "frames");
+    EXPECT_NE(frames.find("side_data_type=Mastering display metadata"), std::string::npos) << frames;
+    EXPECT_NE(frames.find("red_x=34000/50000"), std::string::npos) << frames;
+    EXPECT_NE(frames.find("max_content=1000\nmax_average=400"), std::string::npos) << frames;
+    // The user's own x265-params win key by key; the HDR keys and the quiet log level are added.
+    av::Dictionary options;
+    options.set("x265-params", "max-cll=500,100:keyint=10");
+    add_x265_params(options, {"max-cll=1000,400", "hdr10=1", "log-level=error"});
+    EXPECT_EQ(options.get("x265-params"), "max-cll=500,100:keyint=10:hdr10=1:log-level=error");
+
+    // yuva420p tagged tv (no matrix) into MP4 (H.264 has no alpha): still tv.
+    run(clip("alpha_tv.mkv"), "alpha.mp4", processor);
+    EXPECT_NE(probe(dir_ / "alpha.mp4", "streams").find("color_range=tv"), std::string::npos);
+    run(clip("alpha_tv.mkv"), "alpha.mkv", processor);
+    EXPECT_NE(probe(dir_ / "alpha.mkv", "streams").find("color_range=tv"), std::string::npos);
+}
+
+TEST_F(Transcode, RequestedPixelFormat)
+{
+    test::RecordingProcessor processor;
+    TranscodeOptions web;
+    web.pixel_format = "yuv420p";  // 10-bit in, 8-bit out
+    EXPECT_EQ(run(clip("hdr10.mp4"), "web.mp4", processor, web).pixel_format, "yuv420p");
+    EXPECT_EQ(decode_video(dir_ / "web.mp4").frames.at(0)->format, AV_PIX_FMT_YUV420P);
+    web.encoder = "libx265";
+    EXPECT_EQ(run(clip("hdr10.mp4"), "web265.mp4", processor, web).encoder, "libx265");
+    EXPECT_EQ(decode_video(dir_ / "web265.mp4").frames.at(0)->format, AV_PIX_FMT_YUV420P);
+    TranscodeOptions deep;
+    deep.pixel_format = "yuv444p10le";
+    EXPECT_EQ(run(clip("noaudio.mkv"), "deep.mkv", processor, deep).pixel_format, "yuv444p10le");
+    EXPECT_EQ(decode_video(dir_ / "deep.mkv").frames.at(0)->format, AV_PIX_FMT_YUV444P10LE);
+
+    TranscodeOptions bad;
+    bad.encoder = "libx265";
+    bad.pixel_format = "yuv411p";
+    try {
+        run(clip("noaudio.mkv"), "bad.mp4", processor, bad);
+        ADD_FAILURE() << "yuv411p accepted by libx265";
+    } catch (const VideoError& e) {
+        EXPECT_NE(std::string(e.what()).find("encoder libx265 cannot write yuv411p in mp4 (it takes yuv420p, "),
+                  std::string::npos) << e.what();
+    }
+    bad.encoder.clear();
+    bad.pixel_format = "no-such-format";
+    EXPECT_THROW(run(clip("noaudio.mkv"), "bad.mkv", processor, bad), VideoError);
+    EXPECT_EQ(files(), (std::vector<std::string>{"deep.mkv", "web.mp4", "web265.mp4"}));
 }
 
 }  // namespace
