@@ -393,9 +393,13 @@ AVPixelFormat Transcoder::requested_pixel_format() const
 bool Transcoder::add_reencoded_audio(unsigned index, const std::string& what, const std::string& why)
 {
     const AVCodec* encoder = audio_encoder_for(*out_->oformat);
+    const AVStream& is = *in_.format->streams[index];
     if (!encoder)
         return false;
-    const AVStream& is = *in_.format->streams[index];
+    if (!avcodec_find_decoder(is.codecpar->codec_id)) {
+        note(fmt::format("{} left out: {}, and this FFmpeg cannot decode it to re-encode it", what, why));
+        return true;
+    }
     auto reencoder = std::make_unique<AudioReencoder>(is, *out_, *encoder, in_.name, out_name_);
     av_dict_copy(&reencoder->stream().metadata, is.metadata, 0);
     av_dict_set(&reencoder->stream().metadata, "encoder", nullptr, 0);

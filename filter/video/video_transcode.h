@@ -6,9 +6,11 @@
 //   - OUT: a file (the container from its extension, or `output_format`) or "-" (standard output,
 //     y4m unless `output_format` names another muxer that can write to a pipe).
 //   - Every frame is kept and keeps its timestamp (VFR too): the encoder's time base is the input
-//     stream's (1/frame rate for muxers without timestamps: y4m, images). Audio, subtitle (and, in
-//     Matroska, attachment) streams are copied bit-exact with their timestamps; streams the
-//     container cannot carry are left out and listed in TranscodeResult::notes.
+//     stream's. Muxers without timestamps (y4m, images) get the real frame rate, VFR made
+//     constant at it (repeats / drops, as ffmpeg; noted). Audio, subtitle (and, in Matroska,
+//     attachment) streams are copied bit-exact with their timestamps; audio the container cannot
+//     carry is re-encoded (audio_reencode.h); other streams it cannot carry are left out. Both
+//     are listed in TranscodeResult::notes.
 //   - Encoder: encoder_choice.h. Colour tags, size, sample aspect ratio, (where the encoder takes
 //     it) pixel format, stream metadata and the video's orientation / HDR side data are kept.
 //   - Image OUT (.png, .jpg, ...): the first frame only; .png is 16-bit RGB.
