@@ -48,7 +48,7 @@ rc=$?
   && ok "--pix-fmt refused in one line" || { bad "--pix-fmt refusal: exit $rc"; cat pix.log; }
 
 # 4. Wider than any GPU texture: one line naming the file, exit 1, no output.
-mk -f lavfi -i color=size=17000x2:rate=10:duration=0.1 -pix_fmt rgb24 -c:v ffv1 wide.mkv
+mk -f lavfi -i color=size=17000x2:rate=10:duration=0.1 -c:v ffv1 wide.mkv
 stylize wide.mkv wide_out.mkv 2>wide.log
 rc=$?
 [ $rc = 1 ] && [ "$(wc -l <wide.log)" = 1 ] && grep -q '^cnnv3: wide.mkv: 17000x2 frames' wide.log && [ ! -e wide_out.mkv ] \

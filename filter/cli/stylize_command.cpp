@@ -179,15 +179,10 @@ public:
     void start(const VideoStreamInfo& info) override
     {
         frame_duration_ = info.frame_rate > 0.0 ? 1.0 / info.frame_rate : 1.0 / 30.0;
-        // The device's warnings (the software-renderer note) wait until the frame size is known to
-        // fit: a refused input gets its one line and nothing else.
-        struct HeldWarnings {
-            bool holding = true;
-            std::vector<std::string> lines;
-        };
-        auto held = std::make_shared<HeldWarnings>();
+        // The device's warnings (the software-renderer note) wait for the first frame: an input
+        // refused here, or an encoder that then fails to open, gets its one line and nothing else.
         GpuOptions options = gpu_options_;
-        options.warn = [held, warn = gpu_options_.warn](const std::string& m) {
+        options.warn = [held = held_, warn = gpu_options_.warn](const std::string& m) {
             if (held->holding)
                 held->lines.push_back(m);
             else if (warn)
@@ -203,13 +198,16 @@ public:
                                                       "video; scale it down first)",
                                                       info.width, info.height, tex_w, tex_h, limit,
                                                       gpu_->device().index, gpu_->device().name));
-        held->holding = false;
-        for (const std::string& m : held->lines)
-            options.warn(m);
     }
 
     void process(RgbFrame& frame) override
     {
+        if (held_->holding) {
+            held_->holding = false;
+            for (const std::string& m : held_->lines)
+                if (gpu_options_.warn)
+                    gpu_options_.warn(m);
+        }
         const std::array<float, 5> c = cond_(frame.time, frame_duration_);
         frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
     }
@@ -220,6 +218,11 @@ private:
     ConditioningAt cond_;
     float strength_;
     std::string input_name_;
+    struct HeldWarnings {
+        bool holding = true;
+        std::vector<std::string> lines;
+    };
+    std::shared_ptr<HeldWarnings> held_ = std::make_shared<HeldWarnings>();
     double frame_duration_ = 1.0 / 30.0;
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;

@@ -465,6 +465,20 @@ void Transcoder::start_encoder(const AVFrame& first)
     const HdrMetadata hdr = video_hdr_metadata(first, *in_.format->streams[in_.video_index]);
     if (std::strcmp(choice_.codec->name, "libx265") == 0)
         add_x265_params(options, x265_hdr_params(hdr));
+    // The processor starts before the encoder opens: a frame size it cannot take (the GPU's texture
+    // limit) is reported as what it is, not as an encoder failure.
+    VideoStreamInfo info;
+    info.width = width_;
+    info.height = height_;
+    info.frame_rate = av_q2d(frame_rate_);
+    info.frames_estimate = total_estimate_;
+    const AVStream* st = in_.format->streams[in_.video_index];
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        info.duration = st->duration * av_q2d(st->time_base);
+    else if (in_.format->duration != AV_NOPTS_VALUE && in_.format->duration > 0)
+        info.duration = static_cast<double>(in_.format->duration) / AV_TIME_BASE;
+    info.has_alpha = alpha_;
+    processor_.start(info);
     if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
         throw VideoError(out_name_, fmt::format("cannot open the {} encoder for {} {}x{} ({})", choice_.codec->name,
                                                 pixel_format_name(choice_.pixel_format), width_, height_,
@@ -496,18 +510,6 @@ void Transcoder::start_encoder(const AVFrame& first)
     result_.pixel_format = pixel_format_name(choice_.pixel_format);
     result_.encoder_reason = choice_.reason;
 
-    VideoStreamInfo info;
-    info.width = width_;
-    info.height = height_;
-    info.frame_rate = av_q2d(frame_rate_);
-    info.frames_estimate = total_estimate_;
-    const AVStream* st = in_.format->streams[in_.video_index];
-    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
-        info.duration = st->duration * av_q2d(st->time_base);
-    else if (in_.format->duration != AV_NOPTS_VALUE && in_.format->duration > 0)
-        info.duration = static_cast<double>(in_.format->duration) / AV_TIME_BASE;
-    info.has_alpha = alpha_;
-    processor_.start(info);
     first_frame_at_ = Clock::now();
 }
 
