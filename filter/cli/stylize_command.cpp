@@ -10,6 +10,7 @@
 #include "model_search.h"
 #include "network_runner.h"
 #include "user_media.h"
+#include "video_error.h"
 #include "video_transcode.h"
 
 #include <fmt/format.h>
@@ -49,6 +50,8 @@ const std::string_view stylize_usage =
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
     "  --crf Q            quality for encoders with a crf option (default 18)\n"
+    "  --pix-fmt FMT      output pixel format, e.g. yuv420p for the web from a 10-bit source\n"
+    "                     (default: the input's where the encoder takes it; see docs/video.md)\n"
     "  -x KEY=VALUE       encoder option, passed to the encoder as is (repeatable)\n"
     "  -y                 overwrite OUT\n"
     "  --quiet            no progress line\n"
@@ -165,6 +168,8 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.gpu = value();
         else if (arg == "--encoder")
             a.transcode.encoder = value();
+        else if (arg == "--pix-fmt")
+            a.transcode.pixel_format = value();
         else if (arg == "--crf")
             a.transcode.crf = parse_number_option(arg, value(), 0.0, 63.0, false);
         else if (arg == "-x") {
@@ -215,18 +220,43 @@ using ConditioningAt = std::function<std::array<float, 5>(double time, double fr
 // is reported before any GPU work (or the software-renderer warning).
 class NetworkProcessor : public FrameProcessor {
 public:
-    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength)
-        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength) {}
+    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength,
+                     std::string input_name)
+        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength),
+          input_name_(std::move(input_name)) {}
 
     void start(const VideoStreamInfo& info) override
     {
         frame_duration_ = info.frame_rate > 0.0 ? 1.0 / info.frame_rate : 1.0 / 30.0;
-        gpu_ = std::make_unique<GpuContext>(gpu_options_);
+        // The device's warnings (the software-renderer note) wait for the first frame: an input
+        // refused here, or an encoder that then fails to open, gets its one line and nothing else.
+        GpuOptions options = gpu_options_;
+        options.warn = [held = held_, warn = gpu_options_.warn](const std::string& m) {
+            if (held->holding)
+                held->lines.push_back(m);
+            else if (warn)
+                warn(m);
+        };
+        gpu_ = std::make_unique<GpuContext>(options);
         runner_ = std::make_unique<NetworkRunner>(*gpu_, model_);
+        const auto [tex_w, tex_h] = runner_->texture_size_for(info.width, info.height);
+        const int limit = gpu_->max_texture_size();
+        if (tex_w > limit || tex_h > limit)
+            throw VideoError(input_name_, fmt::format("{}x{} frames need GPU textures of {}x{}, larger than the {} "
+                                                      "pixels per side GPU {} ({}) allows (expected a smaller "
+                                                      "video; scale it down first)",
+                                                      info.width, info.height, tex_w, tex_h, limit,
+                                                      gpu_->device().index, gpu_->device().name));
     }
 
     void process(RgbFrame& frame) override
     {
+        if (held_->holding) {
+            held_->holding = false;
+            for (const std::string& m : held_->lines)
+                if (gpu_options_.warn)
+                    gpu_options_.warn(m);
+        }
         const std::array<float, 5> c = cond_(frame.time, frame_duration_);
         frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
     }
@@ -236,6 +266,12 @@ private:
     const Model& model_;
     ConditioningAt cond_;
     float strength_;
+    std::string input_name_;
+    struct HeldWarnings {
+        bool holding = true;
+        std::vector<std::string> lines;
+    };
+    std::shared_ptr<HeldWarnings> held_ = std::make_shared<HeldWarnings>();
     double frame_duration_ = 1.0 / 30.0;
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
@@ -334,7 +370,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
     gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
-    NetworkProcessor processor(gpu_options, model, cond_at, a.strength);
+    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, a.input == "-" ? "stdin" : a.input);
 
     if (!a.quiet) {
         const bool terminal = isatty(STDERR_FILENO) != 0;
