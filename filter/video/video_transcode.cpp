@@ -129,7 +129,7 @@ void copy_side_data(const AVStream& from, AVStream& to, bool everything)
 }
 
 // One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
-// partial file removed) by RAII when run() throws.
+// temporary output file removed) by RAII when run() throws.
 class Transcoder {
 public:
     Transcoder(const TranscodeOptions& options, FrameProcessor& processor)
