@@ -64,6 +64,13 @@ for opt in -o --beats-out; do
     fi
   done
 done
+ffmpeg -nostdin -loglevel error -i clip.mp4 -f yuv4mpegpipe clip.y4m
+y4m_sum=$(sum clip.y4m)
+timeout 20 "$cnnv3" stylize "${C[@]}" clip.y4m - >>clip.y4m 2>same.log  # would read its own output forever
+rc=$?
+[ "$rc" = 1 ] && one_line same.log "/dev/stdout: is the input" && [ "$(sum clip.y4m)" = "$y4m_sum" ] \
+  && ok "stylize IN - >>IN refused" || { bad "stylize IN - >>IN: exit $rc"; cat same.log; }
+rm clip.y4m
 cp "$src/samples/photo_chelsea.png" photo.png
 "$shadergen" reference -y "${C[@]}" photo.png ./photo.png 2>same.log
 [ $? = 1 ] && one_line same.log "is the input" && cmp -s photo.png "$src/samples/photo_chelsea.png" \

@@ -245,7 +245,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         }
     StylizeArgs a = parse_args(args);
     // Before any work: OUT must not be a file this run reads, nor an existing file without -y.
-    refuse_same_file(a.output, a.input);
+    refuse_same_file(a.output == "-" ? "/dev/stdout" : a.output, a.input);  // `- >> IN` would never end
     if (a.output != "-")
         check_output_file(a.output, a.transcode.overwrite);
     if (a.cond_track)
