@@ -119,6 +119,13 @@ TEST(OutputFile, TheSameFileUnderAnotherNameIsRecognised)
     EXPECT_NO_THROW(refuse_same_file(dir.path() / "other.mp4", in));
     EXPECT_NO_THROW(refuse_same_file(dir.path() / "new.mp4", in));
     EXPECT_NO_THROW(refuse_same_file("-", "-"));
+    // Two outputs of one run, neither written yet: compared by their absolute, normalised paths.
+    const fs::path cwd = fs::current_path();
+    fs::current_path(dir.path());
+    EXPECT_THROW(refuse_same_file("t.csv", "./t.csv", "also the --beats-out file"), OutputFileError);
+    EXPECT_THROW(refuse_same_file("t.csv", fs::absolute("t.csv")), OutputFileError);
+    EXPECT_NO_THROW(refuse_same_file("t.csv", "u.csv"));
+    fs::current_path(cwd);
 }
 
 TEST(CondOption, OneParserForBothTools)

@@ -14,6 +14,7 @@ cnnv3=$1 shadergen=$2 src=$3
 work=$(mktemp -d)
 mounts=()
 cleanup() {
+  [ "$BASHPID" = "$$" ] || return  # not in a forked child that a signal reached before its exec
   for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
   [ -n "${feeder:-}" ] && kill "$feeder" 2>/dev/null
   rm -rf "$work"
@@ -63,6 +64,20 @@ for opt in -o --beats-out; do
       bad "analyze -y $opt $out: exit $rc"; cat same.log
     fi
   done
+done
+# ... nor onto the other files a run reads (--cond-track, --beats), nor both analyze outputs one file.
+printf '0.1\n0.6\n' > beats.txt
+"$cnnv3" analyze clip.mp4 --bpm 120 -o track.csv 2>/dev/null
+for t in "stylize --cond-track track.csv clip.mp4 ./track.csv:is the --cond-track file" \
+         "stylize -y --beats beats.txt clip.mp4 beats.txt:is the --beats file" \
+         "analyze -y clip.mp4 --beats beats.txt -o beats.txt:is the --beats file" \
+         "analyze clip.mp4 --bpm 120 -o t2.csv --beats-out ./t2.csv:is also the --beats-out file"; do
+  before=$(cat track.csv beats.txt | md5sum)
+  # shellcheck disable=SC2086
+  "$cnnv3" ${t%%:*} 2>same.log >/dev/null
+  rc=$?
+  [ "$rc" = 1 ] && one_line same.log "${t#*:}" && [ "$(cat track.csv beats.txt | md5sum)" = "$before" ] \
+    && [ ! -e t2.csv ] && ok "${t%%:*} refused" || { bad "${t%%:*}: exit $rc"; cat same.log; }
 done
 ffmpeg -nostdin -loglevel error -i clip.mp4 -f yuv4mpegpipe clip.y4m
 y4m_sum=$(sum clip.y4m)
@@ -156,6 +171,7 @@ fi
 ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=25:duration=60 -pix_fmt yuv420p long.mp4
 for sig in TERM:143 HUP:129 INT:130; do
   name=${sig%%:*} want=${sig#*:}
+  rm -f sig.log  # the previous run's progress must not trigger the signal early
   "$cnnv3" stylize --progress json "${C[@]}" long.mp4 "sig_$name.mp4" 2>sig.log &
   pid=$!
   for _ in $(seq 1 300); do grep -q '"frames": [1-9]' sig.log 2>/dev/null && break; sleep 0.1; done

@@ -94,7 +94,7 @@ public:
     static constexpr std::array<int, 3> signals{SIGINT, SIGTERM, SIGHUP};
 
 private:
-    std::array<struct sigaction, 3> previous_{};
+    std::array<struct sigaction, signals.size()> previous_{};
 };
 
 std::string signal_description(int signal)
@@ -246,12 +246,12 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     StylizeArgs a = parse_args(args);
     // Before any work: OUT must not be a file this run reads, nor an existing file without -y.
     refuse_same_file(a.output == "-" ? "/dev/stdout" : a.output, a.input);  // `- >> IN` would never end
-    if (a.output != "-")
-        check_output_file(a.output, a.transcode.overwrite);
     if (a.cond_track)
         refuse_same_file(a.output, *a.cond_track, "the --cond-track file");
     if (a.conditioning.beats_file)
         refuse_same_file(a.output, *a.conditioning.beats_file, "the --beats file");
+    if (a.output != "-")
+        check_output_file(a.output, a.transcode.overwrite);
     const Model model = load_model(find_model(a.model));
 
     // Conditioning: fixed, from a track file, or from the input's audio.
