@@ -245,6 +245,8 @@ usage '^cnnv3: --bpm: "120x"' -- "$cnnv3" stylize --bpm 120x clip.mp4 o.mp4
 usage '^cnnv3: --fps: "1e-310"' -- "$cnnv3" analyze clip.mp4 --fps 1e-310
 usage '^cnnv3: --offset: "nan"' -- "$cnnv3" analyze clip.mp4 --bpm 120 --offset nan
 usage '^cnnv3: --strength: "inf"' -- "$cnnv3" stylize --strength inf clip.mp4 o.mp4
+usage '^cnnv3: --offset: "1e300" is not a number in' -- "$cnnv3" analyze clip.mp4 --bpm 120 --offset 1e300
+usage '^cnnv3: --crf: "1e400"' -- "$cnnv3" stylize --crf 1e400 clip.mp4 o.mp4
 usage '^cnnv3: --crf: ""' -- "$cnnv3" stylize --crf "" clip.mp4 o.mp4
 usage '^cnnv3: --cond: "0.5x"' -- "$cnnv3" stylize --cond 0,0,0,0,0.5x clip.mp4 o.mp4
 usage '^cnnv3-shadergen: --cond: "nan"' -- "$shadergen" hook --model "$model" --cond 0,0,0,0,nan -o o.glsl
