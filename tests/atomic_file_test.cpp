@@ -79,6 +79,20 @@ TEST(OutputFile, ExistingOutputNeedsOverwriteAndIsReplacedWhole)
     EXPECT_EQ(names_in(dir.path()), std::set<std::string>{"o.glsl"});
 }
 
+TEST(OutputFile, ASymlinkOutputIsReplacedAndItsTargetKept)
+{
+    TempDir dir("symlink");
+    std::ofstream(dir.path() / "target.txt") << "kept";
+    fs::create_symlink(dir.path() / "target.txt", dir.path() / "o.txt");
+    fs::create_symlink(dir.path() / "missing.txt", dir.path() / "dangling.txt");
+    EXPECT_THROW(write_file_atomically(dir.path() / "o.txt", "new", false), OutputFileError);
+    EXPECT_THROW(write_file_atomically(dir.path() / "dangling.txt", "new", false), OutputFileError);
+    write_file_atomically(dir.path() / "o.txt", "new", true);
+    EXPECT_FALSE(fs::is_symlink(dir.path() / "o.txt"));
+    EXPECT_EQ(read_text(dir.path() / "o.txt"), "new");
+    EXPECT_EQ(read_text(dir.path() / "target.txt"), "kept");
+}
+
 TEST(OutputFile, AFileThatAppearsWhileWritingIsNotReplaced)
 {
     TempDir dir("race");
