@@ -161,8 +161,10 @@ void refuse_same_file(const fs::path& output, const fs::path& other, std::string
     if (::stat(output.c_str(), &a) == 0 && ::stat(other.c_str(), &b) == 0) {
         same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
     } else {
+        // Absolute first: weakly_canonical leaves a relative path whose first part does not exist as is.
         std::error_code ec_a, ec_b;
-        const fs::path ca = fs::weakly_canonical(output, ec_a), cb = fs::weakly_canonical(other, ec_b);
+        const fs::path ca = fs::weakly_canonical(fs::absolute(output, ec_a), ec_a);
+        const fs::path cb = fs::weakly_canonical(fs::absolute(other, ec_b), ec_b);
         same = !ec_a && !ec_b && ca == cb;
     }
     if (same)

@@ -79,6 +79,20 @@ TEST(OutputFile, ExistingOutputNeedsOverwriteAndIsReplacedWhole)
     EXPECT_EQ(names_in(dir.path()), std::set<std::string>{"o.glsl"});
 }
 
+TEST(OutputFile, ASymlinkOutputIsReplacedAndItsTargetKept)
+{
+    TempDir dir("symlink");
+    std::ofstream(dir.path() / "target.txt") << "kept";
+    fs::create_symlink(dir.path() / "target.txt", dir.path() / "o.txt");
+    fs::create_symlink(dir.path() / "missing.txt", dir.path() / "dangling.txt");
+    EXPECT_THROW(write_file_atomically(dir.path() / "o.txt", "new", false), OutputFileError);
+    EXPECT_THROW(write_file_atomically(dir.path() / "dangling.txt", "new", false), OutputFileError);
+    write_file_atomically(dir.path() / "o.txt", "new", true);
+    EXPECT_FALSE(fs::is_symlink(dir.path() / "o.txt"));
+    EXPECT_EQ(read_text(dir.path() / "o.txt"), "new");
+    EXPECT_EQ(read_text(dir.path() / "target.txt"), "kept");
+}
+
 TEST(OutputFile, AFileThatAppearsWhileWritingIsNotReplaced)
 {
     TempDir dir("race");
@@ -119,6 +133,13 @@ TEST(OutputFile, TheSameFileUnderAnotherNameIsRecognised)
     EXPECT_NO_THROW(refuse_same_file(dir.path() / "other.mp4", in));
     EXPECT_NO_THROW(refuse_same_file(dir.path() / "new.mp4", in));
     EXPECT_NO_THROW(refuse_same_file("-", "-"));
+    // Two outputs of one run, neither written yet: compared by their absolute, normalised paths.
+    const fs::path cwd = fs::current_path();
+    fs::current_path(dir.path());
+    EXPECT_THROW(refuse_same_file("t.csv", "./t.csv", "also the --beats-out file"), OutputFileError);
+    EXPECT_THROW(refuse_same_file("t.csv", fs::absolute("t.csv")), OutputFileError);
+    EXPECT_NO_THROW(refuse_same_file("t.csv", "u.csv"));
+    fs::current_path(cwd);
 }
 
 TEST(CondOption, OneParserForBothTools)

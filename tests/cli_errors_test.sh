@@ -53,7 +53,7 @@ check missing-model 1 "/nonexistent: " -- "$exe" info --model /nonexistent
 check unwritable-out 1 "out.png: " -- "$exe" reference --model "$model" "$work/in.png" /nonexistent/out.png
 check ok-run 0 "" -- "$exe" reference --model "$model" "$work/in.png" "$work/out.png"
 [ -s "$work/out.png" ] || { echo "FAIL ok-run wrote no output"; fail=1; }
-ls "$work" | grep -q partial && { echo "FAIL a .partial file was left behind"; fail=1; }
+ls -A "$work" | grep -q -- "\.cnnv3-" && { echo "FAIL a temporary file was left behind"; fail=1; }
 
 # --- one line on stderr (the refusal), nothing more
 one_line() {  # one_line NAME

@@ -6,7 +6,7 @@
 //   cnnv3 devices                  the Vulkan devices --gpu can pick
 //
 // Every failure is one line on stderr, "cnnv3: FILE: problem", and exit status 1; a usage error
-// prints "cnnv3: problem" and a line pointing to the command's --help, with exit status 2.
+// is one line too, "cnnv3: problem (see `cnnv3 COMMAND --help`)", with exit status 2.
 // SIGPIPE is ignored: a closed stdout is a write error reported like any other ("stdout: ...").
 
 #include "analyze_command.h"

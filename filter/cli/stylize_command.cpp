@@ -35,7 +35,8 @@ const std::string_view stylize_usage =
     "  Stylize every frame of IN (a video, a still image, or - for y4m on stdin) on the GPU and write\n"
     "  OUT (its container from the extension; - for y4m on stdout). Audio and subtitle streams are\n"
     "  copied bit-exact, timestamps kept; a .png OUT is 16-bit RGB. OUT is written to a temporary name\n"
-    "  and renamed when complete; Ctrl-C stops early and still leaves a valid, finalised file.\n"
+    "  and renamed when complete, never onto IN; Ctrl-C, SIGTERM or SIGHUP stop early and still leave\n"
+    "  a valid, finalised file (exit status 130, 143, 129).\n"
     "\n"
     "  --model NAME|DIR   model directory, or a name from the weights directory (default: its DEFAULT)\n"
     "  --cond a,b,c,d,e   fixed conditioning beat_phase,beat_norm,audio_intensity,style_p0,style_p1\n"
@@ -53,7 +54,7 @@ const std::string_view stylize_usage =
     "  --pix-fmt FMT      output pixel format, e.g. yuv420p for the web from a 10-bit source\n"
     "                     (default: the input's where the encoder takes it; see docs/video.md)\n"
     "  -x KEY=VALUE       encoder option, passed to the encoder as is (repeatable)\n"
-    "  -y                 overwrite OUT\n"
+    "  -y                 overwrite OUT (an existing OUT is refused without it)\n"
     "  --quiet            no progress line\n"
     "  --progress json    progress as one JSON object per line on stderr\n"
     "\n"
@@ -100,7 +101,7 @@ public:
     static constexpr std::array<int, 3> signals{SIGINT, SIGTERM, SIGHUP};
 
 private:
-    std::array<struct sigaction, 3> previous_{};
+    std::array<struct sigaction, signals.size()> previous_{};
 };
 
 std::string signal_description(int signal)
@@ -296,13 +297,13 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         }
     StylizeArgs a = parse_args(args);
     // Before any work: OUT must not be a file this run reads, nor an existing file without -y.
-    refuse_same_file(a.output, a.input);
-    if (a.output != "-")
-        check_output_file(a.output, a.transcode.overwrite);
+    refuse_same_file(a.output == "-" ? "/dev/stdout" : a.output, a.input);  // `- >> IN` would never end
     if (a.cond_track)
         refuse_same_file(a.output, *a.cond_track, "the --cond-track file");
     if (a.conditioning.beats_file)
         refuse_same_file(a.output, *a.conditioning.beats_file, "the --beats file");
+    if (a.output != "-")
+        check_output_file(a.output, a.transcode.overwrite);
     const Model model = load_model(find_model(a.model));
     StopSignals stop_signals;  // from here: Ctrl-C, SIGTERM, SIGHUP also stop buffering a piped input
     std::optional<SpooledInput> spooled;  // outlives the transcode, which reads the copy

@@ -187,7 +187,7 @@ void keep_hdr_metadata(AVStream& out, const HdrMetadata& hdr)
 }
 
 // One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
-// partial file removed) by RAII when run() throws.
+// temporary output file removed) by RAII when run() throws.
 class Transcoder {
 public:
     Transcoder(const TranscodeOptions& options, FrameProcessor& processor)

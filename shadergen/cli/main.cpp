@@ -1,10 +1,10 @@
 // cnnv3-shadergen: inspect models and run the CPU reference.
 //
 //   cnnv3-shadergen info [--model NAME|DIR]
-//   cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] IN.png OUT.png
+//   cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png
 //   cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S] [--stage MAIN]
-//                        [--precision auto|fp32] -o OUT.glsl
-//   cnnv3-shadergen --help
+//                        [--precision auto|fp32] [-y] -o OUT.glsl
+//   cnnv3-shadergen --help | --version
 //
 // Every failure is one line on stderr, "cnnv3-shadergen: FILE: problem", and a non-zero exit
 // (2 for usage errors, which point to --help, 1 for everything else).
@@ -57,7 +57,6 @@ constexpr std::string_view usage_text =
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-
 
 struct Args {
     std::string command;

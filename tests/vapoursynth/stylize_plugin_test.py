@@ -49,7 +49,7 @@ def photo(width, height):
 def reference(png, cond, model=MODEL):
     """The CPU reference's output as planar float64 RGB."""
     out = png + ".ref.png"
-    run(args.shadergen, "reference", "--model", source(model), "--cond", ",".join(map(str, cond)), png, out)
+    run(args.shadergen, "reference", "-y", "--model", source(model), "--cond", ",".join(map(str, cond)), png, out)
     run(args.png_tool, "to-raw16", out, out + ".raw")
     planes = np.fromfile(out + ".raw", dtype="<u2")
     return planes.astype(np.float64) / 65535.0

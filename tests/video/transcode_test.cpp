@@ -483,6 +483,28 @@ struct StopAfter : FrameProcessor {
     }
 };
 
+TEST_F(Transcode, OutputOntoTheInputIsRefusedEvenWithOverwrite)
+{
+    const fs::path in = dir_ / "in.mkv";
+    fs::copy_file(clip("noaudio.mkv"), in);
+    fs::create_hard_link(in, dir_ / "hard.mkv");
+    const auto size = fs::file_size(in);
+    test::RecordingProcessor processor;
+    TranscodeOptions options;
+    options.overwrite = true;
+    for (const char* out : {"in.mkv", "hard.mkv"}) {
+        try {
+            run(in, out, processor, options);
+            ADD_FAILURE() << out << " written onto the input";
+        } catch (const OutputFileError& e) {
+            EXPECT_NE(std::string(e.what()).find(": is the input " + in.string()), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_EQ(fs::file_size(in), size);
+    EXPECT_TRUE(processor.times.empty());
+    EXPECT_EQ(files(), (std::vector<std::string>{"hard.mkv", "in.mkv"}));
+}
+
 TEST_F(Transcode, StopFlagFinalisesAShorterValidFile)
 {
     std::atomic<bool> stop{false};
