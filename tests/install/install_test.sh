@@ -28,6 +28,8 @@ check "every shipped model is under share/cnnv3/weights" \
   bash -c 'for d in "$1"/weights/*/; do test -f "$2/share/cnnv3/weights/$(basename "$d")/model.json" || exit 1; done' _ "$src" "$prefix"
 check "every preset of weights/presets.tsv is under share/cnnv3/glsl" \
   bash -c 'grep -v "^#" "$1/weights/presets.tsv" | while IFS=$'"'\t'"' read -r p _; do test -f "$2/share/cnnv3/glsl/$p.glsl" || exit 1; done' _ "$src" "$prefix"
+check "every model with shipped presets has its preview.jpg (scripts/make-previews.sh)" \
+  bash -c 'for m in $(grep -v "^#" "$1/weights/presets.tsv" | cut -f2 | uniq); do test -s "$2/share/cnnv3/weights/$m/preview.jpg" || exit 1; done' _ "$src" "$prefix"
 check "the mpv files and the VapourSynth example are under share/cnnv3" \
   test -f "$prefix/share/cnnv3/mpv/cnnv3.lua" -a -f "$prefix/share/cnnv3/mpv/input.conf" -a -f "$prefix/share/cnnv3/vapoursynth/example.vpy"
 check "nothing is installed outside DESTDIR+prefix except the VapourSynth plugin" \
