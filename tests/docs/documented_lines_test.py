@@ -6,7 +6,8 @@ Rules (docs/README.md, "Commands in the docs"):
   * a ```sh (or ```bash) block is run, as one bash script with -e -o pipefail, in a fresh folder per
     Markdown file (so a block may use what an earlier block of the same file wrote);
   * `<!-- not-run: REASON -->` on the line before the fence skips the block, for REASON (printed);
-    `<!-- run: NAME -->` marks a block another test runs (tests/docs_presets_test.sh);
+    `<!-- run: NAME -->` marks a block that another test also picks by NAME (tests/docs_presets_test.sh),
+    which checks its output further; this test runs it too;
   * a bare ``` block (no language) must not hold commands: a line starting with a known program is
     reported, so a command cannot hide from this test; synopses go in ```text blocks.
 
@@ -45,6 +46,7 @@ def make_inputs(folder):
              "-f", "lavfi", "-i", "sine=frequency=220:beep_factor=4:duration=1"]
     ff(*video, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", os.path.join(folder, "clip.mp4"))
     ff(*video, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-shortest", os.path.join(folder, "in.mkv"))
+    ff(*video, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", os.path.join(folder, "input.mp4"))
     ff("-f", "lavfi", "-i", "sine=frequency=220:beep_factor=4:duration=1", os.path.join(folder, "song.flac"))
     ff("-f", "lavfi", "-i", "testsrc2=size=64x36", "-frames:v", "1", os.path.join(folder, "photo.png"))
 
@@ -94,7 +96,7 @@ def main():
             env["PWD"] = folder
             for b in markdown_blocks.blocks(doc):
                 where = f"{name}:{b.line}"
-                if b.lang == "" and b.marker != "run":
+                if b.lang == "":
                     hidden = [l for l in b.text.splitlines() if COMMAND_LINE.match(l)]
                     if hidden:
                         failures.append(where)
@@ -103,13 +105,13 @@ def main():
                     continue
                 if b.lang not in RUN_LANGS:
                     continue
-                if b.marker == "not-run" or b.marker == "run":
-                    if b.marker == "not-run" and not b.reason:
+                if b.marker == "not-run":
+                    if not b.reason:
                         failures.append(where)
                         print(f"FAIL {where}: <!-- not-run: --> without a reason", flush=True)
                     else:
                         skipped += 1
-                        print(f"skip {where}: {b.marker}: {b.reason}", flush=True)
+                        print(f"skip {where}: not-run: {b.reason}", flush=True)
                     continue
                 script = os.path.join(work, "block.sh")
                 with open(script, "w") as f:
