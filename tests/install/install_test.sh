@@ -24,8 +24,9 @@ prefix=$(bash "$src/tests/install/install_prefix.sh" "$build" "$work/dest") || {
 echo "installed into $prefix"
 plugin=$(find "$work/dest" -name libcnnv3vs.so | head -n 1)
 check "bin/cnnv3 and bin/cnnv3-shadergen are installed" test -x "$prefix/bin/cnnv3" -a -x "$prefix/bin/cnnv3-shadergen"
-check "every shipped model is under share/cnnv3/weights" \
-  bash -c 'for d in "$1"/weights/*/; do test -f "$2/share/cnnv3/weights/$(basename "$d")/model.json" || exit 1; done' _ "$src" "$prefix"
+check "every shipped model is under share/cnnv3/weights, the test models are not" \
+  bash -c 'for d in "$1"/weights/*/; do m=$(basename "$d"); case $m in test-*) test ! -e "$2/share/cnnv3/weights/$m";;
+           *) test -f "$2/share/cnnv3/weights/$m/model.json";; esac || exit 1; done' _ "$src" "$prefix"
 check "every preset of weights/presets.tsv is under share/cnnv3/glsl" \
   bash -c 'grep -v "^#" "$1/weights/presets.tsv" | while IFS=$'"'\t'"' read -r p _; do test -f "$2/share/cnnv3/glsl/$p.glsl" || exit 1; done' _ "$src" "$prefix"
 check "every model with shipped presets has its preview.jpg (scripts/make-previews.sh)" \
