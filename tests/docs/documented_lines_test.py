@@ -8,6 +8,7 @@ Rules (docs/README.md, "Commands in the docs"):
   * `<!-- not-run: REASON -->` on the line before the fence skips the block, for REASON (printed);
     `<!-- run: NAME -->` marks a block that another test also picks by NAME (tests/docs_presets_test.sh),
     which checks its output further; this test runs it too;
+  * `<!-- fails: REASON -->` marks a command shown failing on purpose: it must exit non-zero;
   * a bare ``` block (no language) must not hold commands: a line starting with a known program is
     reported, so a command cannot hide from this test; synopses go in ```text blocks.
 
@@ -127,6 +128,15 @@ def main():
                 except subprocess.TimeoutExpired as e:
                     rc, err = "timeout", (e.stderr or b"").decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
                 ran += 1
+                if b.marker == "fails":
+                    if rc not in (0, "timeout"):
+                        print(f"ok   {where} fails as documented ({b.reason}): exit status {rc}", flush=True)
+                        print(stderr_tail(re.sub(r"@@failed at line.*\n?", "", err), 3), flush=True)
+                        continue
+                    failures.append(where)
+                    print(f"FAIL {where}: documented to fail ({b.reason}) but exit status {rc}\n"
+                          + "".join("     > " + l + "\n" for l in b.text.splitlines()), end="", flush=True)
+                    continue
                 if rc == 0:
                     print(f"ok   {where} ({time.monotonic() - start:.1f} s)", flush=True)
                     continue

@@ -3,11 +3,12 @@
 A block is ```LANG ... ```. The line right before the opening fence may be an HTML comment:
   <!-- not-run: REASON -->   the documented-lines test does not run this block, for REASON
   <!-- run: NAME -->         a block that another test picks by NAME (tests/docs_presets_test.sh)
+  <!-- fails: REASON -->     a command shown failing on purpose (a refusal): it must exit non-zero
 """
 import re
 from dataclasses import dataclass
 
-MARKER = re.compile(r"^<!--\s*(not-run|run):\s*(.*?)\s*-->\s*$")
+MARKER = re.compile(r"^<!--\s*(not-run|run|fails):\s*(.*?)\s*-->\s*$")
 
 
 @dataclass
@@ -16,7 +17,7 @@ class Block:
     line: int        # the line of the opening fence (1-based)
     lang: str        # "" for a bare fence
     text: str        # the lines between the fences, each ending in "\n"
-    marker: str = ""  # "not-run", "run" or ""
+    marker: str = ""  # "not-run", "run", "fails" or ""
     reason: str = ""  # the marker's text
 
 
