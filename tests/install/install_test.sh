@@ -37,6 +37,13 @@ check "nothing is installed outside DESTDIR+prefix except the VapourSynth plugin
   bash -c '! find "$1" -type f ! -path "$2/*" ! -name libcnnv3vs.so | grep .' _ "$work/dest" "$prefix"
 check "the VapourSynth plugin is installed" test -n "$plugin"
 
+# No absolute path to the models is compiled in: neither the source tree's weights/ nor the
+# configured data folder appears in the installed programs or the plugin.
+configured=${prefix#"$work/dest"}/share/cnnv3
+check "no absolute models path compiled in ($src/weights, $configured)" \
+  bash -c 'for f in "$1/bin/cnnv3" "$1/bin/cnnv3-shadergen" "$2"; do [ -f "$f" ] || continue
+           ! grep -q -a -F -e "$3/weights" -e "$4" "$f" || { echo "$f"; exit 1; }; done' _ "$prefix" "$plugin" "$src" "$configured"
+
 # The installed programs find their models relative to themselves (here under DESTDIR).
 check "cnnv3 models --data-dir names the installed data folder" bash -c '[ "$("$1/bin/cnnv3" models --data-dir)" = "$1/share/cnnv3" ]' _ "$prefix"
 check "cnnv3 models lists the installed models, the default marked" "$prefix/bin/cnnv3" models
