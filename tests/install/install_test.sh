@@ -97,6 +97,19 @@ VPY
   rm -r "$prefix/share/cnnv3/weights/installed-only"
 fi
 
+# --prefix, --bindir and --datadir are honoured: a configure-only check of another layout, where the
+# install map and the compiled-in path from bindir to the data folder follow the options.
+if meson setup --prefix="$work/pfx" --bindir=tools --datadir=data "$work/pfx-build" "$src" > "$work/setup.log" 2>&1; then
+  meson introspect "$work/pfx-build" --installed > "$work/installed.json"
+  check "--prefix/--bindir/--datadir: cnnv3 goes to PREFIX/tools, the models to PREFIX/data/cnnv3" \
+    /usr/bin/python3 -c 'import json, sys; d = set(json.load(open(sys.argv[1])).values()); p = sys.argv[2]
+sys.exit(0 if {p + "/tools/cnnv3", p + "/data/cnnv3/weights"} <= d else "installed: %s" % sorted(d))' "$work/installed.json" "$work/pfx"
+  check "--bindir/--datadir: the programs look for their data at ../data/cnnv3" \
+    grep -q -F 'CNNV3_BINDIR_TO_DATADIR="../data/cnnv3"' "$work/pfx-build/build.ninja"
+else
+  echo "FAIL meson setup --prefix=...:"; tail -5 "$work/setup.log"; fail=1
+fi
+
 # ninja uninstall removes every installed file.
 check "ninja uninstall" ninja -C "$build" uninstall
 left=$(find "$work/dest" -type f 2>/dev/null | head -n 5)
