@@ -116,15 +116,22 @@ std::filesystem::path find_model(const std::string& name_or_dir)
         return name_or_dir;
     const auto dirs = weights_search_path();
     std::string name = name_or_dir;
+    std::filesystem::path default_file;
     for (const auto& d : dirs) {  // no name: the first DEFAULT file names the model
         std::ifstream f(d / "DEFAULT");
-        if (name.empty() && f >> name)
+        if (name.empty() && f >> name) {
+            default_file = d / "DEFAULT";
             break;
+        }
     }
     if (!name.empty() && name.find('/') == std::string::npos)
         for (const auto& d : dirs)
             if (std::filesystem::is_directory(d / name, ec))
                 return d / name;
+    if (!default_file.empty())
+        throw ModelError(default_file.string(), fmt::format("names the model \"{}\", which none of the weights "
+                                                            "directories holds (expected a model name; {})",
+                                                            name, searched_text(dirs)));
     if (name_or_dir.empty())
         throw ModelError("--model", fmt::format("no default model: no DEFAULT file naming a model found "
                                                 "(expected a weights directory with one; pass --model DIR; {})",

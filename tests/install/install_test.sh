@@ -24,15 +24,25 @@ prefix=$(bash "$src/tests/install/install_prefix.sh" "$build" "$work/dest") || {
 echo "installed into $prefix"
 plugin=$(find "$work/dest" -name libcnnv3vs.so | head -n 1)
 check "bin/cnnv3 and bin/cnnv3-shadergen are installed" test -x "$prefix/bin/cnnv3" -a -x "$prefix/bin/cnnv3-shadergen"
-check "every shipped model is under share/cnnv3/weights" \
-  bash -c 'for d in "$1"/weights/*/; do test -f "$2/share/cnnv3/weights/$(basename "$d")/model.json" || exit 1; done' _ "$src" "$prefix"
+check "every shipped model is under share/cnnv3/weights, the test models are not" \
+  bash -c 'for d in "$1"/weights/*/; do m=$(basename "$d"); case $m in test-*) test ! -e "$2/share/cnnv3/weights/$m";;
+           *) test -f "$2/share/cnnv3/weights/$m/model.json";; esac || exit 1; done' _ "$src" "$prefix"
 check "every preset of weights/presets.tsv is under share/cnnv3/glsl" \
   bash -c 'grep -v "^#" "$1/weights/presets.tsv" | while IFS=$'"'\t'"' read -r p _; do test -f "$2/share/cnnv3/glsl/$p.glsl" || exit 1; done' _ "$src" "$prefix"
+check "every model with shipped presets has its preview.jpg (scripts/make-previews.sh)" \
+  bash -c 'for m in $(grep -v "^#" "$1/weights/presets.tsv" | cut -f2 | uniq); do test -s "$2/share/cnnv3/weights/$m/preview.jpg" || exit 1; done' _ "$src" "$prefix"
 check "the mpv files and the VapourSynth example are under share/cnnv3" \
   test -f "$prefix/share/cnnv3/mpv/cnnv3.lua" -a -f "$prefix/share/cnnv3/mpv/input.conf" -a -f "$prefix/share/cnnv3/vapoursynth/example.vpy"
 check "nothing is installed outside DESTDIR+prefix except the VapourSynth plugin" \
   bash -c '! find "$1" -type f ! -path "$2/*" ! -name libcnnv3vs.so | grep .' _ "$work/dest" "$prefix"
 check "the VapourSynth plugin is installed" test -n "$plugin"
+
+# No absolute path to the models is compiled in: neither the source tree's weights/ nor the
+# configured data folder appears in the installed programs or the plugin.
+configured=${prefix#"$work/dest"}/share/cnnv3
+check "no absolute models path compiled in ($src/weights, $configured)" \
+  bash -c 'for f in "$1/bin/cnnv3" "$1/bin/cnnv3-shadergen" "$2"; do [ -f "$f" ] || continue
+           ! grep -q -a -F -e "$3/weights" -e "$4" "$f" || { echo "$f"; exit 1; }; done' _ "$prefix" "$plugin" "$src" "$configured"
 
 # The installed programs find their models relative to themselves (here under DESTDIR).
 check "cnnv3 models --data-dir names the installed data folder" bash -c '[ "$("$1/bin/cnnv3" models --data-dir)" = "$1/share/cnnv3" ]' _ "$prefix"
@@ -85,6 +95,19 @@ VPY
   check "the installed plugin, autoloaded, finds an installed model by name" \
     env VAPOURSYNTH_EXTRA_PLUGIN_PATH="$(dirname "$plugin")" "$(dirname "$py")/vspipe" "$work/plugin.vpy" --
   rm -r "$prefix/share/cnnv3/weights/installed-only"
+fi
+
+# --prefix, --bindir and --datadir are honoured: a configure-only check of another layout, where the
+# install map and the compiled-in path from bindir to the data folder follow the options.
+if meson setup --prefix="$work/pfx" --bindir=tools --datadir=data "$work/pfx-build" "$src" > "$work/setup.log" 2>&1; then
+  meson introspect "$work/pfx-build" --installed > "$work/installed.json"
+  check "--prefix/--bindir/--datadir: cnnv3 goes to PREFIX/tools, the models to PREFIX/data/cnnv3" \
+    /usr/bin/python3 -c 'import json, sys; d = set(json.load(open(sys.argv[1])).values()); p = sys.argv[2]
+sys.exit(0 if {p + "/tools/cnnv3", p + "/data/cnnv3/weights"} <= d else "installed: %s" % sorted(d))' "$work/installed.json" "$work/pfx"
+  check "--bindir/--datadir: the programs look for their data at ../data/cnnv3" \
+    grep -q -F 'CNNV3_BINDIR_TO_DATADIR="../data/cnnv3"' "$work/pfx-build/build.ninja"
+else
+  echo "FAIL meson setup --prefix=...:"; tail -5 "$work/setup.log"; fail=1
 fi
 
 # ninja uninstall removes every installed file.
