@@ -764,6 +764,11 @@ TEST_F(Transcode, Hdr10MetadataAndRangeTagsAreKept)
     EXPECT_NE(frames.find("side_data_type=Mastering display metadata"), std::string::npos) << frames;
     EXPECT_NE(frames.find("red_x=34000/50000"), std::string::npos) << frames;
     EXPECT_NE(frames.find("max_content=1000\nmax_average=400"), std::string::npos) << frames;
+    // Matroska stores it as MasteringMetadata.
+    run(clip("hdr10.mp4"), "x264.mkv", processor);
+    const std::string mkv = probe(dir_ / "x264.mkv", "streams");
+    EXPECT_NE(mkv.find("side_data_type=Mastering display metadata"), std::string::npos) << mkv;
+    EXPECT_NE(mkv.find("max_content=1000"), std::string::npos) << mkv;
     // The user's own x265-params win key by key; the HDR keys and the quiet log level are added.
     av::Dictionary options;
     options.set("x265-params", "max-cll=500,100:keyint=10");
