@@ -41,6 +41,10 @@ public:
     AudioReencoder(const AVStream& in, AVFormatContext& out, const AVCodec& encoder, std::string in_name,
                    std::string out_name);
 
+    ~AudioReencoder();
+    AudioReencoder(const AudioReencoder&) = delete;
+    AudioReencoder& operator=(const AudioReencoder&) = delete;
+
     AVStream& stream() const { return *stream_; }
     // One line for the notes: "opus (libopus), 48000 Hz stereo, 96 kb/s".
     std::string describe() const;
