@@ -75,7 +75,7 @@ const char* media_type_name(AVMediaType type)
 }
 
 // Statistics tags that describe the old encoding of a re-encoded stream, not the new one.
-bool stale_video_tag(const char* key)
+bool stale_encoding_tag(const char* key)
 {
     static const char* const stale[] = {"encoder", "DURATION", "NUMBER_OF_FRAMES", "NUMBER_OF_BYTES", "BPS"};
     for (const char* s : stale)
@@ -321,7 +321,7 @@ void Transcoder::add_copied_streams()
             if (!video_out_)
                 throw std::bad_alloc();
             for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is->metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
-                if (!stale_video_tag(e->key))
+                if (!stale_encoding_tag(e->key))
                     av_dict_set(&video_out_->metadata, e->key, e->value, 0);
             video_out_->disposition = is->disposition;
             stream_map_[i] = video_out_->index;
@@ -402,7 +402,7 @@ bool Transcoder::add_reencoded_audio(unsigned index, const std::string& what, co
     }
     auto reencoder = std::make_unique<AudioReencoder>(is, *out_, *encoder, in_.name, out_name_);
     for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is.metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
-        if (!stale_video_tag(e->key))  // the old encoding's statistics describe the old stream
+        if (!stale_encoding_tag(e->key))  // the old encoding's statistics describe the old stream
             av_dict_set(&reencoder->stream().metadata, e->key, e->value, 0);
     stream_map_[index] = reencoder->stream().index;
     note(fmt::format("{} re-encoded to {}: {}", what, reencoder->describe(), why));
