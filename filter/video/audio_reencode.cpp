@@ -180,7 +180,8 @@ AudioReencoder::AudioReencoder(const AVStream& in, AVFormatContext& out, const A
         throw std::bad_alloc();
     AVCodecContext& enc = *encoder_;
     const int in_rate = par.sample_rate > 0 ? par.sample_rate : 48000;
-    enc.sample_rate = choose_rate(encoder, in_rate);
+    // Opus is always 48 kHz (decoders output it; libopus's priming at lower rates is off by a few ms).
+    enc.sample_rate = encoder.id == AV_CODEC_ID_OPUS ? 48000 : choose_rate(encoder, in_rate);
     enc.sample_fmt = choose_sample_format(encoder, static_cast<AVSampleFormat>(par.format));
     choose_layout(encoder, par.ch_layout, enc.ch_layout);
     const bool aac = encoder.id == AV_CODEC_ID_AAC;
