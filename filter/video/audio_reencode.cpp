@@ -180,7 +180,8 @@ AudioReencoder::AudioReencoder(const AVStream& in, AVFormatContext& out, const A
         throw std::bad_alloc();
     AVCodecContext& enc = *encoder_;
     const int in_rate = par.sample_rate > 0 ? par.sample_rate : 48000;
-    enc.sample_rate = choose_rate(encoder, in_rate);
+    // Opus is always 48 kHz (decoders output it; libopus's priming at lower rates is off by a few ms).
+    enc.sample_rate = encoder.id == AV_CODEC_ID_OPUS ? 48000 : choose_rate(encoder, in_rate);
     enc.sample_fmt = choose_sample_format(encoder, static_cast<AVSampleFormat>(par.format));
     choose_layout(encoder, par.ch_layout, enc.ch_layout);
     const bool aac = encoder.id == AV_CODEC_ID_AAC;
@@ -206,6 +207,8 @@ AudioReencoder::AudioReencoder(const AVStream& in, AVFormatContext& out, const A
     if (!fifo_)
         throw std::bad_alloc();
 }
+
+AudioReencoder::~AudioReencoder() { av_channel_layout_uninit(&swr_layout_); }
 
 std::string AudioReencoder::describe() const
 {
@@ -355,11 +358,11 @@ void AudioReencoder::send(const AVPacket* packet, const PacketSink& sink)
         if (!resampler_ || f.sample_rate != swr_rate_ || f.format != swr_format_ ||
             av_channel_layout_compare(&f.ch_layout, &swr_layout_) != 0) {
             convert(nullptr);  // the old resampler's tail first
-            configure_resampler(f);
-            if (base_pts_ != AV_NOPTS_VALUE) {
+            if (base_pts_ != AV_NOPTS_VALUE) {  // count on from here at the new rate
                 base_pts_ += av_rescale_q(base_samples_, {1, swr_rate_}, out_tb);
                 base_samples_ = 0;
             }
+            configure_resampler(f);
         }
         const int64_t pts = f.best_effort_timestamp == AV_NOPTS_VALUE
                                 ? AV_NOPTS_VALUE

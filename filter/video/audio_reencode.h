@@ -6,7 +6,7 @@
 //     container's own default audio codec;
 //   - the stream keeps its channel layout where the encoder takes it (else the same channel count,
 //     else stereo) and its sample rate where the encoder takes it (else the next higher rate it
-//     takes: Opus is 48 kHz); libswresample converts, an AVAudioFifo cuts the encoder's frames;
+//     takes; Opus is always 48 kHz); libswresample converts, an AVAudioFifo cuts the encoder's frames;
 //   - bit rate: 64 kb/s per channel for AAC, 48 kb/s per channel for Opus and Vorbis;
 //   - timing: the first output sample has the first decoded input sample's timestamp (the encoder's
 //     priming is written as the container's codec delay / edit list); a gap in the input's
@@ -40,6 +40,10 @@ public:
     // when the input's codec cannot be decoded or the encoder refuses every setting.
     AudioReencoder(const AVStream& in, AVFormatContext& out, const AVCodec& encoder, std::string in_name,
                    std::string out_name);
+
+    ~AudioReencoder();
+    AudioReencoder(const AudioReencoder&) = delete;
+    AudioReencoder& operator=(const AudioReencoder&) = delete;
 
     AVStream& stream() const { return *stream_; }
     // One line for the notes: "opus (libopus), 48000 Hz stereo, 96 kb/s".

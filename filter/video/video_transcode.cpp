@@ -76,8 +76,8 @@ const char* media_type_name(AVMediaType type)
     return name ? name : "unknown";
 }
 
-// Statistics tags that describe the old encoding of the video stream, not the new one.
-bool stale_video_tag(const char* key)
+// Statistics tags that describe the old encoding of a re-encoded stream, not the new one.
+bool stale_encoding_tag(const char* key)
 {
     static const char* const stale[] = {"encoder", "DURATION", "NUMBER_OF_FRAMES", "NUMBER_OF_BYTES", "BPS"};
     for (const char* s : stale)
@@ -329,7 +329,7 @@ void Transcoder::add_copied_streams()
             if (!video_out_)
                 throw std::bad_alloc();
             for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is->metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
-                if (!stale_video_tag(e->key))
+                if (!stale_encoding_tag(e->key))
                     av_dict_set(&video_out_->metadata, e->key, e->value, 0);
             video_out_->disposition = is->disposition;
             stream_map_[i] = video_out_->index;
@@ -411,8 +411,9 @@ bool Transcoder::add_reencoded_audio(unsigned index, const std::string& what, co
         return true;
     }
     auto reencoder = std::make_unique<AudioReencoder>(is, *out_, *encoder, in_.name, out_name_);
-    av_dict_copy(&reencoder->stream().metadata, is.metadata, 0);
-    av_dict_set(&reencoder->stream().metadata, "encoder", nullptr, 0);
+    for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is.metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
+        if (!stale_encoding_tag(e->key))  // the old encoding's statistics describe the old stream
+            av_dict_set(&reencoder->stream().metadata, e->key, e->value, 0);
     stream_map_[index] = reencoder->stream().index;
     note(fmt::format("{} re-encoded to {}: {}", what, reencoder->describe(), why));
     reencoded_[static_cast<int>(index)] = std::move(reencoder);

@@ -86,6 +86,10 @@ protected:
                                  "sine=frequency=440:duration=1:sample_rate=44100 -ac 2 -c:v libx264 -preset ultrafast ";
         ffmpeg(tone + "-c:a pcm_s16le " + q + (d / "pcm.mkv").string() + q);
         ffmpeg(tone + "-c:a flac " + q + (d / "flac.mkv").string() + q);
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=1 -f lavfi -i sine=duration=1:sample_rate=8000 -c:v libx264"
+               " -preset ultrafast -c:a pcm_u8 " + q + (d / "u8_8k.mkv").string() + q);
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=1 -f lavfi -i sine=duration=1:sample_rate=96000 -ac 6"
+               " -c:v libx264 -preset ultrafast -c:a pcm_s24le " + q + (d / "s24_96k_6ch.mkv").string() + q);
         ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=2 -f lavfi -i sine=frequency=440:duration=2"
                " -af \"aselect='not(between(t,0.5,1.5))'\" -c:v libx264 -preset ultrafast -c:a pcm_s16le " +
                q + (d / "gap.mkv").string() + q);
@@ -677,6 +681,21 @@ TEST_F(Transcode, AudioTheContainerCannotCarryIsReencoded)
         EXPECT_NEAR(a.seconds, 1.0, 0.03) << name;
         EXPECT_NEAR(a.start, 0.0, 0.002) << name;
     }
+    // 8 kHz 8-bit mono and 96 kHz 24-bit 5.1: Opus at 48 kHz (channels kept), AAC at the input's rate.
+    const std::pair<const char*, const char*> cases[] = {{"u8_8k.mkv", "48000 Hz mono"},
+                                                         {"s24_96k_6ch.mkv", "48000 Hz 5.1"}};
+    for (const auto& [name, layout] : cases) {
+        const TranscodeResult r = run(clip(name), std::string(name) + ".webm", processor);
+        ASSERT_EQ(r.notes.size(), 1u) << name;
+        EXPECT_NE(r.notes[0].find(std::string("re-encoded to opus (libopus), ") + layout), std::string::npos) << r.notes[0];
+        const DecodedAudio a = decoded_audio(dir_ / (std::string(name) + ".webm"));
+        EXPECT_NEAR(a.seconds, 1.0, 0.03) << name;
+        EXPECT_NEAR(a.start, 0.0, 0.002) << name;
+    }
+    const TranscodeResult surround = run(clip("s24_96k_6ch.mkv"), "6ch.mp4", processor);
+    EXPECT_NE(surround.notes.at(0).find("re-encoded to aac (aac), 96000 Hz 5.1"), std::string::npos) << surround.notes[0];
+    EXPECT_NEAR(decoded_audio(dir_ / "6ch.mp4").seconds, 1.0, 0.03);
+
     // Into a container without audio (y4m) it is still left out, and said so.
     const TranscodeResult y4m = run(clip("pcm.mkv"), "out.y4m", processor);
     ASSERT_EQ(y4m.notes.size(), 1u);
@@ -783,6 +802,11 @@ TEST_F(Transcode, Hdr10MetadataAndRangeTagsAreKept)
     EXPECT_NE(frames.find("side_data_type=Mastering display metadata"), std::string::npos) << frames;
     EXPECT_NE(frames.find("red_x=34000/50000"), std::string::npos) << frames;
     EXPECT_NE(frames.find("max_content=1000\nmax_average=400"), std::string::npos) << frames;
+    // Matroska stores it as MasteringMetadata.
+    run(clip("hdr10.mp4"), "x264.mkv", processor);
+    const std::string mkv = probe(dir_ / "x264.mkv", "streams");
+    EXPECT_NE(mkv.find("side_data_type=Mastering display metadata"), std::string::npos) << mkv;
+    EXPECT_NE(mkv.find("max_content=1000"), std::string::npos) << mkv;
     // The user's own x265-params win key by key; the HDR keys and the quiet log level are added.
     av::Dictionary options;
     options.set("x265-params", "max-cll=500,100:keyint=10");
