@@ -203,8 +203,8 @@ void write_text(const std::filesystem::path& path, const std::string& text)
 // Issue 16: a model.json nested a few hundred thousand levels deep overflowed the stack (SIGSEGV).
 TEST(ModelManifest, deep_nesting_is_refused_before_building_a_tree)
 {
-    expect_refused([] { parse_manifest(nested(R"({"version":)", 300000, "}"), "deep.json"); }, "deep.json",
-                   "nested deeper than 64 levels");
+    expect_refused([] { parse_manifest(nested(R"({"format":"cnnv3-model","version":)", 300000, "}"), "deep.json"); },
+                   "deep.json", "nested deeper than 64 levels");
     expect_refused([] { parse_manifest(std::string(500000, '['), "open.json"); }, "open.json", "nested deeper");
     const ModelBytes b = random_model_bytes({4, 8, 5}, 13);
     std::string text = manifest_json({4, 8, 5}, b);
