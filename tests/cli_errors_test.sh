@@ -102,7 +102,7 @@ check png-fifo 1 "pipe.png: is a named pipe" -- timeout 10 "$exe" reference --mo
 # and under a 500 MB address-space limit (huge files are refused by their size, never read).
 # Sanitizer builds reserve terabytes of shadow memory and cannot run under that limit.
 limit="ulimit -v 500000;"
-(ulimit -v 500000; "$exe" info --model "$work/no-such-dir" 2>&1) | grep -q "no-such-dir: " ||
+(ulimit -v 500000; "$exe" info --model "$work/no-such-dir" 2>&1) 2>/dev/null | grep -q "no-such-dir: " ||
     { echo "note: $exe cannot start under ulimit -v 500000 (a sanitizer build): no memory limit"; limit=""; }
 hostile() {  # hostile NAME PATTERN -- command... : exit 1 within 10 s, one line matching PATTERN
     local name=$1 pattern=$2
