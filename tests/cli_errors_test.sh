@@ -87,6 +87,10 @@ CNNV3_WEIGHTS="$work/weights" CNNV3_MODEL_PATH="$work/weights" \
 grep -q "weights/my-model" "$work/out" || { echo "FAIL model-by-name: info does not show the directory found"; cat "$work/out"; fail=1; }
 CNNV3_WEIGHTS="$work/weights" CNNV3_MODEL_PATH="$work/weights" \
     check model-unknown-name 1 "no-such-model: " -- "$exe" info --model no-such-model
+echo my-model >"$work/weights/DEFAULT"
+CNNV3_WEIGHTS="$work/weights" CNNV3_MODEL_PATH="$work/weights" \
+    check model-default 0 "" -- "$exe" info
+grep -q "weights/my-model" "$work/out" || { echo "FAIL model-default: info without --model is not the DEFAULT model"; fail=1; }
 
 # --- an interlaced (Adam7) PNG gives the same picture as the progressive one (issue 16)
 "$png_tool" crop-tile "$src/samples/photo_chelsea.png" 37 23 "$work/prog.png" || fail=1
