@@ -4,6 +4,8 @@ usage: make_seeds.py VECTORS_DIR CORPUS_DIR     model-fuzzer: the committed test
                                                 model.json nested deeper than the parser allows
        make_seeds.py --png CORPUS_DIR           png-fuzzer: small PNGs of every colour type and bit
                                                 depth, progressive and Adam7, with PLTE and tRNS
+       make_seeds.py --text CORPUS_DIR          text-fuzzer: beat-times files (first byte 0) and
+                                                conditioning CSVs (first byte 1)
 
 model-fuzzer input layout (see model_fuzzer.cpp): flag byte, u16 manifest length, u16 weights
 length in halves, then model.json text, weights bytes, MLP bytes.
@@ -101,11 +103,21 @@ def png_seeds(corpus):
     (corpus / "1x1.png").write_bytes(png(1, 1, 2, 8, lambda x, y, c: 200, False))
 
 
+def text_seeds(corpus):
+    beats = b"# beat times in seconds, one per line (cnnv3 analyze)\n0.250000\n0.750000\n1.250000  # a comment\n\n1.75\n"
+    (corpus / "beats").write_bytes(b"\0" + beats)
+    (corpus / "beats-crlf").write_bytes(b"\0" + beats.replace(b"\n", b"\r\n"))
+    rows = [b"frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1"]
+    for i in range(4):
+        rows.append(b"%d,%.6f,%g,%g,%g,0.5,0.5" % (i, i / 24, i / 4, i / 8, 0.25 * i))
+    (corpus / "track").write_bytes(b"\1" + b"\n".join(rows) + b"\n")
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "--png":
+    if sys.argv[1] in ("--png", "--text"):
         out = pathlib.Path(sys.argv[2])
         out.mkdir(parents=True, exist_ok=True)
-        png_seeds(out)
+        (png_seeds if sys.argv[1] == "--png" else text_seeds)(out)
     else:
         out = pathlib.Path(sys.argv[2])
         out.mkdir(parents=True, exist_ok=True)
