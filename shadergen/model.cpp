@@ -32,12 +32,16 @@ std::span<const std::uint8_t> as_bytes(const std::string& s)
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-// Text quoted in an error message, cut short so the message stays one short line.
-std::string cut_short(std::string text)
+// Text quoted in an error message, cut short (at a UTF-8 character boundary) so the message stays
+// one short line.
+std::string cut_short(std::string text, std::size_t max = 60)
 {
-    if (text.size() > 60)
-        text = text.substr(0, 57) + "...";
-    return text;
+    if (text.size() <= max)
+        return text;
+    std::size_t end = max - 3;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80)
+        --end;
+    return text.substr(0, end) + "...";
 }
 
 // A JSON value for an error message.
@@ -135,7 +139,7 @@ Manifest parse_manifest(std::string_view json_text, const std::string& label)
         throw ModelError(label, fmt::format("not valid JSON at byte {} (expected a cnnv3 model.json)", e.byte));
     } catch (const json::exception& e) {
         // e.g. a number literal too large for a double
-        throw ModelError(label, fmt::format("not valid JSON: {} (expected a cnnv3 model.json)", cut_short(e.what())));
+        throw ModelError(label, fmt::format("not valid JSON: {} (expected a cnnv3 model.json)", cut_short(e.what(), 120)));
     }
     if (!root.is_object())
         throw ModelError(label, "not a JSON object (expected a cnnv3 model.json)");

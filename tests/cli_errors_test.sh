@@ -87,6 +87,10 @@ CNNV3_WEIGHTS="$work/weights" CNNV3_MODEL_PATH="$work/weights" \
 grep -q "weights/my-model" "$work/out" || { echo "FAIL model-by-name: info does not show the directory found"; cat "$work/out"; fail=1; }
 CNNV3_WEIGHTS="$work/weights" CNNV3_MODEL_PATH="$work/weights" \
     check model-unknown-name 1 "no-such-model: " -- "$exe" info --model no-such-model
+echo my-model >"$work/weights/DEFAULT"
+CNNV3_WEIGHTS="$work/weights" CNNV3_MODEL_PATH="$work/weights" \
+    check model-default 0 "" -- "$exe" info
+grep -q "weights/my-model" "$work/out" || { echo "FAIL model-default: info without --model is not the DEFAULT model"; fail=1; }
 
 # --- an interlaced (Adam7) PNG gives the same picture as the progressive one (issue 16)
 "$png_tool" crop-tile "$src/samples/photo_chelsea.png" 37 23 "$work/prog.png" || fail=1
@@ -102,7 +106,8 @@ check png-fifo 1 "pipe.png: is a named pipe" -- timeout 10 "$exe" reference --mo
 # and under a 500 MB address-space limit (huge files are refused by their size, never read).
 # Sanitizer builds reserve terabytes of shadow memory and cannot run under that limit.
 limit="ulimit -v 500000;"
-(ulimit -v 500000; "$exe" --help >/dev/null 2>&1) || { echo "note: sanitizer build, no memory limit"; limit=""; }
+(ulimit -v 500000; "$exe" info --model "$work/no-such-dir" 2>&1) 2>/dev/null | grep -q "no-such-dir: " ||
+    { echo "note: $exe cannot start under ulimit -v 500000 (a sanitizer build): no memory limit"; limit=""; }
 hostile() {  # hostile NAME PATTERN -- command... : exit 1 within 10 s, one line matching PATTERN
     local name=$1 pattern=$2
     shift 3
@@ -114,7 +119,7 @@ fresh_model() {  # fresh_model DIR: a valid model directory
 }
 deep=$work/deep
 fresh_model "$deep"
-{ printf '{"version":'; head -c 300000 /dev/zero | tr '\0' '['; head -c 300000 /dev/zero | tr '\0' ']'; printf '}'; } >"$deep/model.json"
+{ printf '{"format":"cnnv3-model","version":'; head -c 300000 /dev/zero | tr '\0' '['; head -c 300000 /dev/zero | tr '\0' ']'; printf '}'; } >"$deep/model.json"
 for cmd in info reference hook; do
     case $cmd in
         info) args=() ;;

@@ -203,8 +203,8 @@ void write_text(const std::filesystem::path& path, const std::string& text)
 // Issue 16: a model.json nested a few hundred thousand levels deep overflowed the stack (SIGSEGV).
 TEST(ModelManifest, deep_nesting_is_refused_before_building_a_tree)
 {
-    expect_refused([] { parse_manifest(nested(R"({"version":)", 300000, "}"), "deep.json"); }, "deep.json",
-                   "nested deeper than 64 levels");
+    expect_refused([] { parse_manifest(nested(R"({"format":"cnnv3-model","version":)", 300000, "}"), "deep.json"); },
+                   "deep.json", "nested deeper than 64 levels");
     expect_refused([] { parse_manifest(std::string(500000, '['), "open.json"); }, "open.json", "nested deeper");
     const ModelBytes b = random_model_bytes({4, 8, 5}, 13);
     std::string text = manifest_json({4, 8, 5}, b);
@@ -221,14 +221,22 @@ TEST(ModelManifest, long_values_are_cut_short_in_messages)
     std::string many = "[1";
     for (int i = 0; i < 50000; ++i)
         many += ", 1";
-    for (const std::string& long_value : {"[" + std::string(100000, '1') + "]", many + "]"}) {
+    // The cut falls inside a multi-byte character: the message must stay valid UTF-8.
+    std::string accents = "[\"";
+    for (int i = 0; i < 100; ++i)
+        accents += "\u00e9";
+    for (const std::string& long_value : {"[" + std::string(100000, '1') + "]", many + "]", accents + "\"]"}) {
         std::string text = manifest_json({4, 8, 5}, b);
         text.replace(text.find("[4, 8]"), 6, long_value);
         try {
             parse_manifest(text, "m.json");
             ADD_FAILURE() << "accepted";
         } catch (const ModelError& e) {
-            EXPECT_LT(std::string(e.what()).size(), 200u) << e.what();
+            const std::string msg = e.what();
+            EXPECT_LT(msg.size(), 200u) << msg;
+            EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+            EXPECT_NE(msg.find("..."), std::string::npos) << msg;
+            EXPECT_EQ(msg.find("\xc3."), std::string::npos) << "a cut UTF-8 sequence: " << msg;
         }
     }
 }

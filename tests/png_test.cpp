@@ -251,3 +251,51 @@ TEST(Png, named_pipe_and_directory_are_refused_without_blocking)
     }
     EXPECT_THROW(read_png(dir.path()), ImageError);
 }
+
+// A PNG whose header claims more than png_max_pixels is refused before its pixels are allocated.
+TEST(Png, too_many_pixels_are_refused)
+{
+    TempDir dir("huge");
+    const auto path = dir.path() / "huge.png";
+    const png_uint_32 width = 9000, height = 8000;  // 72 Mpixels, 1-bit gray: a 9 MB image of zeros
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    std::vector<png_byte> row((width + 7) / 8);
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        std::fclose(f);
+        FAIL() << "libpng could not write";
+    }
+    png_init_io(png, f);
+    png_set_compression_level(png, 1);
+    png_set_IHDR(png, info, width, height, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (png_uint_32 y = 0; y < height; ++y)
+        png_write_row(png, row.data());
+    png_write_end(png, nullptr);
+    png_destroy_write_struct(&png, &info);
+    std::fclose(f);
+    try {
+        read_png(path);
+        ADD_FAILURE() << "accepted";
+    } catch (const ImageError& e) {
+        EXPECT_NE(std::string(e.what()).find("huge.png: 9000x8000 is too many pixels"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Png, decodes_from_memory_like_from_a_file)
+{
+    TempDir dir("mem");
+    Planes p(3, 5, 7);
+    for (std::size_t i = 0; i < p.data.size(); ++i)
+        p.data[i] = static_cast<float>(i % 17) / 16.0f;
+    write_png_rgb16(dir.path() / "m.png", p, false);
+    std::ifstream in(dir.path() / "m.png", std::ios::binary);
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(decode_png(bytes, "mem").rgb.data, read_png(dir.path() / "m.png").rgb.data);
+    EXPECT_THROW(decode_png({}, "empty"), ImageError);
+    EXPECT_THROW(decode_png(std::span(bytes).first(bytes.size() / 2), "half"), ImageError);
+}

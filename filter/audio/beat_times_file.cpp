@@ -24,10 +24,10 @@ std::vector<double> parse_beat_times(std::string_view text, const std::string& n
         double t = 0.0;
         const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), t);
         if (ec != std::errc() || end != line.data() + line.size() || !std::isfinite(t))
-            throw BeatFileError(name, line_no, fmt::format("\"{}\" is not a time in seconds (expected one number per line)", line));
+            throw BeatFileError(name, line_no, fmt::format("\"{}\" is not a time in seconds (expected one number per line)", excerpt(line)));
         if (!beats.empty() && !(t > beats.back()))
             throw BeatFileError(name, line_no, fmt::format("beat time {} is not after the previous one, {} "
-                                                           "(expected strictly increasing times)", line, beats.back()));
+                                                           "(expected strictly increasing times)", excerpt(line), beats.back()));
         beats.push_back(t);
     });
     return beats;

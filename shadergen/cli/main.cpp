@@ -107,8 +107,7 @@ Args parse_args(int argc, char** argv)
             if (!is_hook_stage(args.stage))
                 throw UsageError(fmt::format("--stage {:?} is not a texture mpv can hook (expected one of {})",
                                              args.stage, fmt::join(hook_stages, " ")));
-        }
-        else if (a == "--precision") {
+        } else if (a == "--precision") {
             args.precision = value();
             if (args.precision != "auto" && args.precision != "fp32")
                 throw UsageError("--precision is auto or fp32");

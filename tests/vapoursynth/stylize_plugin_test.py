@@ -287,7 +287,7 @@ def hostile_model_files_raise_errors_naming_them():
 
     def deep(d):
         with open(os.path.join(d, "model.json"), "w") as f:
-            f.write('{"version":' + "[" * 300000 + "]" * 300000 + "}")
+            f.write('{"format": "cnnv3-model", "version":' + "[" * 300000 + "]" * 300000 + "}")
 
     def replace_with(kind, file):
         def spoil(d):
