@@ -32,7 +32,8 @@ using GroupChannels = std::array<int, 4>;
 
 // One source of a conv's input, staged into shared memory at the conv's resolution.
 struct Source {
-    enum class Kind { direct, pooled, upsampled } kind;
+    using Kind = PlannedSource::Kind;
+    Kind kind;
     PlannedTexture texture;
     int first_channel = 0;  // where its channels start in the conv's input
     int channels = 0;
@@ -549,6 +550,11 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
             p.film_count = 2 * groups_of(shape.film_channels(spec.layer));
         }
         p.save = spec.out;
+        p.layer = spec.layer;
+        p.level = spec.level;
+        for (const Source& src : spec.sources)
+            p.sources.push_back({src.kind, src.texture.name, src.first_channel,
+                                 src.channels});
         p.tile = st.tile;
         p.shared_bytes = staged_bytes(spec, cw.shape, st);
         p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, st)

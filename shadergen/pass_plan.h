@@ -40,6 +40,15 @@ struct PlannedTexture {
     int fixed_height = 0;
 };
 
+// How a conv pass reads one of its inputs (DESIGN.md): at its own resolution, ceil 2x2-average
+// pooled from the level above, or nearest-upsampled from the level below. Concatenated in order.
+struct PlannedSource {
+    enum class Kind { direct, pooled, upsampled } kind = Kind::direct;
+    std::string texture;               // a PlannedTexture name, e.g. CNNV3_E0
+    int first_channel = 0;             // where its channels start in the conv's input
+    int channels = 0;
+};
+
 struct PlannedPass {
     std::string description;           // //!DESC
     std::vector<std::string> binds;    // textures read, HOOKED first when used
@@ -51,6 +60,10 @@ struct PlannedPass {
     int film_count = 0;
     int shared_bytes = 0;              // shared memory the body declares
     std::string body;                  // GLSL: shared declarations + void hook()
+    // What the body computes, for emitters of other shader languages (wgsl_file.h). Conv passes only.
+    std::optional<Layer> layer;        // the conv layer (empty for the FiLM MLP pass)
+    Level level = Level::full;         // resolution of the conv
+    std::vector<PlannedSource> sources;  // empty for enc0 (its 20 features are built from HOOKED)
 };
 
 struct PlanOptions {

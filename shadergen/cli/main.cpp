@@ -4,6 +4,7 @@
 //   cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png
 //   cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S] [--stage MAIN]
 //                        [--precision auto|fp32] [-y] -o OUT.glsl
+//   cnnv3-shadergen wgsl [-y] -o DIR
 //   cnnv3-shadergen --help | --version
 //
 // Every failure is one line on stderr, "cnnv3-shadergen: FILE: problem", and a non-zero exit
@@ -16,6 +17,7 @@
 #include "../model_search.h"
 #include "../png_image.h"
 #include "../reference.h"
+#include "../wgsl_file.h"
 #include "version.h"
 
 #include <fmt/format.h>
@@ -39,6 +41,7 @@ constexpr std::string_view usage_text =
     "       cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png\n"
     "       cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S]\n"
     "                            [--stage MAIN] [--precision auto|fp32] [-y] -o OUT.glsl\n"
+    "       cnnv3-shadergen wgsl [-y] -o DIR\n"
     "       cnnv3-shadergen --help | --version\n"
     "\n"
     "  --model    a model directory, or a model name found like cnnv3 --model finds it (default:\n"
@@ -51,6 +54,8 @@ constexpr std::string_view usage_text =
     "  hook       write an mpv/libplacebo user shader. --stage is the texture it hooks, one of\n"
     "             mpv's hook points (default MAIN): RGB LUMA CHROMA ALPHA XYZ CHROMA_SCALED\n"
     "             ALPHA_SCALED NATIVE MAINPRESUB MAIN LINEAR SIGMOID PREKERNEL POSTKERNEL SCALED OUTPUT\n"
+    "  wgsl       write the browser tool's WebGPU shaders and plan.js into DIR (web/generated/ in\n"
+    "             the source tree; docs/web.md). They hold no weights: one set serves every model.\n"
     "  -y         overwrite OUT (an existing file is refused without it; files are written\n"
     "             under a temporary name and renamed when complete)\n";
 
@@ -222,6 +227,21 @@ int run_hook(const Args& args)
     return 0;
 }
 
+int run_wgsl(const Args& args)
+{
+    if (!args.positional.empty() || !args.model.empty() || args.cond || args.dynamic || args.strength)
+        throw UsageError("wgsl takes only -o DIR and -y (the shaders do not depend on a model)");
+    if (!args.output)
+        throw UsageError("wgsl needs -o DIR");
+    const std::filesystem::path dir = *args.output;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        throw std::runtime_error(dir.string() + ": not a directory (expected an existing directory for the WGSL files)");
+    for (const WgslFile& f : emit_wgsl_files(web_pass_plan()))
+        write_file_atomically(dir / f.name, f.text, args.overwrite);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -242,6 +262,8 @@ int main(int argc, char** argv)
             return run_reference(args);
         if (args.command == "hook")
             return run_hook(args);
+        if (args.command == "wgsl")
+            return run_wgsl(args);
         throw UsageError(fmt::format("unknown command \"{}\"", args.command));
     } catch (const UsageError& e) {
         fmt::print(stderr, "cnnv3-shadergen: {} (see `cnnv3-shadergen --help`)\n", e.what());
