@@ -284,6 +284,7 @@ async function main() {
     state.sourcePixels = ctx.getImageData(0, 0, 320, 180);
   }
   await render();
+  document.title = `cnnv3 ${state.model.name}`;  // also tells a test driver the page is ready
 }
 
 main().catch((e) => {

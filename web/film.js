@@ -1,5 +1,6 @@
 // The FiLM MLP (SPEC 3) in JavaScript, f32 arithmetic like evaluate_film_mlp (shadergen/film.cpp):
-// every product and sum is rounded to f32 in the same order, so the result equals the C++ one.
+// every product and sum is rounded to f32 in the same order as the C++ loop (which a compiler may
+// still contract into fused multiply-adds: the test allows 1e-6, measured about 6e-8).
 //   h = relu(W0 c + b0); film = W1 h + b1
 // mlp: {condDim, outDim, w0, b0, w1, b1} as web/model.js returns it; cond: condDim numbers.
 import {filmHidden} from './model.js';

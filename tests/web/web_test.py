@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""End-to-end test of the browser tool (docs/web.md, "Testing") in Debian's Chromium, headless.
+
+usage: web_test.py SOURCE_ROOT CNNV3_SHADERGEN PNG_TOOL FILM_TOOL [--screenshots DIR]
+
+Serves a temporary folder (web/, the shipped weights/, the random-weight test models, test images)
+on 127.0.0.1 and checks:
+  1. URL mode on the random-weight [4,8] and [8,16] models at 173x97, 3x2 and 1x1 matches
+     `cnnv3-shadergen reference` within 1.5/255 (8-bit PNG from the page vs the 16-bit reference);
+  2. bad model files end in document.title "error: <one line>" with the C++ loader's problem text;
+  3. the page's FiLM MLP (web/film.js) equals the C++ one (tests/tools/film_tool) within 1e-6 on
+     random conditioning vectors, for both models.
+With --screenshots DIR it also writes the docs' screenshots (docs/web.md) there.
+"""
+import base64
+import functools
+import http.server
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import headless_chromium  # noqa: E402
+
+MODELS = ['test-random-48', 'test-random-816']
+SIZES = [(173, 97), (3, 2), (1, 1)]
+COND = '0.25,0.75,0.6,0.3,0.9'
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder):
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(QuietHandler, directory=folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f'http://127.0.0.1:{server.server_address[1]}'
+
+
+def fail(message):
+    print(f'FAIL: {message}')
+    return 1
+
+
+def main():
+    root, shadergen, png_tool, film_tool = sys.argv[1:5]
+    shots = sys.argv[sys.argv.index('--screenshots') + 1] if '--screenshots' in sys.argv else None
+    if not headless_chromium.chromium_path():
+        print('FAIL: chromium not found (scripts/install-deps.sh installs Debian\'s chromium)')
+        return 1
+    tmp = tempfile.mkdtemp(prefix='cnnv3-web-test-')
+    failures = 0
+    browser = None
+    try:
+        os.symlink(os.path.join(root, 'web'), os.path.join(tmp, 'web'))
+        os.symlink(os.path.join(root, 'weights'), os.path.join(tmp, 'weights'))
+        os.mkdir(os.path.join(tmp, 'models'))
+        for m in MODELS:
+            os.symlink(os.path.join(root, 'tests', 'vectors', m), os.path.join(tmp, 'models', m))
+        for w, h in SIZES:
+            subprocess.run([png_tool, 'crop-tile', os.path.join(root, 'samples', 'photo_chelsea.png'), str(w), str(h),
+                            os.path.join(tmp, f'in_{w}x{h}.png')], check=True)
+        # Bad models: a truncated weights file (model.json intact) and a model.json with bad enc_channels.
+        bad = {}
+        src = os.path.join(root, 'tests', 'vectors', 'test-random-48')
+        for name in ['truncated', 'badjson']:
+            d = os.path.join(tmp, 'models', name)
+            os.mkdir(d)
+            for f in ['model.json', 'cnn_v3_weights.bin', 'cnn_v3_film_mlp.bin']:
+                shutil.copy(os.path.join(src, f), d)
+            bad[name] = d
+        with open(os.path.join(bad['truncated'], 'cnn_v3_weights.bin'), 'r+b') as f:
+            f.truncate(100)
+        with open(os.path.join(bad['badjson'], 'model.json')) as f:
+            text = f.read()
+        with open(os.path.join(bad['badjson'], 'model.json'), 'w') as f:
+            f.write(text.replace('"enc_channels": [4, 8]', '"enc_channels": [0, 8]'))
+
+        server, base = serve(tmp)
+        browser = headless_chromium.Browser()
+
+        # 1. URL mode vs the CPU reference.
+        for m in MODELS:
+            for w, h in SIZES:
+                image = f'in_{w}x{h}.png'
+                browser.open(f'{base}/web/index.html?model=../models/{m}/&image=../{image}&cond={COND}')
+                title = browser.wait_title(180)
+                if title != 'done':
+                    failures += fail(f'{m} {w}x{h}: title {title!r} (expected "done")')
+                    continue
+                url = browser.evaluate('document.getElementById("result").src')
+                out = os.path.join(tmp, f'web_{m}_{w}x{h}.png')
+                with open(out, 'wb') as f:
+                    f.write(base64.b64decode(url.split(',', 1)[1]))
+                ref = os.path.join(tmp, f'ref_{m}_{w}x{h}.png')
+                subprocess.run([shadergen, 'reference', '--model', os.path.join(tmp, 'models', m), '--cond', COND,
+                                os.path.join(tmp, image), ref], check=True)
+                r = subprocess.run([png_tool, 'diff', out, ref, '1.5/255'], capture_output=True, text=True)
+                print(f'{m} {w}x{h}: {r.stdout.strip()}')
+                if r.returncode != 0:
+                    failures += fail(f'{m} {w}x{h}: page output differs from the reference: {r.stdout.strip()} {r.stderr.strip()}')
+
+        # 2. Bad model files: one line in the title, the C++ loader's problem.
+        for name, d in bad.items():
+            browser.open(f'{base}/web/index.html?model=../models/{name}/&image=../in_3x2.png')
+            title = browser.wait_title(120) or ''
+            cpp = subprocess.run([shadergen, 'info', '--model', d], capture_output=True, text=True).stderr.strip()
+            cpp_problem = cpp.split(d + '/', 1)[1].split(': ', 1)[1] if d + '/' in cpp else cpp
+            print(f'{name}: page title {title!r}; C++: {cpp!r}')
+            if not title.startswith('error: ') or '\n' in title or not title.endswith(': ' + cpp_problem):
+                failures += fail(f'{name}: title {title!r} (expected "error: URL/FILE: {cpp_problem}")')
+
+        # 3. The FiLM MLP in JavaScript vs C++.
+        rng = random.Random(15)
+        conds = [','.join(f'{rng.random():.6f}' for _ in range(5)) for _ in range(20)] + ['0,0,0,0,0', '1,1,1,1,1']
+        browser.open(f'{base}/web/index.html?model=../models/test-random-48/&image=../in_1x1.png')
+        browser.wait_title(120)
+        for m in MODELS:
+            cpp = subprocess.run([film_tool, os.path.join(tmp, 'models', m), *conds], capture_output=True, text=True,
+                                 check=True).stdout.split('\n')
+            js = browser.evaluate(f'''(async () => {{
+                const {{evaluateFilmMlp}} = await import('/web/film.js');
+                const {{loadModelFromUrl}} = await import('/web/model.js');
+                const model = await loadModelFromUrl('/models/{m}/');
+                return {conds!r}.map((c) => Array.from(evaluateFilmMlp(model.mlp, c.split(',').map(Number))));
+            }})()''')
+            worst = 0.0
+            for line, values in zip(cpp, js):
+                ref = [float(v) for v in line.split()]
+                if len(ref) != len(values):
+                    failures += fail(f'{m}: FiLM has {len(values)} values in JS, {len(ref)} in C++')
+                    break
+                worst = max([worst] + [abs(a - b) for a, b in zip(ref, values)])
+            print(f'{m}: FiLM MLP JS vs C++ on {len(conds)} vectors: max abs difference {worst:.3g}')
+            if worst > 1e-6:
+                failures += fail(f'{m}: FiLM MLP differs by {worst} (limit 1e-6)')
+
+        if shots:
+            os.makedirs(shots, exist_ok=True)
+            browser.open(f'{base}/web/index.html')
+            browser.wait_title(120)
+            browser.evaluate('new Promise((r) => setTimeout(r, 3000))')
+            browser.screenshot(os.path.join(shots, 'web-image.png'))
+        server.shutdown()
+    finally:
+        if browser:
+            browser.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print('web test: ' + ('FAILED' if failures else 'all checks passed'))
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
