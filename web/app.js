@@ -113,7 +113,9 @@ async function imageFromBlob(blob) {
 function stopVideo() {
   const video = $('video');
   video.pause();
+  if (state.live) state.live.stop();
   state.live = null;
+  clearInterval(state.statusTimer);
   $('play').disabled = true;
 }
 
@@ -138,6 +140,7 @@ async function openFiles(files) {
 }
 
 async function openVideo(url) {
+  stopVideo();
   const video = $('video');
   video.src = url;
   await new Promise((resolve, reject) => {
@@ -145,6 +148,10 @@ async function openVideo(url) {
     video.onerror = () => reject(new Error(`${url}: cannot be decoded (expected a video this browser plays)`));
   });
   state.live = new LiveConditioning(video, state.csv);
+  // The status line follows the live values even while a slow frame renders.
+  state.statusTimer = setInterval(() => {
+    if (!video.paused && state.live && statusLine.className !== 'error') showStatus();
+  }, 50);
   state.sourcePixels = pixelsOf(video, video.videoWidth, video.videoHeight);
   $('play').disabled = false;
 }
@@ -153,7 +160,6 @@ async function openVideo(url) {
 function videoLoop() {
   const video = $('video');
   if (video.paused || video.ended || !state.live) return;
-  state.live.update();
   state.sourcePixels = pixelsOf(video, video.videoWidth, video.videoHeight);
   render().catch(showError).finally(() => video.requestVideoFrameCallback(videoLoop));
 }
@@ -236,17 +242,19 @@ function wireControls() {
     openFiles(e.dataTransfer.files).catch(showError);
   });
   $('save').addEventListener('click', savePng);
-  $('play').addEventListener('click', () => {
-    const video = $('video');
-    if (video.paused) {
-      state.live.start();
-      video.play().then(() => video.requestVideoFrameCallback(videoLoop)).catch(showError);
-      $('play').textContent = 'pause';
-    } else {
-      video.pause();
-      $('play').textContent = 'play';
-    }
-  });
+  $('play').addEventListener('click', togglePlay);
+}
+
+function togglePlay() {
+  const video = $('video');
+  if (video.paused) {
+    state.live.start();
+    video.play().then(() => video.requestVideoFrameCallback(videoLoop)).catch(showError);
+    $('play').textContent = 'pause';
+  } else {
+    video.pause();
+    $('play').textContent = 'play';
+  }
 }
 
 async function main() {
@@ -254,13 +262,14 @@ async function main() {
   state.net = await WebGpuNetwork.create(params.get('precision') || 'auto');
   wireControls();
   showStatus();
-  if (params.has('model') || params.has('image')) {
+  if (params.has('image') || (params.has('model') && !params.has('video'))) {
     await urlMode(params);
     document.title = 'done';
     return;
   }
-  // Interactive start: the default model on a generated test card until the user opens something.
-  await setModel(await loadModelFromUrl(new URL(`../weights/${shippedModels[0]}/`, location.href).href));
+  // Interactive start: the default model (or model=URL) on a generated test card, or on video=URL.
+  const modelUrl = params.get('model') || new URL(`../weights/${shippedModels[0]}/`, location.href).href;
+  await setModel(await loadModelFromUrl(modelUrl));
   if (params.has('video')) {
     const csvUrl = params.get('csv');
     if (csvUrl) {
@@ -269,6 +278,7 @@ async function main() {
       state.csv = parseConditioningCsv(await r.text(), csvUrl);
     }
     await openVideo(params.get('video'));
+    if (params.get('autoplay') === '1') togglePlay();  // needs the browser's autoplay permission
   } else {
     const card = new OffscreenCanvas(320, 180);
     const ctx = card.getContext('2d');

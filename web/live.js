@@ -42,10 +42,12 @@ export class LiveConditioning {
     this.intensity = 0;
   }
 
-  // Call from a user gesture (play): WebAudio may only start then.
+  // Call from a user gesture (play): WebAudio may only start then. Reads the analyser every 20 ms,
+  // apart from the rendering (which may take longer than a frame).
   start() {
     if (this.rows || this.context) return;
     this.context = new AudioContext();
+    this.context.resume();
     const source = this.context.createMediaElementSource(this.video);
     this.analyser = this.context.createAnalyser();
     this.analyser.fftSize = 2048;
@@ -59,12 +61,22 @@ export class LiveConditioning {
     this.period = 0.5;
     this.anchor = null;      // time of the beat the grid counts from
     this.lastTime = null;
+    this.timer = setInterval(() => this.update(), 20);
   }
 
-  // Reads the audio analyser once per shown frame (WebAudio mode).
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.context) this.context.close();
+    this.context = null;
+    this.analyser = null;
+  }
+
+  // Reads the audio analyser (WebAudio mode). Times are the video's, so the beat grid lines up
+  // with the media timeline (off by the audio output latency, typically tens of ms).
   update() {
-    if (this.rows || !this.analyser) return;
-    const t = this.context.currentTime;
+    if (this.rows || !this.analyser || this.video.paused) return;
+    const t = this.video.currentTime;
     const dt = this.lastTime === null ? 1 / 30 : Math.max(t - this.lastTime, 1e-3);
     this.lastTime = t;
     this.analyser.getFloatTimeDomainData(this.samples);
@@ -108,25 +120,30 @@ export class LiveConditioning {
     }
   }
 
+  // The CSV row shown at video time t: the last one whose time is not after t.
+  rowAt(t) {
+    let lo = 0, hi = this.rows.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.rows[mid].time <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
   // [beat_phase, beat_norm, audio_intensity, style_p0, style_p1] at video time t.
   valuesAt(t) {
-    if (this.rows) {
-      let lo = 0, hi = this.rows.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (this.rows[mid].time <= t) lo = mid;
-        else hi = mid - 1;
-      }
-      return this.rows[lo].values;
-    }
+    if (this.rows) return this.rows[this.rowAt(t)].values;
     const index = this.beatIndex || 0;
     return [this.phase, ((index % 8) + this.phase) / 8, this.intensity, 0.5, 0.5];
   }
 
   describe() {
-    const v = this.valuesAt(this.video.currentTime);
-    const source = this.rows ? 'CSV' : this.analyser ? `WebAudio ${(60 / this.period).toFixed(0)} BPM` : 'audio idle';
-    return `live ${source} t=${this.video.currentTime.toFixed(2)} beat_phase=${v[0].toFixed(3)} ` +
+    const t = this.video.currentTime;
+    const v = this.valuesAt(t);
+    const source = this.rows ? `CSV row ${this.rowAt(t)}`
+                             : this.analyser ? `WebAudio ${(60 / this.period).toFixed(0)} BPM` : 'audio idle';
+    return `live ${source} t=${t.toFixed(3)} beat_phase=${v[0].toFixed(3)} ` +
            `beat_norm=${v[1].toFixed(3)} audio_intensity=${v[2].toFixed(3)}`;
   }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end test of the browser tool (docs/web.md, "Testing") in Debian's Chromium, headless.
 
-usage: web_test.py SOURCE_ROOT CNNV3_SHADERGEN PNG_TOOL FILM_TOOL [--screenshots DIR]
+usage: web_test.py SOURCE_ROOT CNNV3_SHADERGEN PNG_TOOL FILM_TOOL CNNV3 [--screenshots DIR]
 
 Serves a temporary folder (web/, the shipped weights/, the random-weight test models, test images)
 on 127.0.0.1 and checks:
@@ -9,7 +9,13 @@ on 127.0.0.1 and checks:
      `cnnv3-shadergen reference` within 1.5/255 (8-bit PNG from the page vs the 16-bit reference);
   2. bad model files end in document.title "error: <one line>" with the C++ loader's problem text;
   3. the page's FiLM MLP (web/film.js) equals the C++ one (tests/tools/film_tool) within 1e-6 on
-     random conditioning vectors, for both models.
+     random conditioning vectors, for both models;
+  4. video mode: the demo clip (scripts/make-demo-clip.sh: 120 BPM, a kick on every beat from t = 0;
+     scaled to 160x90 to keep SwiftShader's work small) autoplays for 3 s with FiLM from WebAudio.
+     The status line, read every 50 ms, must show the video time advancing past 3 s, a tempo of
+     120 +- 6 BPM once past 1.5 s, and beat_phase within 0.2 (circularly) of the true phase frac(2 t)
+     in at least 80% of those samples, wrapping at least twice. Then with the `cnnv3 analyze` CSV
+     beside it: the status shows the CSV's values at the shown time.
 With --screenshots DIR it also writes the docs' screenshots (docs/web.md) there.
 """
 import base64
@@ -17,11 +23,13 @@ import functools
 import http.server
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import headless_chromium  # noqa: E402
@@ -47,8 +55,67 @@ def fail(message):
     return 1
 
 
+STATUS_RE = re.compile(r'live (CSV row (\d+)|WebAudio (\d+) BPM|audio idle) t=([\d.]+) beat_phase=([\d.]+) '
+                       r'beat_norm=([\d.]+) audio_intensity=([\d.]+)')
+
+
+def play_and_sample(browser, url, seconds):
+    """Opens url, samples the status line every 50 ms until the video time passes `seconds`."""
+    browser.open(url)
+    samples = []
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        status = browser.evaluate('(document.getElementById("status") || {}).textContent') or ''
+        if status.startswith('error'):
+            print(f'video: {status}')
+            return samples
+        m = STATUS_RE.search(status)
+        if m:
+            # (source, CSV row or tempo, t, beat_phase, beat_norm, audio_intensity)
+            samples.append((m.group(1), int(m.group(2) or m.group(3) or 0), float(m.group(4)), float(m.group(5)),
+                            float(m.group(6)), float(m.group(7))))
+            if samples[-1][2] >= seconds:
+                break
+        time.sleep(0.05)
+    return samples
+
+
+def check_video(browser, base, root, tmp, cnnv3):
+    failures = 0
+    clip = os.path.join(tmp, 'demo_full.mp4')
+    subprocess.run(['bash', os.path.join(root, 'scripts', 'make-demo-clip.sh'), clip], check=True)
+    subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-i', clip, '-t', '4', '-vf', 'scale=160:90',
+                    '-c:v', 'libx264', '-c:a', 'aac', os.path.join(tmp, 'demo.mp4')], check=True)
+    samples = play_and_sample(browser, f'{base}/web/index.html?video=../demo.mp4&autoplay=1', 3.0)
+    late = [s for s in samples if s[0].startswith('WebAudio') and s[2] >= 1.5]
+    near = [s for s in late if min(abs(s[3] - (2 * s[2]) % 1), 1 - abs(s[3] - (2 * s[2]) % 1)) <= 0.2]
+    wraps = sum(1 for a, b in zip(late, late[1:]) if b[3] < a[3] - 0.5)
+    tempos = sorted({s[1] for s in late})
+    last_t = samples[-1][2] if samples else 0
+    print(f'video (WebAudio): {len(samples)} samples up to t={last_t:.2f}; after 1.5 s: tempo {tempos} BPM, '
+          f'{len(near)}/{len(late)} phases within 0.2 of frac(2t), {wraps} wraps')
+    if last_t < 3.0 or not late or any(abs(t - 120) > 6 for t in tempos) or len(near) < 0.8 * len(late) or wraps < 2:
+        failures += fail('video (WebAudio): beat phase does not follow the 120 BPM audio (see the line above)')
+    # With the analyze CSV: the status shows the CSV row at the shown time.
+    csv = os.path.join(tmp, 'demo.csv')
+    subprocess.run([cnnv3, 'analyze', os.path.join(tmp, 'demo.mp4'), '-o', csv], check=True, capture_output=True)
+    rows = [line.split(',') for line in open(csv).read().split('\n')[1:] if line]
+    samples = play_and_sample(browser, f'{base}/web/index.html?video=../demo.mp4&csv=../demo.csv&autoplay=1', 2.0)
+    bad = 0
+    for _, index, t, phase, norm, intensity in samples:
+        row = rows[index]
+        # The row shown is the one at the video's time (t printed to 1 ms) with its three values.
+        if not float(row[1]) <= t + 0.001 < float(row[1]) + 1 / 24 + 0.002 or \
+                any(abs(a - float(b)) > 0.0006 for a, b in zip((phase, norm, intensity), row[2:5])):
+            bad += 1
+    print(f'video (CSV): {len(samples)} samples, {bad} differ from the CSV row at their time')
+    if not samples or not samples[0][0].startswith('CSV') or bad or samples[-1][2] < 2.0:
+        failures += fail('video (CSV): the status does not show the CSV values')
+    return failures
+
+
 def main():
-    root, shadergen, png_tool, film_tool = sys.argv[1:5]
+    root, shadergen, png_tool, film_tool, cnnv3 = sys.argv[1:6]
     shots = sys.argv[sys.argv.index('--screenshots') + 1] if '--screenshots' in sys.argv else None
     if not headless_chromium.chromium_path():
         print('FAIL: chromium not found (scripts/install-deps.sh installs Debian\'s chromium)')
@@ -139,6 +206,9 @@ def main():
             print(f'{m}: FiLM MLP JS vs C++ on {len(conds)} vectors: max abs difference {worst:.3g}')
             if worst > 1e-6:
                 failures += fail(f'{m}: FiLM MLP differs by {worst} (limit 1e-6)')
+
+        # 4. Video with live conditioning.
+        failures += check_video(browser, base, root, tmp, cnnv3)
 
         if shots:
             os.makedirs(shots, exist_ok=True)
