@@ -18,7 +18,9 @@ function oneLine(e) {
 }
 
 function showStatus(extra = '') {
-  const parts = [state.net ? `adapter ${state.net.adapterName}${state.net.f16 ? ' (shader-f16)' : ' (f32)'}` : 'no adapter'];
+  const net = state.net;
+  const precision = !net ? '' : net.f16 ? ' (shader-f16)' : net.f16Refused ? ' (f32: its compiler refused the f16 shaders)' : ' (f32)';
+  const parts = [net ? `adapter ${net.adapterName}${precision}` : 'no adapter'];
   if (state.model) parts.push(`model ${state.model.name} [${state.model.shape.c0},${state.model.shape.c1}]`);
   if (state.sourcePixels) parts.push(`size ${state.sourcePixels.width}x${state.sourcePixels.height}`);
   if (state.output) parts.push(`${state.ms.toFixed(1)} ms/frame`);
@@ -259,7 +261,9 @@ function togglePlay() {
 
 async function main() {
   const params = new URLSearchParams(location.search);
-  state.net = await WebGpuNetwork.create(params.get('precision') || 'auto');
+  const precision = params.get('precision') || 'auto';
+  if (precision !== 'auto' && precision !== 'f32') throw new Error(`precision "${precision}" (expected auto or f32)`);
+  state.net = await WebGpuNetwork.create(precision);
   wireControls();
   showStatus();
   if (params.has('image') || (params.has('model') && !params.has('video'))) {

@@ -94,6 +94,12 @@ class Browser:
             time.sleep(0.2)
         return None
 
+    def set_files(self, selector, paths):
+        """Picks files in an <input type=file> as a user would (fires its change event)."""
+        root = self.send('DOM.getDocument')['root']['nodeId']
+        node = self.send('DOM.querySelector', {'nodeId': root, 'selector': selector})['nodeId']
+        self.send('DOM.setFileInputFiles', {'files': list(paths), 'nodeId': node})
+
     def screenshot(self, path):
         import base64
         data = self.send('Page.captureScreenshot', {'format': 'png'})['data']

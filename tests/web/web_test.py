@@ -8,6 +8,8 @@ on 127.0.0.1 and checks:
   1. URL mode on the random-weight [4,8] and [8,16] models at 173x97, 3x2 and 1x1 matches
      `cnnv3-shadergen reference` within 1.5/255 (8-bit PNG from the page vs the 16-bit reference);
   2. bad model files end in document.title "error: <one line>" with the C++ loader's problem text;
+     picked through the page's file input (as by drag and drop) the same files show the same line in
+     the status, and good ones load with an image;
   3. the page's FiLM MLP (web/film.js) equals the C++ one (tests/tools/film_tool) within 1e-6 on
      random conditioning vectors, for both models;
   4. video mode: the demo clip (scripts/make-demo-clip.sh: 120 BPM, a kick on every beat from t = 0;
@@ -57,6 +59,18 @@ def fail(message):
 
 STATUS_RE = re.compile(r'live (CSV row (\d+)|WebAudio (\d+) BPM|audio idle) t=([\d.]+) beat_phase=([\d.]+) '
                        r'beat_norm=([\d.]+) audio_intensity=([\d.]+)')
+
+
+def wait_status(browser, done, timeout=60):
+    """The status line once done(status) holds (or at the timeout)."""
+    end = time.monotonic() + timeout
+    status = ''
+    while time.monotonic() < end:
+        status = browser.evaluate('(document.getElementById("status") || {}).textContent') or ''
+        if done(status):
+            break
+        time.sleep(0.1)
+    return status
 
 
 def play_and_sample(browser, url, seconds):
@@ -181,6 +195,26 @@ def main():
             print(f'{name}: page title {title!r}; C++: {cpp!r}')
             if not title.startswith('error: ') or '\n' in title or not title.endswith(': ' + cpp_problem):
                 failures += fail(f'{name}: title {title!r} (expected "error: URL/FILE: {cpp_problem}")')
+
+        # 2b. The same files picked in the page (the drag-and-drop path).
+        browser.open(f'{base}/web/index.html')
+        browser.wait_title(120)
+        for name, d in bad.items():
+            browser.evaluate('document.getElementById("status").textContent = "picking"')
+            browser.set_files('#files', [os.path.join(d, f) for f in sorted(os.listdir(d))])
+            status = wait_status(browser, lambda s: s.startswith('error'))
+            cpp = subprocess.run([shadergen, 'info', '--model', d], capture_output=True, text=True).stderr.strip()
+            expected = 'error: ' + cpp.split(d + '/', 1)[1] if d + '/' in cpp else cpp
+            print(f'{name} picked: status {status!r}')
+            if status != expected:
+                failures += fail(f'{name} picked: status {status!r} (expected {expected!r})')
+        good = os.path.join(tmp, 'models', 'test-random-816')
+        browser.set_files('#files', [os.path.join(good, f) for f in sorted(os.listdir(good)) if not f.endswith('.f32')
+                                     and f != 'cases.json'] + [os.path.join(tmp, 'in_173x97.png')])
+        status = wait_status(browser, lambda s: 'test-random-816' in s and '173x97' in s and 'ms/frame' in s)
+        print(f'good model picked: status {status!r}')
+        if 'test-random-816 [8,16]' not in status or 'size 173x97' not in status:
+            failures += fail(f'good model picked: status {status!r}')
 
         # 3. The FiLM MLP in JavaScript vs C++.
         rng = random.Random(15)
