@@ -15,6 +15,7 @@ packages=(
   blender                       # headless render of the tiny G-buffer test scene
   # end-to-end hook tests: FFmpeg vf_libplacebo and mpv on software Vulkan / OpenGL
   ffmpeg mpv xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri
+  chromium                      # the browser tool's test: headless, WebGPU on SwiftShader (docs/web.md)
   bc                            # bench/ arithmetic
   # the cnnv3 host: audio analysis (aubio) and FFmpeg's libraries for decoding
   libaubio-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libswscale-dev

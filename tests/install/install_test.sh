@@ -33,6 +33,10 @@ check "every model with shipped presets has its preview.jpg (scripts/make-previe
   bash -c 'for m in $(grep -v "^#" "$1/weights/presets.tsv" | cut -f2 | uniq); do test -s "$2/share/cnnv3/weights/$m/preview.jpg" || exit 1; done' _ "$src" "$prefix"
 check "the mpv files and the VapourSynth example are under share/cnnv3" \
   test -f "$prefix/share/cnnv3/mpv/cnnv3.lua" -a -f "$prefix/share/cnnv3/mpv/input.conf" -a -f "$prefix/share/cnnv3/vapoursynth/example.vpy"
+check "the browser tool is under share/cnnv3/web, whole" diff -r "$src/web" "$prefix/share/cnnv3/web"
+check "the browser tool's model list (web/app.js shippedModels) is the installed models" \
+  bash -c 'list=$(sed -n "s/^export const shippedModels = \[\(.*\)\];/\1/p" "$1/share/cnnv3/web/app.js" | tr -d "\047 " | tr , "\n" | sort)
+           installed=$(cd "$1/share/cnnv3/weights" && ls -d */ | tr -d / | sort); test -n "$list" && test "$list" = "$installed"' _ "$prefix"
 check "nothing is installed outside DESTDIR+prefix except the VapourSynth plugin" \
   bash -c '! find "$1" -type f ! -path "$2/*" ! -name libcnnv3vs.so | grep .' _ "$work/dest" "$prefix"
 check "the VapourSynth plugin is installed" test -n "$plugin"
