@@ -128,6 +128,25 @@ def check_video(browser, base, root, tmp, cnnv3):
     return failures
 
 
+def take_screenshots(browser, base, root, tmp, shots):
+    """docs/web.md's pictures: image mode on the bundled photo, video mode on the demo clip."""
+    os.makedirs(shots, exist_ok=True)
+    browser.open(f'{base}/web/index.html', width=960, height=720)
+    browser.wait_title(120)
+    photo = os.path.join(root, 'samples', 'photo_chelsea.png')
+    browser.evaluate('document.getElementById("status").textContent = "picking"')
+    browser.set_files('#files', [photo])
+    wait_status(browser, lambda s: 'ms/frame' in s and 'size 320x180' not in s, timeout=180)
+    browser.screenshot(os.path.join(shots, 'web-image.png'))
+    subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-i', os.path.join(tmp, 'demo_full.mp4'),
+                    '-vf', 'scale=320:180', '-c:v', 'libx264', '-c:a', 'aac', os.path.join(tmp, 'demo320.mp4')],
+                   check=True)
+    browser.open(f'{base}/web/index.html?video=../demo320.mp4&autoplay=1', width=960, height=720)
+    wait_status(browser, lambda s: ' t=2.' in s, timeout=120)
+    browser.evaluate('new Promise((r) => setTimeout(r, 1500))')
+    browser.screenshot(os.path.join(shots, 'web-video.png'))
+
+
 def main():
     root, shadergen, png_tool, film_tool, cnnv3 = sys.argv[1:6]
     shots = sys.argv[sys.argv.index('--screenshots') + 1] if '--screenshots' in sys.argv else None
@@ -245,11 +264,7 @@ def main():
         failures += check_video(browser, base, root, tmp, cnnv3)
 
         if shots:
-            os.makedirs(shots, exist_ok=True)
-            browser.open(f'{base}/web/index.html')
-            browser.wait_title(120)
-            browser.evaluate('new Promise((r) => setTimeout(r, 3000))')
-            browser.screenshot(os.path.join(shots, 'web-image.png'))
+            take_screenshots(browser, base, root, tmp, shots)
         server.shutdown()
     finally:
         if browser:
