@@ -44,7 +44,10 @@ export class WebGpuNetwork {
     const info = adapter.info || {};
     const adapterName = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
     const wantF16 = precision !== 'f32' && adapter.features.has('shader-f16');
-    const device = await adapter.requestDevice({requiredFeatures: wantF16 ? ['shader-f16'] : []});
+    // The adapter's own buffer limits: the defaults (128 MiB a binding) stop at about 4 megapixels.
+    const {maxStorageBufferBindingSize, maxBufferSize} = adapter.limits;
+    const device = await adapter.requestDevice({requiredFeatures: wantF16 ? ['shader-f16'] : [],
+                                                requiredLimits: {maxStorageBufferBindingSize, maxBufferSize}});
     // The f16 shaders are not exercised by the headless test (SwiftShader has no shader-f16): should
     // this compiler refuse them, the f32 ones run instead and the status line says so.
     let compiled = wantF16 ? await compileShaders(device, '.f16') : {};

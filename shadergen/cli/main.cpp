@@ -237,7 +237,10 @@ int run_wgsl(const Args& args)
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
         throw std::runtime_error(dir.string() + ": not a directory (expected an existing directory for the WGSL files)");
-    for (const WgslFile& f : emit_wgsl_files(web_pass_plan()))
+    const std::vector<WgslFile> files = emit_wgsl_files(web_pass_plan());
+    for (const WgslFile& f : files)  // refuse before writing any, so a refusal leaves DIR as it was
+        check_output_file(dir / f.name, args.overwrite);
+    for (const WgslFile& f : files)
         write_file_atomically(dir / f.name, f.text, args.overwrite);
     return 0;
 }

@@ -11,3 +11,13 @@ if ! diff -r "$root/web/generated" "$tmp"; then
   exit 1
 fi
 echo "web/generated/ is current ($(ls "$tmp" | wc -l) files)"
+# Refusals: one line, exit 1 (2 for usage), nothing written.
+mkdir "$tmp/again"
+touch "$tmp/again/plan.js"
+if "$shadergen" wgsl -o "$tmp/again" 2> "$tmp/err" || [ "$(wc -l < "$tmp/err")" != 1 ] || [ "$(ls "$tmp/again")" != plan.js ]; then
+  echo "wgsl onto an existing plan.js without -y: expected one line, exit 1 and no file written:" >&2; cat "$tmp/err" >&2; exit 1
+fi
+"$shadergen" wgsl -o "$tmp/missing-dir" 2> "$tmp/err" && { echo "wgsl into a missing folder succeeded" >&2; exit 1; }
+rc=0; "$shadergen" wgsl 2> "$tmp/err" || rc=$?
+[ $rc = 2 ] || { echo "wgsl without -o: exit $rc (expected 2)" >&2; exit 1; }
+echo "wgsl refusals: ok"
