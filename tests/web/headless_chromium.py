@@ -13,7 +13,7 @@ import time
 
 FLAGS = ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-gpu-sandbox', '--no-first-run',
          '--no-default-browser-check', '--disable-extensions', '--mute-audio',
-         '--autoplay-policy=no-user-gesture-required']
+         '--autoplay-policy=no-user-gesture-required', '--disable-dev-shm-usage']
 
 
 def chromium_path():
