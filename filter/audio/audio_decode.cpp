@@ -208,7 +208,6 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
         throw AudioError(name, "out of memory while decoding");
 
     PcmSink sink(name, sample_rate);
-    const double origin = ffmpeg::container_start(input.get());
     int bad_packets = 0;
     std::string last_error;
 
@@ -224,7 +223,7 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
             }
             const double time = frame->best_effort_timestamp == AV_NOPTS_VALUE
                                     ? std::nan("")
-                                    : ffmpeg::seconds(frame->best_effort_timestamp, stream->time_base) - origin;
+                                    : ffmpeg::seconds_from_start(frame->best_effort_timestamp, stream->time_base, input.get());
             sink.push(frame.get(), time);
             av_frame_unref(frame.get());
         }

@@ -145,7 +145,12 @@ public:
 private:
     bool stop_requested() const { return opts_.stop && opts_.stop->load(std::memory_order_relaxed); }
     bool limit_reached() const { return max_frames_ >= 0 && frames_ >= max_frames_; }
-    double input_seconds(int64_t ts) const { return ts == AV_NOPTS_VALUE ? 0.0 : ts * av_q2d(in_tb_) - start_time_; }
+    // From the container's start, subtracted on integers (as filter/audio does): the conditioning
+    // of a frame does not depend on where the file's timestamps begin.
+    double input_seconds(int64_t ts) const
+    {
+        return ts == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ts - start_ts_) * av_q2d(in_tb_);
+    }
 
     void open_output();
     void add_copied_streams();
@@ -188,6 +193,7 @@ private:
     AVRational frame_rate_{25, 1};
     bool no_timestamps_ = false;           // muxer without timestamps: encoder pts = frame number
     double start_time_ = 0.0;              // container start, seconds
+    int64_t start_ts_ = 0;                 // the same in the video stream's time base
     int64_t last_pts_ = AV_NOPTS_VALUE;
     int64_t last_duration_ = 0;
     int64_t last_out_pts_ = AV_NOPTS_VALUE;
@@ -638,6 +644,7 @@ TranscodeResult Transcoder::run()
     if (frame_rate_.num <= 0 || frame_rate_.den <= 0)
         frame_rate_ = {25, 1};
     start_time_ = ic->start_time == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ic->start_time) / AV_TIME_BASE;
+    start_ts_ = ic->start_time == AV_NOPTS_VALUE ? 0 : av_rescale_q(ic->start_time, AV_TIME_BASE_Q, in_tb_);
 
     open_output();
 
