@@ -91,7 +91,7 @@ void ReplacementAudio::write_until(double video_start, double until, const std::
             have_next_ = false;
             continue;
         }
-        if (start + shift >= until)
+        if (start + half + shift >= until)  // mostly after the end: later (or never)
             return;
         const int64_t delta = std::llround(shift / av_q2d(tb));
         AVPacket& p = *next_;

@@ -1,7 +1,8 @@
 // The audio of `cnnv3 stylize --audio FILE [--audio-offset S]`: the first audio stream of FILE,
 // copied packet for packet into the output in place of IN's audio. FILE's moment S plays with the
-// first video frame; packets before S are left out, and so are those that start after the video
-// ends (the cut falls on a packet boundary: within one audio packet, 20-90 ms for common codecs).
+// first video frame; packets mostly before S are left out, and so are those mostly after the
+// video's end (the cuts fall on packet boundaries: within half an audio packet, 10-45 ms for
+// common codecs).
 //
 // Owned by the transcoder of one run; not thread-safe.
 #pragma once
