@@ -175,7 +175,9 @@ TEST(MediaInput, BeatlessAudioFallsBackToNoBeatsWithOneNote)
         const Result r = analyze({wav.string(), "--fps", "10"});
         EXPECT_EQ(r.status, 0) << name << ": " << r.err;
         EXPECT_EQ(count_lines_with(r.err, "no beats found"), 1u) << name << ": " << r.err;
-        for (const auto& f : parse_conditioning_csv(r.out, "stdout").frames()) {
+        const ConditioningTrack track = parse_conditioning_csv(r.out, "stdout");
+        EXPECT_EQ(track.size(), 60u) << name;
+        for (const auto& f : track.frames()) {
             EXPECT_EQ(f.beat_phase, 0.0f) << name;
             EXPECT_EQ(f.beat_norm, 0.0f) << name;
         }
