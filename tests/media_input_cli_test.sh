@@ -92,6 +92,10 @@ fi
 a=$(span off.mkv a:0)
 awk -v a="$a" 'BEGIN{exit !(a > 2 - 1/24 && a < 2 + 1/24)}' && ok "--audio-offset: $a s of audio" \
   || bad "--audio-offset: $a s of audio for 2 s of video"
+(cat song.wav > pipe &)
+timeout 120 "$cnnv3" stylize --quiet --model "$model" silent.mp4 --audio pipe piped_song.mkv 2>piped_song.log; rc=$?
+[ $rc = 0 ] && [ "$(ffprobe -v error -select_streams a -show_entries stream=codec_name -of csv=p=0 piped_song.mkv)" = pcm_s16le ] \
+  && ok "--audio from a named pipe" || { bad "--audio from a named pipe (exit $rc)"; cat piped_song.log; }
 "$cnnv3" stylize --quiet --model "$model" silent.mp4 --audio silent.mp4 x.mkv 2>noaudio.log
 [ $? = 1 ] && [ "$(wc -l < noaudio.log)" = 1 ] && grep -q "silent.mp4: has no audio stream" noaudio.log \
   && ok "--audio without audio: $(cat noaudio.log)" || { bad "--audio FILE without audio"; cat noaudio.log; }

@@ -28,7 +28,7 @@ namespace cnnv3::cli {
 const std::string_view stylize_usage =
     "usage: cnnv3 stylize [options] IN OUT\n"
     "\n"
-    "  Stylize every frame of IN (a video, a still image, or - for y4m on stdin) on the GPU and write\n"
+    "  Stylize every frame of IN (a video, a still image, or - for stdin) on the GPU and write\n"
     "  OUT (its container from the extension; - for y4m on stdout). Audio and subtitle streams are\n"
     "  copied bit-exact, timestamps kept; a .png OUT is 16-bit RGB. OUT is written to a temporary name\n"
     "  and renamed when complete; Ctrl-C stops early and still leaves a valid, finalised file.\n"
@@ -166,6 +166,8 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
         throw UsageError("--cond-track gives every value: it does not go with --bpm or --beats");
     if (a.audio_offset && !a.audio)
         throw UsageError("--audio-offset goes with --audio");
+    if (a.audio && *a.audio == "-" && a.input == "-")
+        throw UsageError("--audio - and IN - would both read standard input: give one of them as a file");
     a.transcode.input = a.input;
     a.transcode.output = a.output;
     if (a.audio) {
@@ -228,7 +230,8 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     StylizeArgs a = parse_args(args);
     const Model model = load_model(find_model(a.model));
     InterruptGuard interrupt;  // from here: Ctrl-C also stops buffering a piped input
-    std::optional<SpooledInput> spooled;  // outlives the transcode, which reads the copy
+    std::optional<SpooledInput> spooled;  // outlive the transcode, which reads the copies
+    std::optional<SpooledInput> audio_spooled;
 
     // Conditioning: fixed, from a track file, or from the input's audio.
     ConditioningAt cond_at;
@@ -263,8 +266,17 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             a.transcode.input_name = spooled->name();
         }
         if (a.audio) {
+            // FILE is read twice too (analysis, then its packets for the output).
+            audio_spooled.emplace(*a.audio, STDIN_FILENO, &stop_requested, err);
+            if (audio_spooled->stopped()) {
+                err << fmt::format("cnnv3: {}: stopped while buffering the audio (no output written)\n",
+                                   audio_spooled->name());
+                return 130;
+            }
+            a.transcode.audio_input = audio_spooled->path();
+            a.transcode.audio_input_name = audio_spooled->name();
             // FILE's moment --audio-offset plays with the first video frame (as the transcoder muxes it).
-            audio = decode_audio(*a.audio);
+            audio = decode_audio(*audio_spooled);
             audio->start_time += (info ? info->video_start : 0.0) - a.audio_offset.value_or(0.0);
         }
         const bool beats_given = a.conditioning.bpm || a.conditioning.beats_file;

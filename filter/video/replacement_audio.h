@@ -17,17 +17,18 @@ namespace cnnv3 {
 
 class ReplacementAudio {
 public:
-    // Opens `path` (user_media.h). Throws VideoError(path, ...) when it cannot be read, has no audio
-    // stream, or `offset` is negative or not before its end.
-    ReplacementAudio(const std::string& path, double offset, const std::atomic<bool>* stop);
+    // Opens `path` (user_media.h); `name` names it in messages ("" = media_name(path)). Throws
+    // VideoError(name, ...) when it cannot be read, has no audio stream, or `offset` is negative or
+    // not before its end.
+    ReplacementAudio(const std::string& path, const std::string& name, double offset, const std::atomic<bool>* stop);
 
-    // Adds the output stream to `out` (before its header is written). Throws VideoError(path, ...)
+    // Adds the output stream to `out` (before its header is written). Throws VideoError(name, ...)
     // when the container cannot carry the codec.
     void add_stream(AVFormatContext& out);
 
     // Hands `write` every packet (timestamps on the output's timeline, in the output stream's time
     // base) that starts before `until` seconds; `video_start` is the first video frame's time on
-    // that timeline. Throws VideoError(path, ...) for a read error.
+    // that timeline. Throws VideoError(name, ...) for a read error.
     void write_until(double video_start, double until, const std::function<void(AVPacket&)>& write);
 
     const std::string& name() const { return name_; }

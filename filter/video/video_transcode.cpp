@@ -636,7 +636,7 @@ TranscodeResult Transcoder::run()
 
     in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name);
     if (!opts_.audio_input.empty())
-        replacement_audio_.emplace(opts_.audio_input, opts_.audio_offset, opts_.stop);
+        replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
     AVFormatContext* ic = in_.format.get();
     AVStream* st = ic->streams[in_.video_index];
     in_tb_ = st->time_base;
