@@ -138,8 +138,11 @@ bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>*
 SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::atomic<bool>* stop, std::ostream& log)
     : path_(path), name_(media_name(path))
 {
-    if (is_rereadable(path, stdin_fd))
+    if (is_rereadable(path, stdin_fd)) {
+        if (path == "-")  // a file on stdin (< clip.mkv): every reader opens it anew, from its start
+            path_ = fmt::format("/proc/self/fd/{}", stdin_fd);
         return;
+    }
     Fd source;
     int in = stdin_fd;
     if (path != "-") {

@@ -51,7 +51,7 @@ bool is_rereadable(const std::string& path, int stdin_fd = 0);
 bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>* stop);
 
 // A user's input that can be read more than once. A rereadable input (is_rereadable) is used where it
-// is; anything else is copied once, with one line on `log` saying so, into a temporary file created
+// is (a regular file on standard input through /proc/self/fd, from its start); anything else is copied once, with one line on `log` saying so, into a temporary file created
 // exclusively in $TMPDIR (else /tmp) and unlinked at once, so that nothing is left behind even when
 // the process is killed; path() reaches it through /proc/self/fd while this object lives.
 // The copy stops when `stop` becomes set (within 0.1 s, even while the writer stalls); stopped()
@@ -64,7 +64,7 @@ public:
     SpooledInput(const SpooledInput&) = delete;
     SpooledInput& operator=(const SpooledInput&) = delete;
 
-    const std::string& path() const { return path_; }  // what to open (with stdin_fd: "-" stays "-" only if not copied)
+    const std::string& path() const { return path_; }  // what to open: the user's path, or /proc/self/fd/N
     const std::string& name() const { return name_; }  // the user's input in messages
     bool copied() const { return fd_ >= 0; }
     bool stopped() const { return stopped_; }

@@ -123,6 +123,12 @@ TEST(MediaInput, StandardInputGivesTheSameRowsAsTheFile)
     const int st = std::system(cmd.c_str());
     ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << cmd;
     EXPECT_EQ(read_text(dir / "stdin.csv"), file.out);
+    // A file on stdin (a redirection) is read from its start by each reader, without a copy.
+    const std::string redirected = std::string(CNNV3_EXE) + " analyze - -o '" + (dir / "redirected.csv").string() +
+                                   "' < '" + (dir / "clip.nut").string() + "' 2>/dev/null";
+    const int rst = std::system(redirected.c_str());
+    ASSERT_TRUE(WIFEXITED(rst) && WEXITSTATUS(rst) == 0) << redirected;
+    EXPECT_EQ(read_text(dir / "redirected.csv"), file.out);
 }
 
 TEST(MediaInput, AudioAfterADropoutIsPlacedByItsTimestamps)
