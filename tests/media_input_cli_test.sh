@@ -7,7 +7,7 @@
 #   3. Matroska with audio on stdin: the audio it copies is the audio it analyses;
 #   4. --audio FILE [--audio-offset S]: the output carries FILE's audio (replacing IN's), cut to the
 #      video, and the conditioning follows FILE shifted by S;
-#   5. beatless audio: exit 0 with one note;
+#   5. silent, beatless (tone, noise) or empty audio: exit 0 with one note;
 #   6. start times far from 0 (100000 s; negative after an MPEG-TS wrap): the same rows and frames.
 # usage: media_input_cli_test.sh CNNV3 SOURCE_ROOT
 set -uo pipefail
@@ -100,11 +100,20 @@ timeout 120 "$cnnv3" stylize --quiet --model "$model" silent.mp4 --audio pipe pi
 [ $? = 1 ] && [ "$(wc -l < noaudio.log)" = 1 ] && grep -q "silent.mp4: has no audio stream" noaudio.log \
   && ok "--audio without audio: $(cat noaudio.log)" || { bad "--audio FILE without audio"; cat noaudio.log; }
 
-# 5. Beatless audio (a steady tone): the job runs, with one note.
-ff -f lavfi -i testsrc2=s=64x36:r=24:d=2 -f lavfi -i sine=f=440:r=44100:d=2 -c:v libx264 -c:a aac tone.mp4
-"$cnnv3" stylize --quiet --model "$model" tone.mp4 tone.mkv 2>tone.log; rc=$?
-[ $rc = 0 ] && [ "$(grep -c "no beats found" tone.log)" = 1 ] && ok "beatless audio: one note, exit 0" \
-  || { bad "beatless audio (exit $rc)"; cat tone.log; }
+# 5. Silent, beatless or empty audio: the job runs, with one note.
+for src in anullsrc=r=44100 sine=f=440:r=44100 anoisesrc=r=44100:a=0.5; do
+  ff -f lavfi -i testsrc2=s=64x36:r=24:d=2 -f lavfi -i $src -t 2 -c:v libx264 -c:a aac beatless.mp4
+  "$cnnv3" stylize --quiet --model "$model" beatless.mp4 beatless.mkv 2>beatless.log; rc=$?
+  [ $rc = 0 ] && [ "$(grep -c "no beats found" beatless.log)" = 1 ] && ok "stylize, ${src%%=*}: one note, exit 0" \
+    || { bad "stylize, ${src%%=*} (exit $rc)"; cat beatless.log; }
+  rm -f beatless.mkv
+done
+ff -f lavfi -i testsrc2=s=64x36:r=24:d=2 -f lavfi -i anullsrc=r=44100 -map 0:v -map 1:a -c:v libx264 -c:a pcm_s16le \
+   -frames:a 0 -t 2 empty_audio.mkv
+"$cnnv3" analyze empty_audio.mkv -o empty.csv 2>empty.log && [ "$(wc -l < empty.csv)" = 49 ] \
+  && "$cnnv3" stylize --quiet --model "$model" empty_audio.mkv empty_out.mkv 2>>empty.log \
+  && [ "$(grep -c "no audio stream" empty.log)" = 2 ] && ok "an audio stream without samples: as no audio" \
+  || { bad "an audio stream without samples"; cat empty.log; }
 
 # 6. Start times: 100000 s, and negative (-0.3 s after the 33-bit wrap of MPEG-TS).
 ff -i clip.mp4 -c copy base.ts

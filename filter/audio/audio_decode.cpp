@@ -244,10 +244,10 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
     drain();
 
     DecodedAudio audio = sink.take();
+    if (audio.frame_count() == 0 && bad_packets > 0)
+        throw AudioError(name, fmt::format("no decodable audio in stream #{} ({}: {})", index, codec->name, last_error));
     if (audio.frame_count() == 0)
-        throw AudioError(name, bad_packets > 0
-                                   ? fmt::format("no decodable audio in stream #{} ({}: {})", index, codec->name, last_error)
-                                   : fmt::format("audio stream #{} ({}) holds no samples", index, codec->name));
+        throw NoAudioStream(name, fmt::format("audio stream #{} ({}) holds no samples", index, codec->name));
     return audio;
 }
 

@@ -260,8 +260,12 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
                 return 130;
             }
             info = probe_media(*spooled);
-            if (info->has_audio && !a.audio)
-                audio = decode_audio(*spooled);
+            try {
+                if (info->has_audio && !a.audio)
+                    audio = decode_audio(*spooled);
+            } catch (const NoAudioStream&) {
+                // An audio stream without samples: as without audio (the fallback below says so).
+            }
             a.transcode.input = spooled->path();
             a.transcode.input_name = spooled->name();
         }
