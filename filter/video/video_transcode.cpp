@@ -262,6 +262,8 @@ private:
     av::Frame last_frame_;
     int64_t repeated_ = 0, dropped_ = 0;
     double last_end_ = 0.0;                // latest packet end seen in any stream, from the start
+    int64_t last_packet_end_byte_ = -1;    // input byte offset after the latest packet (-1: unknown)
+    int64_t video_packets_ = 0;            // video packets read
     std::map<int64_t, int64_t> durations_; // encoder pts -> frame duration (encoder time base)
     int width_ = 0, height_ = 0;
     bool alpha_ = false;
@@ -720,7 +722,9 @@ void Transcoder::handle_packet(AVPacket& packet)
         const AVRational tb = in_.format->streams[index]->time_base;
         last_end_ = std::max(last_end_, (packet.pts + std::max<int64_t>(packet.duration, 0)) * av_q2d(tb) - start_time_);
     }
+    last_packet_end_byte_ = packet.pos >= 0 ? packet.pos + packet.size : -1;
     if (index == in_.video_index) {
+        ++video_packets_;
         if (packet.flags & AV_PKT_FLAG_CORRUPT)
             throw VideoError(in_.name, fmt::format("damaged video packet at {:.3f} s (the demuxer flagged it corrupt)",
                                                    input_seconds(packet.pts)));
@@ -745,7 +749,16 @@ void Transcoder::check_complete() const
     // (a file starting at 100000 s that lasts 1 s says 100001 s), others the span from the start.
     // The file is complete when its end matches either reading.
     const AVFormatContext* ic = in_.format.get();
-    if (stopped_ || limit_reached() || ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
+    if (stopped_ || limit_reached())
+        return;
+    // y4m has no duration to compare with, and FFmpeg's demuxer ends quietly at a frame cut short:
+    // bytes read past the last whole frame are what is left of one.
+    if (std::string_view(ic->iformat->name) == "yuv4mpegpipe" && ic->pb && last_packet_end_byte_ >= 0 &&
+        avio_tell(ic->pb) > last_packet_end_byte_)
+        throw VideoError(in_.name, fmt::format("ends inside the frame after frame {} ({} bytes left over; a y4m stream "
+                                               "cut short: expected whole frames)", video_packets_,
+                                               avio_tell(ic->pb) - last_packet_end_byte_));
+    if (ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
         ic->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
         return;
     const double declared = static_cast<double>(ic->duration) / AV_TIME_BASE;
