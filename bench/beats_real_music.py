@@ -208,7 +208,7 @@ def read_beats(path: Path) -> list[float]:
 def run_tracker(cnnv3: str, clip: Path, tracker: str, work: Path) -> tuple[list[float], float]:
     beats = work / f"{clip.stem}.{tracker}.txt"
     t0 = time.perf_counter()
-    subprocess.run([cnnv3, "analyze", str(clip), "-o", str(work / "cond.csv"), "--beats-out", str(beats),
+    subprocess.run([cnnv3, "analyze", str(clip), "-y", "-o", str(work / "cond.csv"), "--beats-out", str(beats),
                     "--tracker", tracker], check=True, stderr=subprocess.DEVNULL)
     return read_beats(beats), time.perf_counter() - t0
 

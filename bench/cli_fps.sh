@@ -22,6 +22,8 @@ if [ "$mode" = clip ]; then
 fi
 [ "$mode" = run ] || { echo "cli_fps.sh: clip or run" >&2; exit 2; }
 cli=$1 clip=$2 models=$3 encoders=$4 outdir=${5:-$(mktemp -d)}
+# a model name is found through CNNV3_MODEL_PATH for a build-tree cnnv3 (docs/host.md)
+export CNNV3_MODEL_PATH=${CNNV3_MODEL_PATH:-$(cd "$(dirname "$0")/.." && pwd)/weights}
 mkdir -p "$outdir"
 echo "| model | encoder | frames | fps (CLI) | wall s | output |"
 echo "|---|---|---|---|---|---|"

@@ -8,9 +8,12 @@
 -- whenever the playback time changes:
 --   * from a conditioning track (the CSV of `cnnv3 analyze`) beside the file, the row at or before
 --     the playback time;
---   * without one, it asks `cnnv3 analyze` (if installed) to write one, in the background, and
---     meanwhile (or when cnnv3 is not installed) runs live: audio_intensity from the audio
---     filter chain's peak level (lavfi astats via af-metadata), beats from the bpm script-opt.
+--   * without one, it asks `cnnv3 analyze` (the cnnv3 found on PATH) to write one into
+--     $XDG_CACHE_HOME/cnnv3/ (never beside the media), in the background, and meanwhile (or when
+--     cnnv3 is not installed) runs live: audio_intensity from the audio filter chain's peak level
+--     (lavfi astats via af-metadata), beats from the bpm script-opt. Both modes take style_p0 and
+--     style_p1 from the script-opts, else the preset's defaults, so the look stays the same when
+--     the analysis is done.
 -- When the renderer cannot apply //!PARAM (mpv's vo=gpu before parameter support, or vo=gpu-next
 -- on libplacebo < 5.264 such as Debian 12's mpv 0.35), it says so once on the OSD and in the log
 -- and replaces the dynamic preset by the static preset of the same model whose conditioning is
@@ -26,8 +29,8 @@ local options = require "mp.options"
 local o = {
     track = "",               -- a conditioning CSV to use instead of looking beside the file
     analyze = true,           -- run `cnnv3 analyze` when no track is found
-    cnnv3_path = "cnnv3",     -- the cnnv3 command
-    cache_dir = "~~/cache/cnnv3", -- where analyze writes when the file's folder is not writable
+    cnnv3_path = "cnnv3",     -- the cnnv3 command (looked up on PATH)
+    cache_dir = "",           -- where analyze writes its tracks; empty: $XDG_CACHE_HOME/cnnv3 (~/.cache/cnnv3)
     shader_dir = "~~/shaders", -- where the presets are looked for (besides loaded presets' folders)
     bpm = 0,                  -- live mode: a steady beat grid (0 = no beats: phase and norm stay 0)
     beat_offset = 0,          -- live mode: time of a beat that starts a bar (seconds)
@@ -229,9 +232,16 @@ local function is_local_file(path)
     return path and not path:match("^%a[%w+.-]*://") and file_exists(path)
 end
 
+local function cache_dir()
+    if o.cache_dir ~= "" then return expand(o.cache_dir) end
+    local xdg = os.getenv("XDG_CACHE_HOME")
+    if xdg and xdg:match("^/") then return xdg .. "/cnnv3" end
+    return (os.getenv("HOME") or expand("~")) .. "/.cache/cnnv3"
+end
+
 local function cache_track_path(path)
     local stem = basename(path):gsub("%.[^.]*$", "")
-    return expand(o.cache_dir) .. "/" .. stem .. "-" .. path_hash(path) .. ".cnnv3.csv"
+    return cache_dir() .. "/" .. stem .. "-" .. path_hash(path) .. ".cnnv3.csv"
 end
 
 -- the tracks that may belong to PATH, in the order they are tried
@@ -319,6 +329,11 @@ local function current_values(t)
         local v = { row.text[1], row.text[2], row.text[3], row.text[4], row.text[5] }
         if tonumber(o.style_p0) then v[4] = fmt(clamp01(tonumber(o.style_p0))) end
         if tonumber(o.style_p1) then v[5] = fmt(clamp01(tonumber(o.style_p1))) end
+        if state.track.cached then
+            -- the script's own analysis keys no style: the same styles as live mode
+            local d = state.preset and state.preset.cond or { 0, 0, 0.5, 0.5, 0.5 }
+            v[4], v[5] = fmt(live_style(0, d[4])), fmt(live_style(1, d[5]))
+        end
         return v
     end
     return live_values(t)
@@ -369,6 +384,7 @@ end
 -- choosing the source: track, analyze, live
 
 local function use_track(track)
+    track.cached = state.file ~= nil and track.path == cache_track_path(state.file)
     state.track = track
     state.mode = "track"
     state.written = nil
@@ -387,19 +403,13 @@ local function start_live(why)
 end
 
 local function start_analyze(path)
-    local out = path:gsub("%.[^./]*$", "") .. ".cnnv3.csv"
-    local probe = io.open(out .. ".partial", "w")
-    if probe then
-        probe:close()
-        os.remove(out .. ".partial")
-    else
-        out = cache_track_path(path)
-        mp.command_native({ name = "subprocess", args = { "mkdir", "-p", dirname(out) },
-                            playback_only = false, capture_stdout = true, capture_stderr = true })
-    end
+    local out = cache_track_path(path)
+    os.remove(out) -- the script's own cache file, there but unreadable (choose_source tried it)
+    mp.command_native({ name = "subprocess", args = { "mkdir", "-p", dirname(out) },
+                        playback_only = false, capture_stdout = true, capture_stderr = true })
     state.analyzing = out
     msg.info("running " .. o.cnnv3_path .. " analyze " .. path .. " -o " .. out)
-    mp.command_native_async({ name = "subprocess", args = { o.cnnv3_path, "analyze", path, "-o", out },
+    mp.command_native_async({ name = "subprocess", args = { o.cnnv3_path, "analyze", path, "-y", "-o", out },
                               playback_only = false, capture_stdout = true, capture_stderr = true },
         function(ok, res, err)
             if state.analyzing == out then state.analyzing = nil end

@@ -5,13 +5,14 @@
 set -euo pipefail
 cnnv3=$1 png=$2 csv=$3
 here=$(cd "$(dirname "$0")" && pwd)
+export CNNV3_MODEL_PATH=${CNNV3_MODEL_PATH:-$here/../weights}  # the build tree's cnnv3 has no installed models
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bash "$here/make-demo-clip.sh" "$work/demo.mp4"
 # 1 s from t = 2 s, as its own file whose timeline starts at 0 (beats at 0 and 0.5 s)
 ffmpeg -nostdin -loglevel error -y -ss 2 -i "$work/demo.mp4" -t 1 -vf scale=256:144,fps=8 \
   -c:v libx264 -crf 12 -c:a aac -b:a 192k "$work/cut.mp4"
-"$cnnv3" analyze "$work/cut.mp4" --bpm 120 -o "$csv"
+"$cnnv3" analyze "$work/cut.mp4" --bpm 120 -y -o "$csv"
 "$cnnv3" stylize --quiet --bpm 120 --crf 12 "$work/cut.mp4" "$work/styled.mp4"
 # rows: input, stylized, |stylized - input| x 4 (how much the network changes each frame); one
 # 256-colour palette keeps the PNG small

@@ -14,9 +14,9 @@ find "$out" -maxdepth 1 -name 'cnnv3_*.glsl' -delete
 while IFS=$'\t' read -r preset model cond strength; do
   case "$preset" in ''|'#'*) continue ;; esac
   if [ "$cond" = dynamic ]; then
-    "$shadergen" hook --model "weights/$model" --dynamic --strength "$strength" -o "$out/$preset.glsl"
+    "$shadergen" hook -y --model "weights/$model" --dynamic --strength "$strength" -o "$out/$preset.glsl"
   else
-    "$shadergen" hook --model "weights/$model" --cond "$cond" --strength "$strength" -o "$out/$preset.glsl"
+    "$shadergen" hook -y --model "weights/$model" --cond "$cond" --strength "$strength" -o "$out/$preset.glsl"
   fi
 done < weights/presets.tsv
 echo "cnnv3: wrote $(ls "$out"/cnnv3_*.glsl | wc -l) presets to $out/"

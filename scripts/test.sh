@@ -14,13 +14,20 @@ bash scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2
 
-echo "== fuzz the model loader (libFuzzer, ${CNNV3_FUZZ_SECONDS:-60} s)"
+echo "== fuzz the model loader, the PNG reader and the text parsers (libFuzzer, ${CNNV3_FUZZ_SECONDS:-60} s each)"
 CXX=clang++ bash scripts/build.sh build-fuzz -Dfuzzers=true -Dpython_tests=false -Dgpu_tests=false \
   -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link
 corpus=build-fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"
 /usr/bin/python3 tests/fuzz/make_seeds.py tests/vectors "$corpus"
 ./build-fuzz/tests/model-fuzzer -artifact_prefix=build-fuzz/ -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
+# the PNG reader and the small text parsers (beat times, conditioning CSV)
+for kind in png text; do
+  rm -rf "build-fuzz/$kind-corpus" && mkdir -p "build-fuzz/$kind-corpus"
+  /usr/bin/python3 tests/fuzz/make_seeds.py "--$kind" "build-fuzz/$kind-corpus"
+  ./build-fuzz/tests/$kind-fuzzer -artifact_prefix=build-fuzz/$kind- -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" \
+    -print_final_stats=1 "build-fuzz/$kind-corpus" 2>&1 | tail -n 3
+done
 
 echo "== generated files are current"
 bash scripts/check-generated.sh

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 namespace cnnv3 {
 namespace {
@@ -40,8 +41,16 @@ std::string param_description(const std::string& name)
 
 }  // namespace
 
+bool is_hook_stage(std::string_view name)
+{
+    return std::find(hook_stages.begin(), hook_stages.end(), name) != hook_stages.end();
+}
+
 std::string emit_hook_file(const PassPlan& plan, const PlanOptions& options, const HookFileInfo& info)
 {
+    // The stage is written into directive lines: anything else could inject directives.
+    if (!is_hook_stage(info.stage))
+        throw std::invalid_argument(fmt::format("{:?} is not a hook stage of mpv/libplacebo", info.stage));
     std::string out;
     std::istringstream header(info.header_comment);
     for (std::string line; std::getline(header, line);) {

@@ -1,13 +1,13 @@
 #include "model.h"
 
 #include "half.h"
+#include "small_file.h"
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -16,16 +16,36 @@ namespace {
 
 using json = nlohmann::json;
 
-std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path)
+// Reads a model file whole, refusing non-regular files and anything over `max_bytes` before
+// reading (read_small_file); errors come out as ModelError.
+std::string read_model_file(const std::filesystem::path& path, std::uintmax_t max_bytes, std::string_view expected)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw ModelError(path.string(), "cannot open file (expected a readable CNN v3 model file)");
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad())
-        throw ModelError(path.string(), "read error");
-    return bytes;
+    try {
+        return read_small_file(path, max_bytes, expected);
+    } catch (const SmallFileError& e) {
+        throw ModelError(e.file(), e.problem());
+    }
 }
+
+std::span<const std::uint8_t> as_bytes(const std::string& s)
+{
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// Text quoted in an error message, cut short (at a UTF-8 character boundary) so the message stays
+// one short line.
+std::string cut_short(std::string text, std::size_t max = 60)
+{
+    if (text.size() <= max)
+        return text;
+    std::size_t end = max - 3;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80)
+        --end;
+    return text.substr(0, end) + "...";
+}
+
+// A JSON value for an error message.
+std::string brief(const json& v) { return cut_short(v.dump()); }
 
 const json& require(const json& obj, const char* key, const std::string& label, const char* expected)
 {
@@ -39,7 +59,7 @@ int require_positive_int(const json& obj, const char* key, const std::string& la
 {
     const json& v = require(obj, key, label, "a positive integer");
     if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > max)
-        throw ModelError(label, fmt::format("\"{}\" is {} (expected an integer in 1..{})", key, v.dump(), max));
+        throw ModelError(label, fmt::format("\"{}\" is {} (expected an integer in 1..{})", key, brief(v), max));
     return v.get<int>();
 }
 
@@ -47,7 +67,7 @@ std::string require_string(const json& obj, const char* key, const std::string& 
 {
     const json& v = require(obj, key, label, expected);
     if (!v.is_string())
-        throw ModelError(label, fmt::format("\"{}\" is {} (expected {})", key, v.dump(), expected));
+        throw ModelError(label, fmt::format("\"{}\" is {} (expected {})", key, brief(v), expected));
     return v.get<std::string>();
 }
 
@@ -100,14 +120,26 @@ std::string sha256_hex(std::span<const std::uint8_t> bytes)
 
 Manifest parse_manifest(std::string_view json_text, const std::string& label)
 {
+    // nlohmann's lexer takes a NUL byte for the end of input, so text after one would be ignored.
+    if (const auto nul = json_text.find('\0'); nul != std::string_view::npos)
+        throw ModelError(label, fmt::format("NUL byte at byte {} (expected a cnnv3 model.json: JSON text)", nul));
+    // Refuse deep nesting while parsing, before a tree is built: dump() and other recursive walks
+    // of a value nested hundreds of thousands deep overflow the stack.
+    const json::parser_callback_t limit_depth = [&](int depth, json::parse_event_t event, json&) {
+        if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+            depth >= manifest_max_depth)
+            throw ModelError(label, fmt::format("nested deeper than {} levels (expected a cnnv3 model.json)",
+                                                manifest_max_depth));
+        return true;
+    };
     json root;
     try {
-        root = json::parse(json_text.begin(), json_text.end());
+        root = json::parse(json_text.begin(), json_text.end(), limit_depth);
     } catch (const json::parse_error& e) {
         throw ModelError(label, fmt::format("not valid JSON at byte {} (expected a cnnv3 model.json)", e.byte));
     } catch (const json::exception& e) {
         // e.g. a number literal too large for a double
-        throw ModelError(label, fmt::format("not valid JSON: {} (expected a cnnv3 model.json)", e.what()));
+        throw ModelError(label, fmt::format("not valid JSON: {} (expected a cnnv3 model.json)", cut_short(e.what(), 120)));
     }
     if (!root.is_object())
         throw ModelError(label, "not a JSON object (expected a cnnv3 model.json)");
@@ -116,7 +148,7 @@ Manifest parse_manifest(std::string_view json_text, const std::string& label)
         throw ModelError(label, "\"format\" is not \"cnnv3-model\"");
     const json& version = require(root, "version", label, "1");
     if (!version.is_number_integer() || version.get<long long>() != manifest_version)
-        throw ModelError(label, fmt::format("unknown version {} (expected version {})", version.dump(), manifest_version));
+        throw ModelError(label, fmt::format("unknown version {} (expected version {})", brief(version), manifest_version));
     if (auto it = root.find("name"); it != root.end() && it->is_string())
         m.name = it->get<std::string>();
 
@@ -124,12 +156,12 @@ Manifest parse_manifest(std::string_view json_text, const std::string& label)
     if (!enc.is_array() || enc.size() != 2 || !enc[0].is_number_integer() || !enc[1].is_number_integer() ||
         enc[0].get<long long>() < 1 || enc[1].get<long long>() < 1 || enc[0].get<long long>() > 256 ||
         enc[1].get<long long>() > 256)
-        throw ModelError(label, fmt::format("\"enc_channels\" is {} (expected two integers in 1..256)", enc.dump()));
+        throw ModelError(label, fmt::format("\"enc_channels\" is {} (expected two integers in 1..256)", brief(enc)));
     m.shape.c0 = enc[0].get<int>();
     m.shape.c1 = enc[1].get<int>();
     m.shape.cond_dim = require_positive_int(root, "film_cond_dim", label, 64);
     if (auto it = root.find("film_hidden"); it != root.end() && (!it->is_number_integer() || it->get<long long>() != film_hidden))
-        throw ModelError(label, fmt::format("\"film_hidden\" is {} (expected {})", it->dump(), film_hidden));
+        throw ModelError(label, fmt::format("\"film_hidden\" is {} (expected {})", brief(*it), film_hidden));
 
     parse_file_entry(root, "weights", label, weights_file_name, m.weights_file, m.weights_sha256);
     parse_file_entry(root, "film_mlp", label, film_mlp_file_name, m.film_mlp_file, m.film_mlp_sha256);
@@ -145,11 +177,11 @@ Manifest parse_manifest(std::string_view json_text, const std::string& label)
 
     const json& cond = require(root, "default_cond", label, "film_cond_dim numbers in [0, 1]");
     if (!cond.is_array() || static_cast<int>(cond.size()) != m.shape.cond_dim)
-        throw ModelError(label, fmt::format("\"default_cond\" is {} (expected {} numbers in [0, 1])", cond.dump(),
+        throw ModelError(label, fmt::format("\"default_cond\" is {} (expected {} numbers in [0, 1])", brief(cond),
                                             m.shape.cond_dim));
     for (const json& v : cond) {
         if (!v.is_number() || !(v.get<double>() >= 0.0 && v.get<double>() <= 1.0))
-            throw ModelError(label, fmt::format("\"default_cond\" has {} (expected numbers in [0, 1])", v.dump()));
+            throw ModelError(label, fmt::format("\"default_cond\" has {} (expected numbers in [0, 1])", brief(v)));
         m.default_cond.push_back(v.get<float>());
     }
     return m;
@@ -254,18 +286,23 @@ Model load_model(const std::filesystem::path& dir)
     std::optional<Manifest> manifest;
     std::string weights_name(weights_file_name);
     std::string mlp_name(film_mlp_file_name);
-    if (std::filesystem::exists(manifest_path, ec)) {
-        const auto text = read_file_bytes(manifest_path);
-        manifest = parse_manifest(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
-                                  manifest_path.string());
+    // Caps checked before reading: the sizes model.json declares, else the largest shape that
+    // infer_shape() accepts.
+    NetworkShape largest{64, 128, default_cond_dim};
+    if (std::filesystem::symlink_status(manifest_path, ec).type() != std::filesystem::file_type::not_found) {
+        const std::string text = read_model_file(manifest_path, manifest_max_bytes, "a cnnv3 model.json");
+        manifest = parse_manifest(text, manifest_path.string());
         weights_name = manifest->weights_file;
         mlp_name = manifest->film_mlp_file;
+        largest = manifest->shape;
     }
     const auto weights_path = dir / weights_name;
     const auto mlp_path = dir / mlp_name;
-    const auto weights = read_file_bytes(weights_path);
-    const auto mlp = read_file_bytes(mlp_path);
-    Model model = assemble_model(manifest, weights, weights_path.string(), mlp, mlp_path.string());
+    const std::string weights =
+        read_model_file(weights_path, largest.conv_param_count() * 2, "a CNN v3 weights file of f16 values");
+    const std::string mlp =
+        read_model_file(mlp_path, largest.mlp_float_count() * 4, "a CNN v3 FiLM MLP file of f32 values");
+    Model model = assemble_model(manifest, as_bytes(weights), weights_path.string(), as_bytes(mlp), mlp_path.string());
     if (model.name.empty())
         model.name = std::filesystem::absolute(dir).lexically_normal().filename().string();
     return model;

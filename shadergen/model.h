@@ -22,6 +22,9 @@ inline constexpr std::string_view weights_file_name = "cnn_v3_weights.bin";
 inline constexpr std::string_view film_mlp_file_name = "cnn_v3_film_mlp.bin";
 inline constexpr std::string_view manifest_file_name = "model.json";
 inline constexpr int manifest_version = 1;
+// Limits on model.json (docs/formats.md): a real one is about 600 bytes, 2 levels deep.
+inline constexpr std::size_t manifest_max_bytes = 1 << 20;
+inline constexpr int manifest_max_depth = 64;
 
 // A refused model file. what() reads "FILE: problem (expected ...)".
 class ModelError : public std::runtime_error {
@@ -81,10 +84,13 @@ struct Model {
 std::vector<float> fallback_default_cond();
 
 // Reads DIR/model.json when present (else infers the shape and says so in Model::shape_inferred),
-// then both .bin files. Throws ModelError.
+// then both .bin files. Each must be a regular file no larger than it can be (model.json at most
+// manifest_max_bytes; the .bin files the sizes model.json declares, or those of the largest shape
+// that can be inferred), checked before reading it. Throws ModelError.
 Model load_model(const std::filesystem::path& dir);
 
 // The pure parts of load_model, for tests and the fuzzer. `label` is the file name used in errors.
+// parse_manifest refuses NUL bytes and nesting deeper than manifest_max_depth.
 Manifest parse_manifest(std::string_view json_text, const std::string& label);
 Model assemble_model(const std::optional<Manifest>& manifest, std::span<const std::uint8_t> weights,
                      const std::string& weights_label, std::span<const std::uint8_t> film_mlp,

@@ -1,8 +1,12 @@
 #include "png_image.h"
 
+#include "atomic_file.h"
+#include "small_file.h"
+
 #include <png.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
@@ -34,7 +38,7 @@ void on_png_warning(png_structp, png_const_charp) {}
 
 // Decodes into `rows` (already-constructed buffers) with every C++ object alive before setjmp, so
 // a longjmp skips no destructor. Returns false with sink.message set on failure.
-bool decode_png(std::FILE* file, PngErrorSink& sink, std::vector<std::uint8_t>& pixels, png_uint_32& width,
+bool decode_png_stream(std::FILE* file, PngErrorSink& sink, std::vector<std::uint8_t>& pixels, png_uint_32& width,
                 png_uint_32& height, int& bit_depth, bool& had_alpha)
 {
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_png_error, on_png_warning);
@@ -54,18 +58,27 @@ bool decode_png(std::FILE* file, PngErrorSink& sink, std::vector<std::uint8_t>& 
     png_read_info(png, info);
     width = png_get_image_width(png, info);
     height = png_get_image_height(png, info);
+    if (static_cast<std::uint64_t>(width) * height > png_max_pixels) {
+        char message[128];
+        std::snprintf(message, sizeof message, "%ux%u is too many pixels (expected at most %llu)", width, height,
+                      static_cast<unsigned long long>(png_max_pixels));
+        png_error(png, message);
+    }
     const int color = png_get_color_type(png, info);
     had_alpha = (color & PNG_COLOR_MASK_ALPHA) != 0 || png_get_valid(png, info, PNG_INFO_tRNS);
     png_set_expand(png);  // palette -> RGB, gray < 8 bit -> 8 bit, tRNS -> alpha
     png_set_strip_alpha(png);
     if (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA)
         png_set_gray_to_rgb(png);
+    // Adam7: libpng fills each row in place over the 7 passes (every row is read once per pass).
+    const int passes = png_set_interlace_handling(png);
     png_read_update_info(png, info);
     bit_depth = png_get_bit_depth(png, info);
     const std::size_t row_bytes = png_get_rowbytes(png, info);
     pixels.resize(row_bytes * height);
-    for (png_uint_32 y = 0; y < height; ++y)
-        png_read_row(png, pixels.data() + row_bytes * y, nullptr);
+    for (int pass = 0; pass < passes; ++pass)
+        for (png_uint_32 y = 0; y < height; ++y)
+            png_read_row(png, pixels.data() + row_bytes * y, nullptr);
     png_read_end(png, nullptr);
     png_destroy_read_struct(&png, &info, nullptr);
     return true;
@@ -98,27 +111,22 @@ bool encode_png(std::FILE* file, PngErrorSink& sink, const std::vector<std::uint
     return true;
 }
 
-}  // namespace
-
-PngImage read_png(const std::filesystem::path& path)
+// Decodes a whole PNG from `file` (at its start); `label` names it in errors.
+PngImage read_png_stream(std::FILE* file, const std::string& label)
 {
-    FileHandle file(std::fopen(path.c_str(), "rb"));
-    if (!file)
-        throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
-                                            " (expected a readable PNG file)");
     unsigned char sig[8] = {};
-    if (std::fread(sig, 1, 8, file.get()) != 8 || png_sig_cmp(sig, 0, 8) != 0)
-        throw ImageError(path.string(), "not a PNG file (expected the PNG signature)");
+    if (std::fread(sig, 1, 8, file) != 8 || png_sig_cmp(sig, 0, 8) != 0)
+        throw ImageError(label, "not a PNG file (expected the PNG signature)");
     png_uint_32 width = 0, height = 0;
     int bit_depth = 8;
     bool had_alpha = false;
     PngErrorSink sink;
     std::vector<std::uint8_t> pixels;
-    std::rewind(file.get());
-    if (!decode_png(file.get(), sink, pixels, width, height, bit_depth, had_alpha))
-        throw ImageError(path.string(), std::string(sink.message) + " (expected a valid PNG)");
+    std::rewind(file);
+    if (!decode_png_stream(file, sink, pixels, width, height, bit_depth, had_alpha))
+        throw ImageError(label, std::string(sink.message) + " (expected a valid PNG)");
     if (width == 0 || height == 0)
-        throw ImageError(path.string(), "image has no pixels");
+        throw ImageError(label, "image has no pixels");
 
     PngImage image;
     image.bit_depth = bit_depth;
@@ -137,7 +145,37 @@ PngImage read_png(const std::filesystem::path& path)
     return image;
 }
 
-void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth)
+}  // namespace
+
+PngImage read_png(const std::filesystem::path& path)
+{
+    FileHandle file;
+    try {
+        // Refuses a FIFO or a device before reading (a FIFO would block in fopen).
+        RegularFile regular = open_regular_file(path, "a readable PNG file");
+        file.reset(::fdopen(regular.fd.get(), "rb"));
+        if (!file)
+            throw SmallFileError(path.string(), std::error_code(errno, std::generic_category()).message() +
+                                                    " (expected a readable PNG file)");
+        regular.fd.release();  // owned by `file` now
+    } catch (const SmallFileError& e) {
+        throw ImageError(e.file(), e.problem());
+    }
+    return read_png_stream(file.get(), path.string());
+}
+
+PngImage decode_png(std::span<const std::uint8_t> bytes, const std::string& label)
+{
+    if (bytes.empty())
+        throw ImageError(label, "empty (expected a PNG file)");
+    // Read-only stream over the caller's bytes ("rb": fmemopen never writes through the pointer).
+    FileHandle file(::fmemopen(const_cast<std::uint8_t*>(bytes.data()), bytes.size(), "rb"));
+    if (!file)
+        throw ImageError(label, std::error_code(errno, std::generic_category()).message());
+    return read_png_stream(file.get(), label);
+}
+
+void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int bit_depth, bool overwrite)
 {
     if (planes.channels < 3 || planes.width < 1 || planes.height < 1)
         throw ImageError(path.string(), "nothing to write (expected at least 3 channels and 1x1 pixels)");
@@ -161,36 +199,26 @@ void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int 
             }
         }
     }
-    std::filesystem::path tmp = path;
-    tmp += ".partial";
+    PartialOutput output(path, overwrite);
     {
-        FileHandle file(std::fopen(tmp.c_str(), "wb"));
+        FileHandle file(::fdopen(output.release_descriptor(), "wb"));
         if (!file)
             throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
-                                                " (cannot create the output file)");
+                                                " (cannot open the output file)");
         PngErrorSink sink;
         const bool ok = encode_png(file.get(), sink, pixels, static_cast<png_uint_32>(planes.width),
                                    static_cast<png_uint_32>(planes.height), bit_depth);
         const bool flushed = std::fflush(file.get()) == 0 && !std::ferror(file.get());
         const int err = errno;
-        if (!ok || !flushed) {
-            file.reset();
-            std::filesystem::remove(tmp);
+        if (!ok || !flushed)
             throw ImageError(path.string(), ok ? std::error_code(err, std::generic_category()).message() +
-                                                     " while writing (disk full?)"
+                                                     " while writing"
                                                : std::string(sink.message));
-        }
-        if (std::fclose(file.release()) != 0) {
-            std::filesystem::remove(tmp);
-            throw ImageError(path.string(), "close failed while writing (disk full?)");
-        }
+        if (std::fclose(file.release()) != 0)
+            throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
+                                                " while writing");
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp);
-        throw ImageError(path.string(), ec.message() + " (cannot move the finished file into place)");
-    }
+    output.commit();  // the destructor removes the temporary file on every error above
 }
 
 }  // namespace cnnv3

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs the usage lines of docs/presets.md verbatim: the mpv.conf block in real mpv (the screenshot
 # must match the CPU reference within 1/255), the FFmpeg command on a generated clip (frame count
-# and audio kept), and the VapourSynth snippet under vspipe.
-# usage: docs_presets_test.sh SHADERGEN PNG_TOOL SOURCE_ROOT VENV_PYTHON
+# and audio kept), and the VapourSynth snippet under vspipe. The FFmpeg command names the installed
+# presets through `cnnv3 models --data-dir`: cnnv3 is installed into a temporary prefix first on PATH.
+# usage: docs_presets_test.sh SHADERGEN PNG_TOOL SOURCE_ROOT VENV_PYTHON BUILD_DIR
 set -euo pipefail
-shadergen=$1 png_tool=$2 src=$3 py=$4
+shadergen=$1 png_tool=$2 src=$3 py=$4 build=$5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+prefix=$(bash "$src/tests/install/install_prefix.sh" "$build" "$work/dest")
+export PATH=$prefix/bin:$PATH
+unset CNNV3_MODEL_PATH
 doc="$src/docs/presets.md"
 block() {  # the fenced block after "<!-- run: NAME -->"
   awk -v name="$1" '$0 == "<!-- run: " name " -->" {found=1; next}

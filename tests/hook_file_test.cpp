@@ -178,3 +178,26 @@ TEST(HookFile, float_literals_round_trip_exactly)
         EXPECT_EQ(std::strtof(glsl_float_literal(v).c_str(), nullptr), v) << glsl_float_literal(v);
     EXPECT_NE(glsl_float_literal(2.0f).find('.'), std::string::npos);
 }
+
+// Issue 16: the stage is written into every //!HOOK line, so only mpv's hook points are accepted
+// (a newline would let the caller inject directives).
+TEST(HookFile, stage_is_one_of_mpvs_hook_points)
+{
+    TempDir dir("hookstage");
+    write_model_dir(dir.path(), {4, 8, 5}, 43, true);
+    const Model m = load_model(dir.path());
+    PlanOptions opt;
+    opt.cond = std::vector<float>{0.2f, 0.4f, 0.6f, 0.8f, 1.0f};
+    const PassPlan plan = plan_passes(m, opt);
+    for (const std::string_view stage : hook_stages) {
+        HookFileInfo info;
+        info.stage = std::string(stage);
+        const std::string text = emit_hook_file(plan, opt, info);
+        EXPECT_NE(text.find("//!HOOK " + info.stage + "\n"), std::string::npos) << stage;
+    }
+    for (const std::string bad : {"MAIN\n//!BIND EVIL", "", "main", "MAIN ", "HOOKED", "NATIVE_CROPPED"}) {
+        HookFileInfo info;
+        info.stage = bad;
+        EXPECT_THROW(emit_hook_file(plan, opt, info), std::invalid_argument) << bad;
+    }
+}

@@ -10,11 +10,11 @@ trap 'rm -rf "$work"' EXIT
 cond=0.3,0.6,0.8,0.2,0.9
 fail=0
 for model in test-random-48 test-random-816; do
-  "$shadergen" hook --model "$src/tests/vectors/$model" --cond "$cond" -o "$work/$model.glsl"
+  "$shadergen" hook -y --model "$src/tests/vectors/$model" --cond "$cond" -o "$work/$model.glsl"
   for size in 853x479 640x360 3x2 1x1 1920x1080; do
     w=${size%x*} h=${size#*x}
     "$png_tool" crop-tile "$src/samples/photo_chelsea.png" "$w" "$h" "$work/in.png"
-    "$shadergen" reference --model "$src/tests/vectors/$model" --cond "$cond" "$work/in.png" "$work/ref.png"
+    "$shadergen" reference -y --model "$src/tests/vectors/$model" --cond "$cond" "$work/in.png" "$work/ref.png"
     rm -f "$work/gpu.png"
     ffmpeg -nostdin -hide_banner -loglevel error -y -init_hw_device vulkan=vk -filter_hw_device vk -i "$work/in.png" \
       -vf "format=rgba,hwupload,libplacebo=custom_shader_path=$work/$model.glsl:dithering=-1,hwdownload,format=rgba" \

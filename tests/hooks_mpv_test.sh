@@ -12,11 +12,11 @@ trap 'rm -rf "$work"' EXIT
 cond=0.3,0.6,0.8,0.2,0.9
 fail=0
 for model in test-random-48 test-random-816; do
-  "$shadergen" hook --model "$src/tests/vectors/$model" --cond "$cond" -o "$work/$model.glsl"
+  "$shadergen" hook -y --model "$src/tests/vectors/$model" --cond "$cond" -o "$work/$model.glsl"
   for size in 853x479 640x360 3x2 1x1 1920x1080; do
     w=${size%x*} h=${size#*x}
     "$png_tool" crop-tile "$src/samples/photo_chelsea.png" "$w" "$h" "$work/in.png"
-    "$shadergen" reference --model "$src/tests/vectors/$model" --cond "$cond" "$work/in.png" "$work/ref.png"
+    "$shadergen" reference -y --model "$src/tests/vectors/$model" --cond "$cond" "$work/in.png" "$work/ref.png"
     for vo in gpu-next gpu; do
       rm -f "$work/shot.png"
       CNNV3_SHOT="$work/shot.png" XDG_RUNTIME_DIR=$work timeout 120 xvfb-run -a mpv --no-config --vo=$vo \

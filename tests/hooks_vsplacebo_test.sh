@@ -11,13 +11,13 @@ fail=0
 for model in test-random-48 test-random-816; do
   dir="$src/tests/vectors/$model"
   default=$("$shadergen" info --model "$dir" | sed -n 's/^default cond *//p')
-  "$shadergen" hook --model "$dir" --dynamic -o "$work/dyn.glsl"
-  "$shadergen" hook --model "$dir" --cond "$default" -o "$work/static.glsl"
+  "$shadergen" hook -y --model "$dir" --dynamic -o "$work/dyn.glsl"
+  "$shadergen" hook -y --model "$dir" --cond "$default" -o "$work/static.glsl"
   for size in 853x479 640x360 3x2 1x1 1920x1080; do
     w=${size%x*} h=${size#*x}
     "$png_tool" crop-tile "$src/samples/photo_chelsea.png" "$w" "$h" "$work/in.png"
     "$png_tool" to-raw16 "$work/in.png" "$work/in.raw"
-    "$shadergen" reference --model "$dir" "$work/in.png" "$work/ref.png"  # the model's default_cond
+    "$shadergen" reference -y --model "$dir" "$work/in.png" "$work/ref.png"  # the model's default_cond
     for kind in dyn static; do
       if ! "$py" "$src/tests/vsplacebo_shader.py" "$work/$kind.glsl" "$work/in.raw" "$w" "$h" "$work/out.raw" 2>"$work/log"; then
         echo "FAIL $model $size $kind: vs-placebo failed:"; tail -3 "$work/log"; fail=1; continue

@@ -92,6 +92,15 @@ fi
 a=$(span off.mkv a:0)
 awk -v a="$a" 'BEGIN{exit !(a > 2 - 1/24 && a < 2 + 1/24)}' && ok "--audio-offset: $a s of audio" \
   || bad "--audio-offset: $a s of audio for 2 s of video"
+# Into MP4, which cannot carry PCM: re-encoded (as IN's own audio would be), same length.
+"$cnnv3" stylize --model "$model" silent.mp4 --audio song.wav video.mp4 2>mp4.log; rc=$?
+a=$(span video.mp4 a:0) v=$(span video.mp4 v:0)
+if [ $rc = 0 ] && grep -q "the audio of song.wav (pcm_s16le) re-encoded to aac" mp4.log \
+   && awk -v a="$a" -v v="$v" 'BEGIN{exit !(a > v - 1/24 && a < v + 1/24)}'; then
+  ok "--audio into MP4: re-encoded, $a s for $v s of video"
+else
+  bad "--audio into MP4 (exit $rc, audio $a s, video $v s)"; cat mp4.log
+fi
 (cat song.wav > pipe &)
 timeout 120 "$cnnv3" stylize --quiet --model "$model" silent.mp4 --audio pipe piped_song.mkv 2>piped_song.log; rc=$?
 [ $rc = 0 ] && [ "$(ffprobe -v error -select_streams a -show_entries stream=codec_name -of csv=p=0 piped_song.mkv)" = pcm_s16le ] \

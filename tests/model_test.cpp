@@ -5,6 +5,8 @@
 
 #include <fstream>
 
+#include <sys/stat.h>
+
 using namespace cnnv3;
 using namespace cnnv3::testing;
 
@@ -182,4 +184,121 @@ TEST(Sha256, matches_known_digest)
     const std::string abc = "abc";
     EXPECT_EQ(sha256_hex(std::span(reinterpret_cast<const std::uint8_t*>(abc.data()), abc.size())),
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+namespace {
+
+std::string nested(const std::string& before, std::size_t depth, const std::string& after)
+{
+    return before + std::string(depth, '[') + std::string(depth, ']') + after;
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text)
+{
+    write_bytes(path, std::vector<std::uint8_t>(text.begin(), text.end()));
+}
+
+}  // namespace
+
+// Issue 16: a model.json nested a few hundred thousand levels deep overflowed the stack (SIGSEGV).
+TEST(ModelManifest, deep_nesting_is_refused_before_building_a_tree)
+{
+    expect_refused([] { parse_manifest(nested(R"({"format":"cnnv3-model","version":)", 300000, "}"), "deep.json"); },
+                   "deep.json", "nested deeper than 64 levels");
+    expect_refused([] { parse_manifest(std::string(500000, '['), "open.json"); }, "open.json", "nested deeper");
+    const ModelBytes b = random_model_bytes({4, 8, 5}, 13);
+    std::string text = manifest_json({4, 8, 5}, b);
+    text.replace(text.find("[4, 8]"), 6, nested("", 200000, ""));
+    expect_refused([&] { parse_manifest(text, "enc.json"); }, "enc.json", "nested deeper");
+    // At the limit the structure is parsed and refused for what it is, not for its depth.
+    expect_refused([] { parse_manifest(nested(R"({"version":)", manifest_max_depth - 1, "}"), "ok.json"); },
+                   "ok.json", "missing \"format\"");
+}
+
+TEST(ModelManifest, long_values_are_cut_short_in_messages)
+{
+    const ModelBytes b = random_model_bytes({4, 8, 5}, 14);
+    std::string many = "[1";
+    for (int i = 0; i < 50000; ++i)
+        many += ", 1";
+    // The cut falls inside a multi-byte character: the message must stay valid UTF-8.
+    std::string accents = "[\"";
+    for (int i = 0; i < 100; ++i)
+        accents += "\u00e9";
+    for (const std::string& long_value : {"[" + std::string(100000, '1') + "]", many + "]", accents + "\"]"}) {
+        std::string text = manifest_json({4, 8, 5}, b);
+        text.replace(text.find("[4, 8]"), 6, long_value);
+        try {
+            parse_manifest(text, "m.json");
+            ADD_FAILURE() << "accepted";
+        } catch (const ModelError& e) {
+            const std::string msg = e.what();
+            EXPECT_LT(msg.size(), 200u) << msg;
+            EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+            EXPECT_NE(msg.find("..."), std::string::npos) << msg;
+            EXPECT_EQ(msg.find("\xc3."), std::string::npos) << "a cut UTF-8 sequence: " << msg;
+        }
+    }
+}
+
+TEST(ModelManifest, text_after_the_json_value_is_refused)
+{
+    const ModelBytes b = random_model_bytes({4, 8, 5}, 15);
+    const std::string text = manifest_json({4, 8, 5}, b);
+    EXPECT_NO_THROW(parse_manifest(text + "\n", "m.json"));
+    expect_refused([&] { parse_manifest(text + std::string(4096, '\0'), "m.json"); }, "m.json", "NUL byte at byte");
+    expect_refused([&] { parse_manifest(text + "garbage", "m.json"); }, "m.json", "not valid JSON");
+}
+
+// Issue 16: model files are checked with stat before reading; only regular files are read.
+TEST(ModelLoad, non_regular_and_oversized_files_are_refused_before_reading)
+{
+    const std::filesystem::path files[] = {"model.json", "cnn_v3_weights.bin", "cnn_v3_film_mlp.bin"};
+    for (const auto& name : files) {
+        TempDir dir("dir");
+        write_model_dir(dir.path(), {4, 8, 5}, 16, true);
+        std::filesystem::remove(dir.path() / name);
+        std::filesystem::create_directory(dir.path() / name);
+        expect_refused([&] { load_model(dir.path()); }, (dir.path() / name).string(),
+                       "is a directory (expected a regular file");
+    }
+    for (const auto& name : files) {
+        TempDir dir("fifo");
+        write_model_dir(dir.path(), {4, 8, 5}, 17, true);
+        std::filesystem::remove(dir.path() / name);
+        ASSERT_EQ(mkfifo((dir.path() / name).c_str(), 0600), 0);
+        expect_refused([&] { load_model(dir.path()); }, (dir.path() / name).string(), "is a named pipe");
+    }
+    {
+        TempDir dir("devzero");
+        write_model_dir(dir.path(), {4, 8, 5}, 18, false);
+        std::filesystem::remove(dir.path() / "cnn_v3_weights.bin");
+        std::filesystem::create_symlink("/dev/zero", dir.path() / "cnn_v3_weights.bin");
+        expect_refused([&] { load_model(dir.path()); }, "cnn_v3_weights.bin", "is a device");
+    }
+    {
+        TempDir dir("huge");
+        write_model_dir(dir.path(), {4, 8, 5}, 19, true);
+        std::filesystem::resize_file(dir.path() / "cnn_v3_weights.bin", std::uintmax_t{2} << 30);  // sparse
+        expect_refused([&] { load_model(dir.path()); }, "cnn_v3_weights.bin",
+                       "2147483648 bytes is too large (expected at most 4952 bytes");
+    }
+    {
+        TempDir dir("hugejson");
+        const ModelBytes b = write_model_dir(dir.path(), {4, 8, 5}, 20, false);
+        write_text(dir.path() / "model.json", manifest_json({4, 8, 5}, b) + std::string(manifest_max_bytes, ' '));
+        expect_refused([&] { load_model(dir.path()); }, "model.json", "too large (expected at most 1048576 bytes");
+    }
+    {
+        TempDir dir("nuls");
+        const ModelBytes b = write_model_dir(dir.path(), {4, 8, 5}, 21, false);
+        write_text(dir.path() / "model.json", manifest_json({4, 8, 5}, b) + std::string(1000, '\0'));
+        expect_refused([&] { load_model(dir.path()); }, "model.json", "NUL byte");
+    }
+    {
+        TempDir dir("dangling");
+        write_model_dir(dir.path(), {4, 8, 5}, 22, false);
+        std::filesystem::create_symlink("nowhere.json", dir.path() / "model.json");
+        expect_refused([&] { load_model(dir.path()); }, "model.json", "cannot open");
+    }
 }

@@ -34,9 +34,13 @@ def main(argv=None):
     ap.add_argument("--name", help="model name in model.json (default: the output directory name)")
     ap.add_argument("--default-cond", type=parse_cond, default=DEFAULT_COND,
                     help="default conditioning a,b,c,d,e (default 0,0,0.5,0.5,0.5)")
+    ap.add_argument("--styles", type=lambda t: t.split(","), metavar="A,B",
+                    help="names of the two looks (style_p0 = 0 and 1), shown by `cnnv3 models`")
     ap.add_argument("--data-manifest", help="the training data's manifest.tsv: its SHA-256 goes into "
                     "model.json (training.data_manifest_sha256)")
     args = ap.parse_args(argv)
+    if args.styles is not None and (len(args.styles) != 2 or not all(args.styles)):
+        ap.error("--styles needs two non-empty names: A,B")
 
     model, ckpt = load_checkpoint(args.checkpoint)
     cfg = ckpt["config"]
@@ -50,7 +54,8 @@ def main(argv=None):
     if args.data_manifest:
         training["data_manifest_sha256"] = hashlib.sha256(Path(args.data_manifest).read_bytes()).hexdigest()
     sizes = write_model(model, args.outdir, name=args.name or Path(args.outdir).resolve().name,
-                        recipe=cfg["recipe"], default_cond=args.default_cond, training=training)
+                        recipe=cfg["recipe"], default_cond=args.default_cond, training=training,
+                        styles=args.styles)
     read_model(args.outdir)  # the same checks a loader applies; raises with one line on failure
     c0, c1 = model.enc_channels
     print(f"exported enc_channels [{c0}, {c1}] (recipe {cfg['recipe']['name']} "

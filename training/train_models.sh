@@ -40,8 +40,13 @@ export)
   for run in "$ckpt"/*/; do
     name=$(basename "$run")
     case $name in *-uncond) dest="$here/baselines/$name" ;; *) dest="$here/../weights/$name" ;; esac
+    case $name in  # the looks at style_p0 = 0 and 1 (build_photos.MODELS), as `cnnv3 models` shows them
+      toon-*) styles="cartoon,colour pencil sketch" ;;
+      paint-*) styles="Kuwahara,watercolour" ;;
+      poster-*) styles="posterize,ink wash" ;;
+    esac
     "$py" "$here/export.py" "$run/latest.pt" "$dest" --name "$name" --data-manifest "$manifest" \
-      --default-cond 0,0,0.5,0.5,1
+      --default-cond 0,0,0.5,0.5,1 --styles "$styles"
   done
   ;;
 *)

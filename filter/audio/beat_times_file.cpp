@@ -1,5 +1,6 @@
 #include "beat_times_file.h"
 
+#include "small_file.h"
 #include "text_file.h"
 
 #include <fmt/format.h>
@@ -23,10 +24,10 @@ std::vector<double> parse_beat_times(std::string_view text, const std::string& n
         double t = 0.0;
         const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), t);
         if (ec != std::errc() || end != line.data() + line.size() || !std::isfinite(t))
-            throw BeatFileError(name, line_no, fmt::format("\"{}\" is not a time in seconds (expected one number per line)", line));
+            throw BeatFileError(name, line_no, fmt::format("\"{}\" is not a time in seconds (expected one number per line)", excerpt(line)));
         if (!beats.empty() && !(t > beats.back()))
             throw BeatFileError(name, line_no, fmt::format("beat time {} is not after the previous one, {} "
-                                                           "(expected strictly increasing times)", line, beats.back()));
+                                                           "(expected strictly increasing times)", excerpt(line), beats.back()));
         beats.push_back(t);
     });
     return beats;
@@ -35,8 +36,11 @@ std::vector<double> parse_beat_times(std::string_view text, const std::string& n
 std::vector<double> read_beat_times(const std::filesystem::path& path)
 {
     std::string text;
-    if (!read_text_file(path, text))
-        throw BeatFileError(path.string(), 0, "cannot read the file (expected a text file of beat times)");
+    try {
+        text = read_small_file(path, beat_times_max_bytes, "a text file of beat times");
+    } catch (const SmallFileError& e) {
+        throw BeatFileError(e.file(), 0, e.problem());
+    }
     return parse_beat_times(text, path.string());
 }
 

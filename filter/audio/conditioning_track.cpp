@@ -1,5 +1,6 @@
 #include "conditioning_track.h"
 
+#include "small_file.h"
 #include "text_file.h"
 
 #include <fmt/format.h>
@@ -93,7 +94,7 @@ ConditioningTrack parse_conditioning_csv(std::string_view text, const std::strin
         const std::string_view line = trim(raw);
         if (!header) {
             if (line != conditioning_csv_header)
-                throw ConditioningFileError(name, line_no, fmt::format("header \"{}\" (expected \"{}\")", line.substr(0, 80),
+                throw ConditioningFileError(name, line_no, fmt::format("header \"{}\" (expected \"{}\")", excerpt(line),
                                                                        conditioning_csv_header));
             header = true;
             return;
@@ -115,7 +116,7 @@ ConditioningTrack parse_conditioning_csv(std::string_view text, const std::strin
         {
             const auto [end, ec] = std::from_chars(field[0].data(), field[0].data() + field[0].size(), f.frame);
             if (field[0].empty() || ec != std::errc() || end != field[0].data() + field[0].size())
-                throw ConditioningFileError(name, line_no, fmt::format("frame \"{}\" is not an integer", field[0]));
+                throw ConditioningFileError(name, line_no, fmt::format("frame \"{}\" is not an integer", excerpt(field[0])));
             const auto expected = static_cast<std::int64_t>(frames.size());
             if (f.frame != expected)
                 throw ConditioningFileError(name, line_no, fmt::format("frame {} (expected {}: frames count up from 0)", f.frame, expected));
@@ -124,14 +125,14 @@ ConditioningTrack parse_conditioning_csv(std::string_view text, const std::strin
         for (std::size_t c = 1; c < field.size(); ++c) {
             const auto [end, ec] = std::from_chars(field[c].data(), field[c].data() + field[c].size(), v[c - 1]);
             if (field[c].empty() || ec != std::errc() || end != field[c].data() + field[c].size() || !std::isfinite(v[c - 1]))
-                throw ConditioningFileError(name, line_no, fmt::format("{} \"{}\" is not a finite number", columns[c], field[c]));
+                throw ConditioningFileError(name, line_no, fmt::format("{} \"{}\" is not a finite number", columns[c], excerpt(field[c])));
             if (c >= 2 && (v[c - 1] < 0.0 || v[c - 1] > 1.0))
-                throw ConditioningFileError(name, line_no, fmt::format("{} {} is not in [0, 1]", columns[c], field[c]));
+                throw ConditioningFileError(name, line_no, fmt::format("{} {} is not in [0, 1]", columns[c], excerpt(field[c])));
         }
         f.time = v[0];
         if (!frames.empty() && !(f.time > frames.back().time))
             throw ConditioningFileError(name, line_no, fmt::format("time {} is not after the previous frame's {:.6f} "
-                                                                   "(expected increasing times)", field[1], frames.back().time));
+                                                                   "(expected increasing times)", excerpt(field[1]), frames.back().time));
         f.beat_phase = static_cast<float>(v[1]);
         f.beat_norm = static_cast<float>(v[2]);
         f.audio_intensity = static_cast<float>(v[3]);
@@ -147,8 +148,11 @@ ConditioningTrack parse_conditioning_csv(std::string_view text, const std::strin
 ConditioningTrack read_conditioning_csv(const std::filesystem::path& path)
 {
     std::string text;
-    if (!read_text_file(path, text))
-        throw ConditioningFileError(path.string(), 0, "cannot read the file (expected a conditioning CSV)");
+    try {
+        text = read_small_file(path, conditioning_csv_max_bytes, "a conditioning CSV");
+    } catch (const SmallFileError& e) {
+        throw ConditioningFileError(e.file(), 0, e.problem());
+    }
     return parse_conditioning_csv(text, path.string());
 }
 

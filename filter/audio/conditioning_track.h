@@ -84,7 +84,9 @@ private:
 std::string format_conditioning_csv(const ConditioningTrack& track);
 // Parses CSV text; `name` is used in error messages.
 ConditioningTrack parse_conditioning_csv(std::string_view text, const std::string& name);
-// Reads and parses a CSV file.
+// The largest conditioning CSV read (docs/formats.md): about 3.5 million rows, 16 hours at 60 fps.
+inline constexpr std::uintmax_t conditioning_csv_max_bytes = 256u << 20;
+// Reads and parses a CSV file: a regular file of at most conditioning_csv_max_bytes (read_small_file).
 ConditioningTrack read_conditioning_csv(const std::filesystem::path& path);
 
 }  // namespace cnnv3

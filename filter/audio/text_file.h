@@ -1,26 +1,23 @@
-// Small text helpers shared by the file readers of filter/audio (internal).
+// Small text helpers shared by the file readers of filter/audio (internal). Files are read with
+// read_small_file (shadergen/small_file.h).
 #pragma once
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 namespace cnnv3 {
 
-// Reads the whole file into `out`; false when it cannot be opened or read.
-inline bool read_text_file(const std::filesystem::path& path, std::string& out)
+// A piece of a user's file quoted in an error message: at most 40 characters (then "..."), and
+// anything but printable ASCII shown as '?', so the message stays one short line of valid UTF-8.
+inline std::string excerpt(std::string_view s)
 {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return false;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return false;
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return !in.bad();
+    constexpr std::size_t max = 40;
+    std::string out;
+    for (std::size_t i = 0; i < s.size() && i < max; ++i)
+        out += s[i] >= ' ' && s[i] <= '~' ? s[i] : '?';
+    if (s.size() > max)
+        out += "...";
+    return out;
 }
 
 inline std::string_view trim(std::string_view s)

@@ -19,7 +19,7 @@
 namespace cnnv3::cli {
 
 const std::string_view analyze_usage =
-    "usage: cnnv3 analyze IN [--fps F] [-o TRACK.csv] [--beats-out BEATS.txt]\n"
+    "usage: cnnv3 analyze IN [--fps F] [-o TRACK.csv] [--beats-out BEATS.txt] [-y]\n"
     "                        [--bpm B [--offset S] | --beats FILE | --tracker cnnv3|aubio]\n"
     "                        [--style0 V|t:v,...] [--style1 V|t:v,...]\n"
     "\n"
@@ -27,10 +27,13 @@ const std::string_view analyze_usage =
     "  as CSV (frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1) to TRACK.csv, or to\n"
     "  stdout without -o. Times are seconds from the start of the file.\n"
     "\n"
-    "  --fps F          frame rate of the rows (default: the video's own rate; 30 for audio-only files)\n"
+    "  --fps F          frame rate of the rows, in [0.01, 1000] (default: the video's own rate; 30 for\n"
+    "                   audio-only files)\n"
     "  --beats-out F    also write the beat times used, one per line\n"
-    "  --bpm B          a steady beat grid instead of tracking: beats at S + k*60/B (S from --offset,\n"
-    "                   default 0; the beat at S starts a bar)\n"
+    "  -y               overwrite TRACK.csv and BEATS.txt (an existing file is refused without it;\n"
+    "                   files are written under a temporary name and renamed when complete)\n"
+    "  --bpm B          a steady beat grid instead of tracking, B in [1, 1000]: beats at S + k*60/B\n"
+    "                   (S from --offset, default 0; the beat at S starts a bar)\n"
     "  --beats FILE     beat times from FILE (seconds, one per line, '#' comments) instead of tracking\n"
     "  --tracker T      the beat tracker: cnnv3 (default, docs/audio.md) or aubio (aubio's own tracker,\n"
     "                   for comparison)\n"
@@ -44,6 +47,7 @@ struct AnalyzeArgs {
     std::optional<double> fps;
     std::optional<std::string> output;
     std::optional<std::string> beats_out;
+    bool overwrite = false;
     ConditioningOptions conditioning;
 };
 
@@ -61,11 +65,13 @@ AnalyzeArgs parse_args(const std::vector<std::string>& args)
         if (a.conditioning.parse(args, i))
             continue;
         if (arg == "--fps")
-            a.fps = parse_number_option(arg, value(), 0.0, 1000.0, true);
+            a.fps = parse_number_option(arg, value(), 0.01, 1000.0, false);  // a row at most every 100 s
         else if (arg == "-o" || arg == "--output")
             a.output = value();
         else if (arg == "--beats-out")
             a.beats_out = value();
+        else if (arg == "-y")
+            a.overwrite = true;
         else if (arg == "--tracker") {
             const std::string name = value();
             if (name == "cnnv3")
@@ -129,6 +135,17 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
             return 0;
         }
     const AnalyzeArgs a = parse_args(args);
+    // Before any work: no output may be a file this run reads, nor both outputs one file.
+    for (const std::optional<std::string>& output : {a.output, a.beats_out}) {
+        if (!output)
+            continue;
+        refuse_same_file(*output, a.input);
+        check_output_file(*output, a.overwrite);
+        if (a.conditioning.beats_file)
+            refuse_same_file(*output, *a.conditioning.beats_file, "the --beats file");
+    }
+    if (a.output && a.beats_out)
+        refuse_same_file(*a.output, *a.beats_out, "also the --beats-out file");
 
     // Probing and decoding read the input twice: a pipe or stdin is copied once first.
     const SpooledInput input(a.input, STDIN_FILENO, nullptr, err);
@@ -150,9 +167,9 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
     const ConditioningTrack track = ConditioningTrack::build(tl.fps, tl.count, tl.start, sources);
     const std::string csv = format_conditioning_csv(track);
     if (a.beats_out)
-        write_file_atomically(*a.beats_out, format_beat_times(sources.beats.beats()));
+        write_file_atomically(*a.beats_out, format_beat_times(sources.beats.beats()), a.overwrite);
     if (a.output) {
-        write_file_atomically(*a.output, csv);
+        write_file_atomically(*a.output, csv, a.overwrite);
         err << fmt::format("cnnv3: {}: {} frames at {:.3f} fps, {} beats ({}), bar start k0 = {}\n", a.input, track.size(),
                            tl.fps, sources.beats.beats().size(), beats_from.empty() ? "none" : beats_from,
                            sources.beats.downbeat());

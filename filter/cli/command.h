@@ -10,7 +10,8 @@
 
 namespace cnnv3::cli {
 
-// A bad command line: main prints "cnnv3: problem" and the command's usage, and exits with 2.
+// A bad command line: main prints "cnnv3: problem (see `cnnv3 COMMAND --help`)", one line, and
+// exits with 2.
 // Every other exception is printed as "cnnv3: what()" with exit status 1.
 class UsageError : public std::runtime_error {
 public:

@@ -38,7 +38,7 @@ bool ConditioningOptions::parse(const std::vector<std::string>& args, std::size_
         }
     };
     if (arg == "--bpm")
-        bpm = parse_number_option(arg, value(), 0.0, 1000.0, true);
+        bpm = parse_number_option(arg, value(), 1.0, 1000.0, false);  // a beat at most every minute
     else if (arg == "--offset")
         offset = parse_number_option(arg, value(), -1e7, 1e7, false);
     else if (arg == "--beats")

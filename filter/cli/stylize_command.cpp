@@ -1,6 +1,8 @@
 #include "stylize_command.h"
 
+#include "atomic_file.h"
 #include "audio_decode.h"
+#include "cond_option.h"
 #include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "gpu_context.h"
@@ -8,11 +10,13 @@
 #include "model_search.h"
 #include "network_runner.h"
 #include "user_media.h"
+#include "video_error.h"
 #include "video_transcode.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -31,7 +35,8 @@ const std::string_view stylize_usage =
     "  Stylize every frame of IN (a video, a still image, or - for stdin) on the GPU and write\n"
     "  OUT (its container from the extension; - for y4m on stdout). Audio and subtitle streams are\n"
     "  copied bit-exact, timestamps kept; a .png OUT is 16-bit RGB. OUT is written to a temporary name\n"
-    "  and renamed when complete; Ctrl-C stops early and still leaves a valid, finalised file.\n"
+    "  and renamed when complete, never onto IN; Ctrl-C, SIGTERM or SIGHUP stop early and still leave\n"
+    "  a valid, finalised file (exit status 130, 143, 129).\n"
     "\n"
     "  --model NAME|DIR   model directory, or a name from the weights directory (default: its DEFAULT)\n"
     "  --cond a,b,c,d,e   fixed conditioning beat_phase,beat_norm,audio_intensity,style_p0,style_p1\n"
@@ -46,8 +51,10 @@ const std::string_view stylize_usage =
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
     "  --crf Q            quality for encoders with a crf option (default 18)\n"
+    "  --pix-fmt FMT      output pixel format, e.g. yuv420p for the web from a 10-bit source\n"
+    "                     (default: the input's where the encoder takes it; see docs/video.md)\n"
     "  -x KEY=VALUE       encoder option, passed to the encoder as is (repeatable)\n"
-    "  -y                 overwrite OUT\n"
+    "  -y                 overwrite OUT (an existing OUT is refused without it)\n"
     "  --quiet            no progress line\n"
     "  --progress json    progress as one JSON object per line on stderr\n"
     "\n"
@@ -57,20 +64,55 @@ const std::string_view stylize_usage =
 namespace {
 
 std::atomic<bool> stop_requested{false};
+std::atomic<int> stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
-extern "C" void on_interrupt(int) { stop_requested.store(true); }
+extern "C" void on_stop_signal(int signal)
+{
+    stop_signal.store(signal);
+    stop_requested.store(true);
+}
 
-// Installs the Ctrl-C handler for the lifetime of the object and restores the old one after.
-class InterruptGuard {
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run early with a finalised file, for the lifetime of
+// the object; the previous handlers come back after. Installed without SA_RESTART, so that a read
+// blocked on a stalled pipe returns EINTR and FFmpeg's interrupt callback sees the stop at once.
+// SA_RESETHAND: a second signal of the same kind ends the process the default way.
+class StopSignals {
 public:
-    InterruptGuard() : previous_(std::signal(SIGINT, on_interrupt)) { stop_requested.store(false); }
-    ~InterruptGuard() { std::signal(SIGINT, previous_); }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
+    StopSignals()
+    {
+        stop_requested.store(false);
+        stop_signal.store(0);
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND;
+        for (std::size_t i = 0; i < signals.size(); ++i)
+            sigaction(signals[i], &action, &previous_[i]);
+    }
+    ~StopSignals()
+    {
+        for (std::size_t i = 0; i < signals.size(); ++i)
+            sigaction(signals[i], &previous_[i], nullptr);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+
+    static constexpr std::array<int, 3> signals{SIGINT, SIGTERM, SIGHUP};
 
 private:
-    void (*previous_)(int);
+    std::array<struct sigaction, signals.size()> previous_{};
 };
+
+std::string signal_description(int signal)
+{
+    switch (signal) {
+    case SIGINT: return "Ctrl-C (SIGINT)";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return fmt::format("signal {}", signal);
+    }
+}
 
 struct StylizeArgs {
     std::string input, output;
@@ -89,18 +131,13 @@ struct StylizeArgs {
 
 std::vector<float> parse_cond(std::string_view text)
 {
-    std::vector<float> values;
-    while (true) {
-        const auto comma = text.find(',');
-        values.push_back(static_cast<float>(parse_number_option("--cond", text.substr(0, comma), 0.0, 1.0, false)));
-        if (comma == std::string_view::npos)
-            break;
-        text.remove_prefix(comma + 1);
+    try {
+        std::vector<float> values = parse_cond_option(text);
+        check_cond_count(values, 5);
+        return values;
+    } catch (const CondOptionError& e) {
+        throw UsageError(e.what());
     }
-    if (values.size() != 5)
-        throw UsageError(fmt::format("--cond has {} values (expected 5: beat_phase,beat_norm,audio_intensity,"
-                                     "style_p0,style_p1)", values.size()));
-    return values;
 }
 
 StylizeArgs parse_args(const std::vector<std::string>& args)
@@ -132,6 +169,8 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.gpu = value();
         else if (arg == "--encoder")
             a.transcode.encoder = value();
+        else if (arg == "--pix-fmt")
+            a.transcode.pixel_format = value();
         else if (arg == "--crf")
             a.transcode.crf = parse_number_option(arg, value(), 0.0, 63.0, false);
         else if (arg == "-x") {
@@ -184,18 +223,43 @@ using ConditioningAt = std::function<std::array<float, 5>(double time, double fr
 // is reported before any GPU work (or the software-renderer warning).
 class NetworkProcessor : public FrameProcessor {
 public:
-    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength)
-        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength) {}
+    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength,
+                     std::string input_name)
+        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength),
+          input_name_(std::move(input_name)) {}
 
     void start(const VideoStreamInfo& info) override
     {
         frame_duration_ = info.frame_rate > 0.0 ? 1.0 / info.frame_rate : 1.0 / 30.0;
-        gpu_ = std::make_unique<GpuContext>(gpu_options_);
+        // The device's warnings (the software-renderer note) wait for the first frame: an input
+        // refused here, or an encoder that then fails to open, gets its one line and nothing else.
+        GpuOptions options = gpu_options_;
+        options.warn = [held = held_, warn = gpu_options_.warn](const std::string& m) {
+            if (held->holding)
+                held->lines.push_back(m);
+            else if (warn)
+                warn(m);
+        };
+        gpu_ = std::make_unique<GpuContext>(options);
         runner_ = std::make_unique<NetworkRunner>(*gpu_, model_);
+        const auto [tex_w, tex_h] = runner_->texture_size_for(info.width, info.height);
+        const int limit = gpu_->max_texture_size();
+        if (tex_w > limit || tex_h > limit)
+            throw VideoError(input_name_, fmt::format("{}x{} frames need GPU textures of {}x{}, larger than the {} "
+                                                      "pixels per side GPU {} ({}) allows (expected a smaller "
+                                                      "video; scale it down first)",
+                                                      info.width, info.height, tex_w, tex_h, limit,
+                                                      gpu_->device().index, gpu_->device().name));
     }
 
     void process(RgbFrame& frame) override
     {
+        if (held_->holding) {
+            held_->holding = false;
+            for (const std::string& m : held_->lines)
+                if (gpu_options_.warn)
+                    gpu_options_.warn(m);
+        }
         const std::array<float, 5> c = cond_(frame.time, frame_duration_);
         frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
     }
@@ -205,6 +269,12 @@ private:
     const Model& model_;
     ConditioningAt cond_;
     float strength_;
+    std::string input_name_;
+    struct HeldWarnings {
+        bool holding = true;
+        std::vector<std::string> lines;
+    };
+    std::shared_ptr<HeldWarnings> held_ = std::make_shared<HeldWarnings>();
     double frame_duration_ = 1.0 / 30.0;
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
@@ -228,8 +298,16 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             return 0;
         }
     StylizeArgs a = parse_args(args);
+    // Before any work: OUT must not be a file this run reads, nor an existing file without -y.
+    refuse_same_file(a.output == "-" ? "/dev/stdout" : a.output, a.input);  // `- >> IN` would never end
+    if (a.cond_track)
+        refuse_same_file(a.output, *a.cond_track, "the --cond-track file");
+    if (a.conditioning.beats_file)
+        refuse_same_file(a.output, *a.conditioning.beats_file, "the --beats file");
+    if (a.output != "-")
+        check_output_file(a.output, a.transcode.overwrite);
     const Model model = load_model(find_model(a.model));
-    InterruptGuard interrupt;  // from here: Ctrl-C also stops buffering a piped input
+    StopSignals stop_signals;  // from here: Ctrl-C, SIGTERM, SIGHUP also stop buffering a piped input
     std::optional<SpooledInput> spooled;  // outlive the transcode, which reads the copies
     std::optional<SpooledInput> audio_spooled;
 
@@ -309,7 +387,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
     gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
-    NetworkProcessor processor(gpu_options, model, cond_at, a.strength);
+    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, a.input == "-" ? "stdin" : a.input);
 
     if (!a.quiet) {
         const bool terminal = isatty(STDERR_FILENO) != 0;
@@ -333,13 +411,18 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     }
     a.transcode.stop = &stop_requested;
     const TranscodeResult result = transcode_video(a.transcode, processor);
+    const int signal = stop_signal.load();
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);
     if (!a.quiet)
         err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}{}\n", result.output, result.frames,
                            result.container, result.encoder, result.pixel_format, result.encoder_reason, model.name,
-                           cond_note, result.stopped ? "; stopped early by Ctrl-C, the file is complete up to there" : "");
-    return result.stopped ? 130 : 0;
+                           cond_note,
+                           result.stopped ? fmt::format("; stopped early by {}, the file is complete up to there",
+                                                        signal_description(signal))
+                                          : "");
+    // The shell's convention for a run ended by a signal: 128 + its number (130 for Ctrl-C).
+    return result.stopped ? 128 + (signal ? signal : SIGINT) : 0;
 }
 
 }  // namespace cnnv3::cli

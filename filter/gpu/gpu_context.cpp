@@ -213,6 +213,8 @@ void GpuContext::wait_idle() const
 
 std::size_t GpuContext::max_shared_bytes() const { return vulkan_->gpu->glsl.max_shmem_size; }
 
+int GpuContext::max_texture_size() const { return static_cast<int>(vulkan_->gpu->limits.max_tex_2d_dim); }
+
 GpuTexture::GpuTexture(pl_gpu gpu, const struct pl_tex_params& params) : gpu_(gpu), tex_(pl_tex_create(gpu, &params))
 {
     if (!tex_)

@@ -61,6 +61,8 @@ public:
     bool shader_f16() const { return shader_f16_; }
     // Compute shared memory per workgroup the device allows (16 KiB at least, 48 KiB on NVIDIA).
     std::size_t max_shared_bytes() const;
+    // The largest width or height of a 2D texture (pl_gpu_limits::max_tex_2d_dim; 16384 on lavapipe).
+    int max_texture_size() const;
 
     // Waits until the device has finished everything submitted, including the driver's own
     // bookkeeping after a command's fence signals. Call before destroying resources that recent

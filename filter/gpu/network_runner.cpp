@@ -175,6 +175,19 @@ std::vector<std::pair<std::string, double>> NetworkRunner::pass_times_ms()
     return out;
 }
 
+std::pair<int, int> NetworkRunner::texture_size_for(int width, int height) const
+{
+    std::pair<int, int> size{width, height};
+    for (const PlannedPass& pass : plan_.passes) {
+        if (!pass.save || pass.film_mlp)
+            continue;
+        const PlannedTexture& t = *pass.save;
+        size.first = std::max(size.first, level_size(width, t.level) * t.mosaic_cols);
+        size.second = std::max(size.second, level_size(height, t.level) * t.mosaic_rows);
+    }
+    return size;
+}
+
 void NetworkRunner::ensure_size(int width, int height)
 {
     if (width == width_ && height == height_)

@@ -67,6 +67,10 @@ public:
     pl_fmt input_format() const { return io_format_; }
     pl_fmt output_format() const { return io_format_; }
 
+    // The largest texture width and height a width x height frame needs (the frame itself, or a
+    // level's mosaic): compare with GpuContext::max_texture_size() before the first frame.
+    std::pair<int, int> texture_size_for(int width, int height) const;
+
     const Model& model() const { return model_; }
     // The variant actually built (auto resolved, f16 fallen back when the device lacks it).
     const RunnerVariant& variant() const { return variant_; }

@@ -8,7 +8,9 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
 #include <libavutil/error.h>
+#include <libavutil/audio_fifo.h>
 #include <libavutil/frame.h>
+#include <libswresample/swresample.h>
 }
 
 #include <memory>
@@ -39,6 +41,12 @@ struct PacketFreer {
 struct FrameFreer {
     void operator()(AVFrame* p) const { av_frame_free(&p); }
 };
+struct ResamplerFreer {
+    void operator()(SwrContext* p) const { swr_free(&p); }
+};
+struct AudioFifoFreer {
+    void operator()(AVAudioFifo* p) const { av_audio_fifo_free(p); }
+};
 
 // A demuxer opened with avformat_open_input.
 using InputContext = std::unique_ptr<AVFormatContext, InputCloser>;
@@ -47,6 +55,8 @@ using OutputContext = std::unique_ptr<AVFormatContext, OutputFreer>;
 using CodecContext = std::unique_ptr<AVCodecContext, CodecContextFreer>;
 using Packet = std::unique_ptr<AVPacket, PacketFreer>;
 using Frame = std::unique_ptr<AVFrame, FrameFreer>;
+using Resampler = std::unique_ptr<SwrContext, ResamplerFreer>;
+using AudioFifo = std::unique_ptr<AVAudioFifo, AudioFifoFreer>;
 
 inline Frame make_frame()
 {
@@ -74,6 +84,12 @@ public:
 
     void set(const std::string& key, const std::string& value) { av_dict_set(&dict_, key.c_str(), value.c_str(), 0); }
     bool has(const std::string& key) const { return av_dict_get(dict_, key.c_str(), nullptr, 0) != nullptr; }
+    // The value of `key`, or "" when it is not set.
+    std::string get(const std::string& key) const
+    {
+        const AVDictionaryEntry* e = av_dict_get(dict_, key.c_str(), nullptr, 0);
+        return e ? e->value : "";
+    }
     int size() const { return av_dict_count(dict_); }
     // The first key left in the dictionary (after avcodec_open2: an option nobody took), or "".
     std::string first_key() const

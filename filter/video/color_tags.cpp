@@ -9,6 +9,8 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace cnnv3 {
 
 namespace {
@@ -125,8 +127,10 @@ YuvInterpretation interpret_yuv(const ColorTags& tags, AVPixelFormat format, int
     return yuv;
 }
 
-ColorTags output_color_tags(const ColorTags& input, AVPixelFormat input_format, AVPixelFormat output_format,
-                            int width, int height)
+namespace {
+
+ColorTags tags_for_layout(const ColorTags& input, AVPixelFormat input_format, AVPixelFormat output_format, int width,
+                          int height)
 {
     if (input_format == output_format)
         return input;
@@ -164,6 +168,53 @@ ColorTags output_color_tags(const ColorTags& input, AVPixelFormat input_format, 
         out.chroma_location = is_jpeg_yuv_format(basis) ? AVCHROMA_LOC_CENTER : AVCHROMA_LOC_LEFT;
     }
     return out;
+}
+
+}  // namespace
+
+ColorTags output_color_tags(const ColorTags& input, AVPixelFormat input_format, AVPixelFormat output_format,
+                            int width, int height)
+{
+    ColorTags out = tags_for_layout(input, input_format, output_format, width, height);
+    // H.264/HEVC write the range only with a colour description, and MP4's colr box only with a
+    // matrix: a known range without a matrix would be lost. Name the matrix the converter used.
+    if (pixel_family(output_format) == PixelFamily::Yuv && !is_gray(output_format) && out.range != AVCOL_RANGE_UNSPECIFIED &&
+        (out.colorspace == AVCOL_SPC_UNSPECIFIED || out.colorspace == AVCOL_SPC_RESERVED))
+        out.colorspace = default_matrix(width, height);
+    return out;
+}
+
+HdrMetadata hdr_metadata_of(const AVFrame& frame)
+{
+    HdrMetadata hdr;
+    if (const AVFrameSideData* sd = av_frame_get_side_data(&frame, AV_FRAME_DATA_MASTERING_DISPLAY_METADATA);
+        sd && sd->size >= sizeof(AVMasteringDisplayMetadata))
+        hdr.mastering = *reinterpret_cast<const AVMasteringDisplayMetadata*>(sd->data);
+    if (const AVFrameSideData* sd = av_frame_get_side_data(&frame, AV_FRAME_DATA_CONTENT_LIGHT_LEVEL);
+        sd && sd->size >= sizeof(AVContentLightMetadata))
+        hdr.light = *reinterpret_cast<const AVContentLightMetadata*>(sd->data);
+    return hdr;
+}
+
+std::vector<std::string> x265_hdr_params(const HdrMetadata& hdr)
+{
+    std::vector<std::string> params;
+    if (hdr.mastering && hdr.mastering->has_primaries && hdr.mastering->has_luminance) {
+        // x265's units: chromaticity in 1/50000, luminance in 1/10000 cd/m2; FFmpeg's order is R, G, B.
+        const AVMasteringDisplayMetadata& m = *hdr.mastering;
+        const auto xy = [](AVRational v) { return std::llround(av_q2d(v) * 50000.0); };
+        const auto cd = [](AVRational v) { return std::llround(av_q2d(v) * 10000.0); };
+        params.push_back(fmt::format("master-display=G({},{})B({},{})R({},{})WP({},{})L({},{})",
+                                     xy(m.display_primaries[1][0]), xy(m.display_primaries[1][1]),
+                                     xy(m.display_primaries[2][0]), xy(m.display_primaries[2][1]),
+                                     xy(m.display_primaries[0][0]), xy(m.display_primaries[0][1]), xy(m.white_point[0]),
+                                     xy(m.white_point[1]), cd(m.max_luminance), cd(m.min_luminance)));
+    }
+    if (hdr.light)
+        params.push_back(fmt::format("max-cll={},{}", hdr.light->MaxCLL, hdr.light->MaxFALL));
+    if (!params.empty())
+        params.push_back("hdr10=1");  // x265 writes the SEI only with its HDR10 switch
+    return params;
 }
 
 std::string describe(const ColorTags& tags)

@@ -14,10 +14,13 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
+#include <libavutil/mastering_display_metadata.h>
 #include <libavutil/pixfmt.h>
 }
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace cnnv3 {
 
@@ -69,8 +72,25 @@ AVColorSpace default_matrix(int width, int height);
 // input's interpretation made explicit (range, chroma location); RGB output from YUV is tagged
 // rgb/full range; YUV output from RGB gets default_matrix(), limited range (full for yuvj and
 // gray) and the chroma location the converter wrote; primaries and transfer are always kept.
+// A YUV output with a known range but no matrix is tagged with the matrix the converter used
+// (default_matrix()): encoders and MP4 signal the range only together with a matrix.
 ColorTags output_color_tags(const ColorTags& input, AVPixelFormat input_format, AVPixelFormat output_format,
                             int width, int height);
+
+// HDR10 static metadata: the mastering display's colour volume and the content light level, as a
+// frame carries them (side data from the HEVC/AV1 SEI or the container).
+struct HdrMetadata {
+    std::optional<AVMasteringDisplayMetadata> mastering;
+    std::optional<AVContentLightMetadata> light;
+    bool empty() const { return !mastering && !light; }
+};
+
+HdrMetadata hdr_metadata_of(const AVFrame& frame);
+
+// The same as libx265 options ("master-display=G(...)B(...)R(...)WP(...)L(max,min)",
+// "max-cll=MaxCLL,MaxFALL", "hdr10=1"), for x265-params: FFmpeg 5.1's libx265 wrapper does not
+// read the frames' side data. Empty when `hdr` is.
+std::vector<std::string> x265_hdr_params(const HdrMetadata& hdr);
 
 // Short names for messages and docs ("bt709", "tv", "left"), FFmpeg's own where it has one.
 std::string describe(const ColorTags& tags);

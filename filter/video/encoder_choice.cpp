@@ -9,8 +9,10 @@ extern "C" {
 }
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace cnnv3 {
@@ -182,7 +184,39 @@ std::vector<AVPixelFormat> encoder_pixel_formats(const AVCodec& codec, const AVO
     return list;
 }
 
+namespace {
+
+EncoderChoice choose_by_rule(const AVOutputFormat& container, const std::string& filename, AVPixelFormat input_format,
+                             int width, int height, const std::string& encoder_name, const std::string& output);
+
+}  // namespace
+
 EncoderChoice choose_encoder(const AVOutputFormat& container, const std::string& filename, AVPixelFormat input_format,
+                             int width, int height, const std::string& encoder_name, const std::string& output,
+                             AVPixelFormat requested)
+{
+    if (requested == AV_PIX_FMT_NONE)
+        return choose_by_rule(container, filename, input_format, width, height, encoder_name, output);
+    if (!can_write_pixel_format(requested))
+        throw VideoError(output, fmt::format("pixel format {} cannot be written (expected integer YUV, gray or RGB "
+                                             "of 8-16 bits)", pixel_format_name(requested)));
+    EncoderChoice choice = choose_by_rule(container, filename, requested, width, height, encoder_name, output);
+    const std::vector<AVPixelFormat> takes = encoder_pixel_formats(*choice.codec, container);
+    if (!contains(takes, requested)) {
+        std::vector<std::string> names;
+        for (AVPixelFormat f : takes)
+            names.push_back(pixel_format_name(f));
+        throw VideoError(output, fmt::format("encoder {} cannot write {} in {} (it takes {})", choice.codec->name,
+                                             pixel_format_name(requested), container.name, fmt::join(names, ", ")));
+    }
+    choice.pixel_format = requested;  // also where the rule has a fixed format (16-bit .png)
+    choice.reason += "; pixel format as requested";
+    return choice;
+}
+
+namespace {
+
+EncoderChoice choose_by_rule(const AVOutputFormat& container, const std::string& filename, AVPixelFormat input_format,
                              int width, int height, const std::string& encoder_name, const std::string& output)
 {
     EncoderChoice choice;
@@ -262,6 +296,8 @@ EncoderChoice choose_encoder(const AVOutputFormat& container, const std::string&
     return choice;
 }
 
+}  // namespace
+
 void set_quality_options(const AVCodec& codec, AVCodecContext& context, av::Dictionary& options,
                          std::optional<double> crf, const std::vector<std::pair<std::string, std::string>>& extra,
                          const std::string& output)
@@ -282,6 +318,33 @@ void set_quality_options(const AVCodec& codec, AVCodecContext& context, av::Dict
     }
     for (const auto& [key, value] : extra)
         options.set(key, value);
+}
+
+void add_x265_params(av::Dictionary& options, const std::vector<std::string>& params)
+{
+    std::string value = options.get("x265-params");
+    for (const std::string& param : params) {
+        const std::string key = param.substr(0, param.find('='));
+        bool present = false;
+        for (std::size_t begin = 0; begin <= value.size();) {
+            const std::size_t end = std::min(value.find(':', begin), value.size());
+            const std::string item = value.substr(begin, end - begin);
+            present = present || item.substr(0, item.find('=')) == key;
+            begin = end + 1;
+        }
+        if (!present)
+            value += (value.empty() ? "" : ":") + param;
+    }
+    if (!value.empty())
+        options.set("x265-params", value);
+}
+
+void quiet_encoder_banners(const AVCodec& codec, av::Dictionary& options)
+{
+    if (std::strcmp(codec.name, "libx265") == 0)
+        add_x265_params(options, {"log-level=error"});
+    else if (std::strcmp(codec.name, "libsvtav1") == 0)
+        setenv("SVT_LOG", "1", 0);
 }
 
 }  // namespace cnnv3

@@ -40,9 +40,12 @@ struct EncoderChoice {
 };
 
 // `output` names the output in errors; `filename` is what the muxer's extension guess sees.
+// `requested` (--pix-fmt; AV_PIX_FMT_NONE = none) is the pixel format to write: the rule above
+// runs as if the input were in it, and the choice must take it exactly, else VideoError(output,
+// "encoder X cannot write FMT (it takes a, b, ...)").
 EncoderChoice choose_encoder(const AVOutputFormat& container, const std::string& filename,
                              AVPixelFormat input_format, int width, int height, const std::string& encoder_name,
-                             const std::string& output);
+                             const std::string& output, AVPixelFormat requested = AV_PIX_FMT_NONE);
 
 // The pixel formats of `codec` the converter can write and `container` accepts (empty: any).
 std::vector<AVPixelFormat> encoder_pixel_formats(const AVCodec& codec, const AVOutputFormat& container);
@@ -57,6 +60,16 @@ std::vector<AVRational> encoder_frame_rates(const AVCodec& codec);
 void set_quality_options(const AVCodec& codec, AVCodecContext& context, av::Dictionary& options,
                          std::optional<double> crf,
                          const std::vector<std::pair<std::string, std::string>>& extra, const std::string& output);
+
+// Adds each "key=value" of `params` to the x265-params option unless that key is there already
+// (the caller's -x x265-params win, key by key).
+void add_x265_params(av::Dictionary& options, const std::vector<std::string>& params);
+
+// Keeps encoder libraries that print on stderr themselves (not through av_log) as quiet as
+// FFmpeg's log: libx265 gets x265-params log-level=error (unless the caller chose a log-level),
+// libsvtav1 the environment variable SVT_LOG=1 (errors only; unless already set). libx264,
+// libvpx, libaom and librav1e print only through av_log.
+void quiet_encoder_banners(const AVCodec& codec, av::Dictionary& options);
 
 // The muxer is an image writer (image2): one frame, the file named as given.
 bool is_image_container(const AVOutputFormat& container);

@@ -23,7 +23,8 @@ class FrameProcessor {
 public:
     virtual ~FrameProcessor() = default;
 
-    // Called once, after the first frame is decoded and before process() sees it.
+    // Called once, after the first frame is decoded and before process() sees it, before the
+    // encoder opens (a size the processor cannot take is refused here, as the input's problem).
     virtual void start(const VideoStreamInfo& /*info*/) {}
 
     // Called for every frame in presentation order, on the pipeline's thread. May change the

@@ -7,10 +7,12 @@
 // Owned by the transcoder of one run; not thread-safe.
 #pragma once
 
+#include "audio_reencode.h"
 #include "av_handles.h"
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace cnnv3 {
@@ -22,14 +24,18 @@ public:
     // not before its end.
     ReplacementAudio(const std::string& path, const std::string& name, double offset, const std::atomic<bool>* stop);
 
-    // Adds the output stream to `out` (before its header is written). Throws VideoError(name, ...)
-    // when the container cannot carry the codec.
-    void add_stream(AVFormatContext& out);
+    // Adds the output stream to `out` (before its header is written): the packets as they are, or
+    // re-encoded (audio_reencode.h) where the container cannot carry the codec, as IN's own audio
+    // would be; returns the note for that case ("" when copied). `out_name` names OUT in errors.
+    // Throws VideoError when the container holds no audio or the codec cannot be decoded.
+    std::string add_stream(AVFormatContext& out, const std::string& out_name);
 
     // Hands `write` every packet (timestamps on the output's timeline, in the output stream's time
     // base) that starts before `until` seconds; `video_start` is the first video frame's time on
     // that timeline. Throws VideoError(name, ...) for a read error.
     void write_until(double video_start, double until, const std::function<void(AVPacket&)>& write);
+    // Drains the re-encoder, if there is one, into `write`; once, after the last write_until.
+    void finish(const std::function<void(AVPacket&)>& write);
 
     const std::string& name() const { return name_; }
 
@@ -41,6 +47,7 @@ private:
     av::InputContext in_;
     int index_ = -1;
     AVStream* out_stream_ = nullptr;
+    std::unique_ptr<AudioReencoder> reencoder_;  // where the container cannot carry the codec
     av::Packet next_ = av::make_packet();
     bool have_next_ = false;
     bool ended_ = false;

@@ -1,11 +1,12 @@
 #include "video_transcode.h"
 
+#include "audio_reencode.h"
 #include "av_handles.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
 #include "frame_convert.h"
 #include "media_input.h"
-#include "partial_output.h"
+#include "atomic_file.h"
 #include "pixel_formats.h"
 #include "replacement_audio.h"
 #include "user_media.h"
@@ -15,6 +16,7 @@ extern "C" {
 #include <libavutil/avstring.h>
 #include <libavutil/avutil.h>
 #include <libavutil/mathematics.h>
+#include <libavutil/pixdesc.h>
 }
 
 #include <fmt/format.h>
@@ -22,6 +24,7 @@ extern "C" {
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 
 namespace cnnv3 {
@@ -73,8 +76,8 @@ const char* media_type_name(AVMediaType type)
     return name ? name : "unknown";
 }
 
-// Statistics tags that describe the old encoding of the video stream, not the new one.
-bool stale_video_tag(const char* key)
+// Statistics tags that describe the old encoding of a re-encoded stream, not the new one.
+bool stale_encoding_tag(const char* key)
 {
     static const char* const stale[] = {"encoder", "DURATION", "NUMBER_OF_FRAMES", "NUMBER_OF_BYTES", "BPS"};
     for (const char* s : stale)
@@ -130,8 +133,61 @@ void copy_side_data(const AVStream& from, AVStream& to, bool everything)
 #endif
 }
 
+// Stream side data of one type: its bytes, or nullptr (FFmpeg 7: in codecpar; earlier in AVStream).
+const uint8_t* stream_side_data(const AVStream& st, AVPacketSideDataType type, std::size_t& size)
+{
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    const AVPacketSideData* sd =
+        av_packet_side_data_get(st.codecpar->coded_side_data, st.codecpar->nb_coded_side_data, type);
+    size = sd ? sd->size : 0;
+    return sd ? sd->data : nullptr;
+#else
+    return av_stream_get_side_data(&st, type, &size);
+#endif
+}
+
+void add_stream_side_data(AVStream& st, AVPacketSideDataType type, const void* data, std::size_t size)
+{
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    AVPacketSideData* sd =
+        av_packet_side_data_new(&st.codecpar->coded_side_data, &st.codecpar->nb_coded_side_data, type, size, 0);
+    uint8_t* copy = sd ? sd->data : nullptr;
+#else
+    uint8_t* copy = av_stream_new_side_data(&st, type, size);
+#endif
+    if (!copy)
+        throw std::bad_alloc();
+    std::memcpy(copy, data, size);
+}
+
+// The HDR10 metadata of the video: the first frame's side data (the SEI), else the stream's
+// (Matroska's or MP4's boxes).
+HdrMetadata video_hdr_metadata(const AVFrame& first, const AVStream& st)
+{
+    HdrMetadata hdr = hdr_metadata_of(first);
+    std::size_t size = 0;
+    if (const uint8_t* d = stream_side_data(st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, size);
+        !hdr.mastering && d && size >= sizeof(AVMasteringDisplayMetadata))
+        hdr.mastering = *reinterpret_cast<const AVMasteringDisplayMetadata*>(d);
+    if (const uint8_t* d = stream_side_data(st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, size);
+        !hdr.light && d && size >= sizeof(AVContentLightMetadata))
+        hdr.light = *reinterpret_cast<const AVContentLightMetadata*>(d);
+    return hdr;
+}
+
+// The HDR10 metadata as stream side data of the output video (the muxer's boxes: Matroska's
+// MasteringMetadata, MP4's mdcv / clli), where the input stream did not already bring it.
+void keep_hdr_metadata(AVStream& out, const HdrMetadata& hdr)
+{
+    std::size_t size = 0;
+    if (hdr.mastering && !stream_side_data(out, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, size))
+        add_stream_side_data(out, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, &*hdr.mastering, sizeof(*hdr.mastering));
+    if (hdr.light && !stream_side_data(out, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, size))
+        add_stream_side_data(out, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &*hdr.light, sizeof(*hdr.light));
+}
+
 // One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
-// partial file removed) by RAII when run() throws.
+// temporary output file removed) by RAII when run() throws.
 class Transcoder {
 public:
     Transcoder(const TranscodeOptions& options, FrameProcessor& processor)
@@ -153,12 +209,17 @@ private:
     }
 
     void open_output();
+    AVPixelFormat requested_pixel_format() const;
     void add_copied_streams();
+    bool add_reencoded_audio(unsigned index, const std::string& what, const std::string& why);
+    void forward(AVPacket& packet);
     void handle_packet(AVPacket& packet);
     void decode(const AVPacket* packet);
     void handle_frame(AVFrame& frame);
     void start_encoder(const AVFrame& first);
     void encode(AVFrame* frame);
+    void encode_constant_rate(av::Frame frame, int64_t pts, int64_t duration);
+    void repeat_last_frame_until(int64_t slot);
     void write_copied(AVPacket& packet);
     void write_replacement_audio(double until);
     void write(AVPacket& packet);
@@ -178,6 +239,7 @@ private:
     av::OutputContext out_;
     std::vector<int> stream_map_;          // input stream -> output stream, -1 = left out
     std::map<int, int64_t> audio_rescale_last_;  // per copied audio stream: av_rescale_delta's state
+    std::map<int, std::unique_ptr<AudioReencoder>> reencoded_;  // input stream -> its re-encoder
     AVStream* video_out_ = nullptr;
     av::CodecContext encoder_;
     EncoderChoice choice_;
@@ -188,17 +250,26 @@ private:
     std::vector<av::Packet> pending_;      // copied packets read before the header was written
     bool header_written_ = false;
 
+    AVPixelFormat requested_format_ = AV_PIX_FMT_NONE;  // TranscodeOptions::pixel_format
     AVRational in_tb_{1, 1};
     AVRational enc_tb_{1, 1};
     AVRational frame_rate_{25, 1};
-    bool no_timestamps_ = false;           // muxer without timestamps: encoder pts = frame number
+    bool no_timestamps_ = false;           // one frame rate, no timestamps (y4m, images): encode_constant_rate()
     double start_time_ = 0.0;              // container start, seconds
     int64_t start_ts_ = 0;                 // the same in the video stream's time base
     int64_t last_pts_ = AV_NOPTS_VALUE;
     int64_t last_duration_ = 0;
     int64_t last_out_pts_ = AV_NOPTS_VALUE;
     bool repaired_pts_ = false;
+    // encode_constant_rate(): slots of 1 / frame_rate_ from the first frame's pts.
+    int64_t first_pts_ = AV_NOPTS_VALUE;
+    int64_t next_slot_ = 0;
+    int64_t end_pts_ = AV_NOPTS_VALUE;     // where the latest frame ends (input time base)
+    av::Frame last_frame_;
+    int64_t repeated_ = 0, dropped_ = 0;
     double last_end_ = 0.0;                // latest packet end seen in any stream, from the start
+    int64_t last_packet_end_byte_ = -1;    // input byte offset after the latest packet (-1: unknown)
+    int64_t video_packets_ = 0;            // video packets read
     std::map<int64_t, int64_t> durations_; // encoder pts -> frame duration (encoder time base)
     int width_ = 0, height_ = 0;
     bool alpha_ = false;
@@ -237,13 +308,15 @@ void Transcoder::open_output()
     result_.container = raw->oformat->name;
     if (std::strcmp(raw->oformat->name, "yuv4mpegpipe") == 0)
         raw->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;  // y4m's 9-16 bit formats
-    no_timestamps_ = (raw->oformat->flags & AVFMT_NOTIMESTAMPS) != 0;
+    // y4m stores one frame rate (from the stream's time base) and no timestamps.
+    no_timestamps_ = (raw->oformat->flags & AVFMT_NOTIMESTAMPS) != 0 || std::strcmp(raw->oformat->name, "yuv4mpegpipe") == 0;
     if (is_image_container(*raw->oformat))
         max_frames_ = 1;
 
     add_copied_streams();
     if (replacement_audio_ && !is_image_container(*raw->oformat))
-        replacement_audio_->add_stream(*raw);
+        if (std::string reencoded = replacement_audio_->add_stream(*raw, out_name_); !reencoded.empty())
+            note(std::move(reencoded));
 
     if (!(raw->oformat->flags & AVFMT_NOFILE)) {
         if (int orc = avio_open(&raw->pb, url.c_str(), AVIO_FLAG_WRITE); orc < 0)
@@ -265,7 +338,7 @@ void Transcoder::add_copied_streams()
             if (!video_out_)
                 throw std::bad_alloc();
             for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is->metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
-                if (!stale_video_tag(e->key))
+                if (!stale_encoding_tag(e->key))
                     av_dict_set(&video_out_->metadata, e->key, e->value, 0);
             video_out_->disposition = is->disposition;
             stream_map_[i] = video_out_->index;
@@ -285,6 +358,10 @@ void Transcoder::add_copied_streams()
                 par->codec_type == AVMEDIA_TYPE_AUDIO ? container.audio_codec : container.subtitle_codec;
             copy = q == 1 || (q < 0 && fallback != AV_CODEC_ID_NONE);
             why = fmt::format("the {} container cannot carry it", container.name);
+            if (copy && par->codec_type == AVMEDIA_TYPE_AUDIO && audio_is_experimental_in(container, par->codec_id)) {
+                copy = false;
+                why = fmt::format("{} in {} is experimental in FFmpeg", avcodec_get_name(par->codec_id), container.name);
+            }
         } else if (par->codec_type == AVMEDIA_TYPE_ATTACHMENT) {
             copy = is_matroska(container);
             why = "attachments are copied into Matroska only";
@@ -293,6 +370,9 @@ void Transcoder::add_copied_streams()
         } else {
             why = "data streams are not copied";
         }
+        if (!copy && par->codec_type == AVMEDIA_TYPE_AUDIO && !is_image_container(container) &&
+            add_reencoded_audio(i, what, why))
+            continue;
         if (!copy) {
             note(fmt::format("{} left out: {}", what, why));
             continue;
@@ -315,6 +395,50 @@ void Transcoder::add_copied_streams()
         note(fmt::format("{} chapter{} not copied", ic->nb_chapters, ic->nb_chapters == 1 ? "" : "s"));
 }
 
+// TranscodeOptions::pixel_format, or AV_PIX_FMT_NONE.
+AVPixelFormat Transcoder::requested_pixel_format() const
+{
+    if (opts_.pixel_format.empty())
+        return AV_PIX_FMT_NONE;
+    const AVPixelFormat f = av_get_pix_fmt(opts_.pixel_format.c_str());
+    if (f == AV_PIX_FMT_NONE)
+        throw VideoError("--pix-fmt", fmt::format("no pixel format named \"{}\" (see ffmpeg -pix_fmts)",
+                                                  opts_.pixel_format));
+    return f;
+}
+
+// Audio the container cannot carry as is: re-encoded (audio_reencode.h), never dropped silently.
+// False when the container holds no audio at all.
+bool Transcoder::add_reencoded_audio(unsigned index, const std::string& what, const std::string& why)
+{
+    const AVCodec* encoder = audio_encoder_for(*out_->oformat);
+    const AVStream& is = *in_.format->streams[index];
+    if (!encoder)
+        return false;
+    if (!avcodec_find_decoder(is.codecpar->codec_id)) {
+        note(fmt::format("{} left out: {}, and this FFmpeg cannot decode it to re-encode it", what, why));
+        return true;
+    }
+    auto reencoder = std::make_unique<AudioReencoder>(is, *out_, *encoder, in_.name, out_name_);
+    for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is.metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
+        if (!stale_encoding_tag(e->key))  // the old encoding's statistics describe the old stream
+            av_dict_set(&reencoder->stream().metadata, e->key, e->value, 0);
+    stream_map_[index] = reencoder->stream().index;
+    note(fmt::format("{} re-encoded to {}: {}", what, reencoder->describe(), why));
+    reencoded_[static_cast<int>(index)] = std::move(reencoder);
+    return true;
+}
+
+// A packet of a copied or re-encoded stream, once the header is written.
+void Transcoder::forward(AVPacket& packet)
+{
+    if (auto it = reencoded_.find(packet.stream_index); it != reencoded_.end()) {
+        it->second->send(&packet, [this](AVPacket& p) { write(p); });
+        return;
+    }
+    write_copied(packet);
+}
+
 void Transcoder::start_encoder(const AVFrame& first)
 {
     const auto in_format = static_cast<AVPixelFormat>(first.format);
@@ -324,7 +448,8 @@ void Transcoder::start_encoder(const AVFrame& first)
     width_ = first.width;
     height_ = first.height;
     alpha_ = pixel_format_has_alpha(in_format);
-    choice_ = choose_encoder(*out_->oformat, guess_name_, in_format, width_, height_, opts_.encoder, out_name_);
+    choice_ = choose_encoder(*out_->oformat, guess_name_, in_format, width_, height_, opts_.encoder, out_name_,
+                             requested_format_);
     out_tags_ = output_color_tags(color_tags_of(first), in_format, choice_.pixel_format, width_, height_);
     enc_tb_ = in_tb_;
     if (no_timestamps_) {
@@ -356,36 +481,12 @@ void Transcoder::start_encoder(const AVFrame& first)
         enc.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     av::Dictionary options;
     set_quality_options(*choice_.codec, enc, options, opts_.crf, opts_.encoder_options, out_name_);
-    if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
-        throw VideoError(out_name_, fmt::format("cannot open the {} encoder for {} {}x{} ({})", choice_.codec->name,
-                                                pixel_format_name(choice_.pixel_format), width_, height_,
-                                                av::error_text(rc)));
-    if (options.size() > 0)
-        throw VideoError(out_name_, fmt::format("encoder {} has no option \"{}\"", choice_.codec->name,
-                                                options.first_key()));
-
-    if (int rc = avcodec_parameters_from_context(video_out_->codecpar, &enc); rc < 0)
-        throw VideoError(out_name_, fmt::format("cannot set up the video stream ({})", av::error_text(rc)));
-    copy_side_data(*in_.format->streams[in_.video_index], *video_out_, false);
-    video_out_->time_base = enc_tb_;
-    video_out_->avg_frame_rate = frame_rate_;
-    video_out_->sample_aspect_ratio = enc.sample_aspect_ratio;
-
-    av::Dictionary muxer_options;
-    if (is_image_container(*out_->oformat))
-        muxer_options.set("update", "1");  // the file name as given, not a frame-number pattern
-    if (int rc = avformat_write_header(out_.get(), muxer_options.address()); rc < 0)
-        throw VideoError(out_name_, fmt::format("the {} muxer refused the streams ({})", out_->oformat->name,
-                                                av::error_text(rc)));
-    header_written_ = true;
-    for (av::Packet& p : pending_)
-        write_copied(*p);
-    pending_.clear();
-
-    result_.encoder = choice_.codec->name;
-    result_.pixel_format = pixel_format_name(choice_.pixel_format);
-    result_.encoder_reason = choice_.reason;
-
+    quiet_encoder_banners(*choice_.codec, options);
+    const HdrMetadata hdr = video_hdr_metadata(first, *in_.format->streams[in_.video_index]);
+    if (std::strcmp(choice_.codec->name, "libx265") == 0)
+        add_x265_params(options, x265_hdr_params(hdr));
+    // The processor starts before the encoder opens: a frame size it cannot take (the GPU's texture
+    // limit) is reported as what it is, not as an encoder failure.
     VideoStreamInfo info;
     info.width = width_;
     info.height = height_;
@@ -398,6 +499,37 @@ void Transcoder::start_encoder(const AVFrame& first)
         info.duration = static_cast<double>(in_.format->duration) / AV_TIME_BASE;
     info.has_alpha = alpha_;
     processor_.start(info);
+    if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
+        throw VideoError(out_name_, fmt::format("cannot open the {} encoder for {} {}x{} ({})", choice_.codec->name,
+                                                pixel_format_name(choice_.pixel_format), width_, height_,
+                                                av::error_text(rc)));
+    if (options.size() > 0)
+        throw VideoError(out_name_, fmt::format("encoder {} has no option \"{}\"", choice_.codec->name,
+                                                options.first_key()));
+
+    if (int rc = avcodec_parameters_from_context(video_out_->codecpar, &enc); rc < 0)
+        throw VideoError(out_name_, fmt::format("cannot set up the video stream ({})", av::error_text(rc)));
+    copy_side_data(*in_.format->streams[in_.video_index], *video_out_, false);
+    keep_hdr_metadata(*video_out_, hdr);
+    video_out_->time_base = enc_tb_;
+    video_out_->avg_frame_rate = frame_rate_;
+    video_out_->sample_aspect_ratio = enc.sample_aspect_ratio;
+
+    av::Dictionary muxer_options;
+    if (is_image_container(*out_->oformat))
+        muxer_options.set("update", "1");  // the file name as given, not a frame-number pattern
+    if (int rc = avformat_write_header(out_.get(), muxer_options.address()); rc < 0)
+        throw VideoError(out_name_, fmt::format("the {} muxer refused the streams ({})", out_->oformat->name,
+                                                av::error_text(rc)));
+    header_written_ = true;
+    for (av::Packet& p : pending_)
+        forward(*p);
+    pending_.clear();
+
+    result_.encoder = choice_.codec->name;
+    result_.pixel_format = pixel_format_name(choice_.pixel_format);
+    result_.encoder_reason = choice_.reason;
+
     first_frame_at_ = Clock::now();
 }
 
@@ -448,17 +580,21 @@ void Transcoder::handle_frame(AVFrame& frame)
     out->sample_aspect_ratio = sample_aspect_ratio_;
     set_color_tags(*out, out_tags_);
     converter_.from_rgb(rgb_, *out);
-    int64_t out_pts = no_timestamps_ ? frames_ : av_rescale_q(pts, in_tb_, enc_tb_);
-    if (last_out_pts_ != AV_NOPTS_VALUE && out_pts <= last_out_pts_)
-        out_pts = last_out_pts_ + 1;  // only when the encoder's time base is coarser than the input's
-    last_out_pts_ = out_pts;
-    out->pts = out_pts;
-    const int64_t out_duration = no_timestamps_ ? 1 : std::max<int64_t>(1, av_rescale_q(duration, in_tb_, enc_tb_));
-    set_frame_duration(*out, out_duration);
-    durations_[out->pts] = out_duration;
+    if (no_timestamps_) {
+        encode_constant_rate(std::move(out), pts, duration);
+    } else {
+        int64_t out_pts = av_rescale_q(pts, in_tb_, enc_tb_);
+        if (last_out_pts_ != AV_NOPTS_VALUE && out_pts <= last_out_pts_)
+            out_pts = last_out_pts_ + 1;  // only when the encoder's time base is coarser than the input's
+        last_out_pts_ = out_pts;
+        out->pts = out_pts;
+        const int64_t out_duration = std::max<int64_t>(1, av_rescale_q(duration, in_tb_, enc_tb_));
+        set_frame_duration(*out, out_duration);
+        durations_[out->pts] = out_duration;
+        encode(out.get());
+    }
     if (frames_ == 0)
         first_video_time_ = pts * av_q2d(in_tb_);
-    encode(out.get());
     write_replacement_audio((pts + duration) * av_q2d(in_tb_));
     ++frames_;
     report(false);
@@ -505,6 +641,41 @@ void Transcoder::encode(AVFrame* frame)
         p.stream_index = video_out_->index;
         av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
         write(p);
+    }
+}
+
+// Muxers without timestamps play every frame for 1 / frame_rate_ (the encoder's time base): each
+// frame takes the slot its timestamp falls in, an empty slot repeats the previous frame and a
+// second frame for a slot is dropped, as ffmpeg's -fps_mode cfr does. Constant-rate input maps
+// one to one.
+void Transcoder::encode_constant_rate(av::Frame frame, int64_t pts, int64_t duration)
+{
+    if (first_pts_ == AV_NOPTS_VALUE)
+        first_pts_ = pts;
+    end_pts_ = pts + duration;
+    const int64_t slot = av_rescale_q_rnd(pts - first_pts_, in_tb_, enc_tb_, AV_ROUND_NEAR_INF);
+    repeat_last_frame_until(slot);
+    if (slot < next_slot_) {
+        ++dropped_;
+        return;
+    }
+    frame->pts = next_slot_++;
+    set_frame_duration(*frame, 1);
+    durations_[frame->pts] = 1;
+    encode(frame.get());
+    last_frame_ = std::move(frame);
+}
+
+void Transcoder::repeat_last_frame_until(int64_t slot)
+{
+    while (last_frame_ && next_slot_ < slot) {
+        av::Frame copy(av_frame_clone(last_frame_.get()));
+        if (!copy)
+            throw std::bad_alloc();
+        copy->pts = next_slot_++;
+        durations_[copy->pts] = 1;
+        encode(copy.get());
+        ++repeated_;
     }
 }
 
@@ -558,7 +729,9 @@ void Transcoder::handle_packet(AVPacket& packet)
         const AVRational tb = in_.format->streams[index]->time_base;
         last_end_ = std::max(last_end_, (packet.pts + std::max<int64_t>(packet.duration, 0)) * av_q2d(tb) - start_time_);
     }
+    last_packet_end_byte_ = packet.pos >= 0 ? packet.pos + packet.size : -1;
     if (index == in_.video_index) {
+        ++video_packets_;
         if (packet.flags & AV_PKT_FLAG_CORRUPT)
             throw VideoError(in_.name, fmt::format("damaged video packet at {:.3f} s (the demuxer flagged it corrupt)",
                                                    input_seconds(packet.pts)));
@@ -568,7 +741,7 @@ void Transcoder::handle_packet(AVPacket& packet)
     if (index < 0 || index >= static_cast<int>(stream_map_.size()) || stream_map_[index] < 0)
         return;
     if (header_written_) {
-        write_copied(packet);
+        forward(packet);
         return;
     }
     av::Packet held = av::make_packet();
@@ -579,14 +752,29 @@ void Transcoder::handle_packet(AVPacket& packet)
 void Transcoder::check_complete() const
 {
     // A file cut short still demuxes to a clean end of file; its header's duration gives it away.
+    // Demuxers disagree on what that duration measures: Matroska and MP4 declare the absolute end
+    // (a file starting at 100000 s that lasts 1 s says 100001 s), others the span from the start.
+    // The file is complete when its end matches either reading.
     const AVFormatContext* ic = in_.format.get();
-    if (stopped_ || limit_reached() || ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
+    if (stopped_ || limit_reached())
+        return;
+    // y4m has no duration to compare with, and FFmpeg's demuxer ends quietly at a frame cut short:
+    // bytes read past the last whole frame are what is left of one.
+    if (std::string_view(ic->iformat->name) == "yuv4mpegpipe" && ic->pb && last_packet_end_byte_ >= 0 &&
+        avio_tell(ic->pb) > last_packet_end_byte_)
+        throw VideoError(in_.name, fmt::format("ends inside the frame after frame {} ({} bytes left over; a y4m stream "
+                                               "cut short: expected whole frames)", video_packets_,
+                                               avio_tell(ic->pb) - last_packet_end_byte_));
+    if (ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
         ic->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
         return;
     const double declared = static_cast<double>(ic->duration) / AV_TIME_BASE;
-    if (last_end_ < declared - std::max(0.25, 0.01 * declared))
-        throw VideoError(in_.name, fmt::format("ends at {:.3f} s but its header says {:.3f} s (truncated or damaged; "
-                                               "expected the whole file)", last_end_, declared));
+    const auto reaches = [this](double span) { return span > 0.0 && last_end_ >= span - std::max(0.25, 0.01 * span); };
+    if (reaches(declared) || reaches(declared - start_time_))
+        return;
+    const double expected = declared - start_time_ > 0.0 ? declared - start_time_ : declared;
+    throw VideoError(in_.name, fmt::format("ends at {:.3f} s but its header says {:.3f} s (truncated or damaged; "
+                                           "expected the whole file)", last_end_, expected));
 }
 
 void Transcoder::finish_output()
@@ -631,8 +819,11 @@ TranscodeResult Transcoder::run()
     out_name_ = opts_.output == "-" ? "stdout" : opts_.output;
     result_.output = opts_.output;
     max_frames_ = opts_.max_frames;
-    if (opts_.output != "-")
+    requested_format_ = requested_pixel_format();
+    if (opts_.output != "-") {
+        refuse_same_file(opts_.output, opts_.input);
         partial_.emplace(opts_.output, opts_.overwrite);
+    }
 
     in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name);
     if (!opts_.audio_input.empty())
@@ -664,12 +855,12 @@ TranscodeResult Transcoder::run()
             break;
         }
         const int rc = av_read_frame(ic, packet.get());
-        if (rc == AVERROR_EOF)
-            break;
-        if (rc == AVERROR_EXIT && stop_requested()) {
+        if (rc < 0 && stop_requested()) {  // a blocked read interrupted by the stop (AVERROR_EXIT or EOF)
             stopped_ = true;
             break;
         }
+        if (rc == AVERROR_EOF)
+            break;
         if (rc < 0)
             throw VideoError(in_.name, fmt::format("cannot read after {:.3f} s ({})", input_seconds(last_pts_),
                                                    av::error_text(rc)));
@@ -683,12 +874,24 @@ TranscodeResult Transcoder::run()
     if (!encoder_)
         throw VideoError(in_.name, stopped_ ? "stopped before the first video frame (no output written)"
                                             : "no video frame could be decoded (expected at least one)");
+    if (no_timestamps_ && !is_image_container(*out_->oformat)) {
+        // The last frame fills its own duration; then say what the constant rate changed.
+        repeat_last_frame_until(av_rescale_q_rnd(end_pts_ - first_pts_, in_tb_, enc_tb_, AV_ROUND_NEAR_INF));
+        if (repeated_ > 0 || dropped_ > 0)
+            note(fmt::format("variable frame rate made constant at {:.6g} fps for {} ({} frame{} repeated, {} "
+                             "dropped, as ffmpeg does)", av_q2d(frame_rate_), out_->oformat->name, repeated_,
+                             repeated_ == 1 ? "" : "s", dropped_));
+    }
     encode(nullptr);
     if (last_pts_ != AV_NOPTS_VALUE)
         write_replacement_audio((last_pts_ + last_duration_) * av_q2d(in_tb_));
+    if (replacement_audio_ && header_written_)
+        replacement_audio_->finish([this](AVPacket& p) { write(p); });
+    for (auto& entry : reencoded_)
+        entry.second->send(nullptr, [this](AVPacket& p) { write(p); });
     finish_output();
 
-    result_.frames = frames_;
+    result_.frames = no_timestamps_ ? next_slot_ : frames_;
     result_.stopped = stopped_;
     report(true);
     return result_;

@@ -6,16 +6,19 @@
 //   - OUT: a file (the container from its extension, or `output_format`) or "-" (standard output,
 //     y4m unless `output_format` names another muxer that can write to a pipe).
 //   - Every frame is kept and keeps its timestamp (VFR too): the encoder's time base is the input
-//     stream's (1/frame rate for muxers without timestamps: y4m, images). Audio, subtitle (and, in
-//     Matroska, attachment) streams are copied bit-exact with their timestamps; streams the
-//     container cannot carry are left out and listed in TranscodeResult::notes.
+//     stream's. Muxers without timestamps (y4m, images) get the real frame rate, VFR made
+//     constant at it (repeats / drops, as ffmpeg; noted). Audio, subtitle (and, in Matroska,
+//     attachment) streams are copied bit-exact with their timestamps; audio the container cannot
+//     carry is re-encoded (audio_reencode.h); other streams it cannot carry are left out. Both
+//     are listed in TranscodeResult::notes.
 //   - `audio_input` (--audio FILE): its first audio stream replaces IN's audio streams, cut to the
 //     video (replacement_audio.h).
 //   - Encoder: encoder_choice.h. Colour tags, size, sample aspect ratio, (where the encoder takes
 //     it) pixel format, stream metadata and the video's orientation / HDR side data are kept.
 //   - Image OUT (.png, .jpg, ...): the first frame only; .png is 16-bit RGB.
-//   - A file OUT is written as OUT.partial.EXT and renamed when complete; an existing OUT is
-//     refused unless `overwrite`; on any error the partial file is removed. When `stop` becomes
+//   - A file OUT is written with the output policy of shadergen/atomic_file.h (a temporary file
+//     beside it, renamed when complete; an existing OUT is refused unless `overwrite`, with
+//     OutputFileError); on any error the temporary file is removed. When `stop` becomes
 //     true the pipeline stops reading, drains the decoder and encoder, writes the trailer and
 //     renames: a valid, shorter file.
 //   - Decoding is strict: a read error, a packet or frame flagged corrupt, a decoder error, or a
@@ -44,6 +47,7 @@ struct TranscodeOptions {
     std::string output_format;         // muxer name ("" = from OUT's extension; "-" -> yuv4mpegpipe)
     std::string encoder;               // encoder name ("" = the default rule of encoder_choice.h)
     std::optional<double> crf;         // quality for encoders with a crf option (default 18)
+    std::string pixel_format;          // output pixel format, e.g. "yuv420p" ("" = the encoder rule's)
     std::vector<std::pair<std::string, std::string>> encoder_options;  // -x key=value, to avcodec_open2
     bool overwrite = false;            // replace an existing OUT
     std::string audio_input;           // --audio: the audio from this file replaces IN's ("" = IN's own)
@@ -71,7 +75,8 @@ struct TranscodeResult {
 // "key=value" (a -x argument) as a pair; throws VideoError("-x", ...) without '=' or with an empty key.
 std::pair<std::string, std::string> parse_encoder_option(const std::string& text);
 
-// Runs the pipeline. Throws VideoError (what(): "FILE: problem") for bad input or output and
+// Runs the pipeline. Throws VideoError (what(): "FILE: problem") for bad input or output
+// (OutputFileError for the output-file policy) and
 // rethrows whatever the processor throws; in both cases no output file is left behind.
 TranscodeResult transcode_video(const TranscodeOptions& options, FrameProcessor& processor);
 

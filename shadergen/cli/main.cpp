@@ -1,18 +1,22 @@
 // cnnv3-shadergen: inspect models and run the CPU reference.
 //
-//   cnnv3-shadergen info --model DIR
-//   cnnv3-shadergen reference --model DIR [--cond a,b,c,d,e] IN.png OUT.png
-//   cnnv3-shadergen hook --model DIR (--cond a,b,c,d,e | --dynamic) [--strength S] [--stage MAIN]
-//                        [--precision auto|fp32] -o OUT.glsl
+//   cnnv3-shadergen info [--model NAME|DIR]
+//   cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png
+//   cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S] [--stage MAIN]
+//                        [--precision auto|fp32] [-y] -o OUT.glsl
+//   cnnv3-shadergen --help | --version
 //
 // Every failure is one line on stderr, "cnnv3-shadergen: FILE: problem", and a non-zero exit
-// (2 for usage errors, 1 for everything else).
+// (2 for usage errors, which point to --help, 1 for everything else).
 
 #include "../atomic_file.h"
+#include "../cond_option.h"
 #include "../hook_file.h"
 #include "../model.h"
+#include "../model_search.h"
 #include "../png_image.h"
 #include "../reference.h"
+#include "version.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -31,49 +35,40 @@ namespace {
 using namespace cnnv3;
 
 constexpr std::string_view usage_text =
-    "usage: cnnv3-shadergen info --model DIR\n"
-    "       cnnv3-shadergen reference --model DIR [--cond a,b,c,d,e] IN.png OUT.png\n"
-    "       cnnv3-shadergen hook --model DIR (--cond a,b,c,d,e | --dynamic) [--strength S]\n"
-    "                            [--stage MAIN] [--precision auto|fp32] -o OUT.glsl\n"
+    "usage: cnnv3-shadergen info [--model NAME|DIR]\n"
+    "       cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png\n"
+    "       cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S]\n"
+    "                            [--stage MAIN] [--precision auto|fp32] [-y] -o OUT.glsl\n"
+    "       cnnv3-shadergen --help | --version\n"
     "\n"
+    "  --model    a model directory, or a model name found like cnnv3 --model finds it (default:\n"
+    "             the DEFAULT model)\n"
     "  info       print the model's configuration, sizes, parameter count and checksums\n"
     "  reference  stylize IN.png with the CPU reference (f32 math on the f16 weights) and write\n"
     "             OUT.png as 16-bit RGB. --cond is [beat_phase, beat_norm, audio_intensity,\n"
     "             style_p0, style_p1], each in [0, 1]; default: the model's default_cond from\n"
-    "             model.json, or 0,0,0.5,0.5,0.5 when the model has no model.json.\n";
+    "             model.json, or 0,0,0.5,0.5,0.5 when the model has no model.json.\n"
+    "  hook       write an mpv/libplacebo user shader. --stage is the texture it hooks, one of\n"
+    "             mpv's hook points (default MAIN): RGB LUMA CHROMA ALPHA XYZ CHROMA_SCALED\n"
+    "             ALPHA_SCALED NATIVE MAINPRESUB MAIN LINEAR SIGMOID PREKERNEL POSTKERNEL SCALED OUTPUT\n"
+    "  -y         overwrite OUT (an existing file is refused without it; files are written\n"
+    "             under a temporary name and renamed when complete)\n";
 
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-std::vector<float> parse_cond(std::string_view text)
-{
-    std::vector<float> values;
-    while (true) {
-        const auto comma = text.find(',');
-        const std::string_view item = text.substr(0, comma);
-        float v = 0.0f;
-        const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-        if (item.empty() || ec != std::errc() || end != item.data() + item.size() || !std::isfinite(v) || v < 0.0f ||
-            v > 1.0f)
-            throw UsageError(fmt::format("--cond: \"{}\" is not a number in [0, 1]", item));
-        values.push_back(v);
-        if (comma == std::string_view::npos)
-            break;
-        text.remove_prefix(comma + 1);
-    }
-    return values;
-}
-
 struct Args {
     std::string command;
-    std::optional<std::string> model;
+    bool help = false;
+    std::string model;  // NAME or DIR for find_model(); empty: the default model
     std::optional<std::vector<float>> cond;
     bool dynamic = false;
     std::optional<float> strength;
     std::string stage = "MAIN";
     std::string precision = "auto";
     std::optional<std::string> output;
+    bool overwrite = false;
     std::vector<std::string> positional;
 };
 
@@ -83,6 +78,10 @@ Args parse_args(int argc, char** argv)
         throw UsageError("missing command");
     Args args;
     args.command = argv[1];
+    if (args.command == "--help" || args.command == "-h") {
+        args.help = true;
+        return args;
+    }
     for (int i = 2; i < argc; ++i) {
         const std::string_view a = argv[i];
         auto value = [&]() -> std::string {
@@ -90,32 +89,37 @@ Args parse_args(int argc, char** argv)
                 throw UsageError(fmt::format("{} needs a value", a));
             return argv[++i];
         };
-        if (a == "--model")
+        if (a == "--help" || a == "-h")
+            args.help = true;
+        else if (a == "--model")
             args.model = value();
         else if (a == "--cond")
-            args.cond = parse_cond(value());
+            args.cond = parse_cond_option(value());
         else if (a == "--dynamic")
             args.dynamic = true;
         else if (a == "--strength") {
-            const auto v = parse_cond(value());
+            const auto v = parse_cond_option(value(), "--strength");
             if (v.size() != 1)
                 throw UsageError("--strength takes one number in [0, 1]");
             args.strength = v[0];
-        } else if (a == "--stage")
+        } else if (a == "--stage") {
             args.stage = value();
-        else if (a == "--precision") {
+            if (!is_hook_stage(args.stage))
+                throw UsageError(fmt::format("--stage {:?} is not a texture mpv can hook (expected one of {})",
+                                             args.stage, fmt::join(hook_stages, " ")));
+        } else if (a == "--precision") {
             args.precision = value();
             if (args.precision != "auto" && args.precision != "fp32")
                 throw UsageError("--precision is auto or fp32");
         } else if (a == "-o" || a == "--output")
             args.output = value();
+        else if (a == "-y")
+            args.overwrite = true;
         else if (a.starts_with("--"))
             throw UsageError(fmt::format("unknown option {}", a));
         else
             args.positional.emplace_back(a);
     }
-    if (!args.model)
-        throw UsageError("--model DIR is required");
     return args;
 }
 
@@ -123,10 +127,11 @@ int run_info(const Args& args)
 {
     if (!args.positional.empty())
         throw UsageError("info takes no positional arguments");
-    const Model m = load_model(*args.model);
+    const auto dir = find_model(args.model);
+    const Model m = load_model(dir);
     const NetworkShape& s = m.shape;
     const std::size_t mlp_params = s.mlp_float_count();
-    fmt::print("model        {} ({})\n", m.name, *args.model);
+    fmt::print("model        {} ({})\n", m.name, dir.string());
     fmt::print("config       enc_channels [{}, {}], film_cond_dim {} ({})\n", s.c0, s.c1, s.cond_dim,
                m.shape_inferred ? "inferred from the sizes of both .bin files: no model.json"
                                 : "declared in model.json");
@@ -151,14 +156,14 @@ int run_reference(const Args& args)
 {
     if (args.positional.size() != 2)
         throw UsageError("reference needs IN.png and OUT.png");
-    const Model model = load_model(*args.model);
+    const Model model = load_model(find_model(args.model));
     const std::vector<float> cond = args.cond.value_or(model.default_cond);
-    if (static_cast<int>(cond.size()) != model.shape.cond_dim)
-        throw UsageError(fmt::format("--cond has {} values (expected {} for this model)", cond.size(),
-                                     model.shape.cond_dim));
+    check_cond_count(cond, model.shape.cond_dim);
+    refuse_same_file(args.positional[1], args.positional[0]);
+    check_output_file(args.positional[1], args.overwrite);
     const PngImage in = read_png(args.positional[0]);
     const Planes out = stylize_rgb(model, cond, in.rgb);
-    write_png_rgb16(args.positional[1], out);
+    write_png_rgb16(args.positional[1], out, args.overwrite);
     return 0;
 }
 
@@ -198,16 +203,14 @@ int run_hook(const Args& args)
         throw UsageError("hook needs -o OUT.glsl");
     if (args.dynamic == args.cond.has_value())
         throw UsageError("hook needs exactly one of --cond a,b,c,d,e (static) and --dynamic");
-    const Model model = load_model(*args.model);
+    const Model model = load_model(find_model(args.model));
     PlanOptions options;
     options.strength = args.strength.value_or(1.0f);
     if (args.dynamic) {
         options.default_params = model.default_cond;
         options.default_params.push_back(options.strength);
     } else {
-        if (static_cast<int>(args.cond->size()) != model.shape.cond_dim)
-            throw UsageError(fmt::format("--cond has {} values (expected {} for this model)", args.cond->size(),
-                                         model.shape.cond_dim));
+        check_cond_count(*args.cond, model.shape.cond_dim);
         options.cond = *args.cond;
     }
     const PassPlan plan = plan_passes(model, options);
@@ -215,7 +218,7 @@ int run_hook(const Args& args)
     info.stage = args.stage;
     info.header_comment = preset_header(model, args, args.dynamic ? model.default_cond : *args.cond, options.strength);
     const std::string text = emit_hook_file(plan, options, info);
-    write_file_atomically(*args.output, text);
+    write_file_atomically(*args.output, text, args.overwrite);
     return 0;
 }
 
@@ -223,8 +226,16 @@ int run_hook(const Args& args)
 
 int main(int argc, char** argv)
 {
+    if (argc == 2 && std::string_view(argv[1]) == "--version") {
+        fmt::print("cnnv3-shadergen {}\n", CNNV3_VERSION);
+        return 0;
+    }
     try {
         const Args args = parse_args(argc, argv);
+        if (args.help) {
+            fmt::print("{}", usage_text);
+            return 0;
+        }
         if (args.command == "info")
             return run_info(args);
         if (args.command == "reference")
@@ -233,7 +244,10 @@ int main(int argc, char** argv)
             return run_hook(args);
         throw UsageError(fmt::format("unknown command \"{}\"", args.command));
     } catch (const UsageError& e) {
-        fmt::print(stderr, "cnnv3-shadergen: {}\n{}", e.what(), usage_text);
+        fmt::print(stderr, "cnnv3-shadergen: {} (see `cnnv3-shadergen --help`)\n", e.what());
+        return 2;
+    } catch (const CondOptionError& e) {  // a bad --cond or --strength is a usage error too
+        fmt::print(stderr, "cnnv3-shadergen: {} (see `cnnv3-shadergen --help`)\n", e.what());
         return 2;
     } catch (const std::exception& e) {
         fmt::print(stderr, "cnnv3-shadergen: {}\n", e.what());

@@ -291,6 +291,28 @@ TEST(BeatTimesFile, ErrorsNameFileAndLine)
     EXPECT_EQ(what.rfind((dir / "none.txt").string() + ": ", 0), 0u) << what;
 }
 
+// The user's text is quoted as a short excerpt: a 1 MB line, a NUL byte or bytes that are not
+// UTF-8 keep the message one short line of printable ASCII (a VapourSynth vs.Error must decode).
+TEST(BeatTimesFile, BadTextIsQuotedAsAShortPrintableExcerpt)
+{
+    const std::string long_line(1 << 20, 'x');
+    const std::string header = std::string(conditioning_csv_header) + "\n";
+    const std::string messages[] = {
+        error_of<BeatFileError>([&] { parse_beat_times(long_line + "\n", "b.txt"); }),
+        error_of<BeatFileError>([&] { parse_beat_times(std::string("1.0\0\xff\xfe", 6), "b.txt"); }),
+        error_of<BeatFileError>([&] { parse_beat_times("2\n" + std::string(1 << 20, '0') + "1\n", "b.txt"); }),
+        error_of<ConditioningFileError>([&] { parse_conditioning_csv(long_line + "\n", "t.csv"); }),
+        error_of<ConditioningFileError>([&] { parse_conditioning_csv(header + long_line + ",0,0,0,0,0,0\n", "t.csv"); }),
+        error_of<ConditioningFileError>([&] { parse_conditioning_csv(header + "0,0,\x80\x81,0,0,0,0\n", "t.csv"); }),
+    };
+    for (const std::string& what : messages) {
+        EXPECT_TRUE(is_one_line(what)) << what;
+        EXPECT_LT(what.size(), 200u) << what.substr(0, 200);
+        for (const char ch : what)
+            EXPECT_TRUE(ch >= ' ' && ch <= '~') << "byte " << int(static_cast<unsigned char>(ch)) << " in " << what;
+    }
+}
+
 TEST(Downbeat, TheBarStartIsTheBeatWithTheMostLowFrequencyOnsetEnergy)
 {
     // Kick on beat 1 of each bar (bars start at reference beat 3), and an extra kick on the first

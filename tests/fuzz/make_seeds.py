@@ -1,20 +1,124 @@
-"""Seed corpus for model-fuzzer: valid inputs built from the committed test-vector models.
+"""Seed corpora for the fuzzers.
 
-Input layout (see model_fuzzer.cpp): flag byte, u16 manifest length, u16 weights length in halves,
-then model.json text, weights bytes, MLP bytes.
-usage: make_seeds.py VECTORS_DIR CORPUS_DIR
+usage: make_seeds.py VECTORS_DIR CORPUS_DIR     model-fuzzer: the committed test-vector models, and
+                                                model.json nested deeper than the parser allows
+       make_seeds.py --png CORPUS_DIR           png-fuzzer: small PNGs of every colour type and bit
+                                                depth, progressive and Adam7, with PLTE and tRNS
+       make_seeds.py --text CORPUS_DIR          text-fuzzer: beat-times files (first byte 0) and
+                                                conditioning CSVs (first byte 1)
+
+model-fuzzer input layout (see model_fuzzer.cpp): flag byte, u16 manifest length, u16 weights
+length in halves, then model.json text, weights bytes, MLP bytes.
 """
 import pathlib
+import random
+import re
 import struct
 import sys
+import zlib
 
-vectors, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-corpus.mkdir(parents=True, exist_ok=True)
-for model in sorted(p for p in vectors.iterdir() if (p / "model.json").exists()):
-    manifest = (model / "model.json").read_bytes()
-    weights = (model / "cnn_v3_weights.bin").read_bytes()
-    mlp = (model / "cnn_v3_film_mlp.bin").read_bytes()
-    for flag in (0, 1):
+
+def model_seeds(vectors, corpus):
+    def seed(name, flag, manifest, weights, mlp):
+        assert len(manifest) < 1 << 16
         head = struct.pack("<BHH", flag, len(manifest) if flag else 0, len(weights) // 2)
-        body = (manifest if flag else b"") + weights + mlp
-        (corpus / f"{model.name}-{flag}").write_bytes(head + body)
+        (corpus / name).write_bytes(head + (manifest if flag else b"") + weights + mlp)
+
+    models = sorted(p for p in vectors.iterdir() if (p / "model.json").exists())
+    for model in models:
+        manifest = (model / "model.json").read_bytes()
+        weights = (model / "cnn_v3_weights.bin").read_bytes()
+        mlp = (model / "cnn_v3_film_mlp.bin").read_bytes()
+        for flag in (0, 1):
+            seed(f"{model.name}-{flag}", flag, manifest, weights, mlp)
+    # Nesting far past the depth limit (a stack overflow before it existed), in "version" and in
+    # "enc_channels" of a real manifest, and a manifest followed by NUL bytes.
+    depth = 30000
+    manifest = (models[0] / "model.json").read_bytes()
+    weights = (models[0] / "cnn_v3_weights.bin").read_bytes()
+    mlp = (models[0] / "cnn_v3_film_mlp.bin").read_bytes()
+    seed("deep-version", 1, b'{"format":"cnnv3-model","version":' + b"[" * depth + b"]" * depth + b"}", b"", b"")
+    deep_enc = re.sub(rb'("enc_channels"\s*:\s*)\[[^\]]*\]', lambda m: m.group(1) + b"[" * depth + b"]" * depth,
+                      manifest, count=1)
+    seed("deep-enc-channels", 1, deep_enc, weights, mlp)
+    seed("unclosed", 1, b"[" * depth, b"", b"")
+    seed("trailing-nuls", 1, manifest + bytes(64), weights, mlp)
+
+
+# Adam7 passes: first column, first row, column step, row step.
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def png(width, height, color_type, depth, samples, interlaced, plte=None, trns=None):
+    """PNG bytes; `samples` is a function (x, y, channel) -> value < 2^depth (an index for palette)."""
+    channels = CHANNELS[color_type]
+
+    def row(y, xs):
+        bits = "".join(format(samples(x, y, c), f"0{depth}b") for x in xs for c in range(channels))
+        bits += "0" * (-len(bits) % 8)
+        return b"\0" + int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b""
+
+    if interlaced:
+        raw = b""
+        for x0, y0, dx, dy in ADAM7:
+            xs = range(x0, width, dx)
+            if len(xs):
+                raw += b"".join(row(y, xs) for y in range(y0, height, dy))
+    else:
+        raw = b"".join(row(y, range(width)) for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, color_type, 0, 0,
+                                                             1 if interlaced else 0))
+    if plte:
+        out += chunk(b"PLTE", plte)
+    if trns:
+        out += chunk(b"tRNS", trns)
+    return out + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def png_seeds(corpus):
+    rng = random.Random(16)
+    kinds = [(0, 1), (0, 2), (0, 4), (0, 8), (0, 16), (2, 8), (2, 16), (3, 1), (3, 2), (3, 4), (3, 8),
+             (4, 8), (4, 16), (6, 8), (6, 16)]
+    for color_type, depth in kinds:
+        width, height = 9, 7  # odd: some Adam7 passes are short or empty
+        levels = 1 << depth
+        plte = trns = None
+        if color_type == 3:
+            levels = min(levels, 16)
+            plte = bytes(rng.randrange(256) for _ in range(3 * levels))
+            trns = bytes([0, 128, 255][:levels])
+        elif color_type == 0 and depth == 8:
+            trns = struct.pack(">H", 7)  # gray colour key
+        elif color_type == 2 and depth == 8:
+            trns = struct.pack(">HHH", 1, 2, 3)  # RGB colour key
+        pixels = {(x, y, c): rng.randrange(levels) for x in range(width) for y in range(height) for c in range(4)}
+        for interlaced in (False, True):  # the same picture both ways
+            data = png(width, height, color_type, depth, lambda x, y, c: pixels[x, y, c], interlaced, plte, trns)
+            (corpus / f"type{color_type}-{depth}bit-{'adam7' if interlaced else 'progressive'}.png").write_bytes(data)
+    (corpus / "1x1.png").write_bytes(png(1, 1, 2, 8, lambda x, y, c: 200, False))
+
+
+def text_seeds(corpus):
+    beats = b"# beat times in seconds, one per line (cnnv3 analyze)\n0.250000\n0.750000\n1.250000  # a comment\n\n1.75\n"
+    (corpus / "beats").write_bytes(b"\0" + beats)
+    (corpus / "beats-crlf").write_bytes(b"\0" + beats.replace(b"\n", b"\r\n"))
+    rows = [b"frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1"]
+    for i in range(4):
+        rows.append(b"%d,%.6f,%g,%g,%g,0.5,0.5" % (i, i / 24, i / 4, i / 8, 0.25 * i))
+    (corpus / "track").write_bytes(b"\1" + b"\n".join(rows) + b"\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] in ("--png", "--text"):
+        out = pathlib.Path(sys.argv[2])
+        out.mkdir(parents=True, exist_ok=True)
+        (png_seeds if sys.argv[1] == "--png" else text_seeds)(out)
+    else:
+        out = pathlib.Path(sys.argv[2])
+        out.mkdir(parents=True, exist_ok=True)
+        model_seeds(pathlib.Path(sys.argv[1]), out)

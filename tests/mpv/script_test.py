@@ -2,8 +2,10 @@
 time (while playing, paused, after seeks), the track comes from `cnnv3 analyze` on demand, live mode
 follows a BPM grid and the audio's level, and where the renderer cannot apply //!PARAM the script
 says so once and switches to the nearest static preset (computed here from weights/presets.tsv).
+Everything comes from an install: the presets and the script from DATA_DIR (PREFIX/share/cnnv3),
+`cnnv3` from PATH (the script is given no path to it), its tracks go to $XDG_CACHE_HOME/cnnv3.
 
-usage: script_test.py SOURCE_ROOT CNNV3_EXE WORKDIR   (WORKDIR holds clip.mp4, made by the .sh)
+usage: script_test.py SOURCE_ROOT DATA_DIR WORKDIR   (WORKDIR holds clip.mp4, made by the .sh)
 """
 import math
 import os
@@ -16,7 +18,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mpv_ipc import Mpv, wait_for  # noqa: E402
 
-SRC, CNNV3, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+SRC, DATA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+CNNV3 = shutil.which("cnnv3")
+CACHE = os.path.join(os.environ["XDG_CACHE_HOME"], "cnnv3")
 KEYS = ["beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1"]
 SLACK = 1e-4  # the script's rule: the row at or before t, with the CSV's 6-decimal times
 failures = []
@@ -34,7 +38,7 @@ def check(ok, what):
 
 def presets_tsv():
     rows = []
-    with open(os.path.join(SRC, "weights", "presets.tsv")) as f:
+    with open(os.path.join(DATA, "weights", "presets.tsv")) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
@@ -89,8 +93,15 @@ def install_config(cfg):
     os.makedirs(os.path.join(cfg, "shaders"))
     os.makedirs(os.path.join(cfg, "scripts"))
     for p in presets_tsv():
-        shutil.copy(os.path.join(SRC, "glsl", p["name"] + ".glsl"), os.path.join(cfg, "shaders"))
-    shutil.copy(os.path.join(SRC, "mpv", "cnnv3.lua"), os.path.join(cfg, "scripts"))
+        shutil.copy(os.path.join(DATA, "glsl", p["name"] + ".glsl"), os.path.join(cfg, "shaders"))
+    shutil.copy(os.path.join(DATA, "mpv", "cnnv3.lua"), os.path.join(cfg, "scripts"))
+
+
+def preset_defaults(name):
+    """The dynamic preset's default conditioning, from its header, as the script formats numbers."""
+    with open(os.path.join(DATA, "glsl", name + ".glsl")) as f:
+        m = re.search(r"\(defaults ([\d.,]+)\)", f.read(4096))
+    return [("%.6f" % float(v)).rstrip("0").rstrip(".") for v in m.group(1).split(",")]
 
 
 class Player:
@@ -224,6 +235,9 @@ def main():
         return
     dyn = dynamic_presets[0]
     model = dyn["model"]
+    defaults = preset_defaults(dyn["name"])
+    check(CNNV3 is not None and CNNV3.startswith(os.path.dirname(os.path.dirname(DATA)) + "/"),
+          f"the cnnv3 on PATH is the installed one ({CNNV3})")
 
     # A track beside the file, with style_p0 keyed so that every column moves.
     track_path = os.path.join(WORK, "clip.cnnv3.csv")
@@ -292,25 +306,31 @@ def main():
         p.quit()
     os.rename(track_path + ".moved", track_path)
 
-    # --- C: no track: the script runs `cnnv3 analyze` and then follows its track ------------
+    # --- C: no track: the script runs the cnnv3 on PATH and then follows its track ----------
+    # The track goes to $XDG_CACHE_HOME/cnnv3, never beside the media; its style columns give way to
+    # the same styles as live mode (the preset's defaults), so the look does not jump when it is ready.
     cdir = os.path.join(WORK, "c")
     os.makedirs(cdir, exist_ok=True)
     cclip = os.path.join(cdir, "song clip.mp4")
     shutil.copy(clip, cclip)
-    made = os.path.join(cdir, "song clip.cnnv3.csv")
-    p = Player("c-run", "gpu-next", cclip, dyn["name"], script_opts="cnnv3-cnnv3_path=" + CNNV3, extra=["--pause"])
+    p = Player("c-run", "gpu-next", cclip, dyn["name"], extra=["--pause"])
     try:
-        ready = wait_for(lambda: "[cnnv3] conditioning from " + made in p.log_text(), 60)
-        check(ready is not None, "no track: the script ran cnnv3 analyze and switched to its track")
+        pattern = re.compile(r"\[cnnv3\] conditioning from (" + re.escape(CACHE + "/song clip-") + r"[0-9a-f]{8}\.cnnv3\.csv) ")
+        ready = wait_for(lambda: pattern.search(p.log_text()), 60)
+        check(ready is not None, "no track: the script ran the installed cnnv3 analyze and switched to its track "
+                                 "in $XDG_CACHE_HOME/cnnv3")
+        check(os.listdir(cdir) == ["song clip.mp4"], f"nothing was written beside the media ({os.listdir(cdir)})")
         if ready:
+            made = ready.group(1)
             ref = os.path.join(WORK, "c-ref.csv")
             subprocess.run([CNNV3, "analyze", cclip, "-o", ref], check=True, capture_output=True)
             with open(made, "rb") as a, open(ref, "rb") as b:
-                check(a.read() == b.read(), "the track the script asked for is cnnv3 analyze's output, beside the file")
-            crows = read_track(made)
+                check(a.read() == b.read(), "the track the script asked for is cnnv3 analyze's output")
+            crows = [(t, v[:3] + defaults[3:5]) for t, v in read_track(made)]
             for target in (1.9, 0.5):
                 p.mpv.command("seek", target, "absolute+exact")
-                expect_values_at(p, crows, f"analyzed track, after a seek to {target}")
+                expect_values_at(p, crows, f"analyzed track (styles: the preset's defaults {defaults[3:5]}), "
+                                           f"after a seek to {target}")
     finally:
         p.quit()
 
@@ -347,10 +367,10 @@ def main():
             def matches():
                 o = p.opts()
                 return (abs(float(o["beat_phase"]) - phase) <= 2e-6 and abs(float(o["beat_norm"]) - norm) <= 2e-6
-                        and o["style_p0"] == "0.7")
+                        and o["style_p0"] == "0.7" and o["style_p1"] == defaults[4])
             check(wait_for(matches, 3) is not None,
                   f"live at time-pos {t:.6f}: beat_phase {phase:.6f}, beat_norm {norm:.6f} from the BPM grid, "
-                  f"style_p0 from script-opts (got {p.opts()})")
+                  f"style_p0 from script-opts, style_p1 the preset's default {defaults[4]} as in track mode (got {p.opts()})")
     finally:
         p.quit()
 

@@ -3,15 +3,19 @@
 //   png_tool crop-tile SRC.png W H OUT.png    SRC tiled (mirrored) to W x H, 8-bit RGB, no colour chunks
 //   png_tool to-raw16 IN.png OUT.raw          planar R, G, B planes, u16 little-endian, value * 65535
 //   png_tool from-raw16 IN.raw W H OUT.png    the inverse, written as a 16-bit RGB PNG
+//   png_tool interlace IN.png OUT.png         IN's pixels as an 8-bit RGB Adam7-interlaced PNG
 //   png_tool diff A.png B.png MAX_ABS         max |A - B| over RGB, overall and on the 1-pixel border;
 //                                             exit 1 when it exceeds MAX_ABS (a number or "N/255")
 #include "png_image.h"
 
 #include <fmt/format.h>
+#include <png.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <vector>
@@ -36,6 +40,39 @@ double parse_tolerance(const std::string& s)
     return std::stod(s.substr(0, slash)) / std::stod(s.substr(slash + 1));
 }
 
+// An 8-bit RGB PNG with Adam7 interlacing (write_png_rgb writes progressive files only).
+void write_interlaced_png(const char* path, const Planes& p)
+{
+    std::vector<png_byte> pixels(static_cast<std::size_t>(p.width) * p.height * 3);
+    std::vector<png_bytep> rows;
+    for (int y = 0; y < p.height; ++y) {
+        for (int x = 0; x < p.width; ++x)
+            for (int c = 0; c < 3; ++c)
+                pixels[(static_cast<std::size_t>(y) * p.width + x) * 3 + c] =
+                    static_cast<png_byte>(std::lround(std::clamp(p.at(c, y, x), 0.0f, 1.0f) * 255.0f));
+        rows.push_back(pixels.data() + static_cast<std::size_t>(y) * p.width * 3);
+    }
+    std::FILE* f = std::fopen(path, "wb");
+    if (!f)
+        throw std::runtime_error(fmt::format("{}: cannot create", path));
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        std::fclose(f);
+        throw std::runtime_error(fmt::format("{}: libpng could not write it", path));
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, p.width, p.height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_ADAM7,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    png_write_image(png, rows.data());
+    png_write_end(png, nullptr);
+    png_destroy_write_struct(&png, &info);
+    if (std::fclose(f) != 0)
+        throw std::runtime_error(fmt::format("{}: write failed", path));
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -50,7 +87,7 @@ int main(int argc, char** argv)
                 for (int y = 0; y < h; ++y)
                     for (int x = 0; x < w; ++x)
                         out.at(c, y, x) = src.at(c, mirror(y, src.height), mirror(x, src.width));
-            write_png_rgb(argv[5], out, 8);
+            write_png_rgb(argv[5], out, 8, true);
             return 0;
         }
         if (cmd == "to-raw16" && argc == 4) {
@@ -75,7 +112,11 @@ int main(int argc, char** argv)
                 throw std::runtime_error(std::string(argv[2]) + ": shorter than 3 planes of W x H u16");
             for (std::size_t i = 0; i < p.data.size(); ++i)
                 p.data[i] = static_cast<float>(bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 65535.0f;
-            write_png_rgb(argv[5], p, 16);
+            write_png_rgb(argv[5], p, 16, true);
+            return 0;
+        }
+        if (cmd == "interlace" && argc == 4) {
+            write_interlaced_png(argv[3], read_png(argv[2]).rgb);
             return 0;
         }
         if (cmd == "diff" && argc == 5) {
@@ -100,7 +141,7 @@ int main(int argc, char** argv)
                        limit * 255);
             return worst <= limit ? 0 : 1;
         }
-        fmt::print(stderr, "usage: png_tool crop-tile SRC W H OUT | to-raw16 IN OUT | from-raw16 IN W H OUT | diff A B MAX_ABS\n");
+        fmt::print(stderr, "usage: png_tool crop-tile SRC W H OUT | to-raw16 IN OUT | from-raw16 IN W H OUT | interlace IN OUT | diff A B MAX_ABS\n");
         return 2;
     } catch (const std::exception& e) {
         fmt::print(stderr, "png_tool: {}\n", e.what());

@@ -46,7 +46,7 @@ def tensor(path):
 
 def reference(model_dir, cond, photo_png, tmp):
     out = Path(tmp) / "out.png"
-    subprocess.run([SHADERGEN, "reference", "--model", str(model_dir), "--cond", ",".join(f"{v:g}" for v in cond),
+    subprocess.run([SHADERGEN, "reference", "-y", "--model", str(model_dir), "--cond", ",".join(f"{v:g}" for v in cond),
                     str(photo_png), str(out)], check=True, stdout=subprocess.DEVNULL)
     return tensor(out)
 

@@ -34,13 +34,14 @@ def test_export_writes_model_dir(sample_root, tmp_path, capsys):
     train.main(["--input", str(sample_root), "--checkpoint-dir", str(ck)] + TINY)
     out = tmp_path / "model"
     assert export.main([str(ck / "latest.pt"), str(out), "--name", "tiny",
-                        "--default-cond", "0.1,0.2,0.3,0.4,0.5"]) == 0
+                        "--default-cond", "0.1,0.2,0.3,0.4,0.5", "--styles", "cartoon,ink wash"]) == 0
     printed = capsys.readouterr().out
     assert "cnn_v3_weights.bin: 4952 B" in printed and "cnn_v3_film_mlp.bin: 3104 B" in printed
     manifest = json.loads((out / "model.json").read_text())
     assert manifest["name"] == "tiny" and manifest["recipe"] == {"name": "blend_pulse", "version": 1}
     assert manifest["default_cond"] == [0.1, 0.2, 0.3, 0.4, 0.5]
     assert manifest["training"]["epochs"] == 1
+    assert manifest["styles"] == ["cartoon", "ink wash"]  # what `cnnv3 models` shows
     back, _ = read_model(out)
     trained, _ = load_checkpoint(ck / "latest.pt")
     x, c = torch.rand(1, 20, 7, 5), torch.rand(1, 5)

@@ -11,6 +11,8 @@ import concurrent.futures
 import glob
 import os
 import random
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,7 +49,7 @@ def photo(width, height):
 def reference(png, cond, model=MODEL):
     """The CPU reference's output as planar float64 RGB."""
     out = png + ".ref.png"
-    run(args.shadergen, "reference", "--model", source(model), "--cond", ",".join(map(str, cond)), png, out)
+    run(args.shadergen, "reference", "-y", "--model", source(model), "--cond", ",".join(map(str, cond)), png, out)
     run(args.png_tool, "to-raw16", out, out + ".raw")
     planes = np.fromfile(out + ".raw", dtype="<u2")
     return planes.astype(np.float64) / 65535.0
@@ -291,6 +293,71 @@ def bad_arguments_raise_errors_naming_them():
     return ok
 
 
+def hostile_model_files_raise_errors_naming_them():
+    """Issue 16: a deeply nested model.json overflowed the stack and killed this process; a FIFO as a
+    model file or beats file hung it. Each must be a vs.Error naming the file, and the process lives
+    on (a hang ends at the alarm)."""
+    signal.alarm(120)
+    clip = core.std.BlankClip(format=vs.RGBS, width=16, height=9, length=2)
+
+    def model_dir(name, spoil):
+        d = os.path.join(work, name)
+        os.mkdir(d)
+        for f in ("cnn_v3_weights.bin", "cnn_v3_film_mlp.bin", "model.json"):
+            shutil.copy(source(os.path.join(MODEL, f)), d)
+        spoil(d)
+        return d
+
+    def deep(d):
+        with open(os.path.join(d, "model.json"), "w") as f:
+            f.write('{"format": "cnnv3-model", "version":' + "[" * 300000 + "]" * 300000 + "}")
+
+    def replace_with(kind, file):
+        def spoil(d):
+            path = os.path.join(d, file)
+            os.remove(path)
+            if kind == "fifo":
+                os.mkfifo(path)
+            elif kind == "dir":
+                os.mkdir(path)
+            elif kind == "devzero":
+                os.symlink("/dev/zero", path)
+            else:  # a sparse 2 GiB file
+                with open(path, "wb") as f:
+                    f.truncate(2 << 30)
+        return spoil
+
+    beats_fifo = os.path.join(work, "beats.fifo")
+    os.mkfifo(beats_fifo)
+    track_dir = os.path.join(work, "track.csv")
+    os.mkdir(track_dir)
+    cases = [
+        ("model", "deep/model.json: nested deeper than 64 levels", dict(model=model_dir("deep", deep))),
+        ("model", "fifo/model.json: is a named pipe",
+         dict(model=model_dir("fifo", replace_with("fifo", "model.json")))),
+        ("model", "dir/cnn_v3_weights.bin: is a directory (expected a regular file",
+         dict(model=model_dir("dir", replace_with("dir", "cnn_v3_weights.bin")))),
+        ("model", "zero/cnn_v3_weights.bin: is a device",
+         dict(model=model_dir("zero", replace_with("devzero", "cnn_v3_weights.bin")))),
+        ("model", "huge/cnn_v3_film_mlp.bin: 2147483648 bytes is too large",
+         dict(model=model_dir("huge", replace_with("huge", "cnn_v3_film_mlp.bin")))),
+        ("beats", "beats.fifo: is a named pipe", dict(beats=beats_fifo)),
+        ("cond_track", "track.csv: is a directory", dict(cond_track=track_dir)),
+    ]
+    ok = True
+    for argument, problem, kw in cases:
+        try:
+            stylize(clip, **kw)
+            print(f"{argument}: no error FAIL")
+            ok = False
+        except vs.Error as e:
+            good = str(e).startswith(f"Stylize: {argument}: ") and problem in str(e) and "\n" not in str(e)
+            print(f"{argument}: {e} {'ok' if good else 'FAIL (expected ' + problem + ')'}")
+            ok &= good
+    signal.alarm(0)
+    return ok
+
+
 def static_preset_against_vsplacebo():
     """vs-placebo's Shader with a static glsl/ preset vs the plugin with the preset's model and
     conditioning, on the same clip (vs-placebo only takes 16-bit YUV: the RGB planes go in relabelled
@@ -338,18 +405,43 @@ def static_preset_against_vsplacebo():
 
 
 def example_script_runs_in_vspipe():
-    """vapoursynth/example.vpy, run exactly as docs/vapoursynth.md shows (with the plugin loaded by path)."""
-    clip_mp4 = os.path.join(work, "demo.mp4")
-    out = os.path.join(work, "stylized.y4m")
-    run("bash", source("scripts/make-demo-clip.sh"), clip_mp4)
-    run(os.path.join(os.path.dirname(sys.executable), "vspipe"), "-c", "y4m", "-a", f"input={clip_mp4}",
-        "-a", f"plugin={os.path.abspath(args.plugin)}", "-a", "model=" + source(MODEL), "-a", "width=320", "-e", "5",
-        source("vapoursynth/example.vpy"), out)
-    probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-                            "stream=width,height,nb_read_frames", "-of", "csv=p=0", out],
-                           check=True, capture_output=True, text=True).stdout.strip()
-    print(f"vspipe wrote {out}: width,height,frames = {probe}")
-    return probe == "320,180,6"
+    """The example command of docs/vapoursynth.md, taken from the file and run as written: from a folder
+    outside the source tree holding a small clip.mp4, with cnnv3 installed into a temporary prefix first
+    on PATH, the venv's vspipe on PATH, and the installed plugin autoloaded (no plugin path, no model
+    path: the plugin finds the installed models itself)."""
+    sys.path.insert(0, source("tests/docs"))
+    import markdown_blocks
+    examples = [b for b in markdown_blocks.blocks(source("docs/vapoursynth.md"))
+                if b.lang == "sh" and "example.vpy" in b.text]
+    if len(examples) != 1:
+        print(f"expected one sh block running example.vpy in docs/vapoursynth.md, found {len(examples)}")
+        return False
+    build = os.path.dirname(os.path.dirname(os.path.abspath(args.plugin)))
+    prefix = subprocess.run(["bash", source("tests/install/install_prefix.sh"), build, os.path.join(work, "dest")],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    plugins = glob.glob(os.path.join(work, "dest", "**", "libcnnv3vs.so"), recursive=True)
+    folder = os.path.join(work, "user")
+    os.makedirs(folder)
+    run("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=24:duration=1",
+        "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        "-shortest", os.path.join(folder, "clip.mp4"))
+    env = {k: v for k, v in os.environ.items() if k != "CNNV3_MODEL_PATH"}
+    env.update(PATH=os.pathsep.join([os.path.join(prefix, "bin"), os.path.dirname(sys.executable), env["PATH"]]),
+               VAPOURSYNTH_EXTRA_PLUGIN_PATH=os.path.dirname(plugins[0]), PWD=folder)
+    print(f"{examples[0].file}:{examples[0].line}:\n{examples[0].text}", end="")
+    done = subprocess.run(["bash", "-eo", "pipefail", "-c", examples[0].text], cwd=folder, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if done.returncode != 0:
+        banner = ("  ", "ffmpeg version", "built with", "configuration:")  # ffmpeg's, not the error
+        print(f"exit status {done.returncode}:\n" + "\n".join(l for l in done.stderr.splitlines() if not l.startswith(banner)))
+        return False
+    out = os.path.join(folder, "stylized.mkv")
+    probe = lambda *a: subprocess.run(["ffprobe", "-v", "error", *a, "-of", "csv=p=0", out], check=True,
+                                      capture_output=True, text=True).stdout.strip()
+    video = probe("-count_frames", "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_read_frames")
+    audio = probe("-select_streams", "a", "-show_entries", "stream=codec_name")
+    print(f"stylized.mkv: video width,height,frames = {video}; audio = {audio}")
+    return video == "64,36,24" and audio == "aac"
 
 
 CASES = {f.__name__: f for f in [
@@ -357,6 +449,7 @@ CASES = {f.__name__: f for f in [
     audio_props_equal_cli_track,
     audio_props_24bit_equal_cli_track,
     random_access_on_4_threads_equals_sequential, bad_arguments_raise_errors_naming_them,
+    hostile_model_files_raise_errors_naming_them,
     static_preset_against_vsplacebo, example_script_runs_in_vspipe,
 ]}
 

@@ -2,7 +2,8 @@
 // frames, timestamps (VFR too), stream copy, colour tags, formats, lossless round trips, pipes,
 // stills, refusals, corrupt input, the stop flag and the partial-file protocol.
 #include "media_tools.h"
-#include "partial_output.h"
+#include "atomic_file.h"
+#include "encoder_choice.h"
 #include "video_error.h"
 #include "video_transcode.h"
 
@@ -15,6 +16,7 @@ extern "C" {
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -78,6 +80,34 @@ protected:
                (d / "rotated.mp4").string() + q);
         ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25:duration=2 -f lavfi -i sine=duration=2 -c:v libx264"
                " -preset ultrafast -c:a aac " + q + (d / "whole.mp4").string() + q);
+        // Audio that MP4 / WebM cannot carry as is; a dropout from 0.5 to 1.5 s (timestamps kept).
+        const std::string tiny = "-f lavfi -i testsrc2=size=64x36:rate=25:duration=1 -c:v libx264 -preset ultrafast ";
+        const std::string tone = "-f lavfi -i testsrc2=size=64x36:rate=25:duration=1 -f lavfi -i "
+                                 "sine=frequency=440:duration=1:sample_rate=44100 -ac 2 -c:v libx264 -preset ultrafast ";
+        ffmpeg(tone + "-c:a pcm_s16le " + q + (d / "pcm.mkv").string() + q);
+        ffmpeg(tone + "-c:a flac " + q + (d / "flac.mkv").string() + q);
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=1 -f lavfi -i sine=duration=1:sample_rate=8000 -c:v libx264"
+               " -preset ultrafast -c:a pcm_u8 " + q + (d / "u8_8k.mkv").string() + q);
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=1 -f lavfi -i sine=duration=1:sample_rate=96000 -ac 6"
+               " -c:v libx264 -preset ultrafast -c:a pcm_s24le " + q + (d / "s24_96k_6ch.mkv").string() + q);
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=2 -f lavfi -i sine=frequency=440:duration=2"
+               " -af \"aselect='not(between(t,0.5,1.5))'\" -c:v libx264 -preset ultrafast -c:a pcm_s16le " +
+               q + (d / "gap.mkv").string() + q);
+        // Frame rates for y4m, and timestamps that do not start at 0.
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=24:duration=1 -c:v libx264 -preset ultrafast " + q +
+               (d / "24fps.mp4").string() + q);
+        ffmpeg(tiny + q + (d / "25fps.mkv").string() + q);
+        ffmpeg(tiny + "-output_ts_offset 100000 " + q + (d / "large_start.mkv").string() + q);
+        ffmpeg(tiny + "-output_ts_offset 100000 " + q + (d / "large_start.mp4").string() + q);
+        ffmpeg(tiny + "-output_ts_offset 10 " + q + (d / "start10.ts").string() + q);
+        ffmpeg(tiny + "-avoid_negative_ts disabled -output_ts_offset -5 " + q + (d / "negative_start.ts").string() + q);
+        // HDR10: 10-bit PQ HEVC with mastering display and content light level SEI; yuva420p tagged tv only.
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=0.2 -pix_fmt yuv420p10le -c:v libx265 -x265-params '"
+               "log-level=error:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)"
+               "L(10000000,1):max-cll=1000,400' -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc " +
+               q + (d / "hdr10.mp4").string() + q);
+        ffmpeg("-f lavfi -i testsrc2=size=64x36:rate=25:duration=0.2 -vf format=yuva420p -c:v ffv1 -color_range tv " +
+               q + (d / "alpha_tv.mkv").string() + q);
     }
     static void TearDownTestSuite()
     {
@@ -432,8 +462,8 @@ TEST_F(Transcode, ExistingOutputIsRefusedUnlessOverwrite)
     try {
         run(clip("noaudio.mkv"), "out.mkv", processor);
         ADD_FAILURE() << "existing output overwritten";
-    } catch (const VideoError& e) {
-        EXPECT_EQ(std::string(e.what()), out.string() + ": exists (not overwritten without the overwrite option)");
+    } catch (const OutputFileError& e) {
+        EXPECT_EQ(std::string(e.what()), out.string() + ": exists (not overwritten without -y)");
     }
     EXPECT_EQ(fs::file_size(out), 8u);
     EXPECT_TRUE(processor.times.empty());  // refused before decoding anything
@@ -456,6 +486,28 @@ struct StopAfter : FrameProcessor {
             stop = true;
     }
 };
+
+TEST_F(Transcode, OutputOntoTheInputIsRefusedEvenWithOverwrite)
+{
+    const fs::path in = dir_ / "in.mkv";
+    fs::copy_file(clip("noaudio.mkv"), in);
+    fs::create_hard_link(in, dir_ / "hard.mkv");
+    const auto size = fs::file_size(in);
+    test::RecordingProcessor processor;
+    TranscodeOptions options;
+    options.overwrite = true;
+    for (const char* out : {"in.mkv", "hard.mkv"}) {
+        try {
+            run(in, out, processor, options);
+            ADD_FAILURE() << out << " written onto the input";
+        } catch (const OutputFileError& e) {
+            EXPECT_NE(std::string(e.what()).find(": is the input " + in.string()), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_EQ(fs::file_size(in), size);
+    EXPECT_TRUE(processor.times.empty());
+    EXPECT_EQ(files(), (std::vector<std::string>{"hard.mkv", "in.mkv"}));
+}
 
 TEST_F(Transcode, StopFlagFinalisesAShorterValidFile)
 {
@@ -572,9 +624,231 @@ TEST_F(Transcode, MaxFramesAndPartialNames)
     EXPECT_EQ(parse_encoder_option("x264-params=keyint=60"), (std::pair<std::string, std::string>{"x264-params", "keyint=60"}));
     EXPECT_THROW(parse_encoder_option("preset"), VideoError);
     EXPECT_THROW(parse_encoder_option("=slow"), VideoError);
-    EXPECT_EQ(partial_path_for("clip.mkv"), fs::path("clip.partial.mkv"));
-    EXPECT_EQ(partial_path_for("dir/a.b.png"), fs::path("dir/a.b.partial.png"));
-    EXPECT_EQ(partial_path_for("out"), fs::path("out.partial"));
+}
+
+// The decoded audio of the first audio stream, as ffprobe reports it: codec, first frame's time
+// (after the encoder's priming is skipped) and the decoded length in seconds.
+struct DecodedAudio {
+    std::string codec;
+    double start = 0.0, seconds = 0.0;
+};
+
+DecodedAudio decoded_audio(const fs::path& file)
+{
+    DecodedAudio a;
+    const std::string q = "'" + file.string() + "'";
+    std::istringstream stream(test::shell_output(
+        "ffprobe -v error -select_streams a:0 -show_entries stream=codec_name,sample_rate -of csv=p=0 " + q));
+    std::string rate;
+    std::getline(stream, a.codec, ',');
+    std::getline(stream, rate);
+    std::istringstream frames(test::shell_output(
+        "ffprobe -v error -select_streams a:0 -show_entries frame=pts_time,nb_samples -of csv=p=0 " + q));
+    std::string line;
+    bool first = true;
+    while (std::getline(frames, line)) {
+        const std::size_t comma = line.find(',');
+        if (first)
+            a.start = std::stod(line.substr(0, comma));
+        first = false;
+        a.seconds += std::stod(line.substr(comma + 1)) / std::stod(rate);
+    }
+    return a;
+}
+
+TEST_F(Transcode, AudioTheContainerCannotCarryIsReencoded)
+{
+    test::RecordingProcessor processor;
+    // AAC into WebM: Opus, as long as the input's audio, its first sample where it was.
+    const TranscodeResult webm = run(clip("av.mkv"), "out.webm", processor);
+    const DecodedAudio in = decoded_audio(clip("av.mkv"));
+    const DecodedAudio out = decoded_audio(dir_ / "out.webm");
+    EXPECT_EQ(out.codec, "opus");
+    EXPECT_NEAR(out.seconds, in.seconds, 0.03);
+    EXPECT_NEAR(out.start, in.start, 0.002);
+    ASSERT_EQ(webm.notes.size(), 2u);
+    EXPECT_NE(webm.notes[0].find("stream #1 (audio, aac) re-encoded to opus"), std::string::npos) << webm.notes[0];
+    EXPECT_NE(webm.notes[0].find("the webm container cannot carry it"), std::string::npos) << webm.notes[0];
+    EXPECT_NE(webm.notes[1].find("stream #2 (subtitle, subrip) left out"), std::string::npos) << webm.notes[1];
+
+    // PCM and FLAC (experimental in FFmpeg's MP4 muxer) into MP4: AAC, the rate and channels kept.
+    for (const char* name : {"pcm.mkv", "flac.mkv"}) {
+        const TranscodeResult mp4 = run(clip(name), std::string(name) + ".mp4", processor);
+        ASSERT_EQ(mp4.notes.size(), 1u) << name;
+        EXPECT_NE(mp4.notes[0].find("re-encoded to aac (aac), 44100 Hz stereo"), std::string::npos) << mp4.notes[0];
+        const DecodedAudio a = decoded_audio(dir_ / (std::string(name) + ".mp4"));
+        EXPECT_EQ(a.codec, "aac") << name;
+        EXPECT_NEAR(a.seconds, 1.0, 0.03) << name;
+        EXPECT_NEAR(a.start, 0.0, 0.002) << name;
+    }
+    // 8 kHz 8-bit mono and 96 kHz 24-bit 5.1: Opus at 48 kHz (channels kept), AAC at the input's rate.
+    const std::pair<const char*, const char*> cases[] = {{"u8_8k.mkv", "48000 Hz mono"},
+                                                         {"s24_96k_6ch.mkv", "48000 Hz 5.1"}};
+    for (const auto& [name, layout] : cases) {
+        const TranscodeResult r = run(clip(name), std::string(name) + ".webm", processor);
+        ASSERT_EQ(r.notes.size(), 1u) << name;
+        EXPECT_NE(r.notes[0].find(std::string("re-encoded to opus (libopus), ") + layout), std::string::npos) << r.notes[0];
+        const DecodedAudio a = decoded_audio(dir_ / (std::string(name) + ".webm"));
+        EXPECT_NEAR(a.seconds, 1.0, 0.03) << name;
+        EXPECT_NEAR(a.start, 0.0, 0.002) << name;
+    }
+    const TranscodeResult surround = run(clip("s24_96k_6ch.mkv"), "6ch.mp4", processor);
+    EXPECT_NE(surround.notes.at(0).find("re-encoded to aac (aac), 96000 Hz 5.1"), std::string::npos) << surround.notes[0];
+    EXPECT_NEAR(decoded_audio(dir_ / "6ch.mp4").seconds, 1.0, 0.03);
+
+    // Into a container without audio (y4m) it is still left out, and said so.
+    const TranscodeResult y4m = run(clip("pcm.mkv"), "out.y4m", processor);
+    ASSERT_EQ(y4m.notes.size(), 1u);
+    EXPECT_NE(y4m.notes[0].find("stream #1 (audio, pcm_s16le) left out"), std::string::npos) << y4m.notes[0];
+}
+
+TEST_F(Transcode, ReencodedAudioKeepsItsTimeAfterAGap)
+{
+    // 0.5 s of tone, a 1 s dropout, 0.5 s of tone: the output has 2 s of audio (silence in the gap),
+    // so the second tone still starts at 1.5 s.
+    test::RecordingProcessor processor;
+    run(clip("gap.mkv"), "gap.webm", processor);
+    EXPECT_NEAR(decoded_audio(dir_ / "gap.webm").seconds, 2.0, 0.03);
+    const std::string level = test::shell_output(
+        "ffmpeg -v error -ss 1.55 -t 0.2 -i '" + (dir_ / "gap.webm").string() +
+        "' -map 0:a -af astats=metadata=1:reset=0,ametadata=print:key=lavfi.astats.Overall.RMS_level:file=- -f null - "
+        "| tail -1");
+    const double rms_db = std::stod(level.substr(level.find('=') + 1));
+    EXPECT_GT(rms_db, -30.0) << level;  // the tone (-21 dB), not silence
+}
+
+// The y4m header's frame rate (F24:1 ...) and the number of frames a y4m file holds.
+std::pair<std::string, std::size_t> y4m_rate_and_frames(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::string header;
+    std::getline(in, header);
+    const std::size_t f = header.find(" F");
+    return {header.substr(f + 1, header.find(' ', f + 1) - f - 1), decode_video(file).frames.size()};
+}
+
+TEST_F(Transcode, Y4mWritesTheFrameRateAndMakesVariableRatesConstant)
+{
+    test::RecordingProcessor processor;
+    run(clip("24fps.mp4"), "24.y4m", processor);
+    EXPECT_EQ(y4m_rate_and_frames(dir_ / "24.y4m"), (std::pair<std::string, std::size_t>{"F24:1", 24}));
+    const TranscodeResult mkv = run(clip("25fps.mkv"), "25.y4m", processor);
+    EXPECT_TRUE(mkv.notes.empty());
+    EXPECT_EQ(y4m_rate_and_frames(dir_ / "25.y4m"), (std::pair<std::string, std::size_t>{"F25:1", 25}));
+    EXPECT_NEAR(read_media(dir_ / "25.y4m").duration, 1.0, 1e-6);
+
+    // 30 fps with every fifth frame missing: 1 s at 30 fps, the gaps filled by repeats (ffmpeg's cfr).
+    const TranscodeResult vfr = run(clip("vfr.mkv"), "vfr.y4m", processor);
+    EXPECT_EQ(y4m_rate_and_frames(dir_ / "vfr.y4m"), (std::pair<std::string, std::size_t>{"F30:1", 30}));
+    EXPECT_EQ(vfr.frames, 30);
+    ASSERT_EQ(vfr.notes.size(), 1u);
+    EXPECT_NE(vfr.notes[0].find("made constant at 30 fps for yuv4mpegpipe (6 frames repeated, 0 dropped"),
+              std::string::npos) << vfr.notes[0];
+}
+
+TEST_F(Transcode, TimestampsThatDoNotStartAtZeroAreNotTakenForTruncation)
+{
+    test::RecordingProcessor processor;
+    // Matroska and MP4 declare the absolute end (100001 s); MPEG-TS the span.
+    for (const char* name : {"large_start.mkv", "large_start.mp4", "start10.ts", "negative_start.ts"}) {
+        TranscodeResult result;
+        EXPECT_NO_THROW(result = run(clip(name), std::string(name) + ".mkv", processor)) << name;
+        EXPECT_EQ(result.frames, 25) << name;
+    }
+    // cnnv3's own Matroska made from the .ts keeps the 11.4 s start, and is read back.
+    TranscodeResult again;
+    EXPECT_NO_THROW(again = run(dir_ / "start10.ts.mkv", "again.mkv", processor));
+    EXPECT_EQ(again.frames, 25);
+    EXPECT_NEAR(read_media(dir_ / "again.mkv").start_time, read_media(clip("start10.ts")).start_time, 0.002);
+
+    // Cut in half, the late-starting Matroska file is still refused.
+    const fs::path cut = dir_ / "cut.mkv";
+    fs::copy_file(clip("large_start.mkv"), cut);
+    fs::resize_file(cut, fs::file_size(cut) / 2);
+    try {
+        run(cut, "cut-out.mkv", processor);
+        ADD_FAILURE() << "truncated Matroska accepted";
+    } catch (const VideoError& e) {
+        EXPECT_NE(std::string(e.what()).find("(truncated or damaged"), std::string::npos) << e.what();
+    }
+}
+
+// ffprobe's report of a file's first video stream (-show_streams) or first video frame (-show_frames).
+std::string probe(const fs::path& file, const std::string& what)
+{
+    return test::shell_output("ffprobe -v error -select_streams v:0 " +
+                              (what == "frames" ? std::string("-read_intervals %+#1 -show_frames ") : "-show_streams ") +
+                              "'" + file.string() + "'");
+}
+
+TEST_F(Transcode, Hdr10MetadataAndRangeTagsAreKept)
+{
+    test::RecordingProcessor processor;
+    ASSERT_NE(probe(clip("hdr10.mp4"), "frames").find("max_content=1000"), std::string::npos);
+    // Default encoder (libx264): the container's boxes (MP4 mdcv / clli).
+    run(clip("hdr10.mp4"), "x264.mp4", processor);
+    const std::string x264 = probe(dir_ / "x264.mp4", "streams");
+    EXPECT_NE(x264.find("side_data_type=Mastering display metadata"), std::string::npos) << x264;
+    EXPECT_NE(x264.find("max_content=1000"), std::string::npos) << x264;
+    EXPECT_NE(x264.find("max_luminance=10000000/10000"), std::string::npos) << x264;
+    EXPECT_NE(x264.find("color_transfer=smpte2084"), std::string::npos);
+    // libx265: the boxes and the SEI in the bitstream (the frames carry it again).
+    TranscodeOptions x265;
+    x265.encoder = "libx265";
+    x265.encoder_options = {{"preset", "ultrafast"}};
+    run(clip("hdr10.mp4"), "x265.mp4", processor, x265);
+    EXPECT_NE(probe(dir_ / "x265.mp4", "streams").find("max_content=1000"), std::string::npos);
+    const std::string frames = probe(dir_ / "x265.mp4", "frames");
+    EXPECT_NE(frames.find("side_data_type=Mastering display metadata"), std::string::npos) << frames;
+    EXPECT_NE(frames.find("red_x=34000/50000"), std::string::npos) << frames;
+    EXPECT_NE(frames.find("max_content=1000\nmax_average=400"), std::string::npos) << frames;
+    // Matroska stores it as MasteringMetadata.
+    run(clip("hdr10.mp4"), "x264.mkv", processor);
+    const std::string mkv = probe(dir_ / "x264.mkv", "streams");
+    EXPECT_NE(mkv.find("side_data_type=Mastering display metadata"), std::string::npos) << mkv;
+    EXPECT_NE(mkv.find("max_content=1000"), std::string::npos) << mkv;
+    // The user's own x265-params win key by key; the HDR keys and the quiet log level are added.
+    av::Dictionary options;
+    options.set("x265-params", "max-cll=500,100:keyint=10");
+    add_x265_params(options, {"max-cll=1000,400", "hdr10=1", "log-level=error"});
+    EXPECT_EQ(options.get("x265-params"), "max-cll=500,100:keyint=10:hdr10=1:log-level=error");
+
+    // yuva420p tagged tv (no matrix) into MP4 (H.264 has no alpha): still tv.
+    run(clip("alpha_tv.mkv"), "alpha.mp4", processor);
+    EXPECT_NE(probe(dir_ / "alpha.mp4", "streams").find("color_range=tv"), std::string::npos);
+    run(clip("alpha_tv.mkv"), "alpha.mkv", processor);
+    EXPECT_NE(probe(dir_ / "alpha.mkv", "streams").find("color_range=tv"), std::string::npos);
+}
+
+TEST_F(Transcode, RequestedPixelFormat)
+{
+    test::RecordingProcessor processor;
+    TranscodeOptions web;
+    web.pixel_format = "yuv420p";  // 10-bit in, 8-bit out
+    EXPECT_EQ(run(clip("hdr10.mp4"), "web.mp4", processor, web).pixel_format, "yuv420p");
+    EXPECT_EQ(decode_video(dir_ / "web.mp4").frames.at(0)->format, AV_PIX_FMT_YUV420P);
+    web.encoder = "libx265";
+    EXPECT_EQ(run(clip("hdr10.mp4"), "web265.mp4", processor, web).encoder, "libx265");
+    EXPECT_EQ(decode_video(dir_ / "web265.mp4").frames.at(0)->format, AV_PIX_FMT_YUV420P);
+    TranscodeOptions deep;
+    deep.pixel_format = "yuv444p10le";
+    EXPECT_EQ(run(clip("noaudio.mkv"), "deep.mkv", processor, deep).pixel_format, "yuv444p10le");
+    EXPECT_EQ(decode_video(dir_ / "deep.mkv").frames.at(0)->format, AV_PIX_FMT_YUV444P10LE);
+
+    TranscodeOptions bad;
+    bad.encoder = "libx265";
+    bad.pixel_format = "yuv411p";
+    try {
+        run(clip("noaudio.mkv"), "bad.mp4", processor, bad);
+        ADD_FAILURE() << "yuv411p accepted by libx265";
+    } catch (const VideoError& e) {
+        EXPECT_NE(std::string(e.what()).find("encoder libx265 cannot write yuv411p in mp4 (it takes yuv420p, "),
+                  std::string::npos) << e.what();
+    }
+    bad.encoder.clear();
+    bad.pixel_format = "no-such-format";
+    EXPECT_THROW(run(clip("noaudio.mkv"), "bad.mkv", processor, bad), VideoError);
+    EXPECT_EQ(files(), (std::vector<std::string>{"deep.mkv", "web.mp4", "web265.mp4"}));
 }
 
 }  // namespace

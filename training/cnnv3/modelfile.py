@@ -57,8 +57,10 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def write_model(model, outdir, name=None, recipe=None, default_cond=None, training=None):
-    """Write the three files into outdir (created). Returns {file name: size in bytes}."""
+def write_model(model, outdir, name=None, recipe=None, default_cond=None, training=None, styles=None):
+    """Write the three files into outdir (created). Returns {file name: size in bytes}.
+
+    `styles`: optional two short names, the looks at style_p0 = 0 and 1 (shown by `cnnv3 models`)."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     wb, mb = weights_bytes(model), mlp_bytes(model)
@@ -77,6 +79,11 @@ def write_model(model, outdir, name=None, recipe=None, default_cond=None, traini
         "recipe": dict(recipe) if recipe else {"name": "none", "version": 0},
         "default_cond": cond,
     })
+    if styles is not None:
+        styles = [str(v) for v in styles]
+        if len(styles) != 2 or not all(styles):
+            raise ValueError(f"styles must be two non-empty names, got {styles}")
+        manifest["styles"] = styles
     if training is not None:
         manifest["training"] = training
     (outdir / WEIGHTS_FILE).write_bytes(wb)

@@ -54,7 +54,7 @@ def run(cmd, what):
 
 def reference_output(shadergen, model_dir, cond, in_png, out_png):
     """Run `shadergen reference` and return its output as (H, W, 3) float64 in [0, 1]."""
-    run([shadergen, "reference", "--model", model_dir, "--cond", fmt_cond(cond), in_png, out_png],
+    run([shadergen, "reference", "-y", "--model", model_dir, "--cond", fmt_cond(cond), in_png, out_png],
         f"reference on {in_png}")
     arr, top = read_png(out_png)
     if top != 65535 or arr.ndim != 3 or arr.shape[2] < 3:

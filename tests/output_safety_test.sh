@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Nothing a user has is ever lost, and every stop leaves a finished file (docs/host.md, "Output
+# files" and "Signals and exit status"), for `cnnv3 stylize`, `cnnv3 analyze` and `cnnv3-shadergen`:
+#   - OUT that is IN (same path, ./ spelling, symlink, hard link) is refused even with -y;
+#   - temporary names never collide with a user's file (clip.partial.mp4 -> clip.mp4 keeps the input;
+#     a user's own out.partial.mp4 survives); an existing OUT needs -y, for every tool;
+#   - a directory, a read-only or a full filesystem: one line, exit 1, nothing left behind;
+#   - SIGTERM / SIGHUP finalise like Ctrl-C (exit 143 / 129), SIGINT on a stalled stdin acts at once
+#     (exit 130), a closed stdout is one line and a non-zero exit (not death by SIGPIPE);
+#   - usage errors are one line pointing to --help; --version; numeric options name themselves.
+# usage: output_safety_test.sh CNNV3 SHADERGEN SOURCE_ROOT
+set -uo pipefail
+cnnv3=$1 shadergen=$2 src=$3
+work=$(mktemp -d)
+mounts=()
+cleanup() {
+  [ "$BASHPID" = "$$" ] || return  # not in a forked child that a signal reached before its exec
+  for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
+  [ -n "${feeder:-}" ] && kill "$feeder" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+model=$src/tests/vectors/test-random-48
+C=(--model "$model" --cond 0.3,0.6,0.8,0.2,0.9)
+frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null; }
+# The messages of a log without lavapipe's software-renderer warning.
+messages() { grep -v "software renderer" "$1"; }
+one_line() { [ "$(messages "$1" | wc -l)" = 1 ] && messages "$1" | grep -q -- "$2"; }
+# Hidden temporaries (".NAME.cnnv3-XXXXXX.EXT") left in a folder.
+leftovers() { ls -A "${1:-.}" | grep -- '\.cnnv3-' ; }
+
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=10:duration=0.5 \
+  -f lavfi -i sine=frequency=440:duration=0.5 -pix_fmt yuv420p -shortest clip.mp4
+sum() { md5sum < "$1"; }
+clip_sum=$(sum clip.mp4)
+
+# 1. OUT is IN, however spelled: refused with and without -y, the input unchanged.
+ln -s clip.mp4 link.mp4
+ln clip.mp4 hard.mp4
+mkdir sub
+for out in clip.mp4 ./clip.mp4 sub/../clip.mp4 link.mp4 hard.mp4; do
+  for y in "" -y; do
+    "$cnnv3" stylize $y "${C[@]}" clip.mp4 "$out" 2>same.log
+    rc=$?
+    if [ "$rc" = 1 ] && one_line same.log "is the input" && [ "$(sum clip.mp4)" = "$clip_sum" ]; then
+      ok "stylize $y clip.mp4 $out refused: $(messages same.log)"
+    else
+      bad "stylize $y clip.mp4 $out: exit $rc, input $([ "$(sum clip.mp4)" = "$clip_sum" ] && echo kept || echo CHANGED)"
+      cat same.log
+    fi
+  done
+done
+for opt in -o --beats-out; do
+  for out in clip.mp4 ./clip.mp4 link.mp4 hard.mp4; do
+    for y in "" -y; do
+      "$cnnv3" analyze clip.mp4 $y --bpm 120 "$opt" "$out" >/dev/null 2>same.log
+      rc=$?
+      if [ "$rc" = 1 ] && one_line same.log "is the input" && [ "$(sum clip.mp4)" = "$clip_sum" ]; then
+        ok "analyze $y $opt $out refused"
+      else
+        bad "analyze $y $opt $out: exit $rc, input $([ "$(sum clip.mp4)" = "$clip_sum" ] && echo kept || echo CHANGED)"
+        cat same.log
+      fi
+    done
+  done
+done
+# ... nor onto the other files a run reads (--cond-track, --beats), nor both analyze outputs one file.
+printf '0.1\n0.6\n' > beats.txt
+"$cnnv3" analyze clip.mp4 --bpm 120 -o track.csv 2>/dev/null
+for t in "stylize --cond-track track.csv clip.mp4 ./track.csv:is the --cond-track file" \
+         "stylize -y --beats beats.txt clip.mp4 beats.txt:is the --beats file" \
+         "analyze -y clip.mp4 --beats beats.txt -o beats.txt:is the --beats file" \
+         "analyze clip.mp4 --bpm 120 -o t2.csv --beats-out ./t2.csv:is also the --beats-out file"; do
+  before=$(cat track.csv beats.txt | md5sum)
+  # shellcheck disable=SC2086
+  "$cnnv3" ${t%%:*} 2>same.log >/dev/null
+  rc=$?
+  [ "$rc" = 1 ] && one_line same.log "${t#*:}" && [ "$(cat track.csv beats.txt | md5sum)" = "$before" ] \
+    && [ ! -e t2.csv ] && ok "${t%%:*} refused" || { bad "${t%%:*}: exit $rc"; cat same.log; }
+done
+ffmpeg -nostdin -loglevel error -i clip.mp4 -f yuv4mpegpipe clip.y4m
+y4m_sum=$(sum clip.y4m)
+timeout 20 "$cnnv3" stylize "${C[@]}" clip.y4m - >>clip.y4m 2>same.log  # would read its own output forever
+rc=$?
+[ "$rc" = 1 ] && one_line same.log "/dev/stdout: is the input" && [ "$(sum clip.y4m)" = "$y4m_sum" ] \
+  && ok "stylize IN - >>IN refused" || { bad "stylize IN - >>IN: exit $rc"; cat same.log; }
+rm clip.y4m
+cp "$src/samples/photo_chelsea.png" photo.png
+"$shadergen" reference -y "${C[@]}" photo.png ./photo.png 2>same.log
+[ $? = 1 ] && one_line same.log "is the input" && cmp -s photo.png "$src/samples/photo_chelsea.png" \
+  && ok "shadergen reference onto its input refused" || { bad "shadergen reference onto its input"; cat same.log; }
+[ -z "$(leftovers)" ] || bad "temporaries left: $(leftovers)"
+
+# 2. Temporary names: the old OUT.partial.EXT scheme deleted clip.partial.mp4 (the input) and a
+#    user's own out.partial.mp4.
+cp clip.mp4 clip.partial.mp4
+rm -f hard.mp4 link.mp4
+mv clip.mp4 original.mp4
+if "$cnnv3" stylize --quiet "${C[@]}" clip.partial.mp4 clip.mp4 2>partial.log && [ "$(frames clip.mp4)" = 5 ] \
+   && [ "$(sum clip.partial.mp4)" = "$clip_sum" ]; then
+  ok "clip.partial.mp4 -> clip.mp4 keeps its input"
+else
+  bad "clip.partial.mp4 -> clip.mp4: input $([ -e clip.partial.mp4 ] && echo kept || echo DELETED)"; cat partial.log
+fi
+mv original.mp4 clip.mp4
+echo notes > out.partial.mp4
+echo mine > t.csv.partial
+echo shader > x.glsl.partial
+"$cnnv3" stylize --quiet "${C[@]}" clip.mp4 out.mp4 2>/dev/null
+"$cnnv3" analyze clip.mp4 --bpm 120 -o t.csv 2>/dev/null
+"$shadergen" hook "${C[@]}" -o x.glsl
+[ "$(cat out.partial.mp4)" = notes ] && [ "$(cat t.csv.partial)" = mine ] && [ "$(cat x.glsl.partial)" = shader ] \
+  && [ -s out.mp4 ] && [ -s t.csv ] && [ -s x.glsl ] \
+  && ok "users' files named like the old temporaries survive" || bad "a user's *.partial file was touched"
+
+# 3. An existing OUT needs -y, for every file any tool writes; the message names -y.
+check_exists() {  # NAME FILE -- command...
+  local name=$1 file=$2
+  shift 3
+  local before
+  before=$(sum "$file")
+  "$@" >/dev/null 2>exists.log
+  local rc=$?
+  if [ "$rc" = 1 ] && one_line exists.log "$file: exists.*-y" && [ "$(sum "$file")" = "$before" ]; then
+    ok "$name refuses an existing file without -y"
+  else
+    bad "$name over an existing $file: exit $rc"; cat exists.log
+  fi
+}
+check_exists "analyze -o" t.csv -- "$cnnv3" analyze clip.mp4 --bpm 120 -o t.csv
+check_exists "analyze --beats-out" t.csv -- "$cnnv3" analyze clip.mp4 --bpm 120 --beats-out t.csv
+check_exists "stylize" out.mp4 -- "$cnnv3" stylize --quiet "${C[@]}" clip.mp4 out.mp4
+check_exists "shadergen hook" x.glsl -- "$shadergen" hook "${C[@]}" -o x.glsl
+check_exists "shadergen reference" photo.png -- "$shadergen" reference "${C[@]}" "$src/samples/photo_chelsea.png" photo.png
+"$cnnv3" analyze clip.mp4 --bpm 60 -y -o t.csv 2>/dev/null && grep -q '^4,0.400000,0.4' t.csv \
+  && ok "analyze -y replaces t.csv" || bad "analyze -y did not replace t.csv"
+"$shadergen" hook -y "${C[@]}" --strength 0.5 -o x.glsl && grep -q "strength 0.5" x.glsl \
+  && ok "shadergen hook -y replaces x.glsl" || bad "shadergen hook -y did not replace x.glsl"
+[ -z "$(leftovers)" ] || bad "temporaries left: $(leftovers)"
+
+# 4. Where no file can be written: one line, exit 1, nothing left behind.
+mkdir adir
+"$cnnv3" stylize -y --quiet "${C[@]}" clip.mp4 adir 2>dir.log
+[ $? = 1 ] && one_line dir.log "adir: is a directory" && [ -z "$(ls -A adir)" ] \
+  && ok "a directory as OUT" || { bad "a directory as OUT"; cat dir.log; }
+"$cnnv3" analyze clip.mp4 --bpm 120 -o nowhere/t.csv 2>dir.log
+[ $? = 1 ] && one_line dir.log "nowhere/t.csv: cannot create" && ok "a missing folder" || { bad "a missing folder"; cat dir.log; }
+mkdir small readonly
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4k tmpfs small 2>/dev/null; then
+  mounts+=("$work/small")
+  mount -t tmpfs -o ro,size=4k tmpfs readonly && mounts+=("$work/readonly")
+  for t in "stylize:$cnnv3 stylize --quiet ${C[*]} clip.mp4 small/o.mp4" \
+           "analyze:$cnnv3 analyze clip.mp4 --bpm 120 --fps 1000 -o small/o.csv" \
+           "hook:$shadergen hook ${C[*]} -o small/o.glsl"; do
+    name=${t%%:*}
+    ${t#*:} >/dev/null 2>full.log
+    rc=$?
+    [ "$rc" = 1 ] && one_line full.log "small/o.*No space left on device" && [ -z "$(ls -A small)" ] \
+      && ok "$name onto a full filesystem" || { bad "$name onto a full filesystem: exit $rc, left: $(ls -A small)"; cat full.log; }
+  done
+else
+  chmod 555 readonly  # without root: a folder without write permission
+  echo "skip full filesystem (mounting a small tmpfs needs root)"
+fi
+"$cnnv3" stylize --quiet "${C[@]}" clip.mp4 readonly/o.mp4 2>ro.log
+[ $? = 1 ] && one_line ro.log "readonly/o.mp4: cannot create a file in readonly" && [ -z "$(ls -A readonly)" ] \
+  && ok "a read-only folder" || { bad "a read-only folder"; cat ro.log; }
+
+# 5. SIGTERM and SIGHUP: finalised like Ctrl-C, exit 128 + signal, no temporary left.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=25:duration=60 -pix_fmt yuv420p long.mp4
+for sig in TERM:143 HUP:129 INT:130; do
+  name=${sig%%:*} want=${sig#*:}
+  rm -f sig.log  # the previous run's progress must not trigger the signal early
+  "$cnnv3" stylize --progress json "${C[@]}" long.mp4 "sig_$name.mp4" 2>sig.log &
+  pid=$!
+  for _ in $(seq 1 300); do grep -q '"frames": [1-9]' sig.log 2>/dev/null && break; sleep 0.1; done
+  kill -"$name" $pid
+  wait $pid
+  rc=$?
+  n=$(frames "sig_$name.mp4")
+  if [ "$rc" = "$want" ] && [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt 1500 ] && [ -z "$(leftovers)" ] \
+     && grep -q "stopped early by" sig.log; then
+    ok "SIG$name: exit $rc, a valid file of $n frames, no temporary left"
+  else
+    bad "SIG$name: exit $rc, frames '$n', left: $(leftovers)"; tail -2 sig.log
+  fi
+done
+
+# 6. SIGINT while stdin is stalled (the writer still has the pipe open): acted on at once.
+ffmpeg -nostdin -loglevel error -i long.mp4 -t 4 -f yuv4mpegpipe good.y4m
+mkfifo stall.fifo
+{ head -c 50000 good.y4m; exec sleep 30; } >stall.fifo 2>/dev/null &
+feeder=$!
+"$cnnv3" stylize --progress json "${C[@]}" - stall.mkv <stall.fifo 2>stall.log &
+pid=$!
+for _ in $(seq 1 300); do grep -q '"frames": [1-9]' stall.log 2>/dev/null && break; sleep 0.1; done
+sleep 2  # the 50000 bytes (14 frames) are done: cnnv3 now waits in read()
+kill -INT $pid
+t0=$(date +%s%N)
+for _ in $(seq 1 40); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if kill -0 $pid 2>/dev/null; then
+  bad "SIGINT on a stalled stdin: still running after ${ms} ms"
+  kill -KILL $pid 2>/dev/null
+  wait $pid 2>/dev/null
+else
+  wait $pid
+  rc=$?
+  n=$(frames stall.mkv)
+  [ "$rc" = 130 ] && [ -n "$n" ] && [ "$n" -gt 0 ] && grep -q "stopped early by Ctrl-C" stall.log \
+    && ok "SIGINT on a stalled stdin: exit 130 after ${ms} ms, $n frames" \
+    || { bad "SIGINT on a stalled stdin: exit $rc, frames '$n'"; tail -2 stall.log; }
+fi
+kill "$feeder" 2>/dev/null
+feeder=
+
+# 7. stdout closed early: one line naming stdout, a non-zero exit that is not SIGPIPE's.
+"$cnnv3" stylize --quiet "${C[@]}" long.mp4 - 2>pipe.log | head -c 100000 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" != 0 ] && [ "$rc" != 141 ] && one_line pipe.log "stdout" && ok "closed stdout: exit $rc, $(messages pipe.log)" \
+  || { bad "closed stdout: exit $rc"; cat pipe.log; }
+"$cnnv3" analyze long.mp4 --bpm 120 --fps 1000 2>pipe.log | head -c 100 >/dev/null  # more than a pipe buffer
+rc=${PIPESTATUS[0]}
+# (long.mp4 has no audio: a note line comes first)
+[ "$rc" = 1 ] && [ "$(grep -c stdout pipe.log)" = 1 ] && tail -1 pipe.log | grep -q "^cnnv3: stdout: " \
+  && ok "analyze to a closed stdout: exit 1" \
+  || { bad "analyze to a closed stdout: exit $rc"; cat pipe.log; }
+
+# 8. Conventions: one-line usage errors pointing to --help, --version from the project version.
+usage() {  # WANT_PATTERN -- command...
+  local pattern=$1
+  shift 2
+  "$@" >/dev/null 2>usage.log
+  local rc=$?
+  [ "$rc" = 2 ] && [ "$(wc -l < usage.log)" = 1 ] && grep -q -- "$pattern" usage.log \
+    && ok "usage error: $(cat usage.log)" || { bad "usage error of $*: exit $rc, $(wc -l < usage.log) lines"; head -3 usage.log; }
+}
+usage 'needs IN and OUT (see `cnnv3 stylize --help`)' -- "$cnnv3" stylize clip.mp4
+usage 'unknown option --frob (see `cnnv3 analyze --help`)' -- "$cnnv3" analyze --frob clip.mp4
+usage 'see `cnnv3 --help`' -- "$cnnv3" frobnicate
+usage 'see `cnnv3-shadergen --help`' -- "$shadergen" hook --model "$model"
+usage '^cnnv3: --bpm: "1e-310" is not a number in \[1, 1000\]' -- "$cnnv3" analyze clip.mp4 --bpm 1e-310
+usage '^cnnv3: --bpm: "120x"' -- "$cnnv3" stylize --bpm 120x clip.mp4 o.mp4
+usage '^cnnv3: --fps: "1e-310"' -- "$cnnv3" analyze clip.mp4 --fps 1e-310
+usage '^cnnv3: --offset: "nan"' -- "$cnnv3" analyze clip.mp4 --bpm 120 --offset nan
+usage '^cnnv3: --strength: "inf"' -- "$cnnv3" stylize --strength inf clip.mp4 o.mp4
+usage '^cnnv3: --offset: "1e300" is not a number in' -- "$cnnv3" analyze clip.mp4 --bpm 120 --offset 1e300
+usage '^cnnv3: --crf: "1e400"' -- "$cnnv3" stylize --crf 1e400 clip.mp4 o.mp4
+usage '^cnnv3: --crf: ""' -- "$cnnv3" stylize --crf "" clip.mp4 o.mp4
+usage '^cnnv3: --cond: "0.5x"' -- "$cnnv3" stylize --cond 0,0,0,0,0.5x clip.mp4 o.mp4
+usage '^cnnv3-shadergen: --cond: "nan"' -- "$shadergen" hook --model "$model" --cond 0,0,0,0,nan -o o.glsl
+usage '^cnnv3-shadergen: --strength: "2"' -- "$shadergen" hook --model "$model" --dynamic --strength 2 -o o.glsl
+version=$(sed -n "s/^  version: '\(.*\)',$/\1/p" "$src/meson.build")
+[ -n "$version" ] && [ "$("$cnnv3" --version)" = "cnnv3 $version" ] && [ "$("$shadergen" --version)" = "cnnv3-shadergen $version" ] \
+  && ok "--version: $version" || bad "--version: '$("$cnnv3" --version 2>&1)' / '$("$shadergen" --version 2>&1)' (meson: $version)"
+[ -z "$(leftovers)" ] || bad "temporaries left: $(leftovers)"
+exit $fail
