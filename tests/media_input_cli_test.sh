@@ -21,9 +21,9 @@ bad() { echo "FAIL $1"; fail=1; }
 model=$src/tests/vectors/test-random-48
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 kick='sin(2*PI*(45+110*exp(-mod(t,0.5)*25))*mod(t,0.5))*exp(-mod(t,0.5)*7)'
-# Seconds from the stream's first packet to the end of its last one.
+# Seconds from the stream's earliest packet to the end of its latest one.
 span() { ffprobe -v error -select_streams "$2" -show_entries packet=pts_time,duration_time -of csv=p=0 "$1" \
-           | awk -F, 'NR==1{s=$1} {e=$1+$2} END{printf "%.4f", e-s}'; }
+           | awk -F, 'NR==1{s=$1; e=$1} $1<s{s=$1} $1+$2>e{e=$1+$2} END{printf "%.4f", e-s}'; }
 frames_md5() { ffmpeg -nostdin -loglevel error -i "$1" -map 0:v -f md5 -; }
 
 ff -f lavfi -i testsrc2=s=64x36:r=24:d=2 -f lavfi -i "aevalsrc='0.7*($kick)':s=44100:d=2" \

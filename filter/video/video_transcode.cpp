@@ -370,7 +370,7 @@ void Transcoder::add_copied_streams()
         } else {
             why = "data streams are not copied";
         }
-        if (!copy && par->codec_type == AVMEDIA_TYPE_AUDIO && !is_image_container(container) &&
+        if (!copy && par->codec_type == AVMEDIA_TYPE_AUDIO && !is_image_container(container) && !replacement_audio_ &&
             add_reencoded_audio(i, what, why))
             continue;
         if (!copy) {
