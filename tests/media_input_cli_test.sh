@@ -94,7 +94,8 @@ awk -v a="$a" 'BEGIN{exit !(a > 2 - 1/24 && a < 2 + 1/24)}' && ok "--audio-offse
   || bad "--audio-offset: $a s of audio for 2 s of video"
 # Into MP4, which cannot carry PCM: re-encoded (as IN's own audio would be), same length.
 "$cnnv3" stylize --model "$model" silent.mp4 --audio song.wav video.mp4 2>mp4.log; rc=$?
-a=$(span video.mp4 a:0) v=$(span video.mp4 v:0)
+dur() { ffprobe -v error -select_streams "$2" -show_entries stream=duration -of csv=p=0 "$1"; }
+a=$(dur video.mp4 a:0) v=$(dur video.mp4 v:0)   # MP4 stores each stream's duration
 if [ $rc = 0 ] && grep -q "the audio of song.wav (pcm_s16le) re-encoded to aac" mp4.log \
    && awk -v a="$a" -v v="$v" 'BEGIN{exit !(a > v - 1/24 && a < v + 1/24)}'; then
   ok "--audio into MP4: re-encoded, $a s for $v s of video"
