@@ -135,6 +135,10 @@ awk -v s="$start" 'BEGIN{exit !(s < 0)}' || bad "wrap.ts starts at $start (expec
 "$cnnv3" analyze clip.mkv -o base_mkv.csv 2>/dev/null
 "$cnnv3" analyze big.mkv -o big_mkv.csv 2>/dev/null
 cmp -s base_mkv.csv big_mkv.csv && ok "analyze: Matroska at 100000 s, the same rows" || bad "analyze: Matroska at 100000 s differs"
+"$cnnv3" stylize --quiet --model "$model" --encoder ffv1 clip.mkv out_base_mkv.mkv 2>mkv.log \
+  && "$cnnv3" stylize --quiet --model "$model" --encoder ffv1 big.mkv out_big_mkv.mkv 2>>mkv.log \
+  && [ "$(frames_md5 out_base_mkv.mkv)" = "$(frames_md5 out_big_mkv.mkv)" ] \
+  && ok "stylize: Matroska at 100000 s, the same frames" || { bad "stylize: Matroska at 100000 s"; cat mkv.log; }
 for f in base big wrap; do
   "$cnnv3" analyze $f.ts -o $f.csv 2>/dev/null || bad "analyze $f.ts"
   "$cnnv3" stylize --quiet --model "$model" --encoder ffv1 $f.ts out_$f.mkv 2>$f.log || { bad "stylize $f.ts"; cat $f.log; }
