@@ -94,14 +94,14 @@ int open_media(AVFormatContext** out, const std::string& path, const AVInputForm
 
 bool is_rereadable(const std::string& path, int stdin_fd)
 {
+    // Only a pipe or a socket is consumed by reading it. A device is opened anew each time (a
+    // terminal, /dev/zero: nothing worth copying, and copying /dev/zero would never end).
     struct stat st {};
     if (path == "-")
-        return ::fstat(stdin_fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (path.find("://") != std::string::npos)
-        return true;
-    if (::stat(path.c_str(), &st) != 0)
-        return true;
-    return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);  // a directory: opening it reports the error
+        return !(::fstat(stdin_fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)));
+    if (path.find("://") != std::string::npos || ::stat(path.c_str(), &st) != 0)
+        return true;  // a URL is FFmpeg's to reopen; a missing file is reported when opened
+    return !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
 bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>* stop)
@@ -163,8 +163,7 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
                                                  "$TMPDIR)", pattern.substr(0, pattern.rfind('/')), errno_text(errno)));
     ::unlink(name.data());  // nothing to clean up later, whatever ends the process
 
-    log << fmt::format("cnnv3: {}: not a regular file: buffering it in a temporary file to read it more than "
-                       "once\n", name_);
+    log << fmt::format("cnnv3: {}: a pipe: buffering it in a temporary file to read it more than once\n", name_);
     log.flush();
     std::vector<char> buffer(1 << 16);
     while (true) {
