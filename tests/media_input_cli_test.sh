@@ -55,6 +55,10 @@ timeout 120 "$cnnv3" stylize --model "$model" --cond 0.1,0.2,0.3,0.4,0.5 pipe pi
 [ $rc = 0 ] && ! grep -q "buffering" pipe.log && ok "stylize --cond streams a pipe" \
   || { bad "stylize --cond of a pipe (exit $rc)"; cat pipe.log; }
 
+head -c 3000000 /dev/zero | timeout 60 "$cnnv3" analyze - >/dev/null 2>zeros.log; rc=$?
+[ $rc = 1 ] && [ "$(wc -l < zeros.log)" = 1 ] && grep -q "^cnnv3: stdin: does not start like any container" zeros.log \
+  && ok "zeros on stdin: refused after 1 MiB, one line" || { bad "zeros on stdin (exit $rc)"; cat zeros.log; }
+
 # 3. Matroska with audio on stdin.
 ff -i clip.mp4 -c copy -f matroska - | "$cnnv3" stylize --model "$model" - stdin_out.mkv 2>stdin.log; rc=$?
 if [ $rc = 0 ] && grep -q "conditioning from the audio" stdin.log \

@@ -6,6 +6,7 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +54,19 @@ public:
 private:
     int fd_;
 };
+
+// Whether FFmpeg recognises any container in the first bytes of a stream.
+bool looks_like_media(std::vector<unsigned char> head)
+{
+    const int size = static_cast<int>(head.size());
+    head.resize(head.size() + AVPROBE_PADDING_SIZE, 0);
+    AVProbeData probe{};
+    probe.buf = head.data();
+    probe.buf_size = size;
+    probe.filename = "";
+    int score = 0;
+    return av_probe_input_format3(&probe, 1, &score) != nullptr && score > 0;
+}
 
 // Waits up to 0.1 s for `fd` to become readable; the poll(2) revents (0 on timeout).
 short wait_readable(int fd)
@@ -163,8 +177,20 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
                                                  "$TMPDIR)", pattern.substr(0, pattern.rfind('/')), errno_text(errno)));
     ::unlink(name.data());  // nothing to clean up later, whatever ends the process
 
-    log << fmt::format("cnnv3: {}: a pipe: buffering it in a temporary file to read it more than once\n", name_);
-    log.flush();
+    // The first MiB is looked at before the rest is copied: a stream of zeros or noise would
+    // otherwise fill $TMPDIR before FFmpeg could say that it is no media at all.
+    constexpr std::size_t head_size = 1 << 20;
+    std::vector<unsigned char> head;
+    bool head_checked = false;
+    auto check_head = [&]() {
+        head_checked = true;
+        if (!looks_like_media(std::move(head)))
+            throw MediaInputError(name_, "does not start like any container FFmpeg reads (expected a media stream, "
+                                         "e.g. Matroska, NUT, MPEG-TS or y4m)");
+        // Said once the stream is known to be media, so that a refusal stays the only line.
+        log << fmt::format("cnnv3: {}: a pipe: buffering it in a temporary file to read it more than once\n", name_);
+        log.flush();
+    };
     std::vector<char> buffer(1 << 16);
     while (true) {
         if (stop_set(stop)) {
@@ -175,8 +201,11 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
         if (!(revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         const ssize_t n = ::read(in, buffer.data(), buffer.size());
-        if (n == 0)
+        if (n == 0) {
+            if (!head_checked)
+                check_head();
             break;
+        }
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 continue;
@@ -191,6 +220,11 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
                                                          pattern.substr(0, pattern.rfind('/')),
                                                          errno_text(w < 0 ? errno : ENOSPC)));
             done += w;
+        }
+        if (!head_checked) {
+            head.insert(head.end(), buffer.data(), buffer.data() + std::min<std::size_t>(n, head_size - head.size()));
+            if (head.size() >= head_size)
+                check_head();
         }
     }
     fd_ = copy.release();

@@ -54,7 +54,8 @@ bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>*
 // a socket is copied once, with one line on `log` saying so, into a temporary file created
 // exclusively in $TMPDIR (else /tmp) and unlinked at once, so that nothing is left behind even when
 // the process is killed; path() reaches it through /proc/self/fd while this object lives.
-// The copy stops when `stop` becomes set (within 0.1 s, even while the writer stalls); stopped()
+// A stream whose first MiB FFmpeg recognises as no container at all (zeros, noise) is refused
+// there, before it fills $TMPDIR. The copy stops when `stop` becomes set (within 0.1 s, even while the writer stalls); stopped()
 // then says so and the copy holds what had arrived.
 // Throws MediaInputError when the input cannot be read or the copy cannot be written.
 class SpooledInput {
