@@ -59,6 +59,23 @@ head -c 3000000 /dev/zero | timeout 60 "$cnnv3" analyze - >/dev/null 2>zeros.log
 [ $rc = 1 ] && [ "$(wc -l < zeros.log)" = 1 ] && grep -q "^cnnv3: stdin: does not start like any container" zeros.log \
   && ok "zeros on stdin: refused after 1 MiB, one line" || { bad "zeros on stdin (exit $rc)"; cat zeros.log; }
 
+# Ctrl-C while buffering a stalled pipe: acted on at once, exit 130, no output.
+mkfifo stall
+{ head -c 20000 clip.mkv; exec sleep 30; } > stall 2>/dev/null &
+feeder=$!
+"$cnnv3" stylize --model "$model" - stall_out.mkv < stall 2>stall.log &
+pid=$!
+sleep 2
+kill -INT $pid
+for _ in $(seq 1 20); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+  bad "Ctrl-C while buffering: still running 2 s later"; kill -KILL $pid
+fi
+wait $pid; rc=$?
+kill $feeder 2>/dev/null
+[ $rc = 130 ] && grep -q "stopped while buffering" stall.log && ! ls stall_out* >/dev/null 2>&1 \
+  && ok "Ctrl-C while buffering a stalled pipe: exit 130, no output" || { bad "Ctrl-C while buffering (exit $rc)"; cat stall.log; }
+
 # 3. Matroska with audio on stdin.
 ff -i clip.mp4 -c copy -f matroska - | "$cnnv3" stylize --model "$model" - stdin_out.mkv 2>stdin.log; rc=$?
 if [ $rc = 0 ] && grep -q "conditioning from the audio" stdin.log \
