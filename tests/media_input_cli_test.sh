@@ -73,7 +73,7 @@ if kill -0 $pid 2>/dev/null; then
 fi
 wait $pid; rc=$?
 kill $feeder 2>/dev/null
-[ $rc = 130 ] && grep -q "stopped while buffering" stall.log && ! ls stall_out* >/dev/null 2>&1 \
+[ $rc = 130 ] && grep -q "stopped by Ctrl-C (SIGINT) while buffering" stall.log && ! ls stall_out* >/dev/null 2>&1 \
   && ok "Ctrl-C while buffering a stalled pipe: exit 130, no output" || { bad "Ctrl-C while buffering (exit $rc)"; cat stall.log; }
 
 # 3. Matroska with audio on stdin.

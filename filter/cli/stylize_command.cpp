@@ -334,8 +334,9 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         if (!streamed || is_rereadable(a.input, STDIN_FILENO)) {
             spooled.emplace(a.input, STDIN_FILENO, &stop_requested, err);
             if (spooled->stopped()) {
-                err << fmt::format("cnnv3: {}: stopped while buffering the input (no output written)\n", spooled->name());
-                return 130;
+                err << fmt::format("cnnv3: {}: stopped by {} while buffering the input (no output written)\n",
+                                   spooled->name(), signal_description(stop_signal.load()));
+                return 128 + stop_signal.load();
             }
             info = probe_media(*spooled);
             try {
@@ -351,9 +352,9 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             // FILE is read twice too (analysis, then its packets for the output).
             audio_spooled.emplace(*a.audio, STDIN_FILENO, &stop_requested, err);
             if (audio_spooled->stopped()) {
-                err << fmt::format("cnnv3: {}: stopped while buffering the audio (no output written)\n",
-                                   audio_spooled->name());
-                return 130;
+                err << fmt::format("cnnv3: {}: stopped by {} while buffering the audio (no output written)\n",
+                                   audio_spooled->name(), signal_description(stop_signal.load()));
+                return 128 + stop_signal.load();
             }
             a.transcode.audio_input = audio_spooled->path();
             a.transcode.audio_input_name = audio_spooled->name();
