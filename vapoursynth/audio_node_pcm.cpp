@@ -24,7 +24,10 @@ DecodedAudio read_audio_node(VSNode* audio, const VSAPI* vsapi)
 {
     const VSAudioInfo& ai = *vsapi->getAudioInfo(audio);
     const int channels = ai.format.numChannels;
-    const float int_scale = std::ldexp(1.0f, -(ai.format.bitsPerSample - 1));
+    // Integer samples fill their storage from the top (VapourSynth's bitsPerSample counts the
+    // significant bits, bytesPerSample the storage: 24-bit audio comes as int32 with the low 8 bits
+    // zero), so the full scale is that of the storage type, not of bitsPerSample.
+    const float int_scale = std::ldexp(1.0f, -(8 * ai.format.bytesPerSample - 1));
     std::vector<float> interleaved(static_cast<std::size_t>(ai.numSamples) * static_cast<std::size_t>(channels));
     std::size_t written = 0;
     for (int n = 0; n < ai.numFrames; ++n) {

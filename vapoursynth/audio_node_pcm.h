@@ -9,7 +9,8 @@
 
 namespace cnnv3::vs {
 
-// Reads every frame of `audio` (float or 16/24/32-bit integer; integers scaled by 2^-(bits-1)).
+// Reads every frame of `audio` (float, or 16/24/32-bit integer: a 16-bit sample is scaled by 2^-15,
+// one stored in 32 bits by 2^-31, 24-bit samples being left-justified in their int32).
 // Throws std::runtime_error with VapourSynth's message when a frame cannot be had.
 DecodedAudio read_audio_node(VSNode* audio, const VSAPI* vsapi);
 

@@ -208,7 +208,6 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
         throw AudioError(name, "out of memory while decoding");
 
     PcmSink sink(name, sample_rate);
-    const double origin = ffmpeg::container_start(input.get());
     int bad_packets = 0;
     std::string last_error;
 
@@ -224,7 +223,7 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
             }
             const double time = frame->best_effort_timestamp == AV_NOPTS_VALUE
                                     ? std::nan("")
-                                    : ffmpeg::seconds(frame->best_effort_timestamp, stream->time_base) - origin;
+                                    : ffmpeg::seconds_from_start(frame->best_effort_timestamp, stream->time_base, input.get());
             sink.push(frame.get(), time);
             av_frame_unref(frame.get());
         }
@@ -245,10 +244,10 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
     drain();
 
     DecodedAudio audio = sink.take();
+    if (audio.frame_count() == 0 && bad_packets > 0)
+        throw AudioError(name, fmt::format("no decodable audio in stream #{} ({}: {})", index, codec->name, last_error));
     if (audio.frame_count() == 0)
-        throw AudioError(name, bad_packets > 0
-                                   ? fmt::format("no decodable audio in stream #{} ({}: {})", index, codec->name, last_error)
-                                   : fmt::format("audio stream #{} ({}) holds no samples", index, codec->name));
+        throw NoAudioStream(name, fmt::format("audio stream #{} ({}) holds no samples", index, codec->name));
     return audio;
 }
 

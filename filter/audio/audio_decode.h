@@ -30,12 +30,13 @@ private:
     std::string file_;
 };
 
-// The file opened fine but has no audio stream (a silent video, an image). Callers fall back to
-// fixed conditioning.
+// The file opened fine but has no audio stream (a silent video, an image), or its audio stream holds
+// no samples at all. Callers fall back to fixed conditioning.
 class NoAudioStream : public AudioError {
 public:
-    explicit NoAudioStream(const std::filesystem::path& file)
-        : AudioError(file, "has no audio stream (expected a file with at least one audio stream)") {}
+    explicit NoAudioStream(const std::filesystem::path& file,
+                           const std::string& problem = "has no audio stream (expected a file with at least one audio stream)")
+        : AudioError(file, problem) {}
 };
 
 // Decoded PCM of one audio stream.
@@ -55,8 +56,8 @@ struct DecodedAudio {
 
 // Decodes the first audio stream of `path` (attached cover pictures and video streams are ignored)
 // and resamples it to `sample_rate`. Non-finite decoded values become 0.
-// Throws NoAudioStream when the file has no audio stream, AudioError when the file is missing, not
-// a media file, or holds no decodable audio.
+// Throws NoAudioStream when the file has no audio stream or its stream holds no packets, AudioError
+// when the file is missing, not a media file, or its audio cannot be decoded.
 // `path` is opened as user_media.h says ("-" = standard input); the overload for a SpooledInput
 // reads its copy and names the user's input in errors. Samples are placed by their timestamps:
 // a gap in the stream becomes silence, overlapping samples are dropped (tolerance 10 ms).

@@ -38,7 +38,6 @@ void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
 MediaInfo probe_stream(const std::string& path, const std::string& name)
 {
     ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path, name, "a media file");
-    const double origin = ffmpeg::container_start(input.get());
 
     MediaInfo info;
     if (input->duration != AV_NOPTS_VALUE && input->duration > 0)
@@ -49,7 +48,7 @@ MediaInfo probe_stream(const std::string& path, const std::string& name)
         const AVMediaType type = s->codecpar->codec_type;
         if (type == AVMEDIA_TYPE_AUDIO && !info.has_audio) {
             info.has_audio = true;
-            info.audio_start = ffmpeg::seconds(s->start_time, s->time_base, origin) - origin;
+            info.audio_start = ffmpeg::seconds_from_start(s->start_time, s->time_base, input.get());
         } else if (type == AVMEDIA_TYPE_VIDEO && !info.has_video && !(s->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
             info.has_video = true;
             video_index = static_cast<int>(i);
@@ -58,7 +57,7 @@ MediaInfo probe_stream(const std::string& path, const std::string& name)
                 rate = s->r_frame_rate;
             if (rate.num > 0 && rate.den > 0)
                 info.video_fps = av_q2d(rate);
-            info.video_start = ffmpeg::seconds(s->start_time, s->time_base, origin) - origin;
+            info.video_start = ffmpeg::seconds_from_start(s->start_time, s->time_base, input.get());
             info.video_frames = s->nb_frames > 0 ? s->nb_frames : 0;
             if (s->duration != AV_NOPTS_VALUE && s->duration > 0)
                 info.video_duration = ffmpeg::seconds(s->duration, s->time_base);

@@ -151,8 +151,12 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
     const SpooledInput input(a.input, STDIN_FILENO, nullptr, err);
     const MediaInfo info = probe_media(input);
     std::optional<DecodedAudio> audio;
-    if (info.has_audio)
-        audio = decode_audio(input);
+    try {
+        if (info.has_audio)
+            audio = decode_audio(input);
+    } catch (const NoAudioStream&) {
+        // An audio stream without samples: as without audio (the note comes with the sources).
+    }
     const Timeline tl = make_timeline(a, info, audio ? &*audio : nullptr);
     const double end = tl.start + static_cast<double>(tl.count) / tl.fps;
 

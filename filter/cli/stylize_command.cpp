@@ -32,7 +32,7 @@ namespace cnnv3::cli {
 const std::string_view stylize_usage =
     "usage: cnnv3 stylize [options] IN OUT\n"
     "\n"
-    "  Stylize every frame of IN (a video, a still image, or - for y4m on stdin) on the GPU and write\n"
+    "  Stylize every frame of IN (a video, a still image, or - for stdin) on the GPU and write\n"
     "  OUT (its container from the extension; - for y4m on stdout). Audio and subtitle streams are\n"
     "  copied bit-exact, timestamps kept; a .png OUT is 16-bit RGB. OUT is written to a temporary name\n"
     "  and renamed when complete, never onto IN; Ctrl-C, SIGTERM or SIGHUP stop early and still leave\n"
@@ -205,6 +205,8 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
         throw UsageError("--cond-track gives every value: it does not go with --bpm or --beats");
     if (a.audio_offset && !a.audio)
         throw UsageError("--audio-offset goes with --audio");
+    if (a.audio && *a.audio == "-" && a.input == "-")
+        throw UsageError("--audio - and IN - would both read standard input: give one of them as a file");
     a.transcode.input = a.input;
     a.transcode.output = a.output;
     if (a.audio) {
@@ -306,7 +308,8 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         check_output_file(a.output, a.transcode.overwrite);
     const Model model = load_model(find_model(a.model));
     StopSignals stop_signals;  // from here: Ctrl-C, SIGTERM, SIGHUP also stop buffering a piped input
-    std::optional<SpooledInput> spooled;  // outlives the transcode, which reads the copy
+    std::optional<SpooledInput> spooled;  // outlive the transcode, which reads the copies
+    std::optional<SpooledInput> audio_spooled;
 
     // Conditioning: fixed, from a track file, or from the input's audio.
     ConditioningAt cond_at;
@@ -331,18 +334,32 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         if (!streamed || is_rereadable(a.input, STDIN_FILENO)) {
             spooled.emplace(a.input, STDIN_FILENO, &stop_requested, err);
             if (spooled->stopped()) {
-                err << fmt::format("cnnv3: {}: stopped while buffering the input (no output written)\n", spooled->name());
-                return 130;
+                err << fmt::format("cnnv3: {}: stopped by {} while buffering the input (no output written)\n",
+                                   spooled->name(), signal_description(stop_signal.load()));
+                return 128 + stop_signal.load();
             }
             info = probe_media(*spooled);
-            if (info->has_audio && !a.audio)
-                audio = decode_audio(*spooled);
+            try {
+                if (info->has_audio && !a.audio)
+                    audio = decode_audio(*spooled);
+            } catch (const NoAudioStream&) {
+                // An audio stream without samples: as without audio (the fallback below says so).
+            }
             a.transcode.input = spooled->path();
             a.transcode.input_name = spooled->name();
         }
         if (a.audio) {
+            // FILE is read twice too (analysis, then its packets for the output).
+            audio_spooled.emplace(*a.audio, STDIN_FILENO, &stop_requested, err);
+            if (audio_spooled->stopped()) {
+                err << fmt::format("cnnv3: {}: stopped by {} while buffering the audio (no output written)\n",
+                                   audio_spooled->name(), signal_description(stop_signal.load()));
+                return 128 + stop_signal.load();
+            }
+            a.transcode.audio_input = audio_spooled->path();
+            a.transcode.audio_input_name = audio_spooled->name();
             // FILE's moment --audio-offset plays with the first video frame (as the transcoder muxes it).
-            audio = decode_audio(*a.audio);
+            audio = decode_audio(*audio_spooled);
             audio->start_time += (info ? info->video_start : 0.0) - a.audio_offset.value_or(0.0);
         }
         const bool beats_given = a.conditioning.bpm || a.conditioning.beats_file;

@@ -6,6 +6,7 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -54,6 +55,19 @@ private:
     int fd_;
 };
 
+// Whether FFmpeg recognises any container in the first bytes of a stream.
+bool looks_like_media(std::vector<unsigned char> head)
+{
+    const int size = static_cast<int>(head.size());
+    head.resize(head.size() + AVPROBE_PADDING_SIZE, 0);
+    AVProbeData probe{};
+    probe.buf = head.data();
+    probe.buf_size = size;
+    probe.filename = "";
+    int score = 0;
+    return av_probe_input_format3(&probe, 1, &score) != nullptr && score > 0;
+}
+
 // Waits up to 0.1 s for `fd` to become readable; the poll(2) revents (0 on timeout).
 short wait_readable(int fd)
 {
@@ -94,14 +108,14 @@ int open_media(AVFormatContext** out, const std::string& path, const AVInputForm
 
 bool is_rereadable(const std::string& path, int stdin_fd)
 {
+    // Only a pipe or a socket is consumed by reading it. A device is opened anew each time (a
+    // terminal, /dev/zero: nothing worth copying, and copying /dev/zero would never end).
     struct stat st {};
     if (path == "-")
-        return ::fstat(stdin_fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (path.find("://") != std::string::npos)
-        return true;
-    if (::stat(path.c_str(), &st) != 0)
-        return true;
-    return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);  // a directory: opening it reports the error
+        return !(::fstat(stdin_fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)));
+    if (path.find("://") != std::string::npos || ::stat(path.c_str(), &st) != 0)
+        return true;  // a URL is FFmpeg's to reopen; a missing file is reported when opened
+    return !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
 bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>* stop)
@@ -138,8 +152,11 @@ bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>*
 SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::atomic<bool>* stop, std::ostream& log)
     : path_(path), name_(media_name(path))
 {
-    if (is_rereadable(path, stdin_fd))
+    if (is_rereadable(path, stdin_fd)) {
+        if (path == "-")  // a file on stdin (< clip.mkv): every reader opens it anew, from its start
+            path_ = fmt::format("/proc/self/fd/{}", stdin_fd);
         return;
+    }
     Fd source;
     int in = stdin_fd;
     if (path != "-") {
@@ -160,9 +177,20 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
                                                  "$TMPDIR)", pattern.substr(0, pattern.rfind('/')), errno_text(errno)));
     ::unlink(name.data());  // nothing to clean up later, whatever ends the process
 
-    log << fmt::format("cnnv3: {}: not a regular file: buffering it in a temporary file to read it more than "
-                       "once\n", name_);
-    log.flush();
+    // The first MiB is looked at before the rest is copied: a stream of zeros or noise would
+    // otherwise fill $TMPDIR before FFmpeg could say that it is no media at all.
+    constexpr std::size_t head_size = 1 << 20;
+    std::vector<unsigned char> head;
+    bool head_checked = false;
+    auto check_head = [&]() {
+        head_checked = true;
+        if (!looks_like_media(std::move(head)))
+            throw MediaInputError(name_, "does not start like any container FFmpeg reads (expected a media stream, "
+                                         "e.g. Matroska, NUT, MPEG-TS or y4m)");
+        // Said once the stream is known to be media, so that a refusal stays the only line.
+        log << fmt::format("cnnv3: {}: a pipe: buffering it in a temporary file to read it more than once\n", name_);
+        log.flush();
+    };
     std::vector<char> buffer(1 << 16);
     while (true) {
         if (stop_set(stop)) {
@@ -173,8 +201,11 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
         if (!(revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         const ssize_t n = ::read(in, buffer.data(), buffer.size());
-        if (n == 0)
+        if (n == 0) {
+            if (!head_checked)
+                check_head();
             break;
+        }
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 continue;
@@ -189,6 +220,11 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
                                                          pattern.substr(0, pattern.rfind('/')),
                                                          errno_text(w < 0 ? errno : ENOSPC)));
             done += w;
+        }
+        if (!head_checked) {
+            head.insert(head.end(), buffer.data(), buffer.data() + std::min<std::size_t>(n, head_size - head.size()));
+            if (head.size() >= head_size)
+                check_head();
         }
     }
     fd_ = copy.release();

@@ -2,8 +2,7 @@
 // the name, never a protocol), "-" for standard input, or a URL the user spelled out ("scheme://").
 // Used by the audio decoder, the prober and the transcoder alike.
 //
-// An input that is not a regular file (a named pipe, standard input, a character device) can be
-// read only once. A job that reads its input more than once (audio analysis before the frames)
+// A pipe (a named pipe, or standard input from a pipe) or a socket can be read only once. A job that reads its input more than once (audio analysis before the frames)
 // copies it first into a temporary file (SpooledInput) and reads that.
 //
 // Thread safety: the functions keep no state; a SpooledInput belongs to one thread.
@@ -39,9 +38,9 @@ std::string media_name(const std::string& path);
 int open_media(AVFormatContext** out, const std::string& path, const AVInputFormat* forced, int stdin_fd,
                const std::atomic<bool>* stop);
 
-// Whether `path` ("-" = stdin_fd) can be opened and read again from the start: a regular file (or
-// a URL, which FFmpeg reopens itself). A path that does not exist counts as rereadable: opening it
-// reports the error.
+// Whether `path` ("-" = stdin_fd) can be opened and read again from the start: anything but a pipe
+// (named or not) or a socket. A regular file, a device (opened anew), a URL (FFmpeg reopens it)
+// and a path that does not exist (opening it reports the error) count as rereadable.
 bool is_rereadable(const std::string& path, int stdin_fd = 0);
 
 // Whether a stream that cannot be reread is YUV4MPEG2 (it starts with "YUV4MPEG2"), a container
@@ -50,11 +49,13 @@ bool is_rereadable(const std::string& path, int stdin_fd = 0);
 // that is not a pipe.
 bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>* stop);
 
-// A user's input that can be read more than once. A rereadable input (is_rereadable) is used where it
-// is; anything else is copied once, with one line on `log` saying so, into a temporary file created
+// A user's input that can be read more than once. A rereadable input (is_rereadable) is used where
+// it is (standard input that is not a pipe through /proc/self/fd: a file from its start); a pipe or
+// a socket is copied once, with one line on `log` saying so, into a temporary file created
 // exclusively in $TMPDIR (else /tmp) and unlinked at once, so that nothing is left behind even when
 // the process is killed; path() reaches it through /proc/self/fd while this object lives.
-// The copy stops when `stop` becomes set (within 0.1 s, even while the writer stalls); stopped()
+// A stream whose first MiB FFmpeg recognises as no container at all (zeros, noise) is refused
+// there, before it fills $TMPDIR. The copy stops when `stop` becomes set (within 0.1 s, even while the writer stalls); stopped()
 // then says so and the copy holds what had arrived.
 // Throws MediaInputError when the input cannot be read or the copy cannot be written.
 class SpooledInput {
@@ -64,7 +65,7 @@ public:
     SpooledInput(const SpooledInput&) = delete;
     SpooledInput& operator=(const SpooledInput&) = delete;
 
-    const std::string& path() const { return path_; }  // what to open (with stdin_fd: "-" stays "-" only if not copied)
+    const std::string& path() const { return path_; }  // what to open: the user's path, or /proc/self/fd/N
     const std::string& name() const { return name_; }  // the user's input in messages
     bool copied() const { return fd_ >= 0; }
     bool stopped() const { return stopped_; }

@@ -13,8 +13,9 @@ extern "C" {
 
 namespace cnnv3 {
 
-ReplacementAudio::ReplacementAudio(const std::string& path, double offset, const std::atomic<bool>* stop)
-    : name_(media_name(path)), offset_(offset)
+ReplacementAudio::ReplacementAudio(const std::string& path, const std::string& name, double offset,
+                                   const std::atomic<bool>* stop)
+    : name_(name.empty() ? media_name(path) : name), offset_(offset)
 {
     if (!std::isfinite(offset) || offset < 0.0)
         throw VideoError(name_, fmt::format("--audio-offset {} (expected seconds >= 0)", offset));
@@ -40,14 +41,26 @@ ReplacementAudio::ReplacementAudio(const std::string& path, double offset, const
                                             static_cast<double>(raw->duration) / AV_TIME_BASE));
 }
 
-void ReplacementAudio::add_stream(AVFormatContext& out)
+std::string ReplacementAudio::add_stream(AVFormatContext& out, const std::string& out_name)
 {
     const AVStream* is = in_->streams[index_];
     const AVCodecParameters* par = is->codecpar;
     const int q = avformat_query_codec(out.oformat, par->codec_id, FF_COMPLIANCE_NORMAL);
-    if (!(q == 1 || (q < 0 && out.oformat->audio_codec != AV_CODEC_ID_NONE)))
-        throw VideoError(name_, fmt::format("the {} container cannot carry its {} audio (expected an output container "
-                                            "that can, e.g. .mkv)", out.oformat->name, avcodec_get_name(par->codec_id)));
+    if (!(q == 1 || (q < 0 && out.oformat->audio_codec != AV_CODEC_ID_NONE)) ||
+        audio_is_experimental_in(*out.oformat, par->codec_id)) {
+        const AVCodec* encoder = audio_encoder_for(*out.oformat);
+        if (!encoder)
+            throw VideoError(name_, fmt::format("the {} container holds no audio (expected an output container with "
+                                                "audio for --audio, e.g. .mkv or .mp4)", out.oformat->name));
+        if (!avcodec_find_decoder(par->codec_id))
+            throw VideoError(name_, fmt::format("the {} container cannot carry its {} audio, and this FFmpeg cannot "
+                                                "decode it to re-encode it (expected e.g. .mkv)", out.oformat->name,
+                                                avcodec_get_name(par->codec_id)));
+        reencoder_ = std::make_unique<AudioReencoder>(*is, out, *encoder, name_, out_name);
+        out_stream_ = &reencoder_->stream();
+        return fmt::format("the audio of {} ({}) re-encoded to {}: the {} container cannot carry it", name_,
+                           avcodec_get_name(par->codec_id), reencoder_->describe(), out.oformat->name);
+    }
     out_stream_ = avformat_new_stream(&out, nullptr);
     if (!out_stream_)
         throw std::bad_alloc();
@@ -56,6 +69,13 @@ void ReplacementAudio::add_stream(AVFormatContext& out)
     out_stream_->codecpar->codec_tag = 0;
     out_stream_->time_base = is->time_base;
     av_dict_copy(&out_stream_->metadata, is->metadata, 0);
+    return "";
+}
+
+void ReplacementAudio::finish(const std::function<void(AVPacket&)>& write)
+{
+    if (reencoder_)
+        reencoder_->send(nullptr, write);
 }
 
 bool ReplacementAudio::read_next()
@@ -91,17 +111,21 @@ void ReplacementAudio::write_until(double video_start, double until, const std::
             have_next_ = false;
             continue;
         }
-        if (start + shift >= until)
+        if (start + half + shift >= until)  // mostly after the end: later (or never)
             return;
         const int64_t delta = std::llround(shift / av_q2d(tb));
         AVPacket& p = *next_;
         p.pts += delta;
         if (p.dts != AV_NOPTS_VALUE)
             p.dts += delta;
+        have_next_ = false;
+        if (reencoder_) {
+            reencoder_->send(&p, write);
+            continue;
+        }
         av_packet_rescale_ts(&p, tb, out_stream_->time_base);
         p.stream_index = out_stream_->index;
         p.pos = -1;
-        have_next_ = false;
         write(p);
     }
 }

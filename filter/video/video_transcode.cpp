@@ -201,7 +201,12 @@ public:
 private:
     bool stop_requested() const { return opts_.stop && opts_.stop->load(std::memory_order_relaxed); }
     bool limit_reached() const { return max_frames_ >= 0 && frames_ >= max_frames_; }
-    double input_seconds(int64_t ts) const { return ts == AV_NOPTS_VALUE ? 0.0 : ts * av_q2d(in_tb_) - start_time_; }
+    // From the container's start, subtracted on integers (as filter/audio does): the conditioning
+    // of a frame does not depend on where the file's timestamps begin.
+    double input_seconds(int64_t ts) const
+    {
+        return ts == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ts - start_ts_) * av_q2d(in_tb_);
+    }
 
     void open_output();
     AVPixelFormat requested_pixel_format() const;
@@ -251,6 +256,7 @@ private:
     AVRational frame_rate_{25, 1};
     bool no_timestamps_ = false;           // one frame rate, no timestamps (y4m, images): encode_constant_rate()
     double start_time_ = 0.0;              // container start, seconds
+    int64_t start_ts_ = 0;                 // the same in the video stream's time base
     int64_t last_pts_ = AV_NOPTS_VALUE;
     int64_t last_duration_ = 0;
     int64_t last_out_pts_ = AV_NOPTS_VALUE;
@@ -262,6 +268,8 @@ private:
     av::Frame last_frame_;
     int64_t repeated_ = 0, dropped_ = 0;
     double last_end_ = 0.0;                // latest packet end seen in any stream, from the start
+    int64_t last_packet_end_byte_ = -1;    // input byte offset after the latest packet (-1: unknown)
+    int64_t video_packets_ = 0;            // video packets read
     std::map<int64_t, int64_t> durations_; // encoder pts -> frame duration (encoder time base)
     int width_ = 0, height_ = 0;
     bool alpha_ = false;
@@ -307,7 +315,8 @@ void Transcoder::open_output()
 
     add_copied_streams();
     if (replacement_audio_ && !is_image_container(*raw->oformat))
-        replacement_audio_->add_stream(*raw);
+        if (std::string reencoded = replacement_audio_->add_stream(*raw, out_name_); !reencoded.empty())
+            note(std::move(reencoded));
 
     if (!(raw->oformat->flags & AVFMT_NOFILE)) {
         if (int orc = avio_open(&raw->pb, url.c_str(), AVIO_FLAG_WRITE); orc < 0)
@@ -361,7 +370,7 @@ void Transcoder::add_copied_streams()
         } else {
             why = "data streams are not copied";
         }
-        if (!copy && par->codec_type == AVMEDIA_TYPE_AUDIO && !is_image_container(container) &&
+        if (!copy && par->codec_type == AVMEDIA_TYPE_AUDIO && !is_image_container(container) && !replacement_audio_ &&
             add_reencoded_audio(i, what, why))
             continue;
         if (!copy) {
@@ -720,7 +729,9 @@ void Transcoder::handle_packet(AVPacket& packet)
         const AVRational tb = in_.format->streams[index]->time_base;
         last_end_ = std::max(last_end_, (packet.pts + std::max<int64_t>(packet.duration, 0)) * av_q2d(tb) - start_time_);
     }
+    last_packet_end_byte_ = packet.pos >= 0 ? packet.pos + packet.size : -1;
     if (index == in_.video_index) {
+        ++video_packets_;
         if (packet.flags & AV_PKT_FLAG_CORRUPT)
             throw VideoError(in_.name, fmt::format("damaged video packet at {:.3f} s (the demuxer flagged it corrupt)",
                                                    input_seconds(packet.pts)));
@@ -745,7 +756,16 @@ void Transcoder::check_complete() const
     // (a file starting at 100000 s that lasts 1 s says 100001 s), others the span from the start.
     // The file is complete when its end matches either reading.
     const AVFormatContext* ic = in_.format.get();
-    if (stopped_ || limit_reached() || ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
+    if (stopped_ || limit_reached())
+        return;
+    // y4m has no duration to compare with, and FFmpeg's demuxer ends quietly at a frame cut short:
+    // bytes read past the last whole frame are what is left of one.
+    if (std::string_view(ic->iformat->name) == "yuv4mpegpipe" && ic->pb && last_packet_end_byte_ >= 0 &&
+        avio_tell(ic->pb) > last_packet_end_byte_)
+        throw VideoError(in_.name, fmt::format("ends inside the frame after frame {} ({} bytes left over; a y4m stream "
+                                               "cut short: expected whole frames)", video_packets_,
+                                               avio_tell(ic->pb) - last_packet_end_byte_));
+    if (ic->duration == AV_NOPTS_VALUE || ic->duration <= 0 ||
         ic->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
         return;
     const double declared = static_cast<double>(ic->duration) / AV_TIME_BASE;
@@ -807,7 +827,7 @@ TranscodeResult Transcoder::run()
 
     in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name);
     if (!opts_.audio_input.empty())
-        replacement_audio_.emplace(opts_.audio_input, opts_.audio_offset, opts_.stop);
+        replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
     AVFormatContext* ic = in_.format.get();
     AVStream* st = ic->streams[in_.video_index];
     in_tb_ = st->time_base;
@@ -815,6 +835,7 @@ TranscodeResult Transcoder::run()
     if (frame_rate_.num <= 0 || frame_rate_.den <= 0)
         frame_rate_ = {25, 1};
     start_time_ = ic->start_time == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(ic->start_time) / AV_TIME_BASE;
+    start_ts_ = ic->start_time == AV_NOPTS_VALUE ? 0 : av_rescale_q(ic->start_time, AV_TIME_BASE_Q, in_tb_);
 
     open_output();
 
@@ -864,6 +885,8 @@ TranscodeResult Transcoder::run()
     encode(nullptr);
     if (last_pts_ != AV_NOPTS_VALUE)
         write_replacement_audio((last_pts_ + last_duration_) * av_q2d(in_tb_));
+    if (replacement_audio_ && header_written_)
+        replacement_audio_->finish([this](AVPacket& p) { write(p); });
     for (auto& entry : reencoded_)
         entry.second->send(nullptr, [this](AVPacket& p) { write(p); });
     finish_output();

@@ -51,6 +51,7 @@ struct TranscodeOptions {
     std::vector<std::pair<std::string, std::string>> encoder_options;  // -x key=value, to avcodec_open2
     bool overwrite = false;            // replace an existing OUT
     std::string audio_input;           // --audio: the audio from this file replaces IN's ("" = IN's own)
+    std::string audio_input_name;      // audio_input in messages ("" = audio_input)
     double audio_offset = 0.0;         // --audio-offset: seconds into audio_input that play with the first frame
     int64_t max_frames = -1;           // stop after this many frames (-1 = all)
     const std::atomic<bool>* stop = nullptr;  // set (e.g. by a SIGINT handler) to end early, finalised

@@ -6,6 +6,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -32,9 +33,9 @@ void check(int rc, const std::string& what)
         throw std::runtime_error("write_nut: " + what + " failed (" + std::to_string(rc) + ")");
 }
 
-}  // namespace
-
-void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int frames, const Signal* audio, int channels)
+// write_nut with the audio from sample `cut` on written `gap` samples later.
+void write_nut_impl(const std::filesystem::path& path, int fps_num, int fps_den, int frames, const Signal* audio,
+                    int channels, std::size_t cut, std::int64_t gap)
 {
     AVFormatContext* raw = nullptr;
     check(avformat_alloc_output_context2(&raw, nullptr, "nut", path.c_str()), "alloc");
@@ -72,7 +73,8 @@ void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int 
     while (true) {
         const double tv = next_frame < frames ? static_cast<double>(next_frame) * fps_den / fps_num : 1e300;
         const bool audio_left = audio && next_sample < audio->samples.size();
-        const double ta = audio_left ? static_cast<double>(next_sample) / audio->rate : 1e300;
+        const std::int64_t shift = next_sample >= cut ? gap : 0;
+        const double ta = audio_left ? static_cast<double>(static_cast<std::int64_t>(next_sample) + shift) / audio->rate : 1e300;
         if (tv == 1e300 && ta == 1e300)
             break;
         if (tv <= ta) {
@@ -84,14 +86,16 @@ void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int 
             pkt->flags |= AV_PKT_FLAG_KEY;
             ++next_frame;
         } else {
-            const std::size_t n = std::min(chunk, audio->samples.size() - next_sample);
+            std::size_t n = std::min(chunk, audio->samples.size() - next_sample);
+            if (next_sample < cut)
+                n = std::min(n, cut - next_sample);
             check(av_new_packet(pkt.get(), static_cast<int>(n * 2 * static_cast<std::size_t>(channels))), "packet");
             auto* out = reinterpret_cast<int16_t*>(pkt->data);
             for (std::size_t i = 0; i < n; ++i)
                 for (int c = 0; c < channels; ++c)
                     *out++ = static_cast<int16_t>(std::lround(std::clamp(audio->samples[next_sample + i], -1.0f, 0.99997f) * 32768.0f));
             pkt->stream_index = as->index;
-            pkt->pts = pkt->dts = av_rescale_q(static_cast<int64_t>(next_sample), AVRational{1, audio->rate}, as->time_base);
+            pkt->pts = pkt->dts = av_rescale_q(static_cast<int64_t>(next_sample) + shift, AVRational{1, audio->rate}, as->time_base);
             pkt->duration = av_rescale_q(static_cast<int64_t>(n), AVRational{1, audio->rate}, as->time_base);
             pkt->flags |= AV_PKT_FLAG_KEY;
             next_sample += n;
@@ -99,6 +103,20 @@ void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int 
         check(av_interleaved_write_frame(oc.get(), pkt.get()), "write");
     }
     check(av_write_trailer(oc.get()), "trailer");
+}
+
+}  // namespace
+
+void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int frames, const Signal* audio, int channels)
+{
+    write_nut_impl(path, fps_num, fps_den, frames, audio, channels, SIZE_MAX, 0);
+}
+
+void write_nut_with_audio_gap(const std::filesystem::path& path, int fps_num, int fps_den, int frames,
+                              const Signal& audio, double cut, double gap)
+{
+    write_nut_impl(path, fps_num, fps_den, frames, &audio, 1, static_cast<std::size_t>(std::lround(cut * audio.rate)),
+                   std::llround(gap * audio.rate));
 }
 
 void write_y4m(const std::filesystem::path& path, int fps, int frames)

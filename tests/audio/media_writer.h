@@ -13,6 +13,11 @@ namespace cnnv3::test {
 void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int frames, const Signal* audio,
                int channels = 2);
 
+// Like write_nut (mono audio), with a dropout: the signal from `cut` seconds on is written `gap`
+// seconds later than its place (no audio packets for `gap` seconds); the video runs through it.
+void write_nut_with_audio_gap(const std::filesystem::path& path, int fps_num, int fps_den, int frames,
+                              const Signal& audio, double cut, double gap);
+
 // A YUV4MPEG2 video (16×16, 4:2:0) with `frames` frames at `fps` and no audio stream.
 void write_y4m(const std::filesystem::path& path, int fps, int frames);
 

@@ -213,6 +213,29 @@ def audio_props_equal_cli_track():
     return ok
 
 
+def audio_props_24bit_equal_cli_track():
+    # 24-bit integer PCM reaches the plugin left-justified in int32 (VapourSynth's bitsPerSample 24,
+    # bytesPerSample 4): it must read as the same signal `cnnv3 analyze` decodes from the file.
+    clip_mp4 = os.path.join(work, "demo.mp4")
+    wav = os.path.join(work, "demo24.wav")
+    track = os.path.join(work, "track24.csv")
+    run("bash", source("scripts/make-demo-clip.sh"), clip_mp4)
+    run("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", clip_mp4, "-vn", "-c:a", "pcm_s24le", wav)
+    run(args.cnnv3, "analyze", wav, "--fps", 24, "-o", track)
+    rows = np.loadtxt(track, delimiter=",", skiprows=1, dtype=np.float64)
+    audio = core.bs.AudioSource(wav)
+    ok = report("audio node bits per sample differs from 24", abs(audio.bits_per_sample - 24), 0)
+    small = core.resize.Point(core.bs.VideoSource(clip_mp4), 32, 18)
+    out = stylize(small, audio=audio)
+    worst = 0.0
+    for n in range(out.num_frames):
+        props = out.get_frame(n).props
+        got = np.array([props["CNNv3BeatPhase"], props["CNNv3BeatNorm"], props["CNNv3AudioIntensity"]])
+        worst = max(worst, np.abs(got - rows[n, 2:5]).max())
+    ok &= report("24-bit PCM: max |plugin props - cnnv3 analyze|", worst, 1e-4)
+    return ok
+
+
 def random_access_on_4_threads_equals_sequential():
     # A per-core context: every instance shares it, so the software-device note comes once.
     notes = []
@@ -424,6 +447,7 @@ def example_script_runs_in_vspipe():
 CASES = {f.__name__: f for f in [
     rgbs_odd_size_matches_cpu_reference, rgb24_round_trip, yuv420p10_round_trip, yuv_colour_tags_match_vapoursynths_conversion,
     audio_props_equal_cli_track,
+    audio_props_24bit_equal_cli_track,
     random_access_on_4_threads_equals_sequential, bad_arguments_raise_errors_naming_them,
     hostile_model_files_raise_errors_naming_them,
     static_preset_against_vsplacebo, example_script_runs_in_vspipe,
