@@ -147,6 +147,13 @@ export function parseManifest(text, label) {
   try {
     root = JSON.parse(text);
   } catch (e) {
+    // The C++ loader names the byte (1-based) where parsing failed; JavaScript engines give a
+    // 0-based position in UTF-16 units, or none at the end of the text.
+    const at = /at position (\d+)/.exec(e.message);
+    const before = at ? text.slice(0, Number(at[1])) : /end of JSON input/.test(e.message) ? text : null;
+    if (before !== null)
+      throw new ModelError(label, `not valid JSON at byte ${new TextEncoder().encode(before).length + 1} ` +
+                                  '(expected a cnnv3 model.json)');
     throw new ModelError(label, `not valid JSON: ${cutShort(String(e.message), 120)} (expected a cnnv3 model.json)`);
   }
   if (root === null || typeof root !== 'object' || Array.isArray(root))

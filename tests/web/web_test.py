@@ -165,10 +165,11 @@ def main():
         for w, h in SIZES:
             subprocess.run([png_tool, 'crop-tile', os.path.join(root, 'samples', 'photo_chelsea.png'), str(w), str(h),
                             os.path.join(tmp, f'in_{w}x{h}.png')], check=True)
-        # Bad models: a truncated weights file (model.json intact) and a model.json with bad enc_channels.
+        # Bad models: a truncated weights file (model.json intact), a model.json with bad enc_channels,
+        # one that is not JSON.
         bad = {}
         src = os.path.join(root, 'tests', 'vectors', 'test-random-48')
-        for name in ['truncated', 'badjson']:
+        for name in ['truncated', 'badjson', 'notjson']:
             d = os.path.join(tmp, 'models', name)
             os.mkdir(d)
             for f in ['model.json', 'cnn_v3_weights.bin', 'cnn_v3_film_mlp.bin']:
@@ -180,6 +181,8 @@ def main():
             text = f.read()
         with open(os.path.join(bad['badjson'], 'model.json'), 'w') as f:
             f.write(text.replace('"enc_channels": [4, 8]', '"enc_channels": [0, 8]'))
+        with open(os.path.join(bad['notjson'], 'model.json'), 'w') as f:
+            f.write(text.replace('"version": 1', '"version" 1'))
 
         server, base = serve(tmp)
         browser = headless_chromium.Browser()
