@@ -130,20 +130,29 @@ async function openFiles(files) {
     await setModel(await loadModelFromFiles(modelFiles));
     $('model').value = '';
   }
+  // A CSV belongs to the video opened with it, or to the one already open.
   if (csv) state.csv = parseConditioningCsv(await csv.text(), csv.name);
+  else if (media && media.type.startsWith('video/')) state.csv = null;
   if (media && media.type.startsWith('image/')) {
     stopVideo();
     const bitmap = await imageFromBlob(media);
     state.sourcePixels = pixelsOf(bitmap, bitmap.width, bitmap.height);
   } else if (media) {
     await openVideo(URL.createObjectURL(media));
+  } else if (csv && state.live) {
+    await openVideo($('video').src);
   }
   await render();
 }
 
 async function openVideo(url) {
   stopVideo();
-  const video = $('video');
+  // A fresh element each time: WebAudio can take an element's sound only once.
+  const video = document.createElement('video');
+  video.id = 'video';
+  video.playsInline = true;
+  $('video').replaceWith(video);
+  video.onended = () => { $('play').textContent = 'play'; };
   video.src = url;
   await new Promise((resolve, reject) => {
     video.onloadeddata = resolve;

@@ -13,8 +13,8 @@ on 127.0.0.1 and checks:
   3. the page's FiLM MLP (web/film.js) equals the C++ one (tests/tools/film_tool) within 1e-6 on
      random conditioning vectors, for both models;
   4. video mode: the demo clip (scripts/make-demo-clip.sh: 120 BPM, a kick on every beat from t = 0;
-     scaled to 160x90 to keep SwiftShader's work small) autoplays for 3 s with FiLM from WebAudio.
-     The status line, read every 50 ms, must show the video time advancing past 3 s, a tempo of
+     scaled to 160x90 to keep SwiftShader's work small) autoplays for 3.2 s with FiLM from WebAudio.
+     The status line, read every 50 ms, must show the video time advancing past 3.2 s, a tempo of
      120 +- 6 BPM once past 1.5 s, and beat_phase within 0.2 (circularly) of the true phase frac(2 t)
      in at least 80% of those samples, wrapping at least twice. Then with the `cnnv3 analyze` CSV
      beside it: the status shows the CSV's values at the shown time.
@@ -100,7 +100,7 @@ def check_video(browser, base, root, tmp, cnnv3):
     subprocess.run(['bash', os.path.join(root, 'scripts', 'make-demo-clip.sh'), clip], check=True)
     subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-i', clip, '-t', '4', '-vf', 'scale=160:90',
                     '-c:v', 'libx264', '-c:a', 'aac', os.path.join(tmp, 'demo.mp4')], check=True)
-    samples = play_and_sample(browser, f'{base}/web/index.html?video=../demo.mp4&autoplay=1', 3.0)
+    samples = play_and_sample(browser, f'{base}/web/index.html?video=../demo.mp4&autoplay=1', 3.2)
     late = [s for s in samples if s[0].startswith('WebAudio') and s[2] >= 1.5]
     near = [s for s in late if min(abs(s[3] - (2 * s[2]) % 1), 1 - abs(s[3] - (2 * s[2]) % 1)) <= 0.2]
     wraps = sum(1 for a, b in zip(late, late[1:]) if b[3] < a[3] - 0.5)
@@ -108,7 +108,7 @@ def check_video(browser, base, root, tmp, cnnv3):
     last_t = samples[-1][2] if samples else 0
     print(f'video (WebAudio): {len(samples)} samples up to t={last_t:.2f}; after 1.5 s: tempo {tempos} BPM, '
           f'{len(near)}/{len(late)} phases within 0.2 of frac(2t), {wraps} wraps')
-    if last_t < 3.0 or not late or any(abs(t - 120) > 6 for t in tempos) or len(near) < 0.8 * len(late) or wraps < 2:
+    if last_t < 3.2 or not late or any(abs(t - 120) > 6 for t in tempos) or len(near) < 0.8 * len(late) or wraps < 2:
         failures += fail('video (WebAudio): beat phase does not follow the 120 BPM audio (see the line above)')
     # With the analyze CSV: the status shows the CSV row at the shown time.
     csv = os.path.join(tmp, 'demo.csv')
