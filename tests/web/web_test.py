@@ -9,7 +9,7 @@ on 127.0.0.1 and checks:
      `cnnv3-shadergen reference` within 1.5/255 (8-bit PNG from the page vs the 16-bit reference);
   2. bad model files end in document.title "error: <one line>" with the C++ loader's problem text;
      picked through the page's file input (as by drag and drop) the same files show the same line in
-     the status, and good ones load with an image;
+     the status, and good ones load with an image; a bad cond and a missing image are one line too;
   3. the page's FiLM MLP (web/film.js) equals the C++ one (tests/tools/film_tool) within 1e-6 on
      random conditioning vectors, for both models;
   4. video mode: the demo clip (scripts/make-demo-clip.sh: 120 BPM, a kick on every beat from t = 0;
@@ -217,6 +217,19 @@ def main():
             print(f'{name}: page title {title!r}; C++: {cpp!r}')
             if not title.startswith('error: ') or '\n' in title or not title.endswith(': ' + cpp_problem):
                 failures += fail(f'{name}: title {title!r} (expected "error: URL/FILE: {cpp_problem}")')
+
+        # Bad URL-mode parameters and a missing image: one line each.
+        for query, expected in [('model=../models/test-random-48/&image=../in_3x2.png&cond=0.1,2,0,0,0',
+                                 'error: cond: "2" is not a number in [0, 1]'),
+                                ('model=../models/test-random-48/&image=../in_3x2.png&cond=0.1,0.2',
+                                 'error: cond has 2 values (expected 5: beat_phase,beat_norm,audio_intensity,style_p0,style_p1)'),
+                                ('model=../models/test-random-48/&image=../missing.png',
+                                 'error: ../missing.png: HTTP 404 (expected an image)')]:
+            browser.open(f'{base}/web/index.html?{query}')
+            title = browser.wait_title(120)
+            print(f'{query}: title {title!r}')
+            if title != expected:
+                failures += fail(f'{query}: title {title!r} (expected {expected!r})')
 
         # 2b. The same files picked in the page (the drag-and-drop path).
         browser.open(f'{base}/web/index.html')
