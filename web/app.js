@@ -4,7 +4,8 @@ import {loadModelFromFiles, loadModelFromUrl} from './model.js';
 import {WebGpuNetwork} from './network.js';
 import {LiveConditioning, parseConditioningCsv} from './live.js';
 
-// The models installed beside web/ (DATADIR/cnnv3/weights); the first is the default.
+// The models installed beside web/ (DATADIR/cnnv3/weights; the install test checks the list). The
+// page starts with the one weights/DEFAULT names, the first here when that file is missing.
 export const shippedModels = ['toon-816', 'toon-48', 'paint-816', 'paint-48', 'poster-816', 'poster-48'];
 const condNames = ['beat_phase', 'beat_norm', 'audio_intensity', 'style_p0', 'style_p1'];
 
@@ -280,8 +281,15 @@ async function main() {
     document.title = 'done';
     return;
   }
-  // Interactive start: the default model (or model=URL) on a generated test card, or on video=URL.
-  const modelUrl = params.get('model') || new URL(`../weights/${shippedModels[0]}/`, location.href).href;
+  // Interactive start: the default model (weights/DEFAULT, as for cnnv3; or model=URL) on a generated
+  // test card, or on video=URL.
+  let modelUrl = params.get('model');
+  if (!modelUrl) {
+    const response = await fetch(new URL('../weights/DEFAULT', location.href)).catch(() => null);
+    const name = (response && response.ok ? await response.text() : '').trim() || shippedModels[0];
+    modelUrl = new URL(`../weights/${encodeURIComponent(name)}/`, location.href).href;
+    $('model').value = name;
+  }
   await setModel(await loadModelFromUrl(modelUrl));
   if (params.has('video')) {
     const csvUrl = params.get('csv');

@@ -232,8 +232,13 @@ def main():
                 failures += fail(f'{query}: title {title!r} (expected {expected!r})')
 
         # 2b. The same files picked in the page (the drag-and-drop path).
+        # Served like an install (web/ beside weights/), the page starts with the model weights/DEFAULT names.
         browser.open(f'{base}/web/index.html')
-        browser.wait_title(120)
+        title = browser.wait_title(120)
+        print(f'interactive start: title {title!r}')
+        default = open(os.path.join(root, 'weights', 'DEFAULT')).read().strip()
+        if title != f'cnnv3 {default}':
+            failures += fail(f'interactive start: title {title!r} (expected "cnnv3 {default}": weights/DEFAULT loaded)')
         for name, d in bad.items():
             browser.evaluate('document.getElementById("status").textContent = "picking"')
             browser.set_files('#files', [os.path.join(d, f) for f in sorted(os.listdir(d))])
