@@ -51,5 +51,10 @@ fi
 if ! "$venv/bin/python" -c "import vapoursynth as vs; vs.core.bs" 2>/dev/null; then
   "$venv/bin/pip" install -q --disable-pip-version-check vapoursynth-bestsource
 fi
+# wgpu-native for Python: runs the browser tool's f16 WGSL on lavapipe (tests/web/wgpu_native_check.py;
+# Chromium's SwiftShader has no shader-f16). Pinned: the test uses this version's API.
+if ! "$venv/bin/python" -c "import wgpu" 2>/dev/null; then
+  "$venv/bin/pip" install -q --disable-pip-version-check "wgpu==0.32.0"
+fi
 # vspipe finds its Python through this config file (~/.config/vapoursynth/vapoursynth.toml).
 "$venv/bin/vapoursynth" config >/dev/null
