@@ -17,7 +17,8 @@ on 127.0.0.1 and checks:
      The status line, read every 50 ms, must show the video time advancing past 3.2 s, a tempo of
      120 +- 6 BPM once past 1.5 s, and beat_phase within 0.2 (circularly) of the true phase frac(2 t)
      in at least 80% of those samples, wrapping at least twice. Then with the `cnnv3 analyze` CSV
-     beside it: the status shows the CSV's values at the shown time.
+     beside it (by URL, then picked with the video in the page and played with its button): the
+     status shows the CSV's values at the shown time.
 With --screenshots DIR it also writes the docs' screenshots (docs/web.md) there.
 """
 import base64
@@ -125,6 +126,16 @@ def check_video(browser, base, root, tmp, cnnv3):
     print(f'video (CSV): {len(samples)} samples, {bad} differ from the CSV row at their time')
     if not samples or not samples[0][0].startswith('CSV') or bad or samples[-1][2] < 2.0:
         failures += fail('video (CSV): the status does not show the CSV values')
+    # The same two files picked in the page, then its play button: the CSV drives the status.
+    browser.open(f'{base}/web/index.html')
+    browser.wait_title(120)
+    browser.set_files('#files', [os.path.join(tmp, 'demo.mp4'), csv])
+    wait_status(browser, lambda s: 'size 160x90' in s)
+    browser.evaluate('document.getElementById("play").click()')
+    status = wait_status(browser, lambda s: ' t=1.' in s)
+    print(f'video picked and played: status {status!r}')
+    if 'live CSV row' not in status:
+        failures += fail(f'video picked with its CSV: status {status!r} (expected live CSV values)')
     return failures
 
 
