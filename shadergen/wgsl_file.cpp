@@ -210,7 +210,59 @@ struct Variant {
 };
 constexpr Variant variants[] = {{"", "", "vec4<f32>"}, {".f16", "enable f16;\n", "vec4<f16>"}};
 
-// The WGSL of one conv pass and its plan.js entry.
+// A pass's WGSL after the common declarations, and the names it binds from binding 0 on.
+struct PassBody {
+    std::string wgsl;
+    std::vector<std::string> binds;
+};
+
+// enc0: the features built from the image.
+PassBody emit_features_pass(const PlannedPass& pass, const Variant& v)
+{
+    return {fill_template(features_template, {{"ACT", v.act}}), {"frame", "weights", "image", pass.save->name}};
+}
+
+// A conv over its sources (direct, pooled or upsampled), with a ReLU epilogue into a tensor or, for
+// the last pass, the sigmoid-and-mix one into the result image.
+PassBody emit_conv_pass(const PlannedPass& pass, const Variant& v)
+{
+    PassBody body{"", {"frame", "weights"}};
+    std::string sources, accumulate;
+    for (std::size_t k = 0; k < pass.sources.size(); ++k) {
+        const PlannedSource& s = pass.sources[k];
+        const std::string_view t = s.kind == PlannedSource::Kind::direct   ? direct_source_template
+                                   : s.kind == PlannedSource::Kind::pooled ? pooled_source_template
+                                                                           : upsampled_source_template;
+        sources += fill_template(t, {{"BINDING", std::to_string(body.binds.size())},
+                                     {"K", std::to_string(k)},
+                                     {"ACT", v.act},
+                                     {"TEXTURE", s.texture}});
+        // The first source starts at channel 0, the next where the previous ends.
+        const std::string first = k == 0 ? "0" : fmt::format("SRC{}_CH", k - 1);
+        accumulate += fill_template(source_accumulate_template, {{"K", std::to_string(k)}, {"FIRST", first}});
+        body.binds.push_back(s.texture);
+    }
+    std::string declaration, epilogue;
+    if (!pass.save) {
+        declaration = fill_template(final_output_declaration, {{"IMAGE_BINDING", std::to_string(body.binds.size())},
+                                                               {"RESULT_BINDING", std::to_string(body.binds.size() + 1)}});
+        body.binds.push_back("image");
+        body.binds.push_back("result");
+        epilogue = std::string(final_epilogue);
+    } else {
+        declaration = fill_template(relu_output_declaration, {{"BINDING", std::to_string(body.binds.size())}, {"ACT", v.act}});
+        body.binds.push_back(pass.save->name);
+        const bool film = *pass.layer != Layer::bottleneck;
+        epilogue = fill_template(relu_epilogue, {{"ACT", v.act}, {"FILM", film ? "modulate(acc, go)" : "acc"}});
+    }
+    body.wgsl = fill_template(conv_template, {{"SOURCES", sources},
+                                              {"OUTPUT_DECLARATION", declaration},
+                                              {"ACCUMULATE", accumulate},
+                                              {"EPILOGUE", epilogue}});
+    return body;
+}
+
+// The WGSL of one conv pass (each variant) and its plan.js entry.
 struct EmittedPass {
     std::string name;
     std::map<std::string, std::string> wgsl;  // variant suffix -> text
@@ -223,65 +275,23 @@ EmittedPass emit_pass(const PlannedPass& pass)
         throw std::invalid_argument(fmt::format("pass \"{}\" has no layer (not a conv pass)", pass.description));
     const Layer layer = *pass.layer;
     const NetworkShape shape;  // dilation is the same for every enc_channels
+    const bool film = layer != Layer::bottleneck;
     EmittedPass out;
     out.name = std::string(layer_name(layer));
-    const bool final_pass = !pass.save.has_value();
-    const bool film = layer != Layer::bottleneck;
-    std::vector<std::string> binds = {"frame", "weights"};
+    std::vector<std::string> binds;
+    for (const Variant& v : variants) {
+        const PassBody body = pass.sources.empty() ? emit_features_pass(pass, v) : emit_conv_pass(pass, v);
+        out.wgsl[v.suffix] = fill_template(common_template, {{"DESCRIPTION", pass.description},
+                                                             {"ENABLE", v.enable},
+                                                             {"FILM_VEC4", std::to_string(film_vec4_capacity)},
+                                                             {"LEVEL", std::to_string(static_cast<int>(pass.level))},
+                                                             {"DILATION", std::to_string(shape.conv(layer).dilation)}}) +
+                             body.wgsl;
+        binds = body.binds;  // the same for every variant
+    }
     // The override constants the entry point uses (WebGPU refuses values for any other).
     std::string constants_js = film ? "'OUT_CH', 'IN_CH', 'W_OFF', 'FILM_OFF'" : "'OUT_CH', 'IN_CH', 'W_OFF'";
     std::string sources_js;
-    for (const Variant& v : variants) {
-        std::map<std::string, std::string> common = {
-            {"DESCRIPTION", pass.description},
-            {"ENABLE", v.enable},
-            {"FILM_VEC4", std::to_string(film_vec4_capacity)},
-            {"LEVEL", std::to_string(static_cast<int>(pass.level))},
-            {"DILATION", std::to_string(shape.conv(layer).dilation)},
-        };
-        std::string text = fill_template(common_template, common);
-        const std::string film_expr = film ? "modulate(acc, go)" : "acc";
-        std::vector<std::string> b = {"frame", "weights"};
-        if (pass.sources.empty()) {
-            text += fill_template(features_template, {{"ACT", v.act}});
-            b.push_back("image");
-            b.push_back(pass.save->name);
-        } else {
-            std::string sources, accumulate;
-            for (std::size_t k = 0; k < pass.sources.size(); ++k) {
-                const PlannedSource& s = pass.sources[k];
-                const std::string_view t = s.kind == PlannedSource::Kind::direct   ? direct_source_template
-                                           : s.kind == PlannedSource::Kind::pooled ? pooled_source_template
-                                                                                   : upsampled_source_template;
-                sources += fill_template(t, {{"BINDING", std::to_string(b.size())},
-                                             {"K", std::to_string(k)},
-                                             {"ACT", v.act},
-                                             {"TEXTURE", s.texture}});
-                // The first source starts at channel 0, the next where the previous ends.
-                const std::string first = k == 0 ? "0" : fmt::format("SRC{}_CH", k - 1);
-                accumulate += fill_template(source_accumulate_template, {{"K", std::to_string(k)}, {"FIRST", first}});
-                b.push_back(s.texture);
-            }
-            std::string declaration, epilogue;
-            if (final_pass) {
-                declaration = fill_template(final_output_declaration, {{"IMAGE_BINDING", std::to_string(b.size())},
-                                                                       {"RESULT_BINDING", std::to_string(b.size() + 1)}});
-                b.push_back("image");
-                b.push_back("result");
-                epilogue = std::string(final_epilogue);
-            } else {
-                declaration = fill_template(relu_output_declaration, {{"BINDING", std::to_string(b.size())}, {"ACT", v.act}});
-                b.push_back(pass.save->name);
-                epilogue = fill_template(relu_epilogue, {{"ACT", v.act}, {"FILM", film_expr}});
-            }
-            text += fill_template(conv_template, {{"SOURCES", sources},
-                                                  {"OUTPUT_DECLARATION", declaration},
-                                                  {"ACCUMULATE", accumulate},
-                                                  {"EPILOGUE", epilogue}});
-        }
-        out.wgsl[v.suffix] = text;
-        binds = b;
-    }
     static constexpr const char* kind_names[] = {"direct", "pooled", "upsampled"};
     for (std::size_t k = 0; k < pass.sources.size(); ++k) {
         const PlannedSource& s = pass.sources[k];
@@ -296,7 +306,7 @@ EmittedPass emit_pass(const PlannedPass& pass)
         "  {{shader: '{}', layer: '{}', level: {}, film: {}, sources: [{}], output: {},\n"
         "   binds: [{}], constants: [{}]}},\n",
         out.name, out.name, static_cast<int>(pass.level), film ? "true" : "false", sources_js,
-        final_pass ? "null" : "'" + short_name(pass.save->name) + "'", binds_js, constants_js);
+        pass.save ? "'" + short_name(pass.save->name) + "'" : "null", binds_js, constants_js);
     return out;
 }
 
