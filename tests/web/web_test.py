@@ -9,7 +9,8 @@ on 127.0.0.1 and checks:
      `cnnv3-shadergen reference` within 1.5/255 (8-bit PNG from the page vs the 16-bit reference);
   2. bad model files end in document.title "error: <one line>" with the C++ loader's problem text;
      picked through the page's file input (as by drag and drop) the same files show the same line in
-     the status, and good ones load with an image; a bad cond and a missing image are one line too;
+     the status, and good ones load with an image ("save PNG" then downloads the reference's picture
+     at the model's default_cond); a bad cond and a missing image are one line too;
   3. the page's FiLM MLP (web/film.js) equals the C++ one (tests/tools/film_tool) within 1e-6 on
      random conditioning vectors, for both models;
   4. video mode: the demo clip (scripts/make-demo-clip.sh: 120 BPM, a kick on every beat from t = 0;
@@ -266,6 +267,21 @@ def main():
         print(f'good model picked: status {status!r}')
         if 'test-random-816 [8,16]' not in status or 'size 173x97' not in status:
             failures += fail(f'good model picked: status {status!r}')
+        # "save PNG" downloads the output: the reference at the model's default_cond.
+        downloads = os.path.join(tmp, 'downloads')
+        os.mkdir(downloads)
+        browser.send('Browser.setDownloadBehavior', {'behavior': 'allow', 'downloadPath': downloads}, session=False)
+        browser.evaluate('document.getElementById("save").click()')
+        saved = os.path.join(downloads, 'cnnv3-test-random-816.png')
+        end = time.monotonic() + 30
+        while not os.path.exists(saved) and time.monotonic() < end:
+            time.sleep(0.1)
+        ref = os.path.join(tmp, 'ref_saved.png')
+        subprocess.run([shadergen, 'reference', '--model', good, os.path.join(tmp, 'in_173x97.png'), ref], check=True)
+        r = subprocess.run([png_tool, 'diff', saved, ref, '1.5/255'], capture_output=True, text=True)
+        print(f'save PNG: {r.stdout.strip()} {r.stderr.strip()}')
+        if r.returncode != 0:
+            failures += fail('save PNG: the saved file is not the output at the model\'s default_cond')
 
         # 3. The FiLM MLP in JavaScript vs C++.
         rng = random.Random(15)
