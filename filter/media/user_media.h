@@ -24,9 +24,9 @@ public:
     MediaInputError(const std::string& file, const std::string& problem) : std::runtime_error(file + ": " + problem) {}
 };
 
-// The FFmpeg URL for a user's path: "-" -> "pipe:<stdin_fd>", anything with "://" as given, else
-// "file:<path>".
-std::string media_url(const std::string& path, int stdin_fd = 0);
+// The FFmpeg URL for a user's path, input or output: "-" -> "pipe:<fd>" (`fd`: stdin's, or
+// stdout's for an output), anything with "://" as given, else "file:<path>".
+std::string media_url(const std::string& path, int fd = 0);
 
 // The path as messages name it: "stdin" for "-", else the path itself.
 std::string media_name(const std::string& path);
