@@ -11,7 +11,8 @@ meson test -C build --print-errorlogs --num-processes 2
 
 echo "== ASan + UBSan: C++ suites"
 bash scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dpython_tests=false -Dgpu_tests=false
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2
 
 echo "== fuzz the model loader, the PNG reader and the text parsers (libFuzzer, ${CNNV3_FUZZ_SECONDS:-60} s each)"

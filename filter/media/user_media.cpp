@@ -78,10 +78,10 @@ short wait_readable(int fd)
 
 }  // namespace
 
-std::string media_url(const std::string& path, int stdin_fd)
+std::string media_url(const std::string& path, int fd)
 {
     if (path == "-")
-        return "pipe:" + std::to_string(stdin_fd);
+        return "pipe:" + std::to_string(fd);
     if (path.find("://") != std::string::npos)
         return path;
     return "file:" + path;

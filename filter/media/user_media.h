@@ -2,8 +2,9 @@
 // the name, never a protocol), "-" for standard input, or a URL the user spelled out ("scheme://").
 // Used by the audio decoder, the prober and the transcoder alike.
 //
-// A pipe (a named pipe, or standard input from a pipe) or a socket can be read only once. A job that reads its input more than once (audio analysis before the frames)
-// copies it first into a temporary file (SpooledInput) and reads that.
+// A pipe (a named pipe, or standard input from a pipe) or a socket can be read only once. A job
+// that reads its input more than once (audio analysis before the frames) copies it first into a
+// temporary file (SpooledInput) and reads that.
 //
 // Thread safety: the functions keep no state; a SpooledInput belongs to one thread.
 #pragma once
@@ -24,9 +25,9 @@ public:
     MediaInputError(const std::string& file, const std::string& problem) : std::runtime_error(file + ": " + problem) {}
 };
 
-// The FFmpeg URL for a user's path: "-" -> "pipe:<stdin_fd>", anything with "://" as given, else
-// "file:<path>".
-std::string media_url(const std::string& path, int stdin_fd = 0);
+// The FFmpeg URL for a user's path, input or output: "-" -> "pipe:<fd>" (`fd`: stdin's, or
+// stdout's for an output), anything with "://" as given, else "file:<path>".
+std::string media_url(const std::string& path, int fd = 0);
 
 // The path as messages name it: "stdin" for "-", else the path itself.
 std::string media_name(const std::string& path);
@@ -55,8 +56,8 @@ bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>*
 // exclusively in $TMPDIR (else /tmp) and unlinked at once, so that nothing is left behind even when
 // the process is killed; path() reaches it through /proc/self/fd while this object lives.
 // A stream whose first MiB FFmpeg recognises as no container at all (zeros, noise) is refused
-// there, before it fills $TMPDIR. The copy stops when `stop` becomes set (within 0.1 s, even while the writer stalls); stopped()
-// then says so and the copy holds what had arrived.
+// there, before it fills $TMPDIR. The copy stops when `stop` becomes set (within 0.1 s, even
+// while the writer stalls); stopped() then says so and the copy holds what had arrived.
 // Throws MediaInputError when the input cannot be read or the copy cannot be written.
 class SpooledInput {
 public:

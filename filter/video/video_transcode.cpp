@@ -56,15 +56,6 @@ void set_frame_duration(AVFrame& frame, int64_t duration)
 #endif
 }
 
-std::string output_url(const std::string& path, int stdout_fd)
-{
-    if (path == "-")
-        return "pipe:" + std::to_string(stdout_fd);
-    if (path.find("://") != std::string::npos)
-        return path;
-    return "file:" + path;
-}
-
 bool is_matroska(const AVOutputFormat& container)
 {
     return std::strncmp(container.name, "matroska", 8) == 0 || std::strcmp(container.name, "webm") == 0;
@@ -294,7 +285,8 @@ void Transcoder::open_output()
     else if (opts_.output == "-")
         format_name = "yuv4mpegpipe";
     guess_name_ = opts_.output == "-" ? "" : partial_->temporary().string();
-    const std::string url = opts_.output == "-" ? output_url("-", opts_.stdout_fd) : output_url(guess_name_, 0);
+    // The same spelling rules as for inputs (user_media.h): "-" is the stdout descriptor, file:PATH.
+    const std::string url = opts_.output == "-" ? media_url("-", opts_.stdout_fd) : media_url(guess_name_);
 
     AVFormatContext* raw = nullptr;
     const int rc = avformat_alloc_output_context2(&raw, nullptr, format_name, url.c_str());

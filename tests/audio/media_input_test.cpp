@@ -1,6 +1,6 @@
 // Opening a user's input (filter/media/user_media.h) through `cnnv3 analyze`: a ':' in a file name,
 // a named pipe and standard input (read once, the same rows as the file), audio with a dropout
-// (placed by its timestamps), and beatless audio (no beats, one note, exit 0).
+// or an overlap (placed by its timestamps), and beatless audio (no beats, one note, exit 0).
 
 #include "analyze_command.h"
 #include "audio_decode.h"
@@ -163,6 +163,23 @@ TEST(MediaInput, AudioAfterADropoutIsPlacedByItsTimestamps)
         if (track[i].audio_intensity > 0.5f)
             first_loud = i;
     EXPECT_NEAR(static_cast<double>(first_loud), 6.5 * 25, 1.0) << "the click after the dropout, in frames";
+}
+
+TEST(MediaInput, OverlappingAudioIsPlacedByItsTimestamps)
+{
+    ScratchDir dir;
+    // From 2.496 s (a packet boundary) on, the audio is stamped 15 ms early: it overlaps the 15 ms
+    // before it, which are dropped, so the click at 3 s of the signal sounds at 2.985 s.
+    const Signal s = click_track({1.0, 3.0}, 4.0);
+    write_nut_with_audio_gap(dir / "overlap.nut", 25, 1, 100, s, 2.496, -0.015);
+    const DecodedAudio audio = decode_audio(dir / "overlap.nut");
+    EXPECT_NEAR(audio.duration(), 4.0 - 0.015, 0.002);
+    const std::vector<float> mono = audio.mono();
+    std::size_t loudest = static_cast<std::size_t>(2.5 * audio.sample_rate);
+    for (std::size_t i = loudest; i < mono.size(); ++i)
+        if (std::abs(mono[i]) > std::abs(mono[loudest]))
+            loudest = i;
+    EXPECT_NEAR(static_cast<double>(loudest) / audio.sample_rate, 2.985, 0.003);
 }
 
 TEST(MediaInput, BeatlessAudioFallsBackToNoBeatsWithOneNote)

@@ -15,6 +15,7 @@ void write_nut(const std::filesystem::path& path, int fps_num, int fps_den, int 
 
 // Like write_nut (mono audio), with a dropout: the signal from `cut` seconds on is written `gap`
 // seconds later than its place (no audio packets for `gap` seconds); the video runs through it.
+// A negative gap (less than one 1024-sample packet, `cut` on a packet boundary) makes an overlap.
 void write_nut_with_audio_gap(const std::filesystem::path& path, int fps_num, int fps_den, int frames,
                               const Signal& audio, double cut, double gap);
 
