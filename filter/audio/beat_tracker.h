@@ -28,6 +28,7 @@
 #pragma once
 
 #include "audio_decode.h"
+#include "bar_pointer.h"
 #include "onset_envelope.h"
 
 #include <vector>
@@ -54,6 +55,8 @@ struct BeatTrackerOptions {
     double trim_ratio = 0.3;             // leading/trailing beats weaker than this × median are trimmed
     double min_pulse = 6.0;              // step 4b: white noise measures 2-4, drums 20 and more
     double min_beat_strength = 1.0;      // step 4b: flux in nepers summed over bands; steady tones < 0.2
+    bool bar_decoding = true;            // step 4 by the bar-pointer decoder (bar_pointer.h), not Ellis's DP
+    BarPointerOptions bar;
 };
 
 // One point of the local tempo curve.
