@@ -188,9 +188,9 @@ Signal drum_track(const std::vector<double>& beats, double seconds, std::uint32_
             }
             if (pos == 1 || pos == 3)
                 add_snare(s, t, 0.25f, rng);
-            add_hat(s, t, 0.15f, rng);
+            add_hat(s, t, 0.3f, rng);
             if (offbeat >= 0.0)
-                add_hat(s, offbeat, 0.15f, rng);
+                add_hat(s, offbeat, 0.3f, rng);
             continue;
         }
         if (pos == 0)

@@ -46,7 +46,7 @@ enum class Groove {
     loud_offbeats,   // soft kick and bass on every beat, loud snare on 2 and 4, loud open hi-hats on
                      // the off-beats (most broadband energy between the beats: a pull to the off-beats)
     ballad,          // sparse: kick and bass on 1 and on the "and" of 2, soft snare on 2 and 4,
-                     // even eighth-note hi-hats (a pull towards twice the tempo)
+                     // loud even eighth-note hi-hats (a pull towards twice the tempo)
 };
 // A 4/4 drum pattern on the beats; `bar_start` is the index of the first beat 1. Off-beats are
 // midway to the next beat.
