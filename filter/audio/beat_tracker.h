@@ -43,7 +43,7 @@ struct BeatTrackerOptions {
     double prior_bpm = 120.0;            // centre of the log-Gaussian tempo prior
     double prior_octaves = 1.0;          // its standard deviation in octaves
     double tempogram_window_s = 8.0;     // autocorrelation window
-    double tempogram_hop_s = 0.5;        // spacing of tempogram frames
+    double tempogram_hop_s = 1.0;        // spacing of tempogram frames
     double tempo_change_cost = 20.0;     // Viterbi charge per octave² of tempo change between frames
     double tightness = 100.0;            // Ellis's α: charge per ln² of period deviation
     double silence_below_loud_db = 50.0; // silent: this far below the track's loud level ...
