@@ -407,7 +407,7 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
 
     std::vector<double> onset(env.size(), 0.0);  // normalised strength, filled per segment
     std::vector<int> bar_position;               // per beat of track.beats, from the bar decoder (-1: none)
-    int meter = 4;                               // beats per bar of the last decoded segment
+    int meter = 0;                               // beats per bar of the first segment with beats
     for (const FrameRange& seg : segments) {
         track.segments.push_back({env.time(static_cast<double>(seg.begin)), env.time(static_cast<double>(seg.end))});
         // Onset strength normalised by its standard deviation over the segment.
@@ -441,7 +441,8 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
             BarDecoding dec = decode_bar_pointer(env, seg.begin, seg.end, bo);
             frames = std::move(dec.frames);
             positions = std::move(dec.bar_position);
-            meter = dec.beats_per_bar;
+            if (meter == 0 && !frames.empty())
+                meter = dec.beats_per_bar;
         } else {
             frames = place_beats(onset, period, seg, o);
             frames = choose_metrical_level(env, onset, period, seg, o, std::move(frames));
