@@ -330,6 +330,36 @@ std::vector<std::size_t> choose_metrical_level(const OnsetEnvelope& env, const s
     return place_beats(onset, scaled, seg, o);
 }
 
+// k0 from the bar decoder: the first beat it decoded as a downbeat, within the first bar; in 4/4,
+// of that beat and the one a bar later, the one that opens the 8-beat phrase with the stronger
+// low-band onsets (as choose_downbeat does). No decoded downbeat: choose_downbeat's rule.
+int choose_bar_start(const std::vector<double>& beats, const std::vector<int>& bar_position, int meter,
+                     const OnsetEnvelope& env)
+{
+    std::size_t first = beats.size();
+    for (std::size_t k = 0; k < bar_position.size(); ++k)
+        if (bar_position[k] == 0) {
+            first = k;
+            break;
+        }
+    if (first == beats.size() || meter <= 0)
+        return choose_downbeat(beats, env);
+    const std::size_t r = first % static_cast<std::size_t>(meter);
+    if (meter != 4 || beats.size() <= r + 4)
+        return static_cast<int>(r);
+    const auto radius = static_cast<std::size_t>(std::lround(0.020 * env.frame_rate));
+    auto mean_of = [&](std::size_t residue) {
+        double sum = 0.0;
+        std::size_t count = 0;
+        for (std::size_t k = residue; k < beats.size(); k += 8) {
+            sum += local_peak(env.low_strength, env.frame_at(beats[k]), radius);
+            ++count;
+        }
+        return count ? sum / static_cast<double>(count) : 0.0;
+    };
+    return static_cast<int>(mean_of(r + 4) > mean_of(r) ? r + 4 : r);
+}
+
 }  // namespace
 
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& env)
@@ -376,6 +406,8 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
     const double frame_step = track.tempo.size() > 1 ? track.tempo[1].time - track.tempo[0].time : 1.0;
 
     std::vector<double> onset(env.size(), 0.0);  // normalised strength, filled per segment
+    std::vector<int> bar_position;               // per beat of track.beats, from the bar decoder (-1: none)
+    int meter = 0;                               // beats per bar of the first segment with beats
     for (const FrameRange& seg : segments) {
         track.segments.push_back({env.time(static_cast<double>(seg.begin)), env.time(static_cast<double>(seg.end))});
         // Onset strength normalised by its standard deviation over the segment.
@@ -400,8 +432,21 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
                 seg_clarity.push_back(clarity[f]);
         if (median(seg_clarity) < o.min_pulse)
             continue;
-        std::vector<std::size_t> frames = place_beats(onset, period, seg, o);
-        frames = choose_metrical_level(env, onset, period, seg, o, std::move(frames));
+        std::vector<std::size_t> frames;
+        std::vector<int> positions;  // bar positions, with the bar decoder
+        if (o.bar_decoding) {
+            BarPointerOptions bo = o.bar;
+            bo.min_bpm = std::max(bo.min_bpm, o.min_bpm);
+            bo.max_bpm = std::min(bo.max_bpm, o.max_bpm);
+            BarDecoding dec = decode_bar_pointer(env, seg.begin, seg.end, bo);
+            frames = std::move(dec.frames);
+            positions = std::move(dec.bar_position);
+            if (meter == 0 && !frames.empty())
+                meter = dec.beats_per_bar;
+        } else {
+            frames = place_beats(onset, period, seg, o);
+            frames = choose_metrical_level(env, onset, period, seg, o, std::move(frames));
+        }
         // Trim leading and trailing beats whose onsets are weak against the median beat.
         const auto radius = static_cast<std::size_t>(std::lround(0.010 * env.frame_rate));
         std::vector<double> strength(frames.size());
@@ -421,12 +466,22 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
                 --last;
             frames = std::vector<std::size_t>(frames.begin() + static_cast<std::ptrdiff_t>(first),
                                               frames.begin() + static_cast<std::ptrdiff_t>(last));
+            if (!positions.empty())
+                positions = std::vector<int>(positions.begin() + static_cast<std::ptrdiff_t>(first),
+                                             positions.begin() + static_cast<std::ptrdiff_t>(last));
         }
 
         // Move each beat to the onset peak near it (within 4% of the period, at most 15 ms), with
         // parabolic interpolation between frames.
-        for (std::size_t b : frames) {
-            const double tau = period[b];
+        for (std::size_t k = 0; k < frames.size(); ++k) {
+            const std::size_t b = frames[k];
+            // The local period: the decoded beats' spacing, or the tempogram's.
+            double tau = period[b];
+            if (o.bar_decoding && frames.size() > 1) {
+                const std::size_t k1 = std::min(k + 1, frames.size() - 1);
+                const std::size_t k0 = k1 - 1;
+                tau = static_cast<double>(frames[k1] - frames[k0]);
+            }
             const auto reach = static_cast<std::size_t>(std::max(1.0, std::min(0.04 * tau, 0.015 * env.frame_rate)));
             std::size_t best = b;
             const std::size_t lo = b > reach + seg.begin ? b - reach : seg.begin;
@@ -442,11 +497,14 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
                     delta = std::clamp(0.5 * (a - c) / den, -0.5, 0.5);
             }
             const double t = env.time(static_cast<double>(best) + delta);
-            if (track.beats.empty() || t > track.beats.back() + 1e-6)
+            if (track.beats.empty() || t > track.beats.back() + 1e-6) {
                 track.beats.push_back(t);
+                bar_position.push_back(positions.empty() ? -1 : positions[k]);
+            }
         }
     }
-    track.downbeat = choose_downbeat(track.beats, env);
+    track.downbeat = o.bar_decoding ? choose_bar_start(track.beats, bar_position, meter, env)
+                                    : choose_downbeat(track.beats, env);
     return track;
 }
 

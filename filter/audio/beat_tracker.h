@@ -28,6 +28,7 @@
 #pragma once
 
 #include "audio_decode.h"
+#include "bar_pointer.h"
 #include "onset_envelope.h"
 
 #include <vector>
@@ -42,7 +43,7 @@ struct BeatTrackerOptions {
     double prior_bpm = 120.0;            // centre of the log-Gaussian tempo prior
     double prior_octaves = 1.0;          // its standard deviation in octaves
     double tempogram_window_s = 8.0;     // autocorrelation window
-    double tempogram_hop_s = 0.5;        // spacing of tempogram frames
+    double tempogram_hop_s = 1.0;        // spacing of tempogram frames
     double tempo_change_cost = 20.0;     // Viterbi charge per octave² of tempo change between frames
     double tightness = 100.0;            // Ellis's α: charge per ln² of period deviation
     double silence_below_loud_db = 50.0; // silent: this far below the track's loud level ...
@@ -55,6 +56,8 @@ struct BeatTrackerOptions {
     double min_pulse = 4.5;              // step 4b: noise (white to brown, 2-60 s) measured 1.8-3.7; the 62
                                          // real songs of bench/beats_real_music.sh 5.6 and more
     double min_beat_strength = 1.0;      // step 4b: flux in nepers summed over bands; steady tones < 0.2
+    bool bar_decoding = true;            // step 4 by the bar-pointer decoder (bar_pointer.h), not Ellis's DP
+    BarPointerOptions bar;
 };
 
 // One point of the local tempo curve.

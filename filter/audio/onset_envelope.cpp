@@ -56,6 +56,8 @@ OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvel
     env.start_time = audio.start_time;
     env.strength.assign(frames, 0.0f);
     env.low_strength.assign(frames, 0.0f);
+    env.low_accent.assign(frames, 0.0f);
+    env.mid_accent.assign(frames, 0.0f);
     env.accent.assign(frames, 0.0f);
     env.level_db.assign(frames, -200.0f);
     if (frames == 0)
@@ -77,7 +79,7 @@ OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvel
 
     // FFT bins [1, n/2] grouped into mel bands; empty bands are dropped.
     std::vector<int> bin_band(n / 2 + 1, -1);
-    std::vector<bool> band_is_low;
+    std::vector<bool> band_is_low, band_is_mid;
     {
         const double mlo = hz_to_mel(o.min_hz), mhi = hz_to_mel(std::min(o.max_hz, sr / 2.0));
         int band = -1;
@@ -93,6 +95,7 @@ OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvel
                 ++band;
                 const double centre = mel_to_hz(mlo + (raw + 0.5) * (mhi - mlo) / o.bands);
                 band_is_low.push_back(centre < o.low_cutoff_hz);
+                band_is_mid.push_back(centre >= o.low_cutoff_hz && centre < o.mid_cutoff_hz);
             }
             bin_band[k] = band;
         }
@@ -154,15 +157,25 @@ OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvel
             continue;
         const std::vector<double>& before = ring[(i + 1) % (lag + 1)];  // frame i − lag
         double total = 0.0, low = 0.0;
+        double low_now = 0.0, low_before = 0.0, mid_now = 0.0, mid_before = 0.0;
         for (std::size_t b = 0; b < nb; ++b) {
             const double rise = std::max(0.0, now[b] - before[b]);
             total += rise;
-            if (band_is_low[b])
+            if (band_is_low[b]) {
                 low += rise;
+                low_now += energy[i * nb + b];
+                low_before += energy[(i - lag) * nb + b];
+            } else if (band_is_mid[b]) {
+                mid_now += energy[i * nb + b];
+                mid_before += energy[(i - lag) * nb + b];
+            }
         }
         flux[i] = static_cast<float>(total);
         env.low_strength[i] = static_cast<float>(low);
-        // Accent: the rise of the frame's total power, relative to the local mean power.
+        // Accents: the rise of the frame's power (total, low bands, mid bands) relative to the local mean power.
+        const double mean_power = std::max(silence_floor, local_power[i]);
+        env.low_accent[i] = static_cast<float>(std::max(0.0, low_now - low_before) / mean_power);
+        env.mid_accent[i] = static_cast<float>(std::max(0.0, mid_now - mid_before) / mean_power);
         env.accent[i] = static_cast<float>(std::max(0.0, static_cast<double>(power[i]) - power[i - lag]) /
                                            std::max(silence_floor, local_power[i]));
     }

@@ -27,6 +27,7 @@ struct OnsetEnvelopeOptions {
     double min_hz = 30.0;
     double max_hz = 16000.0;
     double low_cutoff_hz = 160.0;  // bands whose centre is below this make `low_strength`
+    double mid_cutoff_hz = 2500.0; // bands from low_cutoff_hz up to this make `mid_accent`
     double mean_window_s = 0.5;    // length of the moving average removed from the flux
     double floor_db = -30.0;       // log floor relative to the local mean power
     double local_window_s = 8.0;   // length of the window that local mean power is taken over
@@ -38,6 +39,8 @@ struct OnsetEnvelope {
     double start_time = 0.0;          // time of frame 0 in seconds on the file timeline
     std::vector<float> strength;      // broadband onset strength, ≥ 0
     std::vector<float> low_strength;  // the flux of the low bands alone (kick, bass), ≥ 0, not mean-removed
+    std::vector<float> low_accent;    // rise of the low bands' power over the lag / local mean power, ≥ 0 (kick, bass)
+    std::vector<float> mid_accent;    // the same for the mid bands (snare body, toms)
     std::vector<float> accent;        // rise of the total power over the lag / local mean power (loudness), ≥ 0
     std::vector<float> level_db;      // RMS level of the frame's window in dBFS (≥ −200 for digital silence)
 

@@ -196,5 +196,64 @@ TEST(BeatTracking, NoBeatsArePlacedInSilenceGapsAndTrackingResumesAfter)
     }
 }
 
+TEST(BeatTracking, LoudOffBeatCymbalsDoNotPullTheBeatsOffTheKick)
+{
+    // Snare and open hi-hats louder than the kick, the hi-hats on the off-beats: most broadband
+    // energy sits between the beats, the kick and bass on them (issue 11: the off-beat phase lock).
+    for (double bpm : {100.0, 140.0}) {
+        const auto ref = steady_beats(bpm, 0.5, seconds - 0.3);
+        const Row r = measure("loud off-beat cymbals " + std::to_string(static_cast<int>(bpm)) + " BPM",
+                              drum_track(ref, seconds, 61, 0, Groove::loud_offbeats), ref);
+        EXPECT_GE(r.f, 0.95) << bpm << " BPM";
+        EXPECT_LE(r.phase_error, 0.05) << bpm << " BPM";
+    }
+}
+
+TEST(BeatTracking, SlowBalladIsNotTrackedAtTwiceItsTempo)
+{
+    // 95 BPM with even eighth-note hi-hats and a kick on the "and" of 2: the eighths are a strong
+    // pulse, but the beat is the quarter note (issue 11: a 95 BPM song tracked at 190).
+    const auto ref = steady_beats(95.0, 0.5, seconds - 0.3);
+    const Row r = measure("ballad 95 BPM", drum_track(ref, seconds, 62, 0, Groove::ballad), ref);
+    EXPECT_GE(r.f, 0.95);
+    EXPECT_LE(r.phase_error, 0.05);
+    EXPECT_LE(r.beats, ref.size() + 2);
+}
+
+TEST(BeatTracking, TwoSecondLoopKeepsTempoAndPhaseWhenFiftyMillisecondsAreAddedOrRemoved)
+{
+    // A 2 s excerpt of a 120 BPM groove (the rock pattern, and loud cymbals on the off-beats), its
+    // start and end each moved by -50, 0 or +50 ms: every version must give the beats of the true
+    // grid (issue 11: a short loop tracked at 60, 120 or 240 BPM or on the off-beats depending on
+    // a few ms of audio, so two tools cutting it differently disagreed).
+    const double bpm = 120.0;
+    const auto grid = steady_beats(bpm, 0.25, 4.0);
+    for (Groove groove : {Groove::rock, Groove::loud_offbeats}) {
+        const Signal full = drum_track(grid, 4.0, 63, 0, groove);
+        for (double da : {-0.05, 0.0, 0.05})
+            for (double db : {-0.05, 0.0, 0.05}) {
+                const double a = 1.0 + da, b = 3.0 + db;
+                Signal clip(full.rate, b - a);
+                const auto first = static_cast<std::size_t>(std::llround(a * full.rate));
+                for (std::size_t i = 0; i < clip.samples.size(); ++i)
+                    clip.samples[i] = full.samples[first + i];
+                ScratchDir dir;
+                write_wav(dir / "loop.wav", clip);
+                const BeatTrack track = track_beats(decode_audio(dir / "loop.wav"));
+                const std::string what = std::string(groove == Groove::rock ? "rock" : "off-beat cymbals") + " loop [" +
+                                         std::to_string(a) + ", " + std::to_string(b) + ") s";
+                ASSERT_GE(track.beats.size(), 3u) << what;
+                for (double t : track.beats) {
+                    // The true beats lie at 0.25 + k/2 s on the full track's timeline.
+                    const double on_grid = (t + a - 0.25) * bpm / 60.0;
+                    const double off = on_grid - std::round(on_grid);
+                    EXPECT_LE(std::abs(off) * 60.0 / bpm, 0.025) << what << ": beat at " << t << " s";
+                }
+                for (std::size_t k = 1; k < track.beats.size(); ++k)
+                    EXPECT_NEAR(track.beats[k] - track.beats[k - 1], 60.0 / bpm, 0.03) << what;
+            }
+    }
+}
+
 }  // namespace
 }  // namespace cnnv3::test

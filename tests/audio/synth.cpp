@@ -116,6 +116,32 @@ void add_hat(Signal& s, double t, float amplitude, std::mt19937& rng)
     }
 }
 
+void add_cymbal(Signal& s, double t, float amplitude, std::mt19937& rng)
+{
+    std::uniform_real_distribution<double> noise(-1.0, 1.0);
+    const std::size_t i0 = index_of(s, t);
+    const auto n = static_cast<std::size_t>(0.6 * s.rate);
+    double prev = 0.0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const double x = static_cast<double>(j) / s.rate;
+        const double w = noise(rng);
+        const double hp = w - prev;
+        prev = w;
+        put(s, i0 + j, amplitude * std::min(1.0, x / 0.001) * std::exp(-x / 0.12) * hp);
+    }
+}
+
+void add_bass(Signal& s, double t, float amplitude, double hz, double seconds)
+{
+    const std::size_t i0 = index_of(s, t);
+    const auto n = static_cast<std::size_t>(seconds * s.rate);
+    for (std::size_t j = 0; j < n; ++j) {
+        const double x = static_cast<double>(j) / s.rate;
+        const double env = std::min(1.0, x / 0.005) * std::exp(-x / (0.5 * seconds)) * std::min(1.0, (seconds - x) / 0.01);
+        put(s, i0 + j, amplitude * env * (std::sin(two_pi * hz * x) + 0.3 * std::sin(two_pi * 2.0 * hz * x)));
+    }
+}
+
 Signal click_track(const std::vector<double>& beats, double seconds, int rate)
 {
     Signal s(rate, seconds);
@@ -139,6 +165,32 @@ Signal drum_track(const std::vector<double>& beats, double seconds, std::uint32_
                 add_snare(s, t, 0.6f, rng);
             if (offbeat >= 0.0)
                 add_hat(s, offbeat, 0.25f, rng);
+            continue;
+        }
+        if (groove == Groove::loud_offbeats) {
+            add_kick(s, t, 0.35f);
+            add_bass(s, t, 0.2f, pos < 2 ? 55.0 : 73.4, 0.2);
+            if (pos == 1 || pos == 3)
+                add_snare(s, t, 0.8f, rng);
+            if (offbeat >= 0.0)
+                add_cymbal(s, offbeat, 0.5f, rng);
+            continue;
+        }
+        if (groove == Groove::ballad) {
+            const double beat = offbeat >= 0.0 ? 2.0 * (offbeat - t) : 0.0;
+            if (pos == 0) {
+                add_kick(s, t, 0.7f);
+                add_bass(s, t, 0.25f, 49.0, 0.9 * beat);
+            }
+            if (pos == 1 && offbeat >= 0.0) {
+                add_kick(s, offbeat, 0.5f);
+                add_bass(s, offbeat, 0.2f, 65.4, 0.9 * beat);
+            }
+            if (pos == 1 || pos == 3)
+                add_snare(s, t, 0.25f, rng);
+            add_hat(s, t, 0.3f, rng);
+            if (offbeat >= 0.0)
+                add_hat(s, offbeat, 0.3f, rng);
             continue;
         }
         if (pos == 0)

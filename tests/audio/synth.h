@@ -31,6 +31,10 @@ void add_kick(Signal& s, double t, float amplitude);
 void add_snare(Signal& s, double t, float amplitude, std::mt19937& rng);
 // A closed hi-hat at t: high-passed noise, ~25 ms.
 void add_hat(Signal& s, double t, float amplitude, std::mt19937& rng);
+// An open hi-hat or crash at t: high-passed noise ringing for ~250 ms.
+void add_cymbal(Signal& s, double t, float amplitude, std::mt19937& rng);
+// A bass note at t: a sine of `hz` with a 5 ms attack, decaying over `seconds`.
+void add_bass(Signal& s, double t, float amplitude, double hz, double seconds);
 
 // Clicks on every beat.
 Signal click_track(const std::vector<double>& beats, double seconds, int rate = 48000);
@@ -39,6 +43,10 @@ enum class Groove {
     rock,            // kick on beats 1 and 3 (1 accented), snare on 2 and 4, hi-hat on beats and off-beats
     loud_eighths,    // rock with off-beat hi-hats as loud as the on-beat ones (a pull towards twice the tempo)
     four_on_floor,   // kick on every beat, snare on 2 and 4, hi-hats on the off-beats only
+    loud_offbeats,   // soft kick and bass on every beat, loud snare on 2 and 4, loud open hi-hats on
+                     // the off-beats (most broadband energy between the beats: a pull to the off-beats)
+    ballad,          // sparse: kick and bass on 1 and on the "and" of 2, soft snare on 2 and 4,
+                     // loud even eighth-note hi-hats (a pull towards twice the tempo)
 };
 // A 4/4 drum pattern on the beats; `bar_start` is the index of the first beat 1. Off-beats are
 // midway to the next beat.

@@ -279,6 +279,7 @@ def bad_arguments_raise_errors_naming_them():
         ("beats", lambda: stylize(clip, beats=os.path.join(work, "missing-beats.txt"))),
         ("cond_track", lambda: stylize(clip, cond_track=os.path.join(work, "missing.csv"))),
         ("gpu", lambda: stylize(clip, gpu=99)),
+        ("clip", lambda: stylize(core.std.BlankClip(format=vs.RGBS, width=17000, height=2, length=1))),
     ]
     ok = True
     for argument, make in cases:
