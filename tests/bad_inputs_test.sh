@@ -6,16 +6,9 @@
 # usage: bad_inputs_test.sh CNNV3 SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
 good_model=$src/tests/vectors/test-random-48
 C=(--quiet --model "$good_model" --cond 0.3,0.6,0.8,0.2,0.9)
-# The messages of a log without lavapipe's software-renderer warning.
-messages() { grep -v "software renderer" "$1"; }
 
 # refused NAME NEEDLE -- command...: exit 1 in 60 s, one line containing NEEDLE (the file's name),
 # no out.* and no hidden temporary left.

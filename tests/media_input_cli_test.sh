@@ -12,12 +12,7 @@
 # usage: media_input_cli_test.sh CNNV3 SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
 model=$src/tests/vectors/test-random-48
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 kick='sin(2*PI*(45+110*exp(-mod(t,0.5)*25))*mod(t,0.5))*exp(-mod(t,0.5)*7)'

@@ -6,12 +6,7 @@
 # usage: stylize_cli_test.sh CNNV3 SHADERGEN PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 shadergen=$2 png_tool=$3 src=$4
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
 model=$src/tests/vectors/test-random-816
 cond=0.3,0.6,0.8,0.2,0.9
 

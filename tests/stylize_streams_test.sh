@@ -7,19 +7,13 @@
 # usage: stylize_streams_test.sh CNNV3 SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"
 model=$src/tests/vectors/test-random-48
 mk() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@" || bad "ffmpeg $*"; }
 stylize() { "$cnnv3" stylize --quiet -y --model "$model" --cond 0.3,0.6,0.8,0.2,0.9 "$@"; }
 probe() { ffprobe -v error -select_streams "$1" -show_entries "$2" -of csv=p=0 "$3" | head -1; }
 frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
-# stderr without the software-renderer note lavapipe always gets
-lines() { grep -v "is a software renderer" "$1" | grep -c .; }
+lines() { messages "$1" | grep -c .; }  # stderr lines besides lavapipe's note
 
 # 1. AAC into WebM: an Opus stream of the input's length, and one line saying so.
 mk -f lavfi -i testsrc2=size=64x36:rate=24:duration=1 -f lavfi -i sine=frequency=440:duration=1 \
