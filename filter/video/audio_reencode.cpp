@@ -1,5 +1,6 @@
 #include "audio_reencode.h"
 
+#include "encoder_choice.h"
 #include "video_error.h"
 
 extern "C" {
@@ -22,10 +23,6 @@ bool has_name(const AVOutputFormat& container, const char* name)
     return std::strcmp(container.name, name) == 0;
 }
 
-bool is_matroska_family(const AVOutputFormat& container)
-{
-    return std::strncmp(container.name, "matroska", 8) == 0 || has_name(container, "webm");
-}
 
 bool is_mp4_family(const AVOutputFormat& container)
 {
@@ -139,7 +136,7 @@ std::string layout_name(const AVChannelLayout& layout)
 const AVCodec* audio_encoder_for(const AVOutputFormat& container)
 {
     std::vector<const char*> names;
-    if (is_matroska_family(container))
+    if (is_matroska(container))
         names = {"libopus", "opus", "libvorbis", "vorbis"};
     else if (is_mp4_family(container))
         names = {"aac", "libfdk_aac"};

@@ -19,11 +19,6 @@ namespace cnnv3 {
 
 namespace {
 
-bool is_y4m(const AVOutputFormat& container)
-{
-    return std::strcmp(container.name, "yuv4mpegpipe") == 0;
-}
-
 // What the yuv4mpegpipe muxer (FFmpeg 5.1, with strict -1 for the non-8-bit ones) accepts.
 const std::vector<AVPixelFormat>& y4m_formats()
 {
@@ -171,6 +166,16 @@ std::vector<AVRational> encoder_frame_rates(const AVCodec& codec)
 bool is_image_container(const AVOutputFormat& container)
 {
     return std::strcmp(container.name, "image2") == 0;
+}
+
+bool is_y4m(const AVOutputFormat& container)
+{
+    return std::strcmp(container.name, "yuv4mpegpipe") == 0;
+}
+
+bool is_matroska(const AVOutputFormat& container)
+{
+    return std::strncmp(container.name, "matroska", 8) == 0 || std::strcmp(container.name, "webm") == 0;
 }
 
 std::vector<AVPixelFormat> encoder_pixel_formats(const AVCodec& codec, const AVOutputFormat& container)

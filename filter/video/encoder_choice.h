@@ -74,4 +74,10 @@ void quiet_encoder_banners(const AVCodec& codec, av::Dictionary& options);
 // The muxer is an image writer (image2): one frame, the file named as given.
 bool is_image_container(const AVOutputFormat& container);
 
+// The muxer is FFmpeg's y4m writer (yuv4mpegpipe).
+bool is_y4m(const AVOutputFormat& container);
+
+// The muxer writes Matroska or WebM.
+bool is_matroska(const AVOutputFormat& container);
+
 }  // namespace cnnv3

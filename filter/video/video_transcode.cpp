@@ -56,10 +56,6 @@ void set_frame_duration(AVFrame& frame, int64_t duration)
 #endif
 }
 
-bool is_matroska(const AVOutputFormat& container)
-{
-    return std::strncmp(container.name, "matroska", 8) == 0 || std::strcmp(container.name, "webm") == 0;
-}
 
 const char* media_type_name(AVMediaType type)
 {
@@ -298,10 +294,10 @@ void Transcoder::open_output()
     }
     out_.reset(raw);
     result_.container = raw->oformat->name;
-    if (std::strcmp(raw->oformat->name, "yuv4mpegpipe") == 0)
+    if (is_y4m(*raw->oformat))
         raw->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;  // y4m's 9-16 bit formats
     // y4m stores one frame rate (from the stream's time base) and no timestamps.
-    no_timestamps_ = (raw->oformat->flags & AVFMT_NOTIMESTAMPS) != 0 || std::strcmp(raw->oformat->name, "yuv4mpegpipe") == 0;
+    no_timestamps_ = (raw->oformat->flags & AVFMT_NOTIMESTAMPS) != 0 || is_y4m(*raw->oformat);
     if (is_image_container(*raw->oformat))
         max_frames_ = 1;
 
