@@ -203,11 +203,8 @@ void VS_CC create_stylize(const VSMap* in, VSMap* out, void* /*user_data*/, VSCo
         }
         // Frames the GPU cannot hold are refused here, in one line, rather than by libplacebo's
         // backtrace at the first frame (the same check as `cnnv3 stylize`).
-        const auto [tex_w, tex_h] = self->runner->texture_size_for(vi.width, vi.height);
-        if (const int limit = self->gpu->context.max_texture_size(); tex_w > limit || tex_h > limit)
-            throw StylizeArgumentError("clip", fmt::format("{}x{} frames need GPU textures of {}x{}, larger than the {} "
-                                                           "pixels per side the GPU allows (expected a smaller clip; "
-                                                           "resize it first)", vi.width, vi.height, tex_w, tex_h, limit));
+        if (const std::string problem = self->runner->frame_size_problem(vi.width, vi.height); !problem.empty())
+            throw StylizeArgumentError("clip", problem + " (expected a smaller clip; resize it first)");
 
         const VSFilterDependency deps[] = {{self->clip.get(), rpStrictSpatial}};
         vsapi->createVideoFilter(out, "Stylize", &vi, stylize_get_frame, stylize_free, fmParallel, deps, 1,

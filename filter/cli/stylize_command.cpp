@@ -242,14 +242,8 @@ public:
         };
         gpu_ = std::make_unique<GpuContext>(options);
         runner_ = std::make_unique<NetworkRunner>(*gpu_, model_);
-        const auto [tex_w, tex_h] = runner_->texture_size_for(info.width, info.height);
-        const int limit = gpu_->max_texture_size();
-        if (tex_w > limit || tex_h > limit)
-            throw VideoError(input_name_, fmt::format("{}x{} frames need GPU textures of {}x{}, larger than the {} "
-                                                      "pixels per side GPU {} ({}) allows (expected a smaller "
-                                                      "video; scale it down first)",
-                                                      info.width, info.height, tex_w, tex_h, limit,
-                                                      gpu_->device().index, gpu_->device().name));
+        if (const std::string problem = runner_->frame_size_problem(info.width, info.height); !problem.empty())
+            throw VideoError(input_name_, problem + " (expected a smaller video; scale it down first)");
     }
 
     void process(RgbFrame& frame) override
@@ -388,7 +382,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
     gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
-    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, a.input == "-" ? "stdin" : a.input);
+    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, media_name(a.input));
 
     if (!a.quiet) {
         const bool terminal = isatty(STDERR_FILENO) != 0;

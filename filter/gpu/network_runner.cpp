@@ -188,6 +188,16 @@ std::pair<int, int> NetworkRunner::texture_size_for(int width, int height) const
     return size;
 }
 
+std::string NetworkRunner::frame_size_problem(int width, int height) const
+{
+    const auto [tex_w, tex_h] = texture_size_for(width, height);
+    const int limit = gpu_.max_texture_size();
+    if (tex_w <= limit && tex_h <= limit)
+        return {};
+    return fmt::format("{}x{} frames need GPU textures of {}x{}, larger than the {} pixels per side GPU {} ({}) allows",
+                       width, height, tex_w, tex_h, limit, gpu_.device().index, gpu_.device().name);
+}
+
 void NetworkRunner::ensure_size(int width, int height)
 {
     if (width == width_ && height == height_)

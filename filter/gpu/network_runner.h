@@ -71,6 +71,11 @@ public:
     // level's mosaic): compare with GpuContext::max_texture_size() before the first frame.
     std::pair<int, int> texture_size_for(int width, int height) const;
 
+    // Why width x height frames cannot run on this GPU ("WxH frames need GPU textures of AxB, larger
+    // than the N pixels per side GPU i (name) allows"), or "" when they fit. Callers add the name
+    // of what they were given and the remedy.
+    std::string frame_size_problem(int width, int height) const;
+
     const Model& model() const { return model_; }
     // The variant actually built (auto resolved, f16 fallen back when the device lacks it).
     const RunnerVariant& variant() const { return variant_; }
