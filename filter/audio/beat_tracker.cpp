@@ -453,12 +453,11 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
         for (std::size_t k = 0; k < frames.size(); ++k)
             strength[k] = local_peak(env.strength, frames[k], radius) / sd;
         // A steady tone or a drone has a pulse of numerical ripples only: no onsets, no beats.
-        if (median(strength) * sd < o.min_beat_strength)
+        const double median_strength = median(strength);
+        if (median_strength * sd < o.min_beat_strength)
             continue;
         if (!strength.empty()) {
-            std::vector<double> sorted = strength;
-            std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
-            const double cut = o.trim_ratio * sorted[sorted.size() / 2];
+            const double cut = o.trim_ratio * median_strength;
             std::size_t first = 0, last = frames.size();
             while (first < last && strength[first] < cut)
                 ++first;
