@@ -1,5 +1,7 @@
 #include "model_search.h"
 
+#include "small_file.h"
+
 #include "model.h"
 
 #include <dlfcn.h>
@@ -9,7 +11,7 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
+#include <sstream>
 #include <map>
 
 namespace cnnv3 {
@@ -117,13 +119,17 @@ std::filesystem::path find_model(const std::string& name_or_dir)
     const auto dirs = weights_search_path();
     std::string name = name_or_dir;
     std::filesystem::path default_file;
-    for (const auto& d : dirs) {  // no name: the first DEFAULT file names the model
-        std::ifstream f(d / "DEFAULT");
-        if (name.empty() && f >> name) {
-            default_file = d / "DEFAULT";
-            break;
+    if (name.empty())
+        for (const auto& d : dirs) {  // no name: the first DEFAULT file names the model
+            if (!std::filesystem::exists(d / "DEFAULT", ec))
+                continue;
+            // read_small_file: a FIFO or a huge file named DEFAULT is refused, not waited on or read
+            std::istringstream words(read_small_file(d / "DEFAULT", 4096, "a file naming the default model"));
+            if (words >> name) {
+                default_file = d / "DEFAULT";
+                break;
+            }
         }
-    }
     if (!name.empty() && name.find('/') == std::string::npos)
         for (const auto& d : dirs)
             if (std::filesystem::is_directory(d / name, ec))

@@ -180,4 +180,8 @@ truncate -s 2G "$work/beats.big"
 hostile analyze-beats-2g "beats.big: 2147483648 bytes is too large" -- "$cnnv3" analyze "$work/in.wav" --beats "$work/beats.big"
 mkfifo "$work/track.fifo"
 hostile stylize-cond-track-fifo "track.fifo: is a named pipe" -- "$cnnv3" stylize --model "$good_model" --cond-track "$work/track.fifo" "$work/in.y4m" "$work/o5.mkv"
+# A DEFAULT file that is a named pipe is refused, not waited on (the one small-file reader).
+mkdir -p "$work/fifo-weights"
+mkfifo "$work/fifo-weights/DEFAULT"
+CNNV3_MODEL_PATH="$work/fifo-weights" hostile default-fifo "fifo-weights/DEFAULT: is a named pipe" -- "$exe" info
 exit $fail
