@@ -285,15 +285,18 @@ std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
 // in the alpha of the albedo group. mip1/mip2 are ceil avg-pools computed hierarchically in the tile:
 // the alpha of each staged texel counts the in-image pixels under it.
 std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                           float strength, const Style& st)
+                           float strength, const Style& st, bool prev)
 {
     const std::vector<GroupChannels> in_groups = {GroupChannels{0, 1, 2, 18}, GroupChannels{12, 13, 14, 15},
-                                                  GroupChannels{16, 17, -1, -1}};
+                                                  GroupChannels{16, 17, -1, -1}, GroupChannels{9, 10, 11, -1}};
     const int go = groups_of(cw.shape.out);
     const int tile = st.tile;
     const int aw = tile + 8, a1 = aw / 2, a2 = aw / 4;
+    const int pw = tile + 2;  // prev tile: the output tile plus the 1-pixel halo
     std::string s = fmt::format("shared {0} A0[{1}];\nshared {0} A1[{2}];\nshared {0} A2[{3}];\n", st.tile_type(),
                                 aw * aw, a1 * a1, a2 * a2);
+    if (prev)
+        s += fmt::format("shared {} P[{}];\n", st.tile_type(), pw * pw);
     s += "void hook() {\n"
          "    ivec2 size = cnnv3_size(0);\n"
          "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
@@ -311,6 +314,7 @@ std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
         "        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it\n"
         "        A0[i] = {7};\n"
         "    }}\n"
+        "{12}"
         "    barrier();\n"
         "    for (int i = int(gl_LocalInvocationIndex); i < {3}; i += {1}) {{\n"
         "        ivec2 p = ivec2(i % {4}, i / {4}) * 2;\n"
@@ -327,9 +331,18 @@ std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
         aw * aw, tile * tile, aw, a1 * a1, a1, a2 * a2, a2,
         // Both sides of ?: may be evaluated (SIMD compilers select): a fetch at q outside the image
         // is undefined and crashed lavapipe, hence qc.
-        st.write("inside ? vec4(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0)"),
+        st.write("inside ? vec4(clamp(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 0.0, 1.0), 1.0) : vec4(0.0)"),
         st.write("m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)"), st.write("m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)"),
-        sum4("A0", aw), sum4("A1", a1));
+        sum4("A0", aw), sum4("A1", a1),
+        prev ? fmt::format("    for (int i = int(gl_LocalInvocationIndex); i < {0}; i += {1}) {{\n"
+                           "        ivec2 q = tile0 - 1 + ivec2(i % {2}, i / {2});\n"
+                           "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n"
+                           "        P[i] = {3};\n"
+                           "    }}\n",
+                           pw * pw, tile * tile, pw,
+                           st.write("inside ? vec4(texelFetch(CNNV3_PREV_raw, clamp(q, ivec2(0), size - 1), 0).rgb, 0.0) "
+                                    ": vec4(0.0)"))
+             : std::string());
     s += "    ivec2 pos = tile0 + lid;\n"
          "    if (any(greaterThanEqual(pos, size))) return;\n";
     // Taps outside the image read f0.w == 0 and contribute nothing (zero padding of all 20 channels).
@@ -338,6 +351,8 @@ std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
         s += fmt::format("    f16vec4 f0, f1, m1, m2;\n    f16vec2 f2;\n    f16vec4 p[{}];\n", go);
     else
         s += "    vec4 f0, f1, f2, m1, m2;\n";
+    if (prev)
+        s += st.f16_math ? "    f16vec4 f3;\n" : "    vec4 f3;\n";
     for (int tap = 0; tap < 9; ++tap) {
         const int ay = tap / 3 + 3, ax = tap % 3 + 3;  // tile origin is 4 pixels before the tile, minus the 1-pixel halo
         s += f16_tap_begin(st, go);
@@ -348,15 +363,19 @@ std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
             s += "    f1 = f16vec4(m1.rgb, m2.r) * f0.w;\n    f2 = m2.gb * f0.w;\n";
         else
             s += "    f1 = vec4(m1.rgb, m2.r) * f0.w;\n    f2 = vec4(m2.gb, 0.0, 0.0) * f0.w;\n";
+        if (prev)  // P is zero outside the image: no f0.w mask needed
+            s += fmt::format("    f3 = {};\n", st.read(fmt::format("P[(lid.y + {}) * {} + lid.x + {}]", tap / 3, pw, tap % 3)));
         for (int o = 0; o < go; ++o) {
+            const std::string prev_term =
+                prev ? " + " + mat4_literal(cw, in_groups[3], tap, o, st.f16_math ? "f16mat4" : "mat4") + " * f3" : "";
             if (st.f16_math)
-                s += fmt::format("    p[{}] += {} * f0 + {} * f1 + {} * f2;\n", o,
+                s += fmt::format("    p[{}] += {} * f0 + {} * f1 + {} * f2{};\n", o,
                                  mat4_literal(cw, in_groups[0], tap, o, "f16mat4"),
                                  mat4_literal(cw, in_groups[1], tap, o, "f16mat4"),
-                                 mat4_literal(cw, in_groups[2], tap, o, "f16mat2x4"));
+                                 mat4_literal(cw, in_groups[2], tap, o, "f16mat2x4"), prev_term);
             else
-                s += fmt::format("    acc[{}] += {} * f0 + {} * f1 + {} * f2;\n", o, mat4_literal(cw, in_groups[0], tap, o),
-                                 mat4_literal(cw, in_groups[1], tap, o), mat4_literal(cw, in_groups[2], tap, o));
+                s += fmt::format("    acc[{}] += {} * f0 + {} * f1 + {} * f2{};\n", o, mat4_literal(cw, in_groups[0], tap, o),
+                                 mat4_literal(cw, in_groups[1], tap, o), mat4_literal(cw, in_groups[2], tap, o), prev_term);
         }
         s += f16_tap_end(st, go);
     }
@@ -404,12 +423,12 @@ std::string emit_film_pass(const Model& model)
 }
 
 // Shared-memory bytes of a pass in a style.
-int staged_bytes(const ConvPassSpec& spec, const ConvShape& conv, const Style& st)
+int staged_bytes(const ConvPassSpec& spec, const ConvShape& conv, const Style& st, bool prev)
 {
     const int texel = st.f16_tiles ? 8 : 16;
     if (spec.sources.empty()) {
         const int aw = st.tile + 8;
-        return texel * (aw * aw + (aw / 2) * (aw / 2) + (aw / 4) * (aw / 4));
+        return texel * (aw * aw + (aw / 2) * (aw / 2) + (aw / 4) * (aw / 4) + (prev ? (st.tile + 2) * (st.tile + 2) : 0));
     }
     int groups = 0;
     for (const Source& s : spec.sources)
@@ -529,17 +548,20 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         st.f16_tiles = f16_tiles;
         st.f16_math = f16_math && spec.out.has_value();  // the output pass (dec0 + sigmoid) stays f32
         st.planar = options.planar_tiles;
-        while (st.tile > 4 && staged_bytes(spec, cw.shape, st) > options.shared_bytes_budget)
+        const bool prev = options.prev_input && spec.layer == Layer::enc0;
+        while (st.tile > 4 && staged_bytes(spec, cw.shape, st, prev) > options.shared_bytes_budget)
             st.tile /= 2;
-        if (staged_bytes(spec, cw.shape, st) > options.shared_bytes_budget)
+        if (staged_bytes(spec, cw.shape, st, prev) > options.shared_bytes_budget)
             throw std::invalid_argument(fmt::format("{} needs {} bytes of shared memory even at 4x4 tiles (budget {})",
-                                                    layer_name(spec.layer), staged_bytes(spec, cw.shape, st),
+                                                    layer_name(spec.layer), staged_bytes(spec, cw.shape, st, prev),
                                                     options.shared_bytes_budget));
         PlannedPass p;
         const ConvShape& c = cw.shape;
         p.description = fmt::format("cnnv3 {} conv {}->{}{}", layer_name(spec.layer), c.in, c.out,
                                     spec.out ? "" : " + sigmoid, output");
         p.binds.push_back("HOOKED");
+        if (prev)
+            p.binds.push_back("CNNV3_PREV");
         for (const Source& src : spec.sources)
             if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end())
                 p.binds.push_back(src.texture.name);
@@ -556,8 +578,8 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
             p.sources.push_back({src.kind, src.texture.name, src.first_channel,
                                  src.channels});
         p.tile = st.tile;
-        p.shared_bytes = staged_bytes(spec, cw.shape, st);
-        p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, st)
+        p.shared_bytes = staged_bytes(spec, cw.shape, st, prev);
+        p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, st, prev)
                                       : emit_conv_pass(spec, cw, shape, plan.dynamic, options.strength, st);
         plan.passes.push_back(std::move(p));
     }
