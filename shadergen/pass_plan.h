@@ -73,7 +73,6 @@ struct PlanOptions {
     std::optional<std::vector<float>> cond;
     float strength = 1.0f;               // static presets bake it; dynamic presets expose it
     std::vector<float> default_params;   // dynamic: the PARAM defaults (cond_dim values)
-    bool allow_f16 = true;               // false: f32 arithmetic everywhere (--precision fp32)
     int shared_bytes_budget = 16384;     // Vulkan's guaranteed minimum of compute shared memory
 
     // GPU host only. Hook files keep these defaults: float16_t does not compile in mpv's OpenGL

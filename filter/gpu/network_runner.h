@@ -1,9 +1,11 @@
-// The network on the GPU: shadergen's pass plan run directly with pl_shader_custom +
-// pl_dispatch_compute (DESIGN.md: the host never goes through pl_render_image).
+// The network on the GPU: shadergen's pass plan run directly (DESIGN.md: the host never goes through
+// pl_render_image). Each pass is one pl_pass, created once (the plan's GLSL body plus the
+// declarations of its textures and parameters) and run with pl_pass_run every frame: libplacebo
+// 4.208 would otherwise rebuild and hash the whole shader text on every pl_dispatch_compute.
 //
 // The plan is the dynamic one (unfolded f16 weights); FiLM gamma/beta come from the CPU MLP each
-// frame as a dynamic uniform array, and strength as a dynamic uniform, so changing conditioning
-// never recompiles anything. Intermediates are rgba16f mosaics, as in the hook files.
+// frame, with strength, as push constants (a uniform buffer where they do not fit), so changing
+// conditioning never recompiles anything. Intermediates are rgba16f mosaics, as in the hook files.
 //
 // Unlike a hook file the host knows its device, so it builds faster passes than glsl/ ships
 // (docs/presets.md "Precision and speed"): group-major shared tiles everywhere, f16 tiles and
@@ -18,6 +20,7 @@
 #include "planes.h"
 
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -104,6 +107,10 @@ public:
     std::vector<std::pair<std::string, double>> pass_times_ms();
 
 private:
+    struct CompiledPass;
+    // The pl_pass of plan pass i (the prev-reading enc0 where `prev`; dec0 for output format `out`),
+    // created on first use.
+    CompiledPass& compiled(std::size_t i, bool prev, pl_fmt out);
     void ensure_size(int width, int height);
     void collect_timers();
 
@@ -126,7 +133,7 @@ private:
     pl_fmt mid_format_ = nullptr;
     int width_ = 0, height_ = 0;
     std::map<std::string, GpuTexture> intermediates_;
-    std::vector<std::string> headers_, prev_headers_;  // per pass: defines + common helpers + body
+    std::map<std::string, std::unique_ptr<CompiledPass>> passes_;  // by compiled()'s key
     Staging upload_, prev_upload_, download_;
     std::vector<float> staging_;        // run_planes()' RGBA where the buffers cannot be mapped
     std::vector<pl_timer> timers_;      // per pass, empty unless enabled
