@@ -24,7 +24,7 @@ namespace cnnv3::vs {
 const char* const stylize_arguments =
     "clip:vnode;model:data:opt;audio:anode:opt;beat_phase:float:opt;beat_norm:float:opt;"
     "audio_intensity:float:opt;style0:float:opt;style1:float:opt;strength:float:opt;bpm:float:opt;"
-    "offset:float:opt;beats:data:opt;cond_track:data:opt;gpu:int:opt;";
+    "offset:float:opt;beats:data:opt;cond_track:data:opt;gpu:int:opt;reactivity:float:opt;";
 
 namespace {
 
@@ -113,8 +113,9 @@ ClipConditioning make_conditioning(const StylizeOptions& o, VSNode* audio, const
     std::string beats_from;
     ConditioningSources sources;
     try {
-        sources = build_conditioning_sources("audio", beats, StyleCurve(0.5f), StyleCurve(0.5f), pcm, 0.0,
-                                             vi.numFrames / fps, beats_from, notes);
+        // Styles: the model's default_cond unless style0/style1 override them (overrides below).
+        const ConditioningChoice values{rest_values(model.default_cond), std::nullopt, std::nullopt, o.reactivity};
+        sources = build_conditioning_sources("audio", beats, values, pcm, 0.0, vi.numFrames / fps, beats_from, notes);
     } catch (const std::exception& e) {
         throw StylizeArgumentError(o.beats ? "beats" : "audio", e.what());
     }
@@ -151,6 +152,8 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
         vsapi->mapSetFloat(props, "CNNv3BeatPhase", cond[0], maReplace);
         vsapi->mapSetFloat(props, "CNNv3BeatNorm", cond[1], maReplace);
         vsapi->mapSetFloat(props, "CNNv3AudioIntensity", cond[2], maReplace);
+        vsapi->mapSetFloat(props, "CNNv3StyleP0", cond[3], maReplace);
+        vsapi->mapSetFloat(props, "CNNv3StyleP1", cond[4], maReplace);
         return out;
     } catch (const std::exception& e) {
         vsapi->setFilterError(fmt::format("Stylize: frame {}: {}", n, e.what()).c_str(), ctx);

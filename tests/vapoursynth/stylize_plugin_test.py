@@ -9,6 +9,7 @@ audio-driven conditioning.
 import argparse
 import concurrent.futures
 import glob
+import json
 import os
 import random
 import shutil
@@ -236,6 +237,35 @@ def audio_props_24bit_equal_cli_track():
     return ok
 
 
+def defaults_and_reactivity_follow_spec():
+    """SPEC §6: without style0/style1 the styles are the model's default_cond (full strength, as a
+    still), with or without music; reactivity scales the music around default_cond."""
+    model = "weights/toon-48"
+    with open(source(model + "/model.json")) as f:
+        rest = np.array(json.load(f)["default_cond"], dtype=np.float32)
+    _, rgb = photo(16, 9)
+    clip = clip_of(rgb, vs.RGBS, length=30)
+
+    def props(**kw):
+        out = stylize(clip, model=source(model), **kw)
+        return np.array([[f.props[k] for k in ("CNNv3BeatPhase", "CNNv3BeatNorm", "CNNv3AudioIntensity",
+                                                 "CNNv3StyleP0", "CNNv3StyleP1")] for f in out.frames()])
+
+    ok = True
+    still = props()
+    ok &= report("no music: max |conditioning - default_cond|", np.abs(still - rest).max(), 0.0)
+    grid = props(bpm=137.0, offset=0.1)
+    ok &= report("bpm grid: max |styles - default_cond styles|", np.abs(grid[:, 3:] - rest[3:]).max(), 0.0)
+    ok &= report("bpm grid: beat_phase must move (range below 0.5 fails) 0.5 -", 0.5 - np.ptp(grid[:, 0]), 0.0)
+    held = props(bpm=137.0, offset=0.1, reactivity=0.0)
+    ok &= report("reactivity 0: max |conditioning - default_cond|", np.abs(held - rest).max(), 0.0)
+    far = props(bpm=137.0, offset=0.1, reactivity=2.0)
+    want = np.clip(rest[:3] + np.float32(2) * (grid[:, :3].astype(np.float32) - rest[:3]), 0, 1)
+    ok &= report("reactivity 2: max |values - clamp(rest + 2 (c - rest))|", np.abs(far[:, :3] - want).max(), 1e-6)
+    ok &= report("reactivity 2: max |styles - default_cond styles|", np.abs(far[:, 3:] - rest[3:]).max(), 0.0)
+    return ok
+
+
 def random_access_on_4_threads_equals_sequential():
     # A per-core context: every instance shares it, so the software-device note comes once.
     notes = []
@@ -275,6 +305,9 @@ def bad_arguments_raise_errors_naming_them():
         ("audio", lambda: stylize(clip, audio=short_audio)),
         ("strength", lambda: stylize(clip, strength=1.5)),
         ("beat_phase", lambda: stylize(clip, beat_phase=-0.1)),
+        ("reactivity", lambda: stylize(clip, bpm=120.0, reactivity=2.5)),
+        ("reactivity", lambda: stylize(clip, bpm=120.0, reactivity=-1.0)),
+        ("cond_track", lambda: stylize(clip, cond_track=os.path.join(work, "missing.csv"), reactivity=0.5)),
         ("beats", lambda: stylize(clip, bpm=120.0, beats="x.txt")),
         ("beats", lambda: stylize(clip, beats=os.path.join(work, "missing-beats.txt"))),
         ("cond_track", lambda: stylize(clip, cond_track=os.path.join(work, "missing.csv"))),
@@ -448,7 +481,7 @@ def example_script_runs_in_vspipe():
 CASES = {f.__name__: f for f in [
     rgbs_odd_size_matches_cpu_reference, rgb24_round_trip, yuv420p10_round_trip, yuv_colour_tags_match_vapoursynths_conversion,
     audio_props_equal_cli_track,
-    audio_props_24bit_equal_cli_track,
+    audio_props_24bit_equal_cli_track, defaults_and_reactivity_follow_spec,
     random_access_on_4_threads_equals_sequential, bad_arguments_raise_errors_naming_them,
     hostile_model_files_raise_errors_naming_them,
     static_preset_against_vsplacebo, example_script_runs_in_vspipe,
