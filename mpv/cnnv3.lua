@@ -43,8 +43,10 @@ local o = {
     fallback = true,          -- switch to the nearest static preset where //!PARAM cannot work
 }
 
+-- BEGIN generated from shadergen/conditioning_names.h; do not edit
 local KEYS = { "beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1" }
 local CSV_HEADER = "frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1"
+-- END generated
 local AF_LABEL = "cnnv3"
 local TIME_SLACK = 1e-4       -- the CSV's times have 6 decimals; frame times may be a hair earlier
 

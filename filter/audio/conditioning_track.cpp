@@ -111,8 +111,9 @@ std::string format_conditioning_csv(const ConditioningTrack& track)
 
 ConditioningTrack parse_conditioning_csv(std::string_view text, const std::string& name)
 {
-    static constexpr std::array<std::string_view, 7> columns = {"frame",           "time",     "beat_phase", "beat_norm",
-                                                                "audio_intensity", "style_p0", "style_p1"};
+    static constexpr std::array<std::string_view, 7> columns = {"frame", "time", conditioning_names[0],
+                                                                conditioning_names[1], conditioning_names[2],
+                                                                conditioning_names[3], conditioning_names[4]};
     std::vector<ConditioningFrame> frames;
     std::size_t line_no = 0;
     bool header = false;

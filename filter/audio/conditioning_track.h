@@ -12,6 +12,7 @@
 #pragma once
 
 #include "beat_clock.h"
+#include "conditioning_names.h"
 #include "intensity_meter.h"
 #include "style_curve.h"
 
@@ -28,6 +29,22 @@ namespace cnnv3 {
 
 inline constexpr std::string_view conditioning_csv_header =
     "frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1";
+
+// The header is "frame,time," and the conditioning names in SPEC order (conditioning_names.h).
+constexpr bool csv_header_names_the_conditioning()
+{
+    std::string_view h = conditioning_csv_header;
+    if (!h.starts_with("frame,time"))
+        return false;
+    h.remove_prefix(10);
+    for (std::string_view name : conditioning_names) {
+        if (!h.starts_with(",") || !h.substr(1).starts_with(name))
+            return false;
+        h.remove_prefix(1 + name.size());
+    }
+    return h.empty();
+}
+static_assert(csv_header_names_the_conditioning());
 
 // A refused conditioning CSV; what() is one line, "FILE:LINE: problem" (or "FILE: problem").
 class ConditioningFileError : public std::runtime_error {

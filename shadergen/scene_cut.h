@@ -7,7 +7,11 @@
 // thumbnail and frame n−1's is at least scene_cut_threshold (luma in [0, 1]). Coarse cells ignore
 // motion of a few pixels, noise and grain; a hard cut to another shot changes most cells.
 //
-// Pure CPU functions over the frame's pixels: deterministic (the same frames give the same answer
+// The web tool runs the same rule in JavaScript (web/scene_cut.js) with the constants that
+// `cnnv3-shadergen wgsl` writes into web/generated/plan.js from this header.
+//
+// Pure CPU functions over the frame's pixels (shadergen: no GPU, no FFmpeg; the CLI and the
+// VapourSynth plugin pass their decoded luma or RGB): deterministic (the same frames give the same answer
 // on every machine, in any order), no state, thread-safe. The caller keeps the previous thumbnail.
 #pragma once
 
@@ -22,7 +26,7 @@ namespace cnnv3 {
 inline constexpr int scene_thumbnail_cells = 16;  // per side
 
 // Mean absolute difference of two thumbnails, in luma units of [0, 1], from which frame n is a cut:
-// 0.06 (about 15/255 per cell on average). Measured on the sample photo (tests/video/scene_cut_test.cpp
+// 0.06 (about 15/255 per cell on average). Measured on the sample photo (tests/scene_cut_test.cpp
 // prints them): a 1 px pan 0.0034, an 8 px pan 0.027, noise of sigma 0.05 0.0013, a 5 % brightness
 // step 0.023; the same photo turned half a turn (another shot with the same colours) 0.0995.
 inline constexpr float scene_cut_threshold = 0.06f;
