@@ -115,23 +115,35 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.shared_bytes_budget = variant_.shared_kib * 1024;
     options.planar_tiles = !variant_.hook;
     plan_ = plan_passes(model_, options);
-    for (const PlannedPass& pass : plan_.passes) {
-        std::string h = "#define HOOKED_mul 1.0\n";
-        // Each pass gets only its own layer's gamma and beta: a few vec4s that fit in push constants
-        // (256 bytes on NVIDIA, 128 on lavapipe). The whole vector ([8,16]: 288 bytes) went to a
-        // uniform buffer, and libplacebo 4.208 writes a host-visible one (NVIDIA) only after
-        // waiting for the GPU to finish with it (vk_buf_write): a CPU-GPU sync per pass and frame.
-        if (pass.reads_film)
-            h += fmt::format("#define CNNV3_FILM(i) cnnv3_film[(i) - {}]\n", pass.film_first);
-        headers_.push_back(h + plan_.common + pass.body);
-    }
-    const auto io_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
-    io_format_ = find_format(gpu_.gpu(), 32, io_caps);
+    options.prev_input = true;
+    prev_plan_ = plan_passes(model_, options);
+    auto headers = [](const PassPlan& plan) {
+        std::vector<std::string> out;
+        for (const PlannedPass& pass : plan.passes) {
+            std::string h = "#define HOOKED_mul 1.0\n";
+            // Each pass gets only its own layer's gamma and beta: a few vec4s that fit in push constants
+            // (256 bytes on NVIDIA, 128 on lavapipe). The whole vector ([8,16]: 288 bytes) went to a
+            // uniform buffer, and libplacebo 4.208 writes a host-visible one (NVIDIA) only after
+            // waiting for the GPU to finish with it (vk_buf_write): a CPU-GPU sync per pass and frame.
+            if (pass.reads_film)
+                h += fmt::format("#define CNNV3_FILM(i) cnnv3_film[(i) - {}]\n", pass.film_first);
+            out.push_back(h + plan.common + pass.body);
+        }
+        return out;
+    };
+    headers_ = headers(plan_);
+    prev_headers_ = headers(prev_plan_);
+    pl_gpu g = gpu_.gpu();
+    const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
+    input_format_ = find_format(g, 32, upload_caps);
+    const auto download_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
+    download_format_ = find_format(g, 32, download_caps);
     const auto mid_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE);
-    mid_format_ = find_format(gpu_.gpu(), 16, mid_caps);
+    mid_format_ = find_format(g, 16, mid_caps);
     if (!mid_format_)
-        mid_format_ = find_format(gpu_.gpu(), 32, mid_caps);
-    if (!io_format_ || !mid_format_)
+        mid_format_ = find_format(g, 32, mid_caps);
+    output_format_ = mid_format_;
+    if (!input_format_ || !download_format_ || !mid_format_)
         throw GpuError(fmt::format("GPU {} has no storable float rgba texture format", gpu_.device().name));
 }
 
@@ -221,16 +233,26 @@ void NetworkRunner::ensure_size(int width, int height)
     height_ = height;
 }
 
-void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond, float strength)
+void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond, float strength, pl_tex prev)
 {
     if (!input || !output || input->params.w != output->params.w || input->params.h != output->params.h)
         throw GpuError("NetworkRunner::run: input and output textures must exist and have the same size");
+    if (prev && (prev->params.w != input->params.w || prev->params.h != input->params.h))
+        throw GpuError(fmt::format("NetworkRunner::run: prev is {}x{}, the frame {}x{} (expected the frame's size)",
+                                   prev->params.w, prev->params.h, input->params.w, input->params.h));
+    if (!input->params.sampleable || (prev && !prev->params.sampleable) || !output->params.storable)
+        throw GpuError("NetworkRunner::run: input and prev must be sampleable, output storable");
+    if (static_cast<int>(cond.size()) != model_.shape.cond_dim)
+        throw GpuError(fmt::format("NetworkRunner::run: {} conditioning values (expected {})", cond.size(),
+                                   model_.shape.cond_dim));
     ensure_size(input->params.w, input->params.h);
+    const PassPlan& plan = prev ? prev_plan_ : plan_;
+    const std::vector<std::string>& pass_headers = prev ? prev_headers_ : headers_;
     const std::vector<float> film = film_texels(model_.shape, evaluate_film_mlp(model_.film_mlp, cond));
     const float size[2] = {static_cast<float>(width_), static_cast<float>(height_)};
 
-    for (std::size_t i = 0; i < plan_.passes.size(); ++i) {
-        const PlannedPass& pass = plan_.passes[i];
+    for (std::size_t i = 0; i < plan.passes.size(); ++i) {
+        const PlannedPass& pass = plan.passes[i];
         if (pass.film_mlp)
             continue;  // the MLP ran on the CPU above
         std::vector<struct pl_shader_desc> descs;
@@ -239,7 +261,7 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
         for (const std::string& bind : pass.binds) {
             if (bind == "CNNV3_FILM")
                 continue;
-            pl_tex tex = bind == "HOOKED" ? input : intermediates_.at(bind).get();
+            pl_tex tex = bind == "HOOKED" ? input : bind == "CNNV3_PREV" ? prev : intermediates_.at(bind).get();
             names.push_back(bind + "_raw");
             struct pl_shader_desc d = {};
             d.desc.name = names.back().c_str();
@@ -278,7 +300,7 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
         }
 
         struct pl_custom_shader custom = {};
-        custom.header = headers_[i].c_str();
+        custom.header = pass_headers[i].c_str();
         custom.description = pass.description.c_str();
         custom.body = "hook();";
         custom.input = PL_SHADER_SIG_NONE;
@@ -312,53 +334,44 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
     collect_timers();  // libplacebo keeps only a few results per timer
 }
 
-Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength)
+void NetworkRunner::ensure_staging(Staging& staging, int width, int height, bool upload)
 {
-    if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
-        throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
+    if (staging.tex && staging.tex.get()->params.w == width && staging.tex.get()->params.h == height)
+        return;
+    if (staging.tex)
+        gpu_.wait_idle();
     pl_gpu gpu = gpu_.gpu();
-    // Staging textures and buffers live as long as the frame size: pl_tex_upload/download from a
-    // host pointer would create and destroy a buffer per frame, and destroying GPU objects per
-    // frame is what lavapipe's queue thread races with (GpuContext::wait_idle).
+    struct pl_tex_params t = {};
+    t.w = width;
+    t.h = height;
+    t.format = upload ? input_format_ : download_format_;
+    t.sampleable = upload;
+    t.storable = !upload;
+    t.host_writable = upload;
+    t.host_readable = !upload;
+    // Persistently mapped host buffers where the device allows it: the frame is packed straight into
+    // (and unpacked straight out of) the GPU-visible memory, with no extra 33 MB copy each way at 1080p.
+    const std::size_t bytes = static_cast<std::size_t>(width) * height * 4 * sizeof(float);
+    struct pl_buf_params b = {};
+    b.size = bytes;
+    b.host_writable = upload;
+    b.host_readable = !upload;
+    b.host_mapped = bytes <= gpu->limits.max_mapped_size;
+    b.memory_type = PL_BUF_MEM_HOST;
+    staging.tex = GpuTexture(gpu, t);
+    staging.buf = GpuBuffer(gpu, b);
+}
+
+void NetworkRunner::upload(Staging& staging, const Planes& rgb)
+{
+    pl_gpu gpu = gpu_.gpu();
+    ensure_staging(staging, rgb.width, rgb.height, true);
     const std::size_t bytes = static_cast<std::size_t>(rgb.width) * rgb.height * 4 * sizeof(float);
-    if (!upload_ || upload_.get()->params.w != rgb.width || upload_.get()->params.h != rgb.height) {
-        if (upload_)
-            gpu_.wait_idle();
-        auto texture = [&](bool upload) {
-            struct pl_tex_params p = {};
-            p.w = rgb.width;
-            p.h = rgb.height;
-            p.format = io_format_;
-            p.sampleable = upload;
-            p.storable = !upload;
-            p.host_writable = upload;
-            p.host_readable = !upload;
-            return GpuTexture(gpu, p);
-        };
-        // Persistently mapped host buffers where the device allows it: the frame is packed
-        // straight into (and unpacked straight out of) the GPU-visible memory, with no extra
-        // 33 MB copy each way at 1080p.
-        const bool mapped = bytes <= gpu->limits.max_mapped_size;
-        auto buffer = [&](bool upload) {
-            struct pl_buf_params p = {};
-            p.size = bytes;
-            p.host_writable = upload;
-            p.host_readable = !upload;
-            p.host_mapped = mapped;
-            p.memory_type = PL_BUF_MEM_HOST;
-            return GpuBuffer(gpu, p);
-        };
-        upload_ = texture(true);
-        download_ = texture(false);
-        upload_buf_ = buffer(true);
-        download_buf_ = buffer(false);
-    }
-    const bool mapped = upload_buf_.get()->data && download_buf_.get()->data;
     float* rgba = nullptr;
-    if (mapped) {
-        while (pl_buf_poll(gpu, upload_buf_.get(), UINT64_MAX)) {
+    if (staging.buf.get()->data) {
+        while (pl_buf_poll(gpu, staging.buf.get(), UINT64_MAX)) {
         }  // the previous frame's upload has finished reading it
-        rgba = reinterpret_cast<float*>(upload_buf_.get()->data);
+        rgba = reinterpret_cast<float*>(staging.buf.get()->data);
     } else {
         staging_.resize(bytes / sizeof(float));
         rgba = staging_.data();
@@ -373,28 +386,45 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
                 px[3] = 1.0f;
             }
     });
-    if (!mapped)
-        pl_buf_write(gpu, upload_buf_.get(), 0, rgba, bytes);
+    if (!staging.buf.get()->data)
+        pl_buf_write(gpu, staging.buf.get(), 0, rgba, bytes);
     struct pl_tex_transfer_params up = {};
-    up.tex = upload_.get();
-    up.buf = upload_buf_.get();
+    up.tex = staging.tex.get();
+    up.buf = staging.buf.get();
     if (!pl_tex_upload(gpu, &up))
         throw GpuError("texture upload failed");
-    run(upload_.get(), download_.get(), cond, strength);
+}
+
+Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength, const Planes* prev)
+{
+    if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
+        throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
+    if (prev && (prev->channels != 3 || prev->width != rgb.width || prev->height != rgb.height))
+        throw GpuError("run_planes: prev must hold 3 planes of the frame's size");
+    pl_gpu gpu = gpu_.gpu();
+    // Staging textures and buffers live as long as the frame size: pl_tex_upload/download from a
+    // host pointer would create and destroy a buffer per frame, and destroying GPU objects per
+    // frame is what lavapipe's queue thread races with (GpuContext::wait_idle).
+    upload(upload_, rgb);
+    if (prev)
+        upload(prev_upload_, *prev);
+    ensure_staging(download_, rgb.width, rgb.height, false);
+    run(upload_.tex.get(), download_.tex.get(), cond, strength, prev ? prev_upload_.tex.get() : nullptr);
     struct pl_tex_transfer_params down = {};
-    down.tex = download_.get();
-    down.buf = download_buf_.get();
+    down.tex = download_.tex.get();
+    down.buf = download_.buf.get();
     if (!pl_tex_download(gpu, &down))
         throw GpuError("texture download failed");
     const float* result = nullptr;
-    if (mapped) {
-        while (pl_buf_poll(gpu, download_buf_.get(), UINT64_MAX)) {
+    if (download_.buf.get()->data) {
+        while (pl_buf_poll(gpu, download_.buf.get(), UINT64_MAX)) {
         }  // the download has landed
-        result = reinterpret_cast<const float*>(download_buf_.get()->data);
+        result = reinterpret_cast<const float*>(download_.buf.get()->data);
     } else {
-        if (!pl_buf_read(gpu, download_buf_.get(), 0, rgba, bytes))
+        staging_.resize(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
+        if (!pl_buf_read(gpu, download_.buf.get(), 0, staging_.data(), staging_.size() * sizeof(float)))
             throw GpuError("texture download failed");
-        result = rgba;
+        result = staging_.data();
     }
     Planes out(3, rgb.height, rgb.width);
     for_each_row_band(rgb.height, 16, [&](int y0, int y1) {

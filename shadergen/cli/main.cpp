@@ -3,7 +3,7 @@
 //   cnnv3-shadergen info [--model NAME|DIR]
 //   cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png
 //   cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S] [--stage MAIN]
-//                        [--precision auto|fp32] [-y] -o OUT.glsl
+//                        [-y] -o OUT.glsl
 //   cnnv3-shadergen wgsl [-y] -o DIR
 //   cnnv3-shadergen --help | --version
 //
@@ -40,7 +40,7 @@ constexpr std::string_view usage_text =
     "usage: cnnv3-shadergen info [--model NAME|DIR]\n"
     "       cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png\n"
     "       cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S]\n"
-    "                            [--stage MAIN] [--precision auto|fp32] [-y] -o OUT.glsl\n"
+    "                            [--stage MAIN] [-y] -o OUT.glsl\n"
     "       cnnv3-shadergen wgsl [-y] -o DIR\n"
     "       cnnv3-shadergen --help | --version\n"
     "\n"
@@ -71,7 +71,6 @@ struct Args {
     bool dynamic = false;
     std::optional<float> strength;
     std::string stage = "MAIN";
-    std::string precision = "auto";
     std::optional<std::string> output;
     bool overwrite = false;
     std::vector<std::string> positional;
@@ -112,10 +111,6 @@ Args parse_args(int argc, char** argv)
             if (!is_hook_stage(args.stage))
                 throw UsageError(fmt::format("--stage {:?} is not a texture mpv can hook (expected one of {})",
                                              args.stage, fmt::join(hook_stages, " ")));
-        } else if (a == "--precision") {
-            args.precision = value();
-            if (args.precision != "auto" && args.precision != "fp32")
-                throw UsageError("--precision is auto or fp32");
         } else if (a == "-o" || a == "--output")
             args.output = value();
         else if (a == "-y")
