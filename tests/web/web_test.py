@@ -242,13 +242,20 @@ def main():
                     failures += fail(f'{m} {w}x{h}: page output differs from the reference: {r.stdout.strip()} {r.stderr.strip()}')
 
         # 1b. prev.rgb (SPEC 2 channels 9-11) reaches enc0: prev=URL with a black image renders exactly
-        # what no prev renders; the reference's output as prev changes the picture.
+        # what no prev renders; the previous output as prev changes the picture and matches the CPU
+        # reference given the same prev (8-bit, as the page reads images).
         m, (w, h) = MODELS[0], SIZES[0]
         black = os.path.join(tmp, f'black_{w}x{h}.png')
         subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', f'color=black:s={w}x{h},format=rgb24',
                         '-frames:v', '1', black], check=True)
+        prev8 = os.path.join(tmp, f'prev8_{w}x{h}.png')
+        subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-i', os.path.join(tmp, f'ref_{m}_{w}x{h}.png'),
+                        '-pix_fmt', 'rgb24', prev8], check=True)
+        ref_prev = os.path.join(tmp, f'ref_prev_{w}x{h}.png')
+        subprocess.run([shadergen, 'reference', '--model', os.path.join(tmp, 'models', m), '--cond', COND,
+                        '--prev', prev8, os.path.join(tmp, f'in_{w}x{h}.png'), ref_prev], check=True)
         outs = {}
-        for name, prev in [('none', None), ('black', f'black_{w}x{h}.png'), ('ref', f'ref_{m}_{w}x{h}.png')]:
+        for name, prev in [('none', None), ('black', f'black_{w}x{h}.png'), ('ref', f'prev8_{w}x{h}.png')]:
             browser.open(f'{base}/web/index.html?model=../models/{m}/&image=../in_{w}x{h}.png&cond={COND}'
                          + (f'&prev=../{prev}' if prev else ''))
             title = browser.wait_title(180)
@@ -266,6 +273,10 @@ def main():
                 failures += fail('a black prev renders differently from no prev')
             if moved.returncode == 0:
                 failures += fail('the previous output as prev changes nothing: channels 9-11 are not read')
+            parity = subprocess.run([png_tool, 'diff', outs['ref'], ref_prev, '1.5/255'], capture_output=True, text=True)
+            print(f'prev = previous output: page vs CPU reference with --prev: {parity.stdout.strip()}')
+            if parity.returncode != 0:
+                failures += fail('with a prev, the page differs from the CPU reference given the same prev')
 
         # 2. Bad model files: one line in the title, the C++ loader's problem.
         for name, d in bad.items():
