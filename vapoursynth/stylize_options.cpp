@@ -72,6 +72,13 @@ StylizeOptions read_stylize_options(const VSMap* in, const VSAPI* vsapi)
         throw StylizeArgumentError("cond_track", "holds all five values: give it without audio, bpm, beats or "
                                                  "reactivity (`cnnv3 analyze --reactivity` applies it)");
     int err = 0;
+    const int64_t feedback = vsapi->mapGetInt(in, "feedback", 0, &err);
+    if (!err) {
+        if (feedback != 0 && feedback != 1)
+            throw StylizeArgumentError("feedback", fmt::format("{} is not 0 or 1", feedback));
+        o.feedback = feedback == 1;
+    }
+    err = 0;
     const int64_t gpu = vsapi->mapGetInt(in, "gpu", 0, &err);
     if (!err) {
         if (gpu < -1 || gpu > 1000)

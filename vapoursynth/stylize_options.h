@@ -33,6 +33,7 @@ struct StylizeOptions {
     std::optional<std::string> beats;       // a file of beat times instead of tracking
     std::optional<std::string> cond_track;  // a CSV from `cnnv3 analyze -o` (all five values)
     int gpu = -1;                           // Vulkan device index; -1 = the first hardware device, else the first
+    bool feedback = true;                   // prev.rgb = frame n-1's network output (docs/vapoursynth.md)
     bool has_audio = false;                 // the audio argument was given
 };
 
