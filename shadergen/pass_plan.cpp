@@ -1,5 +1,6 @@
 #include "pass_plan.h"
 
+#include "conditioning_names.h"
 #include "film_fold.h"
 #include "glsl_template.h"
 
@@ -556,8 +557,11 @@ std::string glsl_float_literal(float v)
 
 const std::vector<std::string>& dynamic_param_names()
 {
-    static const std::vector<std::string> names = {"beat_phase", "beat_norm", "audio_intensity", "style_p0",
-                                                   "style_p1", "strength"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n(conditioning_names.begin(), conditioning_names.end());
+        n.emplace_back("strength");
+        return n;
+    }();
     return names;
 }
 
