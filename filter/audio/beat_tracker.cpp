@@ -444,21 +444,25 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
             frames = place_beats(onset, period, seg, o);
             frames = choose_metrical_level(env, onset, period, seg, o, std::move(frames));
         }
-        // Trim leading and trailing beats whose onsets are weak against the median beat.
+        // Trim leading and trailing beats whose onsets are weak against the median beat, in the
+        // flux and in the low band alike (a soft kick under loud cymbals is weak in the flux only).
         const auto radius = static_cast<std::size_t>(std::lround(0.010 * env.frame_rate));
-        std::vector<double> strength(frames.size());
-        for (std::size_t k = 0; k < frames.size(); ++k)
+        std::vector<double> strength(frames.size()), low(frames.size());
+        for (std::size_t k = 0; k < frames.size(); ++k) {
             strength[k] = local_peak(env.strength, frames[k], radius) / sd;
+            low[k] = local_peak(env.low_accent, frames[k], radius);
+        }
         // A steady tone or a drone has a pulse of numerical ripples only: no onsets, no beats.
         const double median_strength = median(strength);
         if (median_strength * sd < o.min_beat_strength)
             continue;
         if (!strength.empty()) {
-            const double cut = o.trim_ratio * median_strength;
+            const double cut = o.trim_ratio * median_strength, low_cut = o.trim_ratio * median(low);
+            auto weak = [&](std::size_t k) { return strength[k] < cut && !(low[k] > low_cut); };
             std::size_t first = 0, last = frames.size();
-            while (first < last && strength[first] < cut)
+            while (first < last && weak(first))
                 ++first;
-            while (last > first && strength[last - 1] < cut)
+            while (last > first && weak(last - 1))
                 --last;
             frames = std::vector<std::size_t>(frames.begin() + static_cast<std::ptrdiff_t>(first),
                                               frames.begin() + static_cast<std::ptrdiff_t>(last));
