@@ -17,8 +17,8 @@
 //     strong (≥ faster_ratio of the beats) the placement is redone at twice the tempo; else if
 //     every other beat is weak (< slower_ratio of the others) at half the tempo. (The prior alone
 //     cannot tell 87 from 174 BPM clicks, or 72 BPM with loud eighth-note hi-hats from 144.)
-//     Leading and trailing beats weak in both the flux and the low band are trimmed; each beat is then moved to the
-//     parabolic peak of the onset strength around it.
+//     Leading and trailing beats weak in both the flux and the low band are trimmed; each beat is
+//     then moved to the parabolic peak of the onset strength around it.
 //  4b. No beats where there is no pulse (noise, a steady tone, a drone), per segment: when the
 //     median over its tempogram frames of the autocorrelation at the chosen period, in units of its
 //     spread for white noise (1/sqrt(window length)), is below `min_pulse`, or when the beats'
