@@ -330,34 +330,45 @@ std::vector<std::size_t> choose_metrical_level(const OnsetEnvelope& env, const s
     return place_beats(onset, scaled, seg, o);
 }
 
+// L_k of choose_downbeat: the peak low-band onset strength within ±20 ms of each beat.
+std::vector<double> low_onsets(const std::vector<double>& beats, const OnsetEnvelope& env)
+{
+    const auto radius = static_cast<std::size_t>(std::lround(0.020 * env.frame_rate));
+    std::vector<double> low(beats.size());
+    for (std::size_t k = 0; k < beats.size(); ++k)
+        low[k] = local_peak(env.low_strength, env.frame_at(beats[k]), radius);
+    return low;
+}
+
+// Mean of low[k] over k ≡ residue (mod modulus); 0 for none.
+double mean_over_residue(const std::vector<double>& low, std::size_t residue, std::size_t modulus)
+{
+    double sum = 0.0;
+    std::size_t count = 0;
+    for (std::size_t k = residue; k < low.size(); k += modulus) {
+        sum += low[k];
+        ++count;
+    }
+    return count ? sum / static_cast<double>(count) : 0.0;
+}
+
+// Of the 4/4 bar start r and r + 4, the one that opens the 8-beat phrase with the stronger
+// low-band onsets (ties: r).
+std::size_t phrase_start(const std::vector<double>& low, std::size_t r)
+{
+    return low.size() > r + 4 && mean_over_residue(low, r + 4, 8) > mean_over_residue(low, r, 8) ? r + 4 : r;
+}
+
 // k0 from the bar decoder: the first beat it decoded as a downbeat, within the first bar; in 4/4,
-// of that beat and the one a bar later, the one that opens the 8-beat phrase with the stronger
-// low-band onsets (as choose_downbeat does). No decoded downbeat: choose_downbeat's rule.
+// phrase_start of it. No decoded downbeat: choose_downbeat's rule.
 int choose_bar_start(const std::vector<double>& beats, const std::vector<int>& bar_position, int meter,
                      const OnsetEnvelope& env)
 {
-    std::size_t first = beats.size();
-    for (std::size_t k = 0; k < bar_position.size(); ++k)
-        if (bar_position[k] == 0) {
-            first = k;
-            break;
-        }
-    if (first == beats.size() || meter <= 0)
+    const auto first = std::find(bar_position.begin(), bar_position.end(), 0);
+    if (first == bar_position.end() || meter <= 0 || env.size() == 0)
         return choose_downbeat(beats, env);
-    const std::size_t r = first % static_cast<std::size_t>(meter);
-    if (meter != 4 || beats.size() <= r + 4)
-        return static_cast<int>(r);
-    const auto radius = static_cast<std::size_t>(std::lround(0.020 * env.frame_rate));
-    auto mean_of = [&](std::size_t residue) {
-        double sum = 0.0;
-        std::size_t count = 0;
-        for (std::size_t k = residue; k < beats.size(); k += 8) {
-            sum += local_peak(env.low_strength, env.frame_at(beats[k]), radius);
-            ++count;
-        }
-        return count ? sum / static_cast<double>(count) : 0.0;
-    };
-    return static_cast<int>(mean_of(r + 4) > mean_of(r) ? r + 4 : r);
+    const auto r = static_cast<std::size_t>(first - bar_position.begin()) % static_cast<std::size_t>(meter);
+    return static_cast<int>(meter == 4 ? phrase_start(low_onsets(beats, env), r) : r);
 }
 
 }  // namespace
@@ -366,26 +377,12 @@ int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& env)
 {
     if (beats.size() < 4 || env.size() == 0)
         return 0;
-    const auto radius = static_cast<std::size_t>(std::lround(0.020 * env.frame_rate));
-    std::vector<double> low(beats.size());
-    for (std::size_t k = 0; k < beats.size(); ++k)
-        low[k] = local_peak(env.low_strength, env.frame_at(beats[k]), radius);
-    auto mean_of = [&](std::size_t residue, std::size_t modulus) {
-        double sum = 0.0;
-        std::size_t count = 0;
-        for (std::size_t k = residue; k < low.size(); k += modulus) {
-            sum += low[k];
-            ++count;
-        }
-        return count ? sum / static_cast<double>(count) : 0.0;
-    };
+    const std::vector<double> low = low_onsets(beats, env);
     std::size_t r = 0;
     for (std::size_t c = 1; c < 4; ++c)
-        if (mean_of(c, 4) > mean_of(r, 4))
+        if (mean_over_residue(low, c, 4) > mean_over_residue(low, r, 4))
             r = c;
-    if (beats.size() > r + 4 && mean_of(r + 4, 8) > mean_of(r, 8))
-        r += 4;
-    return static_cast<int>(r);
+    return static_cast<int>(phrase_start(low, r));
 }
 
 BeatTrack track_beats(const DecodedAudio& audio, const BeatTrackerOptions& options)
@@ -447,21 +444,25 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
             frames = place_beats(onset, period, seg, o);
             frames = choose_metrical_level(env, onset, period, seg, o, std::move(frames));
         }
-        // Trim leading and trailing beats whose onsets are weak against the median beat.
+        // Trim leading and trailing beats whose onsets are weak against the median beat, in the
+        // flux and in the low band alike (a soft kick under loud cymbals is weak in the flux only).
         const auto radius = static_cast<std::size_t>(std::lround(0.010 * env.frame_rate));
-        std::vector<double> strength(frames.size());
-        for (std::size_t k = 0; k < frames.size(); ++k)
+        std::vector<double> strength(frames.size()), low(frames.size());
+        for (std::size_t k = 0; k < frames.size(); ++k) {
             strength[k] = local_peak(env.strength, frames[k], radius) / sd;
+            low[k] = local_peak(env.low_accent, frames[k], radius);
+        }
         // A steady tone or a drone has a pulse of numerical ripples only: no onsets, no beats.
         const double median_strength = median(strength);
         if (median_strength * sd < o.min_beat_strength)
             continue;
         if (!strength.empty()) {
-            const double cut = o.trim_ratio * median_strength;
+            const double cut = o.trim_ratio * median_strength, low_cut = o.trim_ratio * median(low);
+            auto weak = [&](std::size_t k) { return strength[k] < cut && !(low[k] > low_cut); };
             std::size_t first = 0, last = frames.size();
-            while (first < last && strength[first] < cut)
+            while (first < last && weak(first))
                 ++first;
-            while (last > first && strength[last - 1] < cut)
+            while (last > first && weak(last - 1))
                 --last;
             frames = std::vector<std::size_t>(frames.begin() + static_cast<std::ptrdiff_t>(first),
                                               frames.begin() + static_cast<std::ptrdiff_t>(last));

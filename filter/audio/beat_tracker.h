@@ -17,8 +17,8 @@
 //     strong (≥ faster_ratio of the beats) the placement is redone at twice the tempo; else if
 //     every other beat is weak (< slower_ratio of the others) at half the tempo. (The prior alone
 //     cannot tell 87 from 174 BPM clicks, or 72 BPM with loud eighth-note hi-hats from 144.)
-//     Leading and trailing beats with weak onsets are trimmed; each beat is then moved to the
-//     parabolic peak of the onset strength around it.
+//     Leading and trailing beats weak in both the flux and the low band are trimmed; each beat is
+//     then moved to the parabolic peak of the onset strength around it.
 //  4b. No beats where there is no pulse (noise, a steady tone, a drone), per segment: when the
 //     median over its tempogram frames of the autocorrelation at the chosen period, in units of its
 //     spread for white noise (1/sqrt(window length)), is below `min_pulse`, or when the beats'
@@ -52,7 +52,7 @@ struct BeatTrackerOptions {
     double min_segment_s = 1.0;          // shorter non-silent stretches get no beats
     double faster_ratio = 0.2;           // metrical-level check (see step 4 above)
     double slower_ratio = 0.25;
-    double trim_ratio = 0.3;             // leading/trailing beats weaker than this × median are trimmed
+    double trim_ratio = 0.1;             // leading/trailing beats weaker than this × median (flux and low band) are trimmed
     double min_pulse = 4.5;              // step 4b: noise (white to brown, 2-60 s) measured 1.8-3.7; the 62
                                          // real songs of bench/beats_real_music.sh 5.6 and more
     double min_beat_strength = 1.0;      // step 4b: flux in nepers summed over bands; steady tones < 0.2
