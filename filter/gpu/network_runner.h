@@ -8,9 +8,14 @@
 // conditioning never recompiles anything. Intermediates are rgba16f mosaics, as in the hook files.
 //
 // Unlike a hook file the host knows its device, so it builds faster passes than glsl/ ships
-// (docs/presets.md "Precision and speed"): group-major shared tiles everywhere, f16 tiles and
-// products where the device grants shaderFloat16, larger tiles where it has more than 16 KiB of
-// shared memory. RunnerVariant names one such choice; "auto" is the default.
+// (docs/presets.md "Precision and speed"): tensor cores where the device has them for it, else
+// group-major shared tiles everywhere, f16 tiles and products where the device grants shaderFloat16,
+// larger tiles where it has more than 16 KiB of shared memory. RunnerVariant names one such choice;
+// "auto" is the default.
+//
+// Thread-safety: one thread at a time per runner (libplacebo's objects are not thread-safe); passes
+// are created on the first frame that needs them (the prev-reading enc0 on the first frame with a
+// prev, dec0 once per output format).
 #pragma once
 
 #include "gpu_context.h"
