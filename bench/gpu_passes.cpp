@@ -1,6 +1,6 @@
 // Benchmark: the host's compute passes (filter/gpu/NetworkRunner) on one Vulkan device, for the
 // [4,8] and [8,16] networks at 1080p and 2160p, in one or more runner variants (network_runner.h:
-// hook = the hook files' passes, f32, f16s, f16, -<N>k, auto). Per configuration: warm-up,
+// hook = the hook files' passes, f32, f16s, f16, -<N>k, tc, auto). Per configuration: warm-up,
 // then N frames with conditioning that changes every frame (as in a music video), timed by the
 // wall clock around the dispatches plus pl_gpu_finish; the best of --rounds such runs is printed
 // as a Markdown table, with the time spent inside NetworkRunner::run() (CPU work plus any wait on
@@ -96,9 +96,11 @@ int main(int argc, char** argv)
         opt.device = device;
         opt.warn = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
         GpuContext gpu(opt);
-        fmt::print("device: {} ({}), libplacebo API {}, shaderFloat16 {}, {} KiB shared memory\n\n",
+        fmt::print("device: {} ({}), libplacebo API {}, shaderFloat16 {}, {} KiB shared memory, tensor cores {}; "
+                   "auto = {}\n\n",
                    gpu.device().name, gpu.device().type, PL_API_VER, gpu.shader_f16() ? "granted" : "not granted",
-                   gpu.max_shared_bytes() / 1024);
+                   gpu.max_shared_bytes() / 1024, gpu.coop_matrix() ? "used" : "not used (" + gpu.coop_matrix_problem() + ")",
+                   RunnerVariant::for_device(gpu).name());
         fmt::print("| network | size | variant | GPU passes ms/frame | in run() ms/frame | process CPU ms/frame | frames x rounds |{}\n"
                    "|---|---|---|---|---|---|---|{}\n",
                    pass_times ? " GPU ms per pass |" : "", pass_times ? "---|" : "");

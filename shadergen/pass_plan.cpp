@@ -1,6 +1,7 @@
 #include "pass_plan.h"
 
 #include "conditioning_names.h"
+#include "coop_gemm.h"
 #include "film_fold.h"
 #include "glsl_template.h"
 
@@ -332,12 +333,10 @@ std::string emit_output_pass(const ConvPassSpec& spec, const ConvWeights& cw, co
 // inside the image, 0 in the padding) rides in the alpha of the albedo group. mip1/mip2 are ceil
 // avg-pools computed hierarchically in the tile: the alpha of each staged texel counts the in-image
 // pixels under it. The albedo is clamped to [0, 1] before anything reads it.
-std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                           const Style& st, bool prev)
+// The feature build of enc0 (both forms): shared tiles A0 (albedo + in-image count, 4-pixel margin),
+// A1, A2 (mip1, mip2) and, with `prev`, P (prev.rgb, 1-pixel margin); ends after the last barrier.
+std::string emit_enc0_features(const Style& st, bool prev)
 {
-    const std::vector<GroupChannels> in_groups = {GroupChannels{0, 1, 2, 18}, GroupChannels{12, 13, 14, 15},
-                                                  GroupChannels{16, 17, -1, -1}, GroupChannels{9, 10, 11, -1}};
-    const int go = groups_of(cw.shape.out);
     const int tile = st.tile;
     const int aw = tile + 8, a1 = aw / 2, a2 = aw / 4;
     const int pw = tile + 2;  // prev tile: the output tile plus the 1-pixel halo
@@ -390,8 +389,6 @@ shared {{TILE_TYPE}} A2[{{A2_SIZE}}];
         A2[i] = {{POOL}};
     }
     barrier();
-    ivec2 pos = tile0 + lid;
-    if (any(greaterThanEqual(pos, size))) return;
 )",
         {{"TILE_TYPE", st.tile_type()},
          {"A0_SIZE", aw * aw},
@@ -410,6 +407,21 @@ shared {{TILE_TYPE}} A2[{{A2_SIZE}}];
          {"SUM_A0", sum4("A0", aw)},
          {"SUM_A1", sum4("A1", a1)},
          {"POOL", pool}});
+    return s;
+}
+
+std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
+                           const Style& st, bool prev)
+{
+    const std::vector<GroupChannels> in_groups = {GroupChannels{0, 1, 2, 18}, GroupChannels{12, 13, 14, 15},
+                                                  GroupChannels{16, 17, -1, -1}, GroupChannels{9, 10, 11, -1}};
+    const int go = groups_of(cw.shape.out);
+    const int tile = st.tile;
+    const int aw = tile + 8, a1 = aw / 2, a2 = aw / 4;
+    const int pw = tile + 2;
+    std::string s = emit_enc0_features(st, prev);
+    s += "    ivec2 pos = tile0 + lid;\n"
+         "    if (any(greaterThanEqual(pos, size))) return;\n";
     // Taps outside the image read f0.w == 0 and contribute nothing (zero padding of all 20 channels).
     s += bias_init(cw);
     if (st.f16_math)  // f2 holds the two real channels of the third group: a mat2x4 skips the zero columns
@@ -440,6 +452,185 @@ shared {{TILE_TYPE}} A2[{{A2_SIZE}}];
                                 {"PREV", prev ? " + " + mat4_literal(cw, in_groups[3], tap, o, st.mat_type()) + " * f3" : ""}});
         s += f16_tap_end(st, go);
     }
+    return s + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";
+}
+
+// ---- Tensor-core form (PlanOptions::coop_matrix; coop_gemm.h has the layout and its arithmetic) ----
+
+// Weights as a const array of packed half pairs, copied into the shared W[] by every workgroup.
+std::string coop_weights_array(const std::vector<std::uint16_t>& halves)
+{
+    std::string values;
+    for (std::size_t i = 0; i < halves.size(); i += 2) {
+        const std::uint32_t pair = halves[i] | (static_cast<std::uint32_t>(halves[i + 1]) << 16);
+        values += fmt::format("{}{}u{}", i ? "," : "", pair, i % 32 == 30 ? "\n" : "");
+    }
+    return fill_template("const uint CNNV3_W[{{N}}] = uint[]({{VALUES}});\n",
+                         {{"N", static_cast<int>(halves.size() / 2)}, {"VALUES", values}});
+}
+
+// Shared declarations of a coop pass: S (staged input, f16), W (weights, f16), O (C blocks, f32).
+std::string coop_shared(const CoopGeometry& g, int weight_halves)
+{
+    return fill_template(R"(shared float16_t S[{{S}}];
+shared float16_t W[{{W}}];
+shared float O[{{O}}];
+)",
+                         {{"S", g.staged_halves()}, {"W", weight_halves}, {"O", g.c_floats()}});
+}
+
+// The GEMM, after the staging barrier: each subgroup takes output rows r = subgroup id + k *
+// subgroups (uniform per subgroup, as cooperative matrices need); per row the 9 taps x k_blocks A
+// blocks meet every n block of the weights; the C blocks go to O, then a barrier.
+std::string coop_gemm(const CoopGeometry& g)
+{
+    std::string decl, zero, mul, store;
+    for (int nb = 0; nb < g.n_blocks(); ++nb) {
+        decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{NB}};\n", {{"NB", nb}});
+        zero += fill_template("        c{{NB}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"NB", nb}});
+        store += fill_template("        coopMatStoreNV(c{{NB}}, O, r * {{C_ROW}}u + {{C0}}u, {{NP}}u, false);\n",
+                               {{"NB", nb}, {"C_ROW", g.c_offset(1, 0)}, {"C0", g.c_offset(0, nb)}, {"NP", g.np}});
+    }
+    for (int tap = 0; tap < 9; ++tap)
+        for (int kb = 0; kb < g.k_blocks(); ++kb) {
+            mul += fill_template("        coopMatLoadNV(a, S, r * {{A_ROW}}u + {{A0}}u, {{KP}}u, false);\n",
+                                 {{"A_ROW", g.a_offset(1, 0, 0) - g.a_offset(0, 0, 0)}, {"A0", g.a_offset(0, tap, kb)}, {"KP", g.kp}});
+            for (int nb = 0; nb < g.n_blocks(); ++nb)
+                mul += fill_template("        coopMatLoadNV(b, W, {{B0}}u, 8u, false);\n"
+                                     "        c{{NB}} = coopMatMulAddNV(a, b, c{{NB}});\n",
+                                     {{"B0", g.b_offset(tap, kb, nb)}, {"NB", nb}});
+        }
+    return fill_template(R"(    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> a;
+    fcoopmatNV<16, gl_ScopeSubgroup, 16, 8> b;
+{{DECL}}    for (uint r = gl_SubgroupID; r < 16u; r += gl_NumSubgroups) {
+{{ZERO}}{{MUL}}{{STORE}}    }
+    barrier();
+)",
+                         {{"DECL", decl}, {"ZERO", zero}, {"MUL", mul}, {"STORE", store}});
+}
+
+std::string coop_weight_copy(int weight_halves)
+{
+    return fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{PAIRS}}; i += 256) {
+        vec2 w = unpackHalf2x16(CNNV3_W[i]);
+        W[2 * i] = float16_t(w.x);
+        W[2 * i + 1] = float16_t(w.y);
+    }
+)",
+                         {{"PAIRS", weight_halves / 2}});
+}
+
+// After the GEMM: this invocation's pixel, bias + C into acc[] (then the FMA form's epilogues).
+std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char* pos)
+{
+    std::string s = fill_template("    ivec2 pos = {{POS}};\n    if (any(greaterThanEqual(pos, size))) return;\n", {{"POS", pos}});
+    s += bias_init(cw);
+    s += "    int o = (lid.y * 16 + lid.x) * " + std::to_string(g.np) + ";\n";
+    for (int go = 0; go < groups_of(cw.shape.out); ++go)
+        s += fill_template("    acc[{{G}}] += vec4(O[o + {{C}}], O[o + {{C1}}], O[o + {{C2}}], O[o + {{C3}}]);\n",
+                           {{"G", go}, {"C", 4 * go}, {"C1", 4 * go + 1}, {"C2", 4 * go + 2}, {"C3", 4 * go + 3}});
+    return s;
+}
+
+// enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
+std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
+                                float strength, int* shared_bytes)
+{
+    const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
+    std::vector<int> channel_map;
+    for (const GroupChannels& gc : in_groups)
+        channel_map.insert(channel_map.end(), gc.begin(), gc.end());
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    channel_map.resize(static_cast<std::size_t>(g.kp), -1);
+    const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
+    const int wh = static_cast<int>(weights.size());
+    *shared_bytes = 2 * g.staged_halves() + 2 * wh + 4 * g.c_floats();
+    const int halo = cw.shape.dilation, sw = g.sw();
+    std::string level_sizes, loads;
+    bool has_pooled = false, has_up = false;
+    for (const Source& src : spec.sources) {
+        has_pooled |= src.kind == Source::Kind::pooled;
+        has_up |= src.kind == Source::Kind::upsampled;
+    }
+    if (has_pooled)
+        level_sizes += fill_template("    ivec2 size_hi = {{EXPR}};\n", {{"EXPR", level_size_expr(level_above(spec.level))}});
+    if (has_up)
+        level_sizes += fill_template("    ivec2 size_lo = {{EXPR}};\n", {{"EXPR", level_size_expr(level_below(spec.level))}});
+    int slot = 0;
+    for (const Source& src : spec.sources)
+        for (int gi = 0; gi < groups_of(src.channels); ++gi, ++slot)
+            loads += fill_template(R"(        v = inside ? {{LOAD}} : vec4(0.0);
+        S[i * {{KP}} + {{C}}] = float16_t(v.x); S[i * {{KP}} + {{C1}}] = float16_t(v.y);
+        S[i * {{KP}} + {{C2}}] = float16_t(v.z); S[i * {{KP}} + {{C3}}] = float16_t(v.w);
+)",
+                                   {{"LOAD", source_load(src, gi)}, {"KP", g.kp}, {"C", 4 * slot}, {"C1", 4 * slot + 1},
+                                    {"C2", 4 * slot + 2}, {"C3", 4 * slot + 3}});
+    for (int c = 4 * slot; c < g.kp; ++c)
+        loads += fill_template("        S[i * {{KP}} + {{C}}] = float16_t(0.0);\n", {{"KP", g.kp}, {"C", c}});
+    std::string s = coop_weights_array(weights) + coop_shared(g, wh);
+    s += fill_template(R"(void hook() {
+    ivec2 size = {{SIZE}};
+    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
+    ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - {{HALO}};
+{{LEVEL_SIZES}}{{WEIGHTS}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+        ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        vec4 v;
+{{LOADS}}    }
+    barrier();
+)",
+                       {{"SIZE", level_size_expr(spec.level)},
+                        {"HALO", halo},
+                        {"LEVEL_SIZES", level_sizes},
+                        {"WEIGHTS", coop_weight_copy(wh)},
+                        {"TEXELS", sw * sw},
+                        {"SW", sw},
+                        {"LOADS", loads}});
+    s += coop_gemm(g);
+    s += coop_gather(cw, g, fmt::format("origin + {} + lid", halo).c_str());
+    s += spec.out ? emit_hidden_epilogue(spec, shape, dynamic) : emit_output_epilogue(spec, shape, dynamic, strength);
+    return s + "}\n";
+}
+
+// enc0 on tensor cores: the FMA form's feature tiles, then 13 real features per staged pixel
+// (albedo + shadow, mip1, mip2 masked to the image, prev) padded to 16.
+std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
+                                bool prev, int* shared_bytes)
+{
+    Style st;  // f16 feature tiles (S holds f16 anyway), 16 x 16: 27 KiB of shared memory for [8,16]
+    st.f16_tiles = true;
+    const std::vector<int> channel_map = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17, 9, 10, 11, -1, -1, -1};
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
+    const int wh = static_cast<int>(weights.size());
+    const int aw = st.tile + 8, a1 = aw / 2, a2 = aw / 4, pw = st.tile + 2;
+    *shared_bytes = 2 * g.staged_halves() + 2 * wh + 4 * g.c_floats() +
+                    8 * (aw * aw + a1 * a1 + a2 * a2 + (prev ? pw * pw : 0));
+    std::string features = emit_enc0_features(st, prev);
+    // The weight copy rides before the first barrier of the feature build.
+    const std::size_t first_barrier = features.find("    barrier();\n");
+    features.insert(first_barrier, coop_weight_copy(wh));
+    std::string s = coop_weights_array(weights) + coop_shared(g, wh) + features;
+    s += fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{PW2}}; i += 256) {
+        int ty = i / {{PW}} + 3, tx = i % {{PW}} + 3;  // A0/A1/A2 are 4 pixels before the tile, S 1 pixel
+        vec4 f0 = vec4(A0[ty * {{AW}} + tx]);
+        vec4 m1 = vec4(A1[(ty >> 1) * {{A1W}} + (tx >> 1)]) * f0.w;
+        vec4 m2 = vec4(A2[(ty >> 2) * {{A2W}} + (tx >> 2)]) * f0.w;
+        vec3 pv = {{PREV}};  // 0 outside the image already
+        S[i * 16 + 0] = float16_t(f0.x); S[i * 16 + 1] = float16_t(f0.y); S[i * 16 + 2] = float16_t(f0.z);
+        S[i * 16 + 3] = float16_t(f0.w); S[i * 16 + 4] = float16_t(m1.x); S[i * 16 + 5] = float16_t(m1.y);
+        S[i * 16 + 6] = float16_t(m1.z); S[i * 16 + 7] = float16_t(m2.x); S[i * 16 + 8] = float16_t(m2.y);
+        S[i * 16 + 9] = float16_t(m2.z); S[i * 16 + 10] = float16_t(pv.x); S[i * 16 + 11] = float16_t(pv.y);
+        S[i * 16 + 12] = float16_t(pv.z); S[i * 16 + 13] = float16_t(0.0); S[i * 16 + 14] = float16_t(0.0);
+        S[i * 16 + 15] = float16_t(0.0);
+    }
+    barrier();
+)",
+                       {{"PW2", pw * pw}, {"PW", pw}, {"AW", aw}, {"A1W", a1}, {"A2W", a2},
+                        {"PREV", prev ? "vec3(P[i].rgb)" : "vec3(0.0)"}});
+    s += coop_gemm(g);
+    s += coop_gather(cw, g, "tile0 + lid");
     return s + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";
 }
 
@@ -573,8 +764,12 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
     const bool f16_tiles = options.f16_tiles || options.f16_math;
     const bool f16_math = options.f16_math;
     // libplacebo puts this after its own declarations; glslang accepts it there.
-    plan.common = f16_tiles ? std::string("#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require\n") + common_glsl
-                            : std::string(common_glsl);
+    plan.common = f16_tiles || options.coop_matrix
+                      ? std::string("#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require\n") + common_glsl
+                      : std::string(common_glsl);
+    if (options.coop_matrix)
+        plan.common = "#extension GL_NV_cooperative_matrix : require\n#extension GL_KHR_memory_scope_semantics : require\n"
+                      "#extension GL_KHR_shader_subgroup_basic : require\n" + plan.common;
     if (plan.dynamic && shape.cond_dim != 5)
         throw std::invalid_argument(fmt::format("a dynamic preset needs film_cond_dim 5 (this model has {})",
                                                 shape.cond_dim));
@@ -647,6 +842,18 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, st, prev)
                  : spec.out           ? emit_conv_pass(spec, cw, shape, plan.dynamic, st)
                                       : emit_output_pass(spec, cw, shape, plan.dynamic, options.strength, st);
+        if (options.coop_matrix) {
+            int bytes = 0;
+            std::string body = spec.sources.empty()
+                                   ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, &bytes)
+                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, &bytes);
+            if (bytes <= options.shared_bytes_budget) {  // else this layer keeps the FMA form
+                p.body = std::move(body);
+                p.shared_bytes = bytes;
+                p.tile = CoopGeometry::tile;
+                p.coop_matrix = true;
+            }
+        }
         plan.passes.push_back(std::move(p));
     }
     return plan;

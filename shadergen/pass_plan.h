@@ -61,6 +61,7 @@ struct PlannedPass {
     int film_first = 0;                // ... for i in [film_first, film_first + film_count) only
     int film_count = 0;
     int shared_bytes = 0;              // shared memory the body declares
+    bool coop_matrix = false;          // the body is the tensor-core form (PlanOptions::coop_matrix)
     std::string body;                  // GLSL: shared declarations + void hook()
     // What the body computes, for emitters of other shader languages (wgsl_file.h). Conv passes only.
     std::optional<Layer> layer;        // the conv layer (empty for the FiLM MLP pass)
@@ -84,6 +85,10 @@ struct PlanOptions {
                              // sigmoid) stays f32. Implies f16_tiles.
     bool prev_input = false;  // enc0 also reads channels 9-11 (prev.rgb, SPEC §2) from CNNV3_PREV_raw, a
                               // frame-sized texture; without it they are 0, as hook files must keep them
+    bool coop_matrix = false;  // conv passes as implicit GEMMs on tensor cores (coop_gemm.h): needs
+                               // GL_NV_cooperative_matrix with f16 16x16 x 16x8 -> f32 blocks at subgroup
+                               // scope, subgroups of 32, shaderFloat16; workgroups of 16x16. A layer whose
+                               // coop form exceeds shared_bytes_budget keeps the FMA form.
     bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
                                 // read neighbouring texels; texel-major (the hooks' layout) puts them
                                 // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]

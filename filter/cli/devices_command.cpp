@@ -1,6 +1,7 @@
 #include "devices_command.h"
 
 #include "gpu_context.h"
+#include "network_runner.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +13,9 @@ const std::string_view devices_usage =
     "usage: cnnv3 devices\n"
     "\n"
     "  List the Vulkan devices: index, type and name. `--gpu N` picks one by index, `--gpu NAME` by a\n"
-    "  case-insensitive part of its name; the default is the first hardware device, else the first one.\n";
+    "  case-insensitive part of its name; the default is the first hardware device, else the first one.\n"
+    "  Each line ends with the pass variant the GPU host picks there (tc: tensor cores; f16, f32: the\n"
+    "  FMA passes) and, where tensor cores are not used, why.\n";
 
 int devices_command(const std::vector<std::string>& args, std::ostream& out, std::ostream&)
 {
@@ -33,8 +36,18 @@ int devices_command(const std::vector<std::string>& args, std::ostream& out, std
         const bool is_default = hardware ? (!d.software && &d == &*std::find_if(devices.begin(), devices.end(),
                                                                                  [](const auto& x) { return !x.software; }))
                                          : &d == &devices.front();
-        out << fmt::format("{}  {:<10} {}{}{}\n", d.index, d.type, d.name, d.software ? "  (software: slow)" : "",
-                           is_default ? "  [default]" : "");
+        // The variant needs the device opened (what it grants, not what it lists).
+        std::string variant;
+        try {
+            GpuContext gpu({std::to_string(d.index), {}});
+            variant = "variant " + RunnerVariant::for_device(gpu).name();
+            if (!gpu.coop_matrix())
+                variant += " (tensor cores: " + gpu.coop_matrix_problem() + ")";
+        } catch (const GpuError& e) {
+            variant = std::string("cannot be opened: ") + e.what();
+        }
+        out << fmt::format("{}  {:<10} {}{}{}  {}\n", d.index, d.type, d.name, d.software ? "  (software: slow)" : "",
+                           is_default ? "  [default]" : "", variant);
     }
     return 0;
 }

@@ -72,6 +72,37 @@ pl_vk_inst create_instance(pl_log log)
     return pl_vk_inst_create(log, &params);
 }
 
+// Whether the device lists VK_NV_cooperative_matrix with the cooperativeMatrix feature and the Vulkan
+// memory model (asked through the instance, before the device exists).
+bool offers_coop_matrix(pl_vk_inst inst, VkPhysicalDevice device)
+{
+    auto enum_extensions = reinterpret_cast<PFN_vkEnumerateDeviceExtensionProperties>(
+        inst->get_proc_addr(inst->instance, "vkEnumerateDeviceExtensionProperties"));
+    auto get_features = reinterpret_cast<PFN_vkGetPhysicalDeviceFeatures2>(
+        inst->get_proc_addr(inst->instance, "vkGetPhysicalDeviceFeatures2"));
+    if (!enum_extensions || !get_features)
+        return false;
+    uint32_t n = 0;
+    enum_extensions(device, nullptr, &n, nullptr);
+    std::vector<VkExtensionProperties> extensions(n);
+    enum_extensions(device, nullptr, &n, extensions.data());
+    bool listed = false;
+    for (const auto& e : extensions)
+        listed |= std::strcmp(e.extensionName, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) == 0;
+    if (!listed)
+        return false;
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {};
+    coop.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+    VkPhysicalDeviceVulkanMemoryModelFeatures memory_model = {};
+    memory_model.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES;
+    memory_model.pNext = &coop;
+    VkPhysicalDeviceFeatures2 features = {};
+    features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+    features.pNext = &memory_model;
+    get_features(device, &features);
+    return coop.cooperativeMatrix && memory_model.vulkanMemoryModel;
+}
+
 struct QuietLog {
     pl_log log = create_log(nullptr, nullptr, PL_LOG_NONE);
     ~QuietLog() { pl_log_destroy(&log); }
@@ -145,13 +176,28 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
         // Ask for shaderFloat16 (core in Vulkan 1.2, VK_KHR_shader_float16_int8 before): libplacebo
         // enables it only where the device has it, and reports what it enabled in vulkan_->features.
         // libplacebo takes extension-specific structs here, not VkPhysicalDeviceVulkan12Features.
+        // Tensor cores need VK_NV_cooperative_matrix and the Vulkan memory model (the SPIR-V of
+        // GL_NV_cooperative_matrix with gl_ScopeSubgroup declares it). libplacebo 4.208 passes
+        // feature structs it does not know to vkCreateDevice as they are (lavapipe then fails with
+        // VK_ERROR_FEATURE_NOT_PRESENT), so they are chained only where the device has them.
+        const bool coop_offered = offers_coop_matrix(instance_, pick->second);
+        VkPhysicalDeviceCooperativeMatrixFeaturesNV coop_features = {};
+        coop_features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+        coop_features.cooperativeMatrix = VK_TRUE;
+        VkPhysicalDeviceVulkanMemoryModelFeatures memory_model = {};
+        memory_model.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES;
+        memory_model.vulkanMemoryModel = VK_TRUE;
+        memory_model.pNext = &coop_features;
         VkPhysicalDeviceShaderFloat16Int8Features f16_features = {};
         f16_features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES;
         f16_features.shaderFloat16 = VK_TRUE;
+        f16_features.pNext = coop_offered ? &memory_model : nullptr;
         VkPhysicalDeviceFeatures2 features = {};
         features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
         features.pNext = &f16_features;
-        static const char* const f16_extension[] = {VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
+        static const char* const opt_extensions[] = {VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME,
+                                                     VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME,
+                                                     VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME};  // the last two: tensor cores
         struct pl_vulkan_params params = {};
         params.instance = instance_->instance;
         params.get_proc_addr = instance_->get_proc_addr;
@@ -165,14 +211,47 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
         // three runs each), and nothing here overlaps compute with graphics work.
         params.async_compute = false;
         params.features = &features;
-        params.opt_extensions = f16_extension;
-        params.num_opt_extensions = 1;
+        params.opt_extensions = opt_extensions;
+        params.num_opt_extensions = coop_offered ? 3 : 1;
         vulkan_ = pl_vulkan_create(log_, &params);
         if (!vulkan_)
             throw GpuError(fmt::format("Vulkan: cannot open device {} ({})", device_.index, device_.name));
-        for (auto* s = reinterpret_cast<const VkBaseInStructure*>(vulkan_->features); s; s = s->pNext)
+        bool coop_granted = false, memory_model_granted = false;
+        for (auto* s = reinterpret_cast<const VkBaseInStructure*>(vulkan_->features); s; s = s->pNext) {
             if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES)
                 shader_f16_ = reinterpret_cast<const VkPhysicalDeviceShaderFloat16Int8Features*>(s)->shaderFloat16;
+            if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV)
+                coop_granted = reinterpret_cast<const VkPhysicalDeviceCooperativeMatrixFeaturesNV*>(s)->cooperativeMatrix;
+            if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES)
+                memory_model_granted = reinterpret_cast<const VkPhysicalDeviceVulkanMemoryModelFeatures*>(s)->vulkanMemoryModel;
+        }
+        bool coop_extension = false;
+        for (int i = 0; i < vulkan_->num_extensions; ++i)
+            coop_extension |= std::strcmp(vulkan_->extensions[i], VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) == 0;
+        bool coop_shape = false;
+        auto coop_properties = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+            instance_->get_proc_addr(instance_->instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+        if (coop_extension && coop_properties) {
+            uint32_t n = 0;
+            coop_properties(pick->second, &n, nullptr);
+            std::vector<VkCooperativeMatrixPropertiesNV> shapes(n);
+            for (auto& p : shapes)
+                p.sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+            coop_properties(pick->second, &n, shapes.data());
+            for (const auto& p : shapes)
+                coop_shape |= p.MSize == 16 && p.NSize == 8 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+                              p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+                              p.DType == VK_COMPONENT_TYPE_FLOAT32_NV && p.scope == VK_SCOPE_SUBGROUP_NV;
+        }
+        const uint32_t subgroup = vulkan_->gpu->glsl.subgroup_size;
+        coop_problem_ = !coop_extension ? "no VK_NV_cooperative_matrix"
+                        : !coop_granted ? "cooperativeMatrix not granted"
+                        : !memory_model_granted ? "vulkanMemoryModel not granted"
+                        : !coop_shape ? "no f16 16x8x16 subgroup matrix shape"
+                        : subgroup != 32 ? fmt::format("subgroups of {}, not 32", subgroup)
+                        : !shader_f16_ ? "no shaderFloat16"
+                                       : "";
+        coop_matrix_ = coop_problem_.empty();
         dispatch_ = pl_dispatch_create(log_, vulkan_->gpu);
         if (!(vulkan_->gpu->glsl.compute))
             throw GpuError(fmt::format("Vulkan device {} ({}) has no compute shaders", device_.index, device_.name));

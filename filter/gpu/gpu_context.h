@@ -59,6 +59,14 @@ public:
     // shaderFloat16 was asked for at device creation and granted: shaders may use float16_t math
     // (GL_EXT_shader_explicit_arithmetic_types_float16) and f16 shared memory.
     bool shader_f16() const { return shader_f16_; }
+    // Tensor cores for the coop-matrix passes (PlanOptions::coop_matrix): VK_NV_cooperative_matrix and
+    // the vulkanMemoryModel feature were asked for at device creation and granted, the device lists
+    // the f16 x f16 + f32 16x8x16 subgroup-scope shape, subgroups have 32 invocations, and
+    // shaderFloat16 is on. libplacebo 4.208's glslang compiles GL_NV_cooperative_matrix; the KHR
+    // extension is not used (that glslang does not know it).
+    bool coop_matrix() const { return coop_matrix_; }
+    // Why coop_matrix() is false, for `cnnv3 devices` ("" when it is true).
+    const std::string& coop_matrix_problem() const { return coop_problem_; }
     // Compute shared memory per workgroup the device allows (16 KiB at least, 48 KiB on NVIDIA).
     std::size_t max_shared_bytes() const;
     // The largest width or height of a 2D texture (pl_gpu_limits::max_tex_2d_dim; 16384 on lavapipe).
@@ -86,6 +94,8 @@ private:
     std::function<void(const std::string&)> warn_;
     std::atomic<int> compilations_{0};
     bool shader_f16_ = false;
+    bool coop_matrix_ = false;
+    std::string coop_problem_;
     pl_log log_ = nullptr;
     pl_vk_inst instance_ = nullptr;
     pl_vulkan vulkan_ = nullptr;

@@ -25,25 +25,31 @@ pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
     return pl_find_fmt(gpu, PL_FMT_FLOAT, 4, depth, depth, caps);
 }
 
-// What "auto" becomes on a device. f16 tiles and products on hardware that grants shaderFloat16
-// (the speed is there; the error stays under 1/255); f32 elsewhere, including software devices,
-// where f16 buys no speed and the f32 margin to the reference is twice as wide (0.38 vs 0.95/255
-// on the random [8,16] test model). The whole shared memory the device offers in both cases.
-RunnerVariant resolve_auto(const GpuContext& gpu)
+}  // namespace
+
+// What "auto" becomes on a device. Tensor cores where the device has them (GpuContext::coop_matrix).
+// Else f16 tiles and products on hardware that grants shaderFloat16 (the speed is there; the error
+// stays under 1/255); f32 elsewhere, including software devices, where f16 buys no speed and the
+// f32 margin to the reference is twice as wide (0.38 vs 0.95/255 on the random [8,16] test model).
+// The whole shared memory the device offers in every case.
+RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
 {
     RunnerVariant v;
     const bool f16 = gpu.shader_f16() && !gpu.device().software;
     v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
+    v.tensor = gpu.coop_matrix();
     return v;
 }
-
-}  // namespace
 
 RunnerVariant RunnerVariant::parse(std::string_view spec)
 {
     RunnerVariant v;
     if (spec == "auto") {
         v.automatic = true;
+        return v;
+    }
+    if (spec == "tc") {
+        v.tensor = true;
         return v;
     }
     if (spec == "hook") {
@@ -60,7 +66,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is hook or auto", spec));
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, hook or auto", spec));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
         const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
@@ -82,6 +88,8 @@ std::string RunnerVariant::name() const
         return "auto";
     if (hook)
         return "hook";
+    if (tensor)
+        return "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -96,7 +104,14 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     }
     variant_ = RunnerVariant::parse(variant);
     if (variant_.automatic)
-        variant_ = resolve_auto(gpu_);
+        variant_ = RunnerVariant::for_device(gpu_);
+    if (variant_.tensor && !gpu_.coop_matrix()) {
+        gpu_.warn(fmt::format("GPU {} ({}) cannot run the tensor-core variant ({}): it runs {}", gpu_.device().index,
+                              gpu_.device().name, gpu_.coop_matrix_problem(), RunnerVariant::for_device(gpu_).name()));
+        variant_ = RunnerVariant::for_device(gpu_);
+    }
+    if (variant_.tensor)  // layers whose tensor-core form does not fit shared memory keep the FMA form
+        variant_.precision = RunnerVariant::for_device(gpu_).precision;
     if (variant_.precision != RunnerVariant::Precision::f32 && !gpu_.shader_f16()) {
         gpu_.warn(fmt::format("GPU {} ({}) has no shaderFloat16: variant {} runs in f32", gpu_.device().index,
                               gpu_.device().name, variant_.name()));
@@ -112,6 +127,8 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.f16_math = variant_.precision == RunnerVariant::Precision::f16;
     options.shared_bytes_budget = variant_.shared_kib * 1024;
     options.planar_tiles = !variant_.hook;
+    // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
+    options.coop_matrix = variant_.tensor;
     plan_ = plan_passes(model_, options);
     options.prev_input = true;
     prev_plan_ = plan_passes(model_, options);

@@ -8,9 +8,14 @@
 // conditioning never recompiles anything. Intermediates are rgba16f mosaics, as in the hook files.
 //
 // Unlike a hook file the host knows its device, so it builds faster passes than glsl/ ships
-// (docs/presets.md "Precision and speed"): group-major shared tiles everywhere, f16 tiles and
-// products where the device grants shaderFloat16, larger tiles where it has more than 16 KiB of
-// shared memory. RunnerVariant names one such choice; "auto" is the default.
+// (docs/presets.md "Precision and speed"): tensor cores where the device has them for it, else
+// group-major shared tiles everywhere, f16 tiles and products where the device grants shaderFloat16,
+// larger tiles where it has more than 16 KiB of shared memory. RunnerVariant names one such choice;
+// "auto" is the default.
+//
+// Thread-safety: one thread at a time per runner (libplacebo's objects are not thread-safe); passes
+// are created on the first frame that needs them (the prev-reading enc0 on the first frame with a
+// prev, dec0 once per output format).
 #pragma once
 
 #include "gpu_context.h"
@@ -29,14 +34,18 @@
 
 namespace cnnv3 {
 
-// How the host builds its passes, spelled "<precision>[-<N>k]", "hook" or "auto":
+// How the host builds its passes, spelled "<precision>[-<N>k]", "tc", "hook" or "auto":
 //   f32   f32 shared tiles and arithmetic
 //   f16s  f16 shared tiles, f32 arithmetic (the data is f16 in the intermediates already)
 //   f16   f16 tiles and mat4 * vec4 products, summed in f16 per tap and in f32 across taps;
 //         the output pass (dec0 + sigmoid) stays f32
 //   -<N>k shared-memory budget of N KiB per workgroup (default: what the device allows)
+//   tc    tensor cores: every conv an implicit GEMM on cooperative matrices (PlanOptions::coop_matrix,
+//         shadergen/coop_gemm.h), f16 inputs and weights, f32 sums; where GpuContext::coop_matrix()
+//         is false it falls back to what auto would pick and says so through GpuOptions::warn
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  f16 where the device grants shaderFloat16, else f32 (the default)
+//   auto  tc where the device has tensor cores for it, else f16 where the device grants
+//         shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices` prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
 // shaderFloat16; without it the runner falls back to f32 and says so through GpuOptions::warn.
 struct RunnerVariant {
@@ -44,11 +53,14 @@ struct RunnerVariant {
     Precision precision = Precision::f32;
     int shared_kib = 0;      // 0: the device's maximum
     bool hook = false;       // "hook"
+    bool tensor = false;     // "tc"
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.
     static RunnerVariant parse(std::string_view spec);
     std::string name() const;  // parse(name()) gives the same variant
+    // What "auto" becomes on this device (before the shared-memory budget is filled in).
+    static RunnerVariant for_device(const GpuContext& gpu);
 };
 
 class NetworkRunner {

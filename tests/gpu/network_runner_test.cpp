@@ -22,9 +22,11 @@ using namespace cnnv3;
 
 namespace {
 
+// $CNNV3_SOURCE_DIR overrides the build's source tree: the GPU machine runs this binary elsewhere.
 std::filesystem::path vectors(const char* name)
 {
-    return std::filesystem::path(CNNV3_SOURCE_DIR) / "tests" / "vectors" / name;
+    const char* env = std::getenv("CNNV3_SOURCE_DIR");
+    return std::filesystem::path(env && *env ? env : CNNV3_SOURCE_DIR) / "tests" / "vectors" / name;
 }
 
 Planes photo_like(int h, int w)
@@ -83,10 +85,15 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
     const RunnerVariant wanted = RunnerVariant::parse(GetParam());
     if (wanted.precision != RunnerVariant::Precision::f32 && !shared_gpu().shader_f16())
         GTEST_SKIP() << shared_gpu().device().name << " does not grant shaderFloat16";
+    if (wanted.tensor && !shared_gpu().coop_matrix())
+        GTEST_SKIP() << shared_gpu().device().name << " has no tensor cores for it: " << shared_gpu().coop_matrix_problem();
     for (const char* name : {"test-random-48", "test-random-816"}) {
         const Model m = load_model(vectors(name));
         NetworkRunner runner(shared_gpu(), m, GetParam());
-        EXPECT_EQ(runner.variant().precision, wanted.precision);
+        EXPECT_EQ(runner.variant().tensor, wanted.tensor);
+        if (!wanted.tensor) {
+            EXPECT_EQ(runner.variant().precision, wanted.precision);
+        }
         const std::vector<float> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
         for (auto [h, w] : {std::pair{479, 853}, {2, 3}, {1, 1}, {37, 21}}) {
             const Planes rgb = photo_like(h, w);
@@ -104,7 +111,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 }
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
-                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k"),
+                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -113,12 +120,12 @@ INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
 
 TEST(RunnerVariant, parses_and_names_round_trip)
 {
-    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook"})
+    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc"})
         EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
     const RunnerVariant v = RunnerVariant::parse("f16-32k");
     EXPECT_EQ(v.precision, RunnerVariant::Precision::f16);
     EXPECT_EQ(v.shared_kib, 32);
-    for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk"})
+    for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk", "tc-16k"})
         EXPECT_THROW(RunnerVariant::parse(bad), GpuError) << bad;
 }
 
@@ -132,6 +139,11 @@ TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software
     NetworkRunner runner(shared_gpu(), m, "auto");
     const bool f16 = shared_gpu().shader_f16() && !shared_gpu().device().software;
     EXPECT_EQ(runner.variant().precision, f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
+    EXPECT_EQ(runner.variant().tensor, shared_gpu().coop_matrix());
+    // Asked for explicitly where the device cannot: the same fallback as auto, with a warning.
+    if (!shared_gpu().coop_matrix()) {
+        EXPECT_EQ(NetworkRunner(shared_gpu(), m, "tc").variant().name(), runner.variant().name());
+    }
     EXPECT_EQ(runner.variant().shared_kib, static_cast<int>(shared_gpu().max_shared_bytes() / 1024));
     // A budget above the device's is clamped to it.
     NetworkRunner big(shared_gpu(), m, "f32-1024k");
@@ -263,6 +275,8 @@ class RunnerPrev : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
 {
+    if (RunnerVariant::parse(GetParam()).tensor && !shared_gpu().coop_matrix())
+        GTEST_SKIP() << shared_gpu().device().name << " has no tensor cores for it: " << shared_gpu().coop_matrix_problem();
     for (const char* name : {"test-random-48", "test-random-816"}) {
         const Model m = load_model(vectors(name));
         NetworkRunner runner(shared_gpu(), m, GetParam());
@@ -284,7 +298,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc"), [](const auto& info) {
     return std::string(info.param);
 });
 
