@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `cnnv3 stylize` conditioning defaults and --reactivity (SPEC §6; docs/formats.md, "Conditioning:
-# defaults and reactivity") on lavapipe: the audio-driven default renders what `cnnv3 analyze --model M` writes (styles from the
-# model's default_cond, not 0.5), --reactivity 0 renders default_cond on every frame, --reactivity 2
-# renders what `analyze --reactivity 2` writes, a file without audio takes --style1; a bad value is
-# one line and exit 2.
+# defaults and reactivity") on lavapipe: the audio-driven default renders what `cnnv3 analyze
+# --model M` writes (styles from the model's default_cond, not 0.5), --reactivity 0 renders
+# default_cond on every frame, --reactivity 2 renders what `analyze --reactivity 2` writes, a file
+# without audio takes --style1; a bad value is one line and exit 2.
 # usage: stylize_reactivity_test.sh CNNV3 PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 png_tool=$2 src=$3
