@@ -33,6 +33,15 @@ std::string lua_conditioning_block()
                        quoted_list('"'), conditioning_csv_header_text());
 }
 
+std::string python_conditioning_block()
+{
+    return fmt::format("# BEGIN generated from shadergen/conditioning_names.h; do not edit\n"
+                       "CONDITIONING_NAMES = ({})\n"
+                       "CONDITIONING_CSV_HEADER = \"{}\"\n"
+                       "# END generated\n",
+                       quoted_list('"'), conditioning_csv_header_text());
+}
+
 std::string js_conditioning_block()
 {
     return fmt::format("// The conditioning values in SPEC 3 order (shadergen/conditioning_names.h), and the CSV header\n"

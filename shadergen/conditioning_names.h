@@ -1,9 +1,10 @@
 // The five conditioning values of SPEC §3, in order: the one place their names are written.
 //
 // C++ uses these arrays; `cnnv3-shadergen wgsl` writes them into web/generated/plan.js for the web
-// tool (test wgsl-current); mpv/cnnv3.lua holds lua_conditioning_block() between its
-// "BEGIN/END generated" markers (the unit test ConditioningNames checks it and prints the block to
-// paste when it differs). The CSV header of `cnnv3 analyze` is "frame,time," and these names.
+// tool (test wgsl-current); mpv/cnnv3.lua and training/cnnv3/conditioning.py hold
+// lua_conditioning_block() / python_conditioning_block() between their "BEGIN/END generated"
+// markers (the unit test ConditioningNames checks both and prints the block to paste when one
+// differs). The CSV header of `cnnv3 analyze` is "frame,time," and these names.
 #pragma once
 
 #include <array>
@@ -20,6 +21,9 @@ std::string conditioning_csv_header_text();
 
 // The Lua lines mpv/cnnv3.lua holds between its markers (KEYS and CSV_HEADER).
 std::string lua_conditioning_block();
+
+// The Python lines training/cnnv3/conditioning.py holds (CONDITIONING_NAMES, CONDITIONING_CSV_HEADER).
+std::string python_conditioning_block();
 
 // The JavaScript lines plan.js holds (conditioningNames, conditioningCsvHeader).
 std::string js_conditioning_block();

@@ -1,5 +1,5 @@
-// shadergen/conditioning_names.h: the names are written once; the mpv script holds the generated
-// block (web/generated/plan.js is checked by the test wgsl-current).
+// shadergen/conditioning_names.h: the names are written once; the mpv script and the training package
+// hold the generated blocks (web/generated/plan.js is checked by the test wgsl-current).
 
 #include "conditioning_names.h"
 #include "small_file.h"
@@ -17,6 +17,15 @@ TEST(ConditioningNames, TheMpvScriptHoldsTheGeneratedBlock)
     const std::string block = lua_conditioning_block();
     EXPECT_NE(lua.find(block), std::string::npos)
         << "mpv/cnnv3.lua does not hold the generated block; replace the lines between its markers by:\n" << block;
+}
+
+TEST(ConditioningNames, TheTrainingPackageHoldsTheGeneratedBlock)
+{
+    const std::string py = read_small_file(CNNV3_SOURCE_DIR "/training/cnnv3/conditioning.py", 1u << 20, "a Python module");
+    const std::string block = python_conditioning_block();
+    EXPECT_NE(py.find(block), std::string::npos)
+        << "training/cnnv3/conditioning.py does not hold the generated block; replace the lines between its markers "
+           "by:\n" << block;
 }
 
 TEST(ConditioningNames, TheCsvHeaderIsFrameTimeAndTheNames)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `cnnv3 stylize` conditioning defaults and --reactivity (SPEC §6, docs/formats.md "Reactivity") on
-# lavapipe: the audio-driven default renders what `cnnv3 analyze --model M` writes (styles from the
-# model's default_cond, not 0.5), --reactivity 0 renders default_cond on every frame, --reactivity 2
-# renders what `analyze --reactivity 2` writes; a bad value is one line and exit 2.
+# `cnnv3 stylize` conditioning defaults and --reactivity (SPEC §6; docs/formats.md, "Conditioning:
+# defaults and reactivity") on lavapipe: the audio-driven default renders what `cnnv3 analyze
+# --model M` writes (styles from the model's default_cond, not 0.5), --reactivity 0 renders
+# default_cond on every frame, --reactivity 2 renders what `analyze --reactivity 2` writes, a file
+# without audio takes --style1; a bad value is one line and exit 2.
 # usage: stylize_reactivity_test.sh CNNV3 PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 png_tool=$2 src=$3
@@ -40,6 +41,14 @@ run half --style0 0.5 --style1 0.5 && ! "$png_tool" diff default_05.png half_05.
 run still --reactivity 0 && run rest --cond "$rest" && same still rest "--reactivity 0 = the model's default_cond on every frame"
 run twice --reactivity 2 && run tracked2 --cond-track track2.csv && same twice tracked2 "--reactivity 2 = analyze --reactivity 2"
 ! "$png_tool" diff twice_05.png default_05.png 1/255 >/dev/null && ok "reactivity 2 differs from 1" || bad "reactivity 2 = 1"
+
+# Without audio: default_cond, and the user's style where given.
+ffmpeg -nostdin -loglevel error -i clip.nut -an -c:v ffv1 mute.nut
+mv clip.nut music.nut && mv mute.nut clip.nut
+styled=$(echo "$rest" | awk -F, '{print $1","$2","$3","$4",0.3"}')
+run mute_styled --style1 0.3 && run mute_cond --cond "$styled" && same mute_styled mute_cond \
+  "no audio: --style1 0.3 renders default_cond with style_p1 0.3"
+mv clip.nut mute.nut && mv music.nut clip.nut
 
 for bad_value in 2.5 -1 x; do
   "$cnnv3" stylize --model "$model" --reactivity "$bad_value" clip.nut out.mkv 2>bad.log

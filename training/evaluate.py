@@ -31,13 +31,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from cnnv3.conditioning import CONDITIONING_NAMES  # noqa: E402
 from cnnv3.dataset import find_samples, load_sample  # noqa: E402
 from cnnv3.features import features_from_rgb  # noqa: E402
 from cnnv3.modelfile import DEFAULT_COND, load_checkpoint, manifest_text, read_model  # noqa: E402
 from cnnv3.recipes import get_recipe, luminance  # noqa: E402
 from pack_photo import write_png  # noqa: E402
 
-INPUTS = ("beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1")
+INPUTS = CONDITIONING_NAMES
 SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0)
 GALLERY_CONDS = ((0.0, 0.0, 0.2, 0.0, 1.0), (0.5, 0.3, 0.6, 0.5, 1.0), (0.9, 0.7, 1.0, 1.0, 1.0))
 

@@ -16,9 +16,7 @@ ConditioningSources build_conditioning_sources(const std::string& input, const B
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& notes)
 {
-    if (!(values.reactivity >= 0.0f && values.reactivity <= max_reactivity))
-        throw std::invalid_argument(fmt::format("reactivity {} (expected a number in [0, {}])", values.reactivity,
-                                                max_reactivity));
+    check_reactivity(values.reactivity);
     ConditioningSources sources;
     sources.rest = values.rest;
     sources.reactivity = values.reactivity;

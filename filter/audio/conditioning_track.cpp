@@ -35,10 +35,15 @@ void check_fps(double fps)
 
 }  // namespace
 
-Conditioning apply_reactivity(const Conditioning& c, const Conditioning& rest, float reactivity)
+void check_reactivity(float reactivity)
 {
     if (!(reactivity >= 0.0f && reactivity <= max_reactivity))
         throw std::invalid_argument(fmt::format("reactivity {} (expected a number in [0, {}])", reactivity, max_reactivity));
+}
+
+Conditioning apply_reactivity(const Conditioning& c, const Conditioning& rest, float reactivity)
+{
+    check_reactivity(reactivity);
     if (reactivity == 1.0f)
         return c;  // exactly as analysed (rest + (c − rest) may round differently in the last bit)
     Conditioning out = c;

@@ -4,7 +4,8 @@
 //   --style0 V|t:v,...  --style1 V|t:v,...  style_p0 / style_p1, constant or keyframed (default:
 //                                           the model's default_cond, SPEC §6)
 //   --reactivity R                          how far the music moves the conditioning, in [0, 2]
-//                                           (default 1; docs/formats.md "Reactivity")
+//                                           (default 1; docs/formats.md, "Conditioning: defaults
+//                                           and reactivity")
 //
 // Without --bpm/--beats the beats are tracked from the audio (filter/audio/beat_tracker.h). A file
 // without audio gets audio_intensity 0 and a note.

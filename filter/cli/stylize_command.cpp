@@ -361,8 +361,11 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         }
         const bool beats_given = a.conditioning.bpm || a.conditioning.beats_file;
         if (!audio && !beats_given) {
+            // default_cond, with the user's --style0/--style1 where given (SPEC §6: the styles are the user's).
             const std::vector<float> c = model.default_cond;
-            cond_at = [c](double, double) { return std::array<float, 5>{c[0], c[1], c[2], c[3], c[4]}; };
+            const StyleCurve s0 = a.conditioning.style0.value_or(StyleCurve(c[3]));
+            const StyleCurve s1 = a.conditioning.style1.value_or(StyleCurve(c[4]));
+            cond_at = [c, s0, s1](double t, double) { return std::array<float, 5>{c[0], c[1], c[2], s0.at(t), s1.at(t)}; };
             cond_note = fmt::format("{}: fixed conditioning {} (the model's default_cond)",
                                     info ? "no audio stream" : "y4m on standard input carries no audio to analyse",
                                     fmt::join(c, ","));

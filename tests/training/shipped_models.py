@@ -30,11 +30,12 @@ SHADERGEN, ROOT = sys.argv[1], Path(sys.argv[2])
 sys.path.insert(0, str(ROOT / "training"))
 sys.path.insert(0, str(ROOT / "training" / "data"))
 
+from cnnv3.conditioning import CONDITIONING_NAMES  # noqa: E402
 from cnnv3.pngio import read_float  # noqa: E402
 from cnnv3.recipes import get_recipe  # noqa: E402
 
 MODELS = {"toon": ("cartoon", "pencil"), "paint": ("kuwahara", "watercolor"), "poster": ("posterize", "inkwash")}
-INPUTS = ("beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1")
+INPUTS = CONDITIONING_NAMES
 SWEEP_HIGH = (1.0, 0.5, 1.0, 1.0, 1.0)
 QUALITY_CONDS = ((0.0, 0.0, 0.5, 0.5, 1.0), (0.3, 0.6, 0.9, 0.1, 0.8), (0.8, 0.2, 0.2, 0.9, 1.0))
 VECTORS = ROOT / "tests" / "vectors" / "heldout-rocket"
