@@ -12,8 +12,7 @@ model=$src/weights/test-chelsea-48   # default_cond 0,0,0.5,0.5,0.8: a style_p1 
 rest=$(python3 -c "import json,sys; print(','.join(map(str, json.load(open(sys.argv[1]))['default_cond'])))" "$model/model.json")
 
 bash "$src/scripts/make-demo-clip.sh" demo.mp4
-# NUT keeps each frame's time exactly (i/fps), so the track's row n is frame n (a millisecond time
-# base would round frame times below their rows').
+# NUT keeps each frame's time exactly (i/fps); the Matroska case below checks the rounded times.
 ffmpeg -nostdin -loglevel error -i demo.mp4 -t 1.5 -vf scale=48:28 -c:v ffv1 -c:a pcm_s16le clip.nut
 
 run() {  # run NAME ARGS...: stylize clip.nut into NAME.mkv, its frames as NAME_%02d.png
@@ -36,6 +35,13 @@ same() {  # same A B WHAT: every frame of A within 1/255 of B's
 "$cnnv3" analyze clip.nut --model "$model" --reactivity 2 -o track2.csv 2>/dev/null || bad "analyze --reactivity 2"
 run default && run tracked --cond-track track.csv && same default tracked \
   "audio-driven default = analyze --model's track (styles from default_cond)"
+# Matroska keeps frame times in milliseconds (frame 2 at 0.083 s, its row at 0.083333 s): every
+# frame still takes its own row of the track (half a frame of slack, ConditioningTrack::at_time).
+ffmpeg -nostdin -loglevel error -i clip.nut -c copy clip_ms.mkv
+"$cnnv3" stylize --quiet --model "$model" --encoder ffv1 --cond-track track.csv clip_ms.mkv tracked_ms.mkv 2>tracked_ms.log \
+  && ffmpeg -nostdin -loglevel error -i tracked_ms.mkv -pix_fmt rgb48le "tracked_ms_%02d.png" \
+  && same tracked_ms tracked "--cond-track on a millisecond time base (Matroska): each frame takes its own row" \
+  || bad "--cond-track on clip_ms.mkv: $(cat tracked_ms.log)"
 run half --style0 0.5 --style1 0.5 && ! "$png_tool" diff default_05.png half_05.png 1/255 >/dev/null \
   && ok "the styles matter: 0.5/0.5 renders differently from default_cond's" || bad "styles 0.5/0.5 look like the default"
 run still --reactivity 0 && run rest --cond "$rest" && same still rest "--reactivity 0 = the model's default_cond on every frame"

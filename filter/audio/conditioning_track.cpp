@@ -92,15 +92,13 @@ ConditioningTrack ConditioningTrack::build(double fps, std::int64_t count, doubl
     return ConditioningTrack(std::move(frames));
 }
 
-const ConditioningFrame& ConditioningTrack::at_time(double t) const
+const ConditioningFrame& ConditioningTrack::at_time(double t, double slack) const
 {
     if (frames_.empty())
         throw std::out_of_range("empty conditioning track");
-    // Tracks read back from CSV carry times rounded to 6 decimals: a frame at 1/24 s is written
-    // 0.041667, just after the frame's own time. Within 1 µs counts as "at or before".
-    constexpr double csv_rounding = 1e-6;
+    slack = std::max(slack, 1e-6);  // CSV times carry 6 decimals: 1/24 s is written 0.041667
     const auto it = std::upper_bound(frames_.begin(), frames_.end(), t,
-                                     [](double x, const ConditioningFrame& f) { return x + csv_rounding < f.time; });
+                                     [slack](double x, const ConditioningFrame& f) { return x + slack < f.time; });
     return it == frames_.begin() ? *it : *(it - 1);
 }
 

@@ -112,9 +112,12 @@ public:
     const std::vector<ConditioningFrame>& frames() const { return frames_; }
     std::size_t size() const { return frames_.size(); }
     const ConditioningFrame& operator[](std::size_t i) const { return frames_[i]; }
-    // The frame shown at time t: the last one whose time is ≤ t (the first one before it). The
-    // track must not be empty.
-    const ConditioningFrame& at_time(double t) const;
+    // The row in effect at time t: the last one whose time is ≤ t + slack (the first row before
+    // the track starts). `slack` absorbs the rounding of a video frame's timestamp against the
+    // row's: a 24 fps frame in a millisecond time base (Matroska) is at 0.083 s, its row at
+    // 0.083333 s; callers that know the frame duration pass half of it. The default, 1 µs, covers
+    // the CSV's 6 decimals. The track must not be empty.
+    const ConditioningFrame& at_time(double t, double slack = 1e-6) const;
 
 private:
     std::vector<ConditioningFrame> frames_;

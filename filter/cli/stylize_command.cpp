@@ -319,7 +319,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         auto track = std::make_shared<ConditioningTrack>(read_conditioning_csv(*a.cond_track));
         if (track->size() == 0)
             throw ConditioningFileError(*a.cond_track, 0, "no frames");
-        cond_at = [track](double t, double) { return track->at_time(t).cond(); };
+        cond_at = [track](double t, double dt) { return track->at_time(t, 0.5 * dt).cond(); };
         cond_note = fmt::format("conditioning from {}", *a.cond_track);
     } else {
         // The audio is analysed before the frames are read: an input that cannot be read twice (a

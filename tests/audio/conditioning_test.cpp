@@ -384,5 +384,25 @@ TEST(ConditioningTrack, CsvRoundTripFindsEachFrameAtItsOwnTime)
         EXPECT_EQ(track.at_time(i / 24.0).frame, i) << "frame " << i << " at " << i / 24.0 << " s";
 }
 
+// A 24 fps video in a millisecond time base (Matroska) has its frame 2 at 0.083 s, before the
+// row at 0.083333 s: with half a frame of slack every frame still finds its own row.
+TEST(ConditioningTrack, MillisecondFrameTimesFindTheirRowWithHalfAFrameOfSlack)
+{
+    std::vector<ConditioningFrame> frames;
+    for (int i = 0; i < 48; ++i) {
+        ConditioningFrame f;
+        f.frame = i;
+        f.time = i / 24.0;
+        frames.push_back(f);
+    }
+    const ConditioningTrack track =
+        parse_conditioning_csv(format_conditioning_csv(ConditioningTrack(frames)), "track.csv");
+    for (int i = 0; i < 48; ++i) {
+        const double ms = std::floor(i * 1000.0 / 24.0) / 1000.0;  // what a 1/1000 time base keeps
+        EXPECT_EQ(track.at_time(ms, 0.5 / 24.0).frame, i) << "frame " << i << " at " << ms << " s";
+    }
+    EXPECT_EQ(track.at_time(0.083).frame, 1);  // without slack the rounded time falls a row short
+}
+
 }  // namespace
 }  // namespace cnnv3::test
