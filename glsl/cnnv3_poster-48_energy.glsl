@@ -41,7 +41,7 @@ void hook() {
         ivec2 q = tile0 - 4 + ivec2(i % 24, i / 24);
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
-        A0[i] = inside ? vec4(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0);
+        A0[i] = inside ? vec4(clamp(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 0.0, 1.0), 1.0) : vec4(0.0);
     }
     barrier();
     for (int i = int(gl_LocalInvocationIndex); i < 144; i += 256) {

@@ -38,11 +38,15 @@ local o = {
     style_p1 = "",
     strength = 1,
     strength_step = 0.1,
+    reactivity = 1,           -- how far the music moves beat_phase, beat_norm, audio_intensity from
+                              -- the preset's defaults: 0 = still, 1 = as analysed, up to 2
     fallback = true,          -- switch to the nearest static preset where //!PARAM cannot work
 }
 
+-- BEGIN generated from shadergen/conditioning_names.h; do not edit
 local KEYS = { "beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1" }
 local CSV_HEADER = "frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1"
+-- END generated
 local AF_LABEL = "cnnv3"
 local TIME_SLACK = 1e-4       -- the CSV's times have 6 decimals; frame times may be a hair earlier
 
@@ -323,7 +327,7 @@ local function live_values(t)
     return { fmt(phase), fmt(norm), fmt(live_intensity()), fmt(live_style(0, d[4])), fmt(live_style(1, d[5])) }
 end
 
-local function current_values(t)
+local function music_values(t)
     if state.mode == "track" and state.track then
         local row = track_row(state.track, t)
         local v = { row.text[1], row.text[2], row.text[3], row.text[4], row.text[5] }
@@ -337,6 +341,35 @@ local function current_values(t)
         return v
     end
     return live_values(t)
+end
+
+-- SPEC §6 reactivity (docs/formats.md): c = clamp(rest + R·(c − rest), 0, 1) for the first three
+-- values, rest = the preset's defaults (the model's default_cond). R = 1 leaves the text as it is.
+local reactivity_reported = nil
+
+local function reactivity()
+    local r = tonumber(o.reactivity)
+    if r and r >= 0 and r <= 2 then return r end
+    if reactivity_reported ~= tostring(o.reactivity) then
+        reactivity_reported = tostring(o.reactivity)
+        msg.error("cnnv3-reactivity: \"" .. tostring(o.reactivity) .. "\" is not a number in [0, 2] (using 1)")
+    end
+    return 1
+end
+
+local function react(v)
+    local r = reactivity()
+    if r == 1 then return v end
+    local rest = state.preset and state.preset.cond or { 0, 0, 0.5, 0.5, 0.5 }
+    for k = 1, 3 do
+        local c = tonumber(v[k])
+        v[k] = fmt(clamp01(rest[k] + r * (c - rest[k])))
+    end
+    return v
+end
+
+local function current_values(t)
+    return react(music_values(t))
 end
 
 local function strength_text()

@@ -1,5 +1,7 @@
 #include "atomic_file.h"
 
+#include "small_file.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,8 +15,6 @@ namespace cnnv3 {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_text(int err) { return std::strerror(err); }
 
 // ".NAME.cnnv3-XXXXXX.EXT" beside `output`, XXXXXX random letters and digits.
 fs::path temporary_name(const fs::path& output, std::mt19937& random)
@@ -60,7 +60,7 @@ PartialOutput::PartialOutput(fs::path output, bool overwrite) : output_(std::mov
         temporary_ = temporary_name(output_, random);
         fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd_ < 0 && errno != EEXIST)
-            throw OutputFileError(output_, "cannot create a file in " + folder.string() + " (" + error_text(errno) +
+            throw OutputFileError(output_, "cannot create a file in " + folder.string() + " (" + errno_text(errno) +
                                                "; expected a writable folder)");
     }
     if (fd_ < 0)
@@ -125,7 +125,7 @@ void PartialOutput::commit()
         const int err = errno;
         if (err == EEXIST)
             throw OutputFileError(output_, "appeared while writing (not overwritten without -y)");
-        throw OutputFileError(output_, "cannot rename " + temporary_.string() + " to it (" + error_text(err) + ")");
+        throw OutputFileError(output_, "cannot rename " + temporary_.string() + " to it (" + errno_text(err) + ")");
     }
     committed_ = true;
 }
@@ -148,7 +148,7 @@ void write_file_atomically(const fs::path& path, std::string_view bytes, bool ov
     if (::close(fd) != 0 && err == 0)
         err = errno;
     if (err != 0)
-        throw OutputFileError(path, error_text(err) + " while writing");
+        throw OutputFileError(path, errno_text(err) + " while writing");
     out.commit();
 }
 

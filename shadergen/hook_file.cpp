@@ -51,6 +51,8 @@ std::string emit_hook_file(const PassPlan& plan, const PlanOptions& options, con
     // The stage is written into directive lines: anything else could inject directives.
     if (!is_hook_stage(info.stage))
         throw std::invalid_argument(fmt::format("{:?} is not a hook stage of mpv/libplacebo", info.stage));
+    if (options.prev_input)  // a hook cannot keep the previous frame: prev.rgb stays 0 (SPEC §2)
+        throw std::invalid_argument("hook files cannot read the previous frame (PlanOptions::prev_input)");
     std::string out;
     std::istringstream header(info.header_comment);
     for (std::string line; std::getline(header, line);) {

@@ -25,7 +25,7 @@ struct HookFileInfo {
     std::string header_comment;   // lines (without "// "), printed at the top of the file
 };
 
-// Throws std::invalid_argument when info.stage is not one of hook_stages.
+// Throws std::invalid_argument when info.stage is not one of hook_stages, or options.prev_input is set.
 std::string emit_hook_file(const PassPlan& plan, const PlanOptions& options, const HookFileInfo& info);
 
 }  // namespace cnnv3

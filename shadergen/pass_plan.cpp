@@ -1,6 +1,8 @@
 #include "pass_plan.h"
 
+#include "conditioning_names.h"
 #include "film_fold.h"
+#include "glsl_template.h"
 
 #include <fmt/format.h>
 
@@ -99,6 +101,8 @@ struct Style {
     // A tile element read for f32 math / a vec4 written into a tile.
     std::string read(const std::string& e) const { return f16_tiles && !f16_math ? "vec4(" + e + ")" : e; }
     std::string write(const std::string& e) const { return f16_tiles ? "f16vec4(" + e + ")" : e; }
+    const char* math_type() const { return f16_math ? "f16vec4" : "vec4"; }
+    const char* mat_type() const { return f16_math ? "f16mat4" : "mat4"; }
 };
 
 // With f16 math each tap's products over all input groups are summed in f16 partials p[], which are
@@ -110,14 +114,14 @@ std::string f16_tap_begin(const Style& st, int go)
 {
     std::string s;
     for (int o = 0; st.f16_math && o < go; ++o)
-        s += fmt::format("    p[{}] = f16vec4(0.0);\n", o);
+        s += fill_template("    p[{{G}}] = f16vec4(0.0);\n", {{"G", o}});
     return s;
 }
 std::string f16_tap_end(const Style& st, int go)
 {
     std::string s;
     for (int o = 0; st.f16_math && o < go; ++o)
-        s += fmt::format("    acc[{0}] += vec4(p[{0}]);\n", o);
+        s += fill_template("    acc[{{G}}] += vec4(p[{{G}}]);\n", {{"G", o}});
     return s;
 }
 
@@ -164,27 +168,39 @@ struct ConvPassSpec {
     std::optional<PlannedTexture> out; // empty: the final pass
 };
 
-// The epilogue: FiLM (dynamic plans), activation, store.
-std::string emit_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength)
+// FiLM on the accumulators (dynamic plans; a static plan folded it into the weights).
+std::string emit_film(Layer layer, const NetworkShape& shape, bool dynamic)
 {
-    const int go_count = groups_of(shape.conv(spec.layer).out);
+    if (!dynamic || shape.film_channels(layer) == 0)
+        return "";
+    const int go_count = groups_of(shape.conv(layer).out);
+    const int g0 = film_texel_offset(shape, layer);
     std::string s;
-    if (dynamic && shape.film_channels(spec.layer) > 0) {
-        const int g0 = film_texel_offset(shape, spec.layer);
-        for (int o = 0; o < go_count; ++o)
-            s += fmt::format("    acc[{0}] = acc[{0}] * CNNV3_FILM({1}) + CNNV3_FILM({2});\n", o, g0 + o, g0 + go_count + o);
-    }
-    if (!spec.out) {
-        const std::string mix_amount = dynamic ? "strength" : glsl_float(strength);
-        s += "    vec3 y = 1.0 / (1.0 + exp(-acc[0].rgb));\n"
-             "    vec4 src = texelFetch(HOOKED_raw, pos, 0) * HOOKED_mul;\n"
-             "    imageStore(out_image, pos, vec4(mix(src.rgb, y, " + mix_amount + "), src.a));\n";
-        return s;
-    }
     for (int o = 0; o < go_count; ++o)
-        s += fmt::format("    imageStore(out_image, pos{}, max(acc[{}], vec4(0.0)));\n",
-                         mosaic_offset(*spec.out, o, "size"), o);
+        s += fill_template("    acc[{{G}}] = acc[{{G}}] * CNNV3_FILM({{GAMMA}}) + CNNV3_FILM({{BETA}});\n",
+                           {{"G", o}, {"GAMMA", g0 + o}, {"BETA", g0 + go_count + o}});
     return s;
+}
+
+// A hidden layer's epilogue (enc0, enc1, bottleneck, dec1): FiLM, ReLU, one store per mosaic group.
+std::string emit_hidden_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic)
+{
+    std::string s = emit_film(spec.layer, shape, dynamic);
+    for (int o = 0; o < groups_of(shape.conv(spec.layer).out); ++o)
+        s += fill_template("    imageStore(out_image, pos{{OFFSET}}, max(acc[{{G}}], vec4(0.0)));\n",
+                           {{"OFFSET", mosaic_offset(*spec.out, o, "size")}, {"G", o}});
+    return s;
+}
+
+// The output pass's epilogue (dec0): FiLM, the sigmoid in f32, the strength mix with the input as
+// sampled (not clamped), the input's alpha.
+std::string emit_output_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength)
+{
+    return emit_film(spec.layer, shape, dynamic) + fill_template(R"(    vec3 y = 1.0 / (1.0 + exp(-acc[0].rgb));
+    vec4 src = texelFetch(HOOKED_raw, pos, 0) * HOOKED_mul;
+    imageStore(out_image, pos, vec4(mix(src.rgb, y, {{STRENGTH}}), src.a));
+)",
+                                                                 {{"STRENGTH", dynamic ? "strength" : glsl_float(strength)}});
 }
 
 // Fully unrolled 3x3 accumulation over the staged tile S (row width `sw`, `gi` groups per texel,
@@ -197,219 +213,284 @@ std::string emit_accumulate(const ConvWeights& cw, const std::vector<GroupChanne
     const int go_count = groups_of(cw.shape.out);
     const int d = cw.shape.dilation;
     std::string s = bias_init(cw);
-    const char* v_type = st.f16_math ? "f16vec4" : "vec4";
-    if (st.planar)
-        s += fmt::format("    int b = lid.y * {} + lid.x;\n    {} v;\n", sw, v_type);
-    else
-        s += fmt::format("    int b = (lid.y * {} + lid.x) * {};\n    {} v;\n", sw, gi, v_type);
+    s += fill_template(st.planar ? "    int b = lid.y * {{SW}} + lid.x;\n    {{V_TYPE}} v;\n"
+                                 : "    int b = (lid.y * {{SW}} + lid.x) * {{GI}};\n    {{V_TYPE}} v;\n",
+                       st.planar ? std::vector<std::pair<std::string_view, TemplateValue>>{{"SW", sw}, {"V_TYPE", st.math_type()}}
+                                 : std::vector<std::pair<std::string_view, TemplateValue>>{
+                                       {"SW", sw}, {"GI", gi}, {"V_TYPE", st.math_type()}});
     if (st.f16_math)
-        s += fmt::format("    f16vec4 p[{}];\n", go_count);
+        s += fill_template("    f16vec4 p[{{GO}}];\n", {{"GO", go_count}});
     for (int tap = 0; tap < 9; ++tap) {
-        const int ky = tap / 3, kx = tap % 3;
+        const int texel = (tap / 3 * d) * sw + tap % 3 * d;
         s += f16_tap_begin(st, go_count);
         for (int i = 0; i < gi; ++i) {
-            const int texel = (ky * d) * sw + kx * d;
-            s += fmt::format("    v = {};\n", st.read(fmt::format("S[b + {}]", st.planar ? i * plane + texel : texel * gi + i)));
+            const int index = st.planar ? i * plane + texel : texel * gi + i;
+            s += fill_template("    v = {{VALUE}};\n", {{"VALUE", st.read("S[b + " + std::to_string(index) + "]")}});
             for (int go = 0; go < go_count; ++go)
-                s += fmt::format("    {}[{}] += {} * v;\n", st.f16_math ? "p" : "acc", go,
-                                 mat4_literal(cw, in_groups[static_cast<std::size_t>(i)], tap, go,
-                                              st.f16_math ? "f16mat4" : "mat4"));
+                s += fill_template("    {{SUM}}[{{G}}] += {{W}} * v;\n",
+                                   {{"SUM", st.f16_math ? "p" : "acc"},
+                                    {"G", go},
+                                    {"W", mat4_literal(cw, in_groups[static_cast<std::size_t>(i)], tap, go, st.mat_type())}});
         }
         s += f16_tap_end(st, go_count);
     }
     return s;
 }
 
-std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                           float strength, const Style& st)
+// How a source group is read while staging: directly, 2x2-pooled from the level above, or
+// nearest-upsampled from the level below; `qc` is the staged pixel, clamped into the conv's level.
+std::string source_load(const Source& src, int g)
+{
+    const std::string tex = src.texture.name + "_raw";
+    switch (src.kind) {
+    case Source::Kind::direct:
+        return fill_template("texelFetch({{TEX}}, qc{{OFFSET}}, 0)",
+                             {{"TEX", tex}, {"OFFSET", mosaic_offset(src.texture, g, "size")}});
+    case Source::Kind::upsampled:
+        return fill_template("texelFetch({{TEX}}, (qc >> 1){{OFFSET}}, 0)",
+                             {{"TEX", tex}, {"OFFSET", mosaic_offset(src.texture, g, "size_lo")}});
+    case Source::Kind::pooled:
+        return fill_template("cnnv3_pool({{TEX}}, 2 * qc, size_hi, ivec2(0){{OFFSET}})",
+                             {{"TEX", tex}, {"OFFSET", mosaic_offset(src.texture, g, "size_hi")}});
+    }
+    return "";
+}
+
+// The part every staged conv (enc1, bottleneck, dec1, dec0) shares: its sources (pooled, upsampled
+// or direct, concatenated) staged with a halo of `dilation` pixels, then the 3x3 accumulation. Ends
+// inside hook(), with `acc` holding the conv's result at `pos`.
+std::string emit_staged_conv(const ConvPassSpec& spec, const ConvWeights& cw, const Style& st)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     const int gi = static_cast<int>(in_groups.size());
     const int halo = cw.shape.dilation;
-    const int tile = st.tile;
-    const int sw = tile + 2 * halo;
-    std::string s = fmt::format("shared {} S[{}];\n", st.tile_type(), sw * sw * gi);
-    s += "void hook() {\n";
-    s += fmt::format("    ivec2 size = {};\n", level_size_expr(spec.level));
-    s += "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
-    s += fmt::format("    ivec2 origin = ivec2(gl_WorkGroupID.xy) * {} - {};\n", tile, halo);
+    const int sw = st.tile + 2 * halo;
+    std::string level_sizes, loads;
     bool has_pooled = false, has_up = false;
     for (const Source& src : spec.sources) {
         has_pooled |= src.kind == Source::Kind::pooled;
         has_up |= src.kind == Source::Kind::upsampled;
     }
     if (has_pooled)
-        s += fmt::format("    ivec2 size_hi = {};\n", level_size_expr(level_above(spec.level)));
+        level_sizes += fill_template("    ivec2 size_hi = {{EXPR}};\n", {{"EXPR", level_size_expr(level_above(spec.level))}});
     if (has_up)
-        s += fmt::format("    ivec2 size_lo = {};\n", level_size_expr(level_below(spec.level)));
-    s += fmt::format("    for (int i = int(gl_LocalInvocationIndex); i < {0}; i += {1}) {{\n"
-                     "        ivec2 q = origin + ivec2(i % {2}, i / {2});\n"
-                     "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n"
-                     "        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it\n",
-                     sw * sw, tile * tile, sw);
+        level_sizes += fill_template("    ivec2 size_lo = {{EXPR}};\n", {{"EXPR", level_size_expr(level_below(spec.level))}});
     int slot = 0;
-    for (const Source& src : spec.sources) {
-        const std::string tex = src.texture.name + "_raw";
-        for (int g = 0; g < groups_of(src.channels); ++g, ++slot) {
-            std::string load;
-            switch (src.kind) {
-            case Source::Kind::direct:
-                load = fmt::format("texelFetch({}, qc{}, 0)", tex, mosaic_offset(src.texture, g, "size"));
-                break;
-            case Source::Kind::upsampled:
-                load = fmt::format("texelFetch({}, (qc >> 1){}, 0)", tex, mosaic_offset(src.texture, g, "size_lo"));
-                break;
-            case Source::Kind::pooled: {
-                const std::string off = mosaic_offset(src.texture, g, "size_hi");
-                load = fmt::format("cnnv3_pool({}, 2 * qc, size_hi, ivec2(0){})", tex, off);
-                break;
-            }
-            }
-            const std::string value = st.write(fmt::format("inside ? {} : vec4(0.0)", load));
-            if (st.planar)
-                s += fmt::format("        S[{} + i] = {};\n", slot * sw * sw, value);
-            else
-                s += fmt::format("        S[i * {} + {}] = {};\n", gi, slot, value);
-        }
-    }
-    s += "    }\n    barrier();\n";
-    s += fmt::format("    ivec2 pos = origin + {} + lid;\n", halo);
-    s += "    if (any(greaterThanEqual(pos, size))) return;\n";
-    s += emit_accumulate(cw, in_groups, sw, sw * sw, st);
-    s += emit_epilogue(spec, shape, dynamic, strength);
-    return s + "}\n";
+    for (const Source& src : spec.sources)
+        for (int g = 0; g < groups_of(src.channels); ++g, ++slot)
+            loads += fill_template(st.planar ? "        S[{{PLANE}} + i] = {{VALUE}};\n" : "        S[i * {{GI}} + {{SLOT}}] = {{VALUE}};\n",
+                                   st.planar ? std::vector<std::pair<std::string_view, TemplateValue>>{
+                                                   {"PLANE", slot * sw * sw},
+                                                   {"VALUE", st.write("inside ? " + source_load(src, g) + " : vec4(0.0)")}}
+                                             : std::vector<std::pair<std::string_view, TemplateValue>>{
+                                                   {"GI", gi},
+                                                   {"SLOT", slot},
+                                                   {"VALUE", st.write("inside ? " + source_load(src, g) + " : vec4(0.0)")}});
+    std::string s = fill_template(R"(shared {{TILE_TYPE}} S[{{S_SIZE}}];
+void hook() {
+    ivec2 size = {{SIZE}};
+    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
+    ivec2 origin = ivec2(gl_WorkGroupID.xy) * {{TILE}} - {{HALO}};
+{{LEVEL_SIZES}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += {{THREADS}}) {
+        ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+{{LOADS}}    }
+    barrier();
+    ivec2 pos = origin + {{HALO}} + lid;
+    if (any(greaterThanEqual(pos, size))) return;
+)",
+                                  {{"TILE_TYPE", st.tile_type()},
+                                   {"S_SIZE", sw * sw * gi},
+                                   {"SIZE", level_size_expr(spec.level)},
+                                   {"TILE", st.tile},
+                                   {"HALO", halo},
+                                   {"LEVEL_SIZES", level_sizes},
+                                   {"TEXELS", sw * sw},
+                                   {"THREADS", st.tile * st.tile},
+                                   {"SW", sw},
+                                   {"LOADS", loads}});
+    return s + emit_accumulate(cw, in_groups, sw, sw * sw, st);
 }
 
-// enc0: the 20 features are built from HOOKED in shared memory. Channels 3..11 and 19 are zero for
-// video (SPEC §2) and folded away; channel 18 (shadow = 1 inside the image, 0 in the padding) rides
-// in the alpha of the albedo group. mip1/mip2 are ceil avg-pools computed hierarchically in the tile:
-// the alpha of each staged texel counts the in-image pixels under it.
+// enc1, bottleneck, dec1: a staged conv into an intermediate mosaic.
+std::string emit_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
+                           const Style& st)
+{
+    return emit_staged_conv(spec, cw, st) + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";
+}
+
+// dec0: a staged conv into the output frame.
+std::string emit_output_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
+                             float strength, const Style& st)
+{
+    return emit_staged_conv(spec, cw, st) + emit_output_epilogue(spec, shape, dynamic, strength) + "}\n";
+}
+
+// enc0: the 20 features are built from HOOKED in shared memory. Channels 3..8 and 19 are zero for
+// video (SPEC §2) and folded away, as are 9..11 (prev.rgb) unless `prev`; channel 18 (shadow = 1
+// inside the image, 0 in the padding) rides in the alpha of the albedo group. mip1/mip2 are ceil
+// avg-pools computed hierarchically in the tile: the alpha of each staged texel counts the in-image
+// pixels under it. The albedo is clamped to [0, 1] before anything reads it.
 std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                           float strength, const Style& st)
+                           const Style& st, bool prev)
 {
     const std::vector<GroupChannels> in_groups = {GroupChannels{0, 1, 2, 18}, GroupChannels{12, 13, 14, 15},
-                                                  GroupChannels{16, 17, -1, -1}};
+                                                  GroupChannels{16, 17, -1, -1}, GroupChannels{9, 10, 11, -1}};
     const int go = groups_of(cw.shape.out);
     const int tile = st.tile;
     const int aw = tile + 8, a1 = aw / 2, a2 = aw / 4;
-    std::string s = fmt::format("shared {0} A0[{1}];\nshared {0} A1[{2}];\nshared {0} A2[{3}];\n", st.tile_type(),
-                                aw * aw, a1 * a1, a2 * a2);
-    s += "void hook() {\n"
-         "    ivec2 size = cnnv3_size(0);\n"
-         "    ivec2 lid = ivec2(gl_LocalInvocationID.xy);\n";
-    s += fmt::format("    ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {};\n", tile);
+    const int pw = tile + 2;  // prev tile: the output tile plus the 1-pixel halo
     // 2x2 sums of a tile, read as vec4 (alpha counts in-image pixels, up to 4: exact in f16 too).
     auto sum4 = [&](const char* a, int w) {
-        auto at = [&](const std::string& i) { return st.f16_tiles ? fmt::format("vec4({}[{}])", a, i) : fmt::format("{}[{}]", a, i); };
-        return fmt::format("{} + {} + {} + {}", at(fmt::format("p.y * {} + p.x", w)), at(fmt::format("p.y * {} + p.x + 1", w)),
-                           at(fmt::format("(p.y + 1) * {} + p.x", w)), at(fmt::format("(p.y + 1) * {} + p.x + 1", w)));
+        std::string s;
+        for (const char* at : {"p.y * {{W}} + p.x", "p.y * {{W}} + p.x + 1", "(p.y + 1) * {{W}} + p.x", "(p.y + 1) * {{W}} + p.x + 1"}) {
+            const std::string element = fill_template(std::string("{{A}}[") + at + "]", {{"A", a}, {"W", w}});
+            s += (s.empty() ? "" : " + ") + (st.f16_tiles ? "vec4(" + element + ")" : element);
+        }
+        return s;
     };
-    s += fmt::format(
-        "    for (int i = int(gl_LocalInvocationIndex); i < {0}; i += {1}) {{\n"
-        "        ivec2 q = tile0 - 4 + ivec2(i % {2}, i / {2});\n"
-        "        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));\n"
-        "        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it\n"
-        "        A0[i] = {7};\n"
-        "    }}\n"
-        "    barrier();\n"
-        "    for (int i = int(gl_LocalInvocationIndex); i < {3}; i += {1}) {{\n"
-        "        ivec2 p = ivec2(i % {4}, i / {4}) * 2;\n"
-        "        vec4 m = {10};\n"
-        "        A1[i] = {8};\n"
-        "    }}\n"
-        "    barrier();\n"
-        "    for (int i = int(gl_LocalInvocationIndex); i < {5}; i += {1}) {{\n"
-        "        ivec2 p = ivec2(i % {6}, i / {6}) * 2;\n"
-        "        vec4 m = {11};\n"
-        "        A2[i] = {9};\n"
-        "    }}\n"
-        "    barrier();\n",
-        aw * aw, tile * tile, aw, a1 * a1, a1, a2 * a2, a2,
-        // Both sides of ?: may be evaluated (SIMD compilers select): a fetch at q outside the image
-        // is undefined and crashed lavapipe, hence qc.
-        st.write("inside ? vec4(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 1.0) : vec4(0.0)"),
-        st.write("m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)"), st.write("m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)"),
-        sum4("A0", aw), sum4("A1", a1));
-    s += "    ivec2 pos = tile0 + lid;\n"
-         "    if (any(greaterThanEqual(pos, size))) return;\n";
+    const std::string prev_staging =
+        !prev ? "" : fill_template(R"(shared {{TILE_TYPE}} P[{{P_SIZE}}];
+)", {{"TILE_TYPE", st.tile_type()}, {"P_SIZE", pw * pw}});
+    const std::string prev_loop = !prev ? "" : fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{P_SIZE}}; i += {{THREADS}}) {
+        ivec2 q = tile0 - 1 + ivec2(i % {{PW}}, i / {{PW}});
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        P[i] = {{VALUE}};
+    }
+)",
+        {{"P_SIZE", pw * pw},
+         {"THREADS", tile * tile},
+         {"PW", pw},
+         {"VALUE", st.write("inside ? vec4(texelFetch(CNNV3_PREV_raw, clamp(q, ivec2(0), size - 1), 0).rgb, 0.0) : vec4(0.0)")}});
+    const std::string pool = st.write("m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)");
+    std::string s = fill_template(R"(shared {{TILE_TYPE}} A0[{{A0_SIZE}}];
+shared {{TILE_TYPE}} A1[{{A1_SIZE}}];
+shared {{TILE_TYPE}} A2[{{A2_SIZE}}];
+{{PREV_SHARED}}void hook() {
+    ivec2 size = cnnv3_size(0);
+    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
+    ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
+    for (int i = int(gl_LocalInvocationIndex); i < {{A0_SIZE}}; i += {{THREADS}}) {
+        ivec2 q = tile0 - 4 + ivec2(i % {{AW}}, i / {{AW}});
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        A0[i] = {{ALBEDO}};
+    }
+{{PREV_LOOP}}    barrier();
+    for (int i = int(gl_LocalInvocationIndex); i < {{A1_SIZE}}; i += {{THREADS}}) {
+        ivec2 p = ivec2(i % {{A1W}}, i / {{A1W}}) * 2;
+        vec4 m = {{SUM_A0}};
+        A1[i] = {{POOL}};
+    }
+    barrier();
+    for (int i = int(gl_LocalInvocationIndex); i < {{A2_SIZE}}; i += {{THREADS}}) {
+        ivec2 p = ivec2(i % {{A2W}}, i / {{A2W}}) * 2;
+        vec4 m = {{SUM_A1}};
+        A2[i] = {{POOL}};
+    }
+    barrier();
+    ivec2 pos = tile0 + lid;
+    if (any(greaterThanEqual(pos, size))) return;
+)",
+        {{"TILE_TYPE", st.tile_type()},
+         {"A0_SIZE", aw * aw},
+         {"A1_SIZE", a1 * a1},
+         {"A2_SIZE", a2 * a2},
+         {"PREV_SHARED", prev_staging},
+         {"TILE", tile},
+         {"THREADS", tile * tile},
+         {"AW", aw},
+         // Both sides of ?: may be evaluated (SIMD compilers select): a fetch at q outside the image
+         // is undefined and crashed lavapipe, hence qc.
+         {"ALBEDO", st.write("inside ? vec4(clamp(texelFetch(HOOKED_raw, qc, 0).rgb * HOOKED_mul, 0.0, 1.0), 1.0) : vec4(0.0)")},
+         {"PREV_LOOP", prev_loop},
+         {"A1W", a1},
+         {"A2W", a2},
+         {"SUM_A0", sum4("A0", aw)},
+         {"SUM_A1", sum4("A1", a1)},
+         {"POOL", pool}});
     // Taps outside the image read f0.w == 0 and contribute nothing (zero padding of all 20 channels).
     s += bias_init(cw);
     if (st.f16_math)  // f2 holds the two real channels of the third group: a mat2x4 skips the zero columns
-        s += fmt::format("    f16vec4 f0, f1, m1, m2;\n    f16vec2 f2;\n    f16vec4 p[{}];\n", go);
+        s += fill_template("    f16vec4 f0, f1, m1, m2;\n    f16vec2 f2;\n    f16vec4 p[{{GO}}];\n", {{"GO", go}});
     else
         s += "    vec4 f0, f1, f2, m1, m2;\n";
+    if (prev)
+        s += fill_template("    {{TYPE}} f3;\n", {{"TYPE", st.math_type()}});
     for (int tap = 0; tap < 9; ++tap) {
         const int ay = tap / 3 + 3, ax = tap % 3 + 3;  // tile origin is 4 pixels before the tile, minus the 1-pixel halo
         s += f16_tap_begin(st, go);
-        s += fmt::format("    f0 = {};\n", st.read(fmt::format("A0[(lid.y + {}) * {} + lid.x + {}]", ay, aw, ax)));
-        s += fmt::format("    m1 = {};\n", st.read(fmt::format("A1[((lid.y + {}) >> 1) * {} + ((lid.x + {}) >> 1)]", ay, a1, ax)));
-        s += fmt::format("    m2 = {};\n", st.read(fmt::format("A2[((lid.y + {}) >> 2) * {} + ((lid.x + {}) >> 2)]", ay, a2, ax)));
+        s += fill_template("    f0 = {{V}};\n", {{"V", st.read(fill_template("A0[(lid.y + {{AY}}) * {{AW}} + lid.x + {{AX}}]", {{"AY", ay}, {"AW", aw}, {"AX", ax}}))}});
+        s += fill_template("    m1 = {{V}};\n", {{"V", st.read(fill_template("A1[((lid.y + {{AY}}) >> 1) * {{A1W}} + ((lid.x + {{AX}}) >> 1)]", {{"AY", ay}, {"A1W", a1}, {"AX", ax}}))}});
+        s += fill_template("    m2 = {{V}};\n", {{"V", st.read(fill_template("A2[((lid.y + {{AY}}) >> 2) * {{A2W}} + ((lid.x + {{AX}}) >> 2)]", {{"AY", ay}, {"A2W", a2}, {"AX", ax}}))}});
         if (st.f16_math)
             s += "    f1 = f16vec4(m1.rgb, m2.r) * f0.w;\n    f2 = m2.gb * f0.w;\n";
         else
             s += "    f1 = vec4(m1.rgb, m2.r) * f0.w;\n    f2 = vec4(m2.gb, 0.0, 0.0) * f0.w;\n";
-        for (int o = 0; o < go; ++o) {
-            if (st.f16_math)
-                s += fmt::format("    p[{}] += {} * f0 + {} * f1 + {} * f2;\n", o,
-                                 mat4_literal(cw, in_groups[0], tap, o, "f16mat4"),
-                                 mat4_literal(cw, in_groups[1], tap, o, "f16mat4"),
-                                 mat4_literal(cw, in_groups[2], tap, o, "f16mat2x4"));
-            else
-                s += fmt::format("    acc[{}] += {} * f0 + {} * f1 + {} * f2;\n", o, mat4_literal(cw, in_groups[0], tap, o),
-                                 mat4_literal(cw, in_groups[1], tap, o), mat4_literal(cw, in_groups[2], tap, o));
-        }
+        if (prev)  // P is zero outside the image: no f0.w mask needed
+            s += fill_template("    f3 = {{V}};\n", {{"V", st.read(fill_template("P[(lid.y + {{KY}}) * {{PW}} + lid.x + {{KX}}]", {{"KY", tap / 3}, {"PW", pw}, {"KX", tap % 3}}))}});
+        for (int o = 0; o < go; ++o)
+            s += fill_template("    {{SUM}}[{{G}}] += {{W0}} * f0 + {{W1}} * f1 + {{W2}} * f2{{PREV}};\n",
+                               {{"SUM", st.f16_math ? "p" : "acc"},
+                                {"G", o},
+                                {"W0", mat4_literal(cw, in_groups[0], tap, o, st.mat_type())},
+                                {"W1", mat4_literal(cw, in_groups[1], tap, o, st.mat_type())},
+                                {"W2", mat4_literal(cw, in_groups[2], tap, o, st.f16_math ? "f16mat2x4" : "mat4")},
+                                {"PREV", prev ? " + " + mat4_literal(cw, in_groups[3], tap, o, st.mat_type()) + " * f3" : ""}});
         s += f16_tap_end(st, go);
     }
-    s += emit_epilogue(spec, shape, dynamic, strength);
-    return s + "}\n";
+    return s + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";
 }
 
+// The dynamic plan's FiLM MLP (SPEC §3) in f32, one workgroup per FiLM texel.
 std::string emit_film_pass(const Model& model)
 {
     const NetworkShape& shape = model.shape;
     const FilmMlp& mlp = model.film_mlp;
     auto floats = [](const char* name, const std::vector<float>& v) {
-        std::string s = fmt::format("const float {}[{}] = float[](", name, v.size());
+        std::string values;
         for (std::size_t i = 0; i < v.size(); ++i)
-            s += (i ? "," : "") + glsl_float(v[i]) + (i % 16 == 15 ? "\n" : "");
-        return s + ");\n";
+            values += (i ? "," : "") + glsl_float(v[i]) + (i % 16 == 15 ? "\n" : "");
+        return fill_template("const float {{NAME}}[{{N}}] = float[]({{VALUES}});\n",
+                             {{"NAME", name}, {"N", static_cast<int>(v.size())}, {"VALUES", values}});
     };
     const std::vector<int> index = film_texel_sources(shape);
-    std::string s = floats("W0", mlp.w0) + floats("B0", mlp.b0) + floats("W1", mlp.w1) + floats("B1", mlp.b1);
-    s += fmt::format("const int IDX[{}] = int[](", index.size());
+    std::string indices;
     for (std::size_t i = 0; i < index.size(); ++i)
-        s += (i ? "," : "") + std::to_string(index[i]);
-    s += ");\n";
-    s += fmt::format("void hook() {{\n"
-                     "    int texel = int(gl_WorkGroupID.x);\n"
-                     "    float c[5] = float[](beat_phase, beat_norm, audio_intensity, style_p0, style_p1);\n"
-                     "    float h[{0}];\n"
-                     "    for (int j = 0; j < {0}; j++) {{\n"
-                     "        float s = B0[j];\n"
-                     "        for (int k = 0; k < 5; k++) s += W0[j * 5 + k] * clamp(c[k], 0.0, 1.0);\n"
-                     "        h[j] = max(s, 0.0);\n"
-                     "    }}\n"
-                     "    vec4 v = vec4(0.0);\n"
-                     "    for (int comp = 0; comp < 4; comp++) {{\n"
-                     "        int k = IDX[texel * 4 + comp];\n"
-                     "        if (k < 0) continue;\n"
-                     "        float s = B1[k];\n"
-                     "        for (int j = 0; j < {0}; j++) s += W1[k * {0} + j] * h[j];\n"
-                     "        v[comp] = s;\n"
-                     "    }}\n"
-                     "    imageStore(out_image, ivec2(texel, 0), v);\n"
-                     "}}\n",
-                     film_hidden);
-    return s;
+        indices += (i ? "," : "") + std::to_string(index[i]);
+    return floats("W0", mlp.w0) + floats("B0", mlp.b0) + floats("W1", mlp.w1) + floats("B1", mlp.b1) +
+           fill_template(R"(const int IDX[{{N_IDX}}] = int[]({{INDICES}});
+void hook() {
+    int texel = int(gl_WorkGroupID.x);
+    float c[5] = float[](beat_phase, beat_norm, audio_intensity, style_p0, style_p1);
+    float h[{{HIDDEN}}];
+    for (int j = 0; j < {{HIDDEN}}; j++) {
+        float s = B0[j];
+        for (int k = 0; k < 5; k++) s += W0[j * 5 + k] * clamp(c[k], 0.0, 1.0);
+        h[j] = max(s, 0.0);
+    }
+    vec4 v = vec4(0.0);
+    for (int comp = 0; comp < 4; comp++) {
+        int k = IDX[texel * 4 + comp];
+        if (k < 0) continue;
+        float s = B1[k];
+        for (int j = 0; j < {{HIDDEN}}; j++) s += W1[k * {{HIDDEN}} + j] * h[j];
+        v[comp] = s;
+    }
+    imageStore(out_image, ivec2(texel, 0), v);
+}
+)",
+                         {{"N_IDX", static_cast<int>(index.size())}, {"INDICES", indices}, {"HIDDEN", film_hidden}});
 }
 
 // Shared-memory bytes of a pass in a style.
-int staged_bytes(const ConvPassSpec& spec, const ConvShape& conv, const Style& st)
+int staged_bytes(const ConvPassSpec& spec, const ConvShape& conv, const Style& st, bool prev)
 {
     const int texel = st.f16_tiles ? 8 : 16;
     if (spec.sources.empty()) {
         const int aw = st.tile + 8;
-        return texel * (aw * aw + (aw / 2) * (aw / 2) + (aw / 4) * (aw / 4));
+        return texel * (aw * aw + (aw / 2) * (aw / 2) + (aw / 4) * (aw / 4) + (prev ? (st.tile + 2) * (st.tile + 2) : 0));
     }
     int groups = 0;
     for (const Source& s : spec.sources)
@@ -476,8 +557,11 @@ std::string glsl_float_literal(float v)
 
 const std::vector<std::string>& dynamic_param_names()
 {
-    static const std::vector<std::string> names = {"beat_phase", "beat_norm", "audio_intensity", "style_p0",
-                                                   "style_p1", "strength"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n(conditioning_names.begin(), conditioning_names.end());
+        n.emplace_back("strength");
+        return n;
+    }();
     return names;
 }
 
@@ -486,8 +570,8 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
     const NetworkShape& shape = model.shape;
     PassPlan plan;
     plan.dynamic = !options.cond.has_value();
-    const bool f16_tiles = options.allow_f16 && (options.f16_tiles || options.f16_math);
-    const bool f16_math = options.allow_f16 && options.f16_math;
+    const bool f16_tiles = options.f16_tiles || options.f16_math;
+    const bool f16_math = options.f16_math;
     // libplacebo puts this after its own declarations; glslang accepts it there.
     plan.common = f16_tiles ? std::string("#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require\n") + common_glsl
                             : std::string(common_glsl);
@@ -529,17 +613,20 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         st.f16_tiles = f16_tiles;
         st.f16_math = f16_math && spec.out.has_value();  // the output pass (dec0 + sigmoid) stays f32
         st.planar = options.planar_tiles;
-        while (st.tile > 4 && staged_bytes(spec, cw.shape, st) > options.shared_bytes_budget)
+        const bool prev = options.prev_input && spec.layer == Layer::enc0;
+        while (st.tile > 4 && staged_bytes(spec, cw.shape, st, prev) > options.shared_bytes_budget)
             st.tile /= 2;
-        if (staged_bytes(spec, cw.shape, st) > options.shared_bytes_budget)
+        if (staged_bytes(spec, cw.shape, st, prev) > options.shared_bytes_budget)
             throw std::invalid_argument(fmt::format("{} needs {} bytes of shared memory even at 4x4 tiles (budget {})",
-                                                    layer_name(spec.layer), staged_bytes(spec, cw.shape, st),
+                                                    layer_name(spec.layer), staged_bytes(spec, cw.shape, st, prev),
                                                     options.shared_bytes_budget));
         PlannedPass p;
         const ConvShape& c = cw.shape;
         p.description = fmt::format("cnnv3 {} conv {}->{}{}", layer_name(spec.layer), c.in, c.out,
                                     spec.out ? "" : " + sigmoid, output");
         p.binds.push_back("HOOKED");
+        if (prev)
+            p.binds.push_back("CNNV3_PREV");
         for (const Source& src : spec.sources)
             if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end())
                 p.binds.push_back(src.texture.name);
@@ -556,9 +643,10 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
             p.sources.push_back({src.kind, src.texture.name, src.first_channel,
                                  src.channels});
         p.tile = st.tile;
-        p.shared_bytes = staged_bytes(spec, cw.shape, st);
-        p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, options.strength, st)
-                                      : emit_conv_pass(spec, cw, shape, plan.dynamic, options.strength, st);
+        p.shared_bytes = staged_bytes(spec, cw.shape, st, prev);
+        p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, st, prev)
+                 : spec.out           ? emit_conv_pass(spec, cw, shape, plan.dynamic, st)
+                                      : emit_output_pass(spec, cw, shape, plan.dynamic, options.strength, st);
         plan.passes.push_back(std::move(p));
     }
     return plan;

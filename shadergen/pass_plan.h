@@ -9,7 +9,9 @@
 //
 // The plan holds GLSL bodies only; emit_hook_file (hook_file.h) wraps them in mpv hook syntax and
 // the GPU host binds the same names itself, so both run identical code. The bodies expect:
-//   HOOKED_raw (sampler2D), HOOKED_mul (float), HOOKED_size (vec2): the input frame, RGB(A) in [0,1]
+//   HOOKED_raw (sampler2D), HOOKED_mul (float), HOOKED_size (vec2): the input frame, RGB(A); the
+//     features read its RGB clamped to [0, 1]
+//   CNNV3_PREV_raw (sampler2D): the previous output RGB, frame-sized (PlanOptions::prev_input only)
 //   <TEX>_raw (sampler2D) for every intermediate tensor the pass reads, stored as rgba mosaics
 //   out_image (image2D): where the pass writes
 //   beat_phase, beat_norm, audio_intensity, style_p0, style_p1, strength (float): dynamic plans only
@@ -71,7 +73,6 @@ struct PlanOptions {
     std::optional<std::vector<float>> cond;
     float strength = 1.0f;               // static presets bake it; dynamic presets expose it
     std::vector<float> default_params;   // dynamic: the PARAM defaults (cond_dim values)
-    bool allow_f16 = true;               // false: f32 arithmetic everywhere (--precision fp32)
     int shared_bytes_budget = 16384;     // Vulkan's guaranteed minimum of compute shared memory
 
     // GPU host only. Hook files keep these defaults: float16_t does not compile in mpv's OpenGL
@@ -81,6 +82,8 @@ struct PlanOptions {
     bool f16_math = false;   // also the mat4 * vec4 products, summed in f16 over one tap's input
                              // groups and added into f32 accumulators; the output pass (dec0 +
                              // sigmoid) stays f32. Implies f16_tiles.
+    bool prev_input = false;  // enc0 also reads channels 9-11 (prev.rgb, SPEC §2) from CNNV3_PREV_raw, a
+                              // frame-sized texture; without it they are 0, as hook files must keep them
     bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
                                 // read neighbouring texels; texel-major (the hooks' layout) puts them
                                 // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]

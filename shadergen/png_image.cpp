@@ -155,7 +155,7 @@ PngImage read_png(const std::filesystem::path& path)
         RegularFile regular = open_regular_file(path, "a readable PNG file");
         file.reset(::fdopen(regular.fd.get(), "rb"));
         if (!file)
-            throw SmallFileError(path.string(), std::error_code(errno, std::generic_category()).message() +
+            throw SmallFileError(path.string(), errno_text(errno) +
                                                     " (expected a readable PNG file)");
         regular.fd.release();  // owned by `file` now
     } catch (const SmallFileError& e) {
@@ -171,7 +171,7 @@ PngImage decode_png(std::span<const std::uint8_t> bytes, const std::string& labe
     // Read-only stream over the caller's bytes ("rb": fmemopen never writes through the pointer).
     FileHandle file(::fmemopen(const_cast<std::uint8_t*>(bytes.data()), bytes.size(), "rb"));
     if (!file)
-        throw ImageError(label, std::error_code(errno, std::generic_category()).message());
+        throw ImageError(label, errno_text(errno));
     return read_png_stream(file.get(), label);
 }
 
@@ -203,7 +203,7 @@ void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int 
     {
         FileHandle file(::fdopen(output.release_descriptor(), "wb"));
         if (!file)
-            throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
+            throw ImageError(path.string(), errno_text(errno) +
                                                 " (cannot open the output file)");
         PngErrorSink sink;
         const bool ok = encode_png(file.get(), sink, pixels, static_cast<png_uint_32>(planes.width),
@@ -211,11 +211,11 @@ void write_png_rgb(const std::filesystem::path& path, const Planes& planes, int 
         const bool flushed = std::fflush(file.get()) == 0 && !std::ferror(file.get());
         const int err = errno;
         if (!ok || !flushed)
-            throw ImageError(path.string(), ok ? std::error_code(err, std::generic_category()).message() +
+            throw ImageError(path.string(), ok ? errno_text(err) +
                                                      " while writing"
                                                : std::string(sink.message));
         if (std::fclose(file.release()) != 0)
-            throw ImageError(path.string(), std::error_code(errno, std::generic_category()).message() +
+            throw ImageError(path.string(), errno_text(errno) +
                                                 " while writing");
     }
     output.commit();  // the destructor removes the temporary file on every error above

@@ -68,10 +68,15 @@ Planes conv3x3(const Planes& in, const ConvWeights& conv)
     return out;
 }
 
-Planes photo_features(const Planes& rgb)
+Planes photo_features(const Planes& rgb_in, const Planes* prev)
 {
-    if (rgb.channels != 3)
+    if (rgb_in.channels != 3)
         throw std::invalid_argument("photo_features: expected 3 RGB channels");
+    if (prev && (prev->channels != 3 || prev->height != rgb_in.height || prev->width != rgb_in.width))
+        throw std::invalid_argument("photo_features: prev must hold 3 channels of the frame's size");
+    Planes rgb = rgb_in;
+    for (float& v : rgb.data)
+        v = std::clamp(v, 0.0f, 1.0f);
     const int h = rgb.height, w = rgb.width;
     Planes f(feature_channels, h, w, 0.0f);
     const Planes mip1 = avgpool2(rgb);
@@ -80,6 +85,8 @@ Planes photo_features(const Planes& rgb)
         for (int y = 0; y < h; ++y) {
             for (int x = 0; x < w; ++x) {
                 f.at(c, y, x) = rgb.at(c, y, x);
+                if (prev)
+                    f.at(9 + c, y, x) = prev->at(c, y, x);
                 f.at(12 + c, y, x) = mip1.at(c, y >> 1, x >> 1);
                 f.at(15 + c, y, x) = mip2.at(c, y >> 2, x >> 2);
             }
@@ -135,10 +142,10 @@ Planes run_network(const Model& model, const FilmParams& film, const Planes& fea
     return out;
 }
 
-Planes stylize_rgb(const Model& model, std::span<const float> cond, const Planes& rgb)
+Planes stylize_rgb(const Model& model, std::span<const float> cond, const Planes& rgb, const Planes* prev)
 {
     FilmParams film(model.shape, evaluate_film_mlp(model.film_mlp, cond));
-    return run_network(model, film, photo_features(rgb));
+    return run_network(model, film, photo_features(rgb, prev));
 }
 
 }  // namespace cnnv3

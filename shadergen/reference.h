@@ -21,13 +21,17 @@ Planes upsample2(const Planes& low, int height, int width);
 // 3x3 conv with zero padding = dilation, weights then bias (no FiLM, no activation).
 Planes conv3x3(const Planes& in, const ConvWeights& conv);
 
-// The 20 feature channels of SPEC §2 for a video frame or photo: RGB in [0, 1] (3 channels).
-Planes photo_features(const Planes& rgb);
+// The 20 feature channels of SPEC §2 for a video frame or photo (3 channels). The RGB is clamped to
+// [0, 1] first (albedo, mip1 and mip2 all come from the clamped values), as the GPU passes do.
+// prev: the previous frame's network output RGB before any strength mix (3 channels, same size;
+// channels 9-11, taken as given); nullptr: zeros (the first frame, a seek, a scene cut, hook files).
+// Throws std::invalid_argument on a wrong channel count or size.
+Planes photo_features(const Planes& rgb, const Planes* prev = nullptr);
 
 // The whole network on 20-channel features; returns the 4 sigmoid output channels.
 Planes run_network(const Model& model, const FilmParams& film, const Planes& features);
 
-// Convenience: conditioning -> FiLM MLP -> network on photo features of `rgb`.
-Planes stylize_rgb(const Model& model, std::span<const float> cond, const Planes& rgb);
+// Convenience: conditioning -> FiLM MLP -> network on photo features of `rgb` (and `prev`, as above).
+Planes stylize_rgb(const Model& model, std::span<const float> cond, const Planes& rgb, const Planes* prev = nullptr);
 
 }  // namespace cnnv3

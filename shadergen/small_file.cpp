@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 namespace cnnv3 {
-namespace {
 
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+namespace {
 
 const char* kind_of(mode_t mode)
 {

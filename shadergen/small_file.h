@@ -58,6 +58,10 @@ struct RegularFile {
     std::uintmax_t size = 0;  // as fstat() gave it
 };
 
+// The C library's text for an errno value ("No such file or directory"), for the parenthesised
+// part of a message. The one errno formatter of the project.
+std::string errno_text(int err);
+
 // Opens `path` for reading; refuses (SmallFileError) anything but a regular file without
 // blocking on it. `expected` ends every message.
 RegularFile open_regular_file(const std::filesystem::path& path, std::string_view expected);

@@ -1,5 +1,8 @@
 #include "wgsl_file.h"
 
+#include "conditioning_names.h"
+#include "scene_cut.h"
+
 #include <fmt/format.h>
 
 #include <set>
@@ -72,11 +75,14 @@ fn modulate(x: vec4<f32>, go: i32) -> vec4<f32> {
 )";
 
 // enc0: the 20 SPEC 2 features of a video frame built from the image on the fly. Only channels
-// 0-2 (RGB), 12-14 (mip1), 15-17 (mip2) and 18 (shadow: 1 inside the image) are non-zero; mip1
-// and mip2 are the ceil-mode 2x2 means of the image and of mip1, as in the reference.
+// 0-2 (RGB), 9-11 (prev: the previous frame's network output before the strength mix, which dec0
+// leaves in the prev buffer; zeros where the page clears it), 12-14 (mip1), 15-17 (mip2) and 18
+// (shadow: 1 inside the image) are non-zero; mip1 and mip2 are the ceil-mode 2x2 means of the image
+// and of mip1, as in the reference.
 constexpr std::string_view features_template = R"(
 @group(0) @binding(2) var image: texture_2d<f32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<{{ACT}}>;
+@group(0) @binding(4) var<storage, read> prev: array<vec4<f32>>;  // row-major, full resolution
 
 fn mip1(m: vec2<i32>) -> vec3<f32> {
     let size = level_size(0);
@@ -113,6 +119,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         let m1 = mip1(q / 2);
         let m2 = mip2(q / 4);
         accumulate(&acc, vec4<f32>(textureLoad(image, q, 0).rgb, 1.0), vec4<i32>(0, 1, 2, 18), go, tap);
+        accumulate(&acc, vec4<f32>(prev[q.y * size.x + q.x].rgb, 0.0), vec4<i32>(9, 10, 11, -1), go, tap);
         accumulate(&acc, vec4<f32>(m1, m2.r), vec4<i32>(12, 13, 14, 15), go, tap);
         accumulate(&acc, vec4<f32>(m2.gb, 0.0, 0.0), vec4<i32>(16, 17, -1, -1), go, tap);
     }
@@ -188,12 +195,15 @@ constexpr std::string_view relu_output_declaration = R"(
 constexpr std::string_view relu_epilogue = R"(    dst[(go * size.y + pos.y) * size.x + pos.x] = {{ACT}}(max({{FILM}}, vec4<f32>(0.0)));
 )";
 
-// dec0: sigmoid, then mixed over the input by strength; alpha passes through.
+// dec0: sigmoid, kept in prev for the next frame's enc0 (SPEC 2: the output before any strength
+// mix), then mixed over the input by strength; alpha passes through.
 constexpr std::string_view final_output_declaration = R"(
 @group(0) @binding({{IMAGE_BINDING}}) var image: texture_2d<f32>;
 @group(0) @binding({{RESULT_BINDING}}) var result: texture_storage_2d<rgba8unorm, write>;
+@group(0) @binding({{PREV_BINDING}}) var<storage, read_write> prev: array<vec4<f32>>;
 )";
 constexpr std::string_view final_epilogue = R"(    let y = 1.0 / (1.0 + exp(-modulate(acc, go).rgb));
+    prev[pos.y * size.x + pos.x] = vec4<f32>(y, 1.0);
     let src = textureLoad(image, pos, 0);
     textureStore(result, pos, vec4<f32>(mix(src.rgb, y, frame.strength), src.a));
 )";
@@ -219,7 +229,7 @@ struct PassBody {
 // enc0: the features built from the image.
 PassBody emit_features_pass(const PlannedPass& pass, const Variant& v)
 {
-    return {fill_template(features_template, {{"ACT", v.act}}), {"frame", "weights", "image", pass.save->name}};
+    return {fill_template(features_template, {{"ACT", v.act}}), {"frame", "weights", "image", pass.save->name, "prev"}};
 }
 
 // A conv over its sources (direct, pooled or upsampled), with a ReLU epilogue into a tensor or, for
@@ -245,9 +255,11 @@ PassBody emit_conv_pass(const PlannedPass& pass, const Variant& v)
     std::string declaration, epilogue;
     if (!pass.save) {
         declaration = fill_template(final_output_declaration, {{"IMAGE_BINDING", std::to_string(body.binds.size())},
-                                                               {"RESULT_BINDING", std::to_string(body.binds.size() + 1)}});
+                                                               {"RESULT_BINDING", std::to_string(body.binds.size() + 1)},
+                                                               {"PREV_BINDING", std::to_string(body.binds.size() + 2)}});
         body.binds.push_back("image");
         body.binds.push_back("result");
+        body.binds.push_back("prev");
         epilogue = std::string(final_epilogue);
     } else {
         declaration = fill_template(relu_output_declaration, {{"BINDING", std::to_string(body.binds.size())}, {"ACT", v.act}});
@@ -379,6 +391,11 @@ std::vector<WgslFile> emit_wgsl_files(const PassPlan& plan)
         plan_js += p.plan_entry;
     }
     plan_js += "];\n";
+    plan_js += js_conditioning_block();
+    plan_js += fmt::format("// The scene-cut rule of shadergen/scene_cut.h (web/scene_cut.js): cells per side of the luma\n"
+                           "// thumbnail, and the mean absolute difference from which a frame starts a new shot.\n"
+                           "export const sceneCut = {{cells: {}, threshold: {}}};\n",
+                           scene_thumbnail_cells, scene_cut_threshold);
     files.push_back({"plan.js", plan_js});
     return files;
 }

@@ -8,6 +8,12 @@
 // JavaScript. Intermediate tensors are storage buffers, group-major: element (g * h + y) * w + x of
 // a level's w x h holds channels 4g..4g+3.
 //
+// Temporal feedback (SPEC 2 channels 9-11, docs/formats.md "prev.rgb"): dec0 also writes the network
+// output before the strength mix into the `prev` storage buffer (vec4<f32> per pixel, row-major),
+// which enc0 reads as channels 9-11 on the next run; the page clears it where prev must be 0.
+// plan.js also carries the conditioning names (conditioning_names.h) and the scene-cut constants
+// (scene_cut.h) for the page.
+//
 // Pure text generation: no I/O, thread-compatible.
 #pragma once
 

@@ -47,6 +47,7 @@ grep -q "inferred from the sizes of both .bin files" "$work/out" || { echo "FAIL
 
 check bad-png 1 "notreally.png: " -- "$exe" reference --model "$model" "$work/notreally.png" "$work/out.png"
 check missing-png 1 "nothere.png: " -- "$exe" reference --model "$model" "$work/nothere.png" "$work/out.png"
+check precision-gone 2 "unknown option --precision" -- "$exe" hook --model "$model" --dynamic --precision fp32 -o "$work/x.glsl"
 check bad-cond 2 "--cond" -- "$exe" reference --model "$model" --cond 0,0,2,0,0 "$work/in.png" "$work/out.png"
 check short-cond 2 "--cond has 3 values" -- "$exe" reference --model "$model" --cond 0,0,1 "$work/in.png" "$work/out.png"
 check missing-model 1 "/nonexistent: " -- "$exe" info --model /nonexistent

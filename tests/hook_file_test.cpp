@@ -201,3 +201,21 @@ TEST(HookFile, stage_is_one_of_mpvs_hook_points)
         EXPECT_THROW(emit_hook_file(plan, opt, info), std::invalid_argument) << bad;
     }
 }
+
+TEST(HookFile, prev_input_is_refused_and_only_enc0_binds_prev)
+{
+    TempDir dir("hookprev");
+    write_model_dir(dir.path(), {4, 8, 5}, 44, true);
+    const Model m = load_model(dir.path());
+    PlanOptions opt;
+    opt.prev_input = true;
+    const PassPlan plan = plan_passes(m, opt);
+    for (const PlannedPass& p : plan.passes) {
+        const bool binds = std::find(p.binds.begin(), p.binds.end(), "CNNV3_PREV") != p.binds.end();
+        EXPECT_EQ(binds, p.layer == Layer::enc0) << p.description;
+        EXPECT_EQ(p.body.find("CNNV3_PREV_raw") != std::string::npos, binds) << p.description;
+    }
+    EXPECT_THROW(emit_hook_file(plan, opt, HookFileInfo{}), std::invalid_argument);
+    opt.prev_input = false;
+    EXPECT_EQ(emit_hook_file(plan_passes(m, opt), opt, HookFileInfo{}).find("PREV"), std::string::npos);
+}

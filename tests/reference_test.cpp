@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -164,6 +165,30 @@ TEST(Features, photo_features_follow_spec_table)
             EXPECT_EQ(f.at(18, y, x), 1.0f);
         }
     }
+}
+
+TEST(Features, prev_fills_channels_9_to_11_and_rgb_is_clamped)
+{
+    Planes rgb(3, 3, 5), prev(3, 3, 5);
+    for (std::size_t i = 0; i < rgb.data.size(); ++i) {
+        rgb.data[i] = static_cast<float>(i) / 20.0f - 0.5f;  // -0.5 .. 1.7: out of range at both ends
+        prev.data[i] = 0.25f + static_cast<float>(i) / 90.0f;
+    }
+    const Planes f = photo_features(rgb, &prev);
+    Planes clamped = rgb;
+    for (float& v : clamped.data)
+        v = std::clamp(v, 0.0f, 1.0f);
+    const Planes mip1 = avgpool2(clamped);
+    for (int y = 0; y < 3; ++y)
+        for (int x = 0; x < 5; ++x)
+            for (int c = 0; c < 3; ++c) {
+                EXPECT_EQ(f.at(c, y, x), clamped.at(c, y, x));
+                EXPECT_EQ(f.at(9 + c, y, x), prev.at(c, y, x));
+                EXPECT_EQ(f.at(12 + c, y, x), mip1.at(c, y >> 1, x >> 1));
+            }
+    EXPECT_EQ(photo_features(rgb).at(9, 1, 1), 0.0f);  // no prev: zeros
+    const Planes wrong(3, 3, 4);
+    EXPECT_THROW(photo_features(rgb, &wrong), std::invalid_argument);
 }
 
 TEST(Film, dec0_gamma_and_beta_sit_at_the_end_of_the_vector)

@@ -15,11 +15,8 @@ Conditioning ConditioningOverrides::apply(Conditioning c) const
 
 ClipConditioning ClipConditioning::constant(std::span<const float> default_cond, const ConditioningOverrides& overrides)
 {
-    Conditioning c{0.0f, 0.0f, 0.0f, 0.5f, 0.5f};
-    for (std::size_t i = 0; i < 3 && i < default_cond.size(); ++i)
-        c[i] = default_cond[i];
     ClipConditioning out;
-    out.frames_.push_back(overrides.apply(c));
+    out.frames_.push_back(overrides.apply(rest_values({default_cond.begin(), default_cond.end()})));
     return out;
 }
 

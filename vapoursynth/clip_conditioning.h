@@ -4,7 +4,7 @@
 // Sources, in the order they are taken: a value given as an argument (fixed for every frame); else
 // the track (the plugin's own analysis of the audio node or a BPM grid / beats file, row n for
 // frame n; or a cond_track file, the row at or before the frame's time); else the model's
-// default_cond for beat_phase, beat_norm and audio_intensity and 0.5 for the two styles.
+// default_cond (all five values, as `cnnv3 stylize` on a file without audio).
 #pragma once
 
 #include "conditioning_track.h"
@@ -16,8 +16,7 @@
 
 namespace cnnv3::vs {
 
-// c = [beat_phase, beat_norm, audio_intensity, style_p0, style_p1].
-using Conditioning = std::array<float, 5>;
+using cnnv3::Conditioning;  // [beat_phase, beat_norm, audio_intensity, style_p0, style_p1]
 
 // Values given as arguments; each replaces the source's value on every frame.
 struct ConditioningOverrides {
@@ -32,7 +31,7 @@ struct ConditioningOverrides {
 
 class ClipConditioning {
 public:
-    // No track: default_cond's first three values (0 where it is shorter), 0.5 for the styles.
+    // No track: the model's default_cond (5 values, rest_values()).
     static ClipConditioning constant(std::span<const float> default_cond, const ConditioningOverrides& overrides);
     // A track built on the clip's own frame times: frame n takes row n.
     static ClipConditioning per_frame(const ConditioningTrack& track, const ConditioningOverrides& overrides);

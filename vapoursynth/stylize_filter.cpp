@@ -10,10 +10,14 @@
 #include "model.h"
 #include "model_search.h"
 #include "network_runner.h"
+#include "scene_cut.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -24,7 +28,7 @@ namespace cnnv3::vs {
 const char* const stylize_arguments =
     "clip:vnode;model:data:opt;audio:anode:opt;beat_phase:float:opt;beat_norm:float:opt;"
     "audio_intensity:float:opt;style0:float:opt;style1:float:opt;strength:float:opt;bpm:float:opt;"
-    "offset:float:opt;beats:data:opt;cond_track:data:opt;gpu:int:opt;";
+    "offset:float:opt;beats:data:opt;cond_track:data:opt;gpu:int:opt;reactivity:float:opt;feedback:int:opt;";
 
 namespace {
 
@@ -50,6 +54,11 @@ struct StylizeInstance {
     std::unique_ptr<NetworkRunner> runner;  // used and destroyed only under gpu->lock
     ClipConditioning conditioning;
     float strength = 1.0f;
+    // Temporal feedback (docs/vapoursynth.md, "Temporal feedback"): frame n takes frame n-1's
+    // network output from this node's own frame n-1 (its props), so the result is the same in any
+    // request order. `node` is this filter's node, not owned (the node owns this instance).
+    bool feedback = true;
+    VSNode* node = nullptr;
 
     ~StylizeInstance()
     {
@@ -113,8 +122,9 @@ ClipConditioning make_conditioning(const StylizeOptions& o, VSNode* audio, const
     std::string beats_from;
     ConditioningSources sources;
     try {
-        sources = build_conditioning_sources("audio", beats, StyleCurve(0.5f), StyleCurve(0.5f), pcm, 0.0,
-                                             vi.numFrames / fps, beats_from, notes);
+        // Styles: the model's default_cond unless style0/style1 override them (overrides below).
+        const ConditioningChoice values{rest_values(model.default_cond), std::nullopt, std::nullopt, o.reactivity};
+        sources = build_conditioning_sources("audio", beats, values, pcm, 0.0, vi.numFrames / fps, beats_from, notes);
     } catch (const std::exception& e) {
         throw StylizeArgumentError(o.beats ? "beats" : "audio", e.what());
     }
@@ -124,33 +134,97 @@ ClipConditioning make_conditioning(const StylizeOptions& o, VSNode* audio, const
     return ClipConditioning::per_frame(ConditioningTrack::build(times, fps, sources), overrides);
 }
 
+// The frame props that carry a frame's feedback state to the next frame: its network output before
+// the strength mix (RGB, 16-bit per channel, planar) and its luma thumbnail (scene_cut.h).
+constexpr const char* network_output_prop = "CNNv3NetworkOutput";
+constexpr const char* thumbnail_prop = "CNNv3LumaThumbnail";
+
+std::string network_output_bytes(const Planes& net)
+{
+    std::string bytes(net.data.size() * 2, '\0');
+    for (std::size_t i = 0; i < net.data.size(); ++i) {
+        const auto v = static_cast<std::uint16_t>(std::lround(std::clamp(net.data[i], 0.0f, 1.0f) * 65535.0f));
+        std::memcpy(bytes.data() + 2 * i, &v, 2);
+    }
+    return bytes;
+}
+
+// Frame n-1's feedback state, read from its props; false when it is missing or of another size.
+bool read_previous(const VSFrame* frame, const VSAPI* vsapi, int width, int height, Planes& net, LumaThumbnail& thumb)
+{
+    const VSMap* props = vsapi->getFramePropertiesRO(frame);
+    int err = 0;
+    const char* data = vsapi->mapGetData(props, network_output_prop, 0, &err);
+    const int size = err ? 0 : vsapi->mapGetDataSize(props, network_output_prop, 0, &err);
+    const char* t = vsapi->mapGetData(props, thumbnail_prop, 0, &err);
+    const int tsize = err ? 0 : vsapi->mapGetDataSize(props, thumbnail_prop, 0, &err);
+    net = Planes(3, height, width);
+    if (!data || !t || static_cast<std::size_t>(size) != net.data.size() * 2 ||
+        static_cast<std::size_t>(tsize) != sizeof(thumb.cells))
+        return false;
+    for (std::size_t i = 0; i < net.data.size(); ++i) {
+        std::uint16_t v;
+        std::memcpy(&v, data + 2 * i, 2);
+        net.data[i] = static_cast<float>(v) / 65535.0f;
+    }
+    std::memcpy(thumb.cells.data(), t, sizeof(thumb.cells));
+    return true;
+}
+
 const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_data, void** /*frame_data*/,
                                        VSFrameContext* ctx, VSCore* core, const VSAPI* vsapi)
 {
     auto& self = *static_cast<StylizeInstance*>(instance_data);
+    const bool follows = self.feedback && n > 0;  // frame n-1 of this node gives prev.rgb
     if (activation == arInitial) {
         vsapi->requestFrameFilter(n, self.clip.get(), ctx);
+        if (follows)
+            vsapi->requestFrameFilter(n - 1, self.node, ctx);
         return nullptr;
     }
     if (activation != arAllFramesReady)
         return nullptr;
     FrameRef source(vsapi->getFrameFilter(n, self.clip.get(), ctx), {vsapi});
+    FrameRef before(follows ? vsapi->getFrameFilter(n - 1, self.node, ctx) : nullptr, {vsapi});
     try {
         thread_local FrameRgbConverter converter;  // scratch planes; one per worker thread
         Planes rgb;
         converter.to_rgb(source.get(), vsapi, rgb);
         const Conditioning& cond = self.conditioning.at(n);
-        Planes stylized;
+        const LumaThumbnail thumb = luma_thumbnail(rgb);
+        // prev.rgb: frame n-1's network output, or 0 on frame 0, after a scene cut, or without feedback.
+        Planes prev;
+        LumaThumbnail prev_thumb;
+        const bool use_prev = before && read_previous(before.get(), vsapi, self.info.width, self.info.height, prev,
+                                                      prev_thumb) &&
+                              !is_scene_cut(prev_thumb, thumb);
+        before.reset();
+        Planes net;
         {
             const std::lock_guard guard(self.gpu->lock);
-            stylized = self.runner->run_planes(rgb, cond, self.strength);
+            net = self.runner->run_planes(rgb, cond, 1.0f, use_prev ? &prev : nullptr);
         }
+        // mix(input, network, strength) on the CPU: the network output itself is the next prev.
+        Planes stylized = net;
+        if (self.strength != 1.0f)
+            for (std::size_t i = 0; i < stylized.data.size(); ++i)
+                stylized.data[i] = rgb.data[i] * (1.0f - self.strength) + net.data[i] * self.strength;
         VSFrame* out = vsapi->newVideoFrame(&self.info.format, self.info.width, self.info.height, source.get(), core);
         converter.from_rgb(stylized, source.get(), out, vsapi);
         VSMap* props = vsapi->getFramePropertiesRW(out);
+        if (self.feedback) {
+            const std::string bytes = network_output_bytes(net);
+            vsapi->mapSetData(props, network_output_prop, bytes.data(), static_cast<int>(bytes.size()), dtBinary,
+                              maReplace);
+            vsapi->mapSetData(props, thumbnail_prop, reinterpret_cast<const char*>(thumb.cells.data()),
+                              static_cast<int>(sizeof(thumb.cells)), dtBinary, maReplace);
+        }
+        vsapi->mapSetInt(props, "CNNv3PrevUsed", use_prev ? 1 : 0, maReplace);
         vsapi->mapSetFloat(props, "CNNv3BeatPhase", cond[0], maReplace);
         vsapi->mapSetFloat(props, "CNNv3BeatNorm", cond[1], maReplace);
         vsapi->mapSetFloat(props, "CNNv3AudioIntensity", cond[2], maReplace);
+        vsapi->mapSetFloat(props, "CNNv3StyleP0", cond[3], maReplace);
+        vsapi->mapSetFloat(props, "CNNv3StyleP1", cond[4], maReplace);
         return out;
     } catch (const std::exception& e) {
         vsapi->setFilterError(fmt::format("Stylize: frame {}: {}", n, e.what()).c_str(), ctx);
@@ -206,10 +280,20 @@ void VS_CC create_stylize(const VSMap* in, VSMap* out, void* /*user_data*/, VSCo
         if (const std::string problem = self->runner->frame_size_problem(vi.width, vi.height); !problem.empty())
             throw StylizeArgumentError("clip", problem + " (expected a smaller clip; resize it first)");
 
+        self->feedback = options.feedback;
         const VSFilterDependency deps[] = {{self->clip.get(), rpStrictSpatial}};
-        vsapi->createVideoFilter(out, "Stylize", &vi, stylize_get_frame, stylize_free, fmParallel, deps, 1,
-                                 self.get(), core);
+        StylizeInstance* instance = self.get();
+        VSNode* node = vsapi->createVideoFilter2("Stylize", &vi, stylize_get_frame, stylize_free, fmParallel, deps, 1,
+                                                 instance, core);
         self.release();  // owned by the node now; stylize_free deletes it
+        if (!node)
+            throw std::runtime_error("VapourSynth refused to create the filter");
+        instance->node = node;  // a weak reference: the node owns the instance
+        // Frame n asks for frame n-1 of this node: keep recent frames cached so that sequential
+        // access runs the network once per frame.
+        if (instance->feedback)
+            vsapi->setCacheMode(node, cmForceEnable);
+        vsapi->mapConsumeNode(out, "clip", node, maAppend);
     } catch (const std::exception& e) {
         vsapi->mapSetError(out, fmt::format("Stylize: {}", e.what()).c_str());
     }

@@ -1,5 +1,7 @@
 #include "stylize_options.h"
 
+#include "conditioning_track.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -50,6 +52,10 @@ StylizeOptions read_stylize_options(const VSMap* in, const VSAPI* vsapi)
     o.style0 = get_unit(in, vsapi, "style0");
     o.style1 = get_unit(in, vsapi, "style1");
     o.strength = get_unit(in, vsapi, "strength").value_or(1.0f);
+    const std::optional<double> reactivity = get_float(in, vsapi, "reactivity");
+    if (reactivity && !(*reactivity >= 0.0 && *reactivity <= max_reactivity))
+        throw StylizeArgumentError("reactivity", fmt::format("{} is outside [0, {}]", *reactivity, max_reactivity));
+    o.reactivity = static_cast<float>(reactivity.value_or(1.0));
     o.bpm = get_float(in, vsapi, "bpm");
     if (o.bpm && !(*o.bpm > 0.0 && *o.bpm <= 1000.0))
         throw StylizeArgumentError("bpm", fmt::format("{} is not a tempo in (0, 1000]", *o.bpm));
@@ -62,9 +68,17 @@ StylizeOptions read_stylize_options(const VSMap* in, const VSAPI* vsapi)
     if (o.bpm && o.beats)
         throw StylizeArgumentError("beats", "give either bpm or beats, not both");
     o.has_audio = vsapi->mapNumElements(in, "audio") > 0;
-    if (o.cond_track && (o.has_audio || o.bpm || o.beats))
-        throw StylizeArgumentError("cond_track", "holds all five values: give it without audio, bpm or beats");
+    if (o.cond_track && (o.has_audio || o.bpm || o.beats || reactivity))
+        throw StylizeArgumentError("cond_track", "holds all five values: give it without audio, bpm, beats or "
+                                                 "reactivity (`cnnv3 analyze --reactivity` applies it)");
     int err = 0;
+    const int64_t feedback = vsapi->mapGetInt(in, "feedback", 0, &err);
+    if (!err) {
+        if (feedback != 0 && feedback != 1)
+            throw StylizeArgumentError("feedback", fmt::format("{} is not 0 or 1", feedback));
+        o.feedback = feedback == 1;
+    }
+    err = 0;
     const int64_t gpu = vsapi->mapGetInt(in, "gpu", 0, &err);
     if (!err) {
         if (gpu < -1 || gpu > 1000)

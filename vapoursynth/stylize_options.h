@@ -24,14 +24,16 @@ struct StylizeOptions {
     std::optional<float> beat_phase;        // fixed values, override any source; each in [0, 1]
     std::optional<float> beat_norm;
     std::optional<float> audio_intensity;
-    std::optional<float> style0;            // style_p0, style_p1 in [0, 1] (0.5 unless a track gives them)
-    std::optional<float> style1;
+    std::optional<float> style0;            // style_p0, style_p1 in [0, 1] (else a cond_track's, else the
+    std::optional<float> style1;            // model's default_cond)
+    float reactivity = 1.0f;                // SPEC §6, in [0, max_reactivity]; not with cond_track
     float strength = 1.0f;                  // mix(input, network, strength), in [0, 1]
     std::optional<double> bpm;              // a beat grid instead of tracking the audio's beats
     double offset = 0.0;                    // seconds of the grid's first beat (with bpm)
     std::optional<std::string> beats;       // a file of beat times instead of tracking
     std::optional<std::string> cond_track;  // a CSV from `cnnv3 analyze -o` (all five values)
     int gpu = -1;                           // Vulkan device index; -1 = the first hardware device, else the first
+    bool feedback = true;                   // prev.rgb = frame n-1's network output (docs/vapoursynth.md)
     bool has_audio = false;                 // the audio argument was given
 };
 

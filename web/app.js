@@ -3,16 +3,18 @@ import {evaluateFilmMlp} from './film.js';
 import {loadModelFromFiles, loadModelFromUrl} from './model.js';
 import {WebGpuNetwork} from './network.js';
 import {LiveConditioning, parseConditioningCsv} from './live.js';
+import {conditioningNames as condNames} from './generated/plan.js';
+import {isSceneCut, lumaThumbnail} from './scene_cut.js';
 
 // The models installed beside web/ (DATADIR/cnnv3/weights; the install test checks the list). The
 // page starts with the one weights/DEFAULT names, the first here when that file is missing.
 export const shippedModels = ['toon-816', 'toon-48', 'paint-816', 'paint-48', 'poster-816', 'poster-48'];
-const condNames = ['beat_phase', 'beat_norm', 'audio_intensity', 'style_p0', 'style_p1'];
 
 const $ = (id) => document.getElementById(id);
 const statusLine = $('status');
 const state = {net: null, model: null, source: null, sourcePixels: null, output: null, ms: 0, rendering: false,
-               again: false, live: null, csv: null};
+               again: false, live: null, csv: null,
+               feedback: {keep: false, thumbnail: null}};  // prev.rgb (SPEC 2): see playedFrame()
 
 function oneLine(e) {
   return String(e && e.message ? e.message : e).replace(/\s+/g, ' ').trim();
@@ -25,7 +27,7 @@ function showStatus(extra = '') {
   if (state.model) parts.push(`model ${state.model.name} [${state.model.shape.c0},${state.model.shape.c1}]`);
   if (state.sourcePixels) parts.push(`size ${state.sourcePixels.width}x${state.sourcePixels.height}`);
   if (state.output) parts.push(`${state.ms.toFixed(1)} ms/frame`);
-  if (state.live) parts.push(state.live.describe());
+  if (state.live) parts.push(state.live.describe(currentCond()));
   statusLine.className = '';
   statusLine.textContent = parts.join(' | ') + (extra ? ` | ${extra}` : '');
 }
@@ -37,13 +39,27 @@ function showError(e) {
 
 function slider(name) { return Number($(name).value); }
 
-// The five conditioning values: the sliders, or the live source mixed in by reactivity.
+// The five conditioning values: the sliders; in video mode the music moves the first three around
+// the sliders' values (the rest values: the model's default_cond until moved) by the reactivity R,
+// c = clamp(rest + R (music - rest), 0, 1) as in SPEC 6 and docs/formats.md.
 function currentCond() {
   const manual = condNames.map(slider);
   if (!state.live) return manual;
   const live = state.live.valuesAt($('video').currentTime);
   const r = slider('reactivity');
-  return manual.map((m, i) => (i < 3 ? m * (1 - r) + live[i] * r : m));
+  return manual.map((m, i) => (i < 3 ? Math.min(1, Math.max(0, m + r * (live[i] - m))) : m));
+}
+
+// prev.rgb of a played video frame: the previous frame's network output ('keep'), or zero on the
+// first frame after opening or seeking and at a scene cut (scene_cut.js). Stills and re-renders of
+// a paused frame use zero.
+function playedFrame(pixels) {
+  const thumbnail = lumaThumbnail(pixels);
+  const fb = state.feedback;
+  const keep = fb.keep && fb.thumbnail !== null && !isSceneCut(fb.thumbnail, thumbnail);
+  fb.thumbnail = thumbnail;
+  fb.keep = true;
+  return keep ? 'keep' : 'zero';
 }
 
 function pixelsOf(source, width, height) {
@@ -71,8 +87,9 @@ function draw() {
   }
 }
 
-// Runs the network on the current pixels; coalesces requests that arrive while one runs.
-async function render() {
+// Runs the network on the current pixels; coalesces requests that arrive while one runs. `prev`:
+// what network.js's run() takes for channels 9-11.
+async function render(prev = 'zero') {
   if (!state.net || !state.model || !state.sourcePixels) return;
   if (state.rendering) {
     state.again = true;
@@ -84,7 +101,7 @@ async function render() {
     if (state.live) condNames.forEach((n, i) => { if (i < 3) $(n).nextElementSibling.value = cond[i].toFixed(3); });
     const film = evaluateFilmMlp(state.model.mlp, cond);
     const t0 = performance.now();
-    state.output = await state.net.run(state.sourcePixels, film, slider('strength'));
+    state.output = await state.net.run(state.sourcePixels, film, slider('strength'), prev);
     state.ms = performance.now() - t0;
     draw();
     showStatus();
@@ -100,6 +117,7 @@ async function render() {
 
 async function setModel(model) {
   await state.net.setModel(model);
+  state.feedback.keep = false;
   state.model = model;
   model.defaultCond.forEach((v, i) => setSlider(condNames[i], v));
 }
@@ -160,6 +178,8 @@ async function openVideo(url) {
     video.onerror = () => reject(new Error(`${url}: cannot be decoded (expected a video this browser plays)`));
   });
   state.live = new LiveConditioning(video, state.csv);
+  state.feedback = {keep: false, thumbnail: null};
+  video.addEventListener('seeking', () => { state.feedback.keep = false; });
   // The status line follows the live values even while a slow frame renders.
   state.statusTimer = setInterval(() => {
     if (!video.paused && state.live && statusLine.className !== 'error') showStatus();
@@ -173,7 +193,7 @@ function videoLoop() {
   const video = $('video');
   if (video.paused || video.ended || !state.live) return;
   state.sourcePixels = pixelsOf(video, video.videoWidth, video.videoHeight);
-  render().catch(showError).finally(() => video.requestVideoFrameCallback(videoLoop));
+  render(playedFrame(state.sourcePixels)).catch(showError).finally(() => video.requestVideoFrameCallback(videoLoop));
 }
 
 // URL mode: ?model=URL&image=URL[&cond=a,b,c,d,e][&strength=S][&precision=f32]. Renders once, puts the
@@ -193,6 +213,7 @@ async function urlMode(params) {
       throw new Error(`cond has ${cond.length} values (expected 5: beat_phase,beat_norm,audio_intensity,style_p0,style_p1)`);
   }
   const strength = params.has('strength') ? number(params.get('strength'), 'strength') : 1;
+  const prevUrl = params.get('prev');
   const model = await loadModelFromUrl(modelUrl);
   await setModel(model);
   (cond || model.defaultCond).forEach((v, i) => setSlider(condNames[i], v));
@@ -206,7 +227,17 @@ async function urlMode(params) {
     throw new Error(`${imageUrl}: cannot be decoded (expected a PNG or another image this browser reads)`);
   }
   state.sourcePixels = pixelsOf(bitmap, bitmap.width, bitmap.height);
-  await render();
+  // prev=URL: an image of the same size as prev.rgb (SPEC 2), for the feedback parity test.
+  let prev = 'zero';
+  if (prevUrl) {
+    const r = await fetch(prevUrl);
+    if (!r.ok) throw new Error(`${prevUrl}: HTTP ${r.status} (expected an image)`);
+    const p = await imageFromBlob(await r.blob()).catch(() => {
+      throw new Error(`${prevUrl}: cannot be decoded (expected a PNG or another image this browser reads)`);
+    });
+    prev = pixelsOf(p, p.width, p.height);
+  }
+  await render(prev);
   const canvas = document.createElement('canvas');
   canvas.width = state.output.width;
   canvas.height = state.output.height;
@@ -292,6 +323,12 @@ async function main() {
   }
   await setModel(await loadModelFromUrl(modelUrl));
   if (params.has('video')) {
+    if (params.has('reactivity')) {
+      const text = params.get('reactivity'), r = Number(text);
+      if (text.trim() === '' || !Number.isFinite(r) || r < 0 || r > 2)
+        throw new Error(`reactivity: "${text}" is not a number in [0, 2]`);
+      setSlider('reactivity', r);
+    }
     const csvUrl = params.get('csv');
     if (csvUrl) {
       const r = await fetch(csvUrl);

@@ -8,7 +8,7 @@
 // the last 8 onsets folded into 60..180 BPM, and the beat grid is re-anchored at each onset near
 // a predicted beat. beat_norm counts beats modulo 8 from the first onset.
 
-const csvHeader = 'frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1';
+import {conditioningCsvHeader as csvHeader} from './generated/plan.js';
 
 // Text of a conditioning CSV -> [{time, values: [5 numbers]}], validated like read_conditioning_csv:
 // errors read "FILE:LINE: problem".
@@ -138,9 +138,9 @@ export class LiveConditioning {
     return [this.phase, ((index % 8) + this.phase) / 8, this.intensity, 0.5, 0.5];
   }
 
-  describe() {
+  // The status text; `v` the values in use (after reactivity), else the source's own.
+  describe(v = this.valuesAt(this.video.currentTime)) {
     const t = this.video.currentTime;
-    const v = this.valuesAt(t);
     const source = this.rows ? `CSV row ${this.rowAt(t)}`
                              : this.analyser ? `WebAudio ${(60 / this.period).toFixed(0)} BPM` : 'audio idle';
     return `live ${source} t=${t.toFixed(3)} beat_phase=${v[0].toFixed(3)} ` +

@@ -115,6 +115,10 @@ export class WebGpuNetwork {
                                                usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC}));
     named.image = image.createView();
     named.result = result.createView();
+    // SPEC 2 prev.rgb: dec0 leaves the network output (before the strength mix) here, enc0 of the next
+    // run reads it; one vec4<f32> per pixel, row-major. A new buffer is zero.
+    const prev = track(device.createBuffer({size: width * height * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST}));
+    named.prev = {buffer: prev};
     for (const [tensor, p] of Object.entries(this.tensorLayer)) {
       const [w, h] = levelSize(width, height, p.level);
       const groups = Math.ceil(model.shape.conv(p.layer).out / 4);
@@ -130,13 +134,16 @@ export class WebGpuNetwork {
     });
     const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
     const readback = track(device.createBuffer({size: bytesPerRow * height, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST}));
-    this.sized = {width, height, image, result, steps, readback, bytesPerRow, resources};
+    this.sized = {width, height, image, result, prev, steps, readback, bytesPerRow, resources};
     return this.sized;
   }
 
   // Runs the network on RGBA8 pixels (ImageData) with a FiLM vector (Float32Array, SPEC 3 order) and
-  // a strength in [0, 1]; returns the stylized ImageData (alpha passed through).
-  async run(imageData, film, strength) {
+  // a strength in [0, 1]; returns the stylized ImageData (alpha passed through). `prev` gives SPEC 2's
+  // channels 9-11: 'zero' (stills, a video's first frame, after a seek or a scene cut), 'keep' (the
+  // previous run's network output, before its strength mix: video playback; zero after a change of
+  // size or model) or an ImageData of the same size (URL mode's prev=URL, for tests).
+  async run(imageData, film, strength, prev = 'zero') {
     if (!this.model) throw new Error('no model loaded');
     const {device} = this;
     const {width, height} = imageData;
@@ -150,7 +157,14 @@ export class WebGpuNetwork {
     new Float32Array(frame, 16, film.length).set(film);
     device.queue.writeBuffer(this.frame, 0, frame);
     device.queue.writeTexture({texture: s.image}, imageData.data, {bytesPerRow: width * 4}, [width, height]);
+    if (prev instanceof ImageData) {
+      if (prev.width !== width || prev.height !== height)
+        throw new Error(`prev is ${prev.width}x${prev.height} (expected the frame's ${width}x${height})`);
+      device.queue.writeBuffer(s.prev, 0, Float32Array.from(prev.data, (v) => v / 255));
+    }
     const encoder = device.createCommandEncoder();
+    if (prev === 'zero') encoder.clearBuffer(s.prev);
+    else if (prev !== 'keep' && !(prev instanceof ImageData)) throw new Error(`prev "${prev}" (expected zero, keep or an image)`);
     const pass = encoder.beginComputePass();
     for (const step of s.steps) {
       pass.setPipeline(step.pipeline);

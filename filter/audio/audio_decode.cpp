@@ -1,6 +1,6 @@
 #include "audio_decode.h"
 
-#include "ffmpeg_handles.h"
+#include "demux_input.h"
 #include "user_media.h"
 
 extern "C" {
@@ -125,7 +125,7 @@ private:
         SwrContext* raw = nullptr;
         int rc = swr_alloc_set_opts2(&raw, &out_layout, AV_SAMPLE_FMT_FLT, out_rate_, &in_layout,
                                      static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
-        ffmpeg::Resampler swr(raw);
+        av::Resampler swr(raw);
         if (rc >= 0)
             rc = swr_init(swr.get());
         av_channel_layout_uninit(&out_layout);
@@ -133,7 +133,7 @@ private:
         if (rc < 0)
             throw AudioError(path_, fmt::format("cannot resample {} Hz {}-channel audio to {} Hz ({})",
                                                 frame->sample_rate, frame->ch_layout.nb_channels, out_rate_,
-                                                ffmpeg::error_text(rc)));
+                                                av::error_text(rc)));
         resampler_ = std::move(swr);
         in_format_ = frame->format;
         in_rate_ = frame->sample_rate;
@@ -151,14 +151,14 @@ private:
         uint8_t* out = reinterpret_cast<uint8_t*>(samples_.data() + old);
         const int got = swr_convert(resampler_.get(), &out, capacity, in, in_count);
         if (got < 0)
-            throw AudioError(path_, "resampling failed (" + ffmpeg::error_text(got) + ")");
+            throw AudioError(path_, "resampling failed (" + av::error_text(got) + ")");
         samples_.resize(old + static_cast<std::size_t>(got) * c);
     }
 
     std::string path_;  // the input's name, for errors
     int out_rate_;
     int out_channels_ = 0;
-    ffmpeg::Resampler resampler_;
+    av::Resampler resampler_;
     int in_format_ = -1;
     int in_rate_ = 0;
     AVChannelLayout in_layout_{};
@@ -175,7 +175,7 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
 {
     if (sample_rate <= 0)
         throw AudioError(name, fmt::format("analysis sample rate {} (expected a positive rate)", sample_rate));
-    ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path, name, "a media file with an audio stream");
+    av::InputContext input = ffmpeg::open_input<AudioError>(path, name, "a media file with an audio stream");
 
     int index = -1;
     for (unsigned i = 0; i < input->nb_streams; ++i) {
@@ -193,17 +193,17 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
     if (!codec)
         throw AudioError(name, fmt::format("audio codec \"{}\" cannot be decoded by this FFmpeg build",
                                            avcodec_get_name(stream->codecpar->codec_id)));
-    ffmpeg::CodecContext decoder(avcodec_alloc_context3(codec));
+    av::CodecContext decoder(avcodec_alloc_context3(codec));
     if (!decoder)
         throw AudioError(name, "out of memory while opening the audio decoder");
     if (int rc = avcodec_parameters_to_context(decoder.get(), stream->codecpar); rc < 0)
-        throw AudioError(name, "bad audio stream parameters (" + ffmpeg::error_text(rc) + ")");
+        throw AudioError(name, "bad audio stream parameters (" + av::error_text(rc) + ")");
     decoder->pkt_timebase = stream->time_base;
     if (int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0)
-        throw AudioError(name, fmt::format("cannot open the {} audio decoder ({})", codec->name, ffmpeg::error_text(rc)));
+        throw AudioError(name, fmt::format("cannot open the {} audio decoder ({})", codec->name, av::error_text(rc)));
 
-    ffmpeg::Packet packet(av_packet_alloc());
-    ffmpeg::Frame frame(av_frame_alloc());
+    av::Packet packet(av_packet_alloc());
+    av::Frame frame(av_frame_alloc());
     if (!packet || !frame)
         throw AudioError(name, "out of memory while decoding");
 
@@ -218,7 +218,7 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
                 return;
             if (rc < 0) {
                 ++bad_packets;
-                last_error = ffmpeg::error_text(rc);
+                last_error = av::error_text(rc);
                 return;
             }
             const double time = frame->best_effort_timestamp == AV_NOPTS_VALUE
@@ -234,7 +234,7 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
             const int rc = avcodec_send_packet(decoder.get(), packet.get());
             if (rc < 0 && rc != AVERROR(EAGAIN)) {
                 ++bad_packets;
-                last_error = ffmpeg::error_text(rc);
+                last_error = av::error_text(rc);
             }
             drain();
         }
@@ -269,7 +269,7 @@ DecodedAudio resample_pcm(const std::string& name, const std::vector<float>& int
     if (channels <= 0 || rate <= 0 || sample_rate <= 0)
         throw AudioError(name, fmt::format("{} channels at {} Hz (expected at least 1 channel and a positive rate)",
                                            channels, rate));
-    ffmpeg::Frame frame(av_frame_alloc());
+    av::Frame frame(av_frame_alloc());
     if (!frame)
         throw AudioError(name, "out of memory while resampling");
     frame->format = AV_SAMPLE_FMT_FLT;

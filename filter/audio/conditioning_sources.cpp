@@ -12,13 +12,18 @@
 namespace cnnv3 {
 
 ConditioningSources build_conditioning_sources(const std::string& input, const BeatChoice& choice,
-                                               const StyleCurve& style0, const StyleCurve& style1,
+                                               const ConditioningChoice& values,
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& notes)
 {
+    if (!(values.reactivity >= 0.0f && values.reactivity <= max_reactivity))
+        throw std::invalid_argument(fmt::format("reactivity {} (expected a number in [0, {}])", values.reactivity,
+                                                max_reactivity));
     ConditioningSources sources;
-    sources.style0 = style0;
-    sources.style1 = style1;
+    sources.rest = values.rest;
+    sources.reactivity = values.reactivity;
+    sources.style0 = values.style0.value_or(StyleCurve(values.rest[3]));
+    sources.style1 = values.style1.value_or(StyleCurve(values.rest[4]));
     beats_from.clear();
     if (choice.bpm) {
         sources.beats = BeatClock::from_bpm(*choice.bpm, choice.offset.value_or(0.0), start, end);

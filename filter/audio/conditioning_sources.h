@@ -28,11 +28,20 @@ struct BeatChoice {
     BeatTrackerKind tracker = BeatTrackerKind::cnnv3;  // used when tracking
 };
 
+// What the music does not decide (SPEC §6 "Defaults" and "Reactivity"): the rest values, the
+// user's styles and how far the music moves the rest.
+struct ConditioningChoice {
+    Conditioning rest{0.0f, 0.0f, 0.0f, 0.5f, 0.5f};  // the model's default_cond (rest_values())
+    std::optional<StyleCurve> style0;   // the user's style_p0; unset: rest[3] (full strength for the
+    std::optional<StyleCurve> style1;   // shipped models, as a still without audio)
+    float reactivity = 1.0f;            // in [0, max_reactivity]
+};
+
 // Builds the sources over [start, end) seconds (the span only matters for a BPM grid). `input`
 // names the audio in notes; `audio` is empty when there is none (notes go to `notes`).
 // `beats_from` receives a word for the log ("tracked", "--bpm 120", the file name or "").
 ConditioningSources build_conditioning_sources(const std::string& input, const BeatChoice& beats,
-                                               const StyleCurve& style0, const StyleCurve& style1,
+                                               const ConditioningChoice& choice,
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& notes);
 

@@ -15,14 +15,15 @@ namespace {
 
 ConditioningFrame frame_at(std::int64_t index, double t, double fps, const ConditioningSources& s)
 {
+    const Conditioning c = s.at(t, 1.0 / fps);
     ConditioningFrame f;
     f.frame = index;
     f.time = t;
-    f.beat_phase = s.beats.beat_phase(t);
-    f.beat_norm = s.beats.beat_norm(t);
-    f.audio_intensity = s.intensity.at(t, 1.0 / fps);
-    f.style_p0 = s.style0.at(t);
-    f.style_p1 = s.style1.at(t);
+    f.beat_phase = c[0];
+    f.beat_norm = c[1];
+    f.audio_intensity = c[2];
+    f.style_p0 = c[3];
+    f.style_p1 = c[4];
     return f;
 }
 
@@ -33,6 +34,32 @@ void check_fps(double fps)
 }
 
 }  // namespace
+
+Conditioning apply_reactivity(const Conditioning& c, const Conditioning& rest, float reactivity)
+{
+    if (!(reactivity >= 0.0f && reactivity <= max_reactivity))
+        throw std::invalid_argument(fmt::format("reactivity {} (expected a number in [0, {}])", reactivity, max_reactivity));
+    if (reactivity == 1.0f)
+        return c;  // exactly as analysed (rest + (c − rest) may round differently in the last bit)
+    Conditioning out = c;
+    for (std::size_t i = 0; i < 3; ++i)  // the audio-driven values; the styles are the user's
+        out[i] = std::clamp(rest[i] + reactivity * (c[i] - rest[i]), 0.0f, 1.0f);
+    return out;
+}
+
+Conditioning rest_values(const std::vector<float>& default_cond)
+{
+    if (default_cond.size() != 5)
+        throw std::invalid_argument(fmt::format("default_cond has {} values (expected 5)", default_cond.size()));
+    return {default_cond[0], default_cond[1], default_cond[2], default_cond[3], default_cond[4]};
+}
+
+Conditioning ConditioningSources::at(double t, double frame_duration) const
+{
+    const Conditioning music{beats.beat_phase(t), beats.beat_norm(t), intensity.at(t, frame_duration), style0.at(t),
+                             style1.at(t)};
+    return apply_reactivity(music, rest, reactivity);
+}
 
 ConditioningTrack ConditioningTrack::build(const std::vector<double>& frame_times, double fps,
                                            const ConditioningSources& sources)
@@ -84,8 +111,9 @@ std::string format_conditioning_csv(const ConditioningTrack& track)
 
 ConditioningTrack parse_conditioning_csv(std::string_view text, const std::string& name)
 {
-    static constexpr std::array<std::string_view, 7> columns = {"frame",           "time",     "beat_phase", "beat_norm",
-                                                                "audio_intensity", "style_p0", "style_p1"};
+    static constexpr std::array<std::string_view, 7> columns = {"frame", "time", conditioning_names[0],
+                                                                conditioning_names[1], conditioning_names[2],
+                                                                conditioning_names[3], conditioning_names[4]};
     std::vector<ConditioningFrame> frames;
     std::size_t line_no = 0;
     bool header = false;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "beat_clock.h"
+#include "conditioning_names.h"
 #include "intensity_meter.h"
 #include "style_curve.h"
 
@@ -28,6 +29,22 @@ namespace cnnv3 {
 
 inline constexpr std::string_view conditioning_csv_header =
     "frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1";
+
+// The header is "frame,time," and the conditioning names in SPEC order (conditioning_names.h).
+constexpr bool csv_header_names_the_conditioning()
+{
+    std::string_view h = conditioning_csv_header;
+    if (!h.starts_with("frame,time"))
+        return false;
+    h.remove_prefix(10);
+    for (std::string_view name : conditioning_names) {
+        if (!h.starts_with(",") || !h.substr(1).starts_with(name))
+            return false;
+        h.remove_prefix(1 + name.size());
+    }
+    return h.empty();
+}
+static_assert(csv_header_names_the_conditioning());
 
 // A refused conditioning CSV; what() is one line, "FILE:LINE: problem" (or "FILE: problem").
 class ConditioningFileError : public std::runtime_error {
@@ -50,12 +67,33 @@ struct ConditioningFrame {
     std::array<float, 5> cond() const { return {beat_phase, beat_norm, audio_intensity, style_p0, style_p1}; }
 };
 
+// c = [beat_phase, beat_norm, audio_intensity, style_p0, style_p1] (SPEC §3 order).
+using Conditioning = std::array<float, 5>;
+
+// Reactivity (SPEC §6, docs/formats.md): how far the music moves the conditioning around its rest
+// values. 0 holds the rest values, 1 is the music as analysed (as the models were trained), up to 2.
+inline constexpr float max_reactivity = 2.0f;
+// c'_i = clamp(rest_i + R·(c_i − rest_i), 0, 1) for beat_phase, beat_norm and audio_intensity;
+// style_p0 and style_p1 pass unchanged; R = 1 returns c bit for bit. R in [0, max_reactivity] (std::invalid_argument otherwise).
+Conditioning apply_reactivity(const Conditioning& c, const Conditioning& rest, float reactivity);
+
+// The model's default_cond as the five rest values: `default_cond` must have 5 values
+// (std::invalid_argument otherwise; the model loader already checks it).
+Conditioning rest_values(const std::vector<float>& default_cond);
+
 // Where the values come from.
 struct ConditioningSources {
     BeatClock beats;             // no beats: beat_phase = beat_norm = 0
     IntensityMeter intensity;    // no audio: audio_intensity = 0
-    StyleCurve style0{0.5f};
+    StyleCurve style0{0.5f};     // the user's curves, else the rest values' style_p0 / style_p1
     StyleCurve style1{0.5f};
+    Conditioning rest{0.0f, 0.0f, 0.0f, 0.5f, 0.5f};  // the model's default_cond
+    float reactivity = 1.0f;     // apply_reactivity's R
+
+    // The conditioning of a frame shown at t for `frame_duration` seconds (the intensity window
+    // [t, t + frame_duration)), reactivity applied. The one place audio becomes c: `analyze`,
+    // `stylize` and the VapourSynth plugin all call it.
+    Conditioning at(double t, double frame_duration) const;
 };
 
 class ConditioningTrack {

@@ -1,7 +1,7 @@
 #include "media_probe.h"
 
 #include "audio_decode.h"
-#include "ffmpeg_handles.h"
+#include "demux_input.h"
 #include "user_media.h"
 
 #include <algorithm>
@@ -17,7 +17,7 @@ void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
     for (unsigned i = 0; i < input->nb_streams; ++i)
         input->streams[i]->discard = static_cast<int>(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
     const AVStream* s = input->streams[index];
-    ffmpeg::Packet packet(av_packet_alloc());
+    av::Packet packet(av_packet_alloc());
     if (!packet)
         return;
     std::int64_t count = 0;
@@ -37,7 +37,7 @@ void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
 
 MediaInfo probe_stream(const std::string& path, const std::string& name)
 {
-    ffmpeg::InputFormat input = ffmpeg::open_input<AudioError>(path, name, "a media file");
+    av::InputContext input = ffmpeg::open_input<AudioError>(path, name, "a media file");
 
     MediaInfo info;
     if (input->duration != AV_NOPTS_VALUE && input->duration > 0)

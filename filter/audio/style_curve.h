@@ -25,7 +25,7 @@ public:
         float value = 0.0f;  // in [0, 1]
     };
 
-    // A constant curve (0.5: the neutral default of the project's models).
+    // A constant curve.
     explicit StyleCurve(float value = 0.5f);
     // Keys strictly increasing in time, values in [0, 1]; throws StyleCurveError otherwise.
     explicit StyleCurve(std::vector<Key> keys);

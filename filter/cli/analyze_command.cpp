@@ -7,6 +7,8 @@
 #include "beat_times_file.h"
 #include "conditioning_track.h"
 #include "media_probe.h"
+#include "model.h"
+#include "model_search.h"
 #include "user_media.h"
 
 #include <fmt/format.h>
@@ -19,9 +21,9 @@
 namespace cnnv3::cli {
 
 const std::string_view analyze_usage =
-    "usage: cnnv3 analyze IN [--fps F] [-o TRACK.csv] [--beats-out BEATS.txt] [-y]\n"
+    "usage: cnnv3 analyze IN [--fps F] [-o TRACK.csv] [--beats-out BEATS.txt] [-y] [--model NAME|DIR]\n"
     "                        [--bpm B [--offset S] | --beats FILE | --tracker cnnv3|aubio]\n"
-    "                        [--style0 V|t:v,...] [--style1 V|t:v,...]\n"
+    "                        [--style0 V|t:v,...] [--style1 V|t:v,...] [--reactivity R]\n"
     "\n"
     "  Analyse the audio of IN (any file FFmpeg reads; - for stdin) and write the conditioning of every video frame\n"
     "  as CSV (frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1) to TRACK.csv, or to\n"
@@ -37,8 +39,12 @@ const std::string_view analyze_usage =
     "  --beats FILE     beat times from FILE (seconds, one per line, '#' comments) instead of tracking\n"
     "  --tracker T      the beat tracker: cnnv3 (default, docs/audio.md) or aubio (aubio's own tracker,\n"
     "                   for comparison)\n"
+    "  --model NAME|DIR the model whose default_cond gives the rest values (default: the weights\n"
+    "                   directory's DEFAULT)\n"
     "  --style0, --style1  style_p0 / style_p1: a value in [0, 1], or keys t:v,t:v,... interpolated\n"
-    "                   linearly in time (default 0.5)\n";
+    "                   linearly in time (default: the model's default_cond)\n"
+    "  --reactivity R   how far the music moves beat_phase, beat_norm and audio_intensity from the\n"
+    "                   model's default_cond, in [0, 2]: 0 holds them still, 1 as analysed (default)\n";
 
 namespace {
 
@@ -48,6 +54,7 @@ struct AnalyzeArgs {
     std::optional<std::string> output;
     std::optional<std::string> beats_out;
     bool overwrite = false;
+    std::string model;  // "" = the DEFAULT model
     ConditioningOptions conditioning;
 };
 
@@ -68,6 +75,8 @@ AnalyzeArgs parse_args(const std::vector<std::string>& args)
             a.fps = parse_number_option(arg, value(), 0.01, 1000.0, false);  // a row at most every 100 s
         else if (arg == "-o" || arg == "--output")
             a.output = value();
+        else if (arg == "--model")
+            a.model = value();
         else if (arg == "--beats-out")
             a.beats_out = value();
         else if (arg == "-y")
@@ -148,6 +157,9 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
         refuse_same_file(*a.output, *a.beats_out, "also the --beats-out file");
 
     // Probing and decoding read the input twice: a pipe or stdin is copied once first.
+    // The rest values (SPEC §6): the model is found before the input is read, so a bad --model is
+    // the one line it gets.
+    const Model model = load_model(find_model(a.model));
     const SpooledInput input(a.input, STDIN_FILENO, nullptr, err);
     const MediaInfo info = probe_media(input);
     std::optional<DecodedAudio> audio;
@@ -162,7 +174,7 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
 
     std::string beats_from;
     const ConditioningSources sources =
-        build_conditioning_sources(a.input, a.conditioning, audio, tl.start, end, beats_from, err);
+        build_conditioning_sources(a.input, a.conditioning, model.default_cond, audio, tl.start, end, beats_from, err);
 
     const ConditioningTrack track = ConditioningTrack::build(tl.fps, tl.count, tl.start, sources);
     const std::string csv = format_conditioning_csv(track);

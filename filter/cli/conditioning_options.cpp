@@ -47,6 +47,8 @@ bool ConditioningOptions::parse(const std::vector<std::string>& args, std::size_
         style0 = style();
     else if (arg == "--style1")
         style1 = style();
+    else if (arg == "--reactivity")
+        reactivity = static_cast<float>(parse_number_option(arg, value(), 0.0, max_reactivity, false));
     else
         return false;
     return true;
@@ -63,12 +65,14 @@ void ConditioningOptions::validate() const
 }
 
 ConditioningSources build_conditioning_sources(const std::string& input, const ConditioningOptions& options,
+                                               const std::vector<float>& default_cond,
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& err)
 {
     const BeatChoice beats{options.bpm, options.offset, options.beats_file, options.tracker};
-    return cnnv3::build_conditioning_sources(input, beats, options.style0, options.style1, audio, start, end, beats_from,
-                                             err);
+    const ConditioningChoice values{rest_values(default_cond), options.style0, options.style1,
+                                    options.reactivity.value_or(1.0f)};
+    return cnnv3::build_conditioning_sources(input, beats, values, audio, start, end, beats_from, err);
 }
 
 }  // namespace cnnv3::cli

@@ -1,7 +1,10 @@
 // The conditioning options `analyze` and `stylize` share, and the sources they lead to.
 //
 //   --bpm B [--offset S] | --beats FILE     beats from a grid or a file instead of tracking
-//   --style0 V|t:v,...  --style1 V|t:v,...  style_p0 / style_p1, constant or keyframed
+//   --style0 V|t:v,...  --style1 V|t:v,...  style_p0 / style_p1, constant or keyframed (default:
+//                                           the model's default_cond, SPEC §6)
+//   --reactivity R                          how far the music moves the conditioning, in [0, 2]
+//                                           (default 1; docs/formats.md "Reactivity")
 //
 // Without --bpm/--beats the beats are tracked from the audio (filter/audio/beat_tracker.h). A file
 // without audio gets audio_intensity 0 and a note.
@@ -28,8 +31,9 @@ struct ConditioningOptions {
     std::optional<std::string> beats_file;
     BeatTrackerKind tracker = BeatTrackerKind::cnnv3;  // set by `analyze --tracker` only
     bool tracker_given = false;
-    StyleCurve style0{0.5f};
-    StyleCurve style1{0.5f};
+    std::optional<StyleCurve> style0;   // unset: the model's default_cond
+    std::optional<StyleCurve> style1;
+    std::optional<float> reactivity;    // unset: 1
 
     // If args[i] is one of the options above, consumes it and its value (advancing i) and returns
     // true. Throws UsageError for a bad value.
@@ -42,9 +46,10 @@ struct ConditioningOptions {
 double parse_number_option(std::string_view option, std::string_view text, double lo, double hi, bool positive);
 
 // Builds the sources for `input` over [start, end) seconds (filter/audio/conditioning_sources.h does the
-// work). `audio` is the decoded audio, or empty when the file has none (notes go to `err`).
-// `beats_from` receives a word for the log.
+// work), around the rest values `default_cond` (the model's, 5 values). `audio` is the decoded audio,
+// or empty when the file has none (notes go to `err`). `beats_from` receives a word for the log.
 ConditioningSources build_conditioning_sources(const std::string& input, const ConditioningOptions& options,
+                                               const std::vector<float>& default_cond,
                                                const std::optional<DecodedAudio>& audio, double start, double end,
                                                std::string& beats_from, std::ostream& err);
 

@@ -59,7 +59,9 @@ const std::string_view stylize_usage =
     "  --progress json    progress as one JSON object per line on stderr\n"
     "\n"
     "  Audio-driven conditioning (default):\n"
-    "  --bpm B [--offset S] | --beats FILE | --style0 V|t:v,... | --style1 V|t:v,...\n";
+    "  --bpm B [--offset S] | --beats FILE | --style0 V|t:v,... | --style1 V|t:v,...\n"
+    "  (styles default to the model's default_cond) | --reactivity R (0..2, default 1: how far the\n"
+    "  music moves beat_phase, beat_norm, audio_intensity from the model's default_cond)\n";
 
 namespace {
 
@@ -198,11 +200,12 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
     a.input = positional[0];
     a.output = positional[1];
     a.conditioning.validate();
-    const bool audio_options = a.conditioning.bpm || a.conditioning.beats_file;
+    const bool audio_options = a.conditioning.bpm || a.conditioning.beats_file || a.conditioning.reactivity;
     if (a.cond && (a.cond_track || audio_options))
-        throw UsageError("--cond fixes the conditioning: it does not go with --cond-track, --bpm or --beats");
+        throw UsageError("--cond fixes the conditioning: it does not go with --cond-track, --bpm, --beats or --reactivity");
     if (a.cond_track && audio_options)
-        throw UsageError("--cond-track gives every value: it does not go with --bpm or --beats");
+        throw UsageError("--cond-track gives every value: it does not go with --bpm, --beats or --reactivity "
+                         "(give those to `cnnv3 analyze`)");
     if (a.audio_offset && !a.audio)
         throw UsageError("--audio-offset goes with --audio");
     if (a.audio && *a.audio == "-" && a.input == "-")
@@ -368,12 +371,10 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             const double start = info ? std::min(info->video_start, audio ? audio->start_time : info->video_start) : 0.0;
             const double end = info ? std::max(info->duration, start + 1.0) : 1e6;
             std::string beats_from;
-            auto sources = std::make_shared<ConditioningSources>(build_conditioning_sources(
-                a.audio ? *a.audio : media_name(a.input), a.conditioning, audio, start, end, beats_from, err));
-            cond_at = [sources](double t, double dt) {
-                return std::array<float, 5>{sources->beats.beat_phase(t), sources->beats.beat_norm(t),
-                                            sources->intensity.at(t, dt), sources->style0.at(t), sources->style1.at(t)};
-            };
+            auto sources = std::make_shared<ConditioningSources>(
+                build_conditioning_sources(a.audio ? *a.audio : media_name(a.input), a.conditioning, model.default_cond,
+                                           audio, start, end, beats_from, err));
+            cond_at = [sources](double t, double dt) { return sources->at(t, dt); };
             cond_note = fmt::format("conditioning from the audio{} (beats {}, {} found)",
                                     a.audio ? " of " + *a.audio : "", beats_from, sources->beats.beats().size());
         }

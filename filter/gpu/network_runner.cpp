@@ -4,8 +4,6 @@
 
 #include "film.h"
 
-#include <libplacebo/shaders/custom.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -115,31 +113,136 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.shared_bytes_budget = variant_.shared_kib * 1024;
     options.planar_tiles = !variant_.hook;
     plan_ = plan_passes(model_, options);
-    for (const PlannedPass& pass : plan_.passes) {
-        std::string h = "#define HOOKED_mul 1.0\n";
-        // Each pass gets only its own layer's gamma and beta: a few vec4s that fit in push constants
-        // (256 bytes on NVIDIA, 128 on lavapipe). The whole vector ([8,16]: 288 bytes) went to a
-        // uniform buffer, and libplacebo 4.208 writes a host-visible one (NVIDIA) only after
-        // waiting for the GPU to finish with it (vk_buf_write): a CPU-GPU sync per pass and frame.
-        if (pass.reads_film)
-            h += fmt::format("#define CNNV3_FILM(i) cnnv3_film[(i) - {}]\n", pass.film_first);
-        headers_.push_back(h + plan_.common + pass.body);
-    }
-    const auto io_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
-    io_format_ = find_format(gpu_.gpu(), 32, io_caps);
+    options.prev_input = true;
+    prev_plan_ = plan_passes(model_, options);
+    pl_gpu g = gpu_.gpu();
+    const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
+    input_format_ = find_format(g, 32, upload_caps);
+    const auto download_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
+    download_format_ = find_format(g, 32, download_caps);
     const auto mid_caps = static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE);
-    mid_format_ = find_format(gpu_.gpu(), 16, mid_caps);
+    mid_format_ = find_format(g, 16, mid_caps);
     if (!mid_format_)
-        mid_format_ = find_format(gpu_.gpu(), 32, mid_caps);
-    if (!io_format_ || !mid_format_)
+        mid_format_ = find_format(g, 32, mid_caps);
+    output_format_ = mid_format_;
+    if (!input_format_ || !download_format_ || !mid_format_)
         throw GpuError(fmt::format("GPU {} has no storable float rgba texture format", gpu_.device().name));
 }
 
+// One plan pass as a pl_pass. Descriptors in order: the sampled textures (`samplers`), out_image,
+// then the FiLM buffer where the FiLM block did not fit in push constants.
+struct NetworkRunner::CompiledPass {
+    pl_gpu gpu = nullptr;
+    pl_pass pass = nullptr;
+    std::vector<std::string> samplers;  // bind names (HOOKED, CNNV3_E0, ...), each declared as NAME_raw
+    std::vector<std::string> names;     // descriptor names, alive as long as the pass
+    int film_floats = 0;                // the block: film_count vec4s, then strength (output pass)
+    int tile = 0;                       // its workgroup side (the prev-reading enc0 may have a smaller one)
+    GpuBuffer film_buffer;              // empty: the block is the push constants
+    ~CompiledPass()
+    {
+        if (pass)
+            pl_pass_destroy(gpu, &pass);
+    }
+};
+
 NetworkRunner::~NetworkRunner()
 {
-    gpu_.wait_idle();  // before the textures and staging buffers go (GpuContext::wait_idle)
+    gpu_.wait_idle();  // before the textures, passes and staging buffers go (GpuContext::wait_idle)
+    passes_.clear();
     for (pl_timer& t : timers_)
         pl_timer_destroy(gpu_.gpu(), &t);
+}
+
+NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, pl_fmt out)
+{
+    const std::vector<std::string>& prev_binds = prev_plan_.passes[i].binds;
+    const bool uses_prev = prev && std::find(prev_binds.begin(), prev_binds.end(), "CNNV3_PREV") != prev_binds.end();
+    const PlannedPass& pass = (uses_prev ? prev_plan_ : plan_).passes[i];
+    const std::string key = fmt::format("{}{}{}", i, uses_prev ? "+prev" : "", pass.save ? "" : std::string(" ") + out->name);
+    if (auto found = passes_.find(key); found != passes_.end())
+        return *found->second;
+
+    pl_gpu gpu = gpu_.gpu();
+    auto cp = std::make_unique<CompiledPass>();
+    cp->gpu = gpu;
+    cp->tile = pass.tile;
+    std::vector<struct pl_desc> descs;
+    std::string decls;
+    for (const std::string& bind : pass.binds)
+        if (bind != "CNNV3_FILM")
+            cp->samplers.push_back(bind);
+    cp->names.reserve(cp->samplers.size() + 2);
+    for (const std::string& bind : cp->samplers) {
+        cp->names.push_back(bind + "_raw");
+        decls += fmt::format("layout(binding = {}) uniform sampler2D {};\n", descs.size(), cp->names.back());
+        struct pl_desc d = {};
+        d.name = cp->names.back().c_str();
+        d.type = PL_DESC_SAMPLED_TEX;
+        d.binding = static_cast<int>(descs.size());
+        descs.push_back(d);
+    }
+    const pl_fmt image_format = pass.save ? mid_format_ : out;
+    if (!image_format->glsl_format)
+        throw GpuError(fmt::format("NetworkRunner::run: the output texture's format {} cannot be a storage image here "
+                                   "(expected output_format() or another float/unorm rgba format)", image_format->name));
+    cp->names.emplace_back("out_image");
+    decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out_image;\n", descs.size(),
+                         image_format->glsl_format);
+    struct pl_desc out_desc = {};
+    out_desc.name = cp->names.back().c_str();
+    out_desc.type = PL_DESC_STORAGE_IMG;
+    out_desc.binding = static_cast<int>(descs.size());
+    out_desc.access = PL_DESC_ACCESS_WRITEONLY;
+    descs.push_back(out_desc);
+
+    // FiLM and strength: each pass gets only its own layer's gamma and beta, a few vec4s that fit
+    // in push constants (256 bytes on NVIDIA, 128 on lavapipe). Larger models' blocks go to a
+    // device-local uniform buffer, which pl_buf_write updates inside the command stream.
+    std::string members;
+    if (pass.reads_film)
+        members += fmt::format("vec4 cnnv3_film[{}]; ", pass.film_count);
+    if (!pass.save)
+        members += "float strength; ";
+    cp->film_floats = (pass.reads_film ? 4 * pass.film_count : 0) + (pass.save ? 0 : 1);
+    const std::size_t block_bytes = static_cast<std::size_t>(cp->film_floats) * sizeof(float);
+    struct pl_pass_params params = {};
+    if (block_bytes > 0 && block_bytes <= gpu->limits.max_pushc_size) {
+        decls += "layout(std430, push_constant) uniform CnnV3Block { " + members + "};\n";
+        params.push_constants_size = block_bytes;
+    } else if (block_bytes > 0) {
+        struct pl_buf_params b = {};
+        b.size = (block_bytes + 15) / 16 * 16;
+        b.uniform = true;
+        b.host_writable = true;
+        b.memory_type = PL_BUF_MEM_DEVICE;
+        cp->film_buffer = GpuBuffer(gpu, b);
+        cp->names.emplace_back("CnnV3Block");
+        decls += fmt::format("layout(std140, binding = {}) uniform CnnV3Block {{ {}}};\n", descs.size(), members);
+        struct pl_desc d = {};
+        d.name = cp->names.back().c_str();
+        d.type = PL_DESC_BUF_UNIFORM;
+        d.binding = static_cast<int>(descs.size());
+        descs.push_back(d);
+    }
+    std::string glsl = fmt::format("#version {}\n", gpu->glsl.version);
+    glsl += fmt::format("layout(local_size_x = {0}, local_size_y = {0}) in;\n", pass.tile);
+    glsl += decls;
+    // The frame size comes from the input texture itself: one value less to pass per frame.
+    glsl += "#define HOOKED_size vec2(textureSize(HOOKED_raw, 0))\n#define HOOKED_mul 1.0\n";
+    if (pass.reads_film)
+        glsl += fmt::format("#define CNNV3_FILM(i) cnnv3_film[(i) - {}]\n", pass.film_first);
+    glsl += plan_.common + pass.body + "void main() { hook(); }\n";
+
+    params.type = PL_PASS_COMPUTE;
+    params.descriptors = descs.data();
+    params.num_descriptors = static_cast<int>(descs.size());
+    params.glsl_shader = glsl.c_str();
+    cp->pass = pl_pass_create(gpu, &params);
+    if (!cp->pass)
+        throw GpuError(fmt::format("{}: the GPU cannot build this compute pass ({} bytes of shared memory, {}x{} threads; "
+                                   "see libplacebo's messages)", pass.description, pass.shared_bytes, pass.tile, pass.tile));
+    return *passes_.emplace(key, std::move(cp)).first->second;
 }
 
 void NetworkRunner::enable_pass_timers()
@@ -221,144 +324,103 @@ void NetworkRunner::ensure_size(int width, int height)
     height_ = height;
 }
 
-void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond, float strength)
+void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond, float strength, pl_tex prev)
 {
     if (!input || !output || input->params.w != output->params.w || input->params.h != output->params.h)
         throw GpuError("NetworkRunner::run: input and output textures must exist and have the same size");
+    if (prev && (prev->params.w != input->params.w || prev->params.h != input->params.h))
+        throw GpuError(fmt::format("NetworkRunner::run: prev is {}x{}, the frame {}x{} (expected the frame's size)",
+                                   prev->params.w, prev->params.h, input->params.w, input->params.h));
+    if (!input->params.sampleable || (prev && !prev->params.sampleable) || !output->params.storable)
+        throw GpuError("NetworkRunner::run: input and prev must be sampleable, output storable");
+    if (static_cast<int>(cond.size()) != model_.shape.cond_dim)
+        throw GpuError(fmt::format("NetworkRunner::run: {} conditioning values (expected {})", cond.size(),
+                                   model_.shape.cond_dim));
     ensure_size(input->params.w, input->params.h);
     const std::vector<float> film = film_texels(model_.shape, evaluate_film_mlp(model_.film_mlp, cond));
-    const float size[2] = {static_cast<float>(width_), static_cast<float>(height_)};
 
+    pl_gpu gpu = gpu_.gpu();
+    std::vector<float> block;
+    std::vector<struct pl_desc_binding> bindings;
     for (std::size_t i = 0; i < plan_.passes.size(); ++i) {
         const PlannedPass& pass = plan_.passes[i];
         if (pass.film_mlp)
             continue;  // the MLP ran on the CPU above
-        std::vector<struct pl_shader_desc> descs;
-        std::vector<std::string> names;  // keep the c_str()s alive
-        names.reserve(pass.binds.size() + 1);
-        for (const std::string& bind : pass.binds) {
-            if (bind == "CNNV3_FILM")
-                continue;
-            pl_tex tex = bind == "HOOKED" ? input : intermediates_.at(bind).get();
-            names.push_back(bind + "_raw");
-            struct pl_shader_desc d = {};
-            d.desc.name = names.back().c_str();
-            d.desc.type = PL_DESC_SAMPLED_TEX;
-            d.binding.object = tex;
-            d.binding.address_mode = PL_TEX_ADDRESS_CLAMP;
-            d.binding.sample_mode = PL_TEX_SAMPLE_NEAREST;
-            descs.push_back(d);
+        CompiledPass& cp = compiled(i, prev != nullptr, output->params.format);
+        bindings.clear();
+        for (const std::string& bind : cp.samplers) {
+            struct pl_desc_binding b = {};
+            b.object = bind == "HOOKED" ? input : bind == "CNNV3_PREV" ? prev : intermediates_.at(bind).get();
+            b.address_mode = PL_TEX_ADDRESS_CLAMP;
+            b.sample_mode = PL_TEX_SAMPLE_NEAREST;
+            bindings.push_back(b);
         }
-        struct pl_shader_desc out = {};
-        out.desc.name = "out_image";
-        out.desc.type = PL_DESC_STORAGE_IMG;
-        out.desc.access = PL_DESC_ACCESS_WRITEONLY;
-        out.binding.object = pass.save ? intermediates_.at(pass.save->name).get() : output;
-        descs.push_back(out);
-
-        std::vector<struct pl_shader_var> vars;
-        struct pl_shader_var size_var = {};
-        size_var.var = pl_var_vec2("HOOKED_size");
-        size_var.data = size;
-        vars.push_back(size_var);
-        if (pass.reads_film) {
-            struct pl_shader_var v = {};
-            v.var = pl_var_vec4("cnnv3_film");
-            v.var.dim_a = pass.film_count;
-            v.data = film.data() + static_cast<std::ptrdiff_t>(pass.film_first) * 4;
-            v.dynamic = true;
-            vars.push_back(v);
-        }
-        if (!pass.save) {
-            struct pl_shader_var v = {};
-            v.var = pl_var_float("strength");
-            v.data = &strength;
-            v.dynamic = true;
-            vars.push_back(v);
-        }
-
-        struct pl_custom_shader custom = {};
-        custom.header = headers_[i].c_str();
-        custom.description = pass.description.c_str();
-        custom.body = "hook();";
-        custom.input = PL_SHADER_SIG_NONE;
-        custom.output = PL_SHADER_SIG_NONE;
-        custom.descriptors = descs.data();
-        custom.num_descriptors = static_cast<int>(descs.size());
-        custom.variables = vars.data();
-        custom.num_variables = static_cast<int>(vars.size());
-        custom.compute = true;
-        custom.compute_shmem = static_cast<size_t>(pass.shared_bytes);
-        custom.compute_group_size[0] = pass.tile;
-        custom.compute_group_size[1] = pass.tile;
-
-        pl_shader sh = pl_dispatch_begin(gpu_.dispatch());
-        if (!pl_shader_custom(sh, &custom)) {
-            pl_dispatch_abort(gpu_.dispatch(), &sh);
-            throw GpuError(fmt::format("{}: the GPU cannot run this compute pass ({} bytes of shared memory, "
-                                       "{}x{} threads)", pass.description, pass.shared_bytes, pass.tile, pass.tile));
+        struct pl_desc_binding out = {};
+        out.object = pass.save ? intermediates_.at(pass.save->name).get() : output;
+        bindings.push_back(out);
+        block.assign(film.begin() + static_cast<std::ptrdiff_t>(pass.film_first) * 4,
+                     film.begin() + static_cast<std::ptrdiff_t>(pass.film_first + (pass.reads_film ? pass.film_count : 0)) * 4);
+        if (!pass.save)
+            block.push_back(strength);
+        if (cp.film_buffer) {
+            pl_buf_write(gpu, cp.film_buffer.get(), 0, block.data(), block.size() * sizeof(float));
+            struct pl_desc_binding b = {};
+            b.object = cp.film_buffer.get();
+            bindings.push_back(b);
         }
         const Level level = pass.save ? pass.save->level : Level::full;
         const int w = level_size(width_, level), h = level_size(height_, level);
-        struct pl_dispatch_compute_params params = {};
-        params.shader = &sh;
-        params.dispatch_size[0] = (w + pass.tile - 1) / pass.tile;
-        params.dispatch_size[1] = (h + pass.tile - 1) / pass.tile;
-        params.dispatch_size[2] = 1;
-        params.timer = timers_.empty() ? nullptr : timers_[i];
-        if (!pl_dispatch_compute(gpu_.dispatch(), &params))
-            throw GpuError(fmt::format("{}: dispatch failed (see libplacebo's messages)", pass.description));
+        struct pl_pass_run_params run = {};
+        run.pass = cp.pass;
+        run.desc_bindings = bindings.data();
+        run.push_constants = cp.film_buffer || block.empty() ? nullptr : block.data();
+        run.compute_groups[0] = (w + cp.tile - 1) / cp.tile;
+        run.compute_groups[1] = (h + cp.tile - 1) / cp.tile;
+        run.compute_groups[2] = 1;
+        run.timer = timers_.empty() ? nullptr : timers_[i];
+        pl_pass_run(gpu, &run);
     }
     collect_timers();  // libplacebo keeps only a few results per timer
 }
 
-Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength)
+void NetworkRunner::ensure_staging(Staging& staging, int width, int height, bool upload)
 {
-    if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
-        throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
+    if (staging.tex && staging.tex.get()->params.w == width && staging.tex.get()->params.h == height)
+        return;
+    if (staging.tex)
+        gpu_.wait_idle();
     pl_gpu gpu = gpu_.gpu();
-    // Staging textures and buffers live as long as the frame size: pl_tex_upload/download from a
-    // host pointer would create and destroy a buffer per frame, and destroying GPU objects per
-    // frame is what lavapipe's queue thread races with (GpuContext::wait_idle).
+    struct pl_tex_params t = {};
+    t.w = width;
+    t.h = height;
+    t.format = upload ? input_format_ : download_format_;
+    t.sampleable = upload;
+    t.storable = !upload;
+    t.host_writable = upload;
+    t.host_readable = !upload;
+    // Persistently mapped host buffers where the device allows it: the frame is packed straight into
+    // (and unpacked straight out of) the GPU-visible memory, with no extra 33 MB copy each way at 1080p.
+    const std::size_t bytes = static_cast<std::size_t>(width) * height * 4 * sizeof(float);
+    struct pl_buf_params b = {};
+    b.size = bytes;
+    b.host_writable = upload;
+    b.host_readable = !upload;
+    b.host_mapped = bytes <= gpu->limits.max_mapped_size;
+    b.memory_type = PL_BUF_MEM_HOST;
+    staging.tex = GpuTexture(gpu, t);
+    staging.buf = GpuBuffer(gpu, b);
+}
+
+void NetworkRunner::upload(Staging& staging, const Planes& rgb)
+{
+    pl_gpu gpu = gpu_.gpu();
+    ensure_staging(staging, rgb.width, rgb.height, true);
     const std::size_t bytes = static_cast<std::size_t>(rgb.width) * rgb.height * 4 * sizeof(float);
-    if (!upload_ || upload_.get()->params.w != rgb.width || upload_.get()->params.h != rgb.height) {
-        if (upload_)
-            gpu_.wait_idle();
-        auto texture = [&](bool upload) {
-            struct pl_tex_params p = {};
-            p.w = rgb.width;
-            p.h = rgb.height;
-            p.format = io_format_;
-            p.sampleable = upload;
-            p.storable = !upload;
-            p.host_writable = upload;
-            p.host_readable = !upload;
-            return GpuTexture(gpu, p);
-        };
-        // Persistently mapped host buffers where the device allows it: the frame is packed
-        // straight into (and unpacked straight out of) the GPU-visible memory, with no extra
-        // 33 MB copy each way at 1080p.
-        const bool mapped = bytes <= gpu->limits.max_mapped_size;
-        auto buffer = [&](bool upload) {
-            struct pl_buf_params p = {};
-            p.size = bytes;
-            p.host_writable = upload;
-            p.host_readable = !upload;
-            p.host_mapped = mapped;
-            p.memory_type = PL_BUF_MEM_HOST;
-            return GpuBuffer(gpu, p);
-        };
-        upload_ = texture(true);
-        download_ = texture(false);
-        upload_buf_ = buffer(true);
-        download_buf_ = buffer(false);
-    }
-    const bool mapped = upload_buf_.get()->data && download_buf_.get()->data;
     float* rgba = nullptr;
-    if (mapped) {
-        while (pl_buf_poll(gpu, upload_buf_.get(), UINT64_MAX)) {
+    if (staging.buf.get()->data) {
+        while (pl_buf_poll(gpu, staging.buf.get(), UINT64_MAX)) {
         }  // the previous frame's upload has finished reading it
-        rgba = reinterpret_cast<float*>(upload_buf_.get()->data);
+        rgba = reinterpret_cast<float*>(staging.buf.get()->data);
     } else {
         staging_.resize(bytes / sizeof(float));
         rgba = staging_.data();
@@ -373,28 +435,45 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
                 px[3] = 1.0f;
             }
     });
-    if (!mapped)
-        pl_buf_write(gpu, upload_buf_.get(), 0, rgba, bytes);
+    if (!staging.buf.get()->data)
+        pl_buf_write(gpu, staging.buf.get(), 0, rgba, bytes);
     struct pl_tex_transfer_params up = {};
-    up.tex = upload_.get();
-    up.buf = upload_buf_.get();
+    up.tex = staging.tex.get();
+    up.buf = staging.buf.get();
     if (!pl_tex_upload(gpu, &up))
         throw GpuError("texture upload failed");
-    run(upload_.get(), download_.get(), cond, strength);
+}
+
+Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength, const Planes* prev)
+{
+    if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
+        throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
+    if (prev && (prev->channels != 3 || prev->width != rgb.width || prev->height != rgb.height))
+        throw GpuError("run_planes: prev must hold 3 planes of the frame's size");
+    pl_gpu gpu = gpu_.gpu();
+    // Staging textures and buffers live as long as the frame size: pl_tex_upload/download from a
+    // host pointer would create and destroy a buffer per frame, and destroying GPU objects per
+    // frame is what lavapipe's queue thread races with (GpuContext::wait_idle).
+    upload(upload_, rgb);
+    if (prev)
+        upload(prev_upload_, *prev);
+    ensure_staging(download_, rgb.width, rgb.height, false);
+    run(upload_.tex.get(), download_.tex.get(), cond, strength, prev ? prev_upload_.tex.get() : nullptr);
     struct pl_tex_transfer_params down = {};
-    down.tex = download_.get();
-    down.buf = download_buf_.get();
+    down.tex = download_.tex.get();
+    down.buf = download_.buf.get();
     if (!pl_tex_download(gpu, &down))
         throw GpuError("texture download failed");
     const float* result = nullptr;
-    if (mapped) {
-        while (pl_buf_poll(gpu, download_buf_.get(), UINT64_MAX)) {
+    if (download_.buf.get()->data) {
+        while (pl_buf_poll(gpu, download_.buf.get(), UINT64_MAX)) {
         }  // the download has landed
-        result = reinterpret_cast<const float*>(download_buf_.get()->data);
+        result = reinterpret_cast<const float*>(download_.buf.get()->data);
     } else {
-        if (!pl_buf_read(gpu, download_buf_.get(), 0, rgba, bytes))
+        staging_.resize(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
+        if (!pl_buf_read(gpu, download_.buf.get(), 0, staging_.data(), staging_.size() * sizeof(float)))
             throw GpuError("texture download failed");
-        result = rgba;
+        result = staging_.data();
     }
     Planes out(3, rgb.height, rgb.width);
     for_each_row_band(rgb.height, 16, [&](int y0, int y1) {

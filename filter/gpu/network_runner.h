@@ -1,9 +1,11 @@
-// The network on the GPU: shadergen's pass plan run directly with pl_shader_custom +
-// pl_dispatch_compute (DESIGN.md: the host never goes through pl_render_image).
+// The network on the GPU: shadergen's pass plan run directly (DESIGN.md: the host never goes through
+// pl_render_image). Each pass is one pl_pass, created once (the plan's GLSL body plus the
+// declarations of its textures and parameters) and run with pl_pass_run every frame: libplacebo
+// 4.208 would otherwise rebuild and hash the whole shader text on every pl_dispatch_compute.
 //
 // The plan is the dynamic one (unfolded f16 weights); FiLM gamma/beta come from the CPU MLP each
-// frame as a dynamic uniform array, and strength as a dynamic uniform, so changing conditioning
-// never recompiles anything. Intermediates are rgba16f mosaics, as in the hook files.
+// frame, with strength, as push constants (a uniform buffer where they do not fit), so changing
+// conditioning never recompiles anything. Intermediates are rgba16f mosaics, as in the hook files.
 //
 // Unlike a hook file the host knows its device, so it builds faster passes than glsl/ ships
 // (docs/presets.md "Precision and speed"): group-major shared tiles everywhere, f16 tiles and
@@ -18,6 +20,7 @@
 #include "planes.h"
 
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,16 +59,32 @@ public:
     NetworkRunner(const NetworkRunner&) = delete;
     NetworkRunner& operator=(const NetworkRunner&) = delete;
 
-    // input: a sampleable texture whose RGB(A) is the frame in [0, 1]; output: a storable texture of
-    // the same size that receives mix(input, network, strength) in RGB and the input's alpha.
-    void run(pl_tex input, pl_tex output, std::span<const float> cond, float strength);
+    // One frame through the network. All three textures have the frame's size; run() only records
+    // GPU work (nothing waits), so the caller may reuse or download `output` right after.
+    //   input:  sampleable, any float or unorm RGBA format (rgba16f, rgba32f, rgba8/16 unorm...). The
+    //           network's features read its RGB clamped to [0, 1] (SPEC §2 albedo, mip1, mip2).
+    //   output: storable float or unorm RGBA (output_format() is the one this device prefers); receives
+    //           mix(input as sampled, network, strength) in RGB, unclamped input where strength < 1,
+    //           and the input's alpha.
+    //   cond:   the model's cond_dim conditioning values (SPEC §3).
+    //   prev:   sampleable RGBA; its RGB is the previous frame's network output *before* any strength
+    //           mix (SPEC §2 channels 9-11, prev.rgb), taken as given (not clamped). nullptr means
+    //           zeros: the first frame, after a seek or a scene cut, and what hook files always use.
+    //           A host that wants temporal feedback runs with strength 1 into a texture it keeps
+    //           (or mixes itself) and passes that texture as the next frame's prev.
+    // Throws GpuError (one line) on a missing texture, a size mismatch, a texture that cannot be
+    // sampled/stored, or a failed dispatch.
+    void run(pl_tex input, pl_tex output, std::span<const float> cond, float strength, pl_tex prev = nullptr);
 
-    // RGB planes in [0, 1] -> the stylized RGB planes, through rgba32f upload and download.
-    Planes run_planes(const Planes& rgb, std::span<const float> cond, float strength);
+    // RGB planes -> the stylized RGB planes, through rgba32f upload and download; prev as in run()
+    // (3 planes of the frame's size, or nullptr for zeros).
+    Planes run_planes(const Planes& rgb, std::span<const float> cond, float strength, const Planes* prev = nullptr);
 
-    // The formats run() expects: rgba32f, sampleable + host-writable / storable + host-readable.
-    pl_fmt input_format() const { return io_format_; }
-    pl_fmt output_format() const { return io_format_; }
+    // input_format(): rgba32f, sampleable + host-writable (what run_planes uploads; run() takes others).
+    // output_format(): rgba16f storable + sampleable where the device allows it, else rgba32f
+    // (16-bit output keeps every result within 1/2048 of the f32 one, far under the 1/255 bar).
+    pl_fmt input_format() const { return input_format_; }
+    pl_fmt output_format() const { return output_format_; }
 
     // The largest texture width and height a width x height frame needs (the frame itself, or a
     // level's mosaic): compare with GpuContext::max_texture_size() before the first frame.
@@ -88,20 +107,34 @@ public:
     std::vector<std::pair<std::string, double>> pass_times_ms();
 
 private:
+    struct CompiledPass;
+    // The pl_pass of plan pass i (the prev-reading enc0 where `prev`; dec0 for output format `out`),
+    // created on first use.
+    CompiledPass& compiled(std::size_t i, bool prev, pl_fmt out);
     void ensure_size(int width, int height);
     void collect_timers();
 
     GpuContext& gpu_;
+    // run_planes()' staging: a texture and a host buffer, kept while the frame size stays.
+    struct Staging {
+        GpuTexture tex;
+        GpuBuffer buf;
+    };
+    void ensure_staging(Staging& staging, int width, int height, bool upload);
+    void upload(Staging& staging, const Planes& rgb);
+
     Model model_;
     RunnerVariant variant_;
-    PassPlan plan_;
-    pl_fmt io_format_ = nullptr;
+    PassPlan plan_;       // prev.rgb = 0
+    PassPlan prev_plan_;  // enc0 reads CNNV3_PREV (PlanOptions::prev_input); the other passes are plan_'s
+    pl_fmt input_format_ = nullptr;
+    pl_fmt output_format_ = nullptr;
+    pl_fmt download_format_ = nullptr;
     pl_fmt mid_format_ = nullptr;
     int width_ = 0, height_ = 0;
     std::map<std::string, GpuTexture> intermediates_;
-    std::vector<std::string> headers_;  // per pass: defines + common helpers + body
-    GpuTexture upload_, download_;      // run_planes() staging, kept while the size stays
-    GpuBuffer upload_buf_, download_buf_;
+    std::map<std::string, std::unique_ptr<CompiledPass>> passes_;  // by compiled()'s key
+    Staging upload_, prev_upload_, download_;
     std::vector<float> staging_;        // run_planes()' RGBA where the buffers cannot be mapped
     std::vector<pl_timer> timers_;      // per pass, empty unless enabled
     std::vector<std::pair<double, int>> timer_sums_;  // ms and count per pass

@@ -1,5 +1,7 @@
 #include "user_media.h"
 
+#include "small_file.h"
+
 extern "C" {
 #include <libavformat/avformat.h>
 }
@@ -32,28 +34,6 @@ int interrupt_requested(void* opaque)
 }
 
 bool stop_set(const std::atomic<bool>* stop) { return stop && stop->load(std::memory_order_relaxed); }
-
-std::string errno_text(int code) { return std::system_category().message(code); }
-
-// A descriptor that closes itself.
-class Fd {
-public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-    void reset(int fd = -1)
-    {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = fd;
-    }
-
-private:
-    int fd_;
-};
 
 // Whether FFmpeg recognises any container in the first bytes of a stream.
 bool looks_like_media(std::vector<unsigned char> head)
@@ -139,7 +119,7 @@ bool is_y4m_pipe(const std::string& path, int stdin_fd, const std::atomic<bool>*
         int peek[2];
         if (::pipe(peek) != 0)
             return false;
-        Fd peek_read(peek[0]), peek_write(peek[1]);
+        FileDescriptor peek_read(peek[0]), peek_write(peek[1]);
         const ssize_t n = ::tee(stdin_fd, peek_write.get(), magic_size, SPLICE_F_NONBLOCK);
         char head[magic_size] = {};
         return n == static_cast<ssize_t>(magic_size) &&
@@ -157,11 +137,11 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
             path_ = fmt::format("/proc/self/fd/{}", stdin_fd);
         return;
     }
-    Fd source;
+    FileDescriptor source;
     int in = stdin_fd;
     if (path != "-") {
         // Non-blocking, so that waiting for a pipe's writer can be stopped (poll below).
-        source.reset(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        source = FileDescriptor(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         if (source.get() < 0)
             throw MediaInputError(name_, fmt::format("cannot open ({})", errno_text(errno)));
         in = source.get();
@@ -171,7 +151,7 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
     std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/cnnv3-input-XXXXXX";
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
-    Fd copy(::mkostemp(name.data(), O_CLOEXEC));
+    FileDescriptor copy(::mkostemp(name.data(), O_CLOEXEC));
     if (copy.get() < 0)
         throw MediaInputError(name_, fmt::format("cannot create a temporary copy in {} ({}; expected a writable "
                                                  "$TMPDIR)", pattern.substr(0, pattern.rfind('/')), errno_text(errno)));

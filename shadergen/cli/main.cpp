@@ -3,7 +3,7 @@
 //   cnnv3-shadergen info [--model NAME|DIR]
 //   cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png
 //   cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S] [--stage MAIN]
-//                        [--precision auto|fp32] [-y] -o OUT.glsl
+//                        [-y] -o OUT.glsl
 //   cnnv3-shadergen wgsl [-y] -o DIR
 //   cnnv3-shadergen --help | --version
 //
@@ -38,9 +38,9 @@ using namespace cnnv3;
 
 constexpr std::string_view usage_text =
     "usage: cnnv3-shadergen info [--model NAME|DIR]\n"
-    "       cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [-y] IN.png OUT.png\n"
+    "       cnnv3-shadergen reference [--model NAME|DIR] [--cond a,b,c,d,e] [--prev PREV.png] [-y] IN.png OUT.png\n"
     "       cnnv3-shadergen hook [--model NAME|DIR] (--cond a,b,c,d,e | --dynamic) [--strength S]\n"
-    "                            [--stage MAIN] [--precision auto|fp32] [-y] -o OUT.glsl\n"
+    "                            [--stage MAIN] [-y] -o OUT.glsl\n"
     "       cnnv3-shadergen wgsl [-y] -o DIR\n"
     "       cnnv3-shadergen --help | --version\n"
     "\n"
@@ -50,7 +50,9 @@ constexpr std::string_view usage_text =
     "  reference  stylize IN.png with the CPU reference (f32 math on the f16 weights) and write\n"
     "             OUT.png as 16-bit RGB. --cond is [beat_phase, beat_norm, audio_intensity,\n"
     "             style_p0, style_p1], each in [0, 1]; default: the model's default_cond from\n"
-    "             model.json, or 0,0,0.5,0.5,0.5 when the model has no model.json.\n"
+    "             model.json, or 0,0,0.5,0.5,0.5 when the model has no model.json. --prev gives\n"
+    "             SPEC 2's prev.rgb (the previous frame's output before any strength mix, the size of\n"
+    "             IN; default 0), as video hosts feed it (docs/formats.md).\n"
     "  hook       write an mpv/libplacebo user shader. --stage is the texture it hooks, one of\n"
     "             mpv's hook points (default MAIN): RGB LUMA CHROMA ALPHA XYZ CHROMA_SCALED\n"
     "             ALPHA_SCALED NATIVE MAINPRESUB MAIN LINEAR SIGMOID PREKERNEL POSTKERNEL SCALED OUTPUT\n"
@@ -71,8 +73,8 @@ struct Args {
     bool dynamic = false;
     std::optional<float> strength;
     std::string stage = "MAIN";
-    std::string precision = "auto";
     std::optional<std::string> output;
+    std::optional<std::string> prev;  // reference: a PNG for prev.rgb
     bool overwrite = false;
     std::vector<std::string> positional;
 };
@@ -112,11 +114,9 @@ Args parse_args(int argc, char** argv)
             if (!is_hook_stage(args.stage))
                 throw UsageError(fmt::format("--stage {:?} is not a texture mpv can hook (expected one of {})",
                                              args.stage, fmt::join(hook_stages, " ")));
-        } else if (a == "--precision") {
-            args.precision = value();
-            if (args.precision != "auto" && args.precision != "fp32")
-                throw UsageError("--precision is auto or fp32");
-        } else if (a == "-o" || a == "--output")
+        } else if (a == "--prev")
+            args.prev = value();
+        else if (a == "-o" || a == "--output")
             args.output = value();
         else if (a == "-y")
             args.overwrite = true;
@@ -125,6 +125,8 @@ Args parse_args(int argc, char** argv)
         else
             args.positional.emplace_back(a);
     }
+    if (args.prev && args.command != "reference")
+        throw UsageError("--prev goes with reference only");
     return args;
 }
 
@@ -167,7 +169,14 @@ int run_reference(const Args& args)
     refuse_same_file(args.positional[1], args.positional[0]);
     check_output_file(args.positional[1], args.overwrite);
     const PngImage in = read_png(args.positional[0]);
-    const Planes out = stylize_rgb(model, cond, in.rgb);
+    std::optional<PngImage> prev;
+    if (args.prev) {
+        prev = read_png(*args.prev);
+        if (prev->rgb.width != in.rgb.width || prev->rgb.height != in.rgb.height)
+            throw std::runtime_error(fmt::format("{}: {}x{} (expected the size of {}, {}x{})", *args.prev, prev->rgb.width,
+                                                 prev->rgb.height, args.positional[0], in.rgb.width, in.rgb.height));
+    }
+    const Planes out = stylize_rgb(model, cond, in.rgb, prev ? &prev->rgb : nullptr);
     write_png_rgb16(args.positional[1], out, args.overwrite);
     return 0;
 }

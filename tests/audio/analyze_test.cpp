@@ -8,11 +8,14 @@
 #include "beat_times_file.h"
 #include "conditioning_track.h"
 #include "media_writer.h"
+#include "model.h"
+#include "model_search.h"
 #include "synth.h"
 #include "test_files.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -113,6 +116,43 @@ TEST(Analyze, NoAudioStreamFallsBackToFixedConditioningWithANote)
     EXPECT_NEAR(grid[5].beat_phase, (0.2 - 0.1) * 150.0 / 60.0, 1e-6);
 }
 
+// SPEC §6: without --style0/--style1 the styles are the model's default_cond (full strength for
+// the shipped models, as a still without audio), and --reactivity scales the music around it.
+TEST(Analyze, StylesDefaultToTheModelsDefaultCondAndReactivityScalesTheMusicAroundIt)
+{
+    ScratchDir dir;
+    write_wav(dir / "song.wav", drum_track(steady_beats(120.0, 0.5, 5.8), 6.0, 3));
+    const std::string song = (dir / "song.wav").string();
+    for (const std::string name : {"toon-816", "test-chelsea-48"}) {
+        const Conditioning rest = rest_values(load_model(find_model(name)).default_cond);
+        const ConditioningTrack as_trained = parse_conditioning_csv(analyze({song, "--model", name}).out, "stdout");
+        const ConditioningTrack still =
+            parse_conditioning_csv(analyze({song, "--model", name, "--reactivity", "0"}).out, "stdout");
+        const ConditioningTrack doubled =
+            parse_conditioning_csv(analyze({song, "--model", name, "--reactivity", "2"}).out, "stdout");
+        ASSERT_EQ(as_trained.size(), 180u);
+        ASSERT_EQ(still.size(), as_trained.size());
+        ASSERT_EQ(doubled.size(), as_trained.size());
+        float moved = 0.0f;
+        for (std::size_t i = 0; i < as_trained.size(); ++i) {
+            const Conditioning c = as_trained[i].cond();
+            EXPECT_EQ(c[3], rest[3]) << name << " frame " << i;
+            EXPECT_EQ(c[4], rest[4]) << name << " frame " << i;
+            EXPECT_EQ(still[i].cond(), rest) << name << " frame " << i;
+            for (std::size_t k = 0; k < 3; ++k) {
+                EXPECT_FLOAT_EQ(doubled[i].cond()[k], std::clamp(rest[k] + 2.0f * (c[k] - rest[k]), 0.0f, 1.0f))
+                    << name << " frame " << i << " value " << k;
+                moved = std::max(moved, std::abs(c[k] - rest[k]));
+            }
+            EXPECT_EQ(doubled[i].cond()[4], rest[4]);
+        }
+        EXPECT_GT(moved, 0.3f) << "the music must move the conditioning for the test to mean anything";
+    }
+    // A user's style still wins over the default.
+    const ConditioningTrack styled = parse_conditioning_csv(analyze({song, "--style1", "0.25"}).out, "stdout");
+    EXPECT_EQ(styled[7].style_p1, 0.25f);
+}
+
 TEST(Analyze, BeatsFileReplacesTracking)
 {
     ScratchDir dir;
@@ -192,6 +232,10 @@ TEST(Analyze, BadCommandLinesAreUsageErrors)
         {"a.wav", "--offset", "1"},
         {"a.wav", "--bpm", "120", "--beats", "b.txt"},
         {"a.wav", "--style0", "2"},
+        {"a.wav", "--reactivity", "2.5"},
+        {"a.wav", "--reactivity", "-0.1"},
+        {"a.wav", "--reactivity", "nan"},
+        {"a.wav", "--reactivity"},
         {"a.wav", "--tracker"},
         {"a.wav", "--tracker", "madmom"},
         {"a.wav", "--tracker", "aubio", "--bpm", "120"},

@@ -5,6 +5,7 @@
 #include "beat_clock.h"
 #include "beat_times_file.h"
 #include "beat_tracker.h"
+#include "conditioning_sources.h"
 #include "conditioning_track.h"
 #include "intensity_meter.h"
 #include "onset_envelope.h"
@@ -17,6 +18,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
+#include <sstream>
 #include <string>
 
 namespace cnnv3::test {
@@ -211,6 +214,37 @@ TEST(ConditioningTrack, SilenceGapsInMusicGiveExactlyZeroIntensity)
             EXPECT_GT(f.audio_intensity, 0.1f) << "t = " << f.time;
         }
     }
+}
+
+TEST(Reactivity, ScalesTheThreeMusicValuesAroundTheRestAndClampsLeavingTheStyles)
+{
+    const Conditioning rest{0.0f, 0.0f, 0.5f, 0.5f, 1.0f};
+    const Conditioning music{0.75f, 0.25f, 0.9f, 0.2f, 0.3f};
+    EXPECT_EQ(apply_reactivity(music, rest, 1.0f), music);
+    EXPECT_EQ(apply_reactivity(music, rest, 0.0f), (Conditioning{0.0f, 0.0f, 0.5f, 0.2f, 0.3f}));
+    EXPECT_EQ(apply_reactivity(music, rest, 0.5f), (Conditioning{0.375f, 0.125f, 0.7f, 0.2f, 0.3f}));
+    const Conditioning twice = apply_reactivity(music, rest, 2.0f);
+    EXPECT_EQ(twice[0], 1.0f);  // 1.5 clamped
+    EXPECT_EQ(twice[1], 0.5f);
+    EXPECT_FLOAT_EQ(twice[2], 1.0f);  // 1.3 clamped
+    EXPECT_EQ(apply_reactivity({0.1f, 0.0f, 0.1f, 0.0f, 0.0f}, rest, 2.0f)[2], 0.0f);  // -0.3 clamped
+    for (const float bad : {-0.01f, 2.01f, std::numeric_limits<float>::quiet_NaN()})
+        EXPECT_THROW(apply_reactivity(music, rest, bad), std::invalid_argument) << bad;
+}
+
+TEST(Reactivity, SourcesTakeTheStylesFromTheRestValuesUnlessTheUserGivesThem)
+{
+    std::ostringstream notes;
+    std::string from;
+    const ConditioningChoice choice{{0.0f, 0.0f, 0.5f, 0.4f, 1.0f}, std::nullopt, StyleCurve(0.2f), 0.0f};
+    const ConditioningSources s =
+        build_conditioning_sources("x", BeatChoice{120.0, 0.0, {}}, choice, std::nullopt, 0.0, 10.0, from, notes);
+    // R = 0: the beat grid moves nothing; the styles are the rest's style_p0 and the user's style_p1.
+    EXPECT_EQ(s.at(1.25, 1.0 / 30), (Conditioning{0.0f, 0.0f, 0.5f, 0.4f, 0.2f}));
+    ConditioningChoice bad = choice;
+    bad.reactivity = 3.0f;
+    EXPECT_THROW(build_conditioning_sources("x", BeatChoice{}, bad, std::nullopt, 0.0, 1.0, from, notes),
+                 std::invalid_argument);
 }
 
 TEST(ConditioningTrack, CsvRoundTripsExactly)

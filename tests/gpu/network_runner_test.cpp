@@ -1,6 +1,8 @@
 // The host's compute passes on a real Vulkan device (lavapipe in CI) against the CPU reference,
 // in every variant the host can build (f16 ones only where the device grants shaderFloat16).
 #include "gpu_context.h"
+#include "../model_files.h"
+#include "half.h"
 #include "network_runner.h"
 #include "reference.h"
 
@@ -9,7 +11,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -45,6 +49,28 @@ GpuContext& shared_gpu()
 {
     static GpuContext ctx({});
     return ctx;
+}
+
+}  // namespace
+
+namespace {
+
+Planes rgb_of(const Planes& out)
+{
+    Planes rgb(3, out.height, out.width);
+    std::copy(out.data.begin(), out.data.begin() + static_cast<std::ptrdiff_t>(rgb.data.size()), rgb.data.begin());
+    return rgb;
+}
+
+// A previous output unlike the frame: smooth, in (0, 1), and different per channel.
+Planes prev_like(int h, int w)
+{
+    Planes p(3, h, w);
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                p.at(c, y, x) = 0.5f + 0.4f * std::cos(0.05f * x - 0.09f * y * (c + 1) + c);
+    return p;
 }
 
 }  // namespace
@@ -150,8 +176,6 @@ TEST(PassPlan, hook_defaults_stay_f32_and_host_f16_keeps_the_output_pass_f32)
     EXPECT_NE(host.passes[1].body.find("f16mat4("), std::string::npos) << "enc0 products in f16";
     EXPECT_EQ(host.passes.back().body.find("f16mat4("), std::string::npos) << "dec0 products stay f32";
     EXPECT_NE(host.passes.back().body.find("shared f16vec4"), std::string::npos) << "dec0 tiles f16";
-    f16.allow_f16 = false;  // --precision fp32 wins over the host's f16 request
-    EXPECT_FALSE(uses_f16(plan_passes(m, f16)));
 }
 
 TEST(NetworkRunner, strength_mixes_with_the_input)
@@ -232,4 +256,143 @@ TEST(GpuDevices, software_device_warns_once)
     };
     GpuContext ctx(opt);
     EXPECT_EQ(warnings, ctx.device().software ? 1 : 0);
+}
+
+// prev (SPEC §2 channels 9-11) on the GPU against the CPU reference given the same prev planes.
+class RunnerPrev : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
+{
+    for (const char* name : {"test-random-48", "test-random-816"}) {
+        const Model m = load_model(vectors(name));
+        NetworkRunner runner(shared_gpu(), m, GetParam());
+        const std::vector<float> cond = {0.7f, 0.1f, 0.4f, 0.6f, 0.3f};
+        for (auto [h, w] : {std::pair{479, 853}, {2, 3}, {1, 1}}) {
+            const Planes rgb = photo_like(h, w), prev = prev_like(h, w);
+            const Planes want = rgb_of(stylize_rgb(m, cond, rgb, &prev));
+            const Planes got = runner.run_planes(rgb, cond, 1.0f, &prev);
+            const double err = max_abs(got, want);
+            std::printf("%s %s %dx%d with prev: max abs %.6f (%.3f/255)\n", runner.variant().name().c_str(), name, w,
+                        h, err, err * 255);
+            EXPECT_LE(err, 1.0 / 255) << GetParam() << " " << name << " " << w << "x" << h;
+            // The prev planes must move the output by more than the tolerance, or this test could not
+            // tell a runner that ignores them.
+            EXPECT_GT(max_abs(want, rgb_of(stylize_rgb(m, cond, rgb))), 1.0 / 255) << name << " " << w << "x" << h;
+            // And nullptr is zeros again (the passes without prev are kept apart, not overwritten).
+            EXPECT_LE(max_abs(runner.run_planes(rgb, cond, 1.0f), rgb_of(stylize_rgb(m, cond, rgb))), 1.0 / 255);
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto"), [](const auto& info) {
+    return std::string(info.param);
+});
+
+TEST(NetworkRunner, features_read_the_input_clamped_to_0_1)
+{
+    const Model m = load_model(vectors("test-random-816"));
+    NetworkRunner runner(shared_gpu(), m);
+    Planes rgb = photo_like(31, 45);
+    for (float& v : rgb.data)
+        v = 2.0f * v - 0.5f;  // -0.4 .. 1.4
+    const std::vector<float> cond = {0.2f, 0.5f, 0.9f, 0.1f, 0.4f};
+    const Planes want = rgb_of(stylize_rgb(m, cond, rgb));  // the reference clamps (reference.h)
+    EXPECT_LE(max_abs(runner.run_planes(rgb, cond, 1.0f), want), 1.0 / 255);
+}
+
+// run() on textures a host uploads itself: an rgba8 unorm input and output_format() as the output,
+// 16-bit float where the device allows it.
+TEST(NetworkRunner, unorm_input_into_the_preferred_output_format)
+{
+    const Model m = load_model(vectors("test-random-48"));
+    NetworkRunner runner(shared_gpu(), m);
+    pl_gpu gpu = shared_gpu().gpu();
+    pl_fmt out_fmt = runner.output_format();
+    ASSERT_TRUE(out_fmt->caps & PL_FMT_CAP_STORABLE);
+    const bool half_there = pl_find_fmt(gpu, PL_FMT_FLOAT, 4, 16, 16, static_cast<enum pl_fmt_caps>(
+                                            PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE)) != nullptr;
+    EXPECT_EQ(out_fmt->component_depth[0], half_there ? 16 : 32);
+    if (!(out_fmt->caps & PL_FMT_CAP_HOST_READABLE))
+        GTEST_SKIP() << out_fmt->name << " cannot be downloaded on this device";
+    const int w = 23, h = 17;
+    pl_fmt in_fmt = pl_find_named_fmt(gpu, "rgba8");
+    ASSERT_NE(in_fmt, nullptr);
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(w) * h * 4);
+    Planes rgb(3, h, w);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < 4; ++c) {
+                const auto v = static_cast<std::uint8_t>((x * 11 + y * 7 + c * 60) % 256);
+                bytes[(static_cast<std::size_t>(y) * w + x) * 4 + c] = v;
+                if (c < 3)
+                    rgb.at(c, y, x) = static_cast<float>(v) / 255.0f;
+            }
+    struct pl_tex_params in = {};
+    in.w = w;
+    in.h = h;
+    in.format = in_fmt;
+    in.sampleable = true;
+    in.host_writable = true;
+    GpuTexture input(gpu, in);
+    struct pl_tex_params out = {};
+    out.w = w;
+    out.h = h;
+    out.format = out_fmt;
+    out.storable = true;
+    out.host_readable = true;
+    GpuTexture output(gpu, out);
+    struct pl_tex_transfer_params up = {};
+    up.tex = input.get();
+    up.ptr = bytes.data();
+    ASSERT_TRUE(pl_tex_upload(gpu, &up));
+    const std::vector<float> cond = {0.3f, 0.3f, 0.3f, 0.3f, 0.3f};
+    runner.run(input.get(), output.get(), cond, 1.0f);
+    const std::size_t texel = out_fmt->texel_size;
+    std::vector<std::uint8_t> result(static_cast<std::size_t>(w) * h * texel);
+    struct pl_tex_transfer_params down = {};
+    down.tex = output.get();
+    down.ptr = result.data();
+    ASSERT_TRUE(pl_tex_download(gpu, &down));
+    shared_gpu().wait_idle();  // before the textures go (GpuContext::wait_idle)
+    const Planes want = rgb_of(stylize_rgb(m, cond, rgb));
+    Planes got(3, h, w);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < 3; ++c) {
+                const std::uint8_t* px = &result[(static_cast<std::size_t>(y) * w + x) * texel];
+                if (texel == 8) {
+                    std::uint16_t hv;
+                    std::memcpy(&hv, px + c * 2, 2);
+                    got.at(c, y, x) = half_to_float(hv);
+                } else {
+                    std::memcpy(&got.at(c, y, x), px + c * 4, 4);
+                }
+            }
+    EXPECT_LE(max_abs(got, want), 1.0 / 255);
+}
+
+TEST(NetworkRunner, run_rejects_a_prev_of_another_size)
+{
+    const Model m = load_model(vectors("test-random-48"));
+    NetworkRunner runner(shared_gpu(), m);
+    const std::vector<float> cond = {0.3f, 0.3f, 0.3f, 0.3f, 0.3f};
+    const Planes wrong = prev_like(4, 5);
+    EXPECT_THROW(runner.run_planes(photo_like(5, 5), cond, 1.0f, &wrong), GpuError);
+    EXPECT_THROW(runner.run_planes(photo_like(5, 5), std::vector<float>{0.3f}, 1.0f), GpuError);
+}
+
+// [8,32]: enc1's gamma and beta take 256 bytes, more than lavapipe's 128 bytes of push constants, so
+// there that pass reads them from a uniform buffer (the runner's fallback), updated every frame.
+TEST(NetworkRunner, film_block_larger_than_push_constants_matches_cpu_reference)
+{
+    cnnv3::testing::TempDir dir("runner832");
+    cnnv3::testing::write_model_dir(dir.path(), {8, 32, 5}, 7, true);
+    const Model m = load_model(dir.path());
+    std::printf("push constants: %zu bytes\n", shared_gpu().gpu()->limits.max_pushc_size);
+    NetworkRunner runner(shared_gpu(), m, "f32");
+    const Planes rgb = photo_like(45, 61);
+    for (const std::vector<float>& cond : {std::vector<float>{0.1f, 0.9f, 0.3f, 0.5f, 0.2f}, std::vector<float>{0.8f, 0.2f, 0.6f, 0.1f, 0.9f}}) {
+        const Planes want = rgb_of(stylize_rgb(m, cond, rgb));
+        EXPECT_LE(max_abs(runner.run_planes(rgb, cond, 1.0f), want), 1.0 / 255);
+    }
 }

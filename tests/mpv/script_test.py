@@ -97,6 +97,12 @@ def install_config(cfg):
     shutil.copy(os.path.join(DATA, "mpv", "cnnv3.lua"), os.path.join(cfg, "scripts"))
 
 
+def fmt_like_script(v):
+    """A number as the script writes it: 6 decimals, trailing zeros and point dropped."""
+    s = ("%.6f" % v).rstrip("0").rstrip(".")
+    return "0" if s == "-0" else s
+
+
 def preset_defaults(name):
     """The dynamic preset's default conditioning, from its header, as the script formats numbers."""
     with open(os.path.join(DATA, "glsl", name + ".glsl")) as f:
@@ -296,12 +302,18 @@ def main():
     other = os.path.join(WORK, "elsewhere.csv")
     shutil.copy(track_path, other)
     os.rename(track_path, track_path + ".moved")
-    p = Player("b", "gpu", clip, dyn["name"], script_opts="cnnv3-track=" + other, extra=["--pause"])
+    # ... and cnnv3-reactivity=2: the first three values twice as far from the preset's defaults.
+    p = Player("b", "gpu", clip, dyn["name"], script_opts="cnnv3-track=" + other + ",cnnv3-reactivity=2",
+               extra=["--pause"])
     try:
+        rest = [float(x) for x in defaults]
+        reacting = [(t, [fmt_like_script(min(1.0, max(0.0, rest[k] + 2 * (float(v[k]) - rest[k])))) for k in range(3)]
+                     + v[3:5]) for t, v in rows]
+        check(any(r[1][:3] != q[1][:3] for r, q in zip(reacting, rows)), "reactivity 2 changes the track's values")
         for target in (1.75, 0.3):
             p.mpv.command("seek", target, "absolute+exact")
-            expect_values_at(p, rows, f"vo=gpu, track from script-opts, after a seek to {target}")
-        check_fallback(p, rows, model, dyn["name"])
+            expect_values_at(p, reacting, f"vo=gpu, track from script-opts, reactivity 2, after a seek to {target}")
+        check_fallback(p, reacting, model, dyn["name"])
     finally:
         p.quit()
     os.rename(track_path + ".moved", track_path)
@@ -326,6 +338,11 @@ def main():
             subprocess.run([CNNV3, "analyze", cclip, "-o", ref], check=True, capture_output=True)
             with open(made, "rb") as a, open(ref, "rb") as b:
                 check(a.read() == b.read(), "the track the script asked for is cnnv3 analyze's output")
+            # SPEC §6: a plain `cnnv3 analyze` track takes its styles from the model's default_cond, the
+            # preset's defaults, so track mode and live mode show the same look.
+            plain_styles = {tuple(v[3:5]) for _, v in read_track(ref)}
+            check(plain_styles == {tuple(defaults[3:5])},
+                  f"a plain cnnv3 analyze track holds the preset's default styles {defaults[3:5]} (got {plain_styles})")
             crows = [(t, v[:3] + defaults[3:5]) for t, v in read_track(made)]
             for target in (1.9, 0.5):
                 p.mpv.command("seek", target, "absolute+exact")
@@ -339,9 +356,10 @@ def main():
     os.makedirs(ddir, exist_ok=True)
     dclip = os.path.join(ddir, "clip.mp4")
     shutil.copy(clip, dclip)
-    bpm, offset = 120.0, 0.25
+    bpm, offset, react = 120.0, 0.25, 0.5  # reactivity 0.5: half way from the preset's defaults
     p = Player("d", "gpu-next", dclip, dyn["name"],
-               script_opts=f"cnnv3-analyze=no,cnnv3-bpm={bpm:g},cnnv3-beat_offset={offset:g},cnnv3-style_p0=0.7")
+               script_opts=f"cnnv3-analyze=no,cnnv3-bpm={bpm:g},cnnv3-beat_offset={offset:g},cnnv3-style_p0=0.7,"
+                           f"cnnv3-reactivity={react}")
     try:
         levels = []
         end = time.monotonic() + 2.5
@@ -363,13 +381,16 @@ def main():
             beats = (t - offset) * bpm / 60
             k = math.floor(beats)
             phase, norm = beats - k, ((k % 8) + beats - k) / 8
+            rest = [float(x) for x in defaults]
+            phase, norm = rest[0] + react * (phase - rest[0]), rest[1] + react * (norm - rest[1])
 
             def matches():
                 o = p.opts()
                 return (abs(float(o["beat_phase"]) - phase) <= 2e-6 and abs(float(o["beat_norm"]) - norm) <= 2e-6
                         and o["style_p0"] == "0.7" and o["style_p1"] == defaults[4])
             check(wait_for(matches, 3) is not None,
-                  f"live at time-pos {t:.6f}: beat_phase {phase:.6f}, beat_norm {norm:.6f} from the BPM grid, "
+                  f"live at time-pos {t:.6f}: beat_phase {phase:.6f}, beat_norm {norm:.6f} from the BPM grid "
+                  f"at reactivity {react}, "
                   f"style_p0 from script-opts, style_p1 the preset's default {defaults[4]} as in track mode (got {p.opts()})")
     finally:
         p.quit()

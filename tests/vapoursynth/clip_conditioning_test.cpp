@@ -28,11 +28,12 @@ ConditioningTrack numbered_track(int count, double fps)
 
 }  // namespace
 
-TEST(ClipConditioning, without_a_source_takes_the_models_default_and_half_styles)
+// SPEC §6: the styles too come from default_cond (full strength), as in `cnnv3 stylize`.
+TEST(ClipConditioning, without_a_source_takes_all_five_values_of_the_models_default_cond)
 {
-    const std::vector<float> default_cond{0.1f, 0.2f, 0.3f, 0.9f, 0.9f};
+    const std::vector<float> default_cond{0.1f, 0.2f, 0.3f, 0.9f, 1.0f};
     const ClipConditioning c = ClipConditioning::constant(default_cond, {});
-    EXPECT_EQ(c.at(0), (Conditioning{0.1f, 0.2f, 0.3f, 0.5f, 0.5f}));
+    EXPECT_EQ(c.at(0), (Conditioning{0.1f, 0.2f, 0.3f, 0.9f, 1.0f}));
     EXPECT_EQ(c.at(12345), c.at(0));
 }
 

@@ -9,6 +9,7 @@ audio-driven conditioning.
 import argparse
 import concurrent.futures
 import glob
+import json
 import os
 import random
 import shutil
@@ -236,6 +237,94 @@ def audio_props_24bit_equal_cli_track():
     return ok
 
 
+def defaults_and_reactivity_follow_spec():
+    """SPEC §6: without style0/style1 the styles are the model's default_cond (full strength, as a
+    still), with or without music; reactivity scales the music around default_cond."""
+    model = "weights/toon-48"
+    with open(source(model + "/model.json")) as f:
+        rest = np.array(json.load(f)["default_cond"], dtype=np.float32)
+    _, rgb = photo(16, 9)
+    clip = clip_of(rgb, vs.RGBS, length=30)
+
+    def props(**kw):
+        out = stylize(clip, model=source(model), **kw)
+        return np.array([[f.props[k] for k in ("CNNv3BeatPhase", "CNNv3BeatNorm", "CNNv3AudioIntensity",
+                                                 "CNNv3StyleP0", "CNNv3StyleP1")] for f in out.frames()])
+
+    ok = True
+    still = props()
+    ok &= report("no music: max |conditioning - default_cond|", np.abs(still - rest).max(), 0.0)
+    grid = props(bpm=137.0, offset=0.1)
+    ok &= report("bpm grid: max |styles - default_cond styles|", np.abs(grid[:, 3:] - rest[3:]).max(), 0.0)
+    ok &= report("bpm grid: beat_phase must move (range below 0.5 fails) 0.5 -", 0.5 - np.ptp(grid[:, 0]), 0.0)
+    held = props(bpm=137.0, offset=0.1, reactivity=0.0)
+    ok &= report("reactivity 0: max |conditioning - default_cond|", np.abs(held - rest).max(), 0.0)
+    far = props(bpm=137.0, offset=0.1, reactivity=2.0)
+    want = np.clip(rest[:3] + np.float32(2) * (grid[:, :3].astype(np.float32) - rest[:3]), 0, 1)
+    ok &= report("reactivity 2: max |values - clamp(rest + 2 (c - rest))|", np.abs(far[:, :3] - want).max(), 1e-6)
+    ok &= report("reactivity 2: max |styles - default_cond styles|", np.abs(far[:, 3:] - rest[3:]).max(), 0.0)
+    return ok
+
+
+def feedback_matches_cpu_reference_with_prev():
+    """SPEC 2 prev.rgb: frame n's output is the CPU reference given frame n-1's network output as
+    prev; 0 on frame 0 and after a scene cut (a cut to black here); feedback=0 never feeds back;
+    requesting the last frame first gives the same frames as sequential access."""
+    png, rgb = photo(67, 41)
+    shifted = np.roll(rgb, 1, axis=2)
+    shifted[:, :, 0] = rgb[:, :, 0]  # a 1 px pan to the right, the left column repeated
+    frames = [rgb, shifted, np.zeros_like(rgb), np.zeros_like(rgb)]  # frame 2 is a cut (to black); 3 is not
+    data = np.stack(frames)
+    blank = core.std.BlankClip(width=67, height=41, format=vs.RGBS, length=len(frames))
+
+    def fill(n, f):
+        out = f.copy()
+        for p in range(3):
+            np.asarray(out[p])[:] = data[n, p]
+        return out
+
+    clip = core.std.ModifyFrame(blank, blank, fill)
+    ok = True
+    out = stylize(clip, **fixed(COND))
+    seq = [out.get_frame(n) for n in range(len(frames))]
+    used = [f.props["CNNv3PrevUsed"] for f in seq]
+    ok &= report("frames with prev used != [0, 1, 0, 1] (count of differences)",
+                 sum(a != b for a, b in zip(used, [0, 1, 0, 1])), 0)
+    prev = None
+    worst = 0.0
+    for n in range(len(frames)):
+        inp = os.path.join(work, f"fb_in{n}.png")
+        run(args.png_tool, "from-raw16", _raw16(data[n], inp + ".raw"), 67, 41, inp)
+        out_png = inp + ".ref.png"
+        cmd = [args.shadergen, "reference", "-y", "--model", source(MODEL), "--cond", ",".join(map(str, COND))]
+        if used[n]:
+            cmd += ["--prev", prev]
+        run(*cmd, inp, out_png)
+        run(args.png_tool, "to-raw16", out_png, out_png + ".raw")
+        want = np.fromfile(out_png + ".raw", dtype="<u2").astype(np.float64) / 65535.0
+        got = planes_of(seq[n]).ravel()
+        worst = max(worst, np.abs(got - want).max())
+        prev = os.path.join(work, f"fb_out{n}.png")  # the network output (strength 1), as prev for n+1
+        run(args.png_tool, "from-raw16", _raw16(planes_of(seq[n]), prev + ".raw"), 67, 41, prev)
+    ok &= report("feedback: max |plugin - CPU reference with prev = frame n-1's output|", worst, 1 / 255)
+    fed = planes_of(seq[1])
+    unfed = planes_of(stylize(clip, feedback=0, **fixed(COND)).get_frame(1))
+    ok &= report("feedback changes frame 1 (max |fed - unfed| below 1/255 fails) 1/255 -",
+                 1 / 255 - np.abs(fed - unfed).max(), 0.0)
+    off = stylize(clip, feedback=0, **fixed(COND))
+    ok &= report("feedback=0: frames with prev used", sum(f.props["CNNv3PrevUsed"] for f in off.frames()), 0)
+    backwards = stylize(clip, **fixed(COND))
+    last_first = [frame_bytes(backwards.get_frame(n)) for n in reversed(range(len(frames)))][::-1]
+    ok &= report("last frame requested first: frames differing from sequential",
+                 sum(a != frame_bytes(b) for a, b in zip(last_first, seq)), 0)
+    return ok
+
+
+def _raw16(planes, path):
+    np.round(np.clip(planes, 0, 1) * 65535).astype("<u2").tofile(path)
+    return path
+
+
 def random_access_on_4_threads_equals_sequential():
     # A per-core context: every instance shares it, so the software-device note comes once.
     notes = []
@@ -275,6 +364,10 @@ def bad_arguments_raise_errors_naming_them():
         ("audio", lambda: stylize(clip, audio=short_audio)),
         ("strength", lambda: stylize(clip, strength=1.5)),
         ("beat_phase", lambda: stylize(clip, beat_phase=-0.1)),
+        ("reactivity", lambda: stylize(clip, bpm=120.0, reactivity=2.5)),
+        ("feedback", lambda: stylize(clip, feedback=2)),
+        ("reactivity", lambda: stylize(clip, bpm=120.0, reactivity=-1.0)),
+        ("cond_track", lambda: stylize(clip, cond_track=os.path.join(work, "missing.csv"), reactivity=0.5)),
         ("beats", lambda: stylize(clip, bpm=120.0, beats="x.txt")),
         ("beats", lambda: stylize(clip, beats=os.path.join(work, "missing-beats.txt"))),
         ("cond_track", lambda: stylize(clip, cond_track=os.path.join(work, "missing.csv"))),
@@ -448,7 +541,7 @@ def example_script_runs_in_vspipe():
 CASES = {f.__name__: f for f in [
     rgbs_odd_size_matches_cpu_reference, rgb24_round_trip, yuv420p10_round_trip, yuv_colour_tags_match_vapoursynths_conversion,
     audio_props_equal_cli_track,
-    audio_props_24bit_equal_cli_track,
+    audio_props_24bit_equal_cli_track, defaults_and_reactivity_follow_spec, feedback_matches_cpu_reference_with_prev,
     random_access_on_4_threads_equals_sequential, bad_arguments_raise_errors_naming_them,
     hostile_model_files_raise_errors_naming_them,
     static_preset_against_vsplacebo, example_script_runs_in_vspipe,

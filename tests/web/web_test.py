@@ -25,6 +25,7 @@ With --screenshots DIR it also writes the docs' screenshots (docs/web.md) there.
 import base64
 import functools
 import http.server
+import json
 import os
 import random
 import re
@@ -127,6 +128,26 @@ def check_video(browser, base, root, tmp, cnnv3):
     print(f'video (CSV): {len(samples)} samples, {bad} differ from the CSV row at their time')
     if not samples or not samples[0][0].startswith('CSV') or bad or samples[-1][2] < 2.0:
         failures += fail('video (CSV): the status does not show the CSV values')
+    # Reactivity 2 (SPEC 6): the music moves the first three values twice as far from the sliders, which
+    # start at the default model's default_cond.
+    default = open(os.path.join(root, 'weights', 'DEFAULT')).read().strip()
+    rest = json.load(open(os.path.join(root, 'weights', default, 'model.json')))['default_cond']
+    samples = play_and_sample(browser, f'{base}/web/index.html?video=../demo.mp4&csv=../demo.csv&autoplay=1'
+                                       f'&reactivity=2', 1.5)
+    bad = moved = 0
+    for _, index, t, *values in samples:
+        want = [min(1.0, max(0.0, r + 2 * (float(v) - r))) for r, v in zip(rest, rows[index][2:5])]
+        bad += any(abs(a - b) > 0.0006 for a, b in zip(values, want))
+        moved += any(abs(float(v) - a) > 0.01 for v, a in zip(rows[index][2:5], values))
+    print(f'video (CSV, reactivity 2): {len(samples)} samples, {bad} differ from clamp(rest + 2 (row - rest)), '
+          f'{moved} differ from the row itself')
+    if not samples or bad or not moved or samples[-1][2] < 1.5:
+        failures += fail('video (CSV, reactivity 2): the status does not show the scaled values')
+    browser.open(f'{base}/web/index.html?video=../demo.mp4&reactivity=2.5')
+    title = browser.wait_title(120)
+    print(f'reactivity=2.5: title {title!r}')
+    if title != 'error: reactivity: "2.5" is not a number in [0, 2]':
+        failures += fail(f'reactivity=2.5: title {title!r}')
     # The same two files picked in the page, then its play button: the CSV drives the status.
     browser.open(f'{base}/web/index.html')
     browser.wait_title(120)
@@ -219,6 +240,43 @@ def main():
                 print(f'{m} {w}x{h}: {r.stdout.strip()}')
                 if r.returncode != 0:
                     failures += fail(f'{m} {w}x{h}: page output differs from the reference: {r.stdout.strip()} {r.stderr.strip()}')
+
+        # 1b. prev.rgb (SPEC 2 channels 9-11) reaches enc0: prev=URL with a black image renders exactly
+        # what no prev renders; the previous output as prev changes the picture and matches the CPU
+        # reference given the same prev (8-bit, as the page reads images).
+        m, (w, h) = MODELS[0], SIZES[0]
+        black = os.path.join(tmp, f'black_{w}x{h}.png')
+        subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', f'color=black:s={w}x{h},format=rgb24',
+                        '-frames:v', '1', black], check=True)
+        prev8 = os.path.join(tmp, f'prev8_{w}x{h}.png')
+        subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-i', os.path.join(tmp, f'ref_{m}_{w}x{h}.png'),
+                        '-pix_fmt', 'rgb24', prev8], check=True)
+        ref_prev = os.path.join(tmp, f'ref_prev_{w}x{h}.png')
+        subprocess.run([shadergen, 'reference', '--model', os.path.join(tmp, 'models', m), '--cond', COND,
+                        '--prev', prev8, os.path.join(tmp, f'in_{w}x{h}.png'), ref_prev], check=True)
+        outs = {}
+        for name, prev in [('none', None), ('black', f'black_{w}x{h}.png'), ('ref', f'prev8_{w}x{h}.png')]:
+            browser.open(f'{base}/web/index.html?model=../models/{m}/&image=../in_{w}x{h}.png&cond={COND}'
+                         + (f'&prev=../{prev}' if prev else ''))
+            title = browser.wait_title(180)
+            if title != 'done':
+                failures += fail(f'prev={prev}: title {title!r} (expected "done")')
+                continue
+            outs[name] = os.path.join(tmp, f'prev_{name}.png')
+            with open(outs[name], 'wb') as f:
+                f.write(base64.b64decode(browser.evaluate('document.getElementById("result").src').split(',', 1)[1]))
+        if len(outs) == 3:
+            same = subprocess.run([png_tool, 'diff', outs['black'], outs['none'], '0'], capture_output=True, text=True)
+            moved = subprocess.run([png_tool, 'diff', outs['ref'], outs['none'], '1/255'], capture_output=True, text=True)
+            print(f'prev black vs none: {same.stdout.strip()}; prev = output vs none: {moved.stdout.strip()}')
+            if same.returncode != 0:
+                failures += fail('a black prev renders differently from no prev')
+            if moved.returncode == 0:
+                failures += fail('the previous output as prev changes nothing: channels 9-11 are not read')
+            parity = subprocess.run([png_tool, 'diff', outs['ref'], ref_prev, '1.5/255'], capture_output=True, text=True)
+            print(f'prev = previous output: page vs CPU reference with --prev: {parity.stdout.strip()}')
+            if parity.returncode != 0:
+                failures += fail('with a prev, the page differs from the CPU reference given the same prev')
 
         # 2. Bad model files: one line in the title, the C++ loader's problem.
         for name, d in bad.items():

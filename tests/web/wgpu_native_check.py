@@ -32,7 +32,8 @@ def conv_shape(c0, c1, layer):
 
 def read_plan(root):
     text = open(os.path.join(root, 'web', 'generated', 'plan.js')).read()
-    body = text[text.index('['):text.rindex(']') + 1]
+    start = text.index('export const passes = [') + len('export const passes = ')
+    body = text[start:text.index('\n];', start) + 2]  # the passes array (plan.js has more exports)
     body = re.sub(r'(\w+):', r'"\1":', body.replace("'", '"'))
     return json.loads(re.sub(r',\s*([\]}])', r'\1', body))
 
@@ -93,6 +94,8 @@ def run_network(adapter, root, model_dir, image, cond, png_tool, out_png, precis
                                        usage=wgpu.TextureUsage.STORAGE_BINDING | wgpu.TextureUsage.COPY_SRC)
         named['image'] = image_tex.create_view()
         named['result'] = result.create_view()
+        # prev.rgb (channels 9-11): zero, as for a still; dec0 writes the output there.
+        named['prev'] = device.create_buffer(size=width * height * 16, usage=wgpu.BufferUsage.STORAGE)
         producer = {p['output']: p for p in plan if p['output']}
         for tensor, p in producer.items():
             w, h = level_size(p['level'])

@@ -76,6 +76,7 @@ fn load1(q: vec2<i32>, g: i32) -> vec4<f32> {
 
 @group(0) @binding(4) var image: texture_2d<f32>;
 @group(0) @binding(5) var result: texture_storage_2d<rgba8unorm, write>;
+@group(0) @binding(6) var<storage, read_write> prev: array<vec4<f32>>;
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -97,6 +98,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         }
     }
     let y = 1.0 / (1.0 + exp(-modulate(acc, go).rgb));
+    prev[pos.y * size.x + pos.x] = vec4<f32>(y, 1.0);
     let src = textureLoad(image, pos, 0);
     textureStore(result, pos, vec4<f32>(mix(src.rgb, y, frame.strength), src.a));
 }

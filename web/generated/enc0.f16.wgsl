@@ -59,6 +59,7 @@ fn modulate(x: vec4<f32>, go: i32) -> vec4<f32> {
 
 @group(0) @binding(2) var image: texture_2d<f32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<vec4<f16>>;
+@group(0) @binding(4) var<storage, read> prev: array<vec4<f32>>;  // row-major, full resolution
 
 fn mip1(m: vec2<i32>) -> vec3<f32> {
     let size = level_size(0);
@@ -95,6 +96,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         let m1 = mip1(q / 2);
         let m2 = mip2(q / 4);
         accumulate(&acc, vec4<f32>(textureLoad(image, q, 0).rgb, 1.0), vec4<i32>(0, 1, 2, 18), go, tap);
+        accumulate(&acc, vec4<f32>(prev[q.y * size.x + q.x].rgb, 0.0), vec4<i32>(9, 10, 11, -1), go, tap);
         accumulate(&acc, vec4<f32>(m1, m2.r), vec4<i32>(12, 13, 14, 15), go, tap);
         accumulate(&acc, vec4<f32>(m2.gb, 0.0, 0.0), vec4<i32>(16, 17, -1, -1), go, tap);
     }

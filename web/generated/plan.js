@@ -5,7 +5,7 @@
 // override constants its entry point uses.
 export const passes = [
   {shader: 'enc0', layer: 'enc0', level: 0, film: true, sources: [], output: 'E0',
-   binds: ['frame', 'weights', 'image', 'E0'], constants: ['OUT_CH', 'IN_CH', 'W_OFF', 'FILM_OFF']},
+   binds: ['frame', 'weights', 'image', 'E0', 'prev'], constants: ['OUT_CH', 'IN_CH', 'W_OFF', 'FILM_OFF']},
   {shader: 'enc1', layer: 'enc1', level: 1, film: true, sources: [{tensor: 'E0', kind: 'pooled', constant: 'SRC0_CH'}], output: 'E1',
    binds: ['frame', 'weights', 'E0', 'E1'], constants: ['OUT_CH', 'IN_CH', 'W_OFF', 'FILM_OFF', 'SRC0_CH']},
   {shader: 'bottleneck', layer: 'bottleneck', level: 2, film: false, sources: [{tensor: 'E1', kind: 'pooled', constant: 'SRC0_CH'}], output: 'B',
@@ -13,5 +13,12 @@ export const passes = [
   {shader: 'dec1', layer: 'dec1', level: 1, film: true, sources: [{tensor: 'B', kind: 'upsampled', constant: 'SRC0_CH'}, {tensor: 'E1', kind: 'direct', constant: 'SRC1_CH'}], output: 'D1',
    binds: ['frame', 'weights', 'B', 'E1', 'D1'], constants: ['OUT_CH', 'IN_CH', 'W_OFF', 'FILM_OFF', 'SRC0_CH', 'SRC1_CH']},
   {shader: 'dec0', layer: 'dec0', level: 0, film: true, sources: [{tensor: 'D1', kind: 'upsampled', constant: 'SRC0_CH'}, {tensor: 'E0', kind: 'direct', constant: 'SRC1_CH'}], output: null,
-   binds: ['frame', 'weights', 'D1', 'E0', 'image', 'result'], constants: ['OUT_CH', 'IN_CH', 'W_OFF', 'FILM_OFF', 'SRC0_CH', 'SRC1_CH']},
+   binds: ['frame', 'weights', 'D1', 'E0', 'image', 'result', 'prev'], constants: ['OUT_CH', 'IN_CH', 'W_OFF', 'FILM_OFF', 'SRC0_CH', 'SRC1_CH']},
 ];
+// The conditioning values in SPEC 3 order (shadergen/conditioning_names.h), and the CSV header
+// of `cnnv3 analyze`.
+export const conditioningNames = ['beat_phase', 'beat_norm', 'audio_intensity', 'style_p0', 'style_p1'];
+export const conditioningCsvHeader = 'frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1';
+// The scene-cut rule of shadergen/scene_cut.h (web/scene_cut.js): cells per side of the luma
+// thumbnail, and the mean absolute difference from which a frame starts a new shot.
+export const sceneCut = {cells: 16, threshold: 0.06};

@@ -1,6 +1,7 @@
-// Owning handles for every FFmpeg object filter/video creates (RAII: each one frees itself with the
-// matching FFmpeg call, so no code path frees by hand), plus FFmpeg's error text. Internal to
-// filter/video; written against the FFmpeg 5.1 API and kept to calls later versions still have.
+// Owning handles for every FFmpeg object the host creates (RAII: each one frees itself with the
+// matching FFmpeg call, so no code path frees by hand), plus FFmpeg's error text. The one set, for
+// filter/audio and filter/video; written against the FFmpeg 5.1 API and kept to calls later
+// versions still have.
 #pragma once
 
 extern "C" {
