@@ -48,7 +48,7 @@ export)
       poster-*) styles="posterize,ink wash" ;;
     esac
     "$py" "$here/export.py" "$run/latest.pt" "$dest" --name "$name" --data-manifest "$manifest" \
-      --default-cond 0,0,0.5,0.5,1 --styles "$styles"
+      --default-cond 1,0,0.5,0.5,1 --styles "$styles"
   done
   ;;
 *)
