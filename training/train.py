@@ -93,8 +93,6 @@ def build_parser():
     ap.add_argument("--time-limit", type=float, default=0,
                     help="stop after the first epoch that ends this many seconds after the start "
                          "(0: no limit); the last epoch's checkpoint is written either way")
-    ap.add_argument("--init", help="start from this checkpoint's weights (same --enc-channels); "
-                                    "the optimizer starts afresh")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     return ap
@@ -184,13 +182,6 @@ def main(argv=None):
     recipe = get_recipe(args.recipe, args.recipe_version)
 
     model = CNNv3(args.enc_channels, args.film_cond_dim).to(device)
-    if args.init:
-        state = torch.load(args.init, map_location="cpu")["model_state"]
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as e:
-            sys.exit(f"{args.init}: not a checkpoint of this network (expected --enc-channels "
-                     f"{args.enc_channels[0]},{args.enc_channels[1]}): {str(e).splitlines()[0]}")
     print(size_report(model))
     print(f"device {device}, recipe {recipe.name} v{recipe.version}, input mode {args.input_mode}")
 
