@@ -112,8 +112,9 @@ def psnr(a, b):
 # --- stills -------------------------------------------------------------------------------------
 
 def still_rows(nets, build):
-    rows, rng = [], np.random.default_rng(0)
+    rows = []
     for net in nets:
+        rng = np.random.default_rng(0)  # the same c for every model, whatever the order
         fam = family(net.name)
         recipe = get_recipe(net.manifest["recipe"]["name"], net.manifest["recipe"]["version"])
         base = Net(ROOT / "training" / "baselines" / f"{fam}-816-uncond")
