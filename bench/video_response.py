@@ -339,8 +339,11 @@ def cnnv3_run(cnnv3, model_dir, clip, beats_file, size, tmp):
     out = Path(tmp) / "out.y4m"  # raw: no encoder noise in the changes
     subprocess.run([cnnv3, "stylize", "-y", "--model", str(model_dir), "--beats", str(beats_file),
                     str(clip), str(out)], check=True, stdout=subprocess.DEVNULL)
-    csv = subprocess.run([cnnv3, "analyze", str(clip), "--beats", str(beats_file)], check=True,
-                         capture_output=True, text=True).stdout
+    done = subprocess.run([cnnv3, "analyze", str(clip), "--model", str(model_dir), "--beats", str(beats_file)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"video_response.py: cnnv3 analyze failed: {done.stderr.strip()}")
+    csv = done.stdout
     norms = [float(r.split(",")[3]) for r in csv.splitlines()[1:] if r.strip()]
     return ffmpeg_decode(out, size), norms
 
