@@ -40,7 +40,9 @@ from pack_photo import write_png  # noqa: E402
 
 INPUTS = CONDITIONING_NAMES
 SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0)
-GALLERY_CONDS = ((0.0, 0.0, 0.2, 0.0, 1.0), (0.5, 0.3, 0.6, 0.5, 1.0), (0.9, 0.7, 1.0, 1.0, 1.0))
+# style A at rest, style B at rest, the blend on the beat (flash), the blend loud later in the bar
+GALLERY_CONDS = ((1.0, 0.0, 0.5, 0.0, 1.0), (1.0, 0.0, 0.5, 1.0, 1.0), (0.0, 0.25, 0.5, 0.5, 1.0),
+                 (0.6, 0.6, 1.0, 0.5, 1.0))
 
 
 def psnr(a, b):
@@ -136,19 +138,40 @@ def flicker(ev, photo, default, frames=16, w=256, h=160):
     return float(torch.stack(diffs).mean()) * 255.0
 
 
+def labelled(tile, text, label_h=38):
+    """(1, 3, h, w) tile → (1, 3, h + label_h, w) with text (lines split at '\n') under it."""
+    from PIL import Image, ImageDraw
+    w = tile.shape[-1]
+    strip = Image.new("RGB", (w, label_h), (255, 255, 255))
+    ImageDraw.Draw(strip).multiline_text((3, 1), text, fill=(0, 0, 0), spacing=1)
+    strip = torch.from_numpy(np.asarray(strip, dtype=np.float32) / 255.0).permute(2, 0, 1)[None]
+    return torch.cat([tile, strip], -2)
+
+
+def cond_label(c):
+    return f"phase {c[0]:g}  norm {c[1]:g}\nintens {c[2]:g} p0 {c[3]:g} p1 {c[4]:g}"
+
+
 def gallery(ev, samples, recipe, path, count=2):
+    """Per held-out photo a row: the input, then target | output at each of GALLERY_CONDS, with
+    the conditioning written under each image (phase = beat_phase, norm = beat_norm, intens =
+    audio_intensity, p0 / p1 = style_p0 / style_p1)."""
     rows = []
-    for photo, maps, _ in samples[:count]:
-        tiles = [photo]
+    h = 160
+    for photo, maps, name in samples[:count]:
+        tiles = [(photo, "input\n" + "\n".join(name.split("__", 1))[:52])]
         for cond in GALLERY_CONDS:
             c = torch.tensor([cond], dtype=torch.float32)
-            tiles += [recipe.apply(maps, c), ev.forward(photo, c)]
-        h = 160
-        tiles = [F.interpolate(t, size=(h, round(t.shape[-1] * h / t.shape[-2])), mode="bilinear",
-                               align_corners=False, antialias=True) for t in tiles]
-        rows.append(torch.cat(tiles, -1))
+            tiles += [(recipe.apply(maps, c), "target\n" + cond_label(cond)),
+                      (ev.forward(photo, c), f"{ev.name}\n" + cond_label(cond))]
+        out = []
+        for t, text in tiles:
+            t = F.interpolate(t, size=(h, round(t.shape[-1] * h / t.shape[-2])), mode="bilinear",
+                              align_corners=False, antialias=True).clamp(0, 1)
+            out.append(labelled(F.pad(t, (0, 4), value=1.0), text))
+        rows.append(torch.cat(out, -1))
     width = max(r.shape[-1] for r in rows)
-    rows = [F.pad(r, (0, width - r.shape[-1])) for r in rows]
+    rows = [F.pad(r, (0, width - r.shape[-1]), value=1.0) for r in rows]
     img = torch.cat(rows, -2)[0].permute(1, 2, 0).clamp(0, 1).numpy()
     write_png(path, (img * 255 + 0.5).astype(np.uint8))
 

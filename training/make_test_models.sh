@@ -14,7 +14,7 @@ for enc in 8,16 4,8; do
   if [ ! -f "$work/ck$tag/ckpt_epoch_0300.pt" ]; then
     $py training/train.py --input "$work/samples" --epochs 300 --batch-size 32 --patch-size 48 \
       --patches-per-image 512 --enc-channels "$enc" --checkpoint-dir "$work/ck$tag" --checkpoint-every 100 \
-      --recipe blend_pulse --seed 1 --device cpu
+      --recipe blend_pulse --recipe-version 1 --seed 1 --device cpu
   fi
   $py training/export.py "$work/ck$tag/ckpt_epoch_0300.pt" "weights/test-chelsea-$tag" \
     --name "test-chelsea-$tag" --default-cond 0,0,0.5,0.5,0.8

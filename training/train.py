@@ -10,6 +10,15 @@ target for that c (cnnv3/recipes.py), and minimises
 MLP is frozen (FiLM ≈ identity) for the first N epochs so the convs learn the average style first,
 then unfrozen at lr × 0.1 so the conditioning path moves in gently; with N = 0 (the default) the MLP
 trains from the start at the full lr. See docs/training.md.
+
+With --temporal-frames K ≥ 2 each item is a K-frame clip of synthetic motion (cnnv3/motion.py): frame t
+gets prev.rgb (channels 9–11) = the network's own output for frame t − 1 (detached; 0 on frame 0 and,
+with probability --temporal-dropout per clip, on every frame: what hook files give), exactly as a video
+host feeds it (no motion compensation). The loss adds, per frame t ≥ 1, the temporal-consistency term
+    temporal_loss_weight · MSE_mask((out_t − W out_{t−1}) − (target_t − W target_{t−1}))
+with W the known motion from frame t − 1 to t: the output may change between frames only as the
+target does. --wrap-loss-weight adds MSE(FiLM(c, beat_norm 0), FiLM(c, beat_norm 1)) so the bar's
+wrap (SPEC §6) cannot snap.
 """
 
 import argparse
@@ -25,7 +34,9 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from cnnv3 import motion  # noqa: E402
 from cnnv3.dataset import DETECTORS, SampleDataset  # noqa: E402
+from cnnv3.features import build_features  # noqa: E402
 from cnnv3.model import CNNv3  # noqa: E402
 from cnnv3.modelfile import save_checkpoint, size_report  # noqa: E402
 from cnnv3.recipes import get_recipe, sobel_xy  # noqa: E402
@@ -64,6 +75,18 @@ def build_parser():
                     help="epochs with the FiLM MLP frozen; afterwards it trains at lr × 0.1 "
                          "(default 0: the MLP trains from the start at lr)")
     ap.add_argument("--recipe", default="blend_pulse")
+    ap.add_argument("--recipe-version", type=int, default=None,
+                    help="recipe version (default: the newest)")
+    ap.add_argument("--temporal-frames", type=int, default=0,
+                    help="clips of this many frames of synthetic motion, prev.rgb = the previous "
+                         "output (0: still patches, prev = 0)")
+    ap.add_argument("--temporal-dropout", type=float, default=0.5,
+                    help="probability that a clip gets prev = 0 on every frame")
+    ap.add_argument("--temporal-loss-weight", type=float, default=1.0)
+    ap.add_argument("--motion-noise", type=float, default=1.5 / 255,
+                    help="max std of the Gaussian noise added to each frame's input")
+    ap.add_argument("--wrap-loss-weight", type=float, default=0.0,
+                    help="weight of MSE(FiLM(beat_norm 0), FiLM(beat_norm 1))")
     ap.add_argument("--unconditioned", action="store_true",
                     help="baseline: the network always sees c = 0.5 (targets still use random c), "
                          "so it can only learn the average style")
@@ -91,6 +114,49 @@ def loss_fn(out, target, edge_weight):
     return loss
 
 
+def wrap_loss(model, c):
+    """MSE between the FiLM vectors at beat_norm 0 and 1, all else equal (the bar wraps there)."""
+    c0, c1 = c.clone(), c.clone()
+    c0[:, 1], c1[:, 1] = 0.0, 1.0
+    return F.mse_loss(model.film(c0), model.film(c1))
+
+
+CLIP_MARGIN = 8  # px around a patch for the motion of a 3-frame clip (≤ 2 px/frame + rotation, zoom)
+
+
+def clip_loss(model, maps, c, recipe, args, gen, net_c=None):
+    """Loss of one batch of synthetic clips (see the module docstring). maps: window tensors
+    (B, C, S, S) on the device; c (B, 5) the conditioning of the last frame; net_c what the network
+    sees instead of c (the unconditioned baseline's 0.5), else c."""
+    b, frames, size = c.shape[0], args.temporal_frames, args.patch_size
+    dev = c.device
+    mot = motion.random_motion(b, gen, dev)
+    conds = [c]
+    for _ in range(frames - 1):
+        conds.insert(0, motion.step_conditions(conds[0], gen))
+    use_prev = (torch.rand(b, generator=gen) >= args.temporal_dropout).to(dev).view(b, 1, 1, 1)
+    noise_std = (torch.rand(b, generator=gen) * args.motion_noise).to(dev).view(b, 1, 1, 1)
+    names = list(maps)
+    window = torch.cat([maps[k] for k in names], 1)
+    splits = [maps[k].shape[1] for k in names]
+    loss, prev_out, prev_t = 0.0, None, None
+    for t in range(frames):
+        fmaps = dict(zip(names, torch.split(motion.render(window, mot, t, frames, size), splits, 1)))
+        target = recipe.apply(fmaps, conds[t])
+        noise = torch.randn(fmaps["photo"].shape, generator=gen).to(dev) * noise_std
+        photo = (fmaps["photo"] + noise).clamp(0.0, 1.0)
+        prev = None if prev_out is None else prev_out.detach() * use_prev
+        out = model(build_features(photo, prev=prev), conds[t] if net_c is None else net_c)[:, :3]
+        loss = loss + loss_fn(out, target, args.edge_loss_weight) / frames
+        if prev_out is not None and args.temporal_loss_weight > 0:
+            w_out, mask = motion.warp_previous(prev_out, mot, t, frames)
+            w_t, _ = motion.warp_previous(prev_t, mot, t, frames)
+            err = ((out - w_out) - (target - w_t)) ** 2 * mask
+            loss = loss + args.temporal_loss_weight * err.sum() / (3 * mask.sum()).clamp_min(1) / (frames - 1)
+        prev_out, prev_t = out, target
+    return loss
+
+
 def mlp_lr(args, epoch):
     """The FiLM MLP's learning rate in this epoch: 0 while frozen, lr × 0.1 after a warm-up."""
     if args.film_warmup_epochs <= 0:
@@ -111,7 +177,9 @@ def main(argv=None):
         sys.exit("train.py: --film-cond-dim must be at least 5 (the recipe reads c[0..4])")
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
-    recipe = get_recipe(args.recipe)
+    if args.temporal_frames == 1 or args.temporal_frames < 0:
+        sys.exit("train.py: --temporal-frames must be 0 (off) or at least 2")
+    recipe = get_recipe(args.recipe, args.recipe_version)
 
     model = CNNv3(args.enc_channels, args.film_cond_dim).to(device)
     print(size_report(model))
@@ -121,7 +189,8 @@ def main(argv=None):
     data = SampleDataset(args.input, recipe, args.input_mode, args.patch_size,
                          args.patches_per_image, args.detector, args.full_image, args.image_size,
                          args.channel_dropout_p, train=True, seed=args.seed,
-                         cond_dim=args.film_cond_dim)
+                         cond_dim=args.film_cond_dim,
+                         clip_margin=CLIP_MARGIN if args.temporal_frames else 0)
     print(f"{len(data.paths)} sample(s), {len(data)} item(s) per epoch, loaded in "
           f"{time.time() - t0:.1f} s")
     loader = torch.utils.data.DataLoader(
@@ -145,22 +214,31 @@ def main(argv=None):
         "samples": [str(p) for p in data.paths],
     }
 
+    gen = torch.Generator().manual_seed(args.seed + 1)  # motion, noise, temporal dropout
     epoch_loss = float("nan")
     for epoch in range(args.epochs):
         set_mlp_lr(model, opt, mlp_lr(args, epoch))
         model.train()
         total, count = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", leave=False, dynamic_ncols=True)
-        for feats, c, target in bar:
-            feats, c, target = feats.to(device), c.to(device), target.to(device)
-            if args.unconditioned:
-                c = torch.full_like(c, 0.5)
-            loss = loss_fn(model(feats, c), target, args.edge_loss_weight)
+        for batch in bar:
+            if args.temporal_frames:
+                maps, c = batch
+                maps, c = {k: v.to(device) for k, v in maps.items()}, c.to(device)
+                net_c = torch.full_like(c, 0.5) if args.unconditioned else None
+                loss = clip_loss(model, maps, c, recipe, args, gen, net_c)
+            else:
+                feats, c, target = (v.to(device) for v in batch)
+                if args.unconditioned:
+                    c = torch.full_like(c, 0.5)
+                loss = loss_fn(model(feats, c), target, args.edge_loss_weight)
+            if args.wrap_loss_weight > 0 and not args.unconditioned:
+                loss = loss + args.wrap_loss_weight * wrap_loss(model, c)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += loss.item() * feats.shape[0]
-            count += feats.shape[0]
+            total += loss.item() * c.shape[0]
+            count += c.shape[0]
             bar.set_postfix(loss=f"{total / count:.5f}")
         epoch_loss = total / max(count, 1)
         frozen = " (FiLM MLP frozen)" if epoch < args.film_warmup_epochs else ""

@@ -53,7 +53,7 @@ check "cnnv3 models --data-dir names the installed data folder" bash -c '[ "$("$
 check "cnnv3 models lists the installed models, the default marked" "$prefix/bin/cnnv3" models
 has "toon-816  (default)" "$work/out" && has "in:      $prefix/share/cnnv3/weights/toon-816" "$work/out" \
   && has "styles:  cartoon (style_p0 = 0) -> colour pencil sketch (style_p0 = 1)" "$work/out" \
-  && has "size:    [4,8] fast" "$work/out" && has "cnnv3_toon-48_pencil (0,0,0.3,1,1)" "$work/out" \
+  && has "size:    [4,8] fast" "$work/out" && has "cnnv3_toon-48_pencil (1,0,0.3,1,1)" "$work/out" \
   || { echo "FAIL cnnv3 models: expected entries missing"; cat "$work/out"; fail=1; }
 
 # An unknown model: one line, exit 1, naming the known models.

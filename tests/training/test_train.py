@@ -24,7 +24,7 @@ def test_train_one_epoch_writes_checkpoint(sample_root, tmp_path, capsys):
     assert ckpt["epoch"] == 1 and ckpt["loss"] > 0 and ckpt["optimizer_state"]
     cfg = ckpt["config"]
     assert cfg["enc_channels"] == [4, 8] and cfg["film_cond_dim"] == 5
-    assert cfg["recipe"] == {"name": "blend_pulse", "version": 1}
+    assert cfg["recipe"] == {"name": "blend_pulse", "version": 2}
     assert "--patch-size" in cfg["command"]
     assert model.enc_channels == (4, 8)
 
@@ -38,7 +38,7 @@ def test_export_writes_model_dir(sample_root, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "cnn_v3_weights.bin: 4952 B" in printed and "cnn_v3_film_mlp.bin: 3104 B" in printed
     manifest = json.loads((out / "model.json").read_text())
-    assert manifest["name"] == "tiny" and manifest["recipe"] == {"name": "blend_pulse", "version": 1}
+    assert manifest["name"] == "tiny" and manifest["recipe"] == {"name": "blend_pulse", "version": 2}
     assert manifest["default_cond"] == [0.1, 0.2, 0.3, 0.4, 0.5]
     assert manifest["training"]["epochs"] == 1
     assert manifest["styles"] == ["cartoon", "ink wash"]  # what `cnnv3 models` shows
@@ -70,3 +70,74 @@ def test_mlp_lr_schedule():
     args = train.build_parser().parse_args(["--input", "x", "--lr", "0.01",
                                             "--film-warmup-epochs", "2"])
     assert [train.mlp_lr(args, e) for e in range(4)] == [0.0, 0.0, 0.001, 0.001]
+
+
+class Recording(CNNv3):
+    """The real network, keeping the prev.rgb channels (9–11) of every call."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.prevs = []
+
+    def forward(self, features, c):
+        self.prevs.append(features[:, 9:12].detach().clone())
+        return super().forward(features, c)
+
+
+def clip_args(**kw):
+    args = train.build_parser().parse_args(["--input", "x", "--patch-size", "16",
+                                            "--temporal-frames", "3"])
+    for k, v in kw.items():
+        setattr(args, k, v)
+    return args
+
+
+def clip_batch(b=6):
+    g = torch.Generator().manual_seed(3)
+    win = torch.rand(b, 3, 32, 32, generator=g)
+    from cnnv3.recipes import get_recipe
+    recipe = get_recipe("blend_pulse", 2)
+    maps = recipe.prepare(win)
+    return maps, torch.rand(b, 5, generator=g), recipe
+
+
+def test_clips_feed_the_previous_output_as_prev_and_zero_on_dropout():
+    maps, c, recipe = clip_batch()
+    for dropout, fed in ((0.0, True), (1.0, False)):
+        model = Recording((4, 8))
+        loss = train.clip_loss(model, maps, c, recipe, clip_args(temporal_dropout=dropout),
+                               torch.Generator().manual_seed(0))
+        assert torch.isfinite(loss) and len(model.prevs) == 3
+        assert float(model.prevs[0].abs().max()) == 0.0  # the first frame of a clip has no history
+        for p in model.prevs[1:]:
+            assert (float(p.abs().min(-1).values.min()) > 0.0) == fed  # sigmoid outputs are never 0
+
+
+def test_temporal_loss_counts_only_with_its_weight():
+    maps, c, recipe = clip_batch()
+    model = CNNv3((4, 8))
+    with_t = train.clip_loss(model, maps, c, recipe, clip_args(temporal_loss_weight=1.0),
+                             torch.Generator().manual_seed(0))
+    without = train.clip_loss(model, maps, c, recipe, clip_args(temporal_loss_weight=0.0),
+                              torch.Generator().manual_seed(0))
+    assert float(with_t) > float(without) > 0
+
+
+def test_wrap_loss_is_zero_only_for_a_film_that_ignores_beat_norm():
+    model = CNNv3((4, 8))
+    c = torch.rand(8, 5)
+    assert float(train.wrap_loss(model, c)) > 0
+    with torch.no_grad():
+        model.film_mlp[0].weight[:, 1] = 0.0  # beat_norm no longer reaches the FiLM vector
+    assert float(train.wrap_loss(model, c)) == 0.0
+
+
+def test_temporal_training_runs_and_refuses_one_frame(sample_root, tmp_path):
+    ck = tmp_path / "ck"
+    assert train.main(["--input", str(sample_root), "--checkpoint-dir", str(ck),
+                       "--temporal-frames", "3", "--wrap-loss-weight", "10"] + TINY) == 0
+    _, ckpt = load_checkpoint(ck / "latest.pt")
+    assert ckpt["config"]["args"]["temporal_frames"] == 3 and ckpt["loss"] > 0
+    with pytest.raises(SystemExit):
+        train.main(["--input", str(sample_root), "--checkpoint-dir", str(ck),
+                    "--temporal-frames", "1"] + TINY)

@@ -7,6 +7,9 @@ recipe.apply(maps, c). Features and maps are computed on the whole image *before
 patch sees the same mips and edges it would see inside a full frame; patch origins are multiples
 of 4 so the patch's mip blocks line up with the network's own pooling grid, as in a full frame.
 
+With clip_margin = m > 0 (temporal training, motion.py), an item is instead (maps, c): the recipe's
+maps cut to a window of (patch_size + 2m)², from which the training loop renders moving frames.
+
 Input modes:
   simple  photo/video-like features: albedo, mips, shadow = 1, everything else 0 — what the video
           hosts feed the network. No channel dropout (the groups are already "not available").
@@ -108,13 +111,16 @@ class SampleDataset(torch.utils.data.Dataset):
 
     def __init__(self, root, recipe, input_mode="simple", patch_size=64, patches_per_image=16,
                  detector="harris", full_image=False, image_size=256, channel_dropout_p=0.3,
-                 train=True, seed=0, cond_dim=5):
+                 train=True, seed=0, cond_dim=5, clip_margin=0):
         if input_mode not in INPUT_MODES:
             raise ValueError(f"unknown input mode {input_mode!r} (use simple or full)")
         if detector not in DETECTORS:
             raise ValueError(f"unknown detector {detector!r} (use {', '.join(DETECTORS)})")
         self.recipe, self.input_mode, self.train = recipe, input_mode, train
-        self.patch_size, self.full_image = int(patch_size), bool(full_image)
+        if clip_margin and (full_image or input_mode != "simple"):
+            raise ValueError("clip_margin (temporal training) needs patches in simple input mode")
+        self.clip_margin = int(clip_margin)
+        self.patch_size, self.full_image = int(patch_size) + 2 * self.clip_margin, bool(full_image)
         self.per_image = 1 if full_image else int(patches_per_image)
         self.dropout_p, self.cond_dim = float(channel_dropout_p), int(cond_dim)
         self.rng = np.random.default_rng(seed)
@@ -171,6 +177,8 @@ class SampleDataset(torch.utils.data.Dataset):
             win = (slice(None), slice(y0, y0 + self.patch_size), slice(x0, x0 + self.patch_size))
             feats, maps = feats[win], {k: v[win] for k, v in maps.items()}
         c = torch.from_numpy(self.rng.random(self.cond_dim).astype(np.float32))
+        if self.clip_margin:
+            return {k: v.contiguous() for k, v in maps.items()}, c
         target = self.recipe.apply({k: v[None] for k, v in maps.items()}, c[None])[0]
         if self.train and self.input_mode == "full":
             feats = channel_dropout(feats[None], self.dropout_p, self.gen)[0]

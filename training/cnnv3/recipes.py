@@ -27,6 +27,22 @@ Recipe `blend_pulse` version 1 (c = [beat_phase, beat_norm, audio_intensity, sty
               paper = (0.97, 0.95, 0.90), inkc = (0.10, 0.12, 0.20)
 
 All operations are local (3×3 neighbourhoods at most) and smooth, so a small U-Net can learn them.
+
+Recipe `blend_pulse` version 2 (same c, same E, A, B; made to be seen on video, SPEC §5):
+
+    s      = (1 − p0)·A + p0·B                               style_p0: style A → B
+    s      = s · (1 − 0.8·I·E)                               audio_intensity: edge weight,
+    s      = L(s) + (0.7 + 1.6·I)·(s − L(s))                   saturation,
+    s      = 0.5 + (0.8 + 0.8·I)·(s − 0.5)                     contrast (soft and muted when
+                                                               quiet, punchy when loud)
+    s      = s + 0.10·(cos θ, cos(θ − 2π/3), cos(θ + 2π/3)),  θ = 2π·beat_norm  (periodic: the
+                                                               target at beat_norm 1 equals 0)
+    s      = s + 0.45·(1 − beat_phase)⁴·(1 − s)              flash toward white on the beat that
+                                                               fades to exactly 0 at the next beat
+    target = clamp((1 − p1)·x + p1·s, 0, 1)                  style_p1: strength (0 = the photo)
+
+v1's flash (0.25·exp(−6·beat_phase)) and energy were too small to see on video once a model had
+learnt them (docs/training.md); v2's flash ends at 0 so the beat is the only jump in time.
 """
 
 import math
@@ -106,7 +122,28 @@ class BlendPulse:
         return self.apply(self.prepare(photo, style_a, style_b), c)
 
 
-RECIPES = {(BlendPulse.name, BlendPulse.version): BlendPulse}
+class BlendPulseV2(BlendPulse):
+    """Version 2: see the module docstring."""
+
+    version = 2
+
+    def apply(self, maps, c):
+        x, edge, a, b = maps["photo"], maps["edge"], maps["a"], maps["b"]
+        phase, norm, inten, p0, p1 = (c[:, i].view(-1, 1, 1, 1).to(x) for i in range(5))
+        s = (1.0 - p0) * a + p0 * b
+        s = s * (1.0 - 0.8 * inten * edge)
+        lum = luminance(s)
+        s = lum + (0.7 + 1.6 * inten) * (s - lum)
+        s = 0.5 + (0.8 + 0.8 * inten) * (s - 0.5)
+        theta = 2.0 * math.pi * norm
+        tint = torch.cat([torch.cos(theta), torch.cos(theta - 2.0 * math.pi / 3.0),
+                          torch.cos(theta + 2.0 * math.pi / 3.0)], 1)
+        s = s + 0.10 * tint
+        s = s + 0.45 * (1.0 - phase).clamp(0.0, 1.0) ** 4 * (1.0 - s)
+        return torch.clamp((1.0 - p1) * x + p1 * s, 0.0, 1.0)
+
+
+RECIPES = {(r.name, r.version): r for r in (BlendPulse, BlendPulseV2)}
 
 
 def get_recipe(name, version=None):

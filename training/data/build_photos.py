@@ -65,18 +65,44 @@ def style_watercolor(bgr):
     return cv2.stylization(bgr, sigma_s=60, sigma_r=0.45)
 
 
-def style_kuwahara(bgr):
-    """G'MIC's Kuwahara filter (size 4), run as a subprocess on a temporary PNG."""
+def gmic_kuwahara(bgr, size):
+    """G'MIC's Kuwahara filter, run as a subprocess on a temporary PNG."""
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.png", Path(tmp) / "out.png"
         cv2.imwrite(str(src), bgr)
         env = dict(os.environ, OMP_NUM_THREADS="1")
-        subprocess.run(["gmic", "-v", "-1", str(src), "kuwahara", "4", "-cut", "0,255", "-o",
+        subprocess.run(["gmic", "-v", "-1", str(src), "kuwahara", str(size), "-cut", "0,255", "-o",
                         str(dst)], check=True, env=env, stdout=subprocess.DEVNULL)
         out = cv2.imread(str(dst), cv2.IMREAD_COLOR)
     if out is None or out.shape != bgr.shape:
         raise RuntimeError("gmic kuwahara: no output of the input's size")
     return out
+
+
+def style_kuwahara(bgr):
+    """G'MIC's Kuwahara filter (size 4)."""
+    return gmic_kuwahara(bgr, 4)
+
+
+def style_oil(bgr):
+    """Oil paint: saturation × 1.45 and contrast × 1.15 (HSV), then G'MIC's Kuwahara (size 5)."""
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV).astype(np.float32)
+    hsv[..., 1] = np.clip(hsv[..., 1] * 1.45, 0, 255)
+    hsv[..., 2] = np.clip((hsv[..., 2] - 128.0) * 1.15 + 128.0, 0, 255)
+    return gmic_kuwahara(cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR), 5)
+
+
+def style_wash(bgr):
+    """Watercolour wash: OpenCV stylization, saturation × 1.2, transparent pigment on warm paper
+    (lighter), darker wet edges where a wash meets a lighter one (no paper texture: a texture fixed
+    to the frame would not move with the picture)."""
+    s = cv2.stylization(bgr, sigma_s=60, sigma_r=0.45).astype(np.float32) / 255.0
+    g = s.mean(-1, keepdims=True)
+    s = g + 1.2 * (s - g)
+    paper = np.array([0.86, 0.95, 1.0], np.float32)  # BGR
+    s = paper * (1.0 - 0.7 * (1.0 - s))
+    s = s - 0.8 * np.minimum(s - cv2.GaussianBlur(s, (0, 0), 3), 0.0)
+    return np.clip(s * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def style_posterize(bgr):
@@ -109,12 +135,16 @@ STYLES = {
     "kuwahara": style_kuwahara,
     "posterize": style_posterize,
     "inkwash": style_inkwash,
+    "oil": style_oil,
+    "wash": style_wash,
 }
+
+GMIC_STYLES = {"kuwahara", "oil"}  # need the gmic program
 
 # The shipped models: name -> (style A, style B) for recipe blend_pulse (style_p0 blends A -> B).
 MODELS = {
     "toon": ("cartoon", "pencil"),
-    "paint": ("kuwahara", "watercolor"),
+    "paint": ("oil", "wash"),  # v1 paired kuwahara → watercolor: only 19.7/255 apart
     "poster": ("posterize", "inkwash"),
 }
 

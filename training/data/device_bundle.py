@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_photos import MODELS, STYLES  # noqa: E402
+from build_photos import MODELS  # noqa: E402
 
 
 def pack(build, bundle, quality):
@@ -28,9 +28,10 @@ def pack(build, bundle, quality):
             if line and not line.startswith("#")]
     ids = [r[0] for r in rows if r[1] == "train"]
     params = [cv2.IMWRITE_JPEG_QUALITY, quality]
+    used = sorted({s for pair in MODELS.values() for s in pair})  # only the styles a model trains on
     arrays = {"ids": np.array(ids), "models": np.array([f"{m}:{a}:{b}" for m, (a, b) in MODELS.items()])}
     for i, pid in enumerate(ids):
-        for kind in ["photo"] + list(STYLES):
+        for kind in ["photo"] + used:
             src = build / "photos" / f"{pid}.png" if kind == "photo" else build / "styles" / kind / f"{pid}.png"
             img = cv2.imread(str(src), cv2.IMREAD_COLOR)
             for ch in range(3):  # one grey JPEG per channel: no chroma subsampling
