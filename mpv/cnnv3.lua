@@ -343,8 +343,9 @@ local function music_values(t)
     return live_values(t)
 end
 
--- SPEC §6 reactivity (docs/formats.md): c = clamp(rest + R·(c − rest), 0, 1) for the first three
--- values, rest = the preset's defaults (the model's default_cond). R = 1 leaves the text as it is.
+-- SPEC §6 reactivity (docs/formats.md): c = clamp(rest + R·(c − rest), 0, 1) for beat_phase and
+-- audio_intensity, rest = the preset's defaults (the model's default_cond); beat_norm, a phase, sweeps
+-- unscaled and rests only at R = 0. R = 1 leaves the text as it is.
 local reactivity_reported = nil
 
 local function reactivity()
@@ -361,10 +362,11 @@ local function react(v)
     local r = reactivity()
     if r == 1 then return v end
     local rest = state.preset and state.preset.cond or { 0, 0, 0.5, 0.5, 0.5 }
-    for k = 1, 3 do
+    for _, k in ipairs({ 1, 3 }) do
         local c = tonumber(v[k])
         v[k] = fmt(clamp01(rest[k] + r * (c - rest[k])))
     end
+    if r == 0 then v[2] = fmt(rest[2]) end
     return v
 end
 

@@ -41,13 +41,18 @@ function slider(name) { return Number($(name).value); }
 
 // The five conditioning values: the sliders; in video mode the music moves the first three around
 // the sliders' values (the rest values: the model's default_cond until moved) by the reactivity R,
-// c = clamp(rest + R (music - rest), 0, 1) as in SPEC 6 and docs/formats.md.
+// as in SPEC 6 and docs/formats.md: c = clamp(rest + R (music - rest), 0, 1) for beat_phase and
+// audio_intensity; beat_norm, a phase, sweeps unscaled (scaled, it would snap at every bar start)
+// and rests at R = 0.
 function currentCond() {
   const manual = condNames.map(slider);
   if (!state.live) return manual;
   const live = state.live.valuesAt($('video').currentTime);
   const r = slider('reactivity');
-  return manual.map((m, i) => (i < 3 ? Math.min(1, Math.max(0, m + r * (live[i] - m))) : m));
+  return manual.map((m, i) => {
+    if (i === 1) return r === 0 ? m : live[i];
+    return i < 3 ? Math.min(1, Math.max(0, m + r * (live[i] - m))) : m;
+  });
 }
 
 // prev.rgb of a played video frame: the previous frame's network output ('keep'), or zero on the

@@ -216,20 +216,34 @@ TEST(ConditioningTrack, SilenceGapsInMusicGiveExactlyZeroIntensity)
     }
 }
 
-TEST(Reactivity, ScalesTheThreeMusicValuesAroundTheRestAndClampsLeavingTheStyles)
+TEST(Reactivity, ScalesBeatPhaseAndIntensityAroundTheRestAndClampsLeavingTheStyles)
 {
     const Conditioning rest{0.0f, 0.0f, 0.5f, 0.5f, 1.0f};
     const Conditioning music{0.75f, 0.25f, 0.9f, 0.2f, 0.3f};
     EXPECT_EQ(apply_reactivity(music, rest, 1.0f), music);
     EXPECT_EQ(apply_reactivity(music, rest, 0.0f), (Conditioning{0.0f, 0.0f, 0.5f, 0.2f, 0.3f}));
-    EXPECT_EQ(apply_reactivity(music, rest, 0.5f), (Conditioning{0.375f, 0.125f, 0.7f, 0.2f, 0.3f}));
+    EXPECT_EQ(apply_reactivity(music, rest, 0.5f), (Conditioning{0.375f, 0.25f, 0.7f, 0.2f, 0.3f}));
     const Conditioning twice = apply_reactivity(music, rest, 2.0f);
     EXPECT_EQ(twice[0], 1.0f);  // 1.5 clamped
-    EXPECT_EQ(twice[1], 0.5f);
+    EXPECT_EQ(twice[1], 0.25f);  // beat_norm: a phase, never scaled
     EXPECT_FLOAT_EQ(twice[2], 1.0f);  // 1.3 clamped
     EXPECT_EQ(apply_reactivity({0.1f, 0.0f, 0.1f, 0.0f, 0.0f}, rest, 2.0f)[2], 0.0f);  // -0.3 clamped
     for (const float bad : {-0.01f, 2.01f, std::numeric_limits<float>::quiet_NaN()})
         EXPECT_THROW(apply_reactivity(music, rest, bad), std::invalid_argument) << bad;
+}
+
+// beat_norm wraps from 1 to 0 at every bar start; the models' response to it is periodic, so the wrap
+// is invisible only while beat_norm itself is continuous on the circle: no reactivity may scale it.
+TEST(Reactivity, BeatNormCrossesTheBarStartWithoutAJumpAtAnyReactivity)
+{
+    const Conditioning rest{1.0f, 0.0f, 0.5f, 0.5f, 1.0f};
+    for (const float r : {0.25f, 0.5f, 1.0f, 1.5f, 2.0f}) {
+        const float before = apply_reactivity({0.5f, 0.999f, 0.5f, 0.5f, 1.0f}, rest, r)[1];
+        const float after = apply_reactivity({0.5f, 0.0f, 0.5f, 0.5f, 1.0f}, rest, r)[1];
+        const float step = std::min(std::abs(after - before), 1.0f - std::abs(after - before));  // on the circle
+        EXPECT_LE(step, 0.0011f) << "reactivity " << r << ": beat_norm " << before << " -> " << after;
+    }
+    EXPECT_EQ(apply_reactivity({0.5f, 0.7f, 0.5f, 0.5f, 1.0f}, rest, 0.0f)[1], 0.0f);  // R = 0 rests
 }
 
 TEST(Reactivity, SourcesTakeTheStylesFromTheRestValuesUnlessTheUserGivesThem)

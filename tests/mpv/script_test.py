@@ -307,7 +307,8 @@ def main():
                extra=["--pause"])
     try:
         rest = [float(x) for x in defaults]
-        reacting = [(t, [fmt_like_script(min(1.0, max(0.0, rest[k] + 2 * (float(v[k]) - rest[k])))) for k in range(3)]
+        reacting = [(t, [fmt_like_script(min(1.0, max(0.0, rest[k] + 2 * (float(v[k]) - rest[k])))) if k != 1
+                         else v[k] for k in range(3)]
                      + v[3:5]) for t, v in rows]
         check(any(r[1][:3] != q[1][:3] for r, q in zip(reacting, rows)), "reactivity 2 changes the track's values")
         for target in (1.75, 0.3):
@@ -382,7 +383,7 @@ def main():
             k = math.floor(beats)
             phase, norm = beats - k, ((k % 8) + beats - k) / 8
             rest = [float(x) for x in defaults]
-            phase, norm = rest[0] + react * (phase - rest[0]), rest[1] + react * (norm - rest[1])
+            phase = rest[0] + react * (phase - rest[0])  # beat_norm: a phase, never scaled
 
             def matches():
                 o = p.opts()

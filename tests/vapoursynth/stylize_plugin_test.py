@@ -261,6 +261,7 @@ def defaults_and_reactivity_follow_spec():
     ok &= report("reactivity 0: max |conditioning - default_cond|", np.abs(held - rest).max(), 0.0)
     far = props(bpm=137.0, offset=0.1, reactivity=2.0)
     want = np.clip(rest[:3] + np.float32(2) * (grid[:, :3].astype(np.float32) - rest[:3]), 0, 1)
+    want[:, 1] = grid[:, 1]  # beat_norm: a phase, never scaled (docs/formats.md)
     ok &= report("reactivity 2: max |values - clamp(rest + 2 (c - rest))|", np.abs(far[:, :3] - want).max(), 1e-6)
     ok &= report("reactivity 2: max |styles - default_cond styles|", np.abs(far[:, 3:] - rest[3:]).max(), 0.0)
     return ok

@@ -137,6 +137,7 @@ def check_video(browser, base, root, tmp, cnnv3):
     bad = moved = 0
     for _, index, t, *values in samples:
         want = [min(1.0, max(0.0, r + 2 * (float(v) - r))) for r, v in zip(rest, rows[index][2:5])]
+        want[1] = float(rows[index][3])  # beat_norm: a phase, never scaled (docs/formats.md)
         bad += any(abs(a - b) > 0.0006 for a, b in zip(values, want))
         moved += any(abs(float(v) - a) > 0.01 for v, a in zip(rows[index][2:5], values))
     print(f'video (CSV, reactivity 2): {len(samples)} samples, {bad} differ from clamp(rest + 2 (row - rest)), '
