@@ -335,7 +335,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
                                    spooled->name(), signal_description(stop_signal.load()));
                 return 128 + stop_signal.load();
             }
-            info = probe_media(*spooled);
+            info = probe_media(*spooled, FrameCount::stored);  // the count is not used: no pass over the file
             try {
                 if (info->has_audio && !a.audio)
                     audio = decode_audio(*spooled);
