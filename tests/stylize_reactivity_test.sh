@@ -3,7 +3,8 @@
 # defaults and reactivity") on lavapipe: the audio-driven default renders what `cnnv3 analyze
 # --model M` writes (styles from the model's default_cond, not 0.5), --reactivity 0 renders
 # default_cond on every frame, --reactivity 2 renders what `analyze --reactivity 2` writes, a file
-# without audio takes --style1; a bad value is one line and exit 2.
+# without audio takes --style1 and renders what `analyze` writes for it (default_cond); a bad value
+# is one line and exit 2.
 # usage: stylize_reactivity_test.sh CNNV3 PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 png_tool=$2 src=$3
@@ -54,6 +55,15 @@ mv clip.nut music.nut && mv mute.nut clip.nut
 styled=$(echo "$rest" | awk -F, '{print $1","$2","$3","$4",0.3"}')
 run mute_styled --style1 0.3 && run mute_cond --cond "$styled" && same mute_styled mute_cond \
   "no audio: --style1 0.3 renders default_cond with style_p1 0.3"
+# One rule for a value no source gives (ConditioningSources): analyze writes default_cond's rest
+# values, and stylize renders that track (audio_intensity 0.5 here, not 0).
+"$cnnv3" analyze clip.nut --model "$model" -o mute.csv 2>/dev/null || bad "analyze without audio"
+awk -F, -v rest="$rest" 'BEGIN { split(rest, r, ",") }
+  NR > 1 { for (i = 1; i <= 5; i++) if ($(i + 2) != r[i]) bad = 1; n++ } END { exit bad || n < 10 }' mute.csv \
+  && ok "analyze without audio writes default_cond ($rest) on every row" \
+  || bad "analyze without audio: $(sed -n 2p mute.csv)"
+run plain && run fromcsv --cond-track mute.csv && same plain fromcsv \
+  "no audio: stylize = stylize --cond-track of analyze's track"
 mv clip.nut mute.nut && mv music.nut clip.nut
 
 for bad_value in 2.5 -1 x; do

@@ -38,6 +38,8 @@ public:
     float beat_norm(double t) const;
 
     const std::vector<double>& beats() const { return beats_; }
+    // At least two beats: the clock has a period and its values come from the beats.
+    bool has_beats() const { return beats_.size() >= 2; }
     int downbeat() const { return downbeat_; }
 
 private:

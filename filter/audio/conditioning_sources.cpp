@@ -37,21 +37,27 @@ ConditioningSources build_conditioning_sources(const std::string& input, const B
         const int k0 = choose_downbeat(beats, compute_onset_envelope(*audio));
         beats_from = "tracked by aubio";
         if (beats.size() < 2)
-            notes << fmt::format("cnnv3: {}: aubio found no beats: beat_phase and beat_norm are 0\n", input);
+            notes << fmt::format("cnnv3: {}: aubio found no beats: beat_phase and beat_norm are {}, {} (the model's "
+                                 "default_cond)\n", input, values.rest[0], values.rest[1]);
         sources.beats = BeatClock(std::move(beats), k0);
     } else if (audio) {
         BeatTrack track = track_beats(*audio);
         beats_from = "tracked";
         if (track.beats.size() < 2)
-            notes << fmt::format("cnnv3: {}: no beats found (silent or beatless audio): beat_phase and beat_norm are 0; "
-                                 "--bpm or --beats can give them\n", input);
+            notes << fmt::format("cnnv3: {}: no beats found (silent or beatless audio): beat_phase and beat_norm are "
+                                 "{}, {} (the model's default_cond); --bpm or --beats can give them\n",
+                                 input, values.rest[0], values.rest[1]);
         sources.beats = BeatClock(std::move(track.beats), track.downbeat);
     }
     if (audio)
         sources.intensity = IntensityMeter(*audio);
     else
-        notes << fmt::format("cnnv3: {}: no audio stream: audio_intensity is 0{}\n", input,
-                             beats_from.empty() ? ", beat_phase and beat_norm are 0 (--bpm or --beats can give beats)" : "");
+        notes << fmt::format("cnnv3: {}: no audio stream: audio_intensity is {}{} (the model's default_cond){}\n", input,
+                             values.rest[2],
+                             beats_from.empty() ? fmt::format(", beat_phase and beat_norm are {}, {}", values.rest[0],
+                                                              values.rest[1])
+                                                : "",
+                             beats_from.empty() ? "; --bpm or --beats can give beats" : "");
     return sources;
 }
 

@@ -2,8 +2,8 @@
 // `cnnv3 analyze`, `cnnv3 stylize` and the VapourSynth plugin so all three give the same numbers.
 //
 // Beats come from a BPM grid, a file of beat times, or (neither given) the beat tracker run over the
-// whole audio; audio_intensity from the audio's IntensityMeter; without audio both are 0 and a note
-// says so.
+// whole audio; audio_intensity from the audio's IntensityMeter; a value neither gives (no audio, no
+// beats) is the rest value (ConditioningSources), and a note says so.
 #pragma once
 
 #include "audio_decode.h"

@@ -65,7 +65,9 @@ Conditioning rest_values(const std::vector<float>& default_cond)
 
 Conditioning ConditioningSources::at(double t, double frame_duration) const
 {
-    const Conditioning music{beats.beat_phase(t), beats.beat_norm(t), intensity.at(t, frame_duration), style0.at(t),
+    const bool beat = beats.has_beats();
+    const Conditioning music{beat ? beats.beat_phase(t) : rest[0], beat ? beats.beat_norm(t) : rest[1],
+                             intensity.has_audio() ? intensity.at(t, frame_duration) : rest[2], style0.at(t),
                              style1.at(t)};
     return apply_reactivity(music, rest, reactivity);
 }

@@ -83,10 +83,12 @@ Conditioning apply_reactivity(const Conditioning& c, const Conditioning& rest, f
 // (std::invalid_argument otherwise; the model loader already checks it).
 Conditioning rest_values(const std::vector<float>& default_cond);
 
-// Where the values come from.
+// Where the values come from. The one rule for a value no source gives (docs/formats.md,
+// "Conditioning: defaults and reactivity"): it takes its rest value, so a file without audio
+// renders default_cond in `analyze`, `stylize` and the VapourSynth plugin alike.
 struct ConditioningSources {
-    BeatClock beats;             // no beats: beat_phase = beat_norm = 0
-    IntensityMeter intensity;    // no audio: audio_intensity = 0
+    BeatClock beats;             // fewer than two beats: beat_phase, beat_norm = rest[0], rest[1]
+    IntensityMeter intensity;    // no audio (default meter): audio_intensity = rest[2]; silence measures 0
     StyleCurve style0{0.5f};     // the user's curves, else the rest values' style_p0 / style_p1
     StyleCurve style1{0.5f};
     Conditioning rest{0.0f, 0.0f, 0.0f, 0.5f, 0.5f};  // the model's default_cond

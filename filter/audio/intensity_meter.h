@@ -35,6 +35,8 @@ public:
     // audio_intensity for the window [t, t + duration) (duration > 0; seconds on the file timeline).
     float at(double t, double duration) const;
 
+    // Built from audio (even silent audio, which measures 0); false for the default meter.
+    bool has_audio() const { return sample_rate_ > 0; }
     double reference() const { return reference_; }       // envelope level that maps to 1
     bool full_scale() const { return full_scale_; }       // the all-quiet fallback was taken
 

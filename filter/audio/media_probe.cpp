@@ -35,7 +35,7 @@ void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
         info.video_duration = ffmpeg::seconds(end - s->start_time, s->time_base);
 }
 
-MediaInfo probe_stream(const std::string& path, const std::string& name)
+MediaInfo probe_stream(const std::string& path, const std::string& name, FrameCount count)
 {
     av::InputContext input = ffmpeg::open_input<AudioError>(path, name, "a media file");
 
@@ -63,21 +63,21 @@ MediaInfo probe_stream(const std::string& path, const std::string& name)
                 info.video_duration = ffmpeg::seconds(s->duration, s->time_base);
         }
     }
-    if (video_index >= 0 && info.video_frames == 0)
+    if (video_index >= 0 && info.video_frames == 0 && count == FrameCount::counted)
         count_video_packets(input.get(), video_index, info);
     return info;
 }
 
 }  // namespace
 
-MediaInfo probe_media(const std::filesystem::path& path)
+MediaInfo probe_media(const std::filesystem::path& path, FrameCount count)
 {
-    return probe_stream(path.string(), media_name(path.string()));
+    return probe_stream(path.string(), media_name(path.string()), count);
 }
 
-MediaInfo probe_media(const SpooledInput& input)
+MediaInfo probe_media(const SpooledInput& input, FrameCount count)
 {
-    return probe_stream(input.path(), input.name());
+    return probe_stream(input.path(), input.name(), count);
 }
 
 }  // namespace cnnv3

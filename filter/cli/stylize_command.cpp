@@ -335,7 +335,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
                                    spooled->name(), signal_description(stop_signal.load()));
                 return 128 + stop_signal.load();
             }
-            info = probe_media(*spooled);
+            info = probe_media(*spooled, FrameCount::stored);  // the count is not used: no pass over the file
             try {
                 if (info->has_audio && !a.audio)
                     audio = decode_audio(*spooled);
@@ -359,28 +359,22 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
             audio = decode_audio(*audio_spooled);
             audio->start_time += (info ? info->video_start : 0.0) - a.audio_offset.value_or(0.0);
         }
-        const bool beats_given = a.conditioning.bpm || a.conditioning.beats_file;
-        if (!audio && !beats_given) {
-            // default_cond, with the user's --style0/--style1 where given (SPEC §6: the styles are the user's).
-            const std::vector<float> c = model.default_cond;
-            const StyleCurve s0 = a.conditioning.style0.value_or(StyleCurve(c[3]));
-            const StyleCurve s1 = a.conditioning.style1.value_or(StyleCurve(c[4]));
-            cond_at = [c, s0, s1](double t, double) { return std::array<float, 5>{c[0], c[1], c[2], s0.at(t), s1.at(t)}; };
-            cond_note = fmt::format("{}: fixed conditioning {} (the model's default_cond)",
-                                    info ? "no audio stream" : "y4m on standard input carries no audio to analyse",
-                                    fmt::join(c, ","));
-            err << fmt::format("cnnv3: {}: {}\n", media_name(a.input), cond_note);
-        } else {
-            const double start = info ? std::min(info->video_start, audio ? audio->start_time : info->video_start) : 0.0;
-            const double end = info ? std::max(info->duration, start + 1.0) : 1e6;
-            std::string beats_from;
-            auto sources = std::make_shared<ConditioningSources>(
-                build_conditioning_sources(a.audio ? *a.audio : media_name(a.input), a.conditioning, model.default_cond,
-                                           audio, start, end, beats_from, err));
-            cond_at = [sources](double t, double dt) { return sources->at(t, dt); };
+        // Without audio (or beats) the sources give the model's default_cond for what they lack, as
+        // in `cnnv3 analyze` (ConditioningSources); the note says so.
+        const double start = info ? std::min(info->video_start, audio ? audio->start_time : info->video_start) : 0.0;
+        const double end = info ? std::max(info->duration, start + 1.0) : 1e6;
+        std::string beats_from;
+        auto sources = std::make_shared<ConditioningSources>(
+            build_conditioning_sources(a.audio ? *a.audio : media_name(a.input), a.conditioning, model.default_cond,
+                                       audio, start, end, beats_from, err));
+        cond_at = [sources](double t, double dt) { return sources->at(t, dt); };
+        if (audio || !beats_from.empty())
             cond_note = fmt::format("conditioning from the audio{} (beats {}, {} found)",
                                     a.audio ? " of " + *a.audio : "", beats_from, sources->beats.beats().size());
-        }
+        else
+            cond_note = fmt::format("{}: the model's default_cond {}",
+                                    info ? "no audio stream" : "y4m on standard input carries no audio to analyse",
+                                    fmt::join(model.default_cond, ","));
     }
 
     GpuOptions gpu_options;

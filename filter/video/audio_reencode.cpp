@@ -249,15 +249,20 @@ void AudioReencoder::convert(const AVFrame* frame)
     if (capacity <= 0)
         return;
     const AVCodecContext& enc = *encoder_;
-    std::vector<uint8_t*> planes(static_cast<std::size_t>(enc.ch_layout.nb_channels), nullptr);
-    if (av_samples_alloc(planes.data(), nullptr, enc.ch_layout.nb_channels, capacity, enc.sample_fmt, 0) < 0)
-        throw std::bad_alloc();
-    const int got = swr_convert(resampler_.get(), planes.data(), capacity,
+    // One buffer for the whole stream, grown when a frame needs more room (decoders keep their size).
+    AVFrame& out = *converted_;
+    if (!out.buf[0] || out.nb_samples < capacity) {
+        av_frame_unref(&out);
+        out.format = enc.sample_fmt;
+        out.nb_samples = capacity;
+        if (av_channel_layout_copy(&out.ch_layout, &enc.ch_layout) < 0 || av_frame_get_buffer(&out, 0) < 0)
+            throw std::bad_alloc();
+    }
+    const int got = swr_convert(resampler_.get(), out.extended_data, capacity,
                                 frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr, in_count);
     int rc = got;
     if (got > 0)
-        rc = av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(planes.data()), got);
-    av_freep(&planes[0]);
+        rc = av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(out.extended_data), got);
     if (rc < 0)
         throw VideoError(out_name_, fmt::format("cannot convert the audio for the {} encoder ({})", enc.codec->name,
                                                 av::error_text(rc)));
@@ -315,19 +320,27 @@ void AudioReencoder::encode_fifo(bool final, const PacketSink& sink)
     while (av_audio_fifo_size(fifo_.get()) >= frame_size || (final && av_audio_fifo_size(fifo_.get()) > 0)) {
         const int n = std::min(frame_size, av_audio_fifo_size(fifo_.get()));
         const bool pad = n < frame_size && !any_size && !(enc.codec->capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME);
-        av::Frame frame = av::make_frame();
-        frame->format = enc.sample_fmt;
-        frame->sample_rate = enc.sample_rate;
-        frame->nb_samples = pad ? frame_size : n;
-        if (av_channel_layout_copy(&frame->ch_layout, &enc.ch_layout) < 0 || av_frame_get_buffer(frame.get(), 0) < 0)
+        // One frame of frame_size samples for the whole stream; av_frame_make_writable gives it new
+        // buffers only while the encoder still holds a reference to the last ones.
+        AVFrame* frame = to_encode_.get();
+        if (!frame->buf[0]) {
+            frame->format = enc.sample_fmt;
+            frame->sample_rate = enc.sample_rate;
+            frame->nb_samples = frame_size;
+            if (av_channel_layout_copy(&frame->ch_layout, &enc.ch_layout) < 0 || av_frame_get_buffer(frame, 0) < 0)
+                throw std::bad_alloc();
+        }
+        frame->nb_samples = frame_size;
+        if (av_frame_make_writable(frame) < 0)
             throw std::bad_alloc();
+        frame->nb_samples = pad ? frame_size : n;
         if (pad)
             av_samples_set_silence(frame->extended_data, n, frame_size - n, enc.ch_layout.nb_channels, enc.sample_fmt);
         if (av_audio_fifo_read(fifo_.get(), reinterpret_cast<void**>(frame->extended_data), n) != n)
             throw std::bad_alloc();
         frame->pts = next_pts_;
         next_pts_ += n;
-        encode(frame.get(), sink);
+        encode(frame, sink);
     }
 }
 
@@ -384,6 +397,43 @@ void AudioReencoder::send(const AVPacket* packet, const PacketSink& sink)
     convert(nullptr);
     encode_fifo(true, sink);
     encode(nullptr, sink);
+}
+
+AddedAudio add_audio_stream(const AVStream& in, AVFormatContext& out, const std::string& in_name,
+                            const std::string& out_name)
+{
+    const AVCodecParameters& par = *in.codecpar;
+    const AVOutputFormat& container = *out.oformat;
+    AddedAudio added;
+    const int q = avformat_query_codec(&container, par.codec_id, FF_COMPLIANCE_NORMAL);
+    // q < 0: the muxer cannot tell; it takes the codec if it holds audio at all.
+    if (!(q == 1 || (q < 0 && container.audio_codec != AV_CODEC_ID_NONE)))
+        added.why = fmt::format("the {} container cannot carry it", container.name);
+    else if (audio_is_experimental_in(container, par.codec_id))
+        added.why = fmt::format("{} in {} is experimental in FFmpeg", avcodec_get_name(par.codec_id), container.name);
+    if (added.why.empty()) {
+        added.stream = avformat_new_stream(&out, nullptr);
+        if (!added.stream)
+            throw std::bad_alloc();
+        if (int rc = avcodec_parameters_copy(added.stream->codecpar, &par); rc < 0)
+            throw VideoError(out_name, fmt::format("cannot copy the audio of {} ({})", in_name, av::error_text(rc)));
+        added.stream->codecpar->codec_tag = 0;
+        added.stream->time_base = in.time_base;
+        added.stream->disposition = in.disposition;
+        av_dict_copy(&added.stream->metadata, in.metadata, 0);
+        return added;
+    }
+    const AVCodec* encoder = audio_encoder_for(container);
+    if (!encoder) {
+        added.how = AddedAudio::How::no_audio;
+    } else if (!avcodec_find_decoder(par.codec_id)) {
+        added.how = AddedAudio::How::cannot_decode;
+    } else {
+        added.how = AddedAudio::How::reencoded;
+        added.reencoder = std::make_unique<AudioReencoder>(in, out, *encoder, in_name, out_name);
+        added.stream = &added.reencoder->stream();
+    }
+    return added;
 }
 
 }  // namespace cnnv3

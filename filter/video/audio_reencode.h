@@ -19,6 +19,7 @@
 #include "av_handles.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace cnnv3 {
@@ -69,6 +70,8 @@ private:
     av::Resampler resampler_;
     av::AudioFifo fifo_;
     av::Frame decoded_ = av::make_frame();
+    av::Frame converted_ = av::make_frame();  // swr_convert's output, grown as needed, reused
+    av::Frame to_encode_ = av::make_frame();  // one encoder frame from the FIFO, reused
     av::Packet encoded_ = av::make_packet();
     // The resampler's input as configured (rebuilt when a decoded frame differs).
     int swr_rate_ = 0;
@@ -79,5 +82,29 @@ private:
     int64_t base_pts_ = AV_NOPTS_VALUE;  // where the input samples counted in base_samples_ began
     int64_t base_samples_ = 0;           // input samples decoded since base_pts_ (at swr_rate_)
 };
+
+// How one audio stream went into an output (add_audio_stream).
+struct AddedAudio {
+    enum class How {
+        copied,          // packet for packet
+        reencoded,       // through `reencoder`
+        no_audio,        // left out: the container holds no audio (no encoder for it)
+        cannot_decode,   // left out: the container cannot carry the codec and this FFmpeg cannot decode it
+    };
+    How how = How::copied;
+    AVStream* stream = nullptr;                  // the stream added to the output; nullptr when left out
+    std::unique_ptr<AudioReencoder> reencoder;   // set when re-encoded
+    std::string why;  // why it is not copied ("the webm container cannot carry it", "flac in mp4 is
+                      // experimental in FFmpeg"); "" when copied
+};
+
+// The one decision "copy this audio stream or re-encode it", for IN's own audio and for
+// `--audio FILE`: copied where `out`'s container carries the codec (and not only experimentally,
+// audio_is_experimental_in), else re-encoded with audio_encoder_for(). A copied stream gets the
+// codec parameters (codec tag cleared), time base, disposition and metadata; a re-encoded one its
+// disposition (metadata is the caller's: the old encoding's statistics no longer apply). Adds
+// nothing when left out. `in_name` / `out_name` name the files in errors (AudioReencoder).
+AddedAudio add_audio_stream(const AVStream& in, AVFormatContext& out, const std::string& in_name,
+                            const std::string& out_name);
 
 }  // namespace cnnv3

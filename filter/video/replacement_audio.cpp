@@ -43,33 +43,25 @@ ReplacementAudio::ReplacementAudio(const std::string& path, const std::string& n
 
 std::string ReplacementAudio::add_stream(AVFormatContext& out, const std::string& out_name)
 {
-    const AVStream* is = in_->streams[index_];
-    const AVCodecParameters* par = is->codecpar;
-    const int q = avformat_query_codec(out.oformat, par->codec_id, FF_COMPLIANCE_NORMAL);
-    if (!(q == 1 || (q < 0 && out.oformat->audio_codec != AV_CODEC_ID_NONE)) ||
-        audio_is_experimental_in(*out.oformat, par->codec_id)) {
-        const AVCodec* encoder = audio_encoder_for(*out.oformat);
-        if (!encoder)
-            throw VideoError(name_, fmt::format("the {} container holds no audio (expected an output container with "
-                                                "audio for --audio, e.g. .mkv or .mp4)", out.oformat->name));
-        if (!avcodec_find_decoder(par->codec_id))
-            throw VideoError(name_, fmt::format("the {} container cannot carry its {} audio, and this FFmpeg cannot "
-                                                "decode it to re-encode it (expected e.g. .mkv)", out.oformat->name,
-                                                avcodec_get_name(par->codec_id)));
-        reencoder_ = std::make_unique<AudioReencoder>(*is, out, *encoder, name_, out_name);
-        out_stream_ = &reencoder_->stream();
-        return fmt::format("the audio of {} ({}) re-encoded to {}: the {} container cannot carry it", name_,
-                           avcodec_get_name(par->codec_id), reencoder_->describe(), out.oformat->name);
+    const AVStream& is = *in_->streams[index_];
+    const char* codec = avcodec_get_name(is.codecpar->codec_id);
+    AddedAudio added = add_audio_stream(is, out, name_, out_name);
+    switch (added.how) {
+    case AddedAudio::How::no_audio:
+        throw VideoError(name_, fmt::format("the {} container holds no audio (expected an output container with "
+                                            "audio for --audio, e.g. .mkv or .mp4)", out.oformat->name));
+    case AddedAudio::How::cannot_decode:
+        throw VideoError(name_, fmt::format("the {} container cannot carry its {} audio, and this FFmpeg cannot "
+                                            "decode it to re-encode it (expected e.g. .mkv)", out.oformat->name, codec));
+    case AddedAudio::How::copied:
+        out_stream_ = added.stream;
+        return "";
+    case AddedAudio::How::reencoded:
+        break;
     }
-    out_stream_ = avformat_new_stream(&out, nullptr);
-    if (!out_stream_)
-        throw std::bad_alloc();
-    if (int rc = avcodec_parameters_copy(out_stream_->codecpar, par); rc < 0)
-        throw VideoError(name_, fmt::format("cannot copy the audio stream ({})", av::error_text(rc)));
-    out_stream_->codecpar->codec_tag = 0;
-    out_stream_->time_base = is->time_base;
-    av_dict_copy(&out_stream_->metadata, is->metadata, 0);
-    return "";
+    reencoder_ = std::move(added.reencoder);
+    out_stream_ = added.stream;
+    return fmt::format("the audio of {} ({}) re-encoded to {}: {}", name_, codec, reencoder_->describe(), added.why);
 }
 
 void ReplacementAudio::finish(const std::function<void(AVPacket&)>& write)

@@ -198,7 +198,7 @@ private:
     void open_output();
     AVPixelFormat requested_pixel_format() const;
     void add_copied_streams();
-    bool add_reencoded_audio(unsigned index, const std::string& what, const std::string& why);
+    void add_audio(unsigned index, const std::string& what);
     void forward(AVPacket& packet);
     void handle_packet(AVPacket& packet);
     void decode(const AVPacket* packet);
@@ -340,16 +340,13 @@ void Transcoder::add_copied_streams()
             why = "an image output holds only the picture";
         } else if (par->codec_type == AVMEDIA_TYPE_AUDIO && replacement_audio_) {
             why = fmt::format("replaced by the audio of {}", replacement_audio_->name());
-        } else if (par->codec_type == AVMEDIA_TYPE_AUDIO || par->codec_type == AVMEDIA_TYPE_SUBTITLE) {
+        } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
+            add_audio(i, what);
+            continue;
+        } else if (par->codec_type == AVMEDIA_TYPE_SUBTITLE) {
             const int q = avformat_query_codec(&container, par->codec_id, FF_COMPLIANCE_NORMAL);
-            const AVCodecID fallback =
-                par->codec_type == AVMEDIA_TYPE_AUDIO ? container.audio_codec : container.subtitle_codec;
-            copy = q == 1 || (q < 0 && fallback != AV_CODEC_ID_NONE);
+            copy = q == 1 || (q < 0 && container.subtitle_codec != AV_CODEC_ID_NONE);
             why = fmt::format("the {} container cannot carry it", container.name);
-            if (copy && par->codec_type == AVMEDIA_TYPE_AUDIO && audio_is_experimental_in(container, par->codec_id)) {
-                copy = false;
-                why = fmt::format("{} in {} is experimental in FFmpeg", avcodec_get_name(par->codec_id), container.name);
-            }
         } else if (par->codec_type == AVMEDIA_TYPE_ATTACHMENT) {
             copy = is_matroska(container);
             why = "attachments are copied into Matroska only";
@@ -358,9 +355,6 @@ void Transcoder::add_copied_streams()
         } else {
             why = "data streams are not copied";
         }
-        if (!copy && par->codec_type == AVMEDIA_TYPE_AUDIO && !is_image_container(container) && !replacement_audio_ &&
-            add_reencoded_audio(i, what, why))
-            continue;
         if (!copy) {
             note(fmt::format("{} left out: {}", what, why));
             continue;
@@ -372,7 +366,6 @@ void Transcoder::add_copied_streams()
             throw VideoError(out_name_, fmt::format("cannot copy {} ({})", what, av::error_text(rc)));
         os->codecpar->codec_tag = 0;
         copy_side_data(*is, *os, true);
-        audio_rescale_last_[static_cast<int>(i)] = AV_NOPTS_VALUE;
         os->time_base = is->time_base;
         os->disposition = is->disposition;
         av_dict_copy(&os->metadata, is->metadata, 0);
@@ -395,26 +388,32 @@ AVPixelFormat Transcoder::requested_pixel_format() const
     return f;
 }
 
-// Audio the container cannot carry as is: re-encoded (audio_reencode.h), never dropped silently.
-// False when the container holds no audio at all.
-bool Transcoder::add_reencoded_audio(unsigned index, const std::string& what, const std::string& why)
+// IN's audio: copied, or re-encoded where the container cannot carry it (add_audio_stream), never
+// dropped silently: a stream left out gets a note.
+void Transcoder::add_audio(unsigned index, const std::string& what)
 {
-    const AVCodec* encoder = audio_encoder_for(*out_->oformat);
     const AVStream& is = *in_.format->streams[index];
-    if (!encoder)
-        return false;
-    if (!avcodec_find_decoder(is.codecpar->codec_id)) {
-        note(fmt::format("{} left out: {}, and this FFmpeg cannot decode it to re-encode it", what, why));
-        return true;
+    AddedAudio added = add_audio_stream(is, *out_, in_.name, out_name_);
+    switch (added.how) {
+    case AddedAudio::How::no_audio:
+        note(fmt::format("{} left out: {}", what, added.why));
+        return;
+    case AddedAudio::How::cannot_decode:
+        note(fmt::format("{} left out: {}, and this FFmpeg cannot decode it to re-encode it", what, added.why));
+        return;
+    case AddedAudio::How::copied:
+        copy_side_data(is, *added.stream, true);
+        audio_rescale_last_[static_cast<int>(index)] = AV_NOPTS_VALUE;
+        break;
+    case AddedAudio::How::reencoded:
+        for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is.metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
+            if (!stale_encoding_tag(e->key))  // the old encoding's statistics describe the old stream
+                av_dict_set(&added.stream->metadata, e->key, e->value, 0);
+        note(fmt::format("{} re-encoded to {}: {}", what, added.reencoder->describe(), added.why));
+        reencoded_[static_cast<int>(index)] = std::move(added.reencoder);
+        break;
     }
-    auto reencoder = std::make_unique<AudioReencoder>(is, *out_, *encoder, in_.name, out_name_);
-    for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(is.metadata, "", e, AV_DICT_IGNORE_SUFFIX));)
-        if (!stale_encoding_tag(e->key))  // the old encoding's statistics describe the old stream
-            av_dict_set(&reencoder->stream().metadata, e->key, e->value, 0);
-    stream_map_[index] = reencoder->stream().index;
-    note(fmt::format("{} re-encoded to {}: {}", what, reencoder->describe(), why));
-    reencoded_[static_cast<int>(index)] = std::move(reencoder);
-    return true;
+    stream_map_[index] = added.stream->index;
 }
 
 // A packet of a copied or re-encoded stream, once the header is written.

@@ -261,6 +261,31 @@ TEST(Reactivity, SourcesTakeTheStylesFromTheRestValuesUnlessTheUserGivesThem)
                  std::invalid_argument);
 }
 
+// The one rule for a value no source gives (docs/formats.md, "Conditioning: defaults and
+// reactivity"): it is the rest value, at any reactivity; silent audio still measures 0.
+TEST(Reactivity, AValueNoSourceGivesIsItsRestValue)
+{
+    const Conditioning rest{0.25f, 0.125f, 0.5f, 0.4f, 0.8f};
+    std::ostringstream notes;
+    std::string from;
+    for (const float r : {0.0f, 1.0f, 2.0f}) {
+        const ConditioningChoice choice{rest, std::nullopt, std::nullopt, r};
+        const ConditioningSources none =
+            build_conditioning_sources("x", BeatChoice{}, choice, std::nullopt, 0.0, 10.0, from, notes);
+        EXPECT_EQ(none.at(1.3, 1.0 / 30), rest) << "R = " << r;
+        // A BPM grid without audio: the beats move, audio_intensity rests.
+        const ConditioningSources grid =
+            build_conditioning_sources("x", BeatChoice{120.0, 0.0, {}}, choice, std::nullopt, 0.0, 10.0, from, notes);
+        EXPECT_EQ(grid.at(1.3, 1.0 / 30)[2], rest[2]) << "R = " << r;
+    }
+    EXPECT_NE(notes.str().find("no audio stream: audio_intensity is 0.5"), std::string::npos) << notes.str();
+    // Silent audio is audio: intensity 0; it has no beats, so those rest.
+    const ConditioningChoice choice{rest, std::nullopt, std::nullopt, 1.0f};
+    const ConditioningSources silent = build_conditioning_sources(
+        "x", BeatChoice{}, choice, make_audio(std::vector<float>(48000, 0.0f), 1), 0.0, 1.0, from, notes);
+    EXPECT_EQ(silent.at(0.5, 1.0 / 30), (Conditioning{0.25f, 0.125f, 0.0f, 0.4f, 0.8f}));
+}
+
 TEST(ConditioningTrack, CsvRoundTripsExactly)
 {
     ConditioningSources src;

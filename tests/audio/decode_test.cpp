@@ -81,6 +81,16 @@ TEST(Decode, AudioOfAVideoFileIsDecodedAndTheVideoIsProbed)
     EXPECT_TRUE(info.has_video);
     EXPECT_NEAR(info.video_fps, 24000.0 / 1001.0, 1e-6);
     EXPECT_NEAR(info.video_start, 0.0, 1e-9);
+    EXPECT_EQ(info.video_frames, 72);  // NUT stores no count: the packets were counted
+
+    // FrameCount::stored: the same streams, rate and start without the pass over the packets.
+    const MediaInfo header = probe_media(dir / "v.nut", FrameCount::stored);
+    EXPECT_TRUE(header.has_audio);
+    EXPECT_TRUE(header.has_video);
+    EXPECT_EQ(header.video_fps, info.video_fps);
+    EXPECT_EQ(header.video_start, info.video_start);
+    EXPECT_EQ(header.duration, info.duration);
+    EXPECT_EQ(header.video_frames, 0);
 }
 
 TEST(Decode, AFileWithoutAudioRaisesNoAudioStream)

@@ -13,6 +13,7 @@ length in halves, then model.json text, weights bytes, MLP bytes.
 import pathlib
 import random
 import re
+import runpy
 import struct
 import sys
 import zlib
@@ -107,7 +108,9 @@ def text_seeds(corpus):
     beats = b"# beat times in seconds, one per line (cnnv3 analyze)\n0.250000\n0.750000\n1.250000  # a comment\n\n1.75\n"
     (corpus / "beats").write_bytes(b"\0" + beats)
     (corpus / "beats-crlf").write_bytes(b"\0" + beats.replace(b"\n", b"\r\n"))
-    rows = [b"frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1"]
+    # The header generated from shadergen/conditioning_names.h (the module imports nothing).
+    conditioning = pathlib.Path(__file__).resolve().parents[2] / "training" / "cnnv3" / "conditioning.py"
+    rows = [runpy.run_path(str(conditioning))["CONDITIONING_CSV_HEADER"].encode()]
     for i in range(4):
         rows.append(b"%d,%.6f,%g,%g,%g,0.5,0.5" % (i, i / 24, i / 4, i / 8, 0.25 * i))
     (corpus / "track").write_bytes(b"\1" + b"\n".join(rows) + b"\n")

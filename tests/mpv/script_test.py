@@ -10,6 +10,7 @@ usage: script_test.py SOURCE_ROOT DATA_DIR WORKDIR   (WORKDIR holds clip.mp4, ma
 import math
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,9 @@ from mpv_ipc import Mpv, wait_for  # noqa: E402
 SRC, DATA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 CNNV3 = shutil.which("cnnv3")
 CACHE = os.path.join(os.environ["XDG_CACHE_HOME"], "cnnv3")
-KEYS = ["beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1"]
+# The names and the CSV header, generated from shadergen/conditioning_names.h (a file without imports).
+CONDITIONING = runpy.run_path(os.path.join(SRC, "training", "cnnv3", "conditioning.py"))
+KEYS = list(CONDITIONING["CONDITIONING_NAMES"])
 SLACK = 1e-4  # the script's rule: the row at or before t, with the CSV's 6-decimal times
 failures = []
 
@@ -61,7 +64,7 @@ def nearest_static(model, values, strength=1.0):
 def read_track(path):
     with open(path) as f:
         lines = f.read().split("\n")
-    assert lines[0] == "frame," + "time," + ",".join(KEYS), lines[0]
+    assert lines[0] == CONDITIONING["CONDITIONING_CSV_HEADER"], lines[0]
     rows = []
     for line in lines[1:]:
         if line:

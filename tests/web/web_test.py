@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -184,6 +185,8 @@ def take_screenshots(browser, base, root, tmp, shots):
 def main():
     root, shadergen, png_tool, film_tool, cnnv3 = sys.argv[1:6]
     shots = sys.argv[sys.argv.index('--screenshots') + 1] if '--screenshots' in sys.argv else None
+    # The five names, generated from shadergen/conditioning_names.h (the module imports nothing).
+    names = runpy.run_path(os.path.join(root, 'training', 'cnnv3', 'conditioning.py'))['CONDITIONING_NAMES']
     if not headless_chromium.chromium_path():
         print('FAIL: chromium not found (scripts/install-deps.sh installs Debian\'s chromium)')
         return 1
@@ -293,7 +296,7 @@ def main():
         for query, expected in [('model=../models/test-random-48/&image=../in_3x2.png&cond=0.1,2,0,0,0',
                                  'error: cond: "2" is not a number in [0, 1]'),
                                 ('model=../models/test-random-48/&image=../in_3x2.png&cond=0.1,0.2',
-                                 'error: cond has 2 values (expected 5: beat_phase,beat_norm,audio_intensity,style_p0,style_p1)'),
+                                 'error: cond has 2 values (expected 5: ' + ','.join(names) + ')'),
                                 ('model=../models/test-random-48/&image=../missing.png',
                                  'error: ../missing.png: HTTP 404 (expected an image)')]:
             browser.open(f'{base}/web/index.html?{query}')
