@@ -7,6 +7,8 @@
 #include "conditioning_track.h"
 #include "media_probe.h"
 #include "media_writer.h"
+#include "model.h"
+#include "model_search.h"
 #include "synth.h"
 #include "test_files.h"
 
@@ -192,17 +194,19 @@ TEST(MediaInput, BeatlessAudioFallsBackToNoBeatsWithOneNote)
         tone.samples[i] = 0.5f * static_cast<float>(std::sin(2.0 * 3.141592653589793 * 440.0 * static_cast<double>(i) / 44100.0));
         noise.samples[i] = uniform(rng);
     }
+    // Without beats the beat values rest at the model's default_cond (docs/formats.md).
+    const Conditioning rest = rest_values(load_model(find_model("toon-816")).default_cond);
     for (const auto& [name, signal] : {std::pair{"silence", &silence}, {"tone", &tone}, {"noise", &noise}}) {
         const auto wav = dir / (std::string(name) + ".wav");
         write_wav(wav, *signal);
-        const Result r = analyze({wav.string(), "--fps", "10"});
+        const Result r = analyze({wav.string(), "--fps", "10", "--model", "toon-816"});
         EXPECT_EQ(r.status, 0) << name << ": " << r.err;
         EXPECT_EQ(count_lines_with(r.err, "no beats found"), 1u) << name << ": " << r.err;
         const ConditioningTrack track = parse_conditioning_csv(r.out, "stdout");
         EXPECT_EQ(track.size(), 60u) << name;
         for (const auto& f : track.frames()) {
-            EXPECT_EQ(f.beat_phase, 0.0f) << name;
-            EXPECT_EQ(f.beat_norm, 0.0f) << name;
+            EXPECT_EQ(f.beat_phase, rest[0]) << name;
+            EXPECT_EQ(f.beat_norm, rest[1]) << name;
         }
     }
 }
