@@ -32,7 +32,7 @@ local o = {
     cnnv3_path = "cnnv3",     -- the cnnv3 command (looked up on PATH)
     cache_dir = "",           -- where analyze writes its tracks; empty: $XDG_CACHE_HOME/cnnv3 (~/.cache/cnnv3)
     shader_dir = "~~/shaders", -- where the presets are looked for (besides loaded presets' folders)
-    bpm = 0,                  -- live mode: a steady beat grid (0 = no beats: phase and norm stay 0)
+    bpm = 0,                  -- live mode: a steady beat grid (0 = no beats: phase and norm rest at the preset's defaults)
     beat_offset = 0,          -- live mode: time of a beat that starts a bar (seconds)
     style_p0 = "",            -- empty: the track's value (or the preset's default in live mode)
     style_p1 = "",
@@ -316,7 +316,7 @@ end
 
 local function live_values(t)
     local d = state.preset and state.preset.cond or { 0, 0, 0.5, 0.5, 0.5 }
-    local phase, norm = 0, 0
+    local phase, norm = d[1], d[2]  -- no beats: the rest values (docs/formats.md)
     local bpm = tonumber(o.bpm) or 0
     if bpm > 0 then
         local beats = (t - (tonumber(o.beat_offset) or 0)) * bpm / 60

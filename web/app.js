@@ -47,7 +47,7 @@ function slider(name) { return Number($(name).value); }
 function currentCond() {
   const manual = condNames.map(slider);
   if (!state.live) return manual;
-  const live = state.live.valuesAt($('video').currentTime);
+  const live = state.live.valuesAt($('video').currentTime, manual);
   const r = slider('reactivity');
   return manual.map((m, i) => {
     if (i === 1) return r === 0 ? m : live[i];

@@ -132,10 +132,14 @@ export class LiveConditioning {
   }
 
   // [beat_phase, beat_norm, audio_intensity, style_p0, style_p1] at video time t.
-  valuesAt(t) {
+  // `rest`: the values to hold where nothing was measured yet (no beat found, no audio running),
+  // as in the other hosts (docs/formats.md).
+  valuesAt(t, rest = [0, 0, 0.5, 0.5, 0.5]) {
     if (this.rows) return this.rows[this.rowAt(t)].values;
+    const intensity = this.analyser ? this.intensity : rest[2];
+    if (this.anchor === null || this.anchor === undefined) return [rest[0], rest[1], intensity, rest[3], rest[4]];
     const index = this.beatIndex || 0;
-    return [this.phase, ((index % 8) + this.phase) / 8, this.intensity, 0.5, 0.5];
+    return [this.phase, ((index % 8) + this.phase) / 8, intensity, rest[3], rest[4]];
   }
 
   // The status text; `v` the values in use (after reactivity), else the source's own.

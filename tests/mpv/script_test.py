@@ -399,6 +399,21 @@ def main():
     finally:
         p.quit()
 
+    # --- E: live mode without a BPM: no beats, so beat_phase and beat_norm rest at the preset's
+    # defaults (for recipe-v2 models beat_phase 0 is the full flash: 0 would flash without end) ---
+    p = Player("e", "gpu-next", dclip, dyn["name"], script_opts="cnnv3-analyze=no")
+    try:
+        p.mpv.set("pause", True)
+        p.settle()
+
+        def resting():
+            o = p.opts()
+            return o.get("beat_phase") == defaults[0] and o.get("beat_norm") == defaults[1]
+        check(wait_for(resting, 3) is not None,
+              f"live without a BPM: beat_phase/beat_norm rest at the preset's defaults {defaults[:2]} (got {p.opts()})")
+    finally:
+        p.quit()
+
 
 main()
 print(f"{len(failures)} failure(s)")
