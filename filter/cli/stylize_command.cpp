@@ -5,6 +5,8 @@
 #include "cond_option.h"
 #include "conditioning_options.h"
 #include "conditioning_track.h"
+#include "color_tags.h"
+#include "frame_planes_gpu.h"
 #include "gpu_context.h"
 #include "media_probe.h"
 #include "model_search.h"
@@ -251,17 +253,54 @@ public:
 
     void process(RgbFrame& frame) override
     {
+        release_warnings();
+        const std::array<float, 5> c = cond_(frame.time, frame_duration_);
+        frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
+    }
+
+    // Planar YUV stays on the GPU (frame_planes_gpu.h); the other formats come through process().
+    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
+    {
+        const auto format = static_cast<AVPixelFormat>(in.format);
+        if (!planar_yuv_problem(format).empty())
+            return false;
+        const YuvInterpretation yuv = interpret_yuv(color_tags_of(in), format, in.width, in.height, input_name_);
+        if (interpret_yuv(color_tags_of(out), format, out.width, out.height, input_name_) != yuv)
+            return false;
+        PlaneColor color;
+        const std::string_view matrix = yuv.matrix;
+        if (matrix == "BT.601")
+            color.system = PL_COLOR_SYSTEM_BT_601;
+        else if (matrix == "BT.709")
+            color.system = PL_COLOR_SYSTEM_BT_709;
+        else if (matrix == "BT.2020")
+            color.system = PL_COLOR_SYSTEM_BT_2020_NC;
+        else if (matrix == "SMPTE 240M")
+            color.system = PL_COLOR_SYSTEM_SMPTE_240M;
+        else
+            return false;  // FCC: libplacebo has no such system
+        color.full_range = yuv.full_range;
+        color.chroma_h = static_cast<float>(yuv.chroma_h);
+        color.chroma_v = static_cast<float>(yuv.chroma_v);
+        release_warnings();
+        if (!planes_)
+            planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
+        const std::array<float, 5> c = cond_(time, frame_duration_);
+        planes_->process(in, out, color, c, strength_, false);
+        return true;
+    }
+
+private:
+    void release_warnings()
+    {
         if (held_->holding) {
             held_->holding = false;
             for (const std::string& m : held_->lines)
                 if (gpu_options_.warn)
                     gpu_options_.warn(m);
         }
-        const std::array<float, 5> c = cond_(frame.time, frame_duration_);
-        frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
     }
 
-private:
     GpuOptions gpu_options_;
     const Model& model_;
     ConditioningAt cond_;
@@ -275,6 +314,7 @@ private:
     double frame_duration_ = 1.0 / 30.0;
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
+    std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
 };
 
 std::string format_eta(double s)
