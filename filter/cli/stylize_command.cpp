@@ -11,6 +11,8 @@
 #include "media_probe.h"
 #include "model_search.h"
 #include "network_runner.h"
+#include "pixel_formats.h"
+#include "scene_cut.h"
 #include "user_media.h"
 #include "video_error.h"
 #include "video_transcode.h"
@@ -49,6 +51,8 @@ const std::string_view stylize_usage =
     "                     video's length, and drives the conditioning\n"
     "  --audio-offset S   start FILE's audio S seconds in (default 0)\n"
     "  --strength S       mix of the stylized output over the input, 0..1 (default 1)\n"
+    "  --feedback 0|1     feed each frame's network output to the next frame (SPEC prev.rgb; 0 on the\n"
+    "                     first frame and after a scene cut); default 1\n"
     "  --gpu N|NAME       Vulkan device (see `cnnv3 devices`)\n"
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
@@ -126,6 +130,7 @@ struct StylizeArgs {
     std::optional<std::string> audio;
     std::optional<double> audio_offset;
     float strength = 1.0f;
+    bool feedback = true;
     std::string gpu;
     TranscodeOptions transcode;
     bool quiet = false;
@@ -169,7 +174,12 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.audio_offset = parse_number_option(arg, value(), 0.0, 1e7, false);
         else if (arg == "--strength")
             a.strength = static_cast<float>(parse_number_option(arg, value(), 0.0, 1.0, false));
-        else if (arg == "--gpu")
+        else if (arg == "--feedback") {
+            const std::string v = value();
+            if (v != "0" && v != "1")
+                throw UsageError("--feedback is 0 or 1");
+            a.feedback = v == "1";
+        } else if (arg == "--gpu")
             a.gpu = value();
         else if (arg == "--encoder")
             a.transcode.encoder = value();
@@ -228,10 +238,10 @@ using ConditioningAt = std::function<std::array<float, 5>(double time, double fr
 // is reported before any GPU work (or the software-renderer warning).
 class NetworkProcessor : public FrameProcessor {
 public:
-    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength,
+    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength, bool feedback,
                      std::string input_name)
         : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength),
-          input_name_(std::move(input_name)) {}
+          feedback_(feedback), input_name_(std::move(input_name)) {}
 
     void start(const VideoStreamInfo& info) override
     {
@@ -255,7 +265,20 @@ public:
     {
         release_warnings();
         const std::array<float, 5> c = cond_(frame.time, frame_duration_);
-        frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
+        const bool use_prev = follows(luma_thumbnail(frame.rgb)) && prev_.width == frame.width() &&
+                              prev_.height == frame.height();
+        // The network at strength 1 (kept as the next frame's prev.rgb), mixed here.
+        prev_ = runner_->run_planes(frame.rgb, c, 1.0f, use_prev ? &prev_ : nullptr);
+        if (strength_ >= 1.0f) {
+            frame.rgb = prev_;
+            return;
+        }
+        for (int ch = 0; ch < 3; ++ch) {
+            float* v = frame.rgb.plane(ch);
+            const float* n = prev_.plane(ch);
+            for (std::size_t i = 0; i < frame.rgb.plane_size(); ++i)
+                v[i] += strength_ * (n[i] - v[i]);
+        }
     }
 
     // Planar YUV stays on the GPU (frame_planes_gpu.h); the other formats come through process().
@@ -286,11 +309,23 @@ public:
         if (!planes_)
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
         const std::array<float, 5> c = cond_(time, frame_duration_);
-        planes_->process(in, out, color, c, strength_, false);
+        const int bytes = pixel_format_depth(format) > 8 ? 2 : 1;
+        const bool use_prev = follows(luma_thumbnail(LumaPlaneView{in.data[0], in.linesize[0], in.width, in.height, bytes,
+                                                                  pixel_format_depth(format)}));
+        planes_->process(in, out, color, c, strength_, use_prev);
         return true;
     }
 
 private:
+    // Whether the frame with thumbnail `current` takes the previous frame's output as prev.rgb:
+    // with feedback on, not the first frame, not a scene cut (scene_cut.h).
+    bool follows(const LumaThumbnail& current)
+    {
+        const bool follows = feedback_ && last_thumb_ && !is_scene_cut(*last_thumb_, current);
+        last_thumb_ = current;
+        return follows;
+    }
+
     void release_warnings()
     {
         if (held_->holding) {
@@ -305,7 +340,10 @@ private:
     const Model& model_;
     ConditioningAt cond_;
     float strength_;
+    bool feedback_;
     std::string input_name_;
+    std::optional<LumaThumbnail> last_thumb_;  // the previous frame's (scene_cut.h)
+    Planes prev_;                             // the RGB path's previous strength-1 network output
     struct HeldWarnings {
         bool holding = true;
         std::vector<std::string> lines;
@@ -426,7 +464,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
     gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
-    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, media_name(a.input));
+    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, a.feedback, media_name(a.input));
 
     if (!a.quiet) {
         const bool terminal = isatty(STDERR_FILENO) != 0;
