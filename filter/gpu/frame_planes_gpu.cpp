@@ -9,7 +9,10 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace cnnv3 {
 
@@ -176,6 +179,42 @@ void FramePlanesGpu::upload(const AVFrame& in)
     }
 }
 
+namespace {
+
+// The network's output at a chroma sample: a tent filter over the luma samples within one chroma
+// cell (weight 1 - |d| / subsampling at luma distance d, normalised, separable) - zimg's bilinear
+// downsampling - so the full-resolution output does not alias into the chroma planes. The input's
+// own chroma needs none: it is read back at its sited positions, exactly (strength 0 keeps it).
+std::vector<std::pair<float, float>> tent(float s, float offset)
+{
+    std::vector<std::pair<float, float>> taps;  // luma distance, weight
+    if (s <= 1.0f)
+        return {{0.0f, 1.0f}};
+    float total = 0.0f;
+    const float frac = offset - std::floor(offset);
+    for (float d = -std::ceil(s) - frac; d < s; d += 1.0f) {
+        const float w = 1.0f - std::abs(d) / s;
+        if (w > 0.0f) {
+            taps.emplace_back(d, w);
+            total += w;
+        }
+    }
+    for (auto& t : taps)
+        t.second /= total;
+    return taps;
+}
+
+std::string tent_taps(float sx, float ox, float sy, float oy)
+{
+    std::string code;
+    for (const auto& [dy, wy] : tent(sy, oy))
+        for (const auto& [dx, wx] : tent(sx, ox))
+            code += fmt::format("    sum += {:.9g} * cnnv3_bilinear(cnnv3_net, p + vec2({:.9g}, {:.9g}));\n", wx * wy, dx, dy);
+    return code;
+}
+
+}  // namespace
+
 // GLSL helpers: cnnv3_bilinear() reads a plane at texel coordinates (texel centres at integers,
 // clamped at the edges) in exact float math, whatever filtering the format allows;
 // cnnv3_ycbcr(p) gives the codes at luma position p scaled to the component depth, chroma from
@@ -212,17 +251,25 @@ vec2 cnnv3_pos()
     vec2 own = vec2(gl_GlobalInvocationID.xy);
     return {};
 }}
+vec4 cnnv3_net_at(vec2 p)
+{{
+    vec4 sum = vec4(0.0);
+{}
+    return sum;
+}}
 )",
-                       sx, sy, ox, oy, scale, chroma_grid ? "own * cnnv3_sub + cnnv3_site" : "own");
+                       sx, sy, ox, oy, scale, chroma_grid ? "own * cnnv3_sub + cnnv3_site" : "own",
+                       chroma_grid ? tent_taps(sx, ox, sy, oy) : "    sum = cnnv3_bilinear(cnnv3_net, p);");
 }
 
-// One compute pass over `target` (an image the size of the pixels it writes): the input's codes at
+// One compute pass over `target` (an image the size of the pixels it writes; `net` is what
+// `mix_body` may read as cnnv3_net): the input's codes at
 // the pixel's luma position, decoded to RGB; then `mix_body` on `color`; encoded back when
 // `component` >= 0 (that component, rounded to its code and scaled to the texel), else stored as RGB.
 // Compute rather than raster: pl_dispatch_finish's raster passes stream vertex data per draw,
 // which lavapipe's queue thread was seen to crash on mid-run.
 void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const std::string& mix_body, int component,
-                              pl_tex target)
+                              pl_tex target, pl_tex net)
 {
     pl_dispatch dp = gpu_.dispatch();
     pl_shader sh = pl_dispatch_begin(dp);
@@ -230,7 +277,7 @@ void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const s
         sampled("cnnv3_y", in_[0]->tex.get()),
         sampled("cnnv3_cb", in_[1]->tex.get()),
         sampled("cnnv3_cr", in_[2]->tex.get()),
-        sampled("cnnv3_net", net_[current_].get()),
+        sampled("cnnv3_net", net),
     };
     descs[4].desc.name = "cnnv3_out";
     descs[4].desc.type = PL_DESC_STORAGE_IMG;
@@ -286,26 +333,36 @@ void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& 
         throw GpuError("the output frame must have the input's format and size");
     ensure(in);
     upload(in);
-    pl_gpu gpu = gpu_.gpu();
-    pl_dispatch dp = gpu_.dispatch();
-    dispatch(color, false, "", -1, rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
+    dispatch(color, false, "", -1, rgb_.get(), rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
     const int previous = current_;
     current_ = 1 - current_;
     runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f,
                 feedback && have_prev_ ? net_[previous].get() : nullptr);
     have_prev_ = true;
+    encode_planes(color, fmt::format("color.rgb = mix(color.rgb, cnnv3_net_at(cnnv3_pos()).rgb, {:.9g});", strength),
+                  net_[current_].get());
+    download(out);
+    if (in.data[3] && out.data[3])  // alpha: the input's, as the network keeps it
+        av_image_copy_plane(out.data[3], out.linesize[3], in.data[3], in.linesize[3], in.width * bytes_, in.height);
+}
+
+void FramePlanesGpu::encode_planes(const PlaneColor& color, const std::string& mix_body, pl_tex net)
+{
     for (int i = 0; i < 3; ++i)
-        dispatch(color, i > 0, fmt::format("color.rgb = mix(color.rgb, cnnv3_bilinear(cnnv3_net, cnnv3_pos()).rgb, {:.9g});", strength),
-                 i, out_[i]->tex.get());
+        dispatch(color, i > 0, mix_body, i, out_[i]->tex.get(), net);
+    pl_gpu gpu = gpu_.gpu();
     for (int i = 0; i < 3; ++i) {
-        Plane& p = *out_[i];
         struct pl_tex_transfer_params down = {};
-        down.tex = p.tex.get();
-        down.buf = p.buf.get();
+        down.tex = out_[i]->tex.get();
+        down.buf = out_[i]->buf.get();
         if (!pl_tex_download(gpu, &down))
             throw GpuError("plane download failed");
     }
-    const int w = in.width, h = in.height;
+}
+
+void FramePlanesGpu::download(AVFrame& out)
+{
+    pl_gpu gpu = gpu_.gpu();
     for (int i = 0; i < 3; ++i) {
         Plane& p = *out_[i];
         const std::size_t row = static_cast<std::size_t>(p.w) * bytes_;
@@ -323,8 +380,69 @@ void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& 
         for (int y = 0; y < p.h; ++y)
             std::memcpy(out.data[i] + static_cast<std::ptrdiff_t>(out.linesize[i]) * y, src + row * y, row);
     }
-    if (in.data[3] && out.data[3])  // alpha: the input's, as the network keeps it
-        av_image_copy_plane(out.data[3], out.linesize[3], in.data[3], in.linesize[3], w * bytes_, h);
+}
+
+// An rgba32f texture of the frame's size for decode()/encode()'s transfers, kept while the size stays.
+pl_tex FramePlanesGpu::float_texture(bool upload)
+{
+    GpuTexture& tex = upload ? float_in_ : float_out_;
+    if (tex && tex.get()->params.w == width_ && tex.get()->params.h == height_)
+        return tex.get();
+    pl_gpu gpu = gpu_.gpu();
+    if (tex)
+        gpu_.wait_idle();
+    struct pl_tex_params t = {};
+    t.w = width_;
+    t.h = height_;
+    t.format = pl_find_fmt(gpu, PL_FMT_FLOAT, 4, 32, 32,
+                           static_cast<enum pl_fmt_caps>(upload ? PL_FMT_CAP_SAMPLEABLE
+                                                                : PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE));
+    if (!t.format)
+        throw GpuError("the GPU has no rgba32f texture for RGB transfers");
+    t.sampleable = upload;
+    t.storable = !upload;
+    t.host_writable = upload;
+    t.host_readable = !upload;
+    tex = GpuTexture(gpu, t);
+    return tex.get();
+}
+
+Planes FramePlanesGpu::decode(const AVFrame& in, const PlaneColor& color)
+{
+    ensure(in);
+    upload(in);
+    pl_tex target = float_texture(false);
+    dispatch(color, false, "", -1, target, in_[0]->tex.get());  // nothing reads cnnv3_net here
+    std::vector<float> rgba(static_cast<std::size_t>(width_) * height_ * 4);
+    struct pl_tex_transfer_params down = {};
+    down.tex = target;
+    down.ptr = rgba.data();
+    if (!pl_tex_download(gpu_.gpu(), &down))
+        throw GpuError("RGB download failed");
+    Planes rgb(3, height_, width_);
+    for (std::size_t i = 0; i < rgb.plane_size(); ++i)
+        for (int c = 0; c < 3; ++c)
+            rgb.plane(c)[i] = rgba[i * 4 + c];
+    return rgb;
+}
+
+void FramePlanesGpu::encode(const Planes& rgb, AVFrame& out, const PlaneColor& color)
+{
+    if (rgb.channels != 3 || rgb.width != out.width || rgb.height != out.height)
+        throw GpuError("encode: expected 3 RGB planes of the frame's size");
+    ensure(out);
+    pl_tex source = float_texture(true);
+    std::vector<float> rgba(rgb.plane_size() * 4, 1.0f);
+    for (std::size_t i = 0; i < rgb.plane_size(); ++i)
+        for (int c = 0; c < 3; ++c)
+            rgba[i * 4 + c] = rgb.plane(c)[i];
+    struct pl_tex_transfer_params up = {};
+    up.tex = source;
+    up.ptr = rgba.data();
+    if (!pl_tex_upload(gpu_.gpu(), &up))
+        throw GpuError("RGB upload failed");
+    encode_planes(color, "color.rgb = cnnv3_net_at(cnnv3_pos()).rgb;", source);
+    download(out);
 }
 
 }  // namespace cnnv3

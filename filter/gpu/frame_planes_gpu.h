@@ -25,6 +25,7 @@
 
 #include "gpu_context.h"
 #include "network_runner.h"
+#include "planes.h"
 
 extern "C" {
 #include <libavutil/frame.h>
@@ -65,11 +66,23 @@ public:
     void process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
                  float strength, bool feedback);
 
+    // The conversions alone, for tests against an external converter (zimg) and hosts that hold
+    // RGB on the CPU. decode(): `in`'s RGB as the network reads it before clamping (3 planes).
+    // encode(): `rgb` (3 planes of out's size) into out's planes (a planar_yuv_problem() == ""
+    // format, buffers allocated and writable), as process() encodes the network's output at
+    // strength 1; alpha is left alone. Both go through rgba32f transfers.
+    Planes decode(const AVFrame& in, const PlaneColor& color);
+    void encode(const Planes& rgb, AVFrame& out, const PlaneColor& color);
+
 private:
     struct Plane;
     void ensure(const AVFrame& in);
     void upload(const AVFrame& in);
-    void dispatch(const PlaneColor& color, bool chroma_grid, const std::string& mix_body, int component, pl_tex target);
+    void dispatch(const PlaneColor& color, bool chroma_grid, const std::string& mix_body, int component, pl_tex target,
+                  pl_tex net);
+    void encode_planes(const PlaneColor& color, const std::string& mix_body, pl_tex net);
+    void download(AVFrame& out);
+    pl_tex float_texture(bool upload);
     std::string shader_header(const PlaneColor& color, bool chroma_grid) const;
 
     GpuContext& gpu_;
@@ -80,6 +93,7 @@ private:
     std::array<std::unique_ptr<Plane>, 3> out_;  // Y, Cb, Cr to encode into (renderable, host-readable)
     GpuTexture rgb_;               // the decoded input RGB (rgba16f), what the network reads
     std::array<GpuTexture, 2> net_;  // strength-1 network outputs, this frame's and the previous one
+    GpuTexture float_in_, float_out_;  // decode()/encode()'s rgba32f transfers
     int current_ = 0;
     bool have_prev_ = false;
 };
