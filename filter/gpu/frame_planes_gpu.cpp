@@ -263,7 +263,7 @@ vec4 cnnv3_net_at(vec2 p)
 }
 
 // One compute pass over `target` (an image the size of the pixels it writes; `net` is what
-// `mix_body` may read as cnnv3_net): the input's codes at
+// `mix_body` may read as cnnv3_net; component 1 writes Cr into out_[2] as well): the input's codes at
 // the pixel's luma position, decoded to RGB; then `mix_body` on `color`; encoded back when
 // `component` >= 0 (that component, rounded to its code and scaled to the texel), else stored as RGB.
 // Compute rather than raster: pl_dispatch_finish's raster passes stream vertex data per draw,
@@ -273,7 +273,7 @@ void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const s
 {
     pl_dispatch dp = gpu_.dispatch();
     pl_shader sh = pl_dispatch_begin(dp);
-    struct pl_shader_desc descs[5] = {
+    struct pl_shader_desc descs[6] = {
         sampled("cnnv3_y", in_[0]->tex.get()),
         sampled("cnnv3_cb", in_[1]->tex.get()),
         sampled("cnnv3_cr", in_[2]->tex.get()),
@@ -283,6 +283,13 @@ void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const s
     descs[4].desc.type = PL_DESC_STORAGE_IMG;
     descs[4].desc.access = PL_DESC_ACCESS_WRITEONLY;
     descs[4].binding.object = target;
+    // The chroma pass writes Cr too (component 1: Cb into target, Cr into out_[2]): one pass per grid.
+    const bool both_chroma = component == 1;
+    if (both_chroma) {
+        descs[5] = descs[4];
+        descs[5].desc.name = "cnnv3_out2";
+        descs[5].binding.object = out_[2]->tex.get();
+    }
     struct pl_custom_shader c = {};
     const std::string header = shader_header(color, chroma_grid);
     c.header = header.c_str();
@@ -291,7 +298,7 @@ void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const s
     c.input = PL_SHADER_SIG_NONE;
     c.output = PL_SHADER_SIG_COLOR;
     c.descriptors = descs;
-    c.num_descriptors = 5;
+    c.num_descriptors = both_chroma ? 6 : 5;
     c.compute = true;
     c.compute_group_size[0] = 16;
     c.compute_group_size[1] = 16;
@@ -301,20 +308,24 @@ void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const s
     pl_shader_decode_color(sh, &repr, nullptr);
     add_custom(sh, mix_body, PL_SHADER_SIG_COLOR, PL_SHADER_SIG_COLOR);
     std::string store;
+    // The code rounded here, so any float-to-unorm rounding of the image store keeps it.
+    const double max_code = (1 << depth_) - 1;
+    const double container = bytes_ == 2 ? 65535.0 : 255.0;
+    auto code_of = [&](int i) {
+        return fmt::format("vec4(round(clamp(color[{}], 0.0, 1.0) * {:.1f}) / {:.1f})", i, max_code, container);
+    };
     if (component >= 0) {
         const struct pl_color_repr out_repr = repr_of(color, depth_);
         pl_shader_encode_color(sh, &out_repr);
-        // The code rounded here, so any float-to-unorm rounding of the image store keeps it.
-        const double max_code = (1 << depth_) - 1;
-        const double container = bytes_ == 2 ? 65535.0 : 255.0;
-        store = fmt::format("vec4(round(clamp(color[{}], 0.0, 1.0) * {:.1f}) / {:.1f})", component, max_code, container);
+        store = fmt::format("    imageStore(cnnv3_out, cnnv3_at, {});\n", code_of(component));
+        if (both_chroma)
+            store += fmt::format("    imageStore(cnnv3_out2, cnnv3_at, {});\n", code_of(2));
     } else {
-        store = "vec4(color.rgb, 1.0)";
+        store = "    imageStore(cnnv3_out, cnnv3_at, vec4(color.rgb, 1.0));\n";
     }
     add_custom(sh,
                fmt::format("ivec2 cnnv3_at = ivec2(gl_GlobalInvocationID.xy);\n"
-                           "if (all(lessThan(cnnv3_at, imageSize(cnnv3_out))))\n"
-                           "    imageStore(cnnv3_out, cnnv3_at, {});",
+                           "if (all(lessThan(cnnv3_at, imageSize(cnnv3_out)))) {{\n{}}}",
                            store),
                PL_SHADER_SIG_COLOR, PL_SHADER_SIG_NONE);
     struct pl_dispatch_compute_params params = {};
@@ -348,8 +359,8 @@ void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& 
 
 void FramePlanesGpu::encode_planes(const PlaneColor& color, const std::string& mix_body, pl_tex net)
 {
-    for (int i = 0; i < 3; ++i)
-        dispatch(color, i > 0, mix_body, i, out_[i]->tex.get(), net);
+    dispatch(color, false, mix_body, 0, out_[0]->tex.get(), net);
+    dispatch(color, true, mix_body, 1, out_[1]->tex.get(), net);  // Cb and Cr
     pl_gpu gpu = gpu_.gpu();
     for (int i = 0; i < 3; ++i) {
         struct pl_tex_transfer_params down = {};
