@@ -19,17 +19,19 @@ else
   bad "still: exit $?"; cat still.log
 fi
 
-# 2. A lossless RGB video (odd size), every frame against the reference.
+# 2. A lossless RGB video (odd size), every frame against the reference (fed the previous one's).
 ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=67x45:rate=10:duration=0.5 -pix_fmt rgb24 -c:v ffv1 rgb.mkv
 if "$cnnv3" stylize --quiet --model "$model" --cond $cond rgb.mkv rgb_out.mkv 2>rgb.log; then
   ffmpeg -nostdin -loglevel error -i rgb.mkv -pix_fmt rgb24 in_%02d.png
   ffmpeg -nostdin -loglevel error -i rgb_out.mkv -pix_fmt rgb24 out_%02d.png
   n_in=$(ls in_*.png | wc -l) n_out=$(ls out_*.png | wc -l)
   [ "$n_in" = "$n_out" ] && [ "$n_in" -gt 0 ] || bad "lossless video: $n_in frames in, $n_out out"
+  prev=()  # temporal feedback (SPEC prev.rgb): frame n's reference takes frame n-1's as prev; no cut here
   for f in in_*.png; do
     i=${f#in_}
-    "$shadergen" reference --model "$model" --cond $cond "$f" "ref_$i"
+    "$shadergen" reference --model "$model" --cond $cond "${prev[@]}" "$f" "ref_$i"
     "$png_tool" diff "out_$i" "ref_$i" 1/255 >diff.log || { bad "lossless video frame $i"; cat diff.log; }
+    prev=(--prev "ref_$i")
   done
   ok "lossless video ($n_out frames)"
 else

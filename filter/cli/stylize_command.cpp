@@ -5,10 +5,14 @@
 #include "cond_option.h"
 #include "conditioning_options.h"
 #include "conditioning_track.h"
+#include "color_tags.h"
+#include "frame_planes_gpu.h"
 #include "gpu_context.h"
 #include "media_probe.h"
 #include "model_search.h"
 #include "network_runner.h"
+#include "pixel_formats.h"
+#include "scene_cut.h"
 #include "user_media.h"
 #include "video_error.h"
 #include "video_transcode.h"
@@ -47,6 +51,8 @@ const std::string_view stylize_usage =
     "                     video's length, and drives the conditioning\n"
     "  --audio-offset S   start FILE's audio S seconds in (default 0)\n"
     "  --strength S       mix of the stylized output over the input, 0..1 (default 1)\n"
+    "  --feedback 0|1     feed each frame's network output to the next frame (SPEC prev.rgb; 0 on the\n"
+    "                     first frame and after a scene cut); default 1\n"
     "  --gpu N|NAME       Vulkan device (see `cnnv3 devices`)\n"
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
@@ -124,6 +130,7 @@ struct StylizeArgs {
     std::optional<std::string> audio;
     std::optional<double> audio_offset;
     float strength = 1.0f;
+    bool feedback = true;
     std::string gpu;
     TranscodeOptions transcode;
     bool quiet = false;
@@ -167,7 +174,12 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.audio_offset = parse_number_option(arg, value(), 0.0, 1e7, false);
         else if (arg == "--strength")
             a.strength = static_cast<float>(parse_number_option(arg, value(), 0.0, 1.0, false));
-        else if (arg == "--gpu")
+        else if (arg == "--feedback") {
+            const std::string v = value();
+            if (v != "0" && v != "1")
+                throw UsageError("--feedback is 0 or 1");
+            a.feedback = v == "1";
+        } else if (arg == "--gpu")
             a.gpu = value();
         else if (arg == "--encoder")
             a.transcode.encoder = value();
@@ -226,10 +238,10 @@ using ConditioningAt = std::function<std::array<float, 5>(double time, double fr
 // is reported before any GPU work (or the software-renderer warning).
 class NetworkProcessor : public FrameProcessor {
 public:
-    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength,
+    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength, bool feedback,
                      std::string input_name)
         : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength),
-          input_name_(std::move(input_name)) {}
+          feedback_(feedback), input_name_(std::move(input_name)) {}
 
     void start(const VideoStreamInfo& info) override
     {
@@ -251,22 +263,87 @@ public:
 
     void process(RgbFrame& frame) override
     {
+        release_warnings();
+        const std::array<float, 5> c = cond_(frame.time, frame_duration_);
+        const bool use_prev = follows(luma_thumbnail(frame.rgb)) && prev_.width == frame.width() &&
+                              prev_.height == frame.height();
+        // The network at strength 1 (kept as the next frame's prev.rgb), mixed here.
+        prev_ = runner_->run_planes(frame.rgb, c, 1.0f, use_prev ? &prev_ : nullptr);
+        if (strength_ >= 1.0f) {
+            frame.rgb = prev_;
+            return;
+        }
+        for (int ch = 0; ch < 3; ++ch) {
+            float* v = frame.rgb.plane(ch);
+            const float* n = prev_.plane(ch);
+            for (std::size_t i = 0; i < frame.rgb.plane_size(); ++i)
+                v[i] += strength_ * (n[i] - v[i]);
+        }
+    }
+
+    // Planar YUV stays on the GPU (frame_planes_gpu.h); the other formats come through process().
+    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
+    {
+        const auto format = static_cast<AVPixelFormat>(in.format);
+        if (!planar_yuv_problem(format).empty())
+            return false;
+        const YuvInterpretation yuv = interpret_yuv(color_tags_of(in), format, in.width, in.height, input_name_);
+        if (interpret_yuv(color_tags_of(out), format, out.width, out.height, input_name_) != yuv)
+            return false;
+        PlaneColor color;
+        const std::string_view matrix = yuv.matrix;
+        if (matrix == "BT.601")
+            color.system = PL_COLOR_SYSTEM_BT_601;
+        else if (matrix == "BT.709")
+            color.system = PL_COLOR_SYSTEM_BT_709;
+        else if (matrix == "BT.2020")
+            color.system = PL_COLOR_SYSTEM_BT_2020_NC;
+        else if (matrix == "SMPTE 240M")
+            color.system = PL_COLOR_SYSTEM_SMPTE_240M;
+        else
+            return false;  // FCC: libplacebo has no such system
+        color.full_range = yuv.full_range;
+        color.chroma_h = static_cast<float>(yuv.chroma_h);
+        color.chroma_v = static_cast<float>(yuv.chroma_v);
+        release_warnings();
+        if (!planes_)
+            planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
+        const std::array<float, 5> c = cond_(time, frame_duration_);
+        const int bytes = pixel_format_depth(format) > 8 ? 2 : 1;
+        const bool use_prev = follows(luma_thumbnail(LumaPlaneView{in.data[0], in.linesize[0], in.width, in.height, bytes,
+                                                                  pixel_format_depth(format)}));
+        planes_->process(in, out, color, c, strength_, use_prev);
+        return true;
+    }
+
+private:
+    // Whether the frame with thumbnail `current` takes the previous frame's output as prev.rgb:
+    // with feedback on, not the first frame, not a scene cut (scene_cut.h).
+    bool follows(const LumaThumbnail& current)
+    {
+        const bool follows = feedback_ && last_thumb_ && !is_scene_cut(*last_thumb_, current);
+        last_thumb_ = current;
+        return follows;
+    }
+
+    void release_warnings()
+    {
         if (held_->holding) {
             held_->holding = false;
             for (const std::string& m : held_->lines)
                 if (gpu_options_.warn)
                     gpu_options_.warn(m);
         }
-        const std::array<float, 5> c = cond_(frame.time, frame_duration_);
-        frame.rgb = runner_->run_planes(frame.rgb, c, strength_);
     }
 
-private:
     GpuOptions gpu_options_;
     const Model& model_;
     ConditioningAt cond_;
     float strength_;
+    bool feedback_;
     std::string input_name_;
+    std::optional<LumaThumbnail> last_thumb_;  // the previous frame's (scene_cut.h)
+    Planes prev_;                             // the RGB path's previous strength-1 network output
     struct HeldWarnings {
         bool holding = true;
         std::vector<std::string> lines;
@@ -275,6 +352,7 @@ private:
     double frame_duration_ = 1.0 / 30.0;
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
+    std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
 };
 
 std::string format_eta(double s)
@@ -380,7 +458,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
     gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
-    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, media_name(a.input));
+    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, a.feedback, media_name(a.input));
 
     if (!a.quiet) {
         const bool terminal = isatty(STDERR_FILENO) != 0;

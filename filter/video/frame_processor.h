@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+struct AVFrame;
+
 namespace cnnv3 {
 
 // What the pipeline knows about the video before the first frame (for allocating textures,
@@ -31,6 +33,16 @@ public:
     // values in place (they are clamped to [0, 1] on the way out); must keep the size and the
     // presence of the alpha plane. Exceptions propagate out of the pipeline (no output is kept).
     virtual void process(RgbFrame& frame) = 0;
+
+    // The native path, tried first for every frame whose output pixel format is the input's: `in`
+    // as decoded, `out` with the output's format, size and colour tags (output_color_tags(): the
+    // same interpretation, possibly made explicit) and its buffers allocated and writable; `time` and `index` as RgbFrame's. Returns false to leave the frame
+    // to process() (through the pipeline's RGB conversion): a processor that cannot take this
+    // format natively. Must decide the same way for every frame of a stream.
+    virtual bool process_native(const AVFrame& /*in*/, AVFrame& /*out*/, double /*time*/, int64_t /*index*/)
+    {
+        return false;
+    }
 };
 
 }  // namespace cnnv3

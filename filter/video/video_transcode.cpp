@@ -203,6 +203,8 @@ private:
     void handle_packet(AVPacket& packet);
     void decode(const AVPacket* packet);
     void handle_frame(AVFrame& frame);
+    bool process_natively(const AVFrame& frame, AVFrame& out, int64_t pts);
+    void process_rgb(const AVFrame& frame, AVFrame& out, int64_t pts);
     void start_encoder(const AVFrame& first);
     void encode(AVFrame* frame);
     void encode_constant_rate(av::Frame frame, int64_t pts, int64_t duration);
@@ -548,25 +550,14 @@ void Transcoder::handle_frame(AVFrame& frame)
     last_pts_ = pts;
     last_duration_ = duration;
 
-    converter_.to_rgb(frame, rgb_);
-    rgb_.time = input_seconds(pts);
-    rgb_.index = frames_;
-    const bool had_alpha = rgb_.has_alpha();
-    processor_.process(rgb_);
-    if (rgb_.width() != width_ || rgb_.height() != height_ || rgb_.rgb.channels != 3 ||
-        rgb_.has_alpha() != had_alpha || (had_alpha && rgb_.alpha.size() != rgb_.rgb.plane_size()))
-        throw VideoError(in_.name, fmt::format("the frame processor changed frame {} to {}x{}x{}{} (expected {}x{}x3{})",
-                                               frames_, rgb_.width(), rgb_.height(), rgb_.rgb.channels,
-                                               rgb_.has_alpha() ? " + alpha" : "", width_, height_,
-                                               had_alpha ? " + alpha" : ""));
-
     av::Frame out = av::make_frame();
     out->format = choice_.pixel_format;
     out->width = width_;
     out->height = height_;
     out->sample_aspect_ratio = sample_aspect_ratio_;
     set_color_tags(*out, out_tags_);
-    converter_.from_rgb(rgb_, *out);
+    if (!process_natively(frame, *out, pts))
+        process_rgb(frame, *out, pts);
     if (no_timestamps_) {
         encode_constant_rate(std::move(out), pts, duration);
     } else {
@@ -585,6 +576,41 @@ void Transcoder::handle_frame(AVFrame& frame)
     write_replacement_audio((pts + duration) * av_q2d(in_tb_));
     ++frames_;
     report(false);
+}
+
+// Through FrameProcessor::process_native() where the output keeps the input's pixel format.
+bool Transcoder::process_natively(const AVFrame& frame, AVFrame& out, int64_t pts)
+{
+    if (out.format != frame.format)
+        return false;
+    if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
+        throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
+    if (processor_.process_native(frame, out, input_seconds(pts), frames_))
+        return true;
+    av_frame_unref(&out);  // process_rgb() allocates again; the format, size and tags go with it
+    out.format = frame.format;
+    out.width = width_;
+    out.height = height_;
+    out.sample_aspect_ratio = sample_aspect_ratio_;
+    set_color_tags(out, out_tags_);
+    return false;
+}
+
+// Through float RGB: FrameConverter, FrameProcessor::process(), FrameConverter back.
+void Transcoder::process_rgb(const AVFrame& frame, AVFrame& out, int64_t pts)
+{
+    converter_.to_rgb(frame, rgb_);
+    rgb_.time = input_seconds(pts);
+    rgb_.index = frames_;
+    const bool had_alpha = rgb_.has_alpha();
+    processor_.process(rgb_);
+    if (rgb_.width() != width_ || rgb_.height() != height_ || rgb_.rgb.channels != 3 ||
+        rgb_.has_alpha() != had_alpha || (had_alpha && rgb_.alpha.size() != rgb_.rgb.plane_size()))
+        throw VideoError(in_.name, fmt::format("the frame processor changed frame {} to {}x{}x{}{} (expected {}x{}x3{})",
+                                               frames_, rgb_.width(), rgb_.height(), rgb_.rgb.channels,
+                                               rgb_.has_alpha() ? " + alpha" : "", width_, height_,
+                                               had_alpha ? " + alpha" : ""));
+    converter_.from_rgb(rgb_, out);
 }
 
 void Transcoder::decode(const AVPacket* packet)
