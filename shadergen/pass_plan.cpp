@@ -487,8 +487,9 @@ std::string coop_gemm(const CoopGeometry& g)
     for (int nb = 0; nb < g.n_blocks(); ++nb) {
         decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{NB}};\n", {{"NB", nb}});
         zero += fill_template("        c{{NB}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"NB", nb}});
-        store += fill_template("        coopMatStoreNV(c{{NB}}, O, r * {{C_ROW}}u + {{C0}}u, {{NP}}u, false);\n",
-                               {{"NB", nb}, {"C_ROW", g.c_offset(1, 0)}, {"C0", g.c_offset(0, nb)}, {"NP", g.np}});
+        store += fill_template("        coopMatStoreNV(c{{NB}}, O, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
+                               {{"NB", nb}, {"C_ROW", g.c_offset(1, 0) - g.c_offset(0, 0)}, {"C0", g.c_offset(0, nb)},
+                                {"STRIDE", g.c_stride()}});
     }
     for (int tap = 0; tap < 9; ++tap)
         for (int kb = 0; kb < g.k_blocks(); ++kb) {
@@ -524,10 +525,11 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
 {
     std::string s = fill_template("    ivec2 pos = {{POS}};\n    if (any(greaterThanEqual(pos, size))) return;\n", {{"POS", pos}});
     s += bias_init(cw);
-    s += "    int o = (lid.y * 16 + lid.x) * " + std::to_string(g.np) + ";\n";
+    s += "    int o = lid.y * 16 + lid.x;\n";
     for (int go = 0; go < groups_of(cw.shape.out); ++go)
         s += fill_template("    acc[{{G}}] += vec4(O[o + {{C}}], O[o + {{C1}}], O[o + {{C2}}], O[o + {{C3}}]);\n",
-                           {{"G", go}, {"C", 4 * go}, {"C1", 4 * go + 1}, {"C2", 4 * go + 2}, {"C3", 4 * go + 3}});
+                           {{"G", go}, {"C", g.c_index(0, 4 * go)}, {"C1", g.c_index(0, 4 * go + 1)},
+                            {"C2", g.c_index(0, 4 * go + 2)}, {"C3", g.c_index(0, 4 * go + 3)}});
     return s;
 }
 
