@@ -44,10 +44,17 @@ namespace cnnv3 {
 //         shadergen/coop_gemm.h), f16 inputs and weights, f32 sums; where GpuContext::coop_matrix()
 //         is false it falls back to what auto would pick and says so through GpuOptions::warn
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  tc where the device has tensor cores for it, else f16 where the device grants
-//         shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices` prints the choice)
+//   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
+//         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
+//         prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
 // shaderFloat16; without it the runner falls back to f32 and says so through GpuOptions::warn.
+// Whether "auto" picks tc where the device can run it. Off: the only measured tc version (H100,
+// bench/RESULTS.md "Tensor-core variant (tc), first version") was correct but 2.4x slower than the
+// f16 FMA passes at 2160p, and the two changes made after it (weights in a storage buffer, C blocks
+// column-major) have not been timed on a device yet. Turn on once a run shows tc faster.
+inline constexpr bool auto_uses_tensor_cores = false;
+
 struct RunnerVariant {
     enum class Precision { f32, f16_tiles, f16 };
     Precision precision = Precision::f32;
