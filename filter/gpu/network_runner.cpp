@@ -366,6 +366,8 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
     if (prev && (prev->params.w != input->params.w || prev->params.h != input->params.h))
         throw GpuError(fmt::format("NetworkRunner::run: prev is {}x{}, the frame {}x{} (expected the frame's size)",
                                    prev->params.w, prev->params.h, input->params.w, input->params.h));
+    if (output == input || output == prev)  // a pass would read what it writes
+        throw GpuError("NetworkRunner::run: output must be a texture of its own (not input or prev)");
     if (!input->params.sampleable || (prev && !prev->params.sampleable) || !output->params.storable)
         throw GpuError("NetworkRunner::run: input and prev must be sampleable, output storable");
     if (static_cast<int>(cond.size()) != model_.shape.cond_dim)

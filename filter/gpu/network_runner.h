@@ -91,8 +91,9 @@ public:
     //           zeros: the first frame, after a seek or a scene cut, and what hook files always use.
     //           A host that wants temporal feedback runs with strength 1 into a texture it keeps
     //           (or mixes itself) and passes that texture as the next frame's prev.
-    // Throws GpuError (one line) on a missing texture, a size mismatch, a texture that cannot be
-    // sampled/stored, or a failed dispatch.
+    // Throws GpuError (one line) on a missing texture, a size mismatch, output being input or prev,
+    // a texture that cannot be sampled/stored, a wrong number of cond values, or a pass the GPU
+    // cannot build.
     void run(pl_tex input, pl_tex output, std::span<const float> cond, float strength, pl_tex prev = nullptr);
 
     // RGB planes -> the stylized RGB planes, through rgba32f upload and download; prev as in run()
