@@ -7,7 +7,9 @@
 // r of the tile, tap (ky, kx) and K block kb is then the 16 x 16 matrix at a_offset() with row stride
 // kp: sixteen neighbouring pixels, sixteen channels each. The weights are packed (pack_weights) into
 // 16 x 8 blocks, row-major, one per (tap, kb, nb), at b_offset(); C blocks (16 pixels x 8 output
-// channels, f32) go back to shared memory at c_offset() for the epilogue (bias, FiLM, activation).
+// channels, f32) go back to shared memory channel-major, O[channel * 256 + pixel], stored column-major
+// at c_offset() with stride c_stride(), so that the epilogue's invocations (one per pixel) read
+// neighbouring floats: pixel-major, 8 channels apart, cost 8-way bank conflicts.
 //
 // Everything here is plain integer arithmetic shared by the GLSL emitter (pass_plan.cpp) and the CPU
 // test that replays the GEMM block by block against conv3x3 (tests/coop_gemm_test.cpp).
@@ -39,7 +41,9 @@ struct CoopGeometry {
         return ((row + tap / 3 * dilation) * sw() + tap % 3 * dilation) * kp + kb * k;
     }
     int b_offset(int tap, int kb, int nb) const { return ((tap * k_blocks() + kb) * n_blocks() + nb) * k * n; }
-    int c_offset(int row, int nb) const { return row * tile * np + nb * n; }  // row stride np
+    int c_offset(int row, int nb) const { return nb * n * tile * tile + row * tile; }  // column-major
+    int c_stride() const { return tile * tile; }  // between output channels (the block's columns)
+    int c_index(int pixel, int channel) const { return channel * c_stride() + pixel; }
 };
 
 // The geometry of a conv whose staged pixels hold `channels` input values.

@@ -457,16 +457,16 @@ std::string emit_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, cons
 
 // ---- Tensor-core form (PlanOptions::coop_matrix; coop_gemm.h has the layout and its arithmetic) ----
 
-// Weights as a const array of packed half pairs, copied into the shared W[] by every workgroup.
-std::string coop_weights_array(const std::vector<std::uint16_t>& halves)
+// Weights as packed half pairs (low half first), for the host's CNNV3_W[] storage buffer. Not a const
+// array in the text: a dynamically indexed const array is copied into every invocation's private
+// memory by some compilers (the first version of these passes, weights in a const array, ran
+// 2.4x slower than the FMA passes on an H100 at 2160p).
+std::vector<std::uint32_t> coop_weight_pairs(const std::vector<std::uint16_t>& halves)
 {
-    std::string values;
-    for (std::size_t i = 0; i < halves.size(); i += 2) {
-        const std::uint32_t pair = halves[i] | (static_cast<std::uint32_t>(halves[i + 1]) << 16);
-        values += fmt::format("{}{}u{}", i ? "," : "", pair, i % 32 == 30 ? "\n" : "");
-    }
-    return fill_template("const uint CNNV3_W[{{N}}] = uint[]({{VALUES}});\n",
-                         {{"N", static_cast<int>(halves.size() / 2)}, {"VALUES", values}});
+    std::vector<std::uint32_t> pairs;
+    for (std::size_t i = 0; i < halves.size(); i += 2)
+        pairs.push_back(halves[i] | (static_cast<std::uint32_t>(halves[i + 1]) << 16));
+    return pairs;
 }
 
 // Shared declarations of a coop pass: S (staged input, f16), W (weights, f16), O (C blocks, f32).
@@ -488,8 +488,9 @@ std::string coop_gemm(const CoopGeometry& g)
     for (int nb = 0; nb < g.n_blocks(); ++nb) {
         decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{NB}};\n", {{"NB", nb}});
         zero += fill_template("        c{{NB}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"NB", nb}});
-        store += fill_template("        coopMatStoreNV(c{{NB}}, O, r * {{C_ROW}}u + {{C0}}u, {{NP}}u, false);\n",
-                               {{"NB", nb}, {"C_ROW", g.c_offset(1, 0)}, {"C0", g.c_offset(0, nb)}, {"NP", g.np}});
+        store += fill_template("        coopMatStoreNV(c{{NB}}, O, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
+                               {{"NB", nb}, {"C_ROW", g.c_offset(1, 0) - g.c_offset(0, 0)}, {"C0", g.c_offset(0, nb)},
+                                {"STRIDE", g.c_stride()}});
     }
     for (int tap = 0; tap < 9; ++tap)
         for (int kb = 0; kb < g.k_blocks(); ++kb) {
@@ -525,16 +526,17 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
 {
     std::string s = fill_template("    ivec2 pos = {{POS}};\n    if (any(greaterThanEqual(pos, size))) return;\n", {{"POS", pos}});
     s += bias_init(cw);
-    s += "    int o = (lid.y * 16 + lid.x) * " + std::to_string(g.np) + ";\n";
+    s += "    int o = lid.y * 16 + lid.x;\n";
     for (int go = 0; go < groups_of(cw.shape.out); ++go)
         s += fill_template("    acc[{{G}}] += vec4(O[o + {{C}}], O[o + {{C1}}], O[o + {{C2}}], O[o + {{C3}}]);\n",
-                           {{"G", go}, {"C", 4 * go}, {"C1", 4 * go + 1}, {"C2", 4 * go + 2}, {"C3", 4 * go + 3}});
+                           {{"G", go}, {"C", g.c_index(0, 4 * go)}, {"C1", g.c_index(0, 4 * go + 1)},
+                            {"C2", g.c_index(0, 4 * go + 2)}, {"C3", g.c_index(0, 4 * go + 3)}});
     return s;
 }
 
 // enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                float strength, int* shared_bytes)
+                                float strength, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     std::vector<int> channel_map;
@@ -567,7 +569,8 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                                     {"C2", 4 * slot + 2}, {"C3", 4 * slot + 3}});
     for (int c = 4 * slot; c < g.kp; ++c)
         loads += fill_template("        S[i * {{KP}} + {{C}}] = float16_t(0.0);\n", {{"KP", g.kp}, {"C", c}});
-    std::string s = coop_weights_array(weights) + coop_shared(g, wh);
+    *weight_pairs = coop_weight_pairs(weights);
+    std::string s = coop_shared(g, wh);
     s += fill_template(R"(void hook() {
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
@@ -596,7 +599,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
 // enc0 on tensor cores: the FMA form's feature tiles, then 13 real features per staged pixel
 // (albedo + shadow, mip1, mip2 masked to the image, prev) padded to 16.
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                bool prev, int* shared_bytes)
+                                bool prev, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     Style st;  // f16 feature tiles (S holds f16 anyway), 16 x 16: 27 KiB of shared memory for [8,16]
     st.f16_tiles = true;
@@ -611,7 +614,8 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     // The weight copy rides before the first barrier of the feature build.
     const std::size_t first_barrier = features.find("    barrier();\n");
     features.insert(first_barrier, coop_weight_copy(wh));
-    std::string s = coop_weights_array(weights) + coop_shared(g, wh) + features;
+    *weight_pairs = coop_weight_pairs(weights);
+    std::string s = coop_shared(g, wh) + features;
     s += fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{PW2}}; i += 256) {
         int ty = i / {{PW}} + 3, tx = i % {{PW}} + 3;  // A0/A1/A2 are 4 pixels before the tile, S 1 pixel
         vec4 f0 = vec4(A0[ty * {{AW}} + tx]);
@@ -844,11 +848,13 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
                                       : emit_output_pass(spec, cw, shape, plan.dynamic, options.strength, st);
         if (options.coop_matrix) {
             int bytes = 0;
+            std::vector<std::uint32_t> weights;
             std::string body = spec.sources.empty()
-                                   ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, &bytes)
-                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, &bytes);
+                                   ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, &bytes, &weights)
+                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, &bytes, &weights);
             if (bytes <= options.shared_bytes_budget) {  // else this layer keeps the FMA form
                 p.body = std::move(body);
+                p.coop_weights = std::move(weights);
                 p.shared_bytes = bytes;
                 p.tile = CoopGeometry::tile;
                 p.coop_matrix = true;

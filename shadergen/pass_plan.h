@@ -15,12 +15,14 @@
 //   <TEX>_raw (sampler2D) for every intermediate tensor the pass reads, stored as rgba mosaics
 //   out_image (image2D): where the pass writes
 //   beat_phase, beat_norm, audio_intensity, style_p0, style_p1, strength (float): dynamic plans only
+//   CNNV3_W (uint[], a storage buffer): PlannedPass::coop_weights, tensor-core passes only
 //   CNNV3_FILM(i) (vec4): texel i of the FiLM vector (film_texels() layout), dynamic plans only; the
 //     hook file reads it from the MLP pass's texture, the GPU host from a uniform array
 #pragma once
 
 #include "model.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +64,7 @@ struct PlannedPass {
     int film_count = 0;
     int shared_bytes = 0;              // shared memory the body declares
     bool coop_matrix = false;          // the body is the tensor-core form (PlanOptions::coop_matrix)
+    std::vector<std::uint32_t> coop_weights;  // ... whose CNNV3_W[] holds these (half pairs, low first)
     std::string body;                  // GLSL: shared declarations + void hook()
     // What the body computes, for emitters of other shader languages (wgsl_file.h). Conv passes only.
     std::optional<Layer> layer;        // the conv layer (empty for the FiLM MLP pass)

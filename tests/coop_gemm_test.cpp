@@ -74,9 +74,9 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
                                 C[mi][ni] += S[static_cast<std::size_t>(a + mi * g.kp + ki)] *
                                              W[static_cast<std::size_t>(b + ki * 8 + ni)];
                 }
-            for (int mi = 0; mi < 16; ++mi)  // C row-major, row stride np
+            for (int mi = 0; mi < 16; ++mi)  // C column-major: element (mi, ni) at ni * stride + mi
                 for (int ni = 0; ni < 8; ++ni)
-                    O[static_cast<std::size_t>(g.c_offset(r, nb) + mi * g.np + ni)] = C[mi][ni];
+                    O[static_cast<std::size_t>(g.c_offset(r, nb) + ni * g.c_stride() + mi)] = C[mi][ni];
         }
     }
     for (int ly = 0; ly < t; ++ly)
@@ -84,8 +84,8 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
             const int x = wx * t + lx, y = wy * t + ly;
             if (x >= w || y >= h)
                 continue;
-            for (int o = 0; o < cw.shape.out; ++o)  // the gather: O[(ly * 16 + lx) * np + o]
-                ASSERT_NEAR(O[static_cast<std::size_t>((ly * t + lx) * g.np + o)], want.at(o, y, x), 2e-5)
+            for (int o = 0; o < cw.shape.out; ++o)  // the gather: O[c_index(ly * 16 + lx, o)]
+                ASSERT_NEAR(O[static_cast<std::size_t>(g.c_index(ly * t + lx, o))], want.at(o, y, x), 2e-5)
                     << "tile " << wx << "," << wy << " pixel " << x << "," << y << " channel " << o;
         }
 }

@@ -40,9 +40,12 @@ int devices_command(const std::vector<std::string>& args, std::ostream& out, std
         std::string variant;
         try {
             GpuContext gpu({std::to_string(d.index), {}});
-            variant = "variant " + RunnerVariant::for_device(gpu).name();
+            const RunnerVariant chosen = RunnerVariant::for_device(gpu);
+            variant = "variant " + chosen.name();
             if (!gpu.coop_matrix())
                 variant += " (tensor cores: " + gpu.coop_matrix_problem() + ")";
+            else if (!chosen.tensor)
+                variant += " (tensor cores: tc available, not automatic yet: CNNV3_GPU_VARIANT=tc)";
         } catch (const GpuError& e) {
             variant = std::string("cannot be opened: ") + e.what();
         }

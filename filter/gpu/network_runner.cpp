@@ -27,17 +27,18 @@ pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
 
 }  // namespace
 
-// What "auto" becomes on a device. Tensor cores where the device has them (GpuContext::coop_matrix).
-// Else f16 tiles and products on hardware that grants shaderFloat16 (the speed is there; the error
-// stays under 1/255); f32 elsewhere, including software devices, where f16 buys no speed and the
-// f32 margin to the reference is twice as wide (0.38 vs 0.95/255 on the random [8,16] test model).
-// The whole shared memory the device offers in every case.
+// What "auto" becomes on a device. Tensor cores where the device has them (GpuContext::coop_matrix)
+// and auto_uses_tensor_cores allows it. Else f16 tiles and products on hardware that grants
+// shaderFloat16 (the speed is there; the error stays under 1/255); f32 elsewhere, including
+// software devices, where f16 buys no speed and the f32 margin to the reference is twice as wide
+// (0.38 vs 0.95/255 on the random [8,16] test model). The whole shared memory the device offers in
+// every case.
 RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
 {
     RunnerVariant v;
     const bool f16 = gpu.shader_f16() && !gpu.device().software;
     v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
-    v.tensor = gpu.coop_matrix();
+    v.tensor = auto_uses_tensor_cores && gpu.coop_matrix();
     return v;
 }
 
@@ -156,6 +157,7 @@ struct NetworkRunner::CompiledPass {
     int film_floats = 0;                // the block: film_count vec4s, then strength (output pass)
     int tile = 0;                       // its workgroup side (the prev-reading enc0 may have a smaller one)
     GpuBuffer film_buffer;              // empty: the block is the push constants
+    GpuBuffer weights;                  // CNNV3_W of a tensor-core pass (its last descriptor)
     ~CompiledPass()
     {
         if (pass)
@@ -189,7 +191,7 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
     for (const std::string& bind : pass.binds)
         if (bind != "CNNV3_FILM")
             cp->samplers.push_back(bind);
-    cp->names.reserve(cp->samplers.size() + 2);
+    cp->names.reserve(cp->samplers.size() + 3);
     for (const std::string& bind : cp->samplers) {
         cp->names.push_back(bind + "_raw");
         decls += fmt::format("layout(binding = {}) uniform sampler2D {};\n", descs.size(), cp->names.back());
@@ -240,6 +242,22 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         d.name = cp->names.back().c_str();
         d.type = PL_DESC_BUF_UNIFORM;
         d.binding = static_cast<int>(descs.size());
+        descs.push_back(d);
+    }
+    if (pass.coop_matrix) {
+        struct pl_buf_params b = {};
+        b.size = pass.coop_weights.size() * sizeof(std::uint32_t);
+        b.storable = true;
+        b.initial_data = pass.coop_weights.data();
+        b.memory_type = PL_BUF_MEM_DEVICE;
+        cp->weights = GpuBuffer(gpu, b);
+        cp->names.emplace_back("CnnV3Weights");
+        decls += fmt::format("layout(std430, binding = {}) readonly buffer CnnV3Weights {{ uint CNNV3_W[]; }};\n", descs.size());
+        struct pl_desc d = {};
+        d.name = cp->names.back().c_str();
+        d.type = PL_DESC_BUF_STORAGE;
+        d.binding = static_cast<int>(descs.size());
+        d.access = PL_DESC_ACCESS_READONLY;
         descs.push_back(d);
     }
     std::string glsl = fmt::format("#version {}\n", gpu->glsl.version);
@@ -348,6 +366,8 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
     if (prev && (prev->params.w != input->params.w || prev->params.h != input->params.h))
         throw GpuError(fmt::format("NetworkRunner::run: prev is {}x{}, the frame {}x{} (expected the frame's size)",
                                    prev->params.w, prev->params.h, input->params.w, input->params.h));
+    if (output == input || output == prev)  // a pass would read what it writes
+        throw GpuError("NetworkRunner::run: output must be a texture of its own (not input or prev)");
     if (!input->params.sampleable || (prev && !prev->params.sampleable) || !output->params.storable)
         throw GpuError("NetworkRunner::run: input and prev must be sampleable, output storable");
     if (static_cast<int>(cond.size()) != model_.shape.cond_dim)
@@ -383,6 +403,11 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
             pl_buf_write(gpu, cp.film_buffer.get(), 0, block.data(), block.size() * sizeof(float));
             struct pl_desc_binding b = {};
             b.object = cp.film_buffer.get();
+            bindings.push_back(b);
+        }
+        if (cp.weights) {
+            struct pl_desc_binding b = {};
+            b.object = cp.weights.get();
             bindings.push_back(b);
         }
         const Level level = pass.save ? pass.save->level : Level::full;

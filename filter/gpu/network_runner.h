@@ -44,10 +44,17 @@ namespace cnnv3 {
 //         shadergen/coop_gemm.h), f16 inputs and weights, f32 sums; where GpuContext::coop_matrix()
 //         is false it falls back to what auto would pick and says so through GpuOptions::warn
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  tc where the device has tensor cores for it, else f16 where the device grants
-//         shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices` prints the choice)
+//   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
+//         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
+//         prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
 // shaderFloat16; without it the runner falls back to f32 and says so through GpuOptions::warn.
+// Whether "auto" picks tc where the device can run it. Off: the only measured tc version (H100,
+// bench/RESULTS.md "Tensor-core variant (tc), first version") was correct but 2.4x slower than the
+// f16 FMA passes at 2160p, and the two changes made after it (weights in a storage buffer, C blocks
+// column-major) have not been timed on a device yet. Turn on once a run shows tc faster.
+inline constexpr bool auto_uses_tensor_cores = false;
+
 struct RunnerVariant {
     enum class Precision { f32, f16_tiles, f16 };
     Precision precision = Precision::f32;
@@ -84,8 +91,9 @@ public:
     //           zeros: the first frame, after a seek or a scene cut, and what hook files always use.
     //           A host that wants temporal feedback runs with strength 1 into a texture it keeps
     //           (or mixes itself) and passes that texture as the next frame's prev.
-    // Throws GpuError (one line) on a missing texture, a size mismatch, a texture that cannot be
-    // sampled/stored, or a failed dispatch.
+    // Throws GpuError (one line) on a missing texture, a size mismatch, output being input or prev,
+    // a texture that cannot be sampled/stored, a wrong number of cond values, or a pass the GPU
+    // cannot build.
     void run(pl_tex input, pl_tex output, std::span<const float> cond, float strength, pl_tex prev = nullptr);
 
     // RGB planes -> the stylized RGB planes, through rgba32f upload and download; prev as in run()
