@@ -1,6 +1,8 @@
 // The frame pipeline of `cnnv3 stylize`: decode the first video stream of IN, hand every frame to a
-// FrameProcessor as float RGB, convert back, encode, and mux to OUT with the audio and subtitle
-// streams copied packet for packet. GPU-agnostic: the network comes in as the processor.
+// FrameProcessor (as decoded, where the output keeps the input's pixel format and the processor
+// takes it: FrameProcessor::process_native; else as float RGB, converted back), encode, and mux to
+// OUT with the audio and subtitle streams copied packet for packet. GPU-agnostic: the network comes
+// in as the processor.
 //
 //   - IN: a file or "-" (standard input); any container FFmpeg reads, y4m included.
 //   - OUT: a file (the container from its extension, or `output_format`) or "-" (standard output,
