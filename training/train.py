@@ -18,7 +18,7 @@ host feeds it (no motion compensation). The loss adds, per frame t ≥ 1, the te
     temporal_loss_weight · MSE_mask((out_t − W out_{t−1}) − (target_t − W target_{t−1}))
 with W the known motion from frame t − 1 to t: the output may change between frames only as the
 target does. --wrap-loss-weight adds MSE(FiLM(c, beat_norm 0), FiLM(c, beat_norm 1)) so the bar's
-wrap (SPEC §6) cannot snap.
+wrap (SPEC §6) cannot snap; --wrap-warmup-epochs N adds it only from epoch N + 1 on.
 """
 
 import argparse
@@ -38,7 +38,7 @@ from cnnv3 import motion  # noqa: E402
 from cnnv3.dataset import DETECTORS, SampleDataset  # noqa: E402
 from cnnv3.features import build_features  # noqa: E402
 from cnnv3.model import CNNv3  # noqa: E402
-from cnnv3.modelfile import save_checkpoint, size_report  # noqa: E402
+from cnnv3.modelfile import load_checkpoint, save_checkpoint, size_report  # noqa: E402
 from cnnv3.recipes import get_recipe, sobel_xy  # noqa: E402
 
 MLP_LR_SCALE = 0.1  # the MLP's lr after a warm-up, relative to --lr
@@ -93,6 +93,11 @@ def build_parser():
     ap.add_argument("--time-limit", type=float, default=0,
                     help="stop after the first epoch that ends this many seconds after the start "
                          "(0: no limit); the last epoch's checkpoint is written either way")
+    ap.add_argument("--init", help="start from this train.py checkpoint's weights (same "
+                                    "--enc-channels); the optimizer and epoch count start afresh")
+    ap.add_argument("--wrap-warmup-epochs", type=int, default=0,
+                    help="the wrap loss counts only from this epoch on (a small network that sees it "
+                         "from the start can learn to ignore beat_norm)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     return ap
@@ -170,6 +175,15 @@ def set_mlp_lr(model, opt, lr):
     opt.param_groups[1]["lr"] = lr
 
 
+def load_init(model, path, enc_channels):
+    """Copy the weights of a train.py checkpoint into model; exits with one line if they don't fit."""
+    try:
+        model.load_state_dict(load_checkpoint(path)[0].state_dict())
+    except Exception as e:  # noqa: BLE001 - missing file, not a checkpoint, another shape: one line
+        sys.exit(f"{path}: not a train.py checkpoint of this network (expected --enc-channels "
+                 f"{enc_channels[0]},{enc_channels[1]}): {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
@@ -182,6 +196,8 @@ def main(argv=None):
     recipe = get_recipe(args.recipe, args.recipe_version)
 
     model = CNNv3(args.enc_channels, args.film_cond_dim).to(device)
+    if args.init:
+        load_init(model, args.init, args.enc_channels)
     print(size_report(model))
     print(f"device {device}, recipe {recipe.name} v{recipe.version}, input mode {args.input_mode}")
 
@@ -232,7 +248,7 @@ def main(argv=None):
                 if args.unconditioned:
                     c = torch.full_like(c, 0.5)
                 loss = loss_fn(model(feats, c), target, args.edge_loss_weight)
-            if args.wrap_loss_weight > 0 and not args.unconditioned:
+            if args.wrap_loss_weight > 0 and not args.unconditioned and epoch >= args.wrap_warmup_epochs:
                 loss = loss + args.wrap_loss_weight * wrap_loss(model, c)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -43,12 +43,13 @@ INPUTS = CONDITIONING_NAMES
 SWEEP_HIGH = (1.0, 0.5, 1.0, 1.0, 1.0)
 MIN_FLASH, MIN_ENERGY, MAX_WRAP = 12.0, 12.0, 3.0  # 1/255, recipe v2 and later
 # Known gaps (docs/training.md "The shipped models"), to be removed once a retrain closes them:
-# these [4, 8] models came out of training ignoring the slow beat_norm tint sweep, so they must
-# hold still over the whole bar instead (mean change ≤ MAX_WRAP/255 for beat_norm 0 → 0.5: no
-# drift, no snap); and on this crop their style_p1 change only loosely follows the recipe's
-# (correlation 0.23–0.30; 0.60–0.72 over the held-out photos), so there it must still point the
-# recipe's way (correlation ≥ WEAK_CORR) with a comparable size.
-KNOWN_GAPS = {"paint-48": {"beat_norm", "style_p1"}, "poster-48": {"beat_norm", "style_p1"}}
+# poster-48 came out of training ignoring the slow beat_norm tint sweep (a retrain with the wrap
+# loss held off for 30 epochs did not change that; paint-48's did), so it must hold still over the
+# whole bar instead (mean change ≤ MAX_WRAP/255 for beat_norm 0 → 0.5: no drift, no snap); and on
+# this crop its style_p1 change only loosely follows the recipe's (correlation 0.23; 0.60 over the
+# held-out photos), so there it must still point the recipe's way (correlation ≥ WEAK_CORR) with a
+# comparable size.
+KNOWN_GAPS = {"poster-48": {"beat_norm", "style_p1"}}
 WEAK_CORR = 0.15
 QUALITY_CONDS = ((0.0, 0.0, 0.5, 0.5, 1.0), (0.3, 0.6, 0.9, 0.1, 0.8), (0.8, 0.2, 0.2, 0.9, 1.0))
 VECTORS = ROOT / "tests" / "vectors" / "heldout-rocket"

@@ -141,3 +141,33 @@ def test_temporal_training_runs_and_refuses_one_frame(sample_root, tmp_path):
     with pytest.raises(SystemExit):
         train.main(["--input", str(sample_root), "--checkpoint-dir", str(ck),
                     "--temporal-frames", "1"] + TINY)
+
+
+def test_init_starts_from_a_checkpoint_and_refuses_another_shape(sample_root, tmp_path, capsys):
+    first, second = tmp_path / "a", tmp_path / "b"
+    train.main(["--input", str(sample_root), "--checkpoint-dir", str(first), "--seed", "3"] + TINY)
+    trained = torch.load(first / "latest.pt")["model_state"]
+    # lr 0: the weights stay what --init loaded, not the seed's fresh ones
+    assert train.main(["--input", str(sample_root), "--checkpoint-dir", str(second), "--seed", "4",
+                       "--init", str(first / "latest.pt"), "--lr", "0"] + TINY) == 0
+    state = torch.load(second / "latest.pt")["model_state"]
+    assert all(torch.equal(state[k], trained[k]) for k in trained)
+    with pytest.raises(SystemExit) as e:
+        train.main(["--input", str(sample_root), "--checkpoint-dir", str(tmp_path / "c"),
+                    "--init", str(first / "latest.pt")] + TINY[:-4] + ["--enc-channels", "8,16", "--device", "cpu"])
+    assert "latest.pt: not a train.py checkpoint of this network (expected --enc-channels 8,16)" in str(e.value)
+    with pytest.raises(SystemExit) as e:
+        train.main(["--input", str(sample_root), "--checkpoint-dir", str(tmp_path / "d"),
+                    "--init", str(tmp_path / "missing.pt")] + TINY)
+    assert "missing.pt: not a train.py checkpoint" in str(e.value)
+
+
+def test_wrap_loss_waits_for_its_warmup(sample_root, tmp_path):
+    def loss(*extra):
+        ck = tmp_path / "-".join(extra or ("none",))
+        train.main(["--input", str(sample_root), "--checkpoint-dir", str(ck), "--seed", "2",
+                    "--lr", "0"] + list(extra) + TINY)
+        return torch.load(ck / "latest.pt")["loss"]
+    plain = loss()
+    assert loss("--wrap-loss-weight", "1000") > plain  # a fresh network's FiLM moves with beat_norm
+    assert loss("--wrap-loss-weight", "1000", "--wrap-warmup-epochs", "1") == plain
