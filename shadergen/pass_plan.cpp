@@ -260,22 +260,30 @@ std::string source_load(const Source& src, int g)
 // The part every staged conv (enc1, bottleneck, dec1, dec0) shares: its sources (pooled, upsampled
 // or direct, concatenated) staged with a halo of `dilation` pixels, then the 3x3 accumulation. Ends
 // inside hook(), with `acc` holding the conv's result at `pos`.
+// size_hi / size_lo: the sizes of the levels a pass's pooled / upsampled sources come from (declared
+// only where a source needs them), shared by the FMA and the tensor-core conv emitters.
+std::string emit_source_level_sizes(const ConvPassSpec& spec)
+{
+    bool has_pooled = false, has_up = false;
+    for (const Source& src : spec.sources) {
+        has_pooled |= src.kind == Source::Kind::pooled;
+        has_up |= src.kind == Source::Kind::upsampled;
+    }
+    std::string out;
+    if (has_pooled)
+        out += fill_template("    ivec2 size_hi = {{EXPR}};\n", {{"EXPR", level_size_expr(level_above(spec.level))}});
+    if (has_up)
+        out += fill_template("    ivec2 size_lo = {{EXPR}};\n", {{"EXPR", level_size_expr(level_below(spec.level))}});
+    return out;
+}
+
 std::string emit_staged_conv(const ConvPassSpec& spec, const ConvWeights& cw, const Style& st)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     const int gi = static_cast<int>(in_groups.size());
     const int halo = cw.shape.dilation;
     const int sw = st.tile + 2 * halo;
-    std::string level_sizes, loads;
-    bool has_pooled = false, has_up = false;
-    for (const Source& src : spec.sources) {
-        has_pooled |= src.kind == Source::Kind::pooled;
-        has_up |= src.kind == Source::Kind::upsampled;
-    }
-    if (has_pooled)
-        level_sizes += fill_template("    ivec2 size_hi = {{EXPR}};\n", {{"EXPR", level_size_expr(level_above(spec.level))}});
-    if (has_up)
-        level_sizes += fill_template("    ivec2 size_lo = {{EXPR}};\n", {{"EXPR", level_size_expr(level_below(spec.level))}});
+    std::string level_sizes = emit_source_level_sizes(spec), loads;
     int slot = 0;
     for (const Source& src : spec.sources)
         for (int g = 0; g < groups_of(src.channels); ++g, ++slot)
@@ -548,16 +556,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     const int wh = static_cast<int>(weights.size());
     *shared_bytes = 2 * g.staged_halves() + 2 * wh + 4 * g.c_floats();
     const int halo = cw.shape.dilation, sw = g.sw();
-    std::string level_sizes, loads;
-    bool has_pooled = false, has_up = false;
-    for (const Source& src : spec.sources) {
-        has_pooled |= src.kind == Source::Kind::pooled;
-        has_up |= src.kind == Source::Kind::upsampled;
-    }
-    if (has_pooled)
-        level_sizes += fill_template("    ivec2 size_hi = {{EXPR}};\n", {{"EXPR", level_size_expr(level_above(spec.level))}});
-    if (has_up)
-        level_sizes += fill_template("    ivec2 size_lo = {{EXPR}};\n", {{"EXPR", level_size_expr(level_below(spec.level))}});
+    std::string level_sizes = emit_source_level_sizes(spec), loads;
     int slot = 0;
     for (const Source& src : spec.sources)
         for (int gi = 0; gi < groups_of(src.channels); ++gi, ++slot)
