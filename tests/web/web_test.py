@@ -114,6 +114,14 @@ def check_video(browser, base, root, tmp, cnnv3):
           f'{len(near)}/{len(late)} phases within 0.2 of frac(2t), {wraps} wraps')
     if last_t < 3.2 or not late or any(abs(t - 120) > 6 for t in tempos) or len(near) < 0.8 * len(late) or wraps < 2:
         failures += fail('video (WebAudio): beat phase does not follow the 120 BPM audio (see the line above)')
+    # Before any beat (and without audio running) the live values are the rest values the page passes
+    # (the sliders: default_cond), not 0: beat_phase 0 is the full flash for recipe-v2 models.
+    rest = [1, 0, 0.25, 0.5, 1]
+    idle = browser.evaluate("import('./live.js').then(m => new m.LiveConditioning(document.createElement('video'), null)"
+                            f".valuesAt(0, {rest}))")
+    print(f'video (no beat yet): live values {idle}')
+    if idle != rest:
+        failures += fail(f'video (no beat yet): live values {idle}, expected the rest values {rest}')
     # With the analyze CSV: the status shows the CSV row at the shown time.
     csv = os.path.join(tmp, 'demo.csv')
     subprocess.run([cnnv3, 'analyze', os.path.join(tmp, 'demo.mp4'), '-o', csv], check=True, capture_output=True)
