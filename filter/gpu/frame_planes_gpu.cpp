@@ -162,15 +162,14 @@ void FramePlanesGpu::upload(const AVFrame& in)
         Plane& p = *in_[i];
         const std::size_t row = static_cast<std::size_t>(p.w) * bytes_;
         uint8_t* dst = p.buf.get()->data;
-        std::vector<uint8_t> packed;
         if (!dst) {
-            packed.resize(row * p.h);
-            dst = packed.data();
+            packed_.resize(row * p.h);
+            dst = packed_.data();
         }
         for (int y = 0; y < p.h; ++y)
             std::memcpy(dst + row * y, in.data[i] + static_cast<std::ptrdiff_t>(in.linesize[i]) * y, row);
         if (!p.buf.get()->data)
-            pl_buf_write(gpu, p.buf.get(), 0, packed.data(), packed.size());
+            pl_buf_write(gpu, p.buf.get(), 0, packed_.data(), row * p.h);
         struct pl_tex_transfer_params up = {};
         up.tex = p.tex.get();
         up.buf = p.buf.get();
@@ -377,16 +376,15 @@ void FramePlanesGpu::download(AVFrame& out)
     for (int i = 0; i < 3; ++i) {
         Plane& p = *out_[i];
         const std::size_t row = static_cast<std::size_t>(p.w) * bytes_;
-        std::vector<uint8_t> packed;
         const uint8_t* src = p.buf.get()->data;
         if (src) {
             while (pl_buf_poll(gpu, p.buf.get(), UINT64_MAX)) {
             }  // the download has landed
         } else {
-            packed.resize(row * p.h);
-            if (!pl_buf_read(gpu, p.buf.get(), 0, packed.data(), packed.size()))
+            packed_.resize(row * p.h);
+            if (!pl_buf_read(gpu, p.buf.get(), 0, packed_.data(), row * p.h))
                 throw GpuError("plane download failed");
-            src = packed.data();
+            src = packed_.data();
         }
         for (int y = 0; y < p.h; ++y)
             std::memcpy(out.data[i] + static_cast<std::ptrdiff_t>(out.linesize[i]) * y, src + row * y, row);

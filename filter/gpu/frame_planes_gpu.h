@@ -33,9 +33,11 @@ extern "C" {
 #include <libplacebo/colorspace.h>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace cnnv3 {
 
@@ -94,6 +96,7 @@ private:
     GpuTexture rgb_;               // the decoded input RGB (rgba16f), what the network reads
     std::array<GpuTexture, 2> net_;  // strength-1 network outputs, this frame's and the previous one
     GpuTexture float_in_, float_out_;  // decode()/encode()'s rgba32f transfers
+    std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;
     bool have_prev_ = false;
 };
