@@ -54,6 +54,8 @@ const std::string_view stylize_usage =
     "  --feedback 0|1     feed each frame's network output to the next frame (SPEC prev.rgb; 0 on the\n"
     "                     first frame and after a scene cut); default 1\n"
     "  --gpu N|NAME       Vulkan device (see `cnnv3 devices`)\n"
+    "  --hwdec auto|none  decode IN on the hardware decoder FFmpeg offers (NVDEC, VAAPI, ...), else\n"
+    "                     in software (auto); none: software only (default; see docs/video.md)\n"
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
     "  --crf Q            quality for encoders with a crf option (default 18)\n"
@@ -181,6 +183,13 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.feedback = v == "1";
         } else if (arg == "--gpu")
             a.gpu = value();
+        else if (arg == "--hwdec") {
+            try {
+                a.transcode.hwdec = parse_hwdec(value());
+            } catch (const VideoError& e) {
+                throw UsageError(e.what());
+            }
+        }
         else if (arg == "--encoder")
             a.transcode.encoder = value();
         else if (arg == "--pix-fmt")
@@ -282,7 +291,23 @@ public:
     }
 
     // Planar YUV stays on the GPU (frame_planes_gpu.h); the other formats come through process().
-    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
+    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
+    {
+        if (!submit_native(in, out, time, index))
+            return false;
+        collect_native();
+        return true;
+    }
+
+    // Frames in flight: the next frame uploads while the GPU works on this one.
+    int native_in_flight() const override { return FramePlanesGpu::frames_in_flight; }
+    void collect_native() override
+    {
+        if (planes_)
+            planes_->collect();
+    }
+
+    bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
     {
         const auto format = static_cast<AVPixelFormat>(in.format);
         if (!planar_yuv_problem(format).empty())
@@ -312,7 +337,7 @@ public:
         const int bytes = pixel_format_depth(format) > 8 ? 2 : 1;
         const bool use_prev = follows(luma_thumbnail(LumaPlaneView{in.data[0], in.linesize[0], in.width, in.height, bytes,
                                                                   pixel_format_depth(format)}));
-        planes_->process(in, out, color, c, strength_, use_prev);
+        planes_->submit(in, out, color, c, strength_, use_prev);
         return true;
     }
 

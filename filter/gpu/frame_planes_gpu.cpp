@@ -18,7 +18,8 @@ namespace cnnv3 {
 
 struct FramePlanesGpu::Plane {
     GpuTexture tex;
-    GpuBuffer buf;  // staging: GPU objects are kept, never made per frame (GpuContext::wait_idle)
+    // Staging, one per frame in flight: GPU objects are kept, never made per frame (GpuContext::wait_idle).
+    std::array<GpuBuffer, FramePlanesGpu::frames_in_flight> buf;
     int w = 0, h = 0;
 };
 
@@ -95,6 +96,8 @@ void FramePlanesGpu::ensure(const AVFrame& in)
 {
     if (in.format == format_ && in.width == width_ && in.height == height_)
         return;
+    while (!pending_.empty())  // their staging buffers are replaced below
+        collect();
     if (const std::string problem = planar_yuv_problem(in.format); !problem.empty())
         throw GpuError(fmt::format("{}: {} (expected planar YUV)", av_get_pix_fmt_name(static_cast<AVPixelFormat>(in.format)), problem));
     if (format_ >= 0)
@@ -131,7 +134,8 @@ void FramePlanesGpu::ensure(const AVFrame& in)
         b.host_readable = !upload;
         b.host_mapped = b.size <= gpu->limits.max_mapped_size;
         b.memory_type = PL_BUF_MEM_HOST;
-        p->buf = GpuBuffer(gpu, b);
+        for (GpuBuffer& buf : p->buf)
+            buf = GpuBuffer(gpu, b);
     };
     const int cw = AV_CEIL_RSHIFT(width_, sub_x_), ch = AV_CEIL_RSHIFT(height_, sub_y_);
     for (int i = 0; i < 3; ++i) {
@@ -160,19 +164,22 @@ void FramePlanesGpu::upload(const AVFrame& in)
     pl_gpu gpu = gpu_.gpu();
     for (int i = 0; i < 3; ++i) {
         Plane& p = *in_[i];
+        pl_buf buf = p.buf[slot_].get();
         const std::size_t row = static_cast<std::size_t>(p.w) * bytes_;
-        uint8_t* dst = p.buf.get()->data;
+        while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
+        }  // an earlier frame's upload from this buffer has finished (at once: that frame was collected)
+        uint8_t* dst = buf->data;
         if (!dst) {
             packed_.resize(row * p.h);
             dst = packed_.data();
         }
         for (int y = 0; y < p.h; ++y)
             std::memcpy(dst + row * y, in.data[i] + static_cast<std::ptrdiff_t>(in.linesize[i]) * y, row);
-        if (!p.buf.get()->data)
-            pl_buf_write(gpu, p.buf.get(), 0, packed_.data(), row * p.h);
+        if (!buf->data)
+            pl_buf_write(gpu, buf, 0, packed_.data(), row * p.h);
         struct pl_tex_transfer_params up = {};
         up.tex = p.tex.get();
-        up.buf = p.buf.get();
+        up.buf = buf;
         if (!pl_tex_upload(gpu, &up))
             throw GpuError("plane upload failed");
     }
@@ -339,9 +346,20 @@ void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const s
 void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
                              float strength, bool feedback)
 {
+    while (!pending_.empty())
+        collect();
+    submit(in, out, color, cond, strength, feedback);
+    collect();
+}
+
+void FramePlanesGpu::submit(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
+                            float strength, bool feedback)
+{
     if (out.format != in.format || out.width != in.width || out.height != in.height)
         throw GpuError("the output frame must have the input's format and size");
     ensure(in);
+    while (static_cast<int>(pending_.size()) >= frames_in_flight)
+        collect();
     upload(in);
     dispatch(color, false, "", -1, rgb_.get(), rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
     const int previous = current_;
@@ -351,7 +369,25 @@ void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& 
     have_prev_ = true;
     encode_planes(color, fmt::format("color.rgb = mix(color.rgb, cnnv3_net_at(cnnv3_pos()).rgb, {:.9g});", strength),
                   net_[current_].get());
-    download(out);
+    pl_gpu_flush(gpu_.gpu());  // start now; collect() waits for it
+    pending_.push_back({&in, &out, slot_});
+    slot_ = (slot_ + 1) % frames_in_flight;
+}
+
+void FramePlanesGpu::collect()
+{
+    if (pending_.empty())
+        return;
+    const Pending p = pending_.front();
+    pending_.erase(pending_.begin());
+    try {
+        download(*p.out, p.slot);
+    } catch (...) {
+        pending_.clear();  // the GPU failed: nothing in flight will be written
+        throw;
+    }
+    const AVFrame& in = *p.in;
+    AVFrame& out = *p.out;
     if (in.data[3] && out.data[3])  // alpha: the input's, as the network keeps it
         av_image_copy_plane(out.data[3], out.linesize[3], in.data[3], in.linesize[3], in.width * bytes_, in.height);
 }
@@ -364,25 +400,26 @@ void FramePlanesGpu::encode_planes(const PlaneColor& color, const std::string& m
     for (int i = 0; i < 3; ++i) {
         struct pl_tex_transfer_params down = {};
         down.tex = out_[i]->tex.get();
-        down.buf = out_[i]->buf.get();
+        down.buf = out_[i]->buf[slot_].get();
         if (!pl_tex_download(gpu, &down))
             throw GpuError("plane download failed");
     }
 }
 
-void FramePlanesGpu::download(AVFrame& out)
+void FramePlanesGpu::download(AVFrame& out, int slot)
 {
     pl_gpu gpu = gpu_.gpu();
     for (int i = 0; i < 3; ++i) {
         Plane& p = *out_[i];
+        pl_buf buf = p.buf[slot].get();
         const std::size_t row = static_cast<std::size_t>(p.w) * bytes_;
-        const uint8_t* src = p.buf.get()->data;
+        const uint8_t* src = buf->data;
         if (src) {
-            while (pl_buf_poll(gpu, p.buf.get(), UINT64_MAX)) {
+            while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
             }  // the download has landed
         } else {
             packed_.resize(row * p.h);
-            if (!pl_buf_read(gpu, p.buf.get(), 0, packed_.data(), row * p.h))
+            if (!pl_buf_read(gpu, buf, 0, packed_.data(), row * p.h))
                 throw GpuError("plane download failed");
             src = packed_.data();
         }
@@ -418,6 +455,8 @@ pl_tex FramePlanesGpu::float_texture(bool upload)
 
 Planes FramePlanesGpu::decode(const AVFrame& in, const PlaneColor& color)
 {
+    while (!pending_.empty())
+        collect();
     ensure(in);
     upload(in);
     pl_tex target = float_texture(false);
@@ -439,6 +478,8 @@ void FramePlanesGpu::encode(const Planes& rgb, AVFrame& out, const PlaneColor& c
 {
     if (rgb.channels != 3 || rgb.width != out.width || rgb.height != out.height)
         throw GpuError("encode: expected 3 RGB planes of the frame's size");
+    while (!pending_.empty())
+        collect();
     ensure(out);
     pl_tex source = float_texture(true);
     std::vector<float> rgba(rgb.plane_size() * 4, 1.0f);
@@ -451,7 +492,7 @@ void FramePlanesGpu::encode(const Planes& rgb, AVFrame& out, const PlaneColor& c
     if (!pl_tex_upload(gpu_.gpu(), &up))
         throw GpuError("RGB upload failed");
     encode_planes(color, "color.rgb = cnnv3_net_at(cnnv3_pos()).rgb;", source);
-    download(out);
+    download(out, slot_);
 }
 
 }  // namespace cnnv3

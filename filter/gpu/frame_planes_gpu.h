@@ -19,6 +19,11 @@
 //
 // Ownership: borrows the GpuContext and the NetworkRunner (both must outlive it); owns its
 // textures and staging buffers, kept while the frame size and format stay.
+// Frames in flight: submit() starts a frame and returns without waiting for its download;
+// collect() waits for the oldest submitted frame and writes its planes. Up to frames_in_flight
+// frames overlap (each with its own staging buffers), so the upload and CPU copies of one frame
+// run while the GPU works on the previous one.
+//
 // Thread-safety: one thread at a time, the runner's thread (libplacebo objects are not thread-safe).
 // Errors: GpuError (one line) for a failed upload, dispatch or download, or a format it cannot take.
 #pragma once
@@ -65,8 +70,21 @@ public:
     // buffers allocated and writable. cond and strength as in NetworkRunner::run(). feedback: pass
     // the previous call's strength-1 network output as prev (ignored on the first call and after
     // a size or format change); false: prev = zeros (first frame, scene cut).
+    // Waits for the result (submit() then collect(), after collecting any frame still in flight).
     void process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
                  float strength, bool feedback);
+
+    // process() in two halves. submit(): as process(), but returns once the GPU work is queued;
+    // when frames_in_flight frames are already in flight it first collects the oldest. `in` and
+    // `out` must stay alive and unread (out) until collect() returns for them. collect(): waits for
+    // the oldest submitted frame's download and writes its planes (and alpha) into its `out`; a
+    // no-op with nothing in flight. Frames are collected in submission order. After a GpuError the
+    // frames in flight are dropped (never written).
+    static constexpr int frames_in_flight = 2;
+    void submit(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
+                float strength, bool feedback);
+    void collect();
+    int in_flight() const { return static_cast<int>(pending_.size()); }
 
     // The conversions alone, for tests against an external converter (zimg) and hosts that hold
     // RGB on the CPU. decode(): `in`'s RGB as the network reads it before clamping (3 planes).
@@ -83,7 +101,7 @@ private:
     void dispatch(const PlaneColor& color, bool chroma_grid, const std::string& mix_body, int component, pl_tex target,
                   pl_tex net);
     void encode_planes(const PlaneColor& color, const std::string& mix_body, pl_tex net);
-    void download(AVFrame& out);
+    void download(AVFrame& out, int slot);
     pl_tex float_texture(bool upload);
     std::string shader_header(const PlaneColor& color, bool chroma_grid) const;
 
@@ -96,6 +114,13 @@ private:
     GpuTexture rgb_;               // the decoded input RGB (rgba16f), what the network reads
     std::array<GpuTexture, 2> net_;  // strength-1 network outputs, this frame's and the previous one
     GpuTexture float_in_, float_out_;  // decode()/encode()'s rgba32f transfers
+    struct Pending {  // a submitted frame: where its planes go when collected
+        const AVFrame* in = nullptr;
+        AVFrame* out = nullptr;
+        int slot = 0;
+    };
+    std::vector<Pending> pending_;  // oldest first, at most frames_in_flight
+    int slot_ = 0;                  // the staging buffers the next frame uses
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;
     bool have_prev_ = false;
