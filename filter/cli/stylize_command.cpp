@@ -549,9 +549,10 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);
     if (!a.quiet)
-        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}{}\n", result.output, result.frames,
-                           result.container, result.encoder, result.pixel_format, result.encoder_reason, model.name,
-                           cond_note,
+        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}, colours converted on the {}{}\n",
+                           result.output, result.frames, result.container, result.encoder, result.pixel_format,
+                           result.encoder_reason, model.name, cond_note,
+                           result.native_frames == result.frames && result.frames > 0 ? "GPU" : "CPU",
                            result.stopped ? fmt::format("; stopped early by {}, the file is complete up to there",
                                                         signal_description(signal))
                                           : "");

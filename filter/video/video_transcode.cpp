@@ -583,8 +583,10 @@ bool Transcoder::process_natively(const AVFrame& frame, AVFrame& out, int64_t pt
 {
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
-    if (processor_.process_native(frame, out, input_seconds(pts), frames_))
+    if (processor_.process_native(frame, out, input_seconds(pts), frames_)) {
+        ++result_.native_frames;
         return true;
+    }
     av_frame_unref(&out);  // process_rgb() allocates again; the format, size and tags go with it
     out.format = choice_.pixel_format;
     out.width = width_;

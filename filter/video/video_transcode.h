@@ -71,6 +71,7 @@ struct TranscodeResult {
     std::string encoder;               // e.g. "libx264"
     std::string pixel_format;          // written, e.g. "yuv420p10le"
     std::string encoder_reason;        // why that encoder (encoder_choice.h)
+    int64_t native_frames = 0;         // frames the processor took as decoded (FrameProcessor::process_native)
     std::vector<std::string> notes;    // streams left out, timestamps repaired, ...
 };
 
