@@ -552,8 +552,8 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
         }
         body += "    color.rgb = out_encode(color.rgb);\n";
         // Each plane's bytes of this grid's sample: the components rounded to their codes, shifted
-        // and split into bytes in the format's byte order; bytes no component covers are zero where
-        // the plane is this grid's alone (padding), else another grid's and left alone.
+        // and split into bytes in the format's byte order; bytes no component covers are padding where
+        // the plane is this grid's alone, else another grid's and left alone.
         for (int p : planes) {
             const int unit = out_->planes[p].unit;
             int step = 0;
@@ -583,7 +583,7 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
                 if (!e.empty())
                     bytes[k] = e;
                 else if (alone)
-                    bytes[k] = "0u";
+                    bytes[k] = "255u";  // padding (rgb0, bgr0...): 255, as swscale writes it
             }
             for (int k = 0; k < step; k += unit) {
                 std::string value;
