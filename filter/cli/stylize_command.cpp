@@ -17,12 +17,19 @@
 #include "video_error.h"
 #include "video_transcode.h"
 
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+}
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <csignal>
 #include <functional>
@@ -290,7 +297,8 @@ public:
         }
     }
 
-    // Planar YUV stays on the GPU (frame_planes_gpu.h); the other formats come through process().
+    // Every format FramePlanesGpu reads and writes stays on the GPU (frame_planes_gpu.h), the output's
+    // format differing from the input's or not; the others (and FCC frames) come through process().
     bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
     {
         if (!submit_native(in, out, time, index))
@@ -309,13 +317,33 @@ public:
 
     bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
     {
-        const auto format = static_cast<AVPixelFormat>(in.format);
-        if (!planar_yuv_problem(format).empty())
+        if (!gpu_format_problem(in.format).empty() || !gpu_format_problem(out.format, true).empty())
             return false;
-        const YuvInterpretation yuv = interpret_yuv(color_tags_of(in), format, in.width, in.height, input_name_);
-        if (interpret_yuv(color_tags_of(out), format, out.width, out.height, input_name_) != yuv)
-            return false;
+        const std::optional<PlaneColor> in_color = plane_color(in);
+        const std::optional<PlaneColor> out_color = plane_color(out);
+        if (!in_color || !out_color)
+            return false;  // FCC: libplacebo has no such system
+        release_warnings();
+        if (!planes_)
+            planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
+        const std::array<float, 5> c = cond_(time, frame_duration_);
+        const bool use_prev = follows(thumbnail(in));
+        planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
+        return true;
+    }
+
+private:
+    // How `frame`'s codes map to RGB (color_tags.h's interpretation), nullopt for FCC.
+    std::optional<PlaneColor> plane_color(const AVFrame& frame) const
+    {
+        const auto format = static_cast<AVPixelFormat>(frame.format);
         PlaneColor color;
+        if (pixel_family(format) != PixelFamily::Yuv) {
+            color.system = PL_COLOR_SYSTEM_RGB;
+            color.full_range = true;
+            return color;
+        }
+        const YuvInterpretation yuv = interpret_yuv(color_tags_of(frame), format, frame.width, frame.height, input_name_);
         const std::string_view matrix = yuv.matrix;
         if (matrix == "BT.601")
             color.system = PL_COLOR_SYSTEM_BT_601;
@@ -326,22 +354,55 @@ public:
         else if (matrix == "SMPTE 240M")
             color.system = PL_COLOR_SYSTEM_SMPTE_240M;
         else
-            return false;  // FCC: libplacebo has no such system
+            return std::nullopt;
         color.full_range = yuv.full_range;
         color.chroma_h = static_cast<float>(yuv.chroma_h);
         color.chroma_v = static_cast<float>(yuv.chroma_v);
-        release_warnings();
-        if (!planes_)
-            planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
-        const std::array<float, 5> c = cond_(time, frame_duration_);
-        const int bytes = pixel_format_depth(format) > 8 ? 2 : 1;
-        const bool use_prev = follows(luma_thumbnail(LumaPlaneView{in.data[0], in.linesize[0], in.width, in.height, bytes,
-                                                                  pixel_format_depth(format)}));
-        planes_->submit(in, out, color, c, strength_, use_prev);
-        return true;
+        return color;
     }
 
-private:
+    // The scene-cut thumbnail of a decoded frame: straight from its luma plane where plane 0 holds
+    // luma alone (planar and semi-planar YUV, gray; p010's codes in the high bits read as 16-bit),
+    // else from its components as FFmpeg reads them (packed RGB, pal8, packed YUV): luma of RGB
+    // with scene_cut.h's weights, or the Y component.
+    LumaThumbnail thumbnail(const AVFrame& in)
+    {
+        const auto format = static_cast<AVPixelFormat>(in.format);
+        const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
+        const AVComponentDescriptor& y = d->comp[0];
+        const bool yuv = pixel_family(format) == PixelFamily::Yuv;
+        const int bytes = y.shift + y.depth > 8 ? 2 : 1;
+        if (yuv && y.plane == 0 && y.offset == 0 && y.step == bytes && !(d->flags & AV_PIX_FMT_FLAG_BE))
+            return luma_thumbnail(LumaPlaneView{in.data[0], in.linesize[0], in.width, in.height, bytes, y.shift + y.depth});
+        const bool palette = format == AV_PIX_FMT_PAL8;
+        thumb_rgb_ = Planes(3, in.height, in.width);
+        thumb_row_.resize(static_cast<std::size_t>(in.width));
+        for (int c = 0; c < (yuv || palette ? 1 : 3); ++c) {
+            const double max = static_cast<double>((1 << d->comp[c].depth) - 1);
+            for (int row = 0; row < in.height; ++row) {
+                av_read_image_line2(thumb_row_.data(), const_cast<const uint8_t**>(in.data), in.linesize, d, 0, row, c,
+                                    in.width, 0, 4);
+                const std::size_t at = static_cast<std::size_t>(row) * in.width;
+                for (int x = 0; x < in.width; ++x) {
+                    const uint32_t v = thumb_row_[static_cast<std::size_t>(x)];
+                    if (palette) {  // data[1]: 256 native-endian ARGB entries
+                        uint32_t argb;
+                        std::memcpy(&argb, in.data[1] + 4 * v, 4);
+                        for (int k = 0; k < 3; ++k)
+                            thumb_rgb_.plane(k)[at + x] = static_cast<float>(((argb >> (16 - 8 * k)) & 255u) / 255.0);
+                    } else {
+                        thumb_rgb_.plane(c)[at + x] = static_cast<float>(v / max);
+                    }
+                }
+            }
+        }
+        if (yuv) {  // packed YUV: luma in every channel
+            std::copy_n(thumb_rgb_.plane(0), thumb_rgb_.plane_size(), thumb_rgb_.plane(1));
+            std::copy_n(thumb_rgb_.plane(0), thumb_rgb_.plane_size(), thumb_rgb_.plane(2));
+        }
+        return luma_thumbnail(thumb_rgb_);
+    }
+
     // Whether the frame with thumbnail `current` takes the previous frame's output as prev.rgb:
     // with feedback on, not the first frame, not a scene cut (scene_cut.h).
     bool follows(const LumaThumbnail& current)
@@ -378,6 +439,8 @@ private:
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
+    Planes thumb_rgb_;                  // thumbnail()'s frame, kept between frames
+    std::vector<uint32_t> thumb_row_;
 };
 
 std::string format_eta(double s)
@@ -511,9 +574,10 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);
     if (!a.quiet)
-        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}{}\n", result.output, result.frames,
-                           result.container, result.encoder, result.pixel_format, result.encoder_reason, model.name,
-                           cond_note,
+        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}, colours converted on the {}{}\n",
+                           result.output, result.frames, result.container, result.encoder, result.pixel_format,
+                           result.encoder_reason, model.name, cond_note,
+                           result.native_frames == result.frames && result.frames > 0 ? "GPU" : "CPU",
                            result.stopped ? fmt::format("; stopped early by {}, the file is complete up to there",
                                                         signal_description(signal))
                                           : "");

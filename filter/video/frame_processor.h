@@ -37,11 +37,13 @@ public:
     // presence of the alpha plane. Exceptions propagate out of the pipeline (no output is kept).
     virtual void process(RgbFrame& frame) = 0;
 
-    // The native path, tried first for every frame whose output pixel format is the input's: `in`
-    // as decoded, `out` with the output's format, size and colour tags (output_color_tags(): the
-    // same interpretation, possibly made explicit) and its buffers allocated and writable; `time` and `index` as RgbFrame's. Returns false to leave the frame
-    // to process() (through the pipeline's RGB conversion): a processor that cannot take this
-    // format natively. Must decide the same way for every frame of a stream.
+    // The native path, tried first for every frame: `in` as decoded, `out` with the output's pixel
+    // format (the encoder's: the input's or another one, e.g. yuv420p for libx264 from rgb24 input,
+    // rgb48be for .png), size and colour tags (output_color_tags(): the input's interpretation made
+    // explicit, or RGB / a default matrix where the kind changes) and its buffers allocated and
+    // writable; `time` and `index` as RgbFrame's. Returns false to leave the frame to process()
+    // (through the pipeline's RGB conversion): a processor that cannot take this pair of formats
+    // natively. Must decide the same way for every frame of a stream.
     virtual bool process_native(const AVFrame& /*in*/, AVFrame& /*out*/, double /*time*/, int64_t /*index*/)
     {
         return false;

@@ -697,17 +697,17 @@ void Transcoder::encode_frame(ProcessedItem item)
     frames_.fetch_add(1);
 }
 
-// Through FrameProcessor::process_native() where the output keeps the input's pixel format.
+// Through FrameProcessor::process_native(), whatever the output's pixel format.
 bool Transcoder::process_natively(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
-    if (out.format != frame.format)
-        return false;
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
-    if (processor_.submit_native(frame, out, input_seconds(pts), processed_))
+    if (processor_.submit_native(frame, out, input_seconds(pts), processed_)) {
+        ++result_.native_frames;
         return true;
+    }
     av_frame_unref(&out);  // process_rgb() allocates again; the format, size and tags go with it
-    out.format = frame.format;
+    out.format = choice_.pixel_format;
     out.width = width_;
     out.height = height_;
     out.sample_aspect_ratio = sample_aspect_ratio_;

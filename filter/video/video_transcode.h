@@ -1,6 +1,6 @@
 // The frame pipeline of `cnnv3 stylize`: decode the first video stream of IN, hand every frame to a
-// FrameProcessor (as decoded, where the output keeps the input's pixel format and the processor
-// takes it: FrameProcessor::process_native; else as float RGB, converted back), encode, and mux to
+// FrameProcessor (as decoded, into a frame of the output's pixel format, where the processor takes
+// that pair: FrameProcessor::process_native; else as float RGB, converted back), encode, and mux to
 // OUT with the audio and subtitle streams copied packet for packet. GPU-agnostic: the network comes
 // in as the processor.
 //
@@ -82,6 +82,7 @@ struct TranscodeResult {
     std::string encoder;               // e.g. "libx264"
     std::string pixel_format;          // written, e.g. "yuv420p10le"
     std::string encoder_reason;        // why that encoder (encoder_choice.h)
+    int64_t native_frames = 0;         // frames the processor took as decoded (FrameProcessor::process_native)
     std::vector<std::string> notes;    // streams left out, timestamps repaired, ...
 };
 
