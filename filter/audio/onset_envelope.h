@@ -11,9 +11,9 @@
 // whose windows hang over the start of the file, get no flux: the file's start is not an onset.
 // The accents (total, low-band and mid-band power rises) are taken over accent_lag frames (17 ms),
 // not the flux's 8.7 ms: sustained sounds whose partials beat, chorus or rotary voices ripple in
-// power every 15-30 ms, and over 8.7 ms those ripples rise as steeply as a soft attack does (a
-// drumless song was tracked on them at twice its tempo); over 17 ms they mostly cancel while an
-// attack, spread over the 23 ms window, keeps rising.
+// power every 15-35 ms, and over 8.7 ms those ripples rise as steeply as a soft attack does (a
+// drumless track was tracked on them at twice its tempo); over 17 ms a ripple of 15-25 ms period
+// largely cancels while an attack, spread over the 23 ms window, keeps rising.
 #pragma once
 
 #include "audio_decode.h"
