@@ -12,7 +12,8 @@
 // Bounds: 1 code at 8 bits, 4 at 10 bits, the same fraction of the range above (tolerance(); the
 // [ measured ] lines give the values).
 // The strength-0 round trip: random codes (out of the RGB gamut too) through process() come back
-// exactly, in every format (pal8: as its palette's RGBA).
+// exactly, in every format (pal8: as its palette's RGBA). And the passes are made once: later
+// frames with another strength or cond compile nothing.
 #include "frame_planes_gpu.h"
 #include "model.h"
 
@@ -448,6 +449,34 @@ std::vector<Case> cases()
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryLayout, FramePlanesVsZimg, ::testing::ValuesIn(cases()));
+
+}  // namespace
+}  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// The colour passes are made once per (formats, size, colours): later frames - another strength,
+// another cond, feedback on or off - compile nothing (strength is a push constant, not shader text).
+TEST(FramePlanesPasses, later_frames_compile_nothing)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    FramePtr in = make_frame("nv12", 34, 18), out = make_frame("yuv420p", 34, 18);
+    Case c{"nv12", "yuv420p", 34, 18, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
+    fill_smooth(*in, c);
+    std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 0.25f, false);
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 0.5f, true);  // the prev-reading variant
+    const int compiled = gpu.shader_compilations();
+    for (float strength : {0.0f, 0.75f, 1.0f}) {
+        cond[0] = strength;
+        planes.process(*in, color_of(c), *out, color_of(c), cond, strength, strength > 0.5f);
+    }
+    EXPECT_EQ(gpu.shader_compilations(), compiled);
+}
 
 }  // namespace
 }  // namespace cnnv3
