@@ -9,6 +9,7 @@ extern "C" {
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -431,7 +432,7 @@ void FramePlanesGpu::upload(const AVFrame& in)
 // The pass of `key` (formats, colours, grid; the size is the current one), made from `body` (the
 // GLSL after the declarations of `descs`) on first use.
 const ComputePass& FramePlanesGpu::pass(const std::string& key, const std::vector<ComputeDesc>& descs,
-                                        const std::string& body, bool push_strength)
+                                        const std::function<std::string()>& body, bool push_strength)
 {
     if (auto found = passes_.find(key); found != passes_.end())
         return *found->second;
@@ -444,7 +445,7 @@ const ComputePass& FramePlanesGpu::pass(const std::string& key, const std::vecto
     }
     if (push_strength)
         glsl += "layout(std430, push_constant) uniform CnnV3Strength { float strength; };\n";
-    glsl += body;
+    glsl += body();
     auto made = std::make_unique<ComputePass>(gpu, descs, glsl, push_strength ? sizeof(float) : 0,
                                               "the colour conversion pass " + key);
     return *passes_.emplace(key, std::move(made)).first->second;
@@ -465,8 +466,8 @@ void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
     const std::string key = fmt::format("decode {} {} {} {} {} {} -> {}", l.format, static_cast<int>(color.system),
                                         color.full_range, color.chroma_h, color.chroma_v, l.depth(),
                                         target->params.format->name);
-    const std::string body =
-        fmt::format("layout(binding = {}, {}) writeonly uniform image2D cnnv3_rgb;\n", descs.size() - 1,
+    const auto body = [&] {
+        return fmt::format("layout(binding = {}, {}) writeonly uniform image2D cnnv3_rgb;\n", descs.size() - 1,
                     target->params.format->glsl_format) +
         reader_glsl(l, color, width_, height_) + transform_glsl("in_decode", l, color, false) +
         fmt::format("void main() {{\n"
@@ -475,6 +476,7 @@ void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
                     "    imageStore(cnnv3_rgb, q, vec4(in_decode(in_codes(vec2(q)).rgb), 1.0));\n"
                     "}}\n",
                     width_, height_);
+    };
     pass(key, descs, body, false).run(bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
 }
 
@@ -519,94 +521,98 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
         if (planes.empty())
             continue;
 
-        // The input's samples coincide with this grid's: its luma grid, or chroma sited the same.
         const Layout& i = in_->layout;
-        const bool exact = !chroma || (i.chroma_grid() && i.sub_x == o.sub_x && i.sub_y == o.sub_y &&
-                                       site_of(i, in_color) == site_of(o, out_color));
-        const auto taps_x = tent(sx, ox), taps_y = tent(sy, oy);
-        std::string net_sum, in_sum;
-        for (const auto& [dy, wy] : taps_y)
-            for (const auto& [dx, wx] : taps_x) {
-                net_sum += fmt::format("    net += {:.9g} * texelFetch(cnnv3_net, clamp(base + ivec2({}, {}), ivec2(0), last), 0).rgb;\n",
-                                       wx * wy, dx, dy);
-                in_sum += fmt::format("    codes += {:.9g} * in_codes(vec2(clamp(base + ivec2({}, {}), ivec2(0), last)));\n",
-                                      wx * wy, dx, dy);
-            }
-        std::string body = decls;
-        if (with_input)
-            body += reader_glsl(i, in_color, width_, height_) + transform_glsl("in_decode", i, in_color, false);
-        body += transform_glsl("out_encode", o, out_color, true);
-        body += fmt::format("void main() {{\n"
-                            "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
-                            "    if (q.x >= {} || q.y >= {}) return;\n"
-                            "    vec2 pos = vec2(q) * vec2({}.0, {}.0) + vec2({:.9g}, {:.9g});\n"
-                            "    ivec2 base = ivec2(floor(pos));\n"
-                            "    ivec2 last = ivec2({}, {});\n"
-                            "    vec3 net = vec3(0.0);\n{}",
-                            gw, gh, sx, sy, ox, oy, width_ - 1, height_ - 1, net_sum);
-        if (with_input) {
-            body += exact ? "    vec4 codes = in_codes(pos);\n" : "    vec4 codes = vec4(0.0);\n" + in_sum;
-            body += "    vec4 color = vec4(mix(in_decode(codes.rgb), net, strength), codes.a);\n";
-        } else {
-            body += "    vec4 color = vec4(net, 1.0);\n";
-        }
-        body += "    color.rgb = out_encode(color.rgb);\n";
-        // Each plane's bytes of this grid's sample: the components rounded to their codes, shifted
-        // and split into bytes in the format's byte order; bytes no component covers are padding where
-        // the plane is this grid's alone, else another grid's and left alone.
-        for (int p : planes) {
-            const int unit = out_->planes[p].unit;
-            int step = 0;
-            bool alone = true;
-            std::vector<const Component*> comps;
-            for (const Component& c : o.comps)
-                if (c.plane == p) {
-                    if (c.chroma == chroma) {
-                        comps.push_back(&c);
-                        step = c.step;
-                    } else {
-                        alone = false;
-                    }
-                }
-            body += "    {\n";
-            for (const Component* c : comps)
-                body += fmt::format("        uint w{} = uint(round(clamp(color[{}], 0.0, 1.0) * {:.1f})) << {};\n",
-                                    c->channel, c->channel, c->max(), c->shift);
-            std::vector<std::optional<std::string>> bytes(static_cast<std::size_t>(step));
-            for (int k = 0; k < step; ++k) {
-                std::string e;
-                for (const Component* c : comps)
-                    if (k >= c->offset && k < c->offset + c->bytes()) {
-                        const int in_word = o.big_endian ? c->bytes() - 1 - (k - c->offset) : k - c->offset;
-                        e += fmt::format("{}((w{} >> {}) & 255u)", e.empty() ? "" : " | ", c->channel, 8 * in_word);
-                    }
-                if (!e.empty())
-                    bytes[k] = e;
-                else if (alone)
-                    bytes[k] = "255u";  // padding (rgb0, bgr0...): 255, as swscale writes it
-            }
-            for (int k = 0; k < step; k += unit) {
-                std::string value;
-                if (unit == 1) {
-                    if (!bytes[k])
-                        continue;
-                    value = *bytes[k];
-                } else {
-                    if (!bytes[k] && !bytes[k + 1])
-                        continue;
-                    value = fmt::format("({}) | (({}) << 8)", bytes[k].value_or("0u"), bytes[k + 1].value_or("0u"));
-                }
-                // +0.25: the unorm store rounds to this code whichever way it rounds.
-                body += fmt::format("        imageStore(out{}, ivec2(q.x * {} + {}, q.y), vec4((float({}) + 0.25) / {:.1f}));\n",
-                                    p, step / unit, k / unit, value, unit == 1 ? 255.0 : 65535.0);
-            }
-            body += "    }\n";
-        }
-        body += "}\n";
         const std::string key = fmt::format(
             "encode {} {} {} {} {} -> {} {} {} {} {} grid {}", with_input ? i.format : -1, static_cast<int>(in_color.system),
             in_color.full_range, in_color.chroma_h, in_color.chroma_v, o.format, static_cast<int>(out_color.system),
             out_color.full_range, out_color.chroma_h, out_color.chroma_v, chroma ? "chroma" : "luma");
+        // The shader text only where the pass is new: per frame, just the lookup.
+        const auto body = [&] {
+            // The input's samples coincide with this grid's: its luma grid, or chroma sited the same.
+            const bool exact = !chroma || (i.chroma_grid() && i.sub_x == o.sub_x && i.sub_y == o.sub_y &&
+                                           site_of(i, in_color) == site_of(o, out_color));
+            const auto taps_x = tent(sx, ox), taps_y = tent(sy, oy);
+            std::string net_sum, in_sum;
+            for (const auto& [dy, wy] : taps_y)
+                for (const auto& [dx, wx] : taps_x) {
+                    net_sum += fmt::format("    net += {:.9g} * texelFetch(cnnv3_net, clamp(base + ivec2({}, {}), ivec2(0), last), 0).rgb;\n",
+                                           wx * wy, dx, dy);
+                    in_sum += fmt::format("    codes += {:.9g} * in_codes(vec2(clamp(base + ivec2({}, {}), ivec2(0), last)));\n",
+                                          wx * wy, dx, dy);
+                }
+            std::string body = decls;
+            if (with_input)
+                body += reader_glsl(i, in_color, width_, height_) + transform_glsl("in_decode", i, in_color, false);
+            body += transform_glsl("out_encode", o, out_color, true);
+            body += fmt::format("void main() {{\n"
+                                "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
+                                "    if (q.x >= {} || q.y >= {}) return;\n"
+                                "    vec2 pos = vec2(q) * vec2({}.0, {}.0) + vec2({:.9g}, {:.9g});\n"
+                                "    ivec2 base = ivec2(floor(pos));\n"
+                                "    ivec2 last = ivec2({}, {});\n"
+                                "    vec3 net = vec3(0.0);\n{}",
+                                gw, gh, sx, sy, ox, oy, width_ - 1, height_ - 1, net_sum);
+            if (with_input) {
+                body += exact ? "    vec4 codes = in_codes(pos);\n" : "    vec4 codes = vec4(0.0);\n" + in_sum;
+                body += "    vec4 color = vec4(mix(in_decode(codes.rgb), net, strength), codes.a);\n";
+            } else {
+                body += "    vec4 color = vec4(net, 1.0);\n";
+            }
+            body += "    color.rgb = out_encode(color.rgb);\n";
+            // Each plane's bytes of this grid's sample: the components rounded to their codes, shifted
+            // and split into bytes in the format's byte order; bytes no component covers are padding where
+            // the plane is this grid's alone, else another grid's and left alone.
+            for (int p : planes) {
+                const int unit = out_->planes[p].unit;
+                int step = 0;
+                bool alone = true;
+                std::vector<const Component*> comps;
+                for (const Component& c : o.comps)
+                    if (c.plane == p) {
+                        if (c.chroma == chroma) {
+                            comps.push_back(&c);
+                            step = c.step;
+                        } else {
+                            alone = false;
+                        }
+                    }
+                body += "    {\n";
+                for (const Component* c : comps)
+                    body += fmt::format("        uint w{} = uint(round(clamp(color[{}], 0.0, 1.0) * {:.1f})) << {};\n",
+                                        c->channel, c->channel, c->max(), c->shift);
+                std::vector<std::optional<std::string>> bytes(static_cast<std::size_t>(step));
+                for (int k = 0; k < step; ++k) {
+                    std::string e;
+                    for (const Component* c : comps)
+                        if (k >= c->offset && k < c->offset + c->bytes()) {
+                            const int in_word = o.big_endian ? c->bytes() - 1 - (k - c->offset) : k - c->offset;
+                            e += fmt::format("{}((w{} >> {}) & 255u)", e.empty() ? "" : " | ", c->channel, 8 * in_word);
+                        }
+                    if (!e.empty())
+                        bytes[k] = e;
+                    else if (alone)
+                        bytes[k] = "255u";  // padding (rgb0, bgr0...): 255, as swscale writes it
+                }
+                for (int k = 0; k < step; k += unit) {
+                    std::string value;
+                    if (unit == 1) {
+                        if (!bytes[k])
+                            continue;
+                        value = *bytes[k];
+                    } else {
+                        if (!bytes[k] && !bytes[k + 1])
+                            continue;
+                        value = fmt::format("({}) | (({}) << 8)", bytes[k].value_or("0u"), bytes[k + 1].value_or("0u"));
+                    }
+                    // +0.25: the unorm store rounds to this code whichever way it rounds.
+                    body += fmt::format("        imageStore(out{}, ivec2(q.x * {} + {}, q.y), vec4((float({}) + 0.25) / {:.1f}));\n",
+                                        p, step / unit, k / unit, value, unit == 1 ? 255.0 : 65535.0);
+                }
+                body += "    }\n";
+            }
+            body += "}\n";
+            return body;
+        };
         pass(key, descs, body, with_input)
             .run(bindings, (gw + group - 1) / group, (gh + group - 1) / group, with_input ? strength : nullptr);
     }

@@ -48,6 +48,7 @@ extern "C" {
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -103,8 +104,8 @@ private:
     void decode_pass(const PlaneColor& color, pl_tex target);
     void encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net, const float* strength);
     void download(AVFrame& out);
-    const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs, const std::string& body,
-                            bool push_strength);
+    const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs,
+                            const std::function<std::string()>& body, bool push_strength);
 
     GpuContext& gpu_;
     NetworkRunner& runner_;
