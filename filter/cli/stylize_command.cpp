@@ -61,6 +61,8 @@ const std::string_view stylize_usage =
     "  --feedback 0|1     feed each frame's network output to the next frame (SPEC prev.rgb; 0 on the\n"
     "                     first frame and after a scene cut); default 1\n"
     "  --gpu N|NAME       Vulkan device (see `cnnv3 devices`)\n"
+    "  --hwdec auto|none  decode IN on the hardware decoder FFmpeg offers (NVDEC, VAAPI, ...), else\n"
+    "                     in software (auto); none: software only (default; see docs/video.md)\n"
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
     "  --crf Q            quality for encoders with a crf option (default 18)\n"
@@ -188,6 +190,13 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.feedback = v == "1";
         } else if (arg == "--gpu")
             a.gpu = value();
+        else if (arg == "--hwdec") {
+            try {
+                a.transcode.hwdec = parse_hwdec(value());
+            } catch (const VideoError& e) {
+                throw UsageError(e.what());
+            }
+        }
         else if (arg == "--encoder")
             a.transcode.encoder = value();
         else if (arg == "--pix-fmt")
@@ -290,7 +299,23 @@ public:
 
     // Every format FramePlanesGpu reads and writes stays on the GPU (frame_planes_gpu.h), the output's
     // format differing from the input's or not; the others (and FCC frames) come through process().
-    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
+    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
+    {
+        if (!submit_native(in, out, time, index))
+            return false;
+        collect_native();
+        return true;
+    }
+
+    // Frames in flight: the next frame uploads while the GPU works on this one.
+    int native_in_flight() const override { return FramePlanesGpu::frames_in_flight; }
+    void collect_native() override
+    {
+        if (planes_)
+            planes_->collect();
+    }
+
+    bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
     {
         if (!gpu_format_problem(in.format).empty() || !gpu_format_problem(out.format, true).empty())
             return false;
@@ -303,7 +328,7 @@ public:
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
         const std::array<float, 5> c = cond_(time, frame_duration_);
         const bool use_prev = feedback_ && follows(thumbnail(in));  // no thumbnail to make without feedback
-        planes_->process(in, *in_color, out, *out_color, c, strength_, use_prev);
+        planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
         return true;
     }
 

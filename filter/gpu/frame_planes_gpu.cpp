@@ -323,7 +323,8 @@ std::string gpu_format_problem(int av_pixel_format, bool write)
 struct FramePlanesGpu::Side {
     struct Plane {
         GpuTexture tex;
-        GpuBuffer buf;  // staging: GPU objects are kept, never made per frame (GpuContext::wait_idle)
+        // Staging, one per frame in flight: GPU objects are kept, never made per frame (GpuContext::wait_idle).
+        std::array<GpuBuffer, FramePlanesGpu::frames_in_flight> buf;
         int unit = 1;       // bytes per texel
         int row_bytes = 0;  // bytes of a row the frame uses
         int rows = 0;
@@ -345,6 +346,7 @@ void FramePlanesGpu::ensure_size(int width, int height)
 {
     if (width == width_ && height == height_)
         return;
+    drain();  // the frames in flight use what is replaced below
     if (width_)
         gpu_.wait_idle();  // textures and passes in use by the queue are replaced below
     passes_.clear();       // they hold the size
@@ -375,6 +377,7 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
     ensure_size(frame.width, frame.height);
     if (side.layout.format == frame.format && side.width == frame.width && side.height == frame.height)
         return;
+    drain();  // their staging buffers are replaced below
     const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame.format));
     Layout l;
     std::string problem = layout_of(frame.format, l);
@@ -417,7 +420,8 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
         b.host_readable = !input;
         b.host_mapped = b.size <= gpu->limits.max_mapped_size;
         b.memory_type = PL_BUF_MEM_HOST;
-        plane.buf = GpuBuffer(gpu, b);
+        for (GpuBuffer& buf : plane.buf)
+            buf = GpuBuffer(gpu, b);
         side.planes.push_back(std::move(plane));
     }
     side.layout = l;
@@ -433,10 +437,11 @@ void FramePlanesGpu::upload(const AVFrame& in)
         const std::size_t pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
         if (!in.data[p])
             throw GpuError(fmt::format("the input frame has no plane {}", p));
-        uint8_t* dst = plane.buf.get()->data;
+        pl_buf buf = plane.buf[slot_].get();
+        uint8_t* dst = buf->data;
         if (dst) {
-            while (pl_buf_poll(gpu, plane.buf.get(), UINT64_MAX)) {
-            }  // the previous frame's upload has finished reading it
+            while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
+            }  // an earlier frame's upload from this buffer has finished (at once: that frame was collected)
         } else {
             packed_.resize(pitch * plane.rows);
             dst = packed_.data();
@@ -444,11 +449,11 @@ void FramePlanesGpu::upload(const AVFrame& in)
         for (int y = 0; y < plane.rows; ++y)
             std::memcpy(dst + pitch * y, in.data[p] + static_cast<std::ptrdiff_t>(in.linesize[p]) * y,
                         static_cast<std::size_t>(plane.row_bytes));
-        if (!plane.buf.get()->data)
-            pl_buf_write(gpu, plane.buf.get(), 0, packed_.data(), pitch * plane.rows);
+        if (!buf->data)
+            pl_buf_write(gpu, buf, 0, packed_.data(), pitch * plane.rows);
         struct pl_tex_transfer_params up = {};
         up.tex = plane.tex.get();
-        up.buf = plane.buf.get();
+        up.buf = buf;
         up.row_pitch = pitch;
         if (!pl_tex_upload(gpu, &up))
             throw GpuError("plane upload failed");
@@ -650,26 +655,27 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
     for (Side::Plane& plane : out_->planes) {
         struct pl_tex_transfer_params down = {};
         down.tex = plane.tex.get();
-        down.buf = plane.buf.get();
+        down.buf = plane.buf[slot_].get();
         down.row_pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
         if (!pl_tex_download(gpu, &down))
             throw GpuError("plane download failed");
     }
 }
 
-void FramePlanesGpu::download(AVFrame& out)
+void FramePlanesGpu::download(AVFrame& out, int slot)
 {
     pl_gpu gpu = gpu_.gpu();
     for (std::size_t p = 0; p < out_->planes.size(); ++p) {
         Side::Plane& plane = out_->planes[p];
+        pl_buf buf = plane.buf[slot].get();
         const std::size_t pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
-        const uint8_t* src = plane.buf.get()->data;
+        const uint8_t* src = buf->data;
         if (src) {
-            while (pl_buf_poll(gpu, plane.buf.get(), UINT64_MAX)) {
+            while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
             }  // the download has landed
         } else {
             packed_.resize(pitch * plane.rows);
-            if (!pl_buf_read(gpu, plane.buf.get(), 0, packed_.data(), pitch * plane.rows))
+            if (!pl_buf_read(gpu, buf, 0, packed_.data(), pitch * plane.rows))
                 throw GpuError("plane download failed");
             src = packed_.data();
         }
@@ -682,10 +688,20 @@ void FramePlanesGpu::download(AVFrame& out)
 void FramePlanesGpu::process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
                              std::span<const float> cond, float strength, bool feedback)
 {
+    drain();
+    submit(in, in_color, out, out_color, cond, strength, feedback);
+    collect();
+}
+
+void FramePlanesGpu::submit(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                            std::span<const float> cond, float strength, bool feedback)
+{
     if (out.width != in.width || out.height != in.height)
         throw GpuError("the output frame must have the input's size");
     ensure_side(*in_, in, true);
     ensure_side(*out_, out, false);
+    while (in_flight() >= frames_in_flight)
+        collect();
     upload(in);
     decode_pass(in_color, rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
     const int previous = current_;
@@ -693,11 +709,34 @@ void FramePlanesGpu::process(const AVFrame& in, const PlaneColor& in_color, AVFr
     runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, feedback && have_prev_ ? net_[previous].get() : nullptr);
     have_prev_ = true;
     encode_passes(in_color, out_color, net_[current_].get(), &strength);
-    download(out);
+    pl_gpu_flush(gpu_.gpu());  // start now; collect() waits for it
+    pending_.push_back({&out, slot_});
+    slot_ = (slot_ + 1) % frames_in_flight;
+}
+
+void FramePlanesGpu::collect()
+{
+    if (pending_.empty())
+        return;
+    const Pending p = pending_.front();
+    pending_.erase(pending_.begin());
+    try {
+        download(*p.out, p.slot);
+    } catch (...) {
+        pending_.clear();  // the GPU failed: nothing in flight will be written
+        throw;
+    }
+}
+
+void FramePlanesGpu::drain()
+{
+    while (!pending_.empty())
+        collect();
 }
 
 Planes FramePlanesGpu::decode(const AVFrame& in, const PlaneColor& color)
 {
+    drain();
     ensure_side(*in_, in, true);
     upload(in);
     decode_pass(color, runner_.download_target(in.width, in.height));
@@ -708,9 +747,10 @@ void FramePlanesGpu::encode(const Planes& rgb, AVFrame& out, const PlaneColor& c
 {
     if (rgb.channels != 3 || rgb.width != out.width || rgb.height != out.height)
         throw GpuError("encode: expected 3 RGB planes of the frame's size");
+    drain();
     ensure_side(*out_, out, false);
     encode_passes(color, color, runner_.upload_rgb(rgb), nullptr);
-    download(out);
+    download(out, slot_);
 }
 
 }  // namespace cnnv3

@@ -30,6 +30,11 @@
 // Temporal feedback: the network's strength-1 output of the previous call is kept on the GPU and
 // passed as NetworkRunner::run()'s prev when process() is asked for it (and the size is unchanged).
 //
+// Frames in flight: submit() starts a frame and returns without waiting for its download;
+// collect() waits for the oldest submitted frame and writes its planes. Up to frames_in_flight
+// frames overlap (each with its own staging buffers), so the upload and CPU copies of one frame
+// run while the GPU works on the previous one.
+//
 // Ownership: borrows the GpuContext and the NetworkRunner (both must outlive it); owns its
 // textures, staging buffers and passes, kept while the frame size and formats stay.
 // Thread-safety: one thread at a time, the runner's thread (libplacebo objects are not thread-safe).
@@ -83,9 +88,23 @@ public:
     // gpu_format_problem(out.format, true) == "", buffers allocated and writable), each read with
     // its own colour. cond and strength as in NetworkRunner::run(). feedback: pass the previous
     // call's strength-1 network output as prev (ignored on the first call and after a size
-    // change); false: prev = zeros (first frame, scene cut).
+    // change); false: prev = zeros (first frame, scene cut). Waits for the result (after
+    // collecting any frame still in flight).
     void process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
                  std::span<const float> cond, float strength, bool feedback);
+
+    // process() in two halves. submit(): as process(), but returns once the GPU work is queued;
+    // when frames_in_flight frames are already in flight it first collects the oldest. `out` must
+    // stay alive and unread until collect() returns for it (`in` is copied by submit()).
+    // collect(): waits for the oldest submitted frame's download and writes its planes into its
+    // `out`; a no-op with nothing in flight. Frames are collected in submission order. After a
+    // GpuError the frames in flight are dropped (never written). A size or format change, decode()
+    // and encode() collect the frames in flight first.
+    static constexpr int frames_in_flight = 2;
+    void submit(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                std::span<const float> cond, float strength, bool feedback);
+    void collect();
+    int in_flight() const { return static_cast<int>(pending_.size()); }
 
     // The conversions alone, for tests against an external converter (zimg) and hosts that hold
     // RGB on the CPU. decode(): `in`'s RGB as the network reads it before clamping (3 planes).
@@ -103,7 +122,8 @@ private:
     void upload(const AVFrame& in);
     void decode_pass(const PlaneColor& color, pl_tex target);
     void encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net, const float* strength);
-    void download(AVFrame& out);
+    void download(AVFrame& out, int slot);
+    void drain();  // collect() every frame in flight
     const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs,
                             const std::function<std::string()>& body, bool push_strength);
 
@@ -114,6 +134,12 @@ private:
     GpuTexture rgb_;                 // the decoded input RGB (rgba16f), what the network reads
     std::array<GpuTexture, 2> net_;  // strength-1 network outputs, this frame's and the previous one
     std::map<std::string, std::unique_ptr<ComputePass>> passes_;  // by formats, colours and grid; this size
+    struct Pending {  // a submitted frame: where its planes go when collected
+        AVFrame* out = nullptr;
+        int slot = 0;
+    };
+    std::vector<Pending> pending_;  // oldest first, at most frames_in_flight
+    int slot_ = 0;                  // the staging buffers the next frame uses
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;
     bool have_prev_ = false;
