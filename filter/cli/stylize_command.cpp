@@ -327,7 +327,7 @@ public:
         if (!planes_)
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
         const std::array<float, 5> c = cond_(time, frame_duration_);
-        const bool use_prev = follows(thumbnail(in));
+        const bool use_prev = feedback_ && follows(thumbnail(in));  // no thumbnail to make without feedback
         planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
         return true;
     }

@@ -9,6 +9,7 @@ extern "C" {
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -94,6 +95,8 @@ std::string layout_of(int format, Layout& l)
         k.chroma = !l.rgb && !l.gray && (c == 1 || c == 2) && (l.sub_x || l.sub_y);
         if (k.depth < 1 || k.depth > 16 || k.step < 1 || k.shift + k.depth > 32)
             return "components of more than 16 bits";
+        if (l.big_endian && k.bytes() == 1)
+            k.offset += 1;  // FFmpeg's convention: a big-endian word's low byte (bgr565be, rgb555be)
         l.comps.push_back(k);
     }
     return "";
@@ -180,11 +183,16 @@ std::pair<float, float> site_of(const Layout& l, const PlaneColor& color)
     return {color.chroma_h * static_cast<float>((1 << l.sub_x) - 1), color.chroma_v * static_cast<float>((1 << l.sub_y) - 1)};
 }
 
+// Where a pass reads the input: at luma samples (integer positions), at the input's own chroma
+// sites, or anywhere. Components whose samples are there are read as they are; the others
+// bilinearly, with no branch (a software device runs both sides of one).
+enum class At { luma_samples, chroma_sites, anywhere };
+
 // GLSL that reads the input's planes (samplers in0, in1, ...): `vec4 in_codes(vec2 pos)`, the
 // components at luma position `pos` (texel centres at integers), each normalised by its own
 // maximum (Y Cb Cr A or R G B A), those of other grids read bilinearly at their sited position,
 // clamped at the edges.
-std::string reader_glsl(const Layout& l, const PlaneColor& color, int width, int height)
+std::string reader_glsl(const Layout& l, const PlaneColor& color, int width, int height, At at)
 {
     std::string s;
     for (int p = 0; p < l.planes; ++p) {
@@ -199,8 +207,9 @@ std::string reader_glsl(const Layout& l, const PlaneColor& color, int width, int
         s += fmt::format("vec4 in_entry(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({}, {})); int i = int(in0_byte(q.x, q.y)) * 4;\n"
                          "  return vec4(in1_byte(i + 2, 0), in1_byte(i + 1, 0), in1_byte(i, 0), in1_byte(i + 3, 0)) / 255.0; }}\n",
                          width - 1, height - 1);
+        if (at == At::luma_samples)
+            return s + "vec4 in_codes(vec2 pos) { return in_entry(ivec2(pos)); }\n";
         s += "vec4 in_codes(vec2 pos) { vec2 f0 = floor(pos); vec2 f = pos - f0; ivec2 q = ivec2(f0);\n"
-             "  if (f == vec2(0.0)) return in_entry(q);\n"
              "  return mix(mix(in_entry(q), in_entry(q + ivec2(1, 0)), f.x), mix(in_entry(q + ivec2(0, 1)), in_entry(q + ivec2(1, 1)), f.x), f.y); }\n";
         return s;
     }
@@ -218,15 +227,33 @@ std::string reader_glsl(const Layout& l, const PlaneColor& color, int width, int
                 word += fmt::format("{}(in{}_byte(o + {}, q.y) << {})", k ? " | " : "", c.plane, k,
                                     8 * (l.big_endian ? c.bytes() - 1 - k : k));
         }
-        s += fmt::format("float in_comp{0}(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({1}, {2})); int o = q.x * {3} + {4};\n"
-                         "  return float((({5}) >> {6}) & {7}u) / {8:.1f}; }}\n",
-                         i, (c.chroma ? cw : width) - 1, (c.chroma ? ch : height) - 1, c.step, c.offset, word, c.shift,
-                         static_cast<unsigned>(c.max()), c.max());
+        const int unit = unit_of(l, c.plane);
+        bool alone = c.bytes() == unit && c.shift == 0 && (unit == 1 || !l.big_endian);
+        for (const Component& d : l.comps)  // rgb565's B shares its byte with G
+            if (&d != &c && d.plane == c.plane && d.offset < c.offset + c.bytes() && c.offset < d.offset + d.bytes())
+                alone = false;
+        if (alone) {
+            // A component alone in its texel (planar, nv12, rgb24...): the unorm value, rescaled
+            // from the texel's range to the component's (exact for codes up to 16 bits).
+            const double texel_max = unit == 1 ? 255.0 : 65535.0;
+            s += fmt::format("float in_comp{0}(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({1}, {2}));\n"
+                             "  return texelFetch(in{3}, ivec2(q.x * {4} + {5}, q.y), 0).r * {6:.9g}; }}\n",
+                             i, (c.chroma ? cw : width) - 1, (c.chroma ? ch : height) - 1, c.plane, c.step / unit,
+                             c.offset / unit, texel_max / c.max());
+        } else {
+            s += fmt::format("float in_comp{0}(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({1}, {2})); int o = q.x * {3} + {4};\n"
+                             "  return float((({5}) >> {6}) & {7}u) / {8:.1f}; }}\n",
+                             i, (c.chroma ? cw : width) - 1, (c.chroma ? ch : height) - 1, c.step, c.offset, word, c.shift,
+                             static_cast<unsigned>(c.max()), c.max());
+        }
         const std::string grid = c.chroma ? fmt::format("(pos - vec2({:.9g}, {:.9g})) / vec2({}.0, {}.0)", ox, oy,
                                                         1 << l.sub_x, 1 << l.sub_y)
                                           : "pos";
+        if ((at == At::luma_samples && !c.chroma) || (at == At::chroma_sites && c.chroma)) {
+            s += fmt::format("float in_sample{0}(vec2 pos) {{ return in_comp{0}(ivec2(round({1}))); }}\n", i, grid);
+            continue;
+        }
         s += fmt::format("float in_sample{0}(vec2 pos) {{ vec2 g = {1}; vec2 f0 = floor(g); vec2 f = g - f0; ivec2 q = ivec2(f0);\n"
-                         "  if (f == vec2(0.0)) return in_comp{0}(q);\n"
                          "  return mix(mix(in_comp{0}(q), in_comp{0}(q + ivec2(1, 0)), f.x),\n"
                          "             mix(in_comp{0}(q + ivec2(0, 1)), in_comp{0}(q + ivec2(1, 1)), f.x), f.y); }}\n",
                          i, grid);
@@ -436,7 +463,7 @@ void FramePlanesGpu::upload(const AVFrame& in)
 // The pass of `key` (formats, colours, grid; the size is the current one), made from `body` (the
 // GLSL after the declarations of `descs`) on first use.
 const ComputePass& FramePlanesGpu::pass(const std::string& key, const std::vector<ComputeDesc>& descs,
-                                        const std::string& body, bool push_strength)
+                                        const std::function<std::string()>& body, bool push_strength)
 {
     if (auto found = passes_.find(key); found != passes_.end())
         return *found->second;
@@ -449,7 +476,7 @@ const ComputePass& FramePlanesGpu::pass(const std::string& key, const std::vecto
     }
     if (push_strength)
         glsl += "layout(std430, push_constant) uniform CnnV3Strength { float strength; };\n";
-    glsl += body;
+    glsl += body();
     auto made = std::make_unique<ComputePass>(gpu, descs, glsl, push_strength ? sizeof(float) : 0,
                                               "the colour conversion pass " + key);
     return *passes_.emplace(key, std::move(made)).first->second;
@@ -470,16 +497,17 @@ void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
     const std::string key = fmt::format("decode {} {} {} {} {} {} -> {}", l.format, static_cast<int>(color.system),
                                         color.full_range, color.chroma_h, color.chroma_v, l.depth(),
                                         target->params.format->name);
-    const std::string body =
-        fmt::format("layout(binding = {}, {}) writeonly uniform image2D cnnv3_rgb;\n", descs.size() - 1,
+    const auto body = [&] {
+        return fmt::format("layout(binding = {}, {}) writeonly uniform image2D cnnv3_rgb;\n", descs.size() - 1,
                     target->params.format->glsl_format) +
-        reader_glsl(l, color, width_, height_) + transform_glsl("in_decode", l, color, false) +
+        reader_glsl(l, color, width_, height_, At::luma_samples) + transform_glsl("in_decode", l, color, false) +
         fmt::format("void main() {{\n"
                     "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
                     "    if (q.x >= {} || q.y >= {}) return;\n"
                     "    imageStore(cnnv3_rgb, q, vec4(in_decode(in_codes(vec2(q)).rgb), 1.0));\n"
                     "}}\n",
                     width_, height_);
+    };
     pass(key, descs, body, false).run(bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
 }
 
@@ -524,96 +552,104 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
         if (planes.empty())
             continue;
 
-        // The input's samples coincide with this grid's: its luma grid, or chroma sited the same.
         const Layout& i = in_->layout;
-        const bool exact = !chroma || (i.chroma_grid() && i.sub_x == o.sub_x && i.sub_y == o.sub_y &&
-                                       site_of(i, in_color) == site_of(o, out_color));
-        const auto taps_x = tent(sx, ox), taps_y = tent(sy, oy);
-        std::string net_sum, in_sum;
-        for (const auto& [dy, wy] : taps_y)
-            for (const auto& [dx, wx] : taps_x) {
-                net_sum += fmt::format("    net += {:.9g} * texelFetch(cnnv3_net, clamp(base + ivec2({}, {}), ivec2(0), last), 0).rgb;\n",
-                                       wx * wy, dx, dy);
-                in_sum += fmt::format("    codes += {:.9g} * in_codes(vec2(clamp(base + ivec2({}, {}), ivec2(0), last)));\n",
-                                      wx * wy, dx, dy);
-            }
-        std::string body = decls;
-        if (with_input)
-            body += reader_glsl(i, in_color, width_, height_) + transform_glsl("in_decode", i, in_color, false);
-        body += transform_glsl("out_encode", o, out_color, true);
-        body += fmt::format("void main() {{\n"
-                            "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
-                            "    if (q.x >= {} || q.y >= {}) return;\n"
-                            "    vec2 pos = vec2(q) * vec2({}.0, {}.0) + vec2({:.9g}, {:.9g});\n"
-                            "    ivec2 base = ivec2(floor(pos));\n"
-                            "    ivec2 last = ivec2({}, {});\n"
-                            "    vec3 net = vec3(0.0);\n{}",
-                            gw, gh, sx, sy, ox, oy, width_ - 1, height_ - 1, net_sum);
-        if (with_input) {
-            body += exact ? "    vec4 codes = in_codes(pos);\n" : "    vec4 codes = vec4(0.0);\n" + in_sum;
-            body += "    vec4 color = vec4(mix(in_decode(codes.rgb), net, strength), codes.a);\n";
-        } else {
-            body += "    vec4 color = vec4(net, 1.0);\n";
-        }
-        body += "    color.rgb = out_encode(color.rgb);\n";
-        // Each plane's bytes of this grid's sample: the components rounded to their codes, shifted
-        // and split into bytes in the format's byte order; bytes no component covers are padding where
-        // the plane is this grid's alone, else another grid's and left alone.
-        for (int p : planes) {
-            const int unit = out_->planes[p].unit;
-            int step = 0;
-            bool alone = true;
-            std::vector<const Component*> comps;
-            for (const Component& c : o.comps)
-                if (c.plane == p) {
-                    if (c.chroma == chroma) {
-                        comps.push_back(&c);
-                        step = c.step;
-                    } else {
-                        alone = false;
-                    }
-                }
-            body += "    {\n";
-            for (const Component* c : comps)
-                body += fmt::format("        uint w{} = uint(round(clamp(color[{}], 0.0, 1.0) * {:.1f})) << {};\n",
-                                    c->channel, c->channel, c->max(), c->shift);
-            std::vector<std::optional<std::string>> bytes(static_cast<std::size_t>(step));
-            for (int k = 0; k < step; ++k) {
-                std::string e;
-                for (const Component* c : comps)
-                    if (k >= c->offset && k < c->offset + c->bytes()) {
-                        const int in_word = o.big_endian ? c->bytes() - 1 - (k - c->offset) : k - c->offset;
-                        e += fmt::format("{}((w{} >> {}) & 255u)", e.empty() ? "" : " | ", c->channel, 8 * in_word);
-                    }
-                if (!e.empty())
-                    bytes[k] = e;
-                else if (alone)
-                    bytes[k] = "255u";  // padding (rgb0, bgr0...): 255, as swscale writes it
-            }
-            for (int k = 0; k < step; k += unit) {
-                std::string value;
-                if (unit == 1) {
-                    if (!bytes[k])
-                        continue;
-                    value = *bytes[k];
-                } else {
-                    if (!bytes[k] && !bytes[k + 1])
-                        continue;
-                    value = fmt::format("({}) | (({}) << 8)", bytes[k].value_or("0u"), bytes[k + 1].value_or("0u"));
-                }
-                // +0.25: the unorm store rounds to this code whichever way it rounds.
-                body += fmt::format("        imageStore(out{}, ivec2(q.x * {} + {}, q.y), vec4((float({}) + 0.25) / {:.1f}));\n",
-                                    p, step / unit, k / unit, value, unit == 1 ? 255.0 : 65535.0);
-            }
-            body += "    }\n";
-        }
-        body += "}\n";
+        // Strength 1 (the usual run) has a pass of its own that reads no input colour: the network's
+        // RGB alone, the input's alpha where the output has alpha.
+        const bool mix = with_input && *strength != 1.0f;
         const std::string key = fmt::format(
-            "encode {} {} {} {} {} -> {} {} {} {} {} grid {}", with_input ? i.format : -1, static_cast<int>(in_color.system),
+            "encode {} {} {} {} {} -> {} {} {} {} {} grid {}{}", with_input ? i.format : -1, static_cast<int>(in_color.system),
             in_color.full_range, in_color.chroma_h, in_color.chroma_v, o.format, static_cast<int>(out_color.system),
-            out_color.full_range, out_color.chroma_h, out_color.chroma_v, chroma ? "chroma" : "luma");
-        pass(key, descs, body, with_input)
-            .run(bindings, (gw + group - 1) / group, (gh + group - 1) / group, with_input ? strength : nullptr);
+            out_color.full_range, out_color.chroma_h, out_color.chroma_v, chroma ? "chroma" : "luma", mix ? " mix" : "");
+        // The shader text only where the pass is new: per frame, just the lookup.
+        const auto body = [&] {
+            // The input's samples coincide with this grid's: its luma grid, or chroma sited the same.
+            const bool exact = !chroma || (i.chroma_grid() && i.sub_x == o.sub_x && i.sub_y == o.sub_y &&
+                                           site_of(i, in_color) == site_of(o, out_color));
+            const auto taps_x = tent(sx, ox), taps_y = tent(sy, oy);
+            std::string net_sum, in_sum;
+            for (const auto& [dy, wy] : taps_y)
+                for (const auto& [dx, wx] : taps_x) {
+                    net_sum += fmt::format("    net += {:.9g} * texelFetch(cnnv3_net, clamp(base + ivec2({}, {}), ivec2(0), last), 0).rgb;\n",
+                                           wx * wy, dx, dy);
+                    in_sum += fmt::format("    codes += {:.9g} * in_codes(vec2(clamp(base + ivec2({}, {}), ivec2(0), last)));\n",
+                                          wx * wy, dx, dy);
+                }
+            std::string body = decls;
+            if (with_input)
+                body += reader_glsl(i, in_color, width_, height_, !chroma || !exact ? At::luma_samples : At::chroma_sites) +
+                        transform_glsl("in_decode", i, in_color, false);
+            body += transform_glsl("out_encode", o, out_color, true);
+            body += fmt::format("void main() {{\n"
+                                "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
+                                "    if (q.x >= {} || q.y >= {}) return;\n"
+                                "    vec2 pos = vec2(q) * vec2({}.0, {}.0) + vec2({:.9g}, {:.9g});\n"
+                                "    ivec2 base = ivec2(floor(pos));\n"
+                                "    ivec2 last = ivec2({}, {});\n"
+                                "    vec3 net = vec3(0.0);\n{}",
+                                gw, gh, sx, sy, ox, oy, width_ - 1, height_ - 1, net_sum);
+            if (with_input) {
+                body += exact ? "    vec4 codes = in_codes(pos);\n" : "    vec4 codes = vec4(0.0);\n" + in_sum;
+                body += mix ? "    vec4 color = vec4(mix(in_decode(codes.rgb), net, strength), codes.a);\n"
+                            : "    vec4 color = vec4(net, codes.a);\n";
+            } else {
+                body += "    vec4 color = vec4(net, 1.0);\n";
+            }
+            body += "    color.rgb = out_encode(color.rgb);\n";
+            // Each plane's bytes of this grid's sample: the components rounded to their codes, shifted
+            // and split into bytes in the format's byte order; bytes no component covers are padding where
+            // the plane is this grid's alone, else another grid's and left alone.
+            for (int p : planes) {
+                const int unit = out_->planes[p].unit;
+                int step = 0;
+                bool alone = true;
+                std::vector<const Component*> comps;
+                for (const Component& c : o.comps)
+                    if (c.plane == p) {
+                        if (c.chroma == chroma) {
+                            comps.push_back(&c);
+                            step = c.step;
+                        } else {
+                            alone = false;
+                        }
+                    }
+                body += "    {\n";
+                for (const Component* c : comps)
+                    body += fmt::format("        uint w{} = uint(round(clamp(color[{}], 0.0, 1.0) * {:.1f})) << {};\n",
+                                        c->channel, c->channel, c->max(), c->shift);
+                std::vector<std::optional<std::string>> bytes(static_cast<std::size_t>(step));
+                for (int k = 0; k < step; ++k) {
+                    std::string e;
+                    for (const Component* c : comps)
+                        if (k >= c->offset && k < c->offset + c->bytes()) {
+                            const int in_word = o.big_endian ? c->bytes() - 1 - (k - c->offset) : k - c->offset;
+                            e += fmt::format("{}((w{} >> {}) & 255u)", e.empty() ? "" : " | ", c->channel, 8 * in_word);
+                        }
+                    if (!e.empty())
+                        bytes[k] = e;
+                    else if (alone)
+                        bytes[k] = "255u";  // padding (rgb0, bgr0...): 255, as swscale writes it
+                }
+                for (int k = 0; k < step; k += unit) {
+                    std::string value;
+                    if (unit == 1) {
+                        if (!bytes[k])
+                            continue;
+                        value = *bytes[k];
+                    } else {
+                        if (!bytes[k] && !bytes[k + 1])
+                            continue;
+                        value = fmt::format("({}) | (({}) << 8)", bytes[k].value_or("0u"), bytes[k + 1].value_or("0u"));
+                    }
+                    // +0.25: the unorm store rounds to this code whichever way it rounds.
+                    body += fmt::format("        imageStore(out{}, ivec2(q.x * {} + {}, q.y), vec4((float({}) + 0.25) / {:.1f}));\n",
+                                        p, step / unit, k / unit, value, unit == 1 ? 255.0 : 65535.0);
+                }
+                body += "    }\n";
+            }
+            body += "}\n";
+            return body;
+        };
+        pass(key, descs, body, mix).run(bindings, (gw + group - 1) / group, (gh + group - 1) / group, mix ? strength : nullptr);
     }
     pl_gpu gpu = gpu_.gpu();
     for (Side::Plane& plane : out_->planes) {

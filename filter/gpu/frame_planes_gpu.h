@@ -53,6 +53,7 @@ extern "C" {
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -123,8 +124,8 @@ private:
     void encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net, const float* strength);
     void download(AVFrame& out, int slot);
     void drain();  // collect() every frame in flight
-    const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs, const std::string& body,
-                            bool push_strength);
+    const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs,
+                            const std::function<std::string()>& body, bool push_strength);
 
     GpuContext& gpu_;
     NetworkRunner& runner_;

@@ -12,7 +12,8 @@
 // Bounds: 1 code at 8 bits, 4 at 10 bits, the same fraction of the range above (tolerance(); the
 // [ measured ] lines give the values).
 // The strength-0 round trip: random codes (out of the RGB gamut too) through process() come back
-// exactly, in every format (pal8: as its palette's RGBA).
+// exactly, in every format (pal8: as its palette's RGBA). And the passes are made once: later
+// frames with another strength or cond compile nothing.
 #include "frame_planes_gpu.h"
 #include "model.h"
 
@@ -448,6 +449,75 @@ std::vector<Case> cases()
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryLayout, FramePlanesVsZimg, ::testing::ValuesIn(cases()));
+
+}  // namespace
+}  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// The colour passes are made once per (formats, size, colours): later frames - another strength,
+// another cond, feedback on or off - compile nothing (strength is a push constant, not shader text;
+// strength 1 has its own pass, which reads no input colour).
+TEST(FramePlanesPasses, later_frames_compile_nothing)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    FramePtr in = make_frame("nv12", 34, 18), out = make_frame("yuv420p", 34, 18);
+    Case c{"nv12", "yuv420p", 34, 18, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
+    fill_smooth(*in, c);
+    std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 0.25f, false);
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 0.5f, true);  // the prev-reading variant
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 1.0f, true);  // strength 1: no input colour read
+    const int compiled = gpu.shader_compilations();
+    for (float strength : {0.0f, 0.75f, 1.0f, 0.1f}) {
+        cond[0] = strength;
+        planes.process(*in, color_of(c), *out, color_of(c), cond, strength, strength > 0.5f);
+    }
+    EXPECT_EQ(gpu.shader_compilations(), compiled);
+}
+
+}  // namespace
+}  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// Packed RGB of fewer than 8 bits a component, two components in one byte (rgb565, rgb555,
+// rgb444; zimg has no such planar format): decode gives code / (2^n - 1) per component, and
+// strength 0 returns every code.
+TEST(FramePlanesPackedBits, decode_and_strength_0)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    const PlaneColor rgb{PL_COLOR_SYSTEM_RGB, true, 0.0f, 0.5f};
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    for (const char* name : {"rgb565le", "bgr565be", "rgb555le", "rgb555be", "bgr444le", "rgb8", "x2rgb10be"}) {
+        FramePtr in = make_frame(name, 33, 17), out = make_frame(name, 33, 17);
+        std::mt19937 rng(11);
+        std::array<std::vector<int>, 3> codes;
+        for (int k = 0; k < 3; ++k) {
+            codes[k].resize(33 * 17);
+            for (int& v : codes[k])
+                v = static_cast<int>(rng() % (static_cast<unsigned>(max_of(*in, k)) + 1));
+            set(*in, k, codes[k]);
+        }
+        const Planes decoded = planes.decode(*in, rgb);
+        double worst = 0;
+        for (int k = 0; k < 3; ++k)
+            for (std::size_t i = 0; i < codes[k].size(); ++i)
+                worst = std::max(worst, std::abs(static_cast<double>(decoded.plane(k)[i]) * max_of(*in, k) - codes[k][i]));
+        EXPECT_LE(worst, 1e-3) << name;
+        planes.process(*in, rgb, *out, rgb, cond, 0.0f, false);
+        for (int k = 0; k < 3; ++k)
+            EXPECT_EQ(get(*out, k), codes[k]) << name << " component " << k;
+    }
+}
 
 }  // namespace
 }  // namespace cnnv3
