@@ -13,20 +13,6 @@
 
 namespace cnnv3::vs {
 
-const char* const supported_formats_text =
-    "RGB, YUV (4:2:0, 4:2:2, 4:4:4, ...) or Gray, 8-16 bit integer or 16/32 bit float";
-
-bool is_supported_format(const VSVideoFormat& f)
-{
-    if (f.colorFamily != cfRGB && f.colorFamily != cfYUV && f.colorFamily != cfGray)
-        return false;
-    if (f.subSamplingW > 2 || f.subSamplingH > 2)
-        return false;
-    if (f.sampleType == stInteger)
-        return f.bitsPerSample >= 8 && f.bitsPerSample <= 16;
-    return f.sampleType == stFloat && (f.bitsPerSample == 16 || f.bitsPerSample == 32);
-}
-
 namespace {
 
 // One plane's samples as (code - offset) / scale (floats as they are) into dst (width x height).

@@ -24,12 +24,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Whether Stylize takes clips of this format: RGB, YUV (subsampling up to 2 each way) or gray;
-// integer 8-16 bit, or float 16/32 bit.
-bool is_supported_format(const VSVideoFormat& format);
-// The formats above in words, for error messages.
-extern const char* const supported_formats_text;
-
 // Converts frames of one clip; holds scratch planes, so one per thread (or per call).
 class FrameRgbConverter {
 public:

@@ -342,12 +342,41 @@ void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& 
     if (out.format != in.format || out.width != in.width || out.height != in.height)
         throw GpuError("the output frame must have the input's format and size");
     ensure(in);
+    const int previous = current_;
+    run(in, out, color, cond, strength, feedback && have_prev_ ? net_[previous].get() : nullptr);
+}
+
+void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
+                             float strength, const Planes* prev, Planes* net)
+{
+    if (out.format != in.format || out.width != in.width || out.height != in.height)
+        throw GpuError("the output frame must have the input's format and size");
+    if (prev && (prev->channels != 3 || prev->width != in.width || prev->height != in.height))
+        throw GpuError("prev: expected 3 RGB planes of the frame's size");
+    ensure(in);
+    pl_tex prev_tex = nullptr;
+    if (prev) {
+        prev_tex = float_texture(true);
+        upload_rgb(*prev, prev_tex);
+    }
+    run(in, out, color, cond, strength, prev_tex);
+    if (net) {
+        pl_tex copy = float_texture(false);
+        dispatch(color, false, "color.rgb = cnnv3_bilinear(cnnv3_net, cnnv3_pos()).rgb;", -1, copy,
+                 net_[current_].get());
+        *net = download_rgb(copy);
+    }
+}
+
+// One frame: `in` uploaded, decoded, through the network (into the other net_ slot, with `prev`),
+// mixed and encoded into `out`.
+void FramePlanesGpu::run(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
+                         float strength, pl_tex prev)
+{
     upload(in);
     dispatch(color, false, "", -1, rgb_.get(), rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
-    const int previous = current_;
     current_ = 1 - current_;
-    runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f,
-                feedback && have_prev_ ? net_[previous].get() : nullptr);
+    runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, prev);
     have_prev_ = true;
     encode_planes(color, fmt::format("color.rgb = mix(color.rgb, cnnv3_net_at(cnnv3_pos()).rgb, {:.9g});", strength),
                   net_[current_].get());
@@ -422,12 +451,80 @@ Planes FramePlanesGpu::decode(const AVFrame& in, const PlaneColor& color)
     upload(in);
     pl_tex target = float_texture(false);
     dispatch(color, false, "", -1, target, in_[0]->tex.get());  // nothing reads cnnv3_net here
-    std::vector<float> rgba(static_cast<std::size_t>(width_) * height_ * 4);
+    return download_rgb(target);
+}
+
+// RGB planes of the frame's size into an rgba32f texture (alpha 1), and back, through kept host
+// buffers: host-pointer transfers were seen to deadlock lavapipe's queue thread mid-run.
+namespace {
+
+GpuBuffer& rgba_buffer(GpuBuffer& buf, pl_gpu gpu, std::size_t bytes, bool upload)
+{
+    if (buf && buf.get()->params.size == bytes)
+        return buf;
+    struct pl_buf_params b = {};
+    b.size = bytes;
+    b.host_writable = upload;
+    b.host_readable = !upload;
+    b.host_mapped = bytes <= gpu->limits.max_mapped_size;
+    b.memory_type = PL_BUF_MEM_HOST;
+    buf = GpuBuffer(gpu, b);
+    return buf;
+}
+
+}  // namespace
+
+void FramePlanesGpu::upload_rgb(const Planes& rgb, pl_tex target)
+{
+    pl_gpu gpu = gpu_.gpu();
+    const std::size_t bytes = rgb.plane_size() * 4 * sizeof(float);
+    if (rgba_up_ && rgba_up_.get()->params.size != bytes)
+        gpu_.wait_idle();  // replaced below
+    GpuBuffer& buf = rgba_buffer(rgba_up_, gpu, bytes, true);
+    float* rgba = reinterpret_cast<float*>(buf.get()->data);
+    if (rgba) {
+        while (pl_buf_poll(gpu, buf.get(), UINT64_MAX)) {
+        }  // the previous upload has finished reading it
+    } else {
+        rgba_.resize(bytes / sizeof(float));
+        rgba = rgba_.data();
+    }
+    for (std::size_t i = 0; i < rgb.plane_size(); ++i) {
+        for (int c = 0; c < 3; ++c)
+            rgba[i * 4 + c] = rgb.plane(c)[i];
+        rgba[i * 4 + 3] = 1.0f;
+    }
+    if (!buf.get()->data)
+        pl_buf_write(gpu, buf.get(), 0, rgba, bytes);
+    struct pl_tex_transfer_params up = {};
+    up.tex = target;
+    up.buf = buf.get();
+    if (!pl_tex_upload(gpu, &up))
+        throw GpuError("RGB upload failed");
+}
+
+Planes FramePlanesGpu::download_rgb(pl_tex source)
+{
+    pl_gpu gpu = gpu_.gpu();
+    const std::size_t bytes = static_cast<std::size_t>(width_) * height_ * 4 * sizeof(float);
+    if (rgba_down_ && rgba_down_.get()->params.size != bytes)
+        gpu_.wait_idle();
+    GpuBuffer& buf = rgba_buffer(rgba_down_, gpu, bytes, false);
     struct pl_tex_transfer_params down = {};
-    down.tex = target;
-    down.ptr = rgba.data();
-    if (!pl_tex_download(gpu_.gpu(), &down))
+    down.tex = source;
+    down.buf = buf.get();
+    if (!pl_tex_download(gpu, &down))
         throw GpuError("RGB download failed");
+    const float* rgba = reinterpret_cast<const float*>(buf.get()->data);
+    if (rgba) {
+        while (pl_buf_poll(gpu, buf.get(), UINT64_MAX)) {
+        }  // the download has landed
+    } else {
+        rgba_.resize(bytes / sizeof(float));
+        if (!pl_buf_read(gpu, buf.get(), 0, rgba_.data(), bytes))
+            throw GpuError("RGB download failed");
+        rgba = rgba_.data();
+    }
     Planes rgb(3, height_, width_);
     for (std::size_t i = 0; i < rgb.plane_size(); ++i)
         for (int c = 0; c < 3; ++c)
@@ -441,15 +538,7 @@ void FramePlanesGpu::encode(const Planes& rgb, AVFrame& out, const PlaneColor& c
         throw GpuError("encode: expected 3 RGB planes of the frame's size");
     ensure(out);
     pl_tex source = float_texture(true);
-    std::vector<float> rgba(rgb.plane_size() * 4, 1.0f);
-    for (std::size_t i = 0; i < rgb.plane_size(); ++i)
-        for (int c = 0; c < 3; ++c)
-            rgba[i * 4 + c] = rgb.plane(c)[i];
-    struct pl_tex_transfer_params up = {};
-    up.tex = source;
-    up.ptr = rgba.data();
-    if (!pl_tex_upload(gpu_.gpu(), &up))
-        throw GpuError("RGB upload failed");
+    upload_rgb(rgb, source);
     encode_planes(color, "color.rgb = cnnv3_net_at(cnnv3_pos()).rgb;", source);
     download(out);
 }

@@ -67,6 +67,12 @@ public:
     // a size or format change); false: prev = zeros (first frame, scene cut).
     void process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
                  float strength, bool feedback);
+    // The same with the feedback state held by the caller, for hosts whose frames come in any order
+    // (VapourSynth): `prev` is the previous frame's strength-1 network output (3 planes of the
+    // frame's size; nullptr: zeros) instead of the kept one, and where `net` is given this frame's
+    // strength-1 network output comes back in it (3 planes, as the network wrote them).
+    void process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
+                 float strength, const Planes* prev, Planes* net);
 
     // The conversions alone, for tests against an external converter (zimg) and hosts that hold
     // RGB on the CPU. decode(): `in`'s RGB as the network reads it before clamping (3 planes).
@@ -84,7 +90,11 @@ private:
                   pl_tex net);
     void encode_planes(const PlaneColor& color, const std::string& mix_body, pl_tex net);
     void download(AVFrame& out);
+    void run(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond, float strength,
+             pl_tex prev);
     pl_tex float_texture(bool upload);
+    void upload_rgb(const Planes& rgb, pl_tex target);
+    Planes download_rgb(pl_tex source);
     std::string shader_header(const PlaneColor& color, bool chroma_grid) const;
 
     GpuContext& gpu_;
@@ -96,6 +106,8 @@ private:
     GpuTexture rgb_;               // the decoded input RGB (rgba16f), what the network reads
     std::array<GpuTexture, 2> net_;  // strength-1 network outputs, this frame's and the previous one
     GpuTexture float_in_, float_out_;  // decode()/encode()'s rgba32f transfers
+    GpuBuffer rgba_up_, rgba_down_;    // upload_rgb()/download_rgb()'s staging, kept while the size stays
+    std::vector<float> rgba_;          // their RGBA where the buffers cannot be mapped
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;
     bool have_prev_ = false;
