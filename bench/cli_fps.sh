@@ -5,9 +5,17 @@
 #   bench/cli_fps.sh run CNNV3 CLIP MODELS ENCODERS [OUTDIR]
 #       stylize CLIP once per model (comma list of names or dirs) and encoder (comma list:
 #       default = the CLI's own choice, libx264 into .mp4; ffv1 = --encoder ffv1 into .mkv;
-#       raw = --encoder rawvideo into .nut), and print a Markdown table. fps is the CLI's own
-#       (`--progress json`, last line); wall s is the whole process (start-up, Vulkan init, audio
-#       analysis included).
+#       raw = --encoder rawvideo into .nut; x264vf = --encoder libx264 -x preset=veryfast into
+#       .mp4), and print a Markdown table. fps is the CLI's own (`--progress json`, last line);
+#       wall s is the whole process (start-up, Vulkan init, audio analysis included).
+#   bench/cli_fps.sh alone BENCH_ENCODE CLIP ENCODERS [OUTDIR]
+#       the same rows for the encoder alone: the same pipeline and encoder on the same decoded
+#       frames, copied instead of stylized (build/bench/cnnv3-bench-encode); where ffmpeg is on
+#       PATH, also `ffmpeg -i CLIP` with that encoder (fps = frames / ffmpeg -benchmark's rtime).
+#   bench/cli_fps.sh placebo CLIP GLSL [OUTDIR]
+#       FFmpeg's own route with a static preset: -init_hw_device vulkan, -vf format=rgba,hwupload,
+#       libplacebo=custom_shader_path=GLSL,hwdownload,format=rgba,format=yuv420p, rawvideo into .nut
+#       (fps = frames / ffmpeg -benchmark's rtime).
 set -euo pipefail
 mode=${1:?usage: cli_fps.sh clip|run ...}; shift
 if [ "$mode" = clip ]; then
@@ -20,7 +28,64 @@ if [ "$mode" = clip ]; then
     -t "$secs" -pix_fmt yuv420p -c:v libx264 -crf 18 -c:a aac -b:a 160k "$out"
   exit 0
 fi
-[ "$mode" = run ] || { echo "cli_fps.sh: clip or run" >&2; exit 2; }
+# encoder_args NAME: sets ext and args for an encoder of the list
+encoder_args() {
+  case $1 in
+    default) ext=mp4 args=() ;;
+    ffv1) ext=mkv args=(--encoder ffv1) ;;
+    raw) ext=nut args=(--encoder rawvideo) ;;
+    x264vf) ext=mp4 args=(--encoder libx264 -x preset=veryfast) ;;
+    *) ext=mkv args=(--encoder "$1") ;;
+  esac
+}
+# ffmpeg_fps LOG FRAMES: frames / rtime of `ffmpeg -benchmark`
+ffmpeg_fps() { awk -v n="$2" '/bench: .*rtime=/ { sub(/.*rtime=/, ""); sub(/s.*/, ""); printf "%.2f", n / $0 }' "$1"; }
+frames_of() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
+if [ "$mode" = alone ]; then
+  bench=$1 clip=$2 encoders=$3 outdir=${4:-$(mktemp -d)}
+  mkdir -p "$outdir"
+  echo "| route | encoder | frames | fps | wall s |"
+  echo "|---|---|---|---|---|"
+  IFS=, read -ra es <<< "$encoders"
+  for e in "${es[@]}"; do
+    encoder_args "$e"
+    out=$outdir/alone-$e.$ext
+    t0=$(date +%s.%N)
+    line=$("$bench" "$clip" "$out" "${args[@]}")
+    t1=$(date +%s.%N)
+    echo "| pipeline, frames copied (cnnv3-bench-encode) | $e | $(cut -d' ' -f1 <<< "$line") | $(cut -d' ' -f5 <<< "$line") | $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') |"
+    rm -f "$out"
+    if command -v ffmpeg >/dev/null; then
+      fa=(-c:v libx264); [ "$e" = x264vf ] && fa=(-c:v libx264 -preset veryfast)
+      [ "$e" = raw ] && fa=(-c:v rawvideo)
+      [ "$e" = ffv1 ] && fa=(-c:v ffv1)
+      t0=$(date +%s.%N)
+      ffmpeg -nostdin -hide_banner -loglevel info -benchmark -y -i "$clip" -map 0:v "${fa[@]}" "$out" > "$outdir/ff-$e.log" 2>&1
+      t1=$(date +%s.%N)
+      n=$(frames_of "$out")
+      echo "| ffmpeg -i CLIP | $e | $n | $(ffmpeg_fps "$outdir/ff-$e.log" "$n") | $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') |"
+      rm -f "$out"
+    fi
+  done
+  exit 0
+fi
+if [ "$mode" = placebo ]; then
+  clip=$1 glsl=$2 outdir=${3:-$(mktemp -d)}
+  mkdir -p "$outdir"
+  out=$outdir/placebo.nut
+  t0=$(date +%s.%N)
+  ffmpeg -nostdin -hide_banner -loglevel info -benchmark -y -init_hw_device vulkan=vk -filter_hw_device vk -i "$clip" \
+    -map 0:v -vf "format=rgba,hwupload,libplacebo=custom_shader_path=$glsl,hwdownload,format=rgba,format=yuv420p" \
+    -c:v rawvideo "$out" > "$outdir/placebo.log" 2>&1 || { echo "| ffmpeg vf_libplacebo | failed: $(tail -1 "$outdir/placebo.log") |"; exit 1; }
+  t1=$(date +%s.%N)
+  n=$(frames_of "$out")
+  echo "| route | preset | frames | fps | wall s |"
+  echo "|---|---|---|---|---|"
+  echo "| ffmpeg vf_libplacebo, rawvideo (nut) | $(basename "$glsl") | $n | $(ffmpeg_fps "$outdir/placebo.log" "$n") | $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') |"
+  rm -f "$out"
+  exit 0
+fi
+[ "$mode" = run ] || { echo "cli_fps.sh: clip, run, alone or placebo" >&2; exit 2; }
 cli=$1 clip=$2 models=$3 encoders=$4 outdir=${5:-$(mktemp -d)}
 # a model name is found through CNNV3_MODEL_PATH for a build-tree cnnv3 (docs/host.md)
 export CNNV3_MODEL_PATH=${CNNV3_MODEL_PATH:-$(cd "$(dirname "$0")/.." && pwd)/weights}
@@ -31,12 +96,7 @@ IFS=, read -ra ms <<< "$models"
 IFS=, read -ra es <<< "$encoders"
 for m in "${ms[@]}"; do
   for e in "${es[@]}"; do
-    case $e in
-      default) ext=mp4 args=() ;;
-      ffv1) ext=mkv args=(--encoder ffv1) ;;
-      raw) ext=nut args=(--encoder rawvideo) ;;
-      *) ext=mkv args=(--encoder "$e") ;;
-    esac
+    encoder_args "$e"
     tag=$(basename "$m")-$e
     out=$outdir/$tag.$ext log=$outdir/$tag.log
     t0=$(date +%s.%N)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `cnnv3 stylize` end to end on lavapipe: a still and a lossless RGB video against the CPU
 # reference (max abs <= 1/255 per frame), audio copied bit-exact with the frame count kept on the
-# demo clip, the no-audio note, a corrupt input (clear error, no file left), overwrite refusal and
-# Ctrl-C leaving a valid, shorter file.
+# demo clip, the no-audio note, a corrupt input (clear error, no file left), overwrite refusal,
+# Ctrl-C leaving a valid, shorter file (every frame in flight written), and --hwdec.
 # usage: stylize_cli_test.sh CNNV3 SHADERGEN PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 shadergen=$2 png_tool=$3 src=$4
@@ -87,9 +87,30 @@ kill -INT $pid
 wait $pid
 rc=$?
 frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 long_out.mp4 2>/dev/null)
-if [ "$rc" = 130 ] && [ -n "$frames" ] && [ "$frames" -gt 0 ] && [ "$frames" -lt 500 ]; then
-  ok "Ctrl-C left a valid file of $frames frames"
+# With frames in flight (decode, GPU and encode on their own threads), every frame the summary
+# counts is in the file, and no other.
+said=$(sed -nE 's/^cnnv3: long_out.mp4: ([0-9]+) frames, .*stopped early by Ctrl-C.*/\1/p' long.log)
+if [ "$rc" = 130 ] && [ -n "$frames" ] && [ "$frames" -gt 0 ] && [ "$frames" -lt 500 ] && [ "$said" = "$frames" ]; then
+  ok "Ctrl-C left a valid file of $frames frames, as the summary says"
 else
-  bad "Ctrl-C: exit $rc, frames '$frames'"; tail -3 long.log
+  bad "Ctrl-C: exit $rc, frames '$frames', summary '$said'"; tail -3 long.log
 fi
+
+# 9. --hwdec: this machine has no hardware decoder, so auto falls back to software silently and
+# gives the same output as none; a bad value is refused with one line and nothing written.
+for h in none auto; do
+  if "$cnnv3" stylize --quiet --model "$model" --cond $cond --hwdec $h --encoder ffv1 silent.mp4 "hw_$h.mkv" 2>"hw_$h.log"; then
+    [ -n "$(messages "hw_$h.log")" ] && { bad "--hwdec $h printed something"; cat "hw_$h.log"; }
+  else
+    bad "--hwdec $h: exit $?"; cat "hw_$h.log"
+  fi
+done
+a=$(ffmpeg -nostdin -loglevel error -i hw_none.mkv -f rawvideo - | md5sum)
+b=$(ffmpeg -nostdin -loglevel error -i hw_auto.mkv -f rawvideo - | md5sum)
+[ -s hw_none.mkv ] && [ "$a" = "$b" ] && ok "--hwdec auto = --hwdec none here" || bad "--hwdec auto and none differ"
+"$cnnv3" stylize --quiet --model "$model" --cond $cond --hwdec cuda silent.mp4 hw_bad.mkv 2>hw_bad.log
+rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l < hw_bad.log)" = 1 ] && grep -qF -- '--hwdec: "cuda" is not a choice (expected auto or none)' hw_bad.log \
+  && [ ! -e hw_bad.mkv ] \
+  && ok "--hwdec cuda refused: $(cat hw_bad.log)" || { bad "--hwdec cuda: exit $rc"; cat hw_bad.log; }
 exit $fail

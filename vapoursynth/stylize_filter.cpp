@@ -3,22 +3,17 @@
 #include "audio_node_pcm.h"
 #include "clip_conditioning.h"
 #include "core_gpu.h"
-#include "frame_rgb.h"
 #include "frame_view.h"
 #include "stylize_options.h"
 
 #include "conditioning_sources.h"
-#include "frame_color.h"
+#include "frame_input.h"
 #include "frame_planes_gpu.h"
 #include "half.h"
 #include "model.h"
 #include "model_search.h"
 #include "network_runner.h"
 #include "scene_cut.h"
-
-extern "C" {
-#include <libavutil/pixdesc.h>
-}
 
 #include <fmt/format.h>
 
@@ -183,13 +178,6 @@ bool read_previous(const VSFrame* frame, const VSAPI* vsapi, int width, int heig
     return true;
 }
 
-// The frame's luma plane for the scene-cut thumbnail (the first plane of the views of YUV and Gray).
-LumaPlaneView luma_plane(const AVFrame& frame)
-{
-    const int depth = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(frame.format))->comp[0].depth;
-    return {frame.data[0], frame.linesize[0], frame.width, frame.height, depth > 8 ? 2 : 1, depth};
-}
-
 const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_data, void** /*frame_data*/,
                                        VSFrameContext* ctx, VSCore* core, const VSAPI* vsapi)
 {
@@ -208,19 +196,12 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
     try {
         const Conditioning& cond = self.conditioning.at(n);
         const FrameView in(source.get(), vsapi);
-        const bool on_gpu = planar_yuv_problem(in.frame().format).empty();  // RGB and Gray: the CPU conversion, for now
-        std::optional<PlaneColor> color;
-        Planes rgb;
-        thread_local FrameRgbConverter converter;  // scratch planes; one per worker thread
-        if (on_gpu) {
-            color = plane_color(in.frame(), "clip");
-            if (!color)
-                throw FrameFormatError("clip: colour matrix FCC is not supported (expected BT.601, BT.709, BT.2020 "
-                                       "or SMPTE 240M)");
-        } else {
-            converter.to_rgb(source.get(), vsapi, rgb);
-        }
-        const LumaThumbnail thumb = on_gpu ? luma_thumbnail(luma_plane(in.frame())) : luma_thumbnail(rgb);
+        const std::optional<PlaneColor> color = plane_color(in.frame(), "clip");
+        if (!color)
+            throw std::runtime_error("clip: colour matrix FCC is not supported (expected BT.601, BT.709, BT.2020 or "
+                                     "SMPTE 240M; convert it with resize first)");
+        thread_local ThumbnailScratch scratch;  // one per worker thread
+        const LumaThumbnail thumb = frame_thumbnail(in.frame(), scratch);
         // prev.rgb: frame n-1's network output, or 0 on frame 0, after a scene cut, or without feedback.
         Planes prev;
         LumaThumbnail prev_thumb;
@@ -230,28 +211,17 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
         before.reset();
         VSFrame* out = vsapi->newVideoFrame(&self.info.format, self.info.width, self.info.height, source.get(), core);
         FrameRef owned(out, {vsapi});  // freed if anything below throws
+        FrameView out_view(out, in, vsapi);
         Planes net;
-        if (on_gpu) {
-            FrameView out_view(out, in, vsapi);
-            {
-                const std::lock_guard guard(self.gpu->lock);
-                if (!self.planes)
-                    self.planes = std::make_unique<FramePlanesGpu>(self.gpu->context, *self.runner);
-                // The network output comes back only where the next frame takes it as prev.
-                self.planes->process(in.frame(), out_view.frame(), *color, cond, self.strength,
-                                     use_prev ? &prev : nullptr, self.feedback ? &net : nullptr);
-            }
-            out_view.store(out, vsapi);
-        } else {
-            {
-                const std::lock_guard guard(self.gpu->lock);
-                net = self.runner->run_planes(rgb, cond, 1.0f, use_prev ? &prev : nullptr);
-            }
-            Planes stylized = net;
-            for (std::size_t i = 0; i < stylized.data.size(); ++i)
-                stylized.data[i] = rgb.data[i] * (1.0f - self.strength) + net.data[i] * self.strength;
-            converter.from_rgb(stylized, source.get(), out, vsapi);
+        {
+            const std::lock_guard guard(self.gpu->lock);
+            if (!self.planes)
+                self.planes = std::make_unique<FramePlanesGpu>(self.gpu->context, *self.runner);
+            // The network output comes back only where the next frame takes it as prev.
+            self.planes->process(in.frame(), *color, out_view.frame(), *color, cond, self.strength,
+                                 use_prev ? &prev : nullptr, self.feedback ? &net : nullptr);
         }
+        out_view.store(out, vsapi);
         VSMap* props = vsapi->getFramePropertiesRW(out);
         if (self.feedback) {
             const std::string bytes = network_output_bytes(net);

@@ -6,6 +6,7 @@
 #include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "color_tags.h"
+#include "frame_input.h"
 #include "frame_planes_gpu.h"
 #include "gpu_context.h"
 #include "media_probe.h"
@@ -17,12 +18,19 @@
 #include "video_error.h"
 #include "video_transcode.h"
 
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+}
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <csignal>
 #include <functional>
@@ -54,6 +62,8 @@ const std::string_view stylize_usage =
     "  --feedback 0|1     feed each frame's network output to the next frame (SPEC prev.rgb; 0 on the\n"
     "                     first frame and after a scene cut); default 1\n"
     "  --gpu N|NAME       Vulkan device (see `cnnv3 devices`)\n"
+    "  --hwdec auto|none  decode IN on the hardware decoder FFmpeg offers (NVDEC, VAAPI, ...), else\n"
+    "                     in software (auto); none: software only (default; see docs/video.md)\n"
     "  --encoder NAME     video encoder (default: libx264 where it takes the pixel format, else a\n"
     "                     lossless one; see docs/video.md)\n"
     "  --crf Q            quality for encoders with a crf option (default 18)\n"
@@ -181,6 +191,13 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             a.feedback = v == "1";
         } else if (arg == "--gpu")
             a.gpu = value();
+        else if (arg == "--hwdec") {
+            try {
+                a.transcode.hwdec = parse_hwdec(value());
+            } catch (const VideoError& e) {
+                throw UsageError(e.what());
+            }
+        }
         else if (arg == "--encoder")
             a.transcode.encoder = value();
         else if (arg == "--pix-fmt")
@@ -281,38 +298,38 @@ public:
         }
     }
 
-    // Planar YUV stays on the GPU (frame_planes_gpu.h); the other formats come through process().
-    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
+    // Every format FramePlanesGpu reads and writes stays on the GPU (frame_planes_gpu.h), the output's
+    // format differing from the input's or not; the others (and FCC frames) come through process().
+    bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
     {
-        const auto format = static_cast<AVPixelFormat>(in.format);
-        if (!planar_yuv_problem(format).empty())
+        if (!submit_native(in, out, time, index))
             return false;
-        const YuvInterpretation yuv = interpret_yuv(color_tags_of(in), format, in.width, in.height, input_name_);
-        if (interpret_yuv(color_tags_of(out), format, out.width, out.height, input_name_) != yuv)
+        collect_native();
+        return true;
+    }
+
+    // Frames in flight: the next frame uploads while the GPU works on this one.
+    int native_in_flight() const override { return FramePlanesGpu::frames_in_flight; }
+    void collect_native() override
+    {
+        if (planes_)
+            planes_->collect();
+    }
+
+    bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
+    {
+        if (!gpu_format_problem(in.format).empty() || !gpu_format_problem(out.format, true).empty())
             return false;
-        PlaneColor color;
-        const std::string_view matrix = yuv.matrix;
-        if (matrix == "BT.601")
-            color.system = PL_COLOR_SYSTEM_BT_601;
-        else if (matrix == "BT.709")
-            color.system = PL_COLOR_SYSTEM_BT_709;
-        else if (matrix == "BT.2020")
-            color.system = PL_COLOR_SYSTEM_BT_2020_NC;
-        else if (matrix == "SMPTE 240M")
-            color.system = PL_COLOR_SYSTEM_SMPTE_240M;
-        else
+        const std::optional<PlaneColor> in_color = plane_color(in, input_name_);
+        const std::optional<PlaneColor> out_color = plane_color(out, input_name_);
+        if (!in_color || !out_color)
             return false;  // FCC: libplacebo has no such system
-        color.full_range = yuv.full_range;
-        color.chroma_h = static_cast<float>(yuv.chroma_h);
-        color.chroma_v = static_cast<float>(yuv.chroma_v);
         release_warnings();
         if (!planes_)
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
         const std::array<float, 5> c = cond_(time, frame_duration_);
-        const int bytes = pixel_format_depth(format) > 8 ? 2 : 1;
-        const bool use_prev = follows(luma_thumbnail(LumaPlaneView{in.data[0], in.linesize[0], in.width, in.height, bytes,
-                                                                  pixel_format_depth(format)}));
-        planes_->process(in, out, color, c, strength_, use_prev);
+        const bool use_prev = follows(frame_thumbnail(in, thumb_scratch_));
+        planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
         return true;
     }
 
@@ -353,6 +370,7 @@ private:
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
+    ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames
 };
 
 std::string format_eta(double s)
@@ -486,9 +504,10 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);
     if (!a.quiet)
-        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}{}\n", result.output, result.frames,
-                           result.container, result.encoder, result.pixel_format, result.encoder_reason, model.name,
-                           cond_note,
+        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}, colours converted on the {}{}\n",
+                           result.output, result.frames, result.container, result.encoder, result.pixel_format,
+                           result.encoder_reason, model.name, cond_note,
+                           result.native_frames == result.frames && result.frames > 0 ? "GPU" : "CPU",
                            result.stopped ? fmt::format("; stopped early by {}, the file is complete up to there",
                                                         signal_description(signal))
                                           : "");

@@ -4,147 +4,335 @@ extern "C" {
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 }
-#include <libplacebo/shaders/colorspace.h>
-#include <libplacebo/shaders/custom.h>
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
 namespace cnnv3 {
 
-struct FramePlanesGpu::Plane {
-    GpuTexture tex;
-    GpuBuffer buf;  // staging: GPU objects are kept, never made per frame (GpuContext::wait_idle)
-    int w = 0, h = 0;
+namespace {
+
+constexpr int group = 16;  // workgroup side of every colour pass
+
+// One component of a pixel format, as FFmpeg's descriptor places it.
+struct Component {
+    int channel = 0;  // 0..3: Y Cb Cr A (YUV, gray) or R G B A
+    int plane = 0;
+    int step = 0, offset = 0, shift = 0, depth = 0;  // bytes, bytes, bits, bits
+    bool chroma = false;                             // on the (subsampled) chroma grid
+    int bytes() const { return shift + depth <= 8 ? 1 : shift + depth <= 16 ? 2 : 4; }
+    double max() const { return static_cast<double>((1u << depth) - 1u); }
 };
 
-std::string planar_yuv_problem(int av_pixel_format)
+// A pixel format's bytes: which plane holds which component where.
+struct Layout {
+    int format = -1;
+    bool rgb = false, gray = false, palette = false, big_endian = false, alpha = false;
+    int sub_x = 0, sub_y = 0;  // log2 of the chroma subsampling
+    int planes = 0;
+    std::vector<Component> comps;
+    int depth() const { return palette ? 8 : comps[0].depth; }
+    // Chroma on a grid of its own (subsampled YUV).
+    bool chroma_grid() const { return !rgb && !gray && (sub_x || sub_y); }
+};
+
+bool is_xyz(AVPixelFormat f)
 {
-    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(av_pixel_format));
+    return f == AV_PIX_FMT_XYZ12LE || f == AV_PIX_FMT_XYZ12BE;
+}
+
+// The layout of `format`, or why the GPU path cannot read it.
+std::string layout_of(int format, Layout& l)
+{
+    const auto f = static_cast<AVPixelFormat>(format);
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(f);
     if (!d)
         return "unknown pixel format";
-    if (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_FLOAT |
-                    AV_PIX_FMT_FLAG_BAYER | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_BE))
-        return "not little-endian integer YUV";
-    if (!(d->flags & AV_PIX_FMT_FLAG_PLANAR) || d->nb_components < 3)
-        return "not planar YUV with three planes";
-    const int depth = d->comp[0].depth;
-    const int bytes = depth > 8 ? 2 : 1;
+    if (d->flags & AV_PIX_FMT_FLAG_HWACCEL)
+        return "a hardware surface (expected frames in memory)";
+    if (d->flags & AV_PIX_FMT_FLAG_FLOAT)
+        return "floating-point samples";
+    if (d->flags & AV_PIX_FMT_FLAG_BAYER)
+        return "a Bayer mosaic";
+    if (d->flags & AV_PIX_FMT_FLAG_BITSTREAM)
+        return "packed bits (bitstream)";
+    if (is_xyz(f))
+        return "XYZ samples";
+    if (f == AV_PIX_FMT_UYYVYY411)
+        return "a layout FFmpeg's descriptor does not describe";
+    l = Layout{};
+    l.format = format;
+    l.big_endian = (d->flags & AV_PIX_FMT_FLAG_BE) != 0;
+    l.alpha = (d->flags & AV_PIX_FMT_FLAG_ALPHA) != 0;
+    if (d->flags & AV_PIX_FMT_FLAG_PAL) {
+        if (f != AV_PIX_FMT_PAL8)
+            return "a palette format other than pal8";
+        l.palette = l.rgb = l.alpha = true;
+        l.planes = 2;  // the indices and the palette (data[1]: 256 native-endian 32-bit ARGB entries)
+        return "";
+    }
+    l.rgb = (d->flags & AV_PIX_FMT_FLAG_RGB) != 0;
+    if (l.rgb && d->nb_components < 3)
+        return "RGB with fewer than three components";
+    l.gray = !l.rgb && d->nb_components <= 2;
+    l.sub_x = d->log2_chroma_w;
+    l.sub_y = d->log2_chroma_h;
+    l.planes = av_pix_fmt_count_planes(f);
     for (int c = 0; c < d->nb_components; ++c) {
-        const AVComponentDescriptor& comp = d->comp[c];
-        if (comp.plane != c || comp.offset != 0 || comp.shift != 0 || comp.step != bytes || comp.depth != depth)
-            return "components not one per plane at one depth";
+        Component k;
+        k.channel = l.gray && c == 1 ? 3 : c;
+        k.plane = d->comp[c].plane;
+        k.step = d->comp[c].step;
+        k.offset = d->comp[c].offset;
+        k.shift = d->comp[c].shift;
+        k.depth = d->comp[c].depth;
+        k.chroma = !l.rgb && !l.gray && (c == 1 || c == 2) && (l.sub_x || l.sub_y);
+        if (k.depth < 1 || k.depth > 16 || k.step < 1 || k.shift + k.depth > 32)
+            return "components of more than 16 bits";
+        l.comps.push_back(k);
     }
     return "";
 }
 
-namespace {
-
-pl_fmt plane_format(pl_gpu gpu, int bytes, enum pl_fmt_caps caps)
+// Why the GPU path cannot write `l` ("" when it can): every byte a grid writes must be its own.
+std::string write_problem(const Layout& l)
 {
-    return pl_find_fmt(gpu, PL_FMT_UNORM, 1, bytes * 8, bytes * 8, caps);
+    if (l.palette)
+        return "a palette cannot be written";
+    for (const Component& a : l.comps)
+        for (const Component& b : l.comps)
+            if (a.plane == b.plane && a.chroma == b.chroma && a.step != b.step)
+                return "components of one sample grid at different steps";
+    return "";
 }
 
-struct pl_color_repr repr_of(const PlaneColor& color, int depth)
+// Bytes per texel of a plane's texture: 2 where every component of the plane sits on even bytes
+// and one needs two (16-bit data: one texel a component, and 4K packed 16-bit rows stay under the
+// texture width limit); else 1.
+int unit_of(const Layout& l, int plane)
+{
+    if (l.palette)
+        return 1;
+    bool even = true, wide = false;
+    for (const Component& c : l.comps)
+        if (c.plane == plane) {
+            even = even && c.step % 2 == 0 && c.offset % 2 == 0 && c.bytes() != 1;
+            wide = wide || c.bytes() > 1;
+        }
+    return even && wide ? 2 : 1;
+}
+
+int plane_rows(const Layout& l, int plane, int height)
+{
+    if (l.palette && plane == 1)
+        return 1;
+    for (const Component& c : l.comps)
+        if (c.plane == plane && c.chroma)
+            return AV_CEIL_RSHIFT(height, l.sub_y);
+    return height;
+}
+
+int plane_row_bytes(const Layout& l, int plane, int width)
+{
+    if (l.palette)
+        return plane == 0 ? width : 1024;
+    return av_image_get_linesize(static_cast<AVPixelFormat>(l.format), width, plane);
+}
+
+struct pl_color_repr repr_of(const Layout& l, const PlaneColor& color)
 {
     struct pl_color_repr repr = {};
-    repr.sys = color.system;
-    repr.levels = color.full_range ? PL_COLOR_LEVELS_FULL : PL_COLOR_LEVELS_LIMITED;
+    repr.sys = l.rgb ? PL_COLOR_SYSTEM_RGB : color.system;
+    repr.levels = l.rgb || color.full_range ? PL_COLOR_LEVELS_FULL : PL_COLOR_LEVELS_LIMITED;
     repr.alpha = PL_ALPHA_INDEPENDENT;
-    // The shader hands pl_shader_decode_color codes already scaled to the component's own depth.
-    repr.bits.sample_depth = depth;
-    repr.bits.color_depth = depth;
+    // The reader hands the codes already normalised by the component's own maximum.
+    repr.bits.sample_depth = l.depth();
+    repr.bits.color_depth = l.depth();
     return repr;
 }
 
-void add_custom(pl_shader sh, const std::string& body, enum pl_shader_sig input, enum pl_shader_sig output)
+// libplacebo's transform from the codes (normalised) to RGB, or its inverse.
+std::string transform_glsl(const char* name, const Layout& l, const PlaneColor& color, bool inverse)
 {
-    struct pl_custom_shader c = {};
-    c.body = body.c_str();
-    c.input = input;
-    c.output = output;
-    if (!pl_shader_custom(sh, &c))
-        throw GpuError("cannot build the colour conversion shader");
+    struct pl_color_repr repr = repr_of(l, color);
+    const float scale = pl_color_repr_normalize(&repr);  // 1: the codes come normalised to their depth
+    struct pl_transform3x3 t = pl_color_repr_decode(&repr, nullptr);
+    for (auto& row : t.mat.m)
+        for (float& v : row)
+            v *= scale;
+    if (inverse)
+        pl_transform3x3_invert(&t);
+    const auto& m = t.mat.m;
+    return fmt::format("vec3 {}(vec3 c) {{ return vec3(dot(vec3({:.9g}, {:.9g}, {:.9g}), c), dot(vec3({:.9g}, {:.9g}, "
+                       "{:.9g}), c), dot(vec3({:.9g}, {:.9g}, {:.9g}), c)) + vec3({:.9g}, {:.9g}, {:.9g}); }}\n",
+                       name, m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1], m[2][2], t.c[0],
+                       t.c[1], t.c[2]);
 }
 
-struct pl_shader_desc sampled(const char* name, pl_tex tex)
+// Where chroma sits in luma samples: the offset of the first chroma sample.
+std::pair<float, float> site_of(const Layout& l, const PlaneColor& color)
 {
-    struct pl_shader_desc d = {};
-    d.desc.name = name;
-    d.desc.type = PL_DESC_SAMPLED_TEX;
-    d.binding.object = tex;
-    d.binding.sample_mode = PL_TEX_SAMPLE_NEAREST;
-    d.binding.address_mode = PL_TEX_ADDRESS_CLAMP;
-    return d;
+    return {color.chroma_h * static_cast<float>((1 << l.sub_x) - 1), color.chroma_v * static_cast<float>((1 << l.sub_y) - 1)};
+}
+
+// GLSL that reads the input's planes (samplers in0, in1, ...): `vec4 in_codes(vec2 pos)`, the
+// components at luma position `pos` (texel centres at integers), each normalised by its own
+// maximum (Y Cb Cr A or R G B A), those of other grids read bilinearly at their sited position,
+// clamped at the edges.
+std::string reader_glsl(const Layout& l, const PlaneColor& color, int width, int height)
+{
+    std::string s;
+    for (int p = 0; p < l.planes; ++p) {
+        if (unit_of(l, p) == 1) {
+            s += fmt::format("uint in{0}_byte(int o, int y) {{ return uint(texelFetch(in{0}, ivec2(o, y), 0).r * 255.0 + 0.5); }}\n", p);
+        } else {
+            s += fmt::format("uint in{0}_word(int o, int y) {{ return uint(texelFetch(in{0}, ivec2(o >> 1, y), 0).r * 65535.0 + 0.5); }}\n", p);
+            s += fmt::format("uint in{0}_byte(int o, int y) {{ uint w = in{0}_word(o & ~1, y); return (o & 1) != 0 ? w >> 8 : w & 255u; }}\n", p);
+        }
+    }
+    if (l.palette) {
+        s += fmt::format("vec4 in_entry(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({}, {})); int i = int(in0_byte(q.x, q.y)) * 4;\n"
+                         "  return vec4(in1_byte(i + 2, 0), in1_byte(i + 1, 0), in1_byte(i, 0), in1_byte(i + 3, 0)) / 255.0; }}\n",
+                         width - 1, height - 1);
+        s += "vec4 in_codes(vec2 pos) { vec2 f0 = floor(pos); vec2 f = pos - f0; ivec2 q = ivec2(f0);\n"
+             "  if (f == vec2(0.0)) return in_entry(q);\n"
+             "  return mix(mix(in_entry(q), in_entry(q + ivec2(1, 0)), f.x), mix(in_entry(q + ivec2(0, 1)), in_entry(q + ivec2(1, 1)), f.x), f.y); }\n";
+        return s;
+    }
+    const int cw = AV_CEIL_RSHIFT(width, l.sub_x), ch = AV_CEIL_RSHIFT(height, l.sub_y);
+    const auto [ox, oy] = site_of(l, color);
+    for (std::size_t i = 0; i < l.comps.size(); ++i) {
+        const Component& c = l.comps[i];
+        std::string word;
+        if (c.bytes() == 2 && unit_of(l, c.plane) == 2) {
+            word = fmt::format("in{}_word(o, q.y)", c.plane);
+            if (l.big_endian)
+                word = fmt::format("((({0}) & 255u) << 8 | ({0}) >> 8)", word);
+        } else {
+            for (int k = 0; k < c.bytes(); ++k)
+                word += fmt::format("{}(in{}_byte(o + {}, q.y) << {})", k ? " | " : "", c.plane, k,
+                                    8 * (l.big_endian ? c.bytes() - 1 - k : k));
+        }
+        s += fmt::format("float in_comp{0}(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({1}, {2})); int o = q.x * {3} + {4};\n"
+                         "  return float((({5}) >> {6}) & {7}u) / {8:.1f}; }}\n",
+                         i, (c.chroma ? cw : width) - 1, (c.chroma ? ch : height) - 1, c.step, c.offset, word, c.shift,
+                         static_cast<unsigned>(c.max()), c.max());
+        const std::string grid = c.chroma ? fmt::format("(pos - vec2({:.9g}, {:.9g})) / vec2({}.0, {}.0)", ox, oy,
+                                                        1 << l.sub_x, 1 << l.sub_y)
+                                          : "pos";
+        s += fmt::format("float in_sample{0}(vec2 pos) {{ vec2 g = {1}; vec2 f0 = floor(g); vec2 f = g - f0; ivec2 q = ivec2(f0);\n"
+                         "  if (f == vec2(0.0)) return in_comp{0}(q);\n"
+                         "  return mix(mix(in_comp{0}(q), in_comp{0}(q + ivec2(1, 0)), f.x),\n"
+                         "             mix(in_comp{0}(q + ivec2(0, 1)), in_comp{0}(q + ivec2(1, 1)), f.x), f.y); }}\n",
+                         i, grid);
+    }
+    // Gray: neutral chroma (libplacebo's: 2^(n-1) / (2^n - 1)); no alpha: opaque.
+    const int d = l.depth();
+    const std::string neutral = fmt::format("{:.9g}", static_cast<double>(1 << (d - 1)) / ((1 << d) - 1));
+    std::array<std::string, 4> expr = {"0.0", neutral, neutral, "1.0"};
+    for (std::size_t i = 0; i < l.comps.size(); ++i)
+        expr[l.comps[i].channel] = fmt::format("in_sample{}(pos)", i);
+    s += fmt::format("vec4 in_codes(vec2 pos) {{ return vec4({}, {}, {}, {}); }}\n", expr[0], expr[1], expr[2], expr[3]);
+    return s;
+}
+
+// The luma-sample taps of a tent filter over one output cell of `s` luma samples whose sample sits
+// `offset` luma samples into it (weight 1 - |d| / s at luma distance d, normalised): zimg's
+// bilinear downsampling. Integer offsets from floor(sample position); one tap where s is 1.
+std::vector<std::pair<int, float>> tent(int s, float offset)
+{
+    if (s <= 1)
+        return {{0, 1.0f}};
+    std::vector<std::pair<int, float>> taps;
+    const float frac = offset - std::floor(offset);
+    float total = 0.0f;
+    for (int k = -s; k <= s; ++k) {
+        const float d = static_cast<float>(k) - frac;  // luma distance of the tap from the sample
+        const float w = 1.0f - std::abs(d) / static_cast<float>(s);
+        if (w > 0.0f) {
+            taps.emplace_back(k, w);
+            total += w;
+        }
+    }
+    for (auto& t : taps)
+        t.second /= total;
+    return taps;
+}
+
+struct pl_desc_binding sampled(pl_tex tex)
+{
+    struct pl_desc_binding b = {};
+    b.object = tex;
+    b.sample_mode = PL_TEX_SAMPLE_NEAREST;
+    b.address_mode = PL_TEX_ADDRESS_CLAMP;
+    return b;
+}
+
+struct pl_desc_binding storage(pl_tex tex)
+{
+    struct pl_desc_binding b = {};
+    b.object = tex;
+    return b;
 }
 
 }  // namespace
 
-FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner) : gpu_(gpu), runner_(runner) {}
+std::string gpu_format_problem(int av_pixel_format, bool write)
+{
+    Layout l;
+    std::string problem = layout_of(av_pixel_format, l);
+    if (problem.empty() && write)
+        problem = write_problem(l);
+    return problem;
+}
+
+// A frame's planes on the GPU, each as r8 or r16 texels of its bytes (Plane::unit), with a staging
+// buffer; the input's are sampleable and host-writable, the output's storable and host-readable.
+struct FramePlanesGpu::Side {
+    struct Plane {
+        GpuTexture tex;
+        // Staging, one per frame in flight: GPU objects are kept, never made per frame (GpuContext::wait_idle).
+        std::array<GpuBuffer, FramePlanesGpu::frames_in_flight> buf;
+        int unit = 1;       // bytes per texel
+        int row_bytes = 0;  // bytes of a row the frame uses
+        int rows = 0;
+    };
+    Layout layout;
+    int width = 0, height = 0;
+    std::vector<Plane> planes;
+};
+
+FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
+    : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>()) {}
 
 FramePlanesGpu::~FramePlanesGpu()
 {
-    gpu_.wait_idle();  // before the textures and staging buffers go (GpuContext::wait_idle)
+    gpu_.wait_idle();  // before the textures, staging buffers and passes go (GpuContext::wait_idle)
 }
 
-void FramePlanesGpu::ensure(const AVFrame& in)
+void FramePlanesGpu::ensure_size(int width, int height)
 {
-    if (in.format == format_ && in.width == width_ && in.height == height_)
+    if (width == width_ && height == height_)
         return;
-    if (const std::string problem = planar_yuv_problem(in.format); !problem.empty())
-        throw GpuError(fmt::format("{}: {} (expected planar YUV)", av_get_pix_fmt_name(static_cast<AVPixelFormat>(in.format)), problem));
-    if (format_ >= 0)
-        gpu_.wait_idle();  // textures in use by the queue are replaced below
-    const AVPixFmtDescriptor& d = *av_pix_fmt_desc_get(static_cast<AVPixelFormat>(in.format));
-    format_ = in.format;
-    width_ = in.width;
-    height_ = in.height;
-    depth_ = d.comp[0].depth;
-    bytes_ = depth_ > 8 ? 2 : 1;
-    sub_x_ = d.log2_chroma_w;
-    sub_y_ = d.log2_chroma_h;
+    drain();  // the frames in flight use what is replaced below
+    if (width_)
+        gpu_.wait_idle();  // textures and passes in use by the queue are replaced below
+    passes_.clear();       // they hold the size
+    width_ = width;
+    height_ = height;
     pl_gpu gpu = gpu_.gpu();
-    pl_fmt in_fmt = plane_format(gpu, bytes_, static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_HOST_READABLE));
-    pl_fmt out_fmt = plane_format(gpu, bytes_, static_cast<enum pl_fmt_caps>(PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE));
-    if (!in_fmt || !out_fmt)
-        throw GpuError(fmt::format("the GPU has no {}-bit single-channel storable texture format", bytes_ * 8));
-    auto make = [&](std::unique_ptr<Plane>& p, int w, int h, bool upload) {
-        p = std::make_unique<Plane>();
-        p->w = w;
-        p->h = h;
-        struct pl_tex_params t = {};
-        t.w = w;
-        t.h = h;
-        t.format = upload ? in_fmt : out_fmt;
-        t.sampleable = upload;
-        t.storable = !upload;
-        t.host_writable = upload;
-        t.host_readable = !upload;
-        p->tex = GpuTexture(gpu, t);
-        struct pl_buf_params b = {};
-        b.size = static_cast<std::size_t>(w) * h * bytes_;
-        b.host_writable = upload;
-        b.host_readable = !upload;
-        b.host_mapped = b.size <= gpu->limits.max_mapped_size;
-        b.memory_type = PL_BUF_MEM_HOST;
-        p->buf = GpuBuffer(gpu, b);
-    };
-    const int cw = AV_CEIL_RSHIFT(width_, sub_x_), ch = AV_CEIL_RSHIFT(height_, sub_y_);
-    for (int i = 0; i < 3; ++i) {
-        make(in_[i], i ? cw : width_, i ? ch : height_, true);
-        make(out_[i], i ? cw : width_, i ? ch : height_, false);
-    }
     pl_fmt rgb_fmt = pl_find_fmt(gpu, PL_FMT_FLOAT, 4, 16, 16,
                                  static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE));
     if (!rgb_fmt)
         throw GpuError("the GPU has no storable rgba16f texture");
     struct pl_tex_params t = {};
-    t.w = width_;
-    t.h = height_;
+    t.w = width;
+    t.h = height;
     t.format = rgb_fmt;
     t.sampleable = true;
     t.storable = true;
@@ -155,392 +343,415 @@ void FramePlanesGpu::ensure(const AVFrame& in)
     have_prev_ = false;
 }
 
+void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
+{
+    if (frame.width < 1 || frame.height < 1)
+        throw GpuError("FramePlanesGpu: an empty frame");
+    ensure_size(frame.width, frame.height);
+    if (side.layout.format == frame.format && side.width == frame.width && side.height == frame.height)
+        return;
+    drain();  // their staging buffers are replaced below
+    const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame.format));
+    Layout l;
+    std::string problem = layout_of(frame.format, l);
+    if (problem.empty() && !input)
+        problem = write_problem(l);
+    if (!problem.empty())
+        throw GpuError(fmt::format("{}: {} (expected integer YUV, gray or RGB of up to 16 bits{})", name ? name : "?",
+                                   problem, input ? "" : ", not a palette"));
+    if (side.layout.format >= 0)
+        gpu_.wait_idle();
+    pl_gpu gpu = gpu_.gpu();
+    side.planes.clear();
+    for (int p = 0; p < l.planes; ++p) {
+        Side::Plane plane;
+        plane.unit = unit_of(l, p);
+        plane.row_bytes = plane_row_bytes(l, p, frame.width);
+        plane.rows = plane_rows(l, p, frame.height);
+        const int texels = (plane.row_bytes + plane.unit - 1) / plane.unit;
+        const auto caps = static_cast<enum pl_fmt_caps>(
+            input ? PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_HOST_READABLE : PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
+        pl_fmt fmt = pl_find_fmt(gpu, PL_FMT_UNORM, 1, 8 * plane.unit, 8 * plane.unit, caps);
+        if (!fmt)
+            throw GpuError(fmt::format("the GPU has no {}-bit single-channel {} texture format", 8 * plane.unit,
+                                       input ? "sampleable" : "storable"));
+        if (texels > gpu_.max_texture_size() || plane.rows > gpu_.max_texture_size())
+            throw GpuError(fmt::format("{}x{} {} frames need a {}x{} plane texture, larger than this GPU allows",
+                                       frame.width, frame.height, name, texels, plane.rows));
+        struct pl_tex_params t = {};
+        t.w = texels;
+        t.h = plane.rows;
+        t.format = fmt;
+        t.sampleable = input;
+        t.storable = !input;
+        t.host_writable = input;
+        t.host_readable = !input;
+        plane.tex = GpuTexture(gpu, t);
+        struct pl_buf_params b = {};
+        b.size = static_cast<std::size_t>(texels) * plane.unit * plane.rows;
+        b.host_writable = input;
+        b.host_readable = !input;
+        b.host_mapped = b.size <= gpu->limits.max_mapped_size;
+        b.memory_type = PL_BUF_MEM_HOST;
+        for (GpuBuffer& buf : plane.buf)
+            buf = GpuBuffer(gpu, b);
+        side.planes.push_back(std::move(plane));
+    }
+    side.layout = l;
+    side.width = frame.width;
+    side.height = frame.height;
+}
+
 void FramePlanesGpu::upload(const AVFrame& in)
 {
     pl_gpu gpu = gpu_.gpu();
-    for (int i = 0; i < 3; ++i) {
-        Plane& p = *in_[i];
-        const std::size_t row = static_cast<std::size_t>(p.w) * bytes_;
-        uint8_t* dst = p.buf.get()->data;
-        if (!dst) {
-            packed_.resize(row * p.h);
+    for (std::size_t p = 0; p < in_->planes.size(); ++p) {
+        Side::Plane& plane = in_->planes[p];
+        const std::size_t pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
+        if (!in.data[p])
+            throw GpuError(fmt::format("the input frame has no plane {}", p));
+        pl_buf buf = plane.buf[slot_].get();
+        uint8_t* dst = buf->data;
+        if (dst) {
+            while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
+            }  // an earlier frame's upload from this buffer has finished (at once: that frame was collected)
+        } else {
+            packed_.resize(pitch * plane.rows);
             dst = packed_.data();
         }
-        for (int y = 0; y < p.h; ++y)
-            std::memcpy(dst + row * y, in.data[i] + static_cast<std::ptrdiff_t>(in.linesize[i]) * y, row);
-        if (!p.buf.get()->data)
-            pl_buf_write(gpu, p.buf.get(), 0, packed_.data(), row * p.h);
+        for (int y = 0; y < plane.rows; ++y)
+            std::memcpy(dst + pitch * y, in.data[p] + static_cast<std::ptrdiff_t>(in.linesize[p]) * y,
+                        static_cast<std::size_t>(plane.row_bytes));
+        if (!buf->data)
+            pl_buf_write(gpu, buf, 0, packed_.data(), pitch * plane.rows);
         struct pl_tex_transfer_params up = {};
-        up.tex = p.tex.get();
-        up.buf = p.buf.get();
+        up.tex = plane.tex.get();
+        up.buf = buf;
+        up.row_pitch = pitch;
         if (!pl_tex_upload(gpu, &up))
             throw GpuError("plane upload failed");
     }
 }
 
-namespace {
-
-// The network's output at a chroma sample: a tent filter over the luma samples within one chroma
-// cell (weight 1 - |d| / subsampling at luma distance d, normalised, separable) - zimg's bilinear
-// downsampling - so the full-resolution output does not alias into the chroma planes. The input's
-// own chroma needs none: it is read back at its sited positions, exactly (strength 0 keeps it).
-std::vector<std::pair<float, float>> tent(float s, float offset)
+// The pass of `key` (formats, colours, grid; the size is the current one), made from `body` (the
+// GLSL after the declarations of `descs`) on first use.
+const ComputePass& FramePlanesGpu::pass(const std::string& key, const std::vector<ComputeDesc>& descs,
+                                        const std::string& body, bool push_strength)
 {
-    std::vector<std::pair<float, float>> taps;  // luma distance, weight
-    if (s <= 1.0f)
-        return {{0.0f, 1.0f}};
-    float total = 0.0f;
-    const float frac = offset - std::floor(offset);
-    for (float d = -std::ceil(s) - frac; d < s; d += 1.0f) {
-        const float w = 1.0f - std::abs(d) / s;
-        if (w > 0.0f) {
-            taps.emplace_back(d, w);
-            total += w;
-        }
-    }
-    for (auto& t : taps)
-        t.second /= total;
-    return taps;
-}
-
-std::string tent_taps(float sx, float ox, float sy, float oy)
-{
-    std::string code;
-    for (const auto& [dy, wy] : tent(sy, oy))
-        for (const auto& [dx, wx] : tent(sx, ox))
-            code += fmt::format("    sum += {:.9g} * cnnv3_bilinear(cnnv3_net, p + vec2({:.9g}, {:.9g}));\n", wx * wy, dx, dy);
-    return code;
-}
-
-}  // namespace
-
-// GLSL helpers: cnnv3_bilinear() reads a plane at texel coordinates (texel centres at integers,
-// clamped at the edges) in exact float math, whatever filtering the format allows;
-// cnnv3_ycbcr(p) gives the codes at luma position p scaled to the component depth, chroma from
-// its sited position; cnnv3_pos() is the luma position of the pixel being written (a chroma
-// sample's own position where chroma_grid).
-std::string FramePlanesGpu::shader_header(const PlaneColor& color, bool chroma_grid) const
-{
-    const float sx = static_cast<float>(1 << sub_x_), sy = static_cast<float>(1 << sub_y_);
-    const float ox = color.chroma_h * (sx - 1.0f), oy = color.chroma_v * (sy - 1.0f);
-    // Codes of `depth_` bits stored in 16-bit texels: unorm16 reads code / 65535.
-    const double scale = bytes_ == 2 ? 65535.0 / ((1 << depth_) - 1) : 1.0;
-    return fmt::format(R"(
-vec4 cnnv3_bilinear(sampler2D t, vec2 p)
-{{
-    ivec2 last = textureSize(t, 0) - 1;
-    vec2 f0 = floor(p);
-    vec2 f = p - f0;
-    ivec2 i0 = clamp(ivec2(f0), ivec2(0), last);
-    ivec2 i1 = clamp(ivec2(f0) + 1, ivec2(0), last);
-    vec4 a = mix(texelFetch(t, i0, 0), texelFetch(t, ivec2(i1.x, i0.y), 0), f.x);
-    vec4 b = mix(texelFetch(t, ivec2(i0.x, i1.y), 0), texelFetch(t, i1, 0), f.x);
-    return mix(a, b, f.y);
-}}
-const vec2 cnnv3_sub = vec2({:.1f}, {:.1f});
-const vec2 cnnv3_site = vec2({:.9g}, {:.9g});
-vec4 cnnv3_ycbcr(vec2 p)
-{{
-    vec2 q = (p - cnnv3_site) / cnnv3_sub;
-    return vec4(cnnv3_bilinear(cnnv3_y, p).r, cnnv3_bilinear(cnnv3_cb, q).r, cnnv3_bilinear(cnnv3_cr, q).r, 1.0)
-         * vec4(vec3({:.9g}), 1.0);
-}}
-vec2 cnnv3_pos()
-{{
-    vec2 own = vec2(gl_GlobalInvocationID.xy);
-    return {};
-}}
-vec4 cnnv3_net_at(vec2 p)
-{{
-    vec4 sum = vec4(0.0);
-{}
-    return sum;
-}}
-)",
-                       sx, sy, ox, oy, scale, chroma_grid ? "own * cnnv3_sub + cnnv3_site" : "own",
-                       chroma_grid ? tent_taps(sx, ox, sy, oy) : "    sum = cnnv3_bilinear(cnnv3_net, p);");
-}
-
-// One compute pass over `target` (an image the size of the pixels it writes; `net` is what
-// `mix_body` may read as cnnv3_net; component 1 writes Cr into out_[2] as well): the input's codes at
-// the pixel's luma position, decoded to RGB; then `mix_body` on `color`; encoded back when
-// `component` >= 0 (that component, rounded to its code and scaled to the texel), else stored as RGB.
-// Compute rather than raster: pl_dispatch_finish's raster passes stream vertex data per draw,
-// which lavapipe's queue thread was seen to crash on mid-run.
-void FramePlanesGpu::dispatch(const PlaneColor& color, bool chroma_grid, const std::string& mix_body, int component,
-                              pl_tex target, pl_tex net)
-{
-    pl_dispatch dp = gpu_.dispatch();
-    pl_shader sh = pl_dispatch_begin(dp);
-    struct pl_shader_desc descs[6] = {
-        sampled("cnnv3_y", in_[0]->tex.get()),
-        sampled("cnnv3_cb", in_[1]->tex.get()),
-        sampled("cnnv3_cr", in_[2]->tex.get()),
-        sampled("cnnv3_net", net),
-    };
-    descs[4].desc.name = "cnnv3_out";
-    descs[4].desc.type = PL_DESC_STORAGE_IMG;
-    descs[4].desc.access = PL_DESC_ACCESS_WRITEONLY;
-    descs[4].binding.object = target;
-    // The chroma pass writes Cr too (component 1: Cb into target, Cr into out_[2]): one pass per grid.
-    const bool both_chroma = component == 1;
-    if (both_chroma) {
-        descs[5] = descs[4];
-        descs[5].desc.name = "cnnv3_out2";
-        descs[5].binding.object = out_[2]->tex.get();
-    }
-    struct pl_custom_shader c = {};
-    const std::string header = shader_header(color, chroma_grid);
-    c.header = header.c_str();
-    c.body = "color = cnnv3_ycbcr(cnnv3_pos());";
-    c.description = "cnnv3 frame planes";
-    c.input = PL_SHADER_SIG_NONE;
-    c.output = PL_SHADER_SIG_COLOR;
-    c.descriptors = descs;
-    c.num_descriptors = both_chroma ? 6 : 5;
-    c.compute = true;
-    c.compute_group_size[0] = 16;
-    c.compute_group_size[1] = 16;
-    if (!pl_shader_custom(sh, &c))
-        throw GpuError("cannot build the colour conversion shader");
-    struct pl_color_repr repr = repr_of(color, depth_);
-    pl_shader_decode_color(sh, &repr, nullptr);
-    add_custom(sh, mix_body, PL_SHADER_SIG_COLOR, PL_SHADER_SIG_COLOR);
-    std::string store;
-    // The code rounded here, so any float-to-unorm rounding of the image store keeps it.
-    const double max_code = (1 << depth_) - 1;
-    const double container = bytes_ == 2 ? 65535.0 : 255.0;
-    auto code_of = [&](int i) {
-        return fmt::format("vec4(round(clamp(color[{}], 0.0, 1.0) * {:.1f}) / {:.1f})", i, max_code, container);
-    };
-    if (component >= 0) {
-        const struct pl_color_repr out_repr = repr_of(color, depth_);
-        pl_shader_encode_color(sh, &out_repr);
-        store = fmt::format("    imageStore(cnnv3_out, cnnv3_at, {});\n", code_of(component));
-        if (both_chroma)
-            store += fmt::format("    imageStore(cnnv3_out2, cnnv3_at, {});\n", code_of(2));
-    } else {
-        store = "    imageStore(cnnv3_out, cnnv3_at, vec4(color.rgb, 1.0));\n";
-    }
-    add_custom(sh,
-               fmt::format("ivec2 cnnv3_at = ivec2(gl_GlobalInvocationID.xy);\n"
-                           "if (all(lessThan(cnnv3_at, imageSize(cnnv3_out)))) {{\n{}}}",
-                           store),
-               PL_SHADER_SIG_COLOR, PL_SHADER_SIG_NONE);
-    struct pl_dispatch_compute_params params = {};
-    params.shader = &sh;
-    params.dispatch_size[0] = (target->params.w + 15) / 16;
-    params.dispatch_size[1] = (target->params.h + 15) / 16;
-    params.dispatch_size[2] = 1;
-    if (!pl_dispatch_compute(dp, &params))
-        throw GpuError("the colour conversion pass failed");
-}
-
-void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
-                             float strength, bool feedback)
-{
-    if (out.format != in.format || out.width != in.width || out.height != in.height)
-        throw GpuError("the output frame must have the input's format and size");
-    ensure(in);
-    const int previous = current_;
-    run(in, out, color, cond, strength, feedback && have_prev_ ? net_[previous].get() : nullptr);
-}
-
-void FramePlanesGpu::process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
-                             float strength, const Planes* prev, Planes* net)
-{
-    if (out.format != in.format || out.width != in.width || out.height != in.height)
-        throw GpuError("the output frame must have the input's format and size");
-    if (prev && (prev->channels != 3 || prev->width != in.width || prev->height != in.height))
-        throw GpuError("prev: expected 3 RGB planes of the frame's size");
-    ensure(in);
-    pl_tex prev_tex = nullptr;
-    if (prev) {
-        prev_tex = float_texture(true);
-        upload_rgb(*prev, prev_tex);
-    }
-    run(in, out, color, cond, strength, prev_tex);
-    if (net) {
-        pl_tex copy = float_texture(false);
-        dispatch(color, false, "color.rgb = cnnv3_bilinear(cnnv3_net, cnnv3_pos()).rgb;", -1, copy,
-                 net_[current_].get());
-        *net = download_rgb(copy);
-    }
-}
-
-// One frame: `in` uploaded, decoded, through the network (into the other net_ slot, with `prev`),
-// mixed and encoded into `out`.
-void FramePlanesGpu::run(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
-                         float strength, pl_tex prev)
-{
-    upload(in);
-    dispatch(color, false, "", -1, rgb_.get(), rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
-    current_ = 1 - current_;
-    runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, prev);
-    have_prev_ = true;
-    encode_planes(color, fmt::format("color.rgb = mix(color.rgb, cnnv3_net_at(cnnv3_pos()).rgb, {:.9g});", strength),
-                  net_[current_].get());
-    download(out);
-    if (in.data[3] && out.data[3])  // alpha: the input's, as the network keeps it
-        av_image_copy_plane(out.data[3], out.linesize[3], in.data[3], in.linesize[3], in.width * bytes_, in.height);
-}
-
-void FramePlanesGpu::encode_planes(const PlaneColor& color, const std::string& mix_body, pl_tex net)
-{
-    dispatch(color, false, mix_body, 0, out_[0]->tex.get(), net);
-    dispatch(color, true, mix_body, 1, out_[1]->tex.get(), net);  // Cb and Cr
+    if (auto found = passes_.find(key); found != passes_.end())
+        return *found->second;
     pl_gpu gpu = gpu_.gpu();
-    for (int i = 0; i < 3; ++i) {
+    std::string glsl = fmt::format("#version {}\nlayout(local_size_x = {}, local_size_y = {}) in;\n", gpu->glsl.version,
+                                   group, group);
+    for (std::size_t i = 0; i < descs.size(); ++i) {
+        if (descs[i].type == PL_DESC_SAMPLED_TEX)
+            glsl += fmt::format("layout(binding = {}) uniform sampler2D {};\n", i, descs[i].name);
+    }
+    if (push_strength)
+        glsl += "layout(std430, push_constant) uniform CnnV3Strength { float strength; };\n";
+    glsl += body;
+    auto made = std::make_unique<ComputePass>(gpu, descs, glsl, push_strength ? sizeof(float) : 0,
+                                              "the colour conversion pass " + key);
+    return *passes_.emplace(key, std::move(made)).first->second;
+}
+
+// The input's planes -> RGB unclamped in `target` (a storable float RGBA texture of the frame's size).
+void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
+{
+    const Layout& l = in_->layout;
+    std::vector<ComputeDesc> descs;
+    std::vector<struct pl_desc_binding> bindings;
+    for (std::size_t p = 0; p < in_->planes.size(); ++p) {
+        descs.push_back({fmt::format("in{}", p), PL_DESC_SAMPLED_TEX});
+        bindings.push_back(sampled(in_->planes[p].tex.get()));
+    }
+    descs.push_back({"cnnv3_rgb", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
+    bindings.push_back(storage(target));
+    const std::string key = fmt::format("decode {} {} {} {} {} {} -> {}", l.format, static_cast<int>(color.system),
+                                        color.full_range, color.chroma_h, color.chroma_v, l.depth(),
+                                        target->params.format->name);
+    const std::string body =
+        fmt::format("layout(binding = {}, {}) writeonly uniform image2D cnnv3_rgb;\n", descs.size() - 1,
+                    target->params.format->glsl_format) +
+        reader_glsl(l, color, width_, height_) + transform_glsl("in_decode", l, color, false) +
+        fmt::format("void main() {{\n"
+                    "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
+                    "    if (q.x >= {} || q.y >= {}) return;\n"
+                    "    imageStore(cnnv3_rgb, q, vec4(in_decode(in_codes(vec2(q)).rgb), 1.0));\n"
+                    "}}\n",
+                    width_, height_);
+    pass(key, descs, body, false).run(bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
+}
+
+// The output's planes, one pass per sample grid: at each sample, the input's codes there (exact
+// where the grids agree, else tent-filtered over the output cell) decoded to RGB and mixed with
+// the network's RGB `net` (tent-filtered over the cell) by `strength`, then encoded and stored as
+// the output's bytes. strength == nullptr: no input, the output is `net` (encode()).
+void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net,
+                                   const float* strength)
+{
+    const Layout& o = out_->layout;
+    const bool with_input = strength != nullptr;
+    for (const bool chroma : {false, true}) {
+        if (chroma && !o.chroma_grid())
+            continue;
+        const int sx = chroma ? 1 << o.sub_x : 1, sy = chroma ? 1 << o.sub_y : 1;
+        const auto [ox, oy] = chroma ? site_of(o, out_color) : std::pair(0.0f, 0.0f);
+        const int gw = chroma ? AV_CEIL_RSHIFT(width_, o.sub_x) : width_;
+        const int gh = chroma ? AV_CEIL_RSHIFT(height_, o.sub_y) : height_;
+
+        std::vector<ComputeDesc> descs;
+        std::vector<struct pl_desc_binding> bindings;
+        if (with_input)
+            for (std::size_t p = 0; p < in_->planes.size(); ++p) {
+                descs.push_back({fmt::format("in{}", p), PL_DESC_SAMPLED_TEX});
+                bindings.push_back(sampled(in_->planes[p].tex.get()));
+            }
+        descs.push_back({"cnnv3_net", PL_DESC_SAMPLED_TEX});
+        bindings.push_back(sampled(net));
+        std::string decls;
+        std::vector<int> planes;  // the output planes this grid writes
+        for (int p = 0; p < o.planes; ++p)
+            for (const Component& c : o.comps)
+                if (c.plane == p && c.chroma == chroma) {
+                    planes.push_back(p);
+                    decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out{};\n", descs.size(),
+                                         out_->planes[p].tex.get()->params.format->glsl_format, p);
+                    descs.push_back({fmt::format("out{}", p), PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
+                    bindings.push_back(storage(out_->planes[p].tex.get()));
+                    break;
+                }
+        if (planes.empty())
+            continue;
+
+        // The input's samples coincide with this grid's: its luma grid, or chroma sited the same.
+        const Layout& i = in_->layout;
+        const bool exact = !chroma || (i.chroma_grid() && i.sub_x == o.sub_x && i.sub_y == o.sub_y &&
+                                       site_of(i, in_color) == site_of(o, out_color));
+        const auto taps_x = tent(sx, ox), taps_y = tent(sy, oy);
+        std::string net_sum, in_sum;
+        for (const auto& [dy, wy] : taps_y)
+            for (const auto& [dx, wx] : taps_x) {
+                net_sum += fmt::format("    net += {:.9g} * texelFetch(cnnv3_net, clamp(base + ivec2({}, {}), ivec2(0), last), 0).rgb;\n",
+                                       wx * wy, dx, dy);
+                in_sum += fmt::format("    codes += {:.9g} * in_codes(vec2(clamp(base + ivec2({}, {}), ivec2(0), last)));\n",
+                                      wx * wy, dx, dy);
+            }
+        std::string body = decls;
+        if (with_input)
+            body += reader_glsl(i, in_color, width_, height_) + transform_glsl("in_decode", i, in_color, false);
+        body += transform_glsl("out_encode", o, out_color, true);
+        body += fmt::format("void main() {{\n"
+                            "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
+                            "    if (q.x >= {} || q.y >= {}) return;\n"
+                            "    vec2 pos = vec2(q) * vec2({}.0, {}.0) + vec2({:.9g}, {:.9g});\n"
+                            "    ivec2 base = ivec2(floor(pos));\n"
+                            "    ivec2 last = ivec2({}, {});\n"
+                            "    vec3 net = vec3(0.0);\n{}",
+                            gw, gh, sx, sy, ox, oy, width_ - 1, height_ - 1, net_sum);
+        if (with_input) {
+            body += exact ? "    vec4 codes = in_codes(pos);\n" : "    vec4 codes = vec4(0.0);\n" + in_sum;
+            body += "    vec4 color = vec4(mix(in_decode(codes.rgb), net, strength), codes.a);\n";
+        } else {
+            body += "    vec4 color = vec4(net, 1.0);\n";
+        }
+        body += "    color.rgb = out_encode(color.rgb);\n";
+        // Each plane's bytes of this grid's sample: the components rounded to their codes, shifted
+        // and split into bytes in the format's byte order; bytes no component covers are padding where
+        // the plane is this grid's alone, else another grid's and left alone.
+        for (int p : planes) {
+            const int unit = out_->planes[p].unit;
+            int step = 0;
+            bool alone = true;
+            std::vector<const Component*> comps;
+            for (const Component& c : o.comps)
+                if (c.plane == p) {
+                    if (c.chroma == chroma) {
+                        comps.push_back(&c);
+                        step = c.step;
+                    } else {
+                        alone = false;
+                    }
+                }
+            body += "    {\n";
+            for (const Component* c : comps)
+                body += fmt::format("        uint w{} = uint(round(clamp(color[{}], 0.0, 1.0) * {:.1f})) << {};\n",
+                                    c->channel, c->channel, c->max(), c->shift);
+            std::vector<std::optional<std::string>> bytes(static_cast<std::size_t>(step));
+            for (int k = 0; k < step; ++k) {
+                std::string e;
+                for (const Component* c : comps)
+                    if (k >= c->offset && k < c->offset + c->bytes()) {
+                        const int in_word = o.big_endian ? c->bytes() - 1 - (k - c->offset) : k - c->offset;
+                        e += fmt::format("{}((w{} >> {}) & 255u)", e.empty() ? "" : " | ", c->channel, 8 * in_word);
+                    }
+                if (!e.empty())
+                    bytes[k] = e;
+                else if (alone)
+                    bytes[k] = "255u";  // padding (rgb0, bgr0...): 255, as swscale writes it
+            }
+            for (int k = 0; k < step; k += unit) {
+                std::string value;
+                if (unit == 1) {
+                    if (!bytes[k])
+                        continue;
+                    value = *bytes[k];
+                } else {
+                    if (!bytes[k] && !bytes[k + 1])
+                        continue;
+                    value = fmt::format("({}) | (({}) << 8)", bytes[k].value_or("0u"), bytes[k + 1].value_or("0u"));
+                }
+                // +0.25: the unorm store rounds to this code whichever way it rounds.
+                body += fmt::format("        imageStore(out{}, ivec2(q.x * {} + {}, q.y), vec4((float({}) + 0.25) / {:.1f}));\n",
+                                    p, step / unit, k / unit, value, unit == 1 ? 255.0 : 65535.0);
+            }
+            body += "    }\n";
+        }
+        body += "}\n";
+        const std::string key = fmt::format(
+            "encode {} {} {} {} {} -> {} {} {} {} {} grid {}", with_input ? i.format : -1, static_cast<int>(in_color.system),
+            in_color.full_range, in_color.chroma_h, in_color.chroma_v, o.format, static_cast<int>(out_color.system),
+            out_color.full_range, out_color.chroma_h, out_color.chroma_v, chroma ? "chroma" : "luma");
+        pass(key, descs, body, with_input)
+            .run(bindings, (gw + group - 1) / group, (gh + group - 1) / group, with_input ? strength : nullptr);
+    }
+    pl_gpu gpu = gpu_.gpu();
+    for (Side::Plane& plane : out_->planes) {
         struct pl_tex_transfer_params down = {};
-        down.tex = out_[i]->tex.get();
-        down.buf = out_[i]->buf.get();
+        down.tex = plane.tex.get();
+        down.buf = plane.buf[slot_].get();
+        down.row_pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
         if (!pl_tex_download(gpu, &down))
             throw GpuError("plane download failed");
     }
 }
 
-void FramePlanesGpu::download(AVFrame& out)
+void FramePlanesGpu::download(AVFrame& out, int slot)
 {
     pl_gpu gpu = gpu_.gpu();
-    for (int i = 0; i < 3; ++i) {
-        Plane& p = *out_[i];
-        const std::size_t row = static_cast<std::size_t>(p.w) * bytes_;
-        const uint8_t* src = p.buf.get()->data;
+    for (std::size_t p = 0; p < out_->planes.size(); ++p) {
+        Side::Plane& plane = out_->planes[p];
+        pl_buf buf = plane.buf[slot].get();
+        const std::size_t pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
+        const uint8_t* src = buf->data;
         if (src) {
-            while (pl_buf_poll(gpu, p.buf.get(), UINT64_MAX)) {
+            while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
             }  // the download has landed
         } else {
-            packed_.resize(row * p.h);
-            if (!pl_buf_read(gpu, p.buf.get(), 0, packed_.data(), row * p.h))
+            packed_.resize(pitch * plane.rows);
+            if (!pl_buf_read(gpu, buf, 0, packed_.data(), pitch * plane.rows))
                 throw GpuError("plane download failed");
             src = packed_.data();
         }
-        for (int y = 0; y < p.h; ++y)
-            std::memcpy(out.data[i] + static_cast<std::ptrdiff_t>(out.linesize[i]) * y, src + row * y, row);
+        for (int y = 0; y < plane.rows; ++y)
+            std::memcpy(out.data[p] + static_cast<std::ptrdiff_t>(out.linesize[p]) * y, src + pitch * y,
+                        static_cast<std::size_t>(plane.row_bytes));
     }
 }
 
-// An rgba32f texture of the frame's size for decode()/encode()'s transfers, kept while the size stays.
-pl_tex FramePlanesGpu::float_texture(bool upload)
+void FramePlanesGpu::process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                             std::span<const float> cond, float strength, bool feedback)
 {
-    GpuTexture& tex = upload ? float_in_ : float_out_;
-    if (tex && tex.get()->params.w == width_ && tex.get()->params.h == height_)
-        return tex.get();
-    pl_gpu gpu = gpu_.gpu();
-    if (tex)
-        gpu_.wait_idle();
-    struct pl_tex_params t = {};
-    t.w = width_;
-    t.h = height_;
-    t.format = pl_find_fmt(gpu, PL_FMT_FLOAT, 4, 32, 32,
-                           static_cast<enum pl_fmt_caps>(upload ? PL_FMT_CAP_SAMPLEABLE
-                                                                : PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE));
-    if (!t.format)
-        throw GpuError("the GPU has no rgba32f texture for RGB transfers");
-    t.sampleable = upload;
-    t.storable = !upload;
-    t.host_writable = upload;
-    t.host_readable = !upload;
-    tex = GpuTexture(gpu, t);
-    return tex.get();
+    drain();
+    submit(in, in_color, out, out_color, cond, strength, feedback);
+    collect();
+}
+
+void FramePlanesGpu::submit(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                            std::span<const float> cond, float strength, bool feedback)
+{
+    if (out.width != in.width || out.height != in.height)
+        throw GpuError("the output frame must have the input's size");
+    ensure_side(*in_, in, true);
+    ensure_side(*out_, out, false);
+    submit_with(in, in_color, out, out_color, cond, strength, feedback && have_prev_ ? net_[current_].get() : nullptr);
+}
+
+// submit() with `prev` as the network's prev.rgb (nullptr: zeros); the sides are ensured.
+void FramePlanesGpu::submit_with(const AVFrame& in, const PlaneColor& in_color, AVFrame& out,
+                                 const PlaneColor& out_color, std::span<const float> cond, float strength, pl_tex prev)
+{
+    while (in_flight() >= frames_in_flight)
+        collect();
+    upload(in);
+    decode_pass(in_color, rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
+    current_ = 1 - current_;
+    runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, prev);
+    have_prev_ = true;
+    encode_passes(in_color, out_color, net_[current_].get(), &strength);
+    pl_gpu_flush(gpu_.gpu());  // start now; collect() waits for it
+    pending_.push_back({&out, slot_});
+    slot_ = (slot_ + 1) % frames_in_flight;
+}
+
+void FramePlanesGpu::process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                             std::span<const float> cond, float strength, const Planes* prev, Planes* net)
+{
+    if (out.width != in.width || out.height != in.height)
+        throw GpuError("the output frame must have the input's size");
+    if (prev && (prev->channels != 3 || prev->width != in.width || prev->height != in.height))
+        throw GpuError("prev: expected 3 RGB planes of the frame's size");
+    drain();
+    ensure_side(*in_, in, true);
+    ensure_side(*out_, out, false);
+    submit_with(in, in_color, out, out_color, cond, strength, prev ? runner_.upload_rgb(*prev) : nullptr);
+    if (net) {  // this frame's network output copied into the runner's rgba32f download texture
+        pl_tex target = runner_.download_target(width_, height_);
+        const std::vector<ComputeDesc> descs = {{"cnnv3_net", PL_DESC_SAMPLED_TEX},
+                                                {"cnnv3_copy", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY}};
+        const std::string body = fmt::format(
+            "layout(binding = 1, {}) writeonly uniform image2D cnnv3_copy;\n"
+            "void main() {{\n"
+            "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
+            "    if (q.x >= {} || q.y >= {}) return;\n"
+            "    imageStore(cnnv3_copy, q, vec4(texelFetch(cnnv3_net, q, 0).rgb, 1.0));\n"
+            "}}\n",
+            target->params.format->glsl_format, width_, height_);
+        const struct pl_desc_binding bindings[] = {sampled(net_[current_].get()), storage(target)};
+        pass(fmt::format("copy net -> {}", target->params.format->name), descs, body, false)
+            .run(bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
+        *net = runner_.download_rgb();
+    }
+    collect();
+}
+
+void FramePlanesGpu::collect()
+{
+    if (pending_.empty())
+        return;
+    const Pending p = pending_.front();
+    pending_.erase(pending_.begin());
+    try {
+        download(*p.out, p.slot);
+    } catch (...) {
+        pending_.clear();  // the GPU failed: nothing in flight will be written
+        throw;
+    }
+}
+
+void FramePlanesGpu::drain()
+{
+    while (!pending_.empty())
+        collect();
 }
 
 Planes FramePlanesGpu::decode(const AVFrame& in, const PlaneColor& color)
 {
-    ensure(in);
+    drain();
+    ensure_side(*in_, in, true);
     upload(in);
-    pl_tex target = float_texture(false);
-    dispatch(color, false, "", -1, target, in_[0]->tex.get());  // nothing reads cnnv3_net here
-    return download_rgb(target);
-}
-
-// RGB planes of the frame's size into an rgba32f texture (alpha 1), and back, through kept host
-// buffers: host-pointer transfers were seen to deadlock lavapipe's queue thread mid-run.
-namespace {
-
-GpuBuffer& rgba_buffer(GpuBuffer& buf, pl_gpu gpu, std::size_t bytes, bool upload)
-{
-    if (buf && buf.get()->params.size == bytes)
-        return buf;
-    struct pl_buf_params b = {};
-    b.size = bytes;
-    b.host_writable = upload;
-    b.host_readable = !upload;
-    b.host_mapped = bytes <= gpu->limits.max_mapped_size;
-    b.memory_type = PL_BUF_MEM_HOST;
-    buf = GpuBuffer(gpu, b);
-    return buf;
-}
-
-}  // namespace
-
-void FramePlanesGpu::upload_rgb(const Planes& rgb, pl_tex target)
-{
-    pl_gpu gpu = gpu_.gpu();
-    const std::size_t bytes = rgb.plane_size() * 4 * sizeof(float);
-    if (rgba_up_ && rgba_up_.get()->params.size != bytes)
-        gpu_.wait_idle();  // replaced below
-    GpuBuffer& buf = rgba_buffer(rgba_up_, gpu, bytes, true);
-    float* rgba = reinterpret_cast<float*>(buf.get()->data);
-    if (rgba) {
-        while (pl_buf_poll(gpu, buf.get(), UINT64_MAX)) {
-        }  // the previous upload has finished reading it
-    } else {
-        rgba_.resize(bytes / sizeof(float));
-        rgba = rgba_.data();
-    }
-    for (std::size_t i = 0; i < rgb.plane_size(); ++i) {
-        for (int c = 0; c < 3; ++c)
-            rgba[i * 4 + c] = rgb.plane(c)[i];
-        rgba[i * 4 + 3] = 1.0f;
-    }
-    if (!buf.get()->data)
-        pl_buf_write(gpu, buf.get(), 0, rgba, bytes);
-    struct pl_tex_transfer_params up = {};
-    up.tex = target;
-    up.buf = buf.get();
-    if (!pl_tex_upload(gpu, &up))
-        throw GpuError("RGB upload failed");
-}
-
-Planes FramePlanesGpu::download_rgb(pl_tex source)
-{
-    pl_gpu gpu = gpu_.gpu();
-    const std::size_t bytes = static_cast<std::size_t>(width_) * height_ * 4 * sizeof(float);
-    if (rgba_down_ && rgba_down_.get()->params.size != bytes)
-        gpu_.wait_idle();
-    GpuBuffer& buf = rgba_buffer(rgba_down_, gpu, bytes, false);
-    struct pl_tex_transfer_params down = {};
-    down.tex = source;
-    down.buf = buf.get();
-    if (!pl_tex_download(gpu, &down))
-        throw GpuError("RGB download failed");
-    const float* rgba = reinterpret_cast<const float*>(buf.get()->data);
-    if (rgba) {
-        while (pl_buf_poll(gpu, buf.get(), UINT64_MAX)) {
-        }  // the download has landed
-    } else {
-        rgba_.resize(bytes / sizeof(float));
-        if (!pl_buf_read(gpu, buf.get(), 0, rgba_.data(), bytes))
-            throw GpuError("RGB download failed");
-        rgba = rgba_.data();
-    }
-    Planes rgb(3, height_, width_);
-    for (std::size_t i = 0; i < rgb.plane_size(); ++i)
-        for (int c = 0; c < 3; ++c)
-            rgb.plane(c)[i] = rgba[i * 4 + c];
-    return rgb;
+    decode_pass(color, runner_.download_target(in.width, in.height));
+    return runner_.download_rgb();
 }
 
 void FramePlanesGpu::encode(const Planes& rgb, AVFrame& out, const PlaneColor& color)
 {
     if (rgb.channels != 3 || rgb.width != out.width || rgb.height != out.height)
         throw GpuError("encode: expected 3 RGB planes of the frame's size");
-    ensure(out);
-    pl_tex source = float_texture(true);
-    upload_rgb(rgb, source);
-    encode_planes(color, "color.rgb = cnnv3_net_at(cnnv3_pos()).rgb;", source);
-    download(out);
+    drain();
+    ensure_side(*out_, out, false);
+    encode_passes(color, color, runner_.upload_rgb(rgb), nullptr);
+    download(out, slot_);
 }
 
 }  // namespace cnnv3

@@ -1,28 +1,47 @@
-// A decoded frame's planes through the network without leaving the GPU in float: the planes are
-// uploaded as they are (8-16 bits, any chroma subsampling), decoded to RGB on the GPU with
-// libplacebo's colour machinery (pl_shader_decode_color: matrix, range; chroma siting by bilinear
-// chroma at its sited position), run through the network at strength 1, and encoded back to the
-// same planes (pl_shader_encode_color; each chroma sample from the mixed RGB at its sited
-// position), downloading only the planes. Not pl_render_image (DESIGN.md).
+// A decoded frame's planes through the network without a CPU colour conversion: the planes are
+// uploaded as they are (their bytes: planar, semi-planar, packed, palette; 1-16 bits a component;
+// little- or big-endian), decoded to RGB on the GPU, run through the network at strength 1, and
+// encoded on the GPU into the output frame's planes - the output's own pixel format, which may
+// differ from the input's (yuv422p10 in, yuv420p out; rgb24 in, yuv420p out; yuv in, rgb48be out) -
+// downloading only those planes. Not pl_render_image (DESIGN.md).
+//
+// Each component is read from its bytes where FFmpeg's pixel descriptor places it and normalised by
+// its own maximum; chroma is read bilinearly at its sited position. The codes become RGB through
+// libplacebo's colour machinery: pl_color_repr (the matrix and range of PlaneColor; RGB formats and
+// pal8 as PL_COLOR_SYSTEM_RGB) turned into its decoding transform by pl_color_repr_decode, and the
+// output's by the inverse of its own (pl_transform3x3_invert) - no matrix written here. Gray has
+// neutral chroma; pal8 is looked up in its palette (data[1]) on the GPU. Output chroma samples take
+// the network's RGB tent-filtered over their cell (zimg's bilinear downsampling); the input's part
+// is its codes read exactly where the output's sample grid is the input's, else tent-filtered too.
 //
 // The strength mix uses the input RGB decoded again from the original planes, unclamped, so codes
-// outside the RGB gamut (superwhite, saturated chroma) come back unchanged at strength 0; the
-// network itself sees that RGB clamped to [0, 1] (NetworkRunner::run).
+// outside the RGB gamut (superwhite, saturated chroma) come back unchanged at strength 0 when the
+// output has the input's format and colour; the network itself sees that RGB clamped to [0, 1]
+// (NetworkRunner::run). Alpha: the input's (resampled to the output's depth), opaque when it has none.
 //
-// Formats: planar integer YUV(A) with each component in its own plane, 8-16 bits, little-endian
-// (yuv420p, yuv422p10le, yuva444p16le, yuvj420p, yuv440p, yuv411p...): planar_yuv_problem(). The
-// output has the input's format; alpha is copied plane for plane. Everything else (RGB, gray,
-// semi-planar, packed, palette) goes through the pipeline's CPU conversion (docs/video.md).
+// Formats: gpu_format_problem(). Not taken: hardware surfaces, float, Bayer, 1-bit bitstream and XYZ
+// formats; pal8 is read but not written; packed formats whose components on one sample grid have
+// different steps are not written. Matrices: BT.601, BT.709, SMPTE 240M, BT.2020 NC (libplacebo has
+// no FCC system: such frames are the caller's to convert).
+//
+// Passes: one decode pass (input planes -> the network's RGB) and one encode pass per output sample
+// grid (luma, chroma), each a ComputePass created once per (formats, size, colour) and run per frame.
 //
 // Temporal feedback: the network's strength-1 output of the previous call is kept on the GPU and
 // passed as NetworkRunner::run()'s prev when process() is asked for it (and the size is unchanged).
 //
+// Frames in flight: submit() starts a frame and returns without waiting for its download;
+// collect() waits for the oldest submitted frame and writes its planes. Up to frames_in_flight
+// frames overlap (each with its own staging buffers), so the upload and CPU copies of one frame
+// run while the GPU works on the previous one.
+//
 // Ownership: borrows the GpuContext and the NetworkRunner (both must outlive it); owns its
-// textures and staging buffers, kept while the frame size and format stay.
+// textures, staging buffers and passes, kept while the frame size and formats stay.
 // Thread-safety: one thread at a time, the runner's thread (libplacebo objects are not thread-safe).
 // Errors: GpuError (one line) for a failed upload, dispatch or download, or a format it cannot take.
 #pragma once
 
+#include "compute_pass.h"
 #include "gpu_context.h"
 #include "network_runner.h"
 #include "planes.h"
@@ -34,6 +53,7 @@ extern "C" {
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,16 +63,18 @@ namespace cnnv3 {
 
 // How a frame's codes map to RGB: the matrix, the range, and where each chroma sample sits inside
 // its cell as a fraction of (subsampling - 1) luma samples (0 = with the first luma sample, 0.5 =
-// centred), as color_tags.h's YuvInterpretation resolves them.
+// centred), as color_tags.h's YuvInterpretation resolves them. RGB formats and pal8: system RGB
+// (full range; the rest is ignored).
 struct PlaneColor {
-    enum pl_color_system system = PL_COLOR_SYSTEM_BT_601;  // BT_601, BT_709, SMPTE_240M or BT_2020_NC
+    enum pl_color_system system = PL_COLOR_SYSTEM_BT_601;  // BT_601, BT_709, SMPTE_240M, BT_2020_NC or RGB
     bool full_range = false;
     float chroma_h = 0.0f;
     float chroma_v = 0.5f;
 };
 
-// "" when frames of `av_pixel_format` can take the GPU path, else why not (for docs and logs).
-std::string planar_yuv_problem(int av_pixel_format);
+// "" when FramePlanesGpu can read (write = false) or write (write = true) frames of
+// `av_pixel_format`, else why not, in a few words (for docs and logs).
+std::string gpu_format_problem(int av_pixel_format, bool write = false);
 
 class FramePlanesGpu {
 public:
@@ -61,53 +83,70 @@ public:
     FramePlanesGpu(const FramePlanesGpu&) = delete;
     FramePlanesGpu& operator=(const FramePlanesGpu&) = delete;
 
-    // `in` (decoded) to `out`: same size and pixel format (planar_yuv_problem() == ""), out's
-    // buffers allocated and writable. cond and strength as in NetworkRunner::run(). feedback: pass
-    // the previous call's strength-1 network output as prev (ignored on the first call and after
-    // a size or format change); false: prev = zeros (first frame, scene cut).
-    void process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
-                 float strength, bool feedback);
+    // `in` (decoded; gpu_format_problem(in.format) == "") to `out` (the same size, a format with
+    // gpu_format_problem(out.format, true) == "", buffers allocated and writable), each read with
+    // its own colour. cond and strength as in NetworkRunner::run(). feedback: pass the previous
+    // call's strength-1 network output as prev (ignored on the first call and after a size
+    // change); false: prev = zeros (first frame, scene cut). Waits for the result (after
+    // collecting any frame still in flight).
+    void process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                 std::span<const float> cond, float strength, bool feedback);
     // The same with the feedback state held by the caller, for hosts whose frames come in any order
     // (VapourSynth): `prev` is the previous frame's strength-1 network output (3 planes of the
     // frame's size; nullptr: zeros) instead of the kept one, and where `net` is given this frame's
-    // strength-1 network output comes back in it (3 planes, as the network wrote them).
-    void process(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond,
-                 float strength, const Planes* prev, Planes* net);
+    // strength-1 network output comes back in it (3 planes, the network's values as it stored them).
+    void process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                 std::span<const float> cond, float strength, const Planes* prev, Planes* net);
+
+    // process() in two halves. submit(): as process(), but returns once the GPU work is queued;
+    // when frames_in_flight frames are already in flight it first collects the oldest. `out` must
+    // stay alive and unread until collect() returns for it (`in` is copied by submit()).
+    // collect(): waits for the oldest submitted frame's download and writes its planes into its
+    // `out`; a no-op with nothing in flight. Frames are collected in submission order. After a
+    // GpuError the frames in flight are dropped (never written). A size or format change, decode()
+    // and encode() collect the frames in flight first.
+    static constexpr int frames_in_flight = 2;
+    void submit(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                std::span<const float> cond, float strength, bool feedback);
+    void collect();
+    int in_flight() const { return static_cast<int>(pending_.size()); }
 
     // The conversions alone, for tests against an external converter (zimg) and hosts that hold
     // RGB on the CPU. decode(): `in`'s RGB as the network reads it before clamping (3 planes).
-    // encode(): `rgb` (3 planes of out's size) into out's planes (a planar_yuv_problem() == ""
-    // format, buffers allocated and writable), as process() encodes the network's output at
-    // strength 1; alpha is left alone. Both go through rgba32f transfers.
+    // encode(): `rgb` (3 planes of out's size) into out's planes (a writable format, buffers
+    // allocated and writable), as process() encodes the network's output at strength 1; alpha
+    // opaque. Both go through the runner's rgba32f transfers (NetworkRunner::upload_rgb).
     Planes decode(const AVFrame& in, const PlaneColor& color);
     void encode(const Planes& rgb, AVFrame& out, const PlaneColor& color);
 
 private:
-    struct Plane;
-    void ensure(const AVFrame& in);
+    struct Side;
+    struct Pass;
+    void ensure_size(int width, int height);
+    void ensure_side(Side& side, const AVFrame& frame, bool input);
     void upload(const AVFrame& in);
-    void dispatch(const PlaneColor& color, bool chroma_grid, const std::string& mix_body, int component, pl_tex target,
-                  pl_tex net);
-    void encode_planes(const PlaneColor& color, const std::string& mix_body, pl_tex net);
-    void download(AVFrame& out);
-    void run(const AVFrame& in, AVFrame& out, const PlaneColor& color, std::span<const float> cond, float strength,
-             pl_tex prev);
-    pl_tex float_texture(bool upload);
-    void upload_rgb(const Planes& rgb, pl_tex target);
-    Planes download_rgb(pl_tex source);
-    std::string shader_header(const PlaneColor& color, bool chroma_grid) const;
+    void decode_pass(const PlaneColor& color, pl_tex target);
+    void encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net, const float* strength);
+    void download(AVFrame& out, int slot);
+    void drain();  // collect() every frame in flight
+    void submit_with(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                     std::span<const float> cond, float strength, pl_tex prev);
+    const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs, const std::string& body,
+                            bool push_strength);
 
     GpuContext& gpu_;
     NetworkRunner& runner_;
-    int format_ = -1, width_ = 0, height_ = 0;
-    int depth_ = 8, bytes_ = 1, sub_x_ = 0, sub_y_ = 0;
-    std::array<std::unique_ptr<Plane>, 3> in_;   // Y, Cb, Cr as decoded (sampleable, host-writable)
-    std::array<std::unique_ptr<Plane>, 3> out_;  // Y, Cb, Cr to encode into (renderable, host-readable)
-    GpuTexture rgb_;               // the decoded input RGB (rgba16f), what the network reads
+    int width_ = 0, height_ = 0;
+    std::unique_ptr<Side> in_, out_;
+    GpuTexture rgb_;                 // the decoded input RGB (rgba16f), what the network reads
     std::array<GpuTexture, 2> net_;  // strength-1 network outputs, this frame's and the previous one
-    GpuTexture float_in_, float_out_;  // decode()/encode()'s rgba32f transfers
-    GpuBuffer rgba_up_, rgba_down_;    // upload_rgb()/download_rgb()'s staging, kept while the size stays
-    std::vector<float> rgba_;          // their RGBA where the buffers cannot be mapped
+    std::map<std::string, std::unique_ptr<ComputePass>> passes_;  // by formats, colours and grid; this size
+    struct Pending {  // a submitted frame: where its planes go when collected
+        AVFrame* out = nullptr;
+        int slot = 0;
+    };
+    std::vector<Pending> pending_;  // oldest first, at most frames_in_flight
+    int slot_ = 0;                  // the staging buffers the next frame uses
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;
     bool have_prev_ = false;

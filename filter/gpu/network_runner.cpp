@@ -1,5 +1,7 @@
 #include "network_runner.h"
 
+#include "compute_pass.h"
+
 #include "row_bands.h"
 
 #include "film.h"
@@ -147,22 +149,15 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
         throw GpuError(fmt::format("GPU {} has no storable float rgba texture format", gpu_.device().name));
 }
 
-// One plan pass as a pl_pass. Descriptors in order: the sampled textures (`samplers`), out_image,
+// One plan pass as a ComputePass. Descriptors in order: the sampled textures (`samplers`), out_image,
 // then the FiLM buffer where the FiLM block did not fit in push constants.
 struct NetworkRunner::CompiledPass {
-    pl_gpu gpu = nullptr;
-    pl_pass pass = nullptr;
+    std::unique_ptr<ComputePass> pass;
     std::vector<std::string> samplers;  // bind names (HOOKED, CNNV3_E0, ...), each declared as NAME_raw
-    std::vector<std::string> names;     // descriptor names, alive as long as the pass
     int film_floats = 0;                // the block: film_count vec4s, then strength (output pass)
     int tile = 0;                       // its workgroup side (the prev-reading enc0 may have a smaller one)
     GpuBuffer film_buffer;              // empty: the block is the push constants
     GpuBuffer weights;                  // CNNV3_W of a tensor-core pass (its last descriptor)
-    ~CompiledPass()
-    {
-        if (pass)
-            pl_pass_destroy(gpu, &pass);
-    }
 };
 
 NetworkRunner::~NetworkRunner()
@@ -184,36 +179,23 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
 
     pl_gpu gpu = gpu_.gpu();
     auto cp = std::make_unique<CompiledPass>();
-    cp->gpu = gpu;
     cp->tile = pass.tile;
-    std::vector<struct pl_desc> descs;
+    std::vector<ComputeDesc> descs;
     std::string decls;
     for (const std::string& bind : pass.binds)
         if (bind != "CNNV3_FILM")
             cp->samplers.push_back(bind);
-    cp->names.reserve(cp->samplers.size() + 3);
     for (const std::string& bind : cp->samplers) {
-        cp->names.push_back(bind + "_raw");
-        decls += fmt::format("layout(binding = {}) uniform sampler2D {};\n", descs.size(), cp->names.back());
-        struct pl_desc d = {};
-        d.name = cp->names.back().c_str();
-        d.type = PL_DESC_SAMPLED_TEX;
-        d.binding = static_cast<int>(descs.size());
-        descs.push_back(d);
+        decls += fmt::format("layout(binding = {}) uniform sampler2D {}_raw;\n", descs.size(), bind);
+        descs.push_back({bind + "_raw", PL_DESC_SAMPLED_TEX});
     }
     const pl_fmt image_format = pass.save ? mid_format_ : out;
     if (!image_format->glsl_format)
         throw GpuError(fmt::format("NetworkRunner::run: the output texture's format {} cannot be a storage image here "
                                    "(expected output_format() or another float/unorm rgba format)", image_format->name));
-    cp->names.emplace_back("out_image");
     decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out_image;\n", descs.size(),
                          image_format->glsl_format);
-    struct pl_desc out_desc = {};
-    out_desc.name = cp->names.back().c_str();
-    out_desc.type = PL_DESC_STORAGE_IMG;
-    out_desc.binding = static_cast<int>(descs.size());
-    out_desc.access = PL_DESC_ACCESS_WRITEONLY;
-    descs.push_back(out_desc);
+    descs.push_back({"out_image", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
 
     // FiLM and strength: each pass gets only its own layer's gamma and beta, a few vec4s that fit
     // in push constants (256 bytes on NVIDIA, 128 on lavapipe). Larger models' blocks go to a
@@ -225,10 +207,10 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         members += "float strength; ";
     cp->film_floats = (pass.reads_film ? 4 * pass.film_count : 0) + (pass.save ? 0 : 1);
     const std::size_t block_bytes = static_cast<std::size_t>(cp->film_floats) * sizeof(float);
-    struct pl_pass_params params = {};
+    std::size_t push_constants = 0;
     if (block_bytes > 0 && block_bytes <= gpu->limits.max_pushc_size) {
         decls += "layout(std430, push_constant) uniform CnnV3Block { " + members + "};\n";
-        params.push_constants_size = block_bytes;
+        push_constants = block_bytes;
     } else if (block_bytes > 0) {
         struct pl_buf_params b = {};
         b.size = (block_bytes + 15) / 16 * 16;
@@ -236,13 +218,8 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         b.host_writable = true;
         b.memory_type = PL_BUF_MEM_DEVICE;
         cp->film_buffer = GpuBuffer(gpu, b);
-        cp->names.emplace_back("CnnV3Block");
         decls += fmt::format("layout(std140, binding = {}) uniform CnnV3Block {{ {}}};\n", descs.size(), members);
-        struct pl_desc d = {};
-        d.name = cp->names.back().c_str();
-        d.type = PL_DESC_BUF_UNIFORM;
-        d.binding = static_cast<int>(descs.size());
-        descs.push_back(d);
+        descs.push_back({"CnnV3Block", PL_DESC_BUF_UNIFORM});
     }
     if (pass.coop_matrix) {
         struct pl_buf_params b = {};
@@ -251,14 +228,8 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         b.initial_data = pass.coop_weights.data();
         b.memory_type = PL_BUF_MEM_DEVICE;
         cp->weights = GpuBuffer(gpu, b);
-        cp->names.emplace_back("CnnV3Weights");
         decls += fmt::format("layout(std430, binding = {}) readonly buffer CnnV3Weights {{ uint CNNV3_W[]; }};\n", descs.size());
-        struct pl_desc d = {};
-        d.name = cp->names.back().c_str();
-        d.type = PL_DESC_BUF_STORAGE;
-        d.binding = static_cast<int>(descs.size());
-        d.access = PL_DESC_ACCESS_READONLY;
-        descs.push_back(d);
+        descs.push_back({"CnnV3Weights", PL_DESC_BUF_STORAGE, PL_DESC_ACCESS_READONLY});
     }
     std::string glsl = fmt::format("#version {}\n", gpu->glsl.version);
     glsl += fmt::format("layout(local_size_x = {0}, local_size_y = {0}) in;\n", pass.tile);
@@ -269,14 +240,9 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         glsl += fmt::format("#define CNNV3_FILM(i) cnnv3_film[(i) - {}]\n", pass.film_first);
     glsl += plan_.common + pass.body + "void main() { hook(); }\n";
 
-    params.type = PL_PASS_COMPUTE;
-    params.descriptors = descs.data();
-    params.num_descriptors = static_cast<int>(descs.size());
-    params.glsl_shader = glsl.c_str();
-    cp->pass = pl_pass_create(gpu, &params);
-    if (!cp->pass)
-        throw GpuError(fmt::format("{}: the GPU cannot build this compute pass ({} bytes of shared memory, {}x{} threads; "
-                                   "see libplacebo's messages)", pass.description, pass.shared_bytes, pass.tile, pass.tile));
+    cp->pass = std::make_unique<ComputePass>(
+        gpu, std::move(descs), glsl, push_constants,
+        fmt::format("{} ({} bytes of shared memory, {}x{} threads)", pass.description, pass.shared_bytes, pass.tile, pass.tile));
     return *passes_.emplace(key, std::move(cp)).first->second;
 }
 
@@ -412,15 +378,8 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
         }
         const Level level = pass.save ? pass.save->level : Level::full;
         const int w = level_size(width_, level), h = level_size(height_, level);
-        struct pl_pass_run_params run = {};
-        run.pass = cp.pass;
-        run.desc_bindings = bindings.data();
-        run.push_constants = cp.film_buffer || block.empty() ? nullptr : block.data();
-        run.compute_groups[0] = (w + cp.tile - 1) / cp.tile;
-        run.compute_groups[1] = (h + cp.tile - 1) / cp.tile;
-        run.compute_groups[2] = 1;
-        run.timer = timers_.empty() ? nullptr : timers_[i];
-        pl_pass_run(gpu, &run);
+        cp.pass->run(bindings, (w + cp.tile - 1) / cp.tile, (h + cp.tile - 1) / cp.tile,
+                     cp.film_buffer || block.empty() ? nullptr : block.data(), timers_.empty() ? nullptr : timers_[i]);
     }
     collect_timers();  // libplacebo keeps only a few results per timer
 }
@@ -486,21 +445,26 @@ void NetworkRunner::upload(Staging& staging, const Planes& rgb)
         throw GpuError("texture upload failed");
 }
 
-Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength, const Planes* prev)
+pl_tex NetworkRunner::upload_rgb(const Planes& rgb)
 {
     if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
-        throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
-    if (prev && (prev->channels != 3 || prev->width != rgb.width || prev->height != rgb.height))
-        throw GpuError("run_planes: prev must hold 3 planes of the frame's size");
-    pl_gpu gpu = gpu_.gpu();
-    // Staging textures and buffers live as long as the frame size: pl_tex_upload/download from a
-    // host pointer would create and destroy a buffer per frame, and destroying GPU objects per
-    // frame is what lavapipe's queue thread races with (GpuContext::wait_idle).
+        throw GpuError("upload_rgb: expected 3 RGB planes of at least 1x1");
     upload(upload_, rgb);
-    if (prev)
-        upload(prev_upload_, *prev);
-    ensure_staging(download_, rgb.width, rgb.height, false);
-    run(upload_.tex.get(), download_.tex.get(), cond, strength, prev ? prev_upload_.tex.get() : nullptr);
+    return upload_.tex.get();
+}
+
+pl_tex NetworkRunner::download_target(int width, int height)
+{
+    ensure_staging(download_, width, height, false);
+    return download_.tex.get();
+}
+
+Planes NetworkRunner::download_rgb()
+{
+    if (!download_.tex)
+        throw GpuError("download_rgb before download_target");
+    pl_gpu gpu = gpu_.gpu();
+    const int width = download_.tex.get()->params.w, height = download_.tex.get()->params.h;
     struct pl_tex_transfer_params down = {};
     down.tex = download_.tex.get();
     down.buf = download_.buf.get();
@@ -512,19 +476,35 @@ Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond,
         }  // the download has landed
         result = reinterpret_cast<const float*>(download_.buf.get()->data);
     } else {
-        staging_.resize(static_cast<std::size_t>(rgb.width) * rgb.height * 4);
+        staging_.resize(static_cast<std::size_t>(width) * height * 4);
         if (!pl_buf_read(gpu, download_.buf.get(), 0, staging_.data(), staging_.size() * sizeof(float)))
             throw GpuError("texture download failed");
         result = staging_.data();
     }
-    Planes out(3, rgb.height, rgb.width);
-    for_each_row_band(rgb.height, 16, [&](int y0, int y1) {
+    Planes out(3, height, width);
+    for_each_row_band(height, 16, [&](int y0, int y1) {
         for (int y = y0; y < y1; ++y)
-            for (int x = 0; x < rgb.width; ++x)
+            for (int x = 0; x < width; ++x)
                 for (int c = 0; c < 3; ++c)
-                    out.at(c, y, x) = result[(static_cast<std::size_t>(y) * rgb.width + x) * 4 + c];
+                    out.at(c, y, x) = result[(static_cast<std::size_t>(y) * width + x) * 4 + c];
     });
     return out;
+}
+
+Planes NetworkRunner::run_planes(const Planes& rgb, std::span<const float> cond, float strength, const Planes* prev)
+{
+    if (rgb.channels != 3 || rgb.width < 1 || rgb.height < 1)
+        throw GpuError("run_planes: expected 3 RGB planes of at least 1x1");
+    if (prev && (prev->channels != 3 || prev->width != rgb.width || prev->height != rgb.height))
+        throw GpuError("run_planes: prev must hold 3 planes of the frame's size");
+    // Staging textures and buffers live as long as the frame size: pl_tex_upload/download from a
+    // host pointer would create and destroy a buffer per frame, and destroying GPU objects per
+    // frame is what lavapipe's queue thread races with (GpuContext::wait_idle).
+    pl_tex input = upload_rgb(rgb);
+    if (prev)
+        upload(prev_upload_, *prev);
+    run(input, download_target(rgb.width, rgb.height), cond, strength, prev ? prev_upload_.tex.get() : nullptr);
+    return download_rgb();
 }
 
 }  // namespace cnnv3

@@ -100,6 +100,15 @@ public:
     // (3 planes of the frame's size, or nullptr for zeros).
     Planes run_planes(const Planes& rgb, std::span<const float> cond, float strength, const Planes* prev = nullptr);
 
+    // run_planes()' transfers, for hosts and tests that hold RGB on the CPU (one definition of the
+    // rgba32f staging): upload_rgb() puts `rgb` (3 planes, alpha 1) into a kept input_format()
+    // texture and returns it; download_target() is a kept storable rgba32f texture of the size,
+    // and download_rgb() reads its RGB back (waiting for the GPU). Textures stay valid until the
+    // next call of the same function with another size.
+    pl_tex upload_rgb(const Planes& rgb);
+    pl_tex download_target(int width, int height);
+    Planes download_rgb();
+
     // input_format(): rgba32f, sampleable + host-writable (what run_planes uploads; run() takes others).
     // output_format(): rgba16f storable + sampleable where the device allows it, else rgba32f
     // (16-bit output keeps every result within 1/2048 of the f32 one, far under the 1/255 bar).

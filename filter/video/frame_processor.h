@@ -29,20 +29,40 @@ public:
     // encoder opens (a size the processor cannot take is refused here, as the input's problem).
     virtual void start(const VideoStreamInfo& /*info*/) {}
 
-    // Called for every frame in presentation order, on the pipeline's thread. May change the
+    // Every call comes from the pipeline's process stage: one thread for all calls of a run (start()
+    // included), not the caller's (video_transcode.h).
+
+    // Called for every frame in presentation order. May change the
     // values in place (they are clamped to [0, 1] on the way out); must keep the size and the
     // presence of the alpha plane. Exceptions propagate out of the pipeline (no output is kept).
     virtual void process(RgbFrame& frame) = 0;
 
-    // The native path, tried first for every frame whose output pixel format is the input's: `in`
-    // as decoded, `out` with the output's format, size and colour tags (output_color_tags(): the
-    // same interpretation, possibly made explicit) and its buffers allocated and writable; `time` and `index` as RgbFrame's. Returns false to leave the frame
-    // to process() (through the pipeline's RGB conversion): a processor that cannot take this
-    // format natively. Must decide the same way for every frame of a stream.
+    // The native path, tried first for every frame: `in` as decoded, `out` with the output's pixel
+    // format (the encoder's: the input's or another one, e.g. yuv420p for libx264 from rgb24 input,
+    // rgb48be for .png), size and colour tags (output_color_tags(): the input's interpretation made
+    // explicit, or RGB / a default matrix where the kind changes) and its buffers allocated and
+    // writable; `time` and `index` as RgbFrame's. Returns false to leave the frame to process()
+    // (through the pipeline's RGB conversion): a processor that cannot take this pair of formats
+    // natively. Must decide the same way for every frame of a stream.
     virtual bool process_native(const AVFrame& /*in*/, AVFrame& /*out*/, double /*time*/, int64_t /*index*/)
     {
         return false;
     }
+
+    // The native path with frames in flight. The pipeline calls submit_native() where it would
+    // call process_native() and may submit up to native_in_flight() frames before it calls
+    // collect_native(), which completes the oldest submitted frame still in flight (its `out`
+    // written). `in` and `out` of a submitted frame stay alive and untouched by the pipeline until
+    // collected; every submitted frame is collected, in submission order, before the run ends.
+    // After an exception from any call the pipeline calls nothing more for the frames in flight
+    // and frees them: the processor must not touch them again. The defaults: process_native() at
+    // once, one frame.
+    virtual bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t index)
+    {
+        return process_native(in, out, time, index);
+    }
+    virtual void collect_native() {}
+    virtual int native_in_flight() const { return 1; }
 };
 
 }  // namespace cnnv3

@@ -9,6 +9,7 @@
 #include "atomic_file.h"
 #include "pixel_formats.h"
 #include "replacement_audio.h"
+#include "stage_queue.h"
 #include "user_media.h"
 #include "video_error.h"
 
@@ -22,10 +23,17 @@ extern "C" {
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
+
+#include <pthread.h>
 
 namespace cnnv3 {
 
@@ -173,8 +181,49 @@ void keep_hdr_metadata(AVStream& out, const HdrMetadata& hdr)
         add_stream_side_data(out, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, &*hdr.light, sizeof(*hdr.light));
 }
 
+// Frames (or packets of the copied streams, which keep their place among the frames) from the
+// decode stage to the process stage, and from there to the encode/mux stage.
+struct DecodedItem {
+    av::Frame frame;    // a decoded video frame (software pixels), or
+    av::Packet packet;  // a packet of a copied / re-encoded stream
+    int stream_format = -1;  // the stream's software pixel format (a hardware frame's download may differ)
+};
+struct ProcessedItem {
+    av::Frame frame;    // the processed frame, output format, pts not yet set
+    av::Packet packet;
+    int64_t pts = 0;        // input time base, repaired (increasing)
+    int64_t duration = 0;   // input time base
+};
+
+// Queue depths: each stage may run this many items ahead of the next (frames in flight).
+constexpr std::size_t decoded_queue_depth = 3;
+constexpr std::size_t processed_queue_depth = 3;
+
+// Thrown inside a stage whose queue was aborted (another stage failed): ends it quietly.
+struct StageAborted {};
+
+// The stage threads take no asynchronous signals: Ctrl-C and friends reach the caller's thread
+// (the decode stage), whose blocking reads they interrupt (the CLI installs its handler without
+// SA_RESTART for that).
+void block_async_signals()
+{
+    sigset_t set;
+    sigfillset(&set);
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP})
+        sigdelset(&set, s);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 // One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
 // temporary output file removed) by RAII when run() throws.
+//
+// Three stages, each on its own thread, with bounded queues between them (stage_queue.h):
+//   decode (the caller's thread: demux, decode, strict checks; copied packets pass through),
+//   process (start_encoder, timestamps, FrameProcessor, frames in flight on its native path),
+//   encode/mux (header, encoder, every write to the output).
+// Each member below is touched by one stage, or set before the stage that reads it receives the
+// item that follows (the queue's mutex orders the two). An exception in any stage aborts the
+// queues; every thread is joined before run() returns or throws.
 class Transcoder {
 public:
     Transcoder(const TranscodeOptions& options, FrameProcessor& processor)
@@ -187,7 +236,7 @@ public:
 
 private:
     bool stop_requested() const { return opts_.stop && opts_.stop->load(std::memory_order_relaxed); }
-    bool limit_reached() const { return max_frames_ >= 0 && frames_ >= max_frames_; }
+    bool limit_reached() const { return max_frames_ >= 0 && frames_read_ >= max_frames_; }
     // From the container's start, subtracted on integers (as filter/audio does): the conditioning
     // of a frame does not depend on where the file's timestamps begin.
     double input_seconds(int64_t ts) const
@@ -202,10 +251,19 @@ private:
     void forward(AVPacket& packet);
     void handle_packet(AVPacket& packet);
     void decode(const AVPacket* packet);
-    void handle_frame(AVFrame& frame);
+    void read_all();
+    void process_all();
+    void mux_all();
+    void run_stages();
+    void fail(std::exception_ptr error);
+    void handle_frame(av::Frame frame, int stream_format);
     bool process_natively(const AVFrame& frame, AVFrame& out, int64_t pts);
     void process_rgb(const AVFrame& frame, AVFrame& out, int64_t pts);
-    void start_encoder(const AVFrame& first);
+    void collect_oldest();
+    void deliver(ProcessedItem item);
+    void start_encoder(const AVFrame& first, AVPixelFormat in_format);
+    void write_header();
+    void encode_frame(ProcessedItem item);
     void encode(AVFrame* frame);
     void encode_constant_rate(av::Frame frame, int64_t pts, int64_t duration);
     void repeat_last_frame_until(int64_t slot);
@@ -215,7 +273,11 @@ private:
     void check_complete() const;
     void finish_output();
     void report(bool finished);
-    void note(std::string text) { result_.notes.push_back(std::move(text)); }
+    void note(std::string text)
+    {
+        std::lock_guard lock(notes_mutex_);
+        result_.notes.push_back(std::move(text));
+    }
 
     const TranscodeOptions& opts_;
     FrameProcessor& processor_;
@@ -235,6 +297,7 @@ private:
     FrameConverter converter_;
     RgbFrame rgb_;
     av::Frame decoded_ = av::make_frame();
+    av::Frame transferred_;                // hardware decoding: the frame as downloaded
     av::Packet encoded_ = av::make_packet();
     std::vector<av::Packet> pending_;      // copied packets read before the header was written
     bool header_written_ = false;
@@ -265,7 +328,23 @@ private:
     AVRational sample_aspect_ratio_{0, 1};
     ColorTags out_tags_;
 
-    int64_t frames_ = 0;
+    // The stages and what they hand over (run_stages()).
+    StageQueue<DecodedItem> decoded_q_{decoded_queue_depth};
+    StageQueue<ProcessedItem> processed_q_{processed_queue_depth};
+    struct InFlight {  // submitted to FrameProcessor::submit_native(), not yet collected
+        av::Frame in;
+        ProcessedItem out;
+    };
+    std::deque<InFlight> in_flight_;       // process stage
+    std::mutex error_mutex_, notes_mutex_;
+    std::exception_ptr error_;             // the first stage failure
+    int64_t frames_read_ = 0;              // decode stage: frames passed on
+    int64_t read_pts_ = AV_NOPTS_VALUE;    // decode stage: the latest frame's, for messages
+    bool hw_noted_ = false;                // decode stage: the hardware decoder's note is made
+    int64_t processed_ = 0;                // process stage: frames handed to the processor
+
+    std::atomic<int64_t> frames_{0};       // written by the encode/mux stage
+    std::atomic<double> media_time_{0.0};  // the latest written frame's time, for progress
     int64_t max_frames_ = -1;
     int64_t total_estimate_ = -1;
     bool stopped_ = false;
@@ -428,9 +507,9 @@ void Transcoder::forward(AVPacket& packet)
     write_copied(packet);
 }
 
-void Transcoder::start_encoder(const AVFrame& first)
+// `in_format`: the stream's pixel format (the first frame's, unless it came from a hardware decoder).
+void Transcoder::start_encoder(const AVFrame& first, AVPixelFormat in_format)
 {
-    const auto in_format = static_cast<AVPixelFormat>(first.format);
     if (!can_read_pixel_format(in_format))
         throw VideoError(in_.name, fmt::format("pixel format \"{}\" is not supported (expected integer YUV, gray or "
                                                "RGB of 8-16 bits)", pixel_format_name(in_format)));
@@ -504,6 +583,16 @@ void Transcoder::start_encoder(const AVFrame& first)
     video_out_->avg_frame_rate = frame_rate_;
     video_out_->sample_aspect_ratio = enc.sample_aspect_ratio;
 
+    result_.encoder = choice_.codec->name;
+    result_.pixel_format = pixel_format_name(choice_.pixel_format);
+    result_.encoder_reason = choice_.reason;
+
+    first_frame_at_ = Clock::now();
+}
+
+// Encode/mux stage, with the first frame (the video stream's parameters are set by then).
+void Transcoder::write_header()
+{
     av::Dictionary muxer_options;
     if (is_image_container(*out_->oformat))
         muxer_options.set("update", "1");  // the file name as given, not a frame-number pattern
@@ -514,23 +603,14 @@ void Transcoder::start_encoder(const AVFrame& first)
     for (av::Packet& p : pending_)
         forward(*p);
     pending_.clear();
-
-    result_.encoder = choice_.codec->name;
-    result_.pixel_format = pixel_format_name(choice_.pixel_format);
-    result_.encoder_reason = choice_.reason;
-
-    first_frame_at_ = Clock::now();
 }
 
-void Transcoder::handle_frame(AVFrame& frame)
+// Process stage: one decoded frame, in presentation order.
+void Transcoder::handle_frame(av::Frame frame_ref, int stream_format)
 {
-    if (frame.decode_error_flags || (frame.flags & AV_FRAME_FLAG_CORRUPT))
-        throw VideoError(in_.name, fmt::format("damaged video frame at {:.3f} s (the decoder reported corrupt data)",
-                                               input_seconds(frame.best_effort_timestamp)));
-    if (limit_reached())
-        return;
+    const AVFrame& frame = *frame_ref;
     if (!encoder_)
-        start_encoder(frame);
+        start_encoder(frame, static_cast<AVPixelFormat>(stream_format));
     else if (frame.width != width_ || frame.height != height_)
         throw VideoError(in_.name, fmt::format("the video changes size mid-stream ({}x{} to {}x{}; expected one size)",
                                                width_, height_, frame.width, frame.height));
@@ -549,46 +629,85 @@ void Transcoder::handle_frame(AVFrame& frame)
         duration = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(frame_rate_), in_tb_));
     last_pts_ = pts;
     last_duration_ = duration;
+    if (processed_ == 0)
+        first_video_time_ = pts * av_q2d(in_tb_);
 
-    av::Frame out = av::make_frame();
-    out->format = choice_.pixel_format;
-    out->width = width_;
-    out->height = height_;
-    out->sample_aspect_ratio = sample_aspect_ratio_;
-    set_color_tags(*out, out_tags_);
-    if (!process_natively(frame, *out, pts))
-        process_rgb(frame, *out, pts);
-    if (no_timestamps_) {
-        encode_constant_rate(std::move(out), pts, duration);
+    ProcessedItem item;
+    item.frame = av::make_frame();
+    item.pts = pts;
+    item.duration = duration;
+    AVFrame& out = *item.frame;
+    out.format = choice_.pixel_format;
+    out.width = width_;
+    out.height = height_;
+    out.sample_aspect_ratio = sample_aspect_ratio_;
+    set_color_tags(out, out_tags_);
+    if (process_natively(frame, out, pts)) {
+        // In flight: the processor finishes `out` when collected, oldest first.
+        in_flight_.push_back({std::move(frame_ref), std::move(item)});
+        ++processed_;
+        while (static_cast<int>(in_flight_.size()) >= std::max(1, processor_.native_in_flight()))
+            collect_oldest();
     } else {
+        while (!in_flight_.empty())  // keeps the order should a processor mix the two paths
+            collect_oldest();
+        process_rgb(frame, out, pts);
+        ++processed_;
+        deliver(std::move(item));
+    }
+    report(false);
+}
+
+void Transcoder::collect_oldest()
+{
+    processor_.collect_native();
+    InFlight done = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    deliver(std::move(done.out));
+}
+
+void Transcoder::deliver(ProcessedItem item)
+{
+    if (!processed_q_.push(std::move(item)))
+        throw StageAborted{};
+}
+
+// Encode/mux stage: one processed frame, with its timestamp in the encoder's time base.
+void Transcoder::encode_frame(ProcessedItem item)
+{
+    if (!header_written_)
+        write_header();
+    const int64_t pts = item.pts, duration = item.duration;
+    if (no_timestamps_) {
+        encode_constant_rate(std::move(item.frame), pts, duration);
+    } else {
+        AVFrame& out = *item.frame;
         int64_t out_pts = av_rescale_q(pts, in_tb_, enc_tb_);
         if (last_out_pts_ != AV_NOPTS_VALUE && out_pts <= last_out_pts_)
             out_pts = last_out_pts_ + 1;  // only when the encoder's time base is coarser than the input's
         last_out_pts_ = out_pts;
-        out->pts = out_pts;
+        out.pts = out_pts;
         const int64_t out_duration = std::max<int64_t>(1, av_rescale_q(duration, in_tb_, enc_tb_));
-        set_frame_duration(*out, out_duration);
-        durations_[out->pts] = out_duration;
-        encode(out.get());
+        set_frame_duration(out, out_duration);
+        durations_[out.pts] = out_duration;
+        encode(&out);
     }
-    if (frames_ == 0)
-        first_video_time_ = pts * av_q2d(in_tb_);
     write_replacement_audio((pts + duration) * av_q2d(in_tb_));
-    ++frames_;
-    report(false);
+    media_time_.store(input_seconds(pts));
+    frames_.fetch_add(1);
 }
 
-// Through FrameProcessor::process_native() where the output keeps the input's pixel format.
+// Through FrameProcessor::process_native(), whatever the output's pixel format.
 bool Transcoder::process_natively(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
-    if (out.format != frame.format)
-        return false;
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
-    if (processor_.process_native(frame, out, input_seconds(pts), frames_))
+    if (processor_.submit_native(frame, out, input_seconds(pts), processed_)) {
+        ++result_.native_frames;
         return true;
+    }
     av_frame_unref(&out);  // process_rgb() allocates again; the format, size and tags go with it
-    out.format = frame.format;
+    out.format = choice_.pixel_format;
     out.width = width_;
     out.height = height_;
     out.sample_aspect_ratio = sample_aspect_ratio_;
@@ -601,13 +720,13 @@ void Transcoder::process_rgb(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
     converter_.to_rgb(frame, rgb_);
     rgb_.time = input_seconds(pts);
-    rgb_.index = frames_;
+    rgb_.index = processed_;
     const bool had_alpha = rgb_.has_alpha();
     processor_.process(rgb_);
     if (rgb_.width() != width_ || rgb_.height() != height_ || rgb_.rgb.channels != 3 ||
         rgb_.has_alpha() != had_alpha || (had_alpha && rgb_.alpha.size() != rgb_.rgb.plane_size()))
         throw VideoError(in_.name, fmt::format("the frame processor changed frame {} to {}x{}x{}{} (expected {}x{}x3{})",
-                                               frames_, rgb_.width(), rgb_.height(), rgb_.rgb.channels,
+                                               processed_, rgb_.width(), rgb_.height(), rgb_.rgb.channels,
                                                rgb_.has_alpha() ? " + alpha" : "", width_, height_,
                                                had_alpha ? " + alpha" : ""));
     converter_.from_rgb(rgb_, out);
@@ -619,7 +738,7 @@ void Transcoder::decode(const AVPacket* packet)
     int rc = avcodec_send_packet(dec, packet);
     if (rc < 0 && rc != AVERROR_EOF)
         throw VideoError(in_.name, fmt::format("cannot decode the video at {:.3f} s ({})",
-                                               packet ? input_seconds(packet->pts) : input_seconds(last_pts_),
+                                               packet ? input_seconds(packet->pts) : input_seconds(read_pts_),
                                                av::error_text(rc)));
     while (true) {
         rc = avcodec_receive_frame(dec, decoded_.get());
@@ -627,9 +746,32 @@ void Transcoder::decode(const AVPacket* packet)
             return;
         if (rc < 0)
             throw VideoError(in_.name, fmt::format("cannot decode the video after {:.3f} s ({})",
-                                                   input_seconds(last_pts_), av::error_text(rc)));
-        handle_frame(*decoded_);
-        av_frame_unref(decoded_.get());
+                                                   input_seconds(read_pts_), av::error_text(rc)));
+        AVFrame& frame = *decoded_;
+        if (frame.decode_error_flags || (frame.flags & AV_FRAME_FLAG_CORRUPT))
+            throw VideoError(in_.name, fmt::format("damaged video frame at {:.3f} s (the decoder reported corrupt data)",
+                                                   input_seconds(frame.best_effort_timestamp)));
+        if (limit_reached()) {
+            av_frame_unref(&frame);
+            continue;
+        }
+        if (frame.best_effort_timestamp != AV_NOPTS_VALUE)
+            read_pts_ = frame.best_effort_timestamp;
+        DecodedItem item;
+        item.frame = av::make_frame();
+        item.stream_format = frame.format;
+        AVFrame& pixels = software_frame(frame, transferred_, in_.name);
+        if (&pixels != &frame) {
+            item.stream_format = dec->sw_pix_fmt;
+            if (!hw_noted_)
+                note(fmt::format("video decoded by {} (--hwdec auto)", in_.hw_device));
+            hw_noted_ = true;
+        }
+        av_frame_move_ref(item.frame.get(), &pixels);
+        av_frame_unref(&frame);
+        ++frames_read_;
+        if (!decoded_q_.push(std::move(item)))
+            throw StageAborted{};
     }
 }
 
@@ -637,7 +779,7 @@ void Transcoder::encode(AVFrame* frame)
 {
     AVCodecContext* enc = encoder_.get();
     if (int rc = avcodec_send_frame(enc, frame); rc < 0 && rc != AVERROR_EOF)
-        throw VideoError(out_name_, fmt::format("the {} encoder refused frame {} ({})", choice_.codec->name, frames_,
+        throw VideoError(out_name_, fmt::format("the {} encoder refused frame {} ({})", choice_.codec->name, frames_.load(),
                                                 av::error_text(rc)));
     while (true) {
         const int rc = avcodec_receive_packet(enc, encoded_.get());
@@ -753,13 +895,11 @@ void Transcoder::handle_packet(AVPacket& packet)
     }
     if (index < 0 || index >= static_cast<int>(stream_map_.size()) || stream_map_[index] < 0)
         return;
-    if (header_written_) {
-        forward(packet);
-        return;
-    }
-    av::Packet held = av::make_packet();
-    av_packet_move_ref(held.get(), &packet);
-    pending_.push_back(std::move(held));
+    DecodedItem item;
+    item.packet = av::make_packet();
+    av_packet_move_ref(item.packet.get(), &packet);
+    if (!decoded_q_.push(std::move(item)))
+        throw StageAborted{};
 }
 
 void Transcoder::check_complete() const
@@ -808,19 +948,142 @@ void Transcoder::report(bool finished)
     if (!opts_.progress)
         return;
     const Clock::time_point now = Clock::now();
-    if (!finished && frames_ > 1 && seconds_between(last_report_, now) < opts_.progress_interval)
+    const int64_t frames = frames_.load();
+    if (!finished && frames > 1 && seconds_between(last_report_, now) < opts_.progress_interval)
         return;
     last_report_ = now;
     TranscodeProgress p;
-    p.frames_done = frames_;
-    p.frames_total = finished ? frames_ : (total_estimate_ >= 0 ? std::max(total_estimate_, frames_) : -1);
+    p.frames_done = frames;
+    p.frames_total = finished ? frames : (total_estimate_ >= 0 ? std::max(total_estimate_, frames) : -1);
     p.elapsed_seconds = seconds_between(started_, now);
-    const double busy = frames_ > 0 ? seconds_between(first_frame_at_, now) : 0.0;
-    p.fps = busy > 0.0 ? static_cast<double>(frames_) / busy : 0.0;
-    p.eta_seconds = finished ? 0.0 : (p.frames_total >= 0 && p.fps > 0.0 ? (p.frames_total - frames_) / p.fps : -1.0);
-    p.media_time = rgb_.time;
+    const double busy = frames > 0 ? seconds_between(first_frame_at_, now) : 0.0;
+    p.fps = busy > 0.0 ? static_cast<double>(frames) / busy : 0.0;
+    p.eta_seconds = finished ? 0.0 : (p.frames_total >= 0 && p.fps > 0.0 ? (p.frames_total - frames) / p.fps : -1.0);
+    p.media_time = media_time_.load();
     p.finished = finished;
     opts_.progress(p);
+}
+
+// Decode stage (the caller's thread): every packet read, video decoded, up to the end, the stop
+// flag or the frame limit; then the strict checks and the decoder's last frames.
+void Transcoder::read_all()
+{
+    AVFormatContext* ic = in_.format.get();
+    av::Packet packet = av::make_packet();
+    while (!limit_reached()) {
+        if (stop_requested()) {
+            stopped_ = true;
+            break;
+        }
+        const int rc = av_read_frame(ic, packet.get());
+        if (rc < 0 && stop_requested()) {  // a blocked read interrupted by the stop (AVERROR_EXIT or EOF)
+            stopped_ = true;
+            break;
+        }
+        if (rc == AVERROR_EOF)
+            break;
+        if (rc < 0)
+            throw VideoError(in_.name, fmt::format("cannot read after {:.3f} s ({})", input_seconds(read_pts_),
+                                                   av::error_text(rc)));
+        handle_packet(*packet);
+        av_packet_unref(packet.get());
+    }
+    if (!stopped_ && ic->pb && ic->pb->error < 0)
+        throw VideoError(in_.name, fmt::format("read error ({})", av::error_text(ic->pb->error)));
+    check_complete();
+    decode(nullptr);
+}
+
+// Process stage: frames through the processor, copied packets passed on in their place; at the
+// end (or at an error of the decode stage, which pop() rethrows after the frames before it) the
+// frames in flight are collected.
+void Transcoder::process_all()
+{
+    while (std::optional<DecodedItem> item = decoded_q_.pop()) {
+        if (item->packet) {
+            ProcessedItem passed;
+            passed.packet = std::move(item->packet);
+            deliver(std::move(passed));
+            continue;
+        }
+        handle_frame(std::move(item->frame), item->stream_format);
+    }
+    while (!in_flight_.empty())
+        collect_oldest();
+}
+
+// Encode/mux stage: every write to the output, in the order the process stage delivers.
+void Transcoder::mux_all()
+{
+    while (std::optional<ProcessedItem> item = processed_q_.pop()) {
+        if (item->packet) {
+            if (header_written_)
+                forward(*item->packet);
+            else
+                pending_.push_back(std::move(item->packet));  // until the first frame's header
+            continue;
+        }
+        encode_frame(std::move(*item));
+    }
+}
+
+void Transcoder::fail(std::exception_ptr error)
+{
+    {
+        std::lock_guard lock(error_mutex_);
+        if (!error_)
+            error_ = std::move(error);
+    }
+    decoded_q_.abort();
+    processed_q_.abort();
+}
+
+// The three stages; returns when all are done, rethrows the first failure once every thread has
+// been joined (the frames in flight freed with them).
+void Transcoder::run_stages()
+{
+    auto stage = [this](void (Transcoder::*body)(), auto& next) {
+        return std::thread([this, body, &next] {
+            block_async_signals();
+            try {
+                (this->*body)();
+                next.close();
+            } catch (const StageAborted&) {
+            } catch (...) {
+                fail(std::current_exception());
+            }
+        });
+    };
+    std::thread process = stage(&Transcoder::process_all, processed_q_);
+    std::thread mux;
+    try {
+        mux = std::thread([this] {
+            block_async_signals();
+            try {
+                mux_all();
+            } catch (const StageAborted&) {
+            } catch (...) {
+                fail(std::current_exception());
+            }
+        });
+    } catch (...) {
+        fail(std::current_exception());
+    }
+    if (mux.joinable()) {
+        try {
+            read_all();
+            decoded_q_.close();
+        } catch (const StageAborted&) {
+        } catch (...) {
+            decoded_q_.close(std::current_exception());  // in stream order, after the frames before it
+        }
+    }
+    process.join();
+    if (mux.joinable())
+        mux.join();
+    in_flight_.clear();
+    if (error_)
+        std::rethrow_exception(error_);
 }
 
 TranscodeResult Transcoder::run()
@@ -838,7 +1101,7 @@ TranscodeResult Transcoder::run()
         partial_.emplace(opts_.output, opts_.overwrite);
     }
 
-    in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name);
+    in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name, opts_.hwdec);
     if (!opts_.audio_input.empty())
         replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
     AVFormatContext* ic = in_.format.get();
@@ -861,29 +1124,7 @@ TranscodeResult Transcoder::run()
     if (max_frames_ >= 0 && (total_estimate_ < 0 || total_estimate_ > max_frames_))
         total_estimate_ = max_frames_;
 
-    av::Packet packet = av::make_packet();
-    while (!limit_reached()) {
-        if (stop_requested()) {
-            stopped_ = true;
-            break;
-        }
-        const int rc = av_read_frame(ic, packet.get());
-        if (rc < 0 && stop_requested()) {  // a blocked read interrupted by the stop (AVERROR_EXIT or EOF)
-            stopped_ = true;
-            break;
-        }
-        if (rc == AVERROR_EOF)
-            break;
-        if (rc < 0)
-            throw VideoError(in_.name, fmt::format("cannot read after {:.3f} s ({})", input_seconds(last_pts_),
-                                                   av::error_text(rc)));
-        handle_packet(*packet);
-        av_packet_unref(packet.get());
-    }
-    if (!stopped_ && ic->pb && ic->pb->error < 0)
-        throw VideoError(in_.name, fmt::format("read error ({})", av::error_text(ic->pb->error)));
-    check_complete();
-    decode(nullptr);
+    run_stages();
     if (!encoder_)
         throw VideoError(in_.name, stopped_ ? "stopped before the first video frame (no output written)"
                                             : "no video frame could be decoded (expected at least one)");
@@ -904,7 +1145,7 @@ TranscodeResult Transcoder::run()
         entry.second->send(nullptr, [this](AVPacket& p) { write(p); });
     finish_output();
 
-    result_.frames = no_timestamps_ ? next_slot_ : frames_;
+    result_.frames = no_timestamps_ ? next_slot_ : frames_.load();
     result_.stopped = stopped_;
     report(true);
     return result_;

@@ -1,6 +1,6 @@
 // The frame pipeline of `cnnv3 stylize`: decode the first video stream of IN, hand every frame to a
-// FrameProcessor (as decoded, where the output keeps the input's pixel format and the processor
-// takes it: FrameProcessor::process_native; else as float RGB, converted back), encode, and mux to
+// FrameProcessor (as decoded, into a frame of the output's pixel format, where the processor takes
+// that pair: FrameProcessor::process_native; else as float RGB, converted back), encode, and mux to
 // OUT with the audio and subtitle streams copied packet for packet. GPU-agnostic: the network comes
 // in as the processor.
 //
@@ -23,6 +23,15 @@
 //     OutputFileError); on any error the temporary file is removed. When `stop` becomes
 //     true the pipeline stops reading, drains the decoder and encoder, writes the trailer and
 //     renames: a valid, shorter file.
+//   - Threads: decoding runs on the caller's thread, the processor on a second thread (every
+//     FrameProcessor call, start() included) and encoding and muxing on a third, with bounded
+//     queues of a few frames between them (frames in flight; the processor's own, through
+//     submit_native / collect_native, come on top). Frame order, timestamps and the rules above
+//     are those of one serial loop. The two stage threads block asynchronous signals, so that a
+//     stop signal reaches the caller's thread and interrupts a blocked read.
+//   - Errors: the first exception of any stage ends the run (the others stop, every thread is
+//     joined, frames in flight are freed) and is rethrown by transcode_video(); a decoding error
+//     comes after the frames decoded before it, as in a serial loop.
 //   - Decoding is strict: a read error, a packet or frame flagged corrupt, a decoder error, or a
 //     file that ends more than max(0.25 s, 1 %) before the duration its header declares (a cut
 //     Matroska/MP4) ends the run with VideoError and no output file. (Streams without a declared
@@ -30,6 +39,7 @@
 #pragma once
 
 #include "frame_processor.h"
+#include "media_input.h"
 #include "transcode_progress.h"
 
 #include <atomic>
@@ -46,6 +56,7 @@ struct TranscodeOptions {
     std::string input_name;            // the input in messages ("" = input, "stdin" for "-")
     std::string output;                // path, or "-" for standard output
     std::string input_format;          // demuxer name to force ("" = probe)
+    HwDecode hwdec = HwDecode::none;   // --hwdec (media_input.h); the output's pixel format is the stream's either way
     std::string output_format;         // muxer name ("" = from OUT's extension; "-" -> yuv4mpegpipe)
     std::string encoder;               // encoder name ("" = the default rule of encoder_choice.h)
     std::optional<double> crf;         // quality for encoders with a crf option (default 18)
@@ -71,6 +82,7 @@ struct TranscodeResult {
     std::string encoder;               // e.g. "libx264"
     std::string pixel_format;          // written, e.g. "yuv420p10le"
     std::string encoder_reason;        // why that encoder (encoder_choice.h)
+    int64_t native_frames = 0;         // frames the processor took as decoded (FrameProcessor::process_native)
     std::vector<std::string> notes;    // streams left out, timestamps repaired, ...
 };
 

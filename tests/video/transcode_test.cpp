@@ -15,7 +15,9 @@ extern "C" {
 
 #include <atomic>
 #include <cmath>
+#include <deque>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -551,6 +553,149 @@ TEST_F(Transcode, ProcessorFailureLeavesNoFile)
     Failing processor;
     EXPECT_THROW(run(clip("av.mkv"), "out.mkv", processor), std::runtime_error);
     EXPECT_TRUE(files().empty());
+}
+
+// The native path with frames in flight, as the GPU processor runs it: submit_native() only takes
+// note of the frame; collect_native() writes the oldest frame's output (a copy of its input). Counts
+// how many frames were in flight at once and which thread called; can fail, or set the stop flag,
+// at frame `event_at`.
+struct InFlightProcessor : FrameProcessor {
+    enum class Event { none, throw_in_submit, throw_in_collect, stop };
+    int depth = 3;
+    Event event = Event::none;
+    int64_t event_at = -1;
+    std::atomic<bool>* stop = nullptr;
+    std::deque<std::pair<const AVFrame*, AVFrame*>> pending;
+    std::vector<int64_t> indices;
+    std::size_t most_in_flight = 0;
+    int64_t collected = 0;
+    std::set<std::thread::id> threads;
+
+    void process(RgbFrame&) override { throw std::logic_error("the RGB path was taken"); }
+    bool submit_native(const AVFrame& in, AVFrame& out, double, int64_t index) override
+    {
+        threads.insert(std::this_thread::get_id());
+        if (index == event_at && event == Event::throw_in_submit)
+            throw std::runtime_error("GPU lost at submit");
+        if (index == event_at && event == Event::stop)
+            *stop = true;
+        pending.emplace_back(&in, &out);
+        indices.push_back(index);
+        most_in_flight = std::max(most_in_flight, pending.size());
+        return true;
+    }
+    void collect_native() override
+    {
+        threads.insert(std::this_thread::get_id());
+        if (pending.empty())
+            throw std::logic_error("collect with nothing in flight");
+        if (collected == event_at && event == Event::throw_in_collect)
+            throw std::runtime_error("GPU lost at collect");
+        const auto [in, out] = pending.front();
+        pending.pop_front();
+        if (av_frame_copy(out, in) < 0)
+            throw std::runtime_error("copy failed");
+        ++collected;
+    }
+    int native_in_flight() const override { return depth; }
+};
+
+// The decoded frames of two files are the same pictures, in the same order.
+void expect_same_pictures(const test::DecodedVideo& a, const test::DecodedVideo& b, std::size_t count)
+{
+    ASSERT_GE(a.frames.size(), count);
+    ASSERT_EQ(b.frames.size(), count);
+    for (std::size_t i = 0; i < count; ++i)
+        for (int c = 0; c < 3; ++c)
+            ASSERT_EQ(test::max_difference(*a.frames[i], *b.frames[i], c), 0u) << "frame " << i << " component " << c;
+}
+
+TEST_F(Transcode, FramesInFlightKeepOrderCountAndVariableTimestamps)
+{
+    InFlightProcessor processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";  // lossless: the pictures can be compared
+    const TranscodeResult result = run(clip("vfr.mkv"), "vfr-out.mkv", processor, options);
+    // Three frames were in flight at once, on a thread of the pipeline's own, and all came back.
+    EXPECT_EQ(processor.most_in_flight, 3u);
+    EXPECT_TRUE(processor.pending.empty());
+    EXPECT_EQ(processor.collected, 24);
+    ASSERT_EQ(processor.threads.size(), 1u);
+    EXPECT_NE(*processor.threads.begin(), std::this_thread::get_id());
+    for (std::size_t i = 0; i < processor.indices.size(); ++i)
+        EXPECT_EQ(processor.indices[i], static_cast<int64_t>(i));
+
+    EXPECT_EQ(result.frames, 24);
+    const test::MediaRecord in = read_media(clip("vfr.mkv"));
+    const test::MediaRecord out = read_media(dir_ / "vfr-out.mkv");
+    EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
+    expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "vfr-out.mkv"), 24);
+}
+
+TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
+{
+    std::atomic<bool> stop{false};
+    InFlightProcessor processor;
+    processor.event = InFlightProcessor::Event::stop;
+    processor.event_at = 10;
+    processor.stop = &stop;
+    TranscodeOptions options;
+    options.stop = &stop;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("av.mkv"), "stopped.mkv", processor, options);
+    EXPECT_TRUE(result.stopped);
+    EXPECT_GT(result.frames, 10);
+    EXPECT_LT(result.frames, 50);
+    // Every frame submitted (those in flight at the stop too) was collected and written, in order.
+    EXPECT_TRUE(processor.pending.empty());
+    EXPECT_EQ(processor.collected, result.frames);
+    EXPECT_EQ(files(), std::vector<std::string>{"stopped.mkv"});
+    const std::string counted = test::shell_output(
+        "ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 '" +
+        (dir_ / "stopped.mkv").string() + "'");
+    EXPECT_EQ(std::stoll(counted), result.frames);
+    const test::MediaRecord in = read_media(clip("av.mkv"));
+    std::vector<double> expected = pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO));
+    expected.resize(static_cast<std::size_t>(result.frames));
+    EXPECT_EQ(pts_seconds(*read_media(dir_ / "stopped.mkv").first(AVMEDIA_TYPE_VIDEO)), expected);
+    expect_same_pictures(decode_video(clip("av.mkv")), decode_video(dir_ / "stopped.mkv"),
+                         static_cast<std::size_t>(result.frames));
+}
+
+TEST_F(Transcode, ProcessorFailureWithFramesInFlightLeavesNoFileAndReturns)
+{
+    for (auto event : {InFlightProcessor::Event::throw_in_submit, InFlightProcessor::Event::throw_in_collect}) {
+        for (int64_t at : {0, 5, 49}) {
+            InFlightProcessor processor;
+            processor.event = event;
+            processor.event_at = at;
+            try {
+                run(clip("av.mkv"), "out.mkv", processor);
+                ADD_FAILURE() << "no error at frame " << at;
+            } catch (const std::runtime_error& e) {
+                EXPECT_NE(std::string(e.what()).find("GPU lost"), std::string::npos) << e.what();
+            }
+            EXPECT_TRUE(files().empty()) << "frame " << at;
+        }
+    }
+}
+
+TEST_F(Transcode, DecodeErrorWithFramesInFlightLeavesNoFile)
+{
+    // The decode stage fails at the end (a Matroska file cut in half) while frames are in flight.
+    const fs::path cut = dir_ / "cut.mkv";
+    fs::copy_file(clip("av.mkv"), cut);
+    fs::resize_file(cut, fs::file_size(cut) / 2);
+    InFlightProcessor processor;
+    try {
+        run(cut, "out.mkv", processor);
+        ADD_FAILURE() << "truncated Matroska accepted";
+    } catch (const VideoError& e) {
+        EXPECT_NE(std::string(e.what()).find("but its header says 2.0"), std::string::npos) << e.what();
+    }
+    // The frames decoded before the error went through first, as in a serial loop.
+    EXPECT_GT(processor.collected, 10);
+    EXPECT_EQ(files(), std::vector<std::string>{"cut.mkv"});
 }
 
 // Breaks the contract: replaces the frame with a 2x2 one.
