@@ -278,32 +278,11 @@ public:
             throw VideoError(input_name_, problem + " (expected a smaller video; scale it down first)");
     }
 
-    void process(RgbFrame& frame) override
-    {
-        release_warnings();
-        const std::array<float, 5> c = cond_(frame.time, frame_duration_);
-        const bool use_prev = follows(luma_thumbnail(frame.rgb)) && prev_.width == frame.width() &&
-                              prev_.height == frame.height();
-        // The network at strength 1 (kept as the next frame's prev.rgb), mixed here.
-        prev_ = runner_->run_planes(frame.rgb, c, 1.0f, use_prev ? &prev_ : nullptr);
-        if (strength_ >= 1.0f) {
-            frame.rgb = prev_;
-            return;
-        }
-        for (int ch = 0; ch < 3; ++ch) {
-            float* v = frame.rgb.plane(ch);
-            const float* n = prev_.plane(ch);
-            for (std::size_t i = 0; i < frame.rgb.plane_size(); ++i)
-                v[i] += strength_ * (n[i] - v[i]);
-        }
-    }
-
-    // Every format FramePlanesGpu reads and writes stays on the GPU (frame_planes_gpu.h), the output's
-    // format differing from the input's or not; the others (and FCC frames) come through process().
+    // Every frame stays on the GPU (frame_planes_gpu.h), the output's format differing from the
+    // input's or not; a format or matrix it cannot take is refused in one line (docs/video.md).
     bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
     {
-        if (!submit_native(in, out, time, index))
-            return false;
+        submit_native(in, out, time, index);
         collect_native();
         return true;
     }
@@ -318,12 +297,19 @@ public:
 
     bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
     {
-        if (!gpu_format_problem(in.format).empty() || !gpu_format_problem(out.format, true).empty())
-            return false;
+        if (const std::string problem = gpu_format_problem(in.format); !problem.empty())
+            throw VideoError(input_name_, fmt::format("pixel format \"{}\" is not supported ({}; expected integer YUV, "
+                                                      "gray or RGB of 8-16 bits)",
+                                                      pixel_format_name(static_cast<AVPixelFormat>(in.format)), problem));
+        if (const std::string problem = gpu_format_problem(out.format, true); !problem.empty())
+            throw VideoError(input_name_, fmt::format("output pixel format \"{}\" cannot be written ({}; expected "
+                                                      "another --pix-fmt)",
+                                                      pixel_format_name(static_cast<AVPixelFormat>(out.format)), problem));
         const std::optional<PlaneColor> in_color = plane_color(in, input_name_);
         const std::optional<PlaneColor> out_color = plane_color(out, input_name_);
-        if (!in_color || !out_color)
-            return false;  // FCC: libplacebo has no such system
+        if (!in_color || !out_color)  // libplacebo has no FCC system
+            throw VideoError(input_name_, "colour matrix \"fcc\" is not supported (expected BT.601, BT.709, BT.2020 "
+                                          "or SMPTE 240M)");
         release_warnings();
         if (!planes_)
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
@@ -360,7 +346,6 @@ private:
     bool feedback_;
     std::string input_name_;
     std::optional<LumaThumbnail> last_thumb_;  // the previous frame's (scene_cut.h)
-    Planes prev_;                             // the RGB path's previous strength-1 network output
     struct HeldWarnings {
         bool holding = true;
         std::vector<std::string> lines;
@@ -504,10 +489,9 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);
     if (!a.quiet)
-        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}, colours converted on the {}{}\n",
+        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}, colours converted on the GPU{}\n",
                            result.output, result.frames, result.container, result.encoder, result.pixel_format,
                            result.encoder_reason, model.name, cond_note,
-                           result.native_frames == result.frames && result.frames > 0 ? "GPU" : "CPU",
                            result.stopped ? fmt::format("; stopped early by {}, the file is complete up to there",
                                                         signal_description(signal))
                                           : "");
