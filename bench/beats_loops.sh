@@ -16,4 +16,6 @@ if ! command -v fluidsynth >/dev/null || [ ! -f /usr/share/sounds/sf2/FluidR3_GM
     exit 1
 fi
 [ -x "$build/filter/cnnv3" ] || { echo "beats_loops.sh: $build/filter/cnnv3 is not built" >&2; exit 1; }
+# `cnnv3 analyze` wants a model for its default conditioning values: the source tree's, unless set.
+export CNNV3_MODEL_PATH="${CNNV3_MODEL_PATH:-$root/weights}"
 exec /usr/bin/python3 "$here/beats_loops.py" --cnnv3 "$build/filter/cnnv3" --cache "$root/build-bench-grooves" "$@"

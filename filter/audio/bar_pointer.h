@@ -53,7 +53,7 @@ struct BarPointerOptions {
     double w_accent = 0.5;
     double w_downbeat = 0.3;
     double weak_cost = 0.2;
-    double threshold = 0.6;
+    double threshold = 0.55;
     double meter3_cost = 2.0;       // charged once for decoding in 3/4 rather than 4/4
 };
 

@@ -7,24 +7,26 @@
 //     `min_gap_s` splits the track into segments. Beats are placed only inside segments, each
 //     segment tracked on its own (so tracking resumes on the new grid after a gap).
 //  3. Local tempo: a tempogram (autocorrelation of the onset strength in 8 s Hann windows every
-//     0.5 s) weighted by a log-Gaussian tempo prior, followed by a Viterbi path through the tempo
+//     1 s) weighted by a log-Gaussian tempo prior, followed by a Viterbi path through the tempo
 //     bins that charges for tempo changes (quadratic in octaves): it follows ramps for free and
-//     takes a jump when the evidence on the far side outweighs the charge.
-//  4. Beat placement: Ellis (2007) dynamic programming with the local period: a beat at frame n
-//     scores its onset strength plus the best predecessor m, charged tightness·ln²((n−m)/τ(n)).
-//     Then the metrical level is checked on two views of the onsets, the flux (timbre) and the
-//     loudness accent (energy), combined by geometric mean: if the midpoints between beats are
-//     strong (≥ faster_ratio of the beats) the placement is redone at twice the tempo; else if
-//     every other beat is weak (< slower_ratio of the others) at half the tempo. (The prior alone
-//     cannot tell 87 from 174 BPM clicks, or 72 BPM with loud eighth-note hi-hats from 144.)
-//     Leading and trailing beats weak in both the flux and the low band are trimmed; each beat is
-//     then moved to the parabolic peak of the onset strength around it.
+//     takes a jump when the evidence on the far side outweighs the charge. It decides whether a
+//     segment has a pulse (4b) and gives the tempo curve.
+//  4. Beat placement (bar_decoding, the default): the bar-pointer decoder of bar_pointer.h decodes
+//     tempo, beat phase, metrical level and bar position jointly from the flux and the loudness,
+//     low-band and mid-band accents. (bar_decoding = false: the previous Ellis (2007) dynamic
+//     programming with the tempogram's period, then a metrical-level check on the flux and the
+//     loudness accent combined by geometric mean: strong midpoints (>= faster_ratio of the beats)
+//     redo it at twice the tempo, weak alternate beats (< slower_ratio) at half; kept for
+//     comparison only.) Leading and trailing beats weak in both the flux and the low band are
+//     trimmed; each beat is then moved to the parabolic peak of the onset strength near it.
 //  4b. No beats where there is no pulse (noise, a steady tone, a drone), per segment: when the
 //     median over its tempogram frames of the autocorrelation at the chosen period, in units of its
 //     spread for white noise (1/sqrt(window length)), is below `min_pulse`, or when the beats'
 //     median onset strength is below `min_beat_strength` (a rise of about 4 dB in one band).
-//  5. Downbeat (choose_downbeat): the bar phase whose beats carry the most low-frequency onset
-//     strength, first among the 4 beats of a 4/4 bar, then between the two bars of an 8-beat phrase.
+//  5. Downbeat: the bar decoder's first downbeat (in 4/4, of it and the beat a bar later the one
+//     with the stronger low band); without a decoded downbeat, choose_downbeat: the bar phase whose
+//     beats carry the most low-frequency onset strength, first among the 4 beats of a 4/4 bar, then
+//     between the two bars of an 8-beat phrase.
 #pragma once
 
 #include "audio_decode.h"

@@ -43,8 +43,8 @@ std::vector<double> moving_average(const std::vector<float>& x, std::size_t radi
 
 OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvelopeOptions& o)
 {
-    if (o.window < 16 || (o.window & (o.window - 1)) != 0 || o.hop <= 0 || o.lag <= 0 || o.bands <= 0)
-        throw std::invalid_argument("onset envelope: window must be a power of two >= 16; hop, lag, bands > 0");
+    if (o.window < 16 || (o.window & (o.window - 1)) != 0 || o.hop <= 0 || o.lag <= 0 || o.accent_lag <= 0 || o.bands <= 0)
+        throw std::invalid_argument("onset envelope: window must be a power of two >= 16; hop, lag, accent_lag, bands > 0");
     const std::vector<float> x = audio.mono();
     const double sr = audio.sample_rate;
     const std::size_t n = static_cast<std::size_t>(o.window);
@@ -146,6 +146,8 @@ OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvel
     // The start of the file is not an onset: frames whose windows (or whose lag partners') hang
     // over the start get no flux.
     const std::size_t first_flux = (n / 2 + hop - 1) / hop + lag;
+    const std::size_t accent_lag = static_cast<std::size_t>(o.accent_lag);
+    const std::size_t first_accent = (n / 2 + hop - 1) / hop + accent_lag;
     std::vector<std::vector<double>> ring(lag + 1, std::vector<double>(nb, 0.0));  // log energies of the last frames
     std::vector<float> flux(frames, 0.0f);
     for (std::size_t i = 0; i < frames; ++i) {
@@ -161,23 +163,29 @@ OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvel
         for (std::size_t b = 0; b < nb; ++b) {
             const double rise = std::max(0.0, now[b] - before[b]);
             total += rise;
-            if (band_is_low[b]) {
+            if (band_is_low[b])
                 low += rise;
-                low_now += energy[i * nb + b];
-                low_before += energy[(i - lag) * nb + b];
-            } else if (band_is_mid[b]) {
-                mid_now += energy[i * nb + b];
-                mid_before += energy[(i - lag) * nb + b];
-            }
         }
         flux[i] = static_cast<float>(total);
         env.low_strength[i] = static_cast<float>(low);
-        // Accents: the rise of the frame's power (total, low bands, mid bands) relative to the local mean power.
+        if (i < first_accent)
+            continue;
+        // Accents: the rise of the frame's power (total, low bands, mid bands) over accent_lag frames
+        // relative to the local mean power.
+        const std::size_t before_accent = i - accent_lag;
+        for (std::size_t b = 0; b < nb; ++b) {
+            if (band_is_low[b]) {
+                low_now += energy[i * nb + b];
+                low_before += energy[before_accent * nb + b];
+            } else if (band_is_mid[b]) {
+                mid_now += energy[i * nb + b];
+                mid_before += energy[before_accent * nb + b];
+            }
+        }
         const double mean_power = std::max(silence_floor, local_power[i]);
         env.low_accent[i] = static_cast<float>(std::max(0.0, low_now - low_before) / mean_power);
         env.mid_accent[i] = static_cast<float>(std::max(0.0, mid_now - mid_before) / mean_power);
-        env.accent[i] = static_cast<float>(std::max(0.0, static_cast<double>(power[i]) - power[i - lag]) /
-                                           std::max(silence_floor, local_power[i]));
+        env.accent[i] = static_cast<float>(std::max(0.0, static_cast<double>(power[i]) - power[before_accent]) / mean_power);
     }
 
     const auto radius = static_cast<std::size_t>(std::max(1.0, o.mean_window_s * env.frame_rate / 2.0));

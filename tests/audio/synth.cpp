@@ -142,6 +142,42 @@ void add_bass(Signal& s, double t, float amplitude, double hz, double seconds)
     }
 }
 
+Signal pad_track(const std::vector<double>& beats, double seconds, int rate)
+{
+    Signal s(rate, seconds);
+    const double chords[4][3] = {{220.0, 277.0, 330.0}, {196.0, 247.0, 294.0}, {175.0, 220.0, 262.0}, {196.0, 247.0, 294.0}};
+    const double plucks[4] = {220.0, 196.0, 174.0, 196.0};
+    for (std::size_t k = 0; k < beats.size(); ++k) {
+        const double t = beats[k];
+        const std::size_t bar = k / 4;
+        if (k % 4 == 0) {
+            // The pad holds the chord for the bar (4 beats at the local period).
+            const double period = k + 1 < beats.size() ? beats[k + 1] - t : 0.5;
+            const std::size_t i0 = index_of(s, t);
+            const auto n = static_cast<std::size_t>(4.0 * period * s.rate);
+            for (std::size_t j = 0; j < n; ++j) {
+                const double x = static_cast<double>(j) / s.rate;
+                double v = 0.0;
+                for (int p = 0; p < 3; ++p) {
+                    const double f = chords[bar % 4][p];
+                    v += std::sin(two_pi * f * x) + std::sin(two_pi * (f + 37.0 + 11.0 * p) * x);
+                }
+                put(s, i0 + j, 0.25 * std::min(1.0, x / 0.15) * v);
+            }
+        }
+        const std::size_t i0 = index_of(s, t);
+        const auto n = static_cast<std::size_t>(0.4 * s.rate);
+        for (std::size_t j = 0; j < n; ++j) {
+            const double x = static_cast<double>(j) / s.rate;
+            double v = 0.0;
+            for (int h = 1; h <= 4; ++h)
+                v += std::sin(two_pi * plucks[bar % 4] * h * x) / h;
+            put(s, i0 + j, 0.35 * std::min(1.0, x / 0.003) * std::exp(-x / 0.1) * v);
+        }
+    }
+    return s;
+}
+
 Signal click_track(const std::vector<double>& beats, double seconds, int rate)
 {
     Signal s(rate, seconds);

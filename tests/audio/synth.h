@@ -52,6 +52,10 @@ enum class Groove {
 // midway to the next beat.
 Signal drum_track(const std::vector<double>& beats, double seconds, std::uint32_t seed, int bar_start = 0,
                   Groove groove = Groove::rock, int rate = 48000);
+// Drumless: a sustained organ-like pad whose partials each beat against a partner 37-59 Hz above
+// (an amplitude ripple with a 17-27 ms period, as chorus, detuned voices or a rotary speaker give),
+// its chord changing on every 4th beat, under a plucked note (3 ms attack) on every beat.
+Signal pad_track(const std::vector<double>& beats, double seconds, int rate = 48000);
 // Adds white noise whose RMS is the signal's RMS (over its non-silent samples) times 10^(−snr/20).
 void add_white_noise(Signal& s, double snr_db, std::uint32_t seed);
 // Mixes `b` into `a` starting at `at` seconds.
