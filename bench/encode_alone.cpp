@@ -20,10 +20,9 @@ extern "C" {
 
 namespace {
 
-// Output = input, on the native path (no conversion); frames whose output format differs are left
-// unchanged on the RGB path.
+// Output = input (no conversion); an output format other than the input's is refused by the
+// pipeline (pass an encoder that takes the input's format).
 struct Copy : cnnv3::FrameProcessor {
-    void process(cnnv3::RgbFrame&) override {}
     bool process_native(const AVFrame& in, AVFrame& out, double, int64_t) override
     {
         return av_frame_copy(&out, &in) >= 0;

@@ -46,6 +46,17 @@ local o = {
 -- BEGIN generated from shadergen/conditioning_names.h; do not edit
 local KEYS = { "beat_phase", "beat_norm", "audio_intensity", "style_p0", "style_p1" }
 local CSV_HEADER = "frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1"
+-- SPEC 6 reactivity: v and rest 5 numbers each, r in [0, MAX_REACTIVITY]
+local MAX_REACTIVITY = 2
+local function apply_reactivity(v, rest, r)
+    local out = { v[1], v[2], v[3], v[4], v[5] }
+    if r == 1 then return out end
+    for _, k in ipairs({ 1, 3 }) do
+        out[k] = math.min(1, math.max(0, rest[k] + r * (v[k] - rest[k])))
+    end
+    if r == 0 then out[2] = rest[2] end
+    return out
+end
 -- END generated
 local AF_LABEL = "cnnv3"
 local TIME_SLACK = 1e-4       -- the CSV's times have 6 decimals; frame times may be a hair earlier
@@ -343,17 +354,18 @@ local function music_values(t)
     return live_values(t)
 end
 
--- SPEC §6 reactivity (docs/formats.md): c = clamp(rest + R·(c − rest), 0, 1) for beat_phase and
--- audio_intensity, rest = the preset's defaults (the model's default_cond); beat_norm, a phase, sweeps
--- unscaled and rests only at R = 0. R = 1 leaves the text as it is.
+-- SPEC §6 reactivity (docs/formats.md): apply_reactivity (generated above) around rest = the preset's
+-- defaults (the model's default_cond). Only the values it changes are rewritten: R = 1 leaves the
+-- text as it is.
 local reactivity_reported = nil
 
 local function reactivity()
     local r = tonumber(o.reactivity)
-    if r and r >= 0 and r <= 2 then return r end
+    if r and r >= 0 and r <= MAX_REACTIVITY then return r end
     if reactivity_reported ~= tostring(o.reactivity) then
         reactivity_reported = tostring(o.reactivity)
-        msg.error("cnnv3-reactivity: \"" .. tostring(o.reactivity) .. "\" is not a number in [0, 2] (using 1)")
+        msg.error("cnnv3-reactivity: \"" .. tostring(o.reactivity) .. "\" is not a number in [0, " .. MAX_REACTIVITY
+            .. "] (using 1)")
     end
     return 1
 end
@@ -362,11 +374,12 @@ local function react(v)
     local r = reactivity()
     if r == 1 then return v end
     local rest = state.preset and state.preset.cond or { 0, 0, 0.5, 0.5, 0.5 }
-    for _, k in ipairs({ 1, 3 }) do
-        local c = tonumber(v[k])
-        v[k] = fmt(clamp01(rest[k] + r * (c - rest[k])))
+    local c = {}
+    for k = 1, 5 do c[k] = tonumber(v[k]) end
+    local out = apply_reactivity(c, rest, r)
+    for k = 1, 5 do
+        if out[k] ~= c[k] then v[k] = fmt(out[k]) end
     end
-    if r == 0 then v[2] = fmt(rest[2]) end
     return v
 end
 

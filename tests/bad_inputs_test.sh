@@ -38,6 +38,10 @@ ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=10:duration=
 # --- media files
 : >empty.mp4
 refused zero-byte-video "empty.mp4" -- "$cnnv3" stylize "${C[@]}" empty.mp4 out.mp4
+# The FCC matrix: libplacebo has no such system and the CPU colour conversion left the product.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=10:duration=0.3 -pix_fmt yuv420p -colorspace fcc \
+  -c:v ffv1 fcc.mkv
+refused fcc-matrix 'fcc.mkv: colour matrix "fcc" is not supported' -- "$cnnv3" stylize "${C[@]}" fcc.mkv out.mkv
 refused zero-byte-analyze "empty.mp4" -- "$cnnv3" analyze empty.mp4 -o out.csv
 printf 'these are my notes, not a video\n' >notes.mp4
 refused text-as-video "notes.mp4" -- "$cnnv3" stylize "${C[@]}" notes.mp4 out.mp4

@@ -3,10 +3,13 @@
 #include "audio_node_pcm.h"
 #include "clip_conditioning.h"
 #include "core_gpu.h"
-#include "frame_rgb.h"
+#include "frame_view.h"
 #include "stylize_options.h"
 
 #include "conditioning_sources.h"
+#include "frame_input.h"
+#include "frame_planes_gpu.h"
+#include "half.h"
 #include "model.h"
 #include "model_search.h"
 #include "network_runner.h"
@@ -19,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,6 +56,7 @@ struct StylizeInstance {
     VSVideoInfo info{};
     std::shared_ptr<CoreGpu> gpu;
     std::unique_ptr<NetworkRunner> runner;  // used and destroyed only under gpu->lock
+    std::unique_ptr<FramePlanesGpu> planes;  // the same; made at the first frame, destroyed before the runner
     ClipConditioning conditioning;
     float strength = 1.0f;
     // Temporal feedback (docs/vapoursynth.md, "Temporal feedback"): frame n takes frame n-1's
@@ -64,6 +69,7 @@ struct StylizeInstance {
     {
         if (runner) {
             const std::lock_guard guard(gpu->lock);
+            planes.reset();
             runner.reset();
         }
     }
@@ -135,7 +141,8 @@ ClipConditioning make_conditioning(const StylizeOptions& o, VSNode* audio, const
 }
 
 // The frame props that carry a frame's feedback state to the next frame: its network output before
-// the strength mix (RGB, 16-bit per channel, planar) and its luma thumbnail (scene_cut.h).
+// the strength mix (RGB, planar IEEE half: the network's rgba16f output exactly, so frame n+1 is
+// fed what `cnnv3 stylize` feeds it) and its luma thumbnail (scene_cut.h).
 constexpr const char* network_output_prop = "CNNv3NetworkOutput";
 constexpr const char* thumbnail_prop = "CNNv3LumaThumbnail";
 
@@ -143,7 +150,7 @@ std::string network_output_bytes(const Planes& net)
 {
     std::string bytes(net.data.size() * 2, '\0');
     for (std::size_t i = 0; i < net.data.size(); ++i) {
-        const auto v = static_cast<std::uint16_t>(std::lround(std::clamp(net.data[i], 0.0f, 1.0f) * 65535.0f));
+        const std::uint16_t v = float_to_half(net.data[i]);
         std::memcpy(bytes.data() + 2 * i, &v, 2);
     }
     return bytes;
@@ -165,7 +172,7 @@ bool read_previous(const VSFrame* frame, const VSAPI* vsapi, int width, int heig
     for (std::size_t i = 0; i < net.data.size(); ++i) {
         std::uint16_t v;
         std::memcpy(&v, data + 2 * i, 2);
-        net.data[i] = static_cast<float>(v) / 65535.0f;
+        net.data[i] = half_to_float(v);
     }
     std::memcpy(thumb.cells.data(), t, sizeof(thumb.cells));
     return true;
@@ -187,11 +194,14 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
     FrameRef source(vsapi->getFrameFilter(n, self.clip.get(), ctx), {vsapi});
     FrameRef before(follows ? vsapi->getFrameFilter(n - 1, self.node, ctx) : nullptr, {vsapi});
     try {
-        thread_local FrameRgbConverter converter;  // scratch planes; one per worker thread
-        Planes rgb;
-        converter.to_rgb(source.get(), vsapi, rgb);
         const Conditioning& cond = self.conditioning.at(n);
-        const LumaThumbnail thumb = luma_thumbnail(rgb);
+        const FrameView in(source.get(), vsapi);
+        const std::optional<PlaneColor> color = plane_color(in.frame(), "clip");
+        if (!color)
+            throw std::runtime_error("clip: colour matrix FCC is not supported (expected BT.601, BT.709, BT.2020 or "
+                                     "SMPTE 240M; convert it with resize first)");
+        thread_local ThumbnailScratch scratch;  // one per worker thread
+        const LumaThumbnail thumb = frame_thumbnail(in.frame(), scratch);
         // prev.rgb: frame n-1's network output, or 0 on frame 0, after a scene cut, or without feedback.
         Planes prev;
         LumaThumbnail prev_thumb;
@@ -199,18 +209,19 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
                                                       prev_thumb) &&
                               !is_scene_cut(prev_thumb, thumb);
         before.reset();
+        VSFrame* out = vsapi->newVideoFrame(&self.info.format, self.info.width, self.info.height, source.get(), core);
+        FrameRef owned(out, {vsapi});  // freed if anything below throws
+        FrameView out_view(out, in, vsapi);
         Planes net;
         {
             const std::lock_guard guard(self.gpu->lock);
-            net = self.runner->run_planes(rgb, cond, 1.0f, use_prev ? &prev : nullptr);
+            if (!self.planes)
+                self.planes = std::make_unique<FramePlanesGpu>(self.gpu->context, *self.runner);
+            // The network output comes back only where the next frame takes it as prev.
+            self.planes->process(in.frame(), *color, out_view.frame(), *color, cond, self.strength,
+                                 use_prev ? &prev : nullptr, self.feedback ? &net : nullptr);
         }
-        // mix(input, network, strength) on the CPU: the network output itself is the next prev.
-        Planes stylized = net;
-        if (self.strength != 1.0f)
-            for (std::size_t i = 0; i < stylized.data.size(); ++i)
-                stylized.data[i] = rgb.data[i] * (1.0f - self.strength) + net.data[i] * self.strength;
-        VSFrame* out = vsapi->newVideoFrame(&self.info.format, self.info.width, self.info.height, source.get(), core);
-        converter.from_rgb(stylized, source.get(), out, vsapi);
+        out_view.store(out, vsapi);
         VSMap* props = vsapi->getFramePropertiesRW(out);
         if (self.feedback) {
             const std::string bytes = network_output_bytes(net);
@@ -225,7 +236,7 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
         vsapi->mapSetFloat(props, "CNNv3AudioIntensity", cond[2], maReplace);
         vsapi->mapSetFloat(props, "CNNv3StyleP0", cond[3], maReplace);
         vsapi->mapSetFloat(props, "CNNv3StyleP1", cond[4], maReplace);
-        return out;
+        return owned.release();
     } catch (const std::exception& e) {
         vsapi->setFilterError(fmt::format("Stylize: frame {}: {}", n, e.what()).c_str(), ctx);
         return nullptr;
@@ -248,7 +259,7 @@ void VS_CC create_stylize(const VSMap* in, VSMap* out, void* /*user_data*/, VSCo
         const VSVideoInfo& vi = self->info;
         if (vi.width <= 0 || vi.height <= 0)
             throw StylizeArgumentError("clip", "has a variable frame size (expected one size for the whole clip)");
-        if (!is_supported_format(vi.format)) {
+        if (view_pixel_format(vi.format) == AV_PIX_FMT_NONE) {
             char name[32] = "variable";
             if (vi.format.colorFamily != cfUndefined)
                 vsapi->getVideoFormatName(&vi.format, name);

@@ -3,7 +3,7 @@ import {evaluateFilmMlp} from './film.js';
 import {loadModelFromFiles, loadModelFromUrl} from './model.js';
 import {WebGpuNetwork} from './network.js';
 import {LiveConditioning, parseConditioningCsv} from './live.js';
-import {conditioningNames as condNames} from './generated/plan.js';
+import {conditioningNames as condNames, applyReactivity, maxReactivity} from './generated/plan.js';
 import {isSceneCut, lumaThumbnail} from './scene_cut.js';
 
 // The models installed beside web/ (DATADIR/cnnv3/weights; the install test checks the list). The
@@ -41,18 +41,12 @@ function slider(name) { return Number($(name).value); }
 
 // The five conditioning values: the sliders; in video mode the music moves the first three around
 // the sliders' values (the rest values: the model's default_cond until moved) by the reactivity R,
-// as in SPEC 6 and docs/formats.md: c = clamp(rest + R (music - rest), 0, 1) for beat_phase and
-// audio_intensity; beat_norm, a phase, sweeps unscaled (scaled, it would snap at every bar start)
-// and rests at R = 0.
+// as in SPEC 6 and docs/formats.md (applyReactivity, generated from shadergen/conditioning_names.h).
 function currentCond() {
   const manual = condNames.map(slider);
   if (!state.live) return manual;
   const live = state.live.valuesAt($('video').currentTime, manual);
-  const r = slider('reactivity');
-  return manual.map((m, i) => {
-    if (i === 1) return r === 0 ? m : live[i];
-    return i < 3 ? Math.min(1, Math.max(0, m + r * (live[i] - m))) : m;
-  });
+  return applyReactivity([live[0], live[1], live[2], manual[3], manual[4]], manual, slider('reactivity'));
 }
 
 // prev.rgb of a played video frame: the previous frame's network output ('keep'), or zero on the
@@ -330,8 +324,8 @@ async function main() {
   if (params.has('video')) {
     if (params.has('reactivity')) {
       const text = params.get('reactivity'), r = Number(text);
-      if (text.trim() === '' || !Number.isFinite(r) || r < 0 || r > 2)
-        throw new Error(`reactivity: "${text}" is not a number in [0, 2]`);
+      if (text.trim() === '' || !Number.isFinite(r) || r < 0 || r > maxReactivity)
+        throw new Error(`reactivity: "${text}" is not a number in [0, ${maxReactivity}]`);
       setSlider('reactivity', r);
     }
     const csvUrl = params.get('csv');

@@ -47,12 +47,12 @@ Conditioning apply_reactivity(const Conditioning& c, const Conditioning& rest, f
     if (reactivity == 1.0f)
         return c;  // exactly as analysed (rest + (c − rest) may round differently in the last bit)
     Conditioning out = c;
-    for (std::size_t i : {0, 2})  // beat_phase, audio_intensity: amplitudes; the styles are the user's
+    for (int i : reactivity_scaled)  // beat_phase, audio_intensity: amplitudes; the styles are the user's
         out[i] = std::clamp(rest[i] + reactivity * (c[i] - rest[i]), 0.0f, 1.0f);
     // beat_norm is a phase: scaled, it would jump from rest + R·(1 − rest) back to rest at every
     // bar start, the snap that the periodic recipe removes. It sweeps as analysed, or rests at R = 0.
     if (reactivity == 0.0f)
-        out[1] = rest[1];
+        out[reactivity_phase] = rest[reactivity_phase];
     return out;
 }
 

@@ -71,8 +71,9 @@ struct ConditioningFrame {
 using Conditioning = std::array<float, 5>;
 
 // Reactivity (SPEC §6, docs/formats.md): how far the music moves the conditioning around its rest
-// values. 0 holds the rest values, 1 is the music as analysed (as the models were trained), up to 2.
-inline constexpr float max_reactivity = 2.0f;
+// values. 0 holds the rest values, 1 is the music as analysed (as the models were trained), up to
+// max_reactivity; the rule and its constants are shadergen/conditioning_names.h's (the mpv script
+// and the web tool hold it generated from there).
 // Throws std::invalid_argument "reactivity R (expected a number in [0, 2])" unless R is in range.
 void check_reactivity(float reactivity);
 // c'_i = clamp(rest_i + R·(c_i − rest_i), 0, 1) for beat_phase, beat_norm and audio_intensity;

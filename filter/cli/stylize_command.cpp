@@ -6,6 +6,7 @@
 #include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "color_tags.h"
+#include "frame_input.h"
 #include "frame_planes_gpu.h"
 #include "gpu_context.h"
 #include "media_probe.h"
@@ -277,32 +278,11 @@ public:
             throw VideoError(input_name_, problem + " (expected a smaller video; scale it down first)");
     }
 
-    void process(RgbFrame& frame) override
-    {
-        release_warnings();
-        const std::array<float, 5> c = cond_(frame.time, frame_duration_);
-        const bool use_prev = follows(luma_thumbnail(frame.rgb)) && prev_.width == frame.width() &&
-                              prev_.height == frame.height();
-        // The network at strength 1 (kept as the next frame's prev.rgb), mixed here.
-        prev_ = runner_->run_planes(frame.rgb, c, 1.0f, use_prev ? &prev_ : nullptr);
-        if (strength_ >= 1.0f) {
-            frame.rgb = prev_;
-            return;
-        }
-        for (int ch = 0; ch < 3; ++ch) {
-            float* v = frame.rgb.plane(ch);
-            const float* n = prev_.plane(ch);
-            for (std::size_t i = 0; i < frame.rgb.plane_size(); ++i)
-                v[i] += strength_ * (n[i] - v[i]);
-        }
-    }
-
-    // Every format FramePlanesGpu reads and writes stays on the GPU (frame_planes_gpu.h), the output's
-    // format differing from the input's or not; the others (and FCC frames) come through process().
+    // Every frame stays on the GPU (frame_planes_gpu.h), the output's format differing from the
+    // input's or not; a format or matrix it cannot take is refused in one line (docs/video.md).
     bool process_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
     {
-        if (!submit_native(in, out, time, index))
-            return false;
+        submit_native(in, out, time, index);
         collect_native();
         return true;
     }
@@ -317,92 +297,29 @@ public:
 
     bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
     {
-        if (!gpu_format_problem(in.format).empty() || !gpu_format_problem(out.format, true).empty())
-            return false;
-        const std::optional<PlaneColor> in_color = plane_color(in);
-        const std::optional<PlaneColor> out_color = plane_color(out);
-        if (!in_color || !out_color)
-            return false;  // FCC: libplacebo has no such system
+        if (const std::string problem = gpu_format_problem(in.format); !problem.empty())
+            throw VideoError(input_name_, fmt::format("pixel format \"{}\" is not supported ({}; expected integer YUV, "
+                                                      "gray or RGB of 8-16 bits)",
+                                                      pixel_format_name(static_cast<AVPixelFormat>(in.format)), problem));
+        if (const std::string problem = gpu_format_problem(out.format, true); !problem.empty())
+            throw VideoError(input_name_, fmt::format("output pixel format \"{}\" cannot be written ({}; expected "
+                                                      "another --pix-fmt)",
+                                                      pixel_format_name(static_cast<AVPixelFormat>(out.format)), problem));
+        const std::optional<PlaneColor> in_color = plane_color(in, input_name_);
+        const std::optional<PlaneColor> out_color = plane_color(out, input_name_);
+        if (!in_color || !out_color)  // libplacebo has no FCC system
+            throw VideoError(input_name_, "colour matrix \"fcc\" is not supported (expected BT.601, BT.709, BT.2020 "
+                                          "or SMPTE 240M)");
         release_warnings();
         if (!planes_)
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
         const std::array<float, 5> c = cond_(time, frame_duration_);
-        const bool use_prev = feedback_ && follows(thumbnail(in));  // no thumbnail to make without feedback
+        const bool use_prev = feedback_ && follows(frame_thumbnail(in, thumb_scratch_));  // no thumbnail to make without feedback
         planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
         return true;
     }
 
 private:
-    // How `frame`'s codes map to RGB (color_tags.h's interpretation), nullopt for FCC.
-    std::optional<PlaneColor> plane_color(const AVFrame& frame) const
-    {
-        const auto format = static_cast<AVPixelFormat>(frame.format);
-        PlaneColor color;
-        if (pixel_family(format) != PixelFamily::Yuv) {
-            color.system = PL_COLOR_SYSTEM_RGB;
-            color.full_range = true;
-            return color;
-        }
-        const YuvInterpretation yuv = interpret_yuv(color_tags_of(frame), format, frame.width, frame.height, input_name_);
-        const std::string_view matrix = yuv.matrix;
-        if (matrix == "BT.601")
-            color.system = PL_COLOR_SYSTEM_BT_601;
-        else if (matrix == "BT.709")
-            color.system = PL_COLOR_SYSTEM_BT_709;
-        else if (matrix == "BT.2020")
-            color.system = PL_COLOR_SYSTEM_BT_2020_NC;
-        else if (matrix == "SMPTE 240M")
-            color.system = PL_COLOR_SYSTEM_SMPTE_240M;
-        else
-            return std::nullopt;
-        color.full_range = yuv.full_range;
-        color.chroma_h = static_cast<float>(yuv.chroma_h);
-        color.chroma_v = static_cast<float>(yuv.chroma_v);
-        return color;
-    }
-
-    // The scene-cut thumbnail of a decoded frame: straight from its luma plane where plane 0 holds
-    // luma alone (planar and semi-planar YUV, gray; p010's codes in the high bits read as 16-bit),
-    // else from its components as FFmpeg reads them (packed RGB, pal8, packed YUV): luma of RGB
-    // with scene_cut.h's weights, or the Y component.
-    LumaThumbnail thumbnail(const AVFrame& in)
-    {
-        const auto format = static_cast<AVPixelFormat>(in.format);
-        const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
-        const AVComponentDescriptor& y = d->comp[0];
-        const bool yuv = pixel_family(format) == PixelFamily::Yuv;
-        const int bytes = y.shift + y.depth > 8 ? 2 : 1;
-        if (yuv && y.plane == 0 && y.offset == 0 && y.step == bytes && !(d->flags & AV_PIX_FMT_FLAG_BE))
-            return luma_thumbnail(LumaPlaneView{in.data[0], in.linesize[0], in.width, in.height, bytes, y.shift + y.depth});
-        const bool palette = format == AV_PIX_FMT_PAL8;
-        thumb_rgb_ = Planes(3, in.height, in.width);
-        thumb_row_.resize(static_cast<std::size_t>(in.width));
-        for (int c = 0; c < (yuv || palette ? 1 : 3); ++c) {
-            const double max = static_cast<double>((1 << d->comp[c].depth) - 1);
-            for (int row = 0; row < in.height; ++row) {
-                av_read_image_line2(thumb_row_.data(), const_cast<const uint8_t**>(in.data), in.linesize, d, 0, row, c,
-                                    in.width, 0, 4);
-                const std::size_t at = static_cast<std::size_t>(row) * in.width;
-                for (int x = 0; x < in.width; ++x) {
-                    const uint32_t v = thumb_row_[static_cast<std::size_t>(x)];
-                    if (palette) {  // data[1]: 256 native-endian ARGB entries
-                        uint32_t argb;
-                        std::memcpy(&argb, in.data[1] + 4 * v, 4);
-                        for (int k = 0; k < 3; ++k)
-                            thumb_rgb_.plane(k)[at + x] = static_cast<float>(((argb >> (16 - 8 * k)) & 255u) / 255.0);
-                    } else {
-                        thumb_rgb_.plane(c)[at + x] = static_cast<float>(v / max);
-                    }
-                }
-            }
-        }
-        if (yuv) {  // packed YUV: luma in every channel
-            std::copy_n(thumb_rgb_.plane(0), thumb_rgb_.plane_size(), thumb_rgb_.plane(1));
-            std::copy_n(thumb_rgb_.plane(0), thumb_rgb_.plane_size(), thumb_rgb_.plane(2));
-        }
-        return luma_thumbnail(thumb_rgb_);
-    }
-
     // Whether the frame with thumbnail `current` takes the previous frame's output as prev.rgb:
     // with feedback on, not the first frame, not a scene cut (scene_cut.h).
     bool follows(const LumaThumbnail& current)
@@ -429,7 +346,6 @@ private:
     bool feedback_;
     std::string input_name_;
     std::optional<LumaThumbnail> last_thumb_;  // the previous frame's (scene_cut.h)
-    Planes prev_;                             // the RGB path's previous strength-1 network output
     struct HeldWarnings {
         bool holding = true;
         std::vector<std::string> lines;
@@ -439,8 +355,7 @@ private:
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
-    Planes thumb_rgb_;                  // thumbnail()'s frame, kept between frames
-    std::vector<uint32_t> thumb_row_;
+    ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames
 };
 
 std::string format_eta(double s)
@@ -574,10 +489,9 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);
     if (!a.quiet)
-        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}, colours converted on the {}{}\n",
+        err << fmt::format("cnnv3: {}: {} frames, {} {} {} ({}), model {}, {}, colours converted on the GPU{}\n",
                            result.output, result.frames, result.container, result.encoder, result.pixel_format,
                            result.encoder_reason, model.name, cond_note,
-                           result.native_frames == result.frames && result.frames > 0 ? "GPU" : "CPU",
                            result.stopped ? fmt::format("; stopped early by {}, the file is complete up to there",
                                                         signal_description(signal))
                                           : "");

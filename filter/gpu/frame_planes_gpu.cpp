@@ -700,18 +700,57 @@ void FramePlanesGpu::submit(const AVFrame& in, const PlaneColor& in_color, AVFra
         throw GpuError("the output frame must have the input's size");
     ensure_side(*in_, in, true);
     ensure_side(*out_, out, false);
+    submit_with(in, in_color, out, out_color, cond, strength, feedback && have_prev_ ? net_[current_].get() : nullptr);
+}
+
+// submit() with `prev` as the network's prev.rgb (nullptr: zeros); the sides are ensured.
+void FramePlanesGpu::submit_with(const AVFrame& in, const PlaneColor& in_color, AVFrame& out,
+                                 const PlaneColor& out_color, std::span<const float> cond, float strength, pl_tex prev)
+{
     while (in_flight() >= frames_in_flight)
         collect();
     upload(in);
     decode_pass(in_color, rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
-    const int previous = current_;
     current_ = 1 - current_;
-    runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, feedback && have_prev_ ? net_[previous].get() : nullptr);
+    runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, prev);
     have_prev_ = true;
     encode_passes(in_color, out_color, net_[current_].get(), &strength);
     pl_gpu_flush(gpu_.gpu());  // start now; collect() waits for it
     pending_.push_back({&out, slot_});
     slot_ = (slot_ + 1) % frames_in_flight;
+}
+
+void FramePlanesGpu::process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                             std::span<const float> cond, float strength, const Planes* prev, Planes* net)
+{
+    if (out.width != in.width || out.height != in.height)
+        throw GpuError("the output frame must have the input's size");
+    if (prev && (prev->channels != 3 || prev->width != in.width || prev->height != in.height))
+        throw GpuError("prev: expected 3 RGB planes of the frame's size");
+    drain();
+    ensure_side(*in_, in, true);
+    ensure_side(*out_, out, false);
+    submit_with(in, in_color, out, out_color, cond, strength, prev ? runner_.upload_rgb(*prev) : nullptr);
+    if (net) {  // this frame's network output copied into the runner's rgba32f download texture
+        pl_tex target = runner_.download_target(width_, height_);
+        const std::vector<ComputeDesc> descs = {{"cnnv3_net", PL_DESC_SAMPLED_TEX},
+                                                {"cnnv3_copy", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY}};
+        const auto body = [&] {
+            return fmt::format(
+            "layout(binding = 1, {}) writeonly uniform image2D cnnv3_copy;\n"
+            "void main() {{\n"
+            "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
+            "    if (q.x >= {} || q.y >= {}) return;\n"
+            "    imageStore(cnnv3_copy, q, vec4(texelFetch(cnnv3_net, q, 0).rgb, 1.0));\n"
+            "}}\n",
+            target->params.format->glsl_format, width_, height_);
+        };
+        const struct pl_desc_binding bindings[] = {sampled(net_[current_].get()), storage(target)};
+        pass(fmt::format("copy net -> {}", target->params.format->name), descs, body, false)
+            .run(bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
+        *net = runner_.download_rgb();
+    }
+    collect();
 }
 
 void FramePlanesGpu::collect()

@@ -92,6 +92,12 @@ public:
     // collecting any frame still in flight).
     void process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
                  std::span<const float> cond, float strength, bool feedback);
+    // The same with the feedback state held by the caller, for hosts whose frames come in any order
+    // (VapourSynth): `prev` is the previous frame's strength-1 network output (3 planes of the
+    // frame's size; nullptr: zeros) instead of the kept one, and where `net` is given this frame's
+    // strength-1 network output comes back in it (3 planes, the network's values as it stored them).
+    void process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                 std::span<const float> cond, float strength, const Planes* prev, Planes* net);
 
     // process() in two halves. submit(): as process(), but returns once the GPU work is queued;
     // when frames_in_flight frames are already in flight it first collects the oldest. `out` must
@@ -124,6 +130,8 @@ private:
     void encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net, const float* strength);
     void download(AVFrame& out, int slot);
     void drain();  // collect() every frame in flight
+    void submit_with(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
+                     std::span<const float> cond, float strength, pl_tex prev);
     const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs,
                             const std::function<std::string()>& body, bool push_strength);
 

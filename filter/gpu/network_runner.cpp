@@ -1,9 +1,6 @@
 #include "network_runner.h"
 
 #include "compute_pass.h"
-
-#include "row_bands.h"
-
 #include "film.h"
 
 #include <fmt/format.h>
@@ -426,16 +423,13 @@ void NetworkRunner::upload(Staging& staging, const Planes& rgb)
         staging_.resize(bytes / sizeof(float));
         rgba = staging_.data();
     }
-    for_each_row_band(rgb.height, 16, [&](int y0, int y1) {
-        for (int y = y0; y < y1; ++y)
-            for (int x = 0; x < rgb.width; ++x) {
-                float* px = &rgba[(static_cast<std::size_t>(y) * rgb.width + x) * 4];
-                px[0] = rgb.at(0, y, x);
-                px[1] = rgb.at(1, y, x);
-                px[2] = rgb.at(2, y, x);
-                px[3] = 1.0f;
-            }
-    });
+    for (std::size_t i = 0; i < rgb.plane_size(); ++i) {
+        float* px = &rgba[i * 4];
+        px[0] = rgb.plane(0)[i];
+        px[1] = rgb.plane(1)[i];
+        px[2] = rgb.plane(2)[i];
+        px[3] = 1.0f;
+    }
     if (!staging.buf.get()->data)
         pl_buf_write(gpu, staging.buf.get(), 0, rgba, bytes);
     struct pl_tex_transfer_params up = {};
@@ -482,12 +476,9 @@ Planes NetworkRunner::download_rgb()
         result = staging_.data();
     }
     Planes out(3, height, width);
-    for_each_row_band(height, 16, [&](int y0, int y1) {
-        for (int y = y0; y < y1; ++y)
-            for (int x = 0; x < width; ++x)
-                for (int c = 0; c < 3; ++c)
-                    out.at(c, y, x) = result[(static_cast<std::size_t>(y) * width + x) * 4 + c];
-    });
+    for (std::size_t i = 0; i < out.plane_size(); ++i)
+        for (int c = 0; c < 3; ++c)
+            out.plane(c)[i] = result[i * 4 + c];
     return out;
 }
 

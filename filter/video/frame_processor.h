@@ -1,8 +1,7 @@
 // The hook through which the transcode pipeline hands every frame to the network (or to anything
-// else: the tests use CPU processors). The pipeline itself knows nothing of GPUs.
+// else: the tests use CPU processors). The pipeline itself knows nothing of GPUs, and converts no
+// colours: a frame goes to the processor as decoded, with an output frame in the encoder's format.
 #pragma once
-
-#include "rgb_frame.h"
 
 #include <cstdint>
 
@@ -25,25 +24,22 @@ class FrameProcessor {
 public:
     virtual ~FrameProcessor() = default;
 
-    // Called once, after the first frame is decoded and before process() sees it, before the
+    // Called once, after the first frame is decoded and before any frame is processed, before the
     // encoder opens (a size the processor cannot take is refused here, as the input's problem).
     virtual void start(const VideoStreamInfo& /*info*/) {}
 
     // Every call comes from the pipeline's process stage: one thread for all calls of a run (start()
     // included), not the caller's (video_transcode.h).
 
-    // Called for every frame in presentation order. May change the
-    // values in place (they are clamped to [0, 1] on the way out); must keep the size and the
-    // presence of the alpha plane. Exceptions propagate out of the pipeline (no output is kept).
-    virtual void process(RgbFrame& frame) = 0;
-
-    // The native path, tried first for every frame: `in` as decoded, `out` with the output's pixel
-    // format (the encoder's: the input's or another one, e.g. yuv420p for libx264 from rgb24 input,
+    // Every frame, in presentation order: `in` as decoded, `out` with the output's pixel format
+    // (the encoder's: the input's or another one, e.g. yuv420p for libx264 from rgb24 input,
     // rgb48be for .png), size and colour tags (output_color_tags(): the input's interpretation made
     // explicit, or RGB / a default matrix where the kind changes) and its buffers allocated and
-    // writable; `time` and `index` as RgbFrame's. Returns false to leave the frame to process()
-    // (through the pipeline's RGB conversion): a processor that cannot take this pair of formats
-    // natively. Must decide the same way for every frame of a stream.
+    // writable; `time` is the frame's presentation time in seconds from the container's start
+    // (filter/audio's origin), `index` its 0-based output number. Returns false when it cannot take
+    // this pair of formats: the pipeline then refuses the input in one line ("FILE: pixel format
+    // ... is not supported"); a processor with a more precise reason throws VideoError itself.
+    // Exceptions propagate out of the pipeline (no output is kept).
     virtual bool process_native(const AVFrame& /*in*/, AVFrame& /*out*/, double /*time*/, int64_t /*index*/)
     {
         return false;

@@ -4,7 +4,6 @@
 #include "av_handles.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
-#include "frame_convert.h"
 #include "media_input.h"
 #include "atomic_file.h"
 #include "pixel_formats.h"
@@ -227,8 +226,7 @@ void block_async_signals()
 class Transcoder {
 public:
     Transcoder(const TranscodeOptions& options, FrameProcessor& processor)
-        : opts_(options), processor_(processor),
-          converter_(options.input_name.empty() ? media_name(options.input) : options.input_name)
+        : opts_(options), processor_(processor)
     {
     }
 
@@ -257,8 +255,7 @@ private:
     void run_stages();
     void fail(std::exception_ptr error);
     void handle_frame(av::Frame frame, int stream_format);
-    bool process_natively(const AVFrame& frame, AVFrame& out, int64_t pts);
-    void process_rgb(const AVFrame& frame, AVFrame& out, int64_t pts);
+    void submit(const AVFrame& frame, AVFrame& out, int64_t pts);
     void collect_oldest();
     void deliver(ProcessedItem item);
     void start_encoder(const AVFrame& first, AVPixelFormat in_format);
@@ -294,8 +291,6 @@ private:
     AVStream* video_out_ = nullptr;
     av::CodecContext encoder_;
     EncoderChoice choice_;
-    FrameConverter converter_;
-    RgbFrame rgb_;
     av::Frame decoded_ = av::make_frame();
     av::Frame transferred_;                // hardware decoding: the frame as downloaded
     av::Packet encoded_ = av::make_packet();
@@ -642,19 +637,12 @@ void Transcoder::handle_frame(av::Frame frame_ref, int stream_format)
     out.height = height_;
     out.sample_aspect_ratio = sample_aspect_ratio_;
     set_color_tags(out, out_tags_);
-    if (process_natively(frame, out, pts)) {
-        // In flight: the processor finishes `out` when collected, oldest first.
-        in_flight_.push_back({std::move(frame_ref), std::move(item)});
-        ++processed_;
-        while (static_cast<int>(in_flight_.size()) >= std::max(1, processor_.native_in_flight()))
-            collect_oldest();
-    } else {
-        while (!in_flight_.empty())  // keeps the order should a processor mix the two paths
-            collect_oldest();
-        process_rgb(frame, out, pts);
-        ++processed_;
-        deliver(std::move(item));
-    }
+    submit(frame, out, pts);
+    // In flight: the processor finishes `out` when collected, oldest first.
+    in_flight_.push_back({std::move(frame_ref), std::move(item)});
+    ++processed_;
+    while (static_cast<int>(in_flight_.size()) >= std::max(1, processor_.native_in_flight()))
+        collect_oldest();
     report(false);
 }
 
@@ -697,39 +685,17 @@ void Transcoder::encode_frame(ProcessedItem item)
     frames_.fetch_add(1);
 }
 
-// Through FrameProcessor::process_native(), whatever the output's pixel format.
-bool Transcoder::process_natively(const AVFrame& frame, AVFrame& out, int64_t pts)
+// To FrameProcessor::submit_native(), whatever the output's pixel format; a pair of formats the
+// processor does not take is the input's problem.
+void Transcoder::submit(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
-    if (processor_.submit_native(frame, out, input_seconds(pts), processed_)) {
-        ++result_.native_frames;
-        return true;
-    }
-    av_frame_unref(&out);  // process_rgb() allocates again; the format, size and tags go with it
-    out.format = choice_.pixel_format;
-    out.width = width_;
-    out.height = height_;
-    out.sample_aspect_ratio = sample_aspect_ratio_;
-    set_color_tags(out, out_tags_);
-    return false;
-}
-
-// Through float RGB: FrameConverter, FrameProcessor::process(), FrameConverter back.
-void Transcoder::process_rgb(const AVFrame& frame, AVFrame& out, int64_t pts)
-{
-    converter_.to_rgb(frame, rgb_);
-    rgb_.time = input_seconds(pts);
-    rgb_.index = processed_;
-    const bool had_alpha = rgb_.has_alpha();
-    processor_.process(rgb_);
-    if (rgb_.width() != width_ || rgb_.height() != height_ || rgb_.rgb.channels != 3 ||
-        rgb_.has_alpha() != had_alpha || (had_alpha && rgb_.alpha.size() != rgb_.rgb.plane_size()))
-        throw VideoError(in_.name, fmt::format("the frame processor changed frame {} to {}x{}x{}{} (expected {}x{}x3{})",
-                                               processed_, rgb_.width(), rgb_.height(), rgb_.rgb.channels,
-                                               rgb_.has_alpha() ? " + alpha" : "", width_, height_,
-                                               had_alpha ? " + alpha" : ""));
-    converter_.from_rgb(rgb_, out);
+    if (!processor_.submit_native(frame, out, input_seconds(pts), processed_))
+        throw VideoError(in_.name, fmt::format("pixel format \"{}\" is not supported (the frame processor does not "
+                                               "convert it to \"{}\")",
+                                               pixel_format_name(static_cast<AVPixelFormat>(frame.format)),
+                                               pixel_format_name(static_cast<AVPixelFormat>(out.format))));
 }
 
 void Transcoder::decode(const AVPacket* packet)

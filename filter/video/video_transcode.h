@@ -1,8 +1,7 @@
 // The frame pipeline of `cnnv3 stylize`: decode the first video stream of IN, hand every frame to a
-// FrameProcessor (as decoded, into a frame of the output's pixel format, where the processor takes
-// that pair: FrameProcessor::process_native; else as float RGB, converted back), encode, and mux to
-// OUT with the audio and subtitle streams copied packet for packet. GPU-agnostic: the network comes
-// in as the processor.
+// FrameProcessor (as decoded, into a frame of the output's pixel format: no colour conversion here;
+// a pair of formats the processor does not take is refused), encode, and mux to OUT with the audio
+// and subtitle streams copied packet for packet. GPU-agnostic: the network comes in as the processor.
 //
 //   - IN: a file or "-" (standard input); any container FFmpeg reads, y4m included.
 //   - OUT: a file (the container from its extension, or `output_format`) or "-" (standard output,
@@ -82,7 +81,6 @@ struct TranscodeResult {
     std::string encoder;               // e.g. "libx264"
     std::string pixel_format;          // written, e.g. "yuv420p10le"
     std::string encoder_reason;        // why that encoder (encoder_choice.h)
-    int64_t native_frames = 0;         // frames the processor took as decoded (FrameProcessor::process_native)
     std::vector<std::string> notes;    // streams left out, timestamps repaired, ...
 };
 

@@ -185,6 +185,78 @@ def yuv_colour_tags_match_vapoursynths_conversion():
     return ok
 
 
+def yuv_strength_0_keeps_every_code():
+    """Issue 13: YUV goes through the GPU frame path (filter/gpu/frame_planes_gpu.h), whose strength
+    mix uses the input decoded unclamped: at strength 0 every code comes back as it was, also codes
+    outside the RGB gamut (random codes over the whole range: superwhite, saturated chroma). The old
+    CPU path through clamped RGB and Lanczos chroma resampling changed them by up to ~100 codes."""
+    rng = np.random.default_rng(13)
+    ok = True
+    for fmt, size, props in [(vs.YUV420P8, (66, 38), dict(_Matrix=vs.MATRIX_BT709, _Range=0, _ChromaLocation=0)),
+                             (vs.YUV420P10, (34, 18), dict(_Matrix=vs.MATRIX_BT2020_NCL, _Range=1)),
+                             (vs.YUV444P16, (33, 17), dict(_Matrix=vs.MATRIX_ST170_M, _Range=0)),
+                             (vs.YUV422P12, (34, 17), {})]:
+        width, height = size
+        blank = core.std.SetFrameProps(core.std.BlankClip(width=width, height=height, format=fmt, length=2), **props)
+        top = (1 << blank.format.bits_per_sample) - 1
+        planes = [rng.integers(0, top + 1, size=np.asarray(blank.get_frame(0)[p]).shape)
+                  for p in range(3)]
+
+        def fill(n, f, planes=planes):
+            out = f.copy()
+            for p in range(3):
+                np.asarray(out[p])[:] = planes[p]
+            return out
+
+        clip = core.std.ModifyFrame(blank, blank, fill)
+        out = stylize(clip, strength=0.0, **fixed(COND))
+        worst = max(int(np.abs(np.asarray(f[p]).astype(np.int64) - planes[p]).max())
+                    for f in out.frames() for p in range(3))
+        ok &= report(f"{blank.format.name} {width}x{height} {props} strength=0 max |out - in| (codes)", worst, 0)
+    return ok
+
+
+def yuv420p10_matches_cnnv3_stylize():
+    """The plugin and `cnnv3 stylize` share one conversion path: the same 10-bit 4:2:0 frames (with
+    motion, so feedback matters) give the same output codes within 1."""
+    width, height, frames = 64, 36, 4
+    clip_mkv = os.path.join(work, "src.mkv")
+    out_mkv = os.path.join(work, "cli.mkv")
+    run("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+        f"testsrc2=size={width}x{height}:rate=10:duration={frames / 10}", "-pix_fmt", "yuv420p10le",
+        "-colorspace", "bt709", "-color_range", "tv", "-c:v", "ffv1", clip_mkv)
+    run(args.cnnv3, "stylize", "--quiet", "--model", source(MODEL), "--cond", ",".join(map(str, COND)),
+        "--encoder", "ffv1", clip_mkv, out_mkv)
+
+    def raw(path):
+        data = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", path, "-f", "rawvideo", "-pix_fmt",
+                               "yuv420p10le", "-"], check=True, capture_output=True).stdout
+        luma, chroma = width * height, (width // 2) * (height // 2)
+        frame = np.frombuffer(data, dtype="<u2").reshape(frames, luma + 2 * chroma)
+        return [[f[:luma].reshape(height, width), f[luma:luma + chroma].reshape(height // 2, width // 2),
+                 f[luma + chroma:].reshape(height // 2, width // 2)] for f in frame]
+
+    src, cli = raw(clip_mkv), raw(out_mkv)
+    blank = core.std.SetFrameProps(core.std.BlankClip(width=width, height=height, format=vs.YUV420P10, length=frames),
+                                   _Matrix=vs.MATRIX_BT709, _Range=0)
+
+    def fill(n, f):
+        out = f.copy()
+        for p in range(3):
+            np.asarray(out[p])[:] = src[n][p]
+        return out
+
+    out = stylize(core.std.ModifyFrame(blank, blank, fill), **fixed(COND))
+    worst = max(int(np.abs(np.asarray(f[p]).astype(np.int64) - cli[n][p]).max())
+                for n, f in enumerate(out.frames()) for p in range(3))
+    changed = max(int(np.abs(cli[n][0].astype(np.int64) - src[n][0]).max()) for n in range(frames))
+    used = [f.props["CNNv3PrevUsed"] for f in out.frames()]
+    ok = report(f"YUV420P10 {width}x{height}, {frames} frames: max |plugin - cnnv3 stylize| (codes)", worst, 1)
+    ok &= report("frames fed their predecessor != 3", abs(sum(used) - (frames - 1)), 0)
+    ok &= report("the network changed the picture (max luma change below 20 codes fails) 20 -", 20 - changed, 0)
+    return ok
+
+
 def audio_props_equal_cli_track():
     clip_mp4 = os.path.join(work, "demo.mp4")
     wav = os.path.join(work, "demo.wav")
@@ -541,6 +613,7 @@ def example_script_runs_in_vspipe():
 
 CASES = {f.__name__: f for f in [
     rgbs_odd_size_matches_cpu_reference, rgb24_round_trip, yuv420p10_round_trip, yuv_colour_tags_match_vapoursynths_conversion,
+    yuv_strength_0_keeps_every_code, yuv420p10_matches_cnnv3_stylize,
     audio_props_equal_cli_track,
     audio_props_24bit_equal_cli_track, defaults_and_reactivity_follow_spec, feedback_matches_cpu_reference_with_prev,
     random_access_on_4_threads_equals_sequential, bad_arguments_raise_errors_naming_them,

@@ -5,6 +5,7 @@
 #include "av_handles.h"
 #include "color_tags.h"
 #include "frame_processor.h"
+#include "rgb_processor.h"
 
 #include <filesystem>
 #include <string>
@@ -82,7 +83,7 @@ av::Frame make_video_frame(AVPixelFormat format, int width, int height);
 void fill_random(AVFrame& frame, uint32_t seed);
 
 // Leaves frames unchanged (identity) and records what the pipeline handed it.
-struct RecordingProcessor : FrameProcessor {
+struct RecordingProcessor : RgbProcessor {
     int starts = 0;
     VideoStreamInfo info;
     std::vector<double> times;
@@ -100,7 +101,7 @@ struct RecordingProcessor : FrameProcessor {
 };
 
 // v -> 1 - v on R, G and B (a known per-pixel function); alpha untouched.
-struct InvertProcessor : FrameProcessor {
+struct InvertProcessor : RgbProcessor {
     void process(RgbFrame& frame) override
     {
         for (float& v : frame.rgb.data)

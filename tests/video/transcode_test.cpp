@@ -481,7 +481,7 @@ TEST_F(Transcode, ExistingOutputIsRefusedUnlessOverwrite)
 }
 
 // Sets the stop flag (as the CLI's SIGINT handler would) once `after` frames were processed.
-struct StopAfter : FrameProcessor {
+struct StopAfter : test::RgbProcessor {
     std::atomic<bool>& stop;
     int64_t after;
     int64_t seen = 0;
@@ -540,7 +540,7 @@ TEST_F(Transcode, StopFlagFinalisesAShorterValidFile)
 }
 
 // Throws on the fourth frame, as a GPU failure would.
-struct Failing : FrameProcessor {
+struct Failing : test::RgbProcessor {
     void process(RgbFrame& frame) override
     {
         if (frame.index == 3)
@@ -571,7 +571,6 @@ struct InFlightProcessor : FrameProcessor {
     int64_t collected = 0;
     std::set<std::thread::id> threads;
 
-    void process(RgbFrame&) override { throw std::logic_error("the RGB path was taken"); }
     bool submit_native(const AVFrame& in, AVFrame& out, double, int64_t index) override
     {
         threads.insert(std::this_thread::get_id());
@@ -702,15 +701,21 @@ TEST_F(Transcode, DecodeErrorWithFramesInFlightLeavesNoFile)
     EXPECT_EQ(files(), std::vector<std::string>{"cut.mkv"});
 }
 
-// Breaks the contract: replaces the frame with a 2x2 one.
-struct Resizing : FrameProcessor {
-    void process(RgbFrame& frame) override { frame.rgb = Planes(3, 2, 2); }
+// The pipeline converts no colours: a processor that does not take a pair of formats gets the
+// input refused in one line, and nothing is written.
+struct TakesNothing : FrameProcessor {
 };
 
-TEST_F(Transcode, ProcessorMustKeepTheSize)
+TEST_F(Transcode, FormatsTheProcessorDoesNotTakeAreRefused)
 {
-    Resizing processor;
-    EXPECT_THROW(run(clip("noaudio.mkv"), "out.mkv", processor), VideoError);
+    TakesNothing processor;
+    try {
+        run(clip("noaudio.mkv"), "out.mkv", processor);
+        FAIL() << "no error";
+    } catch (const VideoError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("noaudio.mkv: pixel format \"yuv420p\" is not supported"), std::string::npos) << what;
+    }
     EXPECT_TRUE(files().empty());
 }
 

@@ -19,6 +19,16 @@ export const passes = [
 // of `cnnv3 analyze`.
 export const conditioningNames = ['beat_phase', 'beat_norm', 'audio_intensity', 'style_p0', 'style_p1'];
 export const conditioningCsvHeader = 'frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1';
+// SPEC 6 reactivity (shadergen/conditioning_names.h): c and rest 5 values each, r in
+// [0, maxReactivity].
+export const maxReactivity = 2;
+export function applyReactivity(c, rest, r) {
+  const out = c.slice();
+  if (r === 1) return out;
+  for (const k of [0, 2]) out[k] = Math.min(1, Math.max(0, rest[k] + r * (c[k] - rest[k])));
+  if (r === 0) out[1] = rest[1];
+  return out;
+}
 // The scene-cut rule of shadergen/scene_cut.h (web/scene_cut.js): cells per side of the luma
 // thumbnail, and the mean absolute difference from which a frame starts a new shot.
 export const sceneCut = {cells: 16, threshold: 0.06};

@@ -1,6 +1,5 @@
 #include "chroma_resampler.h"
 
-#include "row_bands.h"
 
 #include <algorithm>
 #include <cmath>
@@ -73,7 +72,8 @@ void resample_row(const float* row, const ResampleTaps& t, float* dst)
 
 void horizontal_pass(const float* in, int width_in, int rows, const ResampleTaps& t, float* out)
 {
-    for_each_row_band(rows, 16, [&](int y0, int y1) {
+    {
+        const int y0 = 0, y1 = rows;
         for (int y = y0; y < y1; ++y) {
             const float* row = in + static_cast<std::size_t>(y) * width_in;
             float* dst = out + static_cast<std::size_t>(y) * t.output_count;
@@ -83,13 +83,14 @@ void horizontal_pass(const float* in, int width_in, int rows, const ResampleTaps
             default: resample_row<0>(row, t, dst); break;
             }
         }
-    });
+    }
 }
 
 // Whole rows at a time (vectorises over x).
 void vertical_pass(const float* in, int width, const ResampleTaps& t, float* out)
 {
-    for_each_row_band(t.output_count, 16, [&](int y0, int y1) {
+    {
+        const int y0 = 0, y1 = t.output_count;
         for (int y = y0; y < y1; ++y) {
             float* dst = out + static_cast<std::size_t>(y) * width;
             std::fill_n(dst, width, 0.0f);
@@ -103,7 +104,7 @@ void vertical_pass(const float* in, int width, const ResampleTaps& t, float* out
                     dst[x] += weight * src[x];
             }
         }
-    });
+    }
 }
 
 }  // namespace

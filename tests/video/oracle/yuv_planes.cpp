@@ -1,6 +1,5 @@
 #include "yuv_planes.h"
 
-#include "row_bands.h"
 
 #include <algorithm>
 #include <cmath>
@@ -65,11 +64,12 @@ void YuvPlaneConverter::to_rgb(const YuvPlaneLayout& layout, const YuvInterpreta
         return std::pair{static_cast<std::size_t>(y0) * w, static_cast<std::size_t>(y1) * w};
     };
     if (layout.gray) {
-        for_each_row_band(h, 16, [&](int y0, int y1) {
+        {
+            const int y0 = 0, y1 = h;
             const auto [begin, end] = rows(y0, y1);
             for (std::size_t i = begin; i < end; ++i)
                 r[i] = g[i] = b[i] = clamp01(yy[i]);
-        });
+        }
         return;
     }
     const float* u = cb_.data();
@@ -86,7 +86,8 @@ void YuvPlaneConverter::to_rgb(const YuvPlaneLayout& layout, const YuvInterpreta
     const float kr = static_cast<float>(yuv.kr), kb = static_cast<float>(yuv.kb);
     const float inv_kg = 1.0f / (1.0f - kr - kb);
     const float cr_to_r = 2.0f * (1.0f - kr), cb_to_b = 2.0f * (1.0f - kb);
-    for_each_row_band(h, 16, [&](int y0, int y1) {
+    {
+        const int y0 = 0, y1 = h;
         const auto [begin, end] = rows(y0, y1);
         for (std::size_t i = begin; i < end; ++i) {
             const float y = yy[i];
@@ -97,7 +98,7 @@ void YuvPlaneConverter::to_rgb(const YuvPlaneLayout& layout, const YuvInterpreta
             g[i] = clamp01(gg);
             b[i] = clamp01(bb);
         }
-    });
+    }
 }
 
 void YuvPlaneConverter::from_rgb(const Planes& rgb, const YuvPlaneLayout& layout, const YuvInterpretation& yuv)
@@ -118,11 +119,12 @@ void YuvPlaneConverter::from_rgb(const Planes& rgb, const YuvPlaneLayout& layout
         return std::pair{static_cast<std::size_t>(y0) * w, static_cast<std::size_t>(y1) * w};
     };
     if (layout.gray) {
-        for_each_row_band(h, 16, [&](int y0, int y1) {
+        {
+            const int y0 = 0, y1 = h;
             const auto [begin, end] = rows(y0, y1);
             for (std::size_t i = begin; i < end; ++i)
                 yy[i] = kr * clamp01(r[i]) + kg * clamp01(g[i]) + kb * clamp01(b[i]);
-        });
+        }
         cb_.clear();
         cr_.clear();
         return;
@@ -135,7 +137,8 @@ void YuvPlaneConverter::from_rgb(const Planes& rgb, const YuvPlaneLayout& layout
     fv.resize(n);
     float* u = fu.data();
     float* v = fv.data();
-    for_each_row_band(h, 16, [&](int y0, int y1) {
+    {
+        const int y0 = 0, y1 = h;
         const auto [begin, end] = rows(y0, y1);
         for (std::size_t i = begin; i < end; ++i) {
             const float rr = clamp01(r[i]), gg = clamp01(g[i]), bb = clamp01(b[i]);
@@ -144,7 +147,7 @@ void YuvPlaneConverter::from_rgb(const Planes& rgb, const YuvPlaneLayout& layout
             u[i] = (bb - y) * to_cb;
             v[i] = (rr - y) * to_cr;
         }
-    });
+    }
     if (subsampled) {
         const int cw = layout.chroma_width(), ch = layout.chroma_height();
         const ResampleTaps& across = taps({w, 1.0, 0.0}, chroma_grid(cw, layout.log2_chroma_w, yuv.chroma_h));

@@ -1,6 +1,5 @@
 #include "component_io.h"
 
-#include "row_bands.h"
 
 extern "C" {
 #include <libavutil/imgutils.h>
@@ -63,8 +62,8 @@ void read_component(const AVFrame& frame, int c, int width, int height, float of
     const AVPixFmtDescriptor& desc = descriptor(frame);
     const AVComponentDescriptor& comp = desc.comp[c];
     if (simple_storage(desc, c)) {
-        // Bands of rows in parallel (row_bands.h): each row is independent.
-        for_each_row_band(height, 16, [&](int y0, int y1) {
+        {
+            const int y0 = 0, y1 = height;
             for (int y = y0; y < y1; ++y) {
                 const uint8_t* row = frame.data[comp.plane] + static_cast<std::ptrdiff_t>(y) * frame.linesize[comp.plane] + comp.offset;
                 float* d = dst + static_cast<std::size_t>(y) * width;
@@ -85,7 +84,7 @@ void read_component(const AVFrame& frame, int c, int width, int height, float of
                         d[x] = (static_cast<float>(row16[static_cast<std::size_t>(x) * step]) - offset) * scale;
                 }
             }
-        });
+        }
         return;
     }
     line.resize(static_cast<std::size_t>(width));
@@ -105,7 +104,8 @@ void write_component(AVFrame& frame, int c, int width, int height, float scale, 
     const AVComponentDescriptor& comp = desc.comp[c];
     const float max = static_cast<float>((1u << comp.depth) - 1);
     if (simple_storage(desc, c)) {
-        for_each_row_band(height, 16, [&](int y0, int y1) {
+        {
+            const int y0 = 0, y1 = height;
             for (int y = y0; y < y1; ++y) {
                 uint8_t* row = frame.data[comp.plane] + static_cast<std::ptrdiff_t>(y) * frame.linesize[comp.plane] + comp.offset;
                 const float* s = src + static_cast<std::size_t>(y) * width;
@@ -126,7 +126,7 @@ void write_component(AVFrame& frame, int c, int width, int height, float scale, 
                         row16[static_cast<std::size_t>(x) * step] = static_cast<uint16_t>(quantise(s[x], scale, offset, max));
                 }
             }
-        });
+        }
         return;
     }
     line.resize(static_cast<std::size_t>(width));

@@ -1,0 +1,40 @@
+// What a host reads from a decoded frame before the GPU frame path (frame_planes_gpu.h) takes it:
+// how its codes map to RGB (color_tags.h's interpretation of its tags - matrix, range, chroma
+// location, with its defaults - as a PlaneColor; RGB formats and pal8 as system RGB) and its
+// scene-cut thumbnail (scene_cut.h). One definition for the `cnnv3` command and the VapourSynth
+// plugin (which tags its frame views from the _Matrix, _Range and _ChromaLocation props).
+//
+// Thread-safety: plane_color() is pure; frame_thumbnail() uses only the scratch it is given.
+// Errors: VideoError(source, ...) for a matrix color_tags.h refuses.
+#pragma once
+
+#include "frame_planes_gpu.h"
+#include "scene_cut.h"
+
+extern "C" {
+#include <libavutil/frame.h>
+}
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnv3 {
+
+// `frame`'s PlaneColor; nullopt for a matrix libplacebo has no system for (FCC).
+std::optional<PlaneColor> plane_color(const AVFrame& frame, const std::string& source);
+
+// frame_thumbnail()'s memory, kept between frames so that none is allocated per frame.
+struct ThumbnailScratch {
+    Planes rgb;
+    std::vector<uint32_t> row;
+};
+
+// The scene-cut thumbnail of a decoded frame (a format gpu_format_problem() takes): straight from
+// its luma plane where plane 0 holds luma alone (planar and semi-planar YUV, gray; p010's codes in
+// the high bits read as 16-bit), else from its components as FFmpeg reads them (packed RGB, pal8,
+// packed YUV): luma of RGB with scene_cut.h's weights, or the Y component.
+LumaThumbnail frame_thumbnail(const AVFrame& frame, ThumbnailScratch& scratch);
+
+}  // namespace cnnv3
