@@ -13,10 +13,10 @@
 // neighbouring output rows, so with dilation 1 the A block of staged row e serves tap ky = e - r of
 // both (a_offset(r, tap, kb) == a_offset(r + 1, tap - 3, kb)), and each B block is read once for both.
 // The weights are packed (pack_coop_weights) into 16 x 8 blocks, row-major, one per (tap, kb, nb),
-// at b_offset(). C blocks (16 pixels x 8 output channels, f32) go back to shared memory
-// channel-major, O[channel * c_stride + pixel], stored column-major at c_offset(): the epilogue's
-// invocations (one per pixel) read neighbouring floats, and c_stride = 260 (not 256) spreads the
-// accumulator store's four column pairs over distinct banks.
+// at b_offset(). C blocks (16 pixels x 8 output channels, f32) go back to shared memory (over S,
+// once the GEMM is done with it) channel-major, O[channel * c_stride + pixel], stored column-major at
+// c_offset(): the epilogue's invocations (one per pixel) read neighbouring floats, and c_stride = 260
+// (not 256) spreads the accumulator store's four column pairs over distinct banks.
 //
 // Everything here is plain integer arithmetic shared by the GLSL emitter (pass_plan.cpp) and the CPU
 // test that replays the GEMM block by block against conv3x3 (tests/coop_gemm_test.cpp).
@@ -24,6 +24,7 @@
 
 #include "model.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -40,9 +41,10 @@ struct CoopGeometry {
     int ps() const { return kp + 8; }               // halves between staged pixels
     int k_blocks() const { return kp / k; }
     int n_blocks() const { return np / n; }
-    // Halves of shared memory for S, floats for the C blocks.
+    // Halves of shared memory for S, floats for the C blocks; S is declared large enough for both.
     int staged_halves() const { return sw() * sw() * ps(); }
     int c_floats() const { return np * c_stride(); }
+    int shared_bytes() const { return std::max(2 * staged_halves(), 4 * c_floats()); }
 
     // Element offsets (in halves of S, halves of the weight buffer, floats of C).
     int a_offset(int row, int tap, int kb) const { return staged_row(row, tap) * sw() * ps() + tap % 3 * dilation * ps() + kb * k; }
@@ -52,6 +54,13 @@ struct CoopGeometry {
     int c_stride() const { return tile * tile + 4; }  // between output channels (the block's columns)
     int c_index(int pixel, int channel) const { return channel * c_stride() + pixel; }
 };
+
+// Whether the tensor-core form of a conv pays against the FMA form: measured on an H100 (bench/RESULTS.md
+// "tc, second version"), per pass, the tensor-core form won where in x out >= 64 (the [8,16] layers,
+// the [4,8] bottleneck and dec1) and lost below (the [4,8] enc0 with 13 staged features x 4 outputs,
+// enc1 4 x 8, dec0 8 x 4): its staging, barriers and C round trip through shared memory cost about the
+// same per pixel whatever the channels, so the small layers are cheaper as FMA chains.
+inline bool coop_pays(int in_channels, int out_channels) { return in_channels * out_channels >= 64; }
 
 // The geometry of a conv whose staged pixels hold `channels` input values.
 CoopGeometry coop_geometry(const ConvShape& conv, int channels);

@@ -477,23 +477,25 @@ std::vector<std::uint32_t> coop_weight_pairs(const std::vector<std::uint16_t>& h
     return pairs;
 }
 
-// Shared declarations of a coop pass: S (staged input), W (weights), both f16 packed 8 to a uvec4 so
-// that staging writes whole 16-byte units (a store per half cost 8-way bank conflicts), and O (C
-// blocks, f32). The matrix loads read them with offsets and strides in uvec4 units.
+// Shared declarations of a coop pass: S (staged input), W (weights), both f16 packed 8 to a uvec4 (the
+// matrix loads read them with offsets and strides in uvec4 units). After the GEMM the f32 C blocks
+// are stored over S (read back through cnnv3_o): without a separate C array a workgroup needs 8 to
+// 17 KiB less shared memory, more of them fit on an SM, and the passes ran 5-15 % faster (H100,
+// bench/RESULTS.md).
 std::string coop_shared(const CoopGeometry& g, int weight_halves)
 {
     return fill_template(R"(shared uvec4 S[{{S}}];
 shared uvec4 W[{{W}}];
-shared float O[{{O}}];
 )",
-                         {{"S", g.staged_halves() / 8}, {"W", weight_halves / 8}, {"O", g.c_floats()}});
+                         {{"S", g.shared_bytes() / 16}, {"W", weight_halves / 8}});
 }
 
 // The GEMM, after the staging barrier: each subgroup takes the output rows r and r + 1 (r = 2 x
-// subgroup id, uniform per subgroup as cooperative matrices need). Every B block is loaded once for
-// both rows; every distinct A block once (with dilation 1, staged row e serves tap ky = e - r of row r
-// and ky = e - r - 1 of row r + 1: 12 A loads per K block instead of 18). The C blocks go to O, then
-// a barrier.
+// subgroup id, uniform per subgroup as cooperative matrices need; 256 invocations in subgroups of 32,
+// which GpuContext::coop_matrix() requires, make the 8 subgroups that cover the 16 rows). Every B
+// block is loaded once for both rows; every distinct A block once (with dilation 1, staged row e
+// serves tap ky = e - r of row r and ky = e - r - 1 of row r + 1: 12 A loads per K block instead of
+// 18). A barrier (every subgroup done reading S), the C blocks over S, a barrier.
 std::string coop_gemm(const CoopGeometry& g)
 {
     constexpr int rows = CoopGeometry::rows_per_subgroup;
@@ -510,9 +512,9 @@ std::string coop_gemm(const CoopGeometry& g)
         for (int nb = 0; nb < g.n_blocks(); ++nb) {
             decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{R}}_{{N}};\n", {{"R", ri}, {"N", nb}});
             zero += fill_template("        c{{R}}_{{N}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"R", ri}, {"N", nb}});
-            store += fill_template("        coopMatStoreNV(c{{R}}_{{N}}, O, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
-                                   {{"R", ri}, {"N", nb}, {"C_ROW", g.c_offset(1, 0) - g.c_offset(0, 0)},
-                                    {"C0", g.c_offset(ri, nb)}, {"STRIDE", g.c_stride()}});
+            store += fill_template("    coopMatStoreNV(c{{R}}_{{N}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
+                                   {{"R", ri}, {"N", nb}, {"C_ROW", (g.c_offset(1, 0) - g.c_offset(0, 0)) / 4},
+                                    {"C0", g.c_offset(ri, nb) / 4}, {"STRIDE", g.c_stride() / 4}});
         }
     // Distinct A blocks (by offset from row r's staged origin), each with the (row, tap) pairs it serves.
     std::vector<std::pair<int, std::vector<std::pair<int, int>>>> blocks;
@@ -535,9 +537,11 @@ std::string coop_gemm(const CoopGeometry& g)
                                      {{"R", ri}, {"N", nb}, {"T", tk / g.k_blocks()}, {"K", tk % g.k_blocks()}});
     }
     return fill_template(R"(    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> a;
-{{DECL}}    for (uint r = {{ROWS}}u * gl_SubgroupID; r < 16u; r += {{ROWS}}u * gl_NumSubgroups) {
-{{ZERO}}{{LOADS}}{{MUL}}{{STORE}}    }
+{{DECL}}    uint r = {{ROWS}}u * gl_SubgroupID;
+    {
+{{ZERO}}{{LOADS}}{{MUL}}    }
     barrier();
+{{STORE}}    barrier();
 )",
                          {{"DECL", decl}, {"ROWS", rows}, {"ZERO", zero}, {"LOADS", loads}, {"MUL", mul}, {"STORE", store}});
 }
@@ -557,7 +561,7 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
     s += bias_init(cw);
     s += "    int o = lid.y * 16 + lid.x;\n";
     for (int go = 0; go < groups_of(cw.shape.out); ++go)
-        s += fill_template("    acc[{{G}}] += vec4(O[o + {{C}}], O[o + {{C1}}], O[o + {{C2}}], O[o + {{C3}}]);\n",
+        s += fill_template("    acc[{{G}}] += vec4(cnnv3_o(o + {{C}}), cnnv3_o(o + {{C1}}), cnnv3_o(o + {{C2}}), cnnv3_o(o + {{C3}}));\n",
                            {{"G", go}, {"C", g.c_index(0, 4 * go)}, {"C1", g.c_index(0, 4 * go + 1)},
                             {"C2", g.c_index(0, 4 * go + 2)}, {"C3", g.c_index(0, 4 * go + 3)}});
     return s;
@@ -575,7 +579,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
-    *shared_bytes = 2 * g.staged_halves() + 2 * wh + 4 * g.c_floats();
+    *shared_bytes = g.shared_bytes() + 2 * wh;
     const int halo = cw.shape.dilation, sw = g.sw();
     std::string level_sizes = emit_source_level_sizes(spec), loads;
     // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots.
@@ -621,6 +625,10 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     return s + "}\n";
 }
 
+// The 20 features (SPEC §2) as enc0's tensor-core form stages them: the 13 that video can make
+// nonzero, padded to 16.
+const std::vector<int> coop_enc0_channels = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17, 9, 10, 11, -1, -1, -1};
+
 // enc0 on tensor cores: the FMA form's feature tiles, then 13 real features per staged pixel
 // (albedo + shadow, mip1, mip2 masked to the image, prev) padded to 16.
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
@@ -628,12 +636,12 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
 {
     Style st;  // f16 feature tiles (S holds f16 anyway), 16 x 16: 27 KiB of shared memory for [8,16]
     st.f16_tiles = true;
-    const std::vector<int> channel_map = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17, 9, 10, 11, -1, -1, -1};
+    const std::vector<int>& channel_map = coop_enc0_channels;
     const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
     const int aw = st.tile + 8, a1 = aw / 2, a2 = aw / 4, pw = st.tile + 2;
-    *shared_bytes = 2 * g.staged_halves() + 2 * wh + 4 * g.c_floats() +
+    *shared_bytes = g.shared_bytes() + 2 * wh +
                     8 * (aw * aw + a1 * a1 + a2 * a2 + (prev ? pw * pw : 0));
     std::string features = emit_enc0_features(st, prev);
     // The weight copy rides before the first barrier of the feature build.
@@ -795,6 +803,8 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
     if (options.coop_matrix)
         plan.common = "#extension GL_NV_cooperative_matrix : require\n#extension GL_KHR_memory_scope_semantics : require\n"
                       "#extension GL_KHR_shader_subgroup_basic : require\n" + plan.common +
+                      "// Float i of the C blocks stored over S.\n"
+                      "#define cnnv3_o(i) uintBitsToFloat(S[(i) >> 2][(i) & 3])\n"
                       "// Eight values as the halves of a uvec4, low half first (a tensor-core pass's S element).\n"
                       "uvec4 cnnv3_pack8(vec4 a, vec4 b) {\n"
                       "    return uvec4(packFloat2x16(f16vec2(a.xy)), packFloat2x16(f16vec2(a.zw)),\n"
@@ -872,7 +882,11 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, st, prev)
                  : spec.out           ? emit_conv_pass(spec, cw, shape, plan.dynamic, st)
                                       : emit_output_pass(spec, cw, shape, plan.dynamic, options.strength, st);
-        if (options.coop_matrix) {
+        const int staged_in = spec.sources.empty()
+                                  ? static_cast<int>(std::count_if(coop_enc0_channels.begin(), coop_enc0_channels.end(),
+                                                                   [](int ch) { return ch >= 0; }))
+                                  : c.in;
+        if (options.coop_matrix && coop_pays(staged_in, c.out)) {  // else this layer keeps the FMA form
             int bytes = 0;
             std::vector<std::uint32_t> weights;
             std::string body = spec.sources.empty()

@@ -6,6 +6,8 @@
 // CI has no tensor cores; this is what checks the layout there.
 #include "coop_gemm.h"
 #include "half.h"
+#include "model_files.h"
+#include "pass_plan.h"
 #include "reference.h"
 
 #include <gtest/gtest.h>
@@ -185,5 +187,36 @@ TEST(CoopGemm, staged_rows_and_c_stores_avoid_bank_conflicts)
             banks.push_back((g.c_offset(0, 0) + (2 * (lane % 4) + column) * g.c_stride() + lane / 4) % 32);
         std::sort(banks.begin(), banks.end());
         EXPECT_EQ(std::unique(banks.begin(), banks.end()) - banks.begin(), 32);
+    }
+}
+
+// The tensor-core plan takes the tensor-core form only where it pays (coop_pays): every conv of the
+// [8,16] network; of the [4,8] network the bottleneck (8 x 8) and dec1 (16 x 4), while enc0 (13 staged
+// features x 4), enc1 (4 x 8) and dec0 (8 x 4) keep their FMA form. The hook files never use it.
+TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
+{
+    EXPECT_TRUE(coop_pays(16, 4));
+    EXPECT_FALSE(coop_pays(13, 4));
+    for (const auto& [shape, want] : {std::pair{NetworkShape{8, 16, 5}, std::vector<bool>{true, true, true, true, true}},
+                                      std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{false, false, true, true, false}}}) {
+        cnnv3::testing::TempDir dir("coopplan");
+        cnnv3::testing::write_model_dir(dir.path(), shape, 45, true);
+        const Model m = load_model(dir.path());
+        PlanOptions opt;
+        opt.default_params = m.default_cond;
+        opt.f16_math = true;
+        opt.shared_bytes_budget = 48 * 1024;
+        opt.coop_matrix = true;
+        std::vector<bool> got;
+        for (const PlannedPass& p : plan_passes(m, opt).passes)
+            if (p.layer) {
+                got.push_back(p.coop_matrix);
+                EXPECT_EQ(p.coop_matrix, p.body.find("coopMatMulAddNV") != std::string::npos) << p.description;
+                EXPECT_EQ(p.coop_matrix, !p.coop_weights.empty()) << p.description;
+            }
+        EXPECT_EQ(got, want) << "[" << shape.c0 << "," << shape.c1 << "]";
+        opt.coop_matrix = false;
+        for (const PlannedPass& p : plan_passes(m, opt).passes)
+            EXPECT_FALSE(p.coop_matrix) << p.description;
     }
 }
