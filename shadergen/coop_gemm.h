@@ -55,11 +55,11 @@ struct CoopGeometry {
     int c_index(int pixel, int channel) const { return channel * c_stride() + pixel; }
 };
 
-// Whether the tensor-core form of a conv pays against the FMA form: measured on an H100 (bench/RESULTS.md
-// "tc, second version"), per pass, the tensor-core form won where in x out >= 64 (the [8,16] layers,
-// the [4,8] bottleneck and dec1) and lost below (the [4,8] enc0 with 13 staged features x 4 outputs,
-// enc1 4 x 8, dec0 8 x 4): its staging, barriers and C round trip through shared memory cost about the
-// same per pixel whatever the channels, so the small layers are cheaper as FMA chains.
+// Whether the tensor-core form of a conv pays against the FMA form. Measured per pass on an H100
+// (bench/RESULTS.md "tc, second version"): the tensor-core form was as fast or faster where
+// in x out >= 64 (every [8,16] layer, the [4,8] bottleneck 8 x 8 and dec1 16 x 4) and slower below
+// (the [4,8] enc0, 13 staged features x 4; enc1 4 x 8; dec0 8 x 4): its staging, barriers and C round
+// trip through shared memory cost about the same per pixel whatever the channels.
 inline bool coop_pays(int in_channels, int out_channels) { return in_channels * out_channels >= 64; }
 
 // The geometry of a conv whose staged pixels hold `channels` input values.

@@ -480,7 +480,7 @@ std::vector<std::uint32_t> coop_weight_pairs(const std::vector<std::uint16_t>& h
 // Shared declarations of a coop pass: S (staged input), W (weights), both f16 packed 8 to a uvec4 (the
 // matrix loads read them with offsets and strides in uvec4 units). After the GEMM the f32 C blocks
 // are stored over S (read back through cnnv3_o): without a separate C array a workgroup needs 8 to
-// 17 KiB less shared memory, more of them fit on an SM, and the passes ran 5-15 % faster (H100,
+// 17 KiB less shared memory, more of them fit on an SM, and the passes ran 2-19 % faster (H100,
 // bench/RESULTS.md).
 std::string coop_shared(const CoopGeometry& g, int weight_halves)
 {

@@ -52,8 +52,8 @@ namespace cnnv3 {
 // shaderFloat16; without it the runner falls back to f32 and says so through GpuOptions::warn.
 // Whether "auto" picks tc where the device can run it. On: on an H100 (bench/RESULTS.md "tc, second
 // version") the tensor-core passes ran the [8,16] network 22 % faster than the f16 FMA passes at 2160p
-// and 1080p, with half their error against the CPU reference; the [4,8] network's small layers keep
-// their FMA form inside tc (coop_gemm.h coop_pays). Off would leave tc to CNNV3_GPU_VARIANT=tc.
+// and at 1080p, closer to the CPU reference (0.17 vs 0.28/255); the [4,8] network's small layers keep
+// their FMA form inside tc (coop_gemm.h coop_pays), a mix not yet timed as a whole.
 inline constexpr bool auto_uses_tensor_cores = true;
 
 struct RunnerVariant {
