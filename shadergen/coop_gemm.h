@@ -3,13 +3,20 @@
 //
 // A workgroup computes a 16 x 16 tile of output pixels. Its input tile plus the halo (`dilation`
 // pixels each side, zero outside the image) is staged in shared memory as f16, pixel-major:
-// S[pixel * kp + channel], with the conv's input channels padded to kp (a multiple of 16). Output row
-// r of the tile, tap (ky, kx) and K block kb is then the 16 x 16 matrix at a_offset() with row stride
-// kp: sixteen neighbouring pixels, sixteen channels each. The weights are packed (pack_weights) into
-// 16 x 8 blocks, row-major, one per (tap, kb, nb), at b_offset(); C blocks (16 pixels x 8 output
-// channels, f32) go back to shared memory channel-major, O[channel * 256 + pixel], stored column-major
-// at c_offset() with stride c_stride(), so that the epilogue's invocations (one per pixel) read
-// neighbouring floats: pixel-major, 8 channels apart, cost 8-way bank conflicts.
+// S[pixel * ps + channel], with the conv's input channels padded to kp (a multiple of 16) and the
+// pixel stride ps = kp + 8: an odd number of 16-byte units, so that the eight 16-byte rows one
+// matrix-load phase reads, and the eight 16-byte stores of a staging phase, fall in distinct banks
+// (ps = kp costs 2-way to 4-way conflicts). The GLSL declares S as uvec4 (8 halves per element,
+// written whole); offsets here are in halves, the emitter divides by 8.
+// Output row r of the tile, tap (ky, kx) and K block kb is the 16 x 16 matrix at a_offset() with
+// row stride ps: sixteen neighbouring pixels, sixteen channels each. Each subgroup computes two
+// neighbouring output rows, so with dilation 1 the A block of staged row e serves tap ky = e - r of
+// both (a_offset(r, tap, kb) == a_offset(r + 1, tap - 3, kb)), and each B block is read once for both.
+// The weights are packed (pack_coop_weights) into 16 x 8 blocks, row-major, one per (tap, kb, nb),
+// at b_offset(). C blocks (16 pixels x 8 output channels, f32) go back to shared memory (over S,
+// once the GEMM is done with it) channel-major, O[channel * c_stride + pixel], stored column-major at
+// c_offset(): the epilogue's invocations (one per pixel) read neighbouring floats, and c_stride = 260
+// (not 256) spreads the accumulator store's four column pairs over distinct banks.
 //
 // Everything here is plain integer arithmetic shared by the GLSL emitter (pass_plan.cpp) and the CPU
 // test that replays the GEMM block by block against conv3x3 (tests/coop_gemm_test.cpp).
@@ -17,6 +24,7 @@
 
 #include "model.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -28,23 +36,31 @@ struct CoopGeometry {
     int dilation = 1;
     int kp = 16;     // staged channels per pixel (input channels padded to a multiple of k)
     int np = 8;      // output channels padded to a multiple of n
+    static constexpr int rows_per_subgroup = 2;
     int sw() const { return tile + 2 * dilation; }  // staged tile side
+    int ps() const { return kp + 8; }               // halves between staged pixels
     int k_blocks() const { return kp / k; }
     int n_blocks() const { return np / n; }
-    // Halves of shared memory for S, floats for the C blocks.
-    int staged_halves() const { return sw() * sw() * kp; }
-    int c_floats() const { return tile * tile * np; }
+    // Halves of shared memory for S, floats for the C blocks; S is declared large enough for both.
+    int staged_halves() const { return sw() * sw() * ps(); }
+    int c_floats() const { return np * c_stride(); }
+    int shared_bytes() const { return std::max(2 * staged_halves(), 4 * c_floats()); }
 
     // Element offsets (in halves of S, halves of the weight buffer, floats of C).
-    int a_offset(int row, int tap, int kb) const
-    {
-        return ((row + tap / 3 * dilation) * sw() + tap % 3 * dilation) * kp + kb * k;
-    }
+    int a_offset(int row, int tap, int kb) const { return staged_row(row, tap) * sw() * ps() + tap % 3 * dilation * ps() + kb * k; }
+    int staged_row(int row, int tap) const { return row + tap / 3 * dilation; }  // the S row tap (ky, kx) of `row` reads
     int b_offset(int tap, int kb, int nb) const { return ((tap * k_blocks() + kb) * n_blocks() + nb) * k * n; }
-    int c_offset(int row, int nb) const { return nb * n * tile * tile + row * tile; }  // column-major
-    int c_stride() const { return tile * tile; }  // between output channels (the block's columns)
+    int c_offset(int row, int nb) const { return nb * n * c_stride() + row * tile; }  // column-major
+    int c_stride() const { return tile * tile + 4; }  // between output channels (the block's columns)
     int c_index(int pixel, int channel) const { return channel * c_stride() + pixel; }
 };
+
+// Whether the tensor-core form of a conv pays against the FMA form. Measured per pass on an H100
+// (bench/RESULTS.md "tc, second version"): the tensor-core form was as fast or faster where
+// in x out >= 64 (every [8,16] layer, the [4,8] bottleneck 8 x 8 and dec1 16 x 4) and slower below
+// (the [4,8] enc0, 13 staged features x 4; enc1 4 x 8; dec0 8 x 4): its staging, barriers and C round
+// trip through shared memory cost about the same per pixel whatever the channels.
+inline bool coop_pays(int in_channels, int out_channels) { return in_channels * out_channels >= 64; }
 
 // The geometry of a conv whose staged pixels hold `channels` input values.
 CoopGeometry coop_geometry(const ConvShape& conv, int channels);

@@ -477,56 +477,81 @@ std::vector<std::uint32_t> coop_weight_pairs(const std::vector<std::uint16_t>& h
     return pairs;
 }
 
-// Shared declarations of a coop pass: S (staged input, f16), W (weights, f16), O (C blocks, f32).
+// Shared declarations of a coop pass: S (staged input), W (weights), both f16 packed 8 to a uvec4 (the
+// matrix loads read them with offsets and strides in uvec4 units). After the GEMM the f32 C blocks
+// are stored over S (read back through cnnv3_o): without a separate C array a workgroup needs 8 to
+// 17 KiB less shared memory, more of them fit on an SM, and the passes ran 2-19 % faster (H100,
+// bench/RESULTS.md).
 std::string coop_shared(const CoopGeometry& g, int weight_halves)
 {
-    return fill_template(R"(shared float16_t S[{{S}}];
-shared float16_t W[{{W}}];
-shared float O[{{O}}];
+    return fill_template(R"(shared uvec4 S[{{S}}];
+shared uvec4 W[{{W}}];
 )",
-                         {{"S", g.staged_halves()}, {"W", weight_halves}, {"O", g.c_floats()}});
+                         {{"S", g.shared_bytes() / 16}, {"W", weight_halves / 8}});
 }
 
-// The GEMM, after the staging barrier: each subgroup takes output rows r = subgroup id + k *
-// subgroups (uniform per subgroup, as cooperative matrices need); per row the 9 taps x k_blocks A
-// blocks meet every n block of the weights; the C blocks go to O, then a barrier.
+// The GEMM, after the staging barrier: each subgroup takes the output rows r and r + 1 (r = 2 x
+// subgroup id, uniform per subgroup as cooperative matrices need; 256 invocations in subgroups of 32,
+// which GpuContext::coop_matrix() requires, make the 8 subgroups that cover the 16 rows). Every B
+// block is loaded once for both rows; every distinct A block once (with dilation 1, staged row e
+// serves tap ky = e - r of row r and ky = e - r - 1 of row r + 1: 12 A loads per K block instead of
+// 18). A barrier (every subgroup done reading S), the C blocks over S, a barrier.
 std::string coop_gemm(const CoopGeometry& g)
 {
-    std::string decl, zero, mul, store;
-    for (int nb = 0; nb < g.n_blocks(); ++nb) {
-        decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{NB}};\n", {{"NB", nb}});
-        zero += fill_template("        c{{NB}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"NB", nb}});
-        store += fill_template("        coopMatStoreNV(c{{NB}}, O, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
-                               {{"NB", nb}, {"C_ROW", g.c_offset(1, 0) - g.c_offset(0, 0)}, {"C0", g.c_offset(0, nb)},
-                                {"STRIDE", g.c_stride()}});
-    }
+    constexpr int rows = CoopGeometry::rows_per_subgroup;
+    std::string decl, zero, loads, mul, store;
     for (int tap = 0; tap < 9; ++tap)
-        for (int kb = 0; kb < g.k_blocks(); ++kb) {
-            mul += fill_template("        coopMatLoadNV(a, S, r * {{A_ROW}}u + {{A0}}u, {{KP}}u, false);\n",
-                                 {{"A_ROW", g.a_offset(1, 0, 0) - g.a_offset(0, 0, 0)}, {"A0", g.a_offset(0, tap, kb)}, {"KP", g.kp}});
-            for (int nb = 0; nb < g.n_blocks(); ++nb)
-                mul += fill_template("        coopMatLoadNV(b, W, {{B0}}u, 8u, false);\n"
-                                     "        c{{NB}} = coopMatMulAddNV(a, b, c{{NB}});\n",
-                                     {{"B0", g.b_offset(tap, kb, nb)}, {"NB", nb}});
+        for (int kb = 0; kb < g.k_blocks(); ++kb)
+            for (int nb = 0; nb < g.n_blocks(); ++nb) {
+                decl += fill_template("    fcoopmatNV<16, gl_ScopeSubgroup, 16, 8> b{{T}}_{{K}}_{{N}};\n",
+                                      {{"T", tap}, {"K", kb}, {"N", nb}});
+                loads += fill_template("        coopMatLoadNV(b{{T}}_{{K}}_{{N}}, W, {{B0}}u, 1u, false);\n",
+                                       {{"T", tap}, {"K", kb}, {"N", nb}, {"B0", g.b_offset(tap, kb, nb) / 8}});
+            }
+    for (int ri = 0; ri < rows; ++ri)
+        for (int nb = 0; nb < g.n_blocks(); ++nb) {
+            decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{R}}_{{N}};\n", {{"R", ri}, {"N", nb}});
+            zero += fill_template("        c{{R}}_{{N}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"R", ri}, {"N", nb}});
+            store += fill_template("    coopMatStoreNV(c{{R}}_{{N}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
+                                   {{"R", ri}, {"N", nb}, {"C_ROW", (g.c_offset(1, 0) - g.c_offset(0, 0)) / 4},
+                                    {"C0", g.c_offset(ri, nb) / 4}, {"STRIDE", g.c_stride() / 4}});
         }
+    // Distinct A blocks (by offset from row r's staged origin), each with the (row, tap) pairs it serves.
+    std::vector<std::pair<int, std::vector<std::pair<int, int>>>> blocks;
+    for (int ri = 0; ri < rows; ++ri)
+        for (int tap = 0; tap < 9; ++tap)
+            for (int kb = 0; kb < g.k_blocks(); ++kb) {
+                const int offset = g.a_offset(ri, tap, kb);
+                auto found = std::find_if(blocks.begin(), blocks.end(), [&](const auto& bl) { return bl.first == offset; });
+                if (found == blocks.end())
+                    found = blocks.insert(blocks.end(), {offset, {}});
+                found->second.emplace_back(ri, tap * g.k_blocks() + kb);
+            }
+    std::sort(blocks.begin(), blocks.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [offset, uses] : blocks) {
+        mul += fill_template("        coopMatLoadNV(a, S, r * {{A_ROW}}u + {{A0}}u, {{PS}}u, false);\n",
+                             {{"A_ROW", (g.a_offset(1, 0, 0) - g.a_offset(0, 0, 0)) / 8}, {"A0", offset / 8}, {"PS", g.ps() / 8}});
+        for (const auto& [ri, tk] : uses)
+            for (int nb = 0; nb < g.n_blocks(); ++nb)
+                mul += fill_template("        c{{R}}_{{N}} = coopMatMulAddNV(a, b{{T}}_{{K}}_{{N}}, c{{R}}_{{N}});\n",
+                                     {{"R", ri}, {"N", nb}, {"T", tk / g.k_blocks()}, {"K", tk % g.k_blocks()}});
+    }
     return fill_template(R"(    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> a;
-    fcoopmatNV<16, gl_ScopeSubgroup, 16, 8> b;
-{{DECL}}    for (uint r = gl_SubgroupID; r < 16u; r += gl_NumSubgroups) {
-{{ZERO}}{{MUL}}{{STORE}}    }
+{{DECL}}    uint r = {{ROWS}}u * gl_SubgroupID;
+    {
+{{ZERO}}{{LOADS}}{{MUL}}    }
     barrier();
+{{STORE}}    barrier();
 )",
-                         {{"DECL", decl}, {"ZERO", zero}, {"MUL", mul}, {"STORE", store}});
+                         {{"DECL", decl}, {"ROWS", rows}, {"ZERO", zero}, {"LOADS", loads}, {"MUL", mul}, {"STORE", store}});
 }
 
 std::string coop_weight_copy(int weight_halves)
 {
-    return fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{PAIRS}}; i += 256) {
-        vec2 w = unpackHalf2x16(CNNV3_W[i]);
-        W[2 * i] = float16_t(w.x);
-        W[2 * i + 1] = float16_t(w.y);
-    }
+    return fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{UNITS}}; i += 256)
+        W[i] = uvec4(CNNV3_W[4 * i], CNNV3_W[4 * i + 1], CNNV3_W[4 * i + 2], CNNV3_W[4 * i + 3]);
 )",
-                         {{"PAIRS", weight_halves / 2}});
+                         {{"UNITS", weight_halves / 8}});
 }
 
 // After the GEMM: this invocation's pixel, bias + C into acc[] (then the FMA form's epilogues).
@@ -536,7 +561,7 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
     s += bias_init(cw);
     s += "    int o = lid.y * 16 + lid.x;\n";
     for (int go = 0; go < groups_of(cw.shape.out); ++go)
-        s += fill_template("    acc[{{G}}] += vec4(O[o + {{C}}], O[o + {{C1}}], O[o + {{C2}}], O[o + {{C3}}]);\n",
+        s += fill_template("    acc[{{G}}] += vec4(cnnv3_o(o + {{C}}), cnnv3_o(o + {{C1}}), cnnv3_o(o + {{C2}}), cnnv3_o(o + {{C3}}));\n",
                            {{"G", go}, {"C", g.c_index(0, 4 * go)}, {"C1", g.c_index(0, 4 * go + 1)},
                             {"C2", g.c_index(0, 4 * go + 2)}, {"C3", g.c_index(0, 4 * go + 3)}});
     return s;
@@ -554,20 +579,25 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
-    *shared_bytes = 2 * g.staged_halves() + 2 * wh + 4 * g.c_floats();
+    *shared_bytes = g.shared_bytes() + 2 * wh;
     const int halo = cw.shape.dilation, sw = g.sw();
     std::string level_sizes = emit_source_level_sizes(spec), loads;
-    int slot = 0;
+    // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots.
+    std::vector<std::string> slot_loads;
     for (const Source& src : spec.sources)
-        for (int gi = 0; gi < groups_of(src.channels); ++gi, ++slot)
-            loads += fill_template(R"(        v = inside ? {{LOAD}} : vec4(0.0);
-        S[i * {{KP}} + {{C}}] = float16_t(v.x); S[i * {{KP}} + {{C1}}] = float16_t(v.y);
-        S[i * {{KP}} + {{C2}}] = float16_t(v.z); S[i * {{KP}} + {{C3}}] = float16_t(v.w);
+        for (int gi = 0; gi < groups_of(src.channels); ++gi)
+            slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", source_load(src, gi)}}));
+    for (int u = 0; u < g.kp / 8; ++u) {
+        auto slot = [&](int k) { return k < static_cast<int>(slot_loads.size()) ? slot_loads[static_cast<std::size_t>(k)] : "vec4(0.0)"; };
+        if (2 * u >= static_cast<int>(slot_loads.size()))
+            loads += fill_template("        S[i * {{PS}} + {{U}}] = uvec4(0u);\n", {{"PS", g.ps() / 8}, {"U", u}});
+        else
+            loads += fill_template(R"(        v0 = {{V0}};
+        v1 = {{V1}};
+        S[i * {{PS}} + {{U}}] = cnnv3_pack8(v0, v1);
 )",
-                                   {{"LOAD", source_load(src, gi)}, {"KP", g.kp}, {"C", 4 * slot}, {"C1", 4 * slot + 1},
-                                    {"C2", 4 * slot + 2}, {"C3", 4 * slot + 3}});
-    for (int c = 4 * slot; c < g.kp; ++c)
-        loads += fill_template("        S[i * {{KP}} + {{C}}] = float16_t(0.0);\n", {{"KP", g.kp}, {"C", c}});
+                                   {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}, {"PS", g.ps() / 8}, {"U", u}});
+    }
     *weight_pairs = coop_weight_pairs(weights);
     std::string s = coop_shared(g, wh);
     s += fill_template(R"(void hook() {
@@ -578,7 +608,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
         ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
-        vec4 v;
+        vec4 v0, v1;
 {{LOADS}}    }
     barrier();
 )",
@@ -595,6 +625,10 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     return s + "}\n";
 }
 
+// The 20 features (SPEC §2) as enc0's tensor-core form stages them: the 13 that video can make
+// nonzero, padded to 16.
+const std::vector<int> coop_enc0_channels = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17, 9, 10, 11, -1, -1, -1};
+
 // enc0 on tensor cores: the FMA form's feature tiles, then 13 real features per staged pixel
 // (albedo + shadow, mip1, mip2 masked to the image, prev) padded to 16.
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
@@ -602,12 +636,12 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
 {
     Style st;  // f16 feature tiles (S holds f16 anyway), 16 x 16: 27 KiB of shared memory for [8,16]
     st.f16_tiles = true;
-    const std::vector<int> channel_map = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17, 9, 10, 11, -1, -1, -1};
+    const std::vector<int>& channel_map = coop_enc0_channels;
     const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
     const int aw = st.tile + 8, a1 = aw / 2, a2 = aw / 4, pw = st.tile + 2;
-    *shared_bytes = 2 * g.staged_halves() + 2 * wh + 4 * g.c_floats() +
+    *shared_bytes = g.shared_bytes() + 2 * wh +
                     8 * (aw * aw + a1 * a1 + a2 * a2 + (prev ? pw * pw : 0));
     std::string features = emit_enc0_features(st, prev);
     // The weight copy rides before the first barrier of the feature build.
@@ -621,16 +655,12 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
         vec4 m1 = vec4(A1[(ty >> 1) * {{A1W}} + (tx >> 1)]) * f0.w;
         vec4 m2 = vec4(A2[(ty >> 2) * {{A2W}} + (tx >> 2)]) * f0.w;
         vec3 pv = {{PREV}};  // 0 outside the image already
-        S[i * 16 + 0] = float16_t(f0.x); S[i * 16 + 1] = float16_t(f0.y); S[i * 16 + 2] = float16_t(f0.z);
-        S[i * 16 + 3] = float16_t(f0.w); S[i * 16 + 4] = float16_t(m1.x); S[i * 16 + 5] = float16_t(m1.y);
-        S[i * 16 + 6] = float16_t(m1.z); S[i * 16 + 7] = float16_t(m2.x); S[i * 16 + 8] = float16_t(m2.y);
-        S[i * 16 + 9] = float16_t(m2.z); S[i * 16 + 10] = float16_t(pv.x); S[i * 16 + 11] = float16_t(pv.y);
-        S[i * 16 + 12] = float16_t(pv.z); S[i * 16 + 13] = float16_t(0.0); S[i * 16 + 14] = float16_t(0.0);
-        S[i * 16 + 15] = float16_t(0.0);
+        S[i * {{PS}}] = cnnv3_pack8(f0, vec4(m1.xyz, m2.x));
+        S[i * {{PS}} + 1] = cnnv3_pack8(vec4(m2.yz, pv.xy), vec4(pv.z, 0.0, 0.0, 0.0));
     }
     barrier();
 )",
-                       {{"PW2", pw * pw}, {"PW", pw}, {"AW", aw}, {"A1W", a1}, {"A2W", a2},
+                       {{"PW2", pw * pw}, {"PW", pw}, {"AW", aw}, {"A1W", a1}, {"A2W", a2}, {"PS", g.ps() / 8},
                         {"PREV", prev ? "vec3(P[i].rgb)" : "vec3(0.0)"}});
     s += coop_gemm(g);
     s += coop_gather(cw, g, "tile0 + lid");
@@ -772,7 +802,14 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
                       : std::string(common_glsl);
     if (options.coop_matrix)
         plan.common = "#extension GL_NV_cooperative_matrix : require\n#extension GL_KHR_memory_scope_semantics : require\n"
-                      "#extension GL_KHR_shader_subgroup_basic : require\n" + plan.common;
+                      "#extension GL_KHR_shader_subgroup_basic : require\n" + plan.common +
+                      "// Float i of the C blocks stored over S.\n"
+                      "#define cnnv3_o(i) uintBitsToFloat(S[(i) >> 2][(i) & 3])\n"
+                      "// Eight values as the halves of a uvec4, low half first (a tensor-core pass's S element).\n"
+                      "uvec4 cnnv3_pack8(vec4 a, vec4 b) {\n"
+                      "    return uvec4(packFloat2x16(f16vec2(a.xy)), packFloat2x16(f16vec2(a.zw)),\n"
+                      "                 packFloat2x16(f16vec2(b.xy)), packFloat2x16(f16vec2(b.zw)));\n"
+                      "}\n";
     if (plan.dynamic && shape.cond_dim != 5)
         throw std::invalid_argument(fmt::format("a dynamic preset needs film_cond_dim 5 (this model has {})",
                                                 shape.cond_dim));
@@ -845,7 +882,11 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, st, prev)
                  : spec.out           ? emit_conv_pass(spec, cw, shape, plan.dynamic, st)
                                       : emit_output_pass(spec, cw, shape, plan.dynamic, options.strength, st);
-        if (options.coop_matrix) {
+        const int staged_in = spec.sources.empty()
+                                  ? static_cast<int>(std::count_if(coop_enc0_channels.begin(), coop_enc0_channels.end(),
+                                                                   [](int ch) { return ch >= 0; }))
+                                  : c.in;
+        if (options.coop_matrix && coop_pays(staged_in, c.out)) {  // else this layer keeps the FMA form
             int bytes = 0;
             std::vector<std::uint32_t> weights;
             std::string body = spec.sources.empty()

@@ -90,8 +90,9 @@ struct PlanOptions {
                               // frame-sized texture; without it they are 0, as hook files must keep them
     bool coop_matrix = false;  // conv passes as implicit GEMMs on tensor cores (coop_gemm.h): needs
                                // GL_NV_cooperative_matrix with f16 16x16 x 16x8 -> f32 blocks at subgroup
-                               // scope, subgroups of 32, shaderFloat16; workgroups of 16x16. A layer whose
-                               // coop form exceeds shared_bytes_budget keeps the FMA form.
+                               // scope, subgroups of 32, shaderFloat16; workgroups of 16x16. A layer where
+                               // tensor cores do not pay (coop_pays) or whose coop form exceeds
+                               // shared_bytes_budget keeps the FMA form.
     bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
                                 // read neighbouring texels; texel-major (the hooks' layout) puts them
                                 // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]

@@ -1,14 +1,19 @@
 // The tensor-core passes' index arithmetic (shadergen/coop_gemm.h), replayed on the CPU: stage a tile
 // pixel-major as the GLSL does, run the GEMM block by block through a_offset / b_offset / c_offset
-// and the packed weights, and compare every output pixel of the tile with conv3x3 (reference.h).
+// and the packed weights, two output rows per subgroup with each distinct A block loaded once (as
+// pass_plan.cpp's coop_gemm emits it), and compare every output pixel of the tile with conv3x3
+// (reference.h).
 // CI has no tensor cores; this is what checks the layout there.
 #include "coop_gemm.h"
 #include "half.h"
+#include "model_files.h"
+#include "pass_plan.h"
 #include "reference.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 
@@ -55,30 +60,49 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
         for (int c = 0; c < g.kp; ++c) {
             const int ch = map[static_cast<std::size_t>(c)];
             if (ch >= 0 && qx >= 0 && qy >= 0 && qx < w && qy < h)
-                S[static_cast<std::size_t>(i * g.kp + c)] = in.at(ch, qy, qx);
+                S[static_cast<std::size_t>(i * g.ps() + c)] = in.at(ch, qy, qx);
         }
     }
     std::vector<float> W;
     for (std::uint16_t hv : pack_coop_weights(cw, map, g))
         W.push_back(half_to_float(hv));
     std::vector<float> O(static_cast<std::size_t>(g.c_floats()), -1e30f);
-    for (int r = 0; r < t; ++r) {
-        for (int nb = 0; nb < g.n_blocks(); ++nb) {
-            float C[16][8] = {};
+    // The emitter's loop: subgroup rows r, r + 1; A blocks addressed from row r's origin (r * a_row
+    // + a_offset(ri, ...)), deduplicated by that offset; C blocks accumulated per (row, nb).
+    const int a_row = g.a_offset(1, 0, 0) - g.a_offset(0, 0, 0), rows = CoopGeometry::rows_per_subgroup;
+    int a_loads = 0;
+    for (int r = 0; r < t; r += rows) {
+        std::vector<std::vector<std::array<float, 128>>> C(rows, std::vector<std::array<float, 128>>(
+                                                                     static_cast<std::size_t>(g.n_blocks()), std::array<float, 128>{}));
+        std::vector<int> loaded;
+        for (int ri = 0; ri < rows; ++ri)
             for (int tap = 0; tap < 9; ++tap)
                 for (int kb = 0; kb < g.k_blocks(); ++kb) {
-                    const int a = g.a_offset(r, tap, kb), b = g.b_offset(tap, kb, nb);
-                    for (int mi = 0; mi < 16; ++mi)      // A row-major, row stride kp
-                        for (int ni = 0; ni < 8; ++ni)   // B row-major, row stride n
-                            for (int ki = 0; ki < 16; ++ki)
-                                C[mi][ni] += S[static_cast<std::size_t>(a + mi * g.kp + ki)] *
-                                             W[static_cast<std::size_t>(b + ki * 8 + ni)];
+                    const int a = r * a_row + g.a_offset(ri, tap, kb);
+                    ASSERT_EQ(a, g.a_offset(r + ri, tap, kb));
+                    if (std::find(loaded.begin(), loaded.end(), a) == loaded.end())
+                        loaded.push_back(a);
+                    for (int nb = 0; nb < g.n_blocks(); ++nb) {
+                        const int b = g.b_offset(tap, kb, nb);
+                        std::array<float, 128>& c = C[static_cast<std::size_t>(ri)][static_cast<std::size_t>(nb)];
+                        for (int mi = 0; mi < 16; ++mi)      // A row-major, row stride ps
+                            for (int ni = 0; ni < 8; ++ni)   // B row-major, row stride n
+                                for (int ki = 0; ki < 16; ++ki)
+                                    c[static_cast<std::size_t>(mi * 8 + ni)] += S[static_cast<std::size_t>(a + mi * g.ps() + ki)] *
+                                                                                W[static_cast<std::size_t>(b + ki * 8 + ni)];
+                    }
                 }
-            for (int mi = 0; mi < 16; ++mi)  // C column-major: element (mi, ni) at ni * stride + mi
-                for (int ni = 0; ni < 8; ++ni)
-                    O[static_cast<std::size_t>(g.c_offset(r, nb) + ni * g.c_stride() + mi)] = C[mi][ni];
-        }
+        a_loads += static_cast<int>(loaded.size());
+        for (int ri = 0; ri < rows; ++ri)
+            for (int nb = 0; nb < g.n_blocks(); ++nb)
+                for (int mi = 0; mi < 16; ++mi)  // C column-major: element (mi, ni) at ni * stride + mi
+                    for (int ni = 0; ni < 8; ++ni)
+                        O[static_cast<std::size_t>(r * (g.c_offset(1, 0) - g.c_offset(0, 0)) + g.c_offset(ri, nb) +
+                                                   ni * g.c_stride() + mi)] =
+                            C[static_cast<std::size_t>(ri)][static_cast<std::size_t>(nb)][static_cast<std::size_t>(mi * 8 + ni)];
     }
+    // Neighbouring rows share the A blocks of their common staged rows (dilation 1 only).
+    EXPECT_EQ(a_loads, t / rows * g.k_blocks() * (d == 1 ? 12 : 18));
     for (int ly = 0; ly < t; ++ly)
         for (int lx = 0; lx < t; ++lx) {
             const int x = wx * t + lx, y = wy * t + ly;
@@ -99,15 +123,18 @@ TEST(CoopGemm, offsets_follow_the_documented_layout)
     EXPECT_EQ(g.kp, 32);
     EXPECT_EQ(g.np, 16);
     EXPECT_EQ(g.sw(), 18);
-    // A row step is one staged row; every A and B block starts 32-byte aligned (16 halves).
+    // A row step is one staged row; every A and B block starts on a whole uvec4 (8 halves, 16 bytes):
+    // the GLSL addresses S and W in those units.
     for (int tap = 0; tap < 9; ++tap)
         for (int kb = 0; kb < g.k_blocks(); ++kb) {
-            EXPECT_EQ(g.a_offset(5, tap, kb) - g.a_offset(4, tap, kb), g.sw() * g.kp);
-            EXPECT_EQ(g.a_offset(0, tap, kb) % 16, 0);
+            EXPECT_EQ(g.a_offset(5, tap, kb) - g.a_offset(4, tap, kb), g.sw() * g.ps());
+            EXPECT_EQ(g.a_offset(0, tap, kb) % 8, 0);
             for (int nb = 0; nb < g.n_blocks(); ++nb)
                 EXPECT_EQ(g.b_offset(tap, kb, nb) % 16, 0);
         }
     EXPECT_EQ(g.b_offset(8, 1, 1) + 128, static_cast<int>(pack_coop_weights(cw, std::vector<int>(32, 0), g).size()));
+    EXPECT_EQ(g.ps() % 8, 0);
+    EXPECT_EQ(g.c_stride() % 4, 0);  // columns of C 16-byte aligned
     EXPECT_THROW(pack_coop_weights(cw, std::vector<int>(16, 0), g), std::invalid_argument);
 }
 
@@ -136,5 +163,60 @@ TEST(CoopGemm, replayed_gemm_equals_conv3x3_on_edge_and_inner_tiles)
             SCOPED_TRACE(::testing::Message() << c.in << "->" << c.out << " d" << c.dilation << " tile " << wx << "," << wy);
             check_tile(cw, c.map, 29, 37, wx, wy);
         }
+    }
+}
+
+// The bank arithmetic behind ps and c_stride (32 banks of 4 bytes): the eight 16-byte rows one phase
+// of a matrix load reads (pixels p..p+7 at stride ps) are in distinct banks for every kp the
+// networks use, and so are the 32 f32 accumulator stores of a column-major C store (lane l holds
+// row l / 4 and columns 2 (l % 4), 2 (l % 4) + 1 of the 16 x 8 block).
+TEST(CoopGemm, staged_rows_and_c_stores_avoid_bank_conflicts)
+{
+    for (int channels : {13, 16, 32, 48}) {
+        const CoopGeometry g = coop_geometry({channels, 8, 1}, channels);
+        std::vector<int> chunks;
+        for (int p = 0; p < 8; ++p)
+            chunks.push_back(p * g.ps() * 2 / 16 % 8);  // which 16-byte quarter of the 128 banks-bytes row
+        std::sort(chunks.begin(), chunks.end());
+        EXPECT_EQ(std::unique(chunks.begin(), chunks.end()) - chunks.begin(), 8) << "kp " << g.kp;
+    }
+    const CoopGeometry g = coop_geometry({16, 16, 1}, 16);
+    for (int column = 0; column < 2; ++column) {
+        std::vector<int> banks;
+        for (int lane = 0; lane < 32; ++lane)
+            banks.push_back((g.c_offset(0, 0) + (2 * (lane % 4) + column) * g.c_stride() + lane / 4) % 32);
+        std::sort(banks.begin(), banks.end());
+        EXPECT_EQ(std::unique(banks.begin(), banks.end()) - banks.begin(), 32);
+    }
+}
+
+// The tensor-core plan takes the tensor-core form only where it pays (coop_pays): every conv of the
+// [8,16] network; of the [4,8] network the bottleneck (8 x 8) and dec1 (16 x 4), while enc0 (13 staged
+// features x 4), enc1 (4 x 8) and dec0 (8 x 4) keep their FMA form. The hook files never use it.
+TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
+{
+    EXPECT_TRUE(coop_pays(16, 4));
+    EXPECT_FALSE(coop_pays(13, 4));
+    for (const auto& [shape, want] : {std::pair{NetworkShape{8, 16, 5}, std::vector<bool>{true, true, true, true, true}},
+                                      std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{false, false, true, true, false}}}) {
+        cnnv3::testing::TempDir dir("coopplan");
+        cnnv3::testing::write_model_dir(dir.path(), shape, 45, true);
+        const Model m = load_model(dir.path());
+        PlanOptions opt;
+        opt.default_params = m.default_cond;
+        opt.f16_math = true;
+        opt.shared_bytes_budget = 48 * 1024;
+        opt.coop_matrix = true;
+        std::vector<bool> got;
+        for (const PlannedPass& p : plan_passes(m, opt).passes)
+            if (p.layer) {
+                got.push_back(p.coop_matrix);
+                EXPECT_EQ(p.coop_matrix, p.body.find("coopMatMulAddNV") != std::string::npos) << p.description;
+                EXPECT_EQ(p.coop_matrix, !p.coop_weights.empty()) << p.description;
+            }
+        EXPECT_EQ(got, want) << "[" << shape.c0 << "," << shape.c1 << "]";
+        opt.coop_matrix = false;
+        for (const PlannedPass& p : plan_passes(m, opt).passes)
+            EXPECT_FALSE(p.coop_matrix) << p.description;
     }
 }

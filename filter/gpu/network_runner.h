@@ -40,8 +40,9 @@ namespace cnnv3 {
 //   f16   f16 tiles and mat4 * vec4 products, summed in f16 per tap and in f32 across taps;
 //         the output pass (dec0 + sigmoid) stays f32
 //   -<N>k shared-memory budget of N KiB per workgroup (default: what the device allows)
-//   tc    tensor cores: every conv an implicit GEMM on cooperative matrices (PlanOptions::coop_matrix,
-//         shadergen/coop_gemm.h), f16 inputs and weights, f32 sums; where GpuContext::coop_matrix()
+//   tc    tensor cores: each conv where they pay (coop_pays) an implicit GEMM on cooperative matrices
+//         (PlanOptions::coop_matrix, shadergen/coop_gemm.h), f16 inputs and weights, f32 sums, the
+//         other convs as in f16; where GpuContext::coop_matrix()
 //         is false it falls back to what auto would pick and says so through GpuOptions::warn
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
 //   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
@@ -49,11 +50,11 @@ namespace cnnv3 {
 //         prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
 // shaderFloat16; without it the runner falls back to f32 and says so through GpuOptions::warn.
-// Whether "auto" picks tc where the device can run it. Off: the only measured tc version (H100,
-// bench/RESULTS.md "Tensor-core variant (tc), first version") was correct but 2.4x slower than the
-// f16 FMA passes at 2160p, and the two changes made after it (weights in a storage buffer, C blocks
-// column-major) have not been timed on a device yet. Turn on once a run shows tc faster.
-inline constexpr bool auto_uses_tensor_cores = false;
+// Whether "auto" picks tc where the device can run it. On: on an H100 (bench/RESULTS.md "tc, second
+// version") the tensor-core passes ran the [8,16] network 22 % faster than the f16 FMA passes at 2160p
+// and at 1080p, closer to the CPU reference (0.17 vs 0.28/255); the [4,8] network's small layers keep
+// their FMA form inside tc (coop_gemm.h coop_pays), a mix not yet timed as a whole.
+inline constexpr bool auto_uses_tensor_cores = true;
 
 struct RunnerVariant {
     enum class Precision { f32, f16_tiles, f16 };
