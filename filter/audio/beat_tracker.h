@@ -37,6 +37,14 @@
 
 namespace cnnv3 {
 
+// The metrical-level check after the bar decoder (step 4c; docs/audio.md, "metrical level").
+// Fitted on the dev songs only (MIDI dev set, 42 songs, and the groove dev split, 24), see
+// bench/RESULTS.md; never on the held-out grooves or the 20 MIDI evaluation songs.
+struct MetricalLevelOptions {
+    double halve_from_bpm = 120.0;        // decoded at least this fast ...
+    double halve_alternation = 0.38;      // ... and every observation at the weak beats < this × the strong: half
+};
+
 // Tuning of the tracker. The defaults are what docs/audio.md reports.
 struct BeatTrackerOptions {
     OnsetEnvelopeOptions onset;
@@ -60,6 +68,8 @@ struct BeatTrackerOptions {
     double min_beat_strength = 1.0;      // step 4b: flux in nepers summed over bands; steady tones < 0.2
     bool bar_decoding = true;            // step 4 by the bar-pointer decoder (bar_pointer.h), not Ellis's DP
     BarPointerOptions bar;
+    bool level_check = true;             // step 4c
+    MetricalLevelOptions level;
 };
 
 // One point of the local tempo curve.
@@ -89,5 +99,11 @@ BeatTrack track_beats(const OnsetEnvelope& envelope, const BeatTrackerOptions& o
 // residue r in 0..3 with the largest mean L_k over beats k ≡ r (mod 4) (ties: the smaller r), then
 // of r and r + 4 the one with the larger mean over k ≡ r (mod 8) (ties: r). Fewer than 4 beats: 0.
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& envelope);
+
+// Step 4c: the factor (0.5 or 1) by which the decoded tempo is changed, from the evidence of
+// the decoded beats (bar_pointer.h): 0.5 when the decoded tempo is at least halve_from_bpm and, in every observation
+// (flux, loudness, low and mid band), the mean at the weak-parity beats is below
+// halve_alternation times the mean at the strong-parity beats; else 1. Invalid evidence: 1.
+double metrical_level_factor(const LevelEvidence& evidence, const MetricalLevelOptions& options = {});
 
 }  // namespace cnnv3
