@@ -19,6 +19,10 @@
 //     redo it at twice the tempo, weak alternate beats (< slower_ratio) at half; kept for
 //     comparison only.) Leading and trailing beats weak in both the flux and the low band are
 //     trimmed; each beat is then moved to the parabolic peak of the onset strength near it.
+//  4c. Metrical level (bar decoding only): when the decoded beats are at least halve_from_bpm
+//     (120) and their weak half (the decoder's bar positions 1 and 3) is far weaker than the strong
+//     half in every observation — flux, loudness, low and mid band — those weak beats are
+//     off-beats of a slow song: only the strong half is kept (metrical_level_factor below).
 //  4b. No beats where there is no pulse (noise, a steady tone, a drone), per segment: when the
 //     median over its tempogram frames of the autocorrelation at the chosen period, in units of its
 //     spread for white noise (1/sqrt(window length)), is below `min_pulse`, or when the beats'
