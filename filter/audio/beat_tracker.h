@@ -20,7 +20,7 @@
 //     comparison only.) Leading and trailing beats weak in both the flux and the low band are
 //     trimmed; each beat is then moved to the parabolic peak of the onset strength near it.
 //  4c. Metrical level (bar decoding only): when the decoded beats are at least halve_from_bpm
-//     (120) and their weak half (the decoder's bar positions 1 and 3) is far weaker than the strong
+//     (100) and their weak half (the decoder's bar positions 1 and 3) is far weaker than the strong
 //     half in every observation — flux, loudness, low and mid band — those weak beats are
 //     off-beats of a slow song: only the strong half is kept (metrical_level_factor below).
 //  4b. No beats where there is no pulse (noise, a steady tone, a drone), per segment: when the
@@ -45,7 +45,7 @@ namespace cnnv3 {
 // Fitted on the dev songs only (MIDI dev set, 42 songs, and the groove dev split, 24), see
 // bench/RESULTS.md; never on the held-out grooves or the 20 MIDI evaluation songs.
 struct MetricalLevelOptions {
-    double halve_from_bpm = 120.0;        // decoded at least this fast ...
+    double halve_from_bpm = 100.0;        // decoded at least this fast (halved: 50 BPM or more) ...
     double halve_alternation = 0.38;      // ... and every observation at the weak beats < this × the strong: half
 };
 
