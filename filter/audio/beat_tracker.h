@@ -19,14 +19,14 @@
 //     redo it at twice the tempo, weak alternate beats (< slower_ratio) at half; kept for
 //     comparison only.) Leading and trailing beats weak in both the flux and the low band are
 //     trimmed; each beat is then moved to the parabolic peak of the onset strength near it.
-//  4c. Metrical level (bar decoding only): when the decoded beats are at least halve_from_bpm
-//     (100) and their weak half (the decoder's bar positions 1 and 3) is far weaker than the strong
-//     half in every observation — flux, loudness, low and mid band — those weak beats are
-//     off-beats of a slow song: only the strong half is kept (metrical_level_factor below).
 //  4b. No beats where there is no pulse (noise, a steady tone, a drone), per segment: when the
 //     median over its tempogram frames of the autocorrelation at the chosen period, in units of its
 //     spread for white noise (1/sqrt(window length)), is below `min_pulse`, or when the beats'
 //     median onset strength is below `min_beat_strength` (a rise of about 4 dB in one band).
+//  4c. Metrical level (bar decoding only): when the decoded beats are at least halve_from_bpm
+//     (100) and their weak half (bar positions 1 and 3, 0 = downbeat) is far weaker than the strong
+//     half in every observation — flux, loudness, low and mid band — those weak beats are
+//     off-beats of a slow song: only the strong half is kept (metrical_level_factor below).
 //  5. Downbeat: the bar decoder's first downbeat (in 4/4, of it and the beat a bar later the one
 //     with the stronger low band); without a decoded downbeat, choose_downbeat: the bar phase whose
 //     beats carry the most low-frequency onset strength, first among the 4 beats of a 4/4 bar, then
@@ -45,8 +45,9 @@ namespace cnnv3 {
 // Fitted on the dev songs only (MIDI dev set, 42 songs, and the groove dev split, 24), see
 // bench/RESULTS.md; never on the held-out grooves or the 20 MIDI evaluation songs.
 struct MetricalLevelOptions {
-    double halve_from_bpm = 100.0;        // decoded at least this fast (halved: 50 BPM or more) ...
-    double halve_alternation = 0.38;      // ... and every observation at the weak beats < this × the strong: half
+    double halve_from_bpm = 100.0;    // decoded at least this fast (halved: 50 BPM or more) ...
+    double halve_alternation = 0.38;  // ... and every observation's mean at the weak beats
+                                      // < this × at the strong ones: half the tempo
 };
 
 // Tuning of the tracker. The defaults are what docs/audio.md reports.
