@@ -48,6 +48,73 @@ void normalise(std::vector<float>& x)
         v = std::clamp((v - base) / (top - base), 0.0f, 1.5f);
 }
 
+// Autocorrelation of x (mean removed) at a lag, over its value at lag 0; 0 if undefined.
+double autocorrelation(const std::vector<float>& x, double mean, double energy, std::size_t lag)
+{
+    if (lag >= x.size() || !(energy > 0.0))
+        return 0.0;
+    double r = 0.0;
+    for (std::size_t i = 0; i + lag < x.size(); ++i)
+        r += (x[i] - mean) * (x[i + lag] - mean);
+    return r / energy;
+}
+
+LevelEvidence level_evidence(const std::vector<std::size_t>& beats, const std::vector<int>& position, int bar, double rate,
+                             const std::array<const std::vector<float>*, LevelEvidence::observations>& obs)
+{
+    LevelEvidence e;
+    const std::size_t n = beats.size();
+    if (n < 8)
+        return e;
+    std::vector<std::size_t> gaps(n - 1);
+    for (std::size_t k = 0; k + 1 < n; ++k)
+        gaps[k] = beats[k + 1] - beats[k];
+    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
+    const double period = static_cast<double>(gaps[gaps.size() / 2]);
+    e.bpm = 60.0 * rate / period;
+
+    double parity_sum[2][LevelEvidence::observations] = {};
+    std::size_t parity_count[2] = {};
+    for (std::size_t k = 0; k < n; ++k) {
+        ++parity_count[k % 2];
+        for (int o = 0; o < LevelEvidence::observations; ++o)
+            parity_sum[k % 2][o] += (*obs[static_cast<std::size_t>(o)])[beats[k]];
+    }
+    if (bar == 4)
+        e.strong_parity = position[0] % 2 == 0 ? 0 : 1;
+    else {
+        auto total = [&](int p) {
+            return (parity_sum[p][LevelEvidence::low] + parity_sum[p][LevelEvidence::mid] + parity_sum[p][LevelEvidence::energy]) /
+                   static_cast<double>(parity_count[p]);
+        };
+        e.strong_parity = total(1) > total(0) ? 1 : 0;
+    }
+    const int sp = e.strong_parity;
+    for (int o = 0; o < LevelEvidence::observations; ++o) {
+        const auto& x = *obs[static_cast<std::size_t>(o)];
+        e.strong[o] = parity_sum[sp][o] / static_cast<double>(parity_count[sp]);
+        e.weak[o] = parity_sum[1 - sp][o] / static_cast<double>(parity_count[1 - sp]);
+        double m = 0.0;
+        for (std::size_t k = 0; k + 1 < n; ++k)
+            m += x[(beats[k] + beats[k + 1]) / 2];
+        e.midpoint[o] = m / static_cast<double>(n - 1);
+    }
+    const auto& s = *obs[LevelEvidence::broad];
+    const std::size_t lo = beats.front(), hi = std::min(s.size(), beats.back() + 1);
+    const std::vector<float> x(s.begin() + static_cast<std::ptrdiff_t>(lo), s.begin() + static_cast<std::ptrdiff_t>(hi));
+    double mean = 0.0, energy = 0.0;
+    for (float v : x)
+        mean += v;
+    mean /= static_cast<double>(x.size());
+    for (float v : x)
+        energy += (v - mean) * (v - mean);
+    e.acf_half = autocorrelation(x, mean, energy, static_cast<std::size_t>(std::lround(period / 2.0)));
+    e.acf_one = autocorrelation(x, mean, energy, static_cast<std::size_t>(std::lround(period)));
+    e.acf_two = autocorrelation(x, mean, energy, static_cast<std::size_t>(std::lround(2.0 * period)));
+    e.valid = true;
+    return e;
+}
+
 }  // namespace
 
 BarDecoding decode_bar_pointer(const OnsetEnvelope& env, std::size_t begin, std::size_t end, const BarPointerOptions& o)
@@ -192,7 +259,9 @@ BarDecoding decode_bar_pointer(const OnsetEnvelope& env, std::size_t begin, std:
     int b = static_cast<int>((best_state - offset[m]) / tempi);
     std::size_t j = (best_state - offset[m]) % tempi;
     std::size_t t = best_t;
+    std::vector<std::size_t> beat_t;  // decoder frames of the beats, last first
     for (;;) {
+        beat_t.push_back(t);
         out.frames.push_back(begin + t * d + d / 2);
         out.bar_position.push_back(b);
         const std::uint8_t k = back[t * states + offset[m] + static_cast<std::size_t>(b) * tempi + j];
@@ -207,6 +276,8 @@ BarDecoding decode_bar_pointer(const OnsetEnvelope& env, std::size_t begin, std:
     for (std::size_t& f : out.frames)
         f = std::min(f, end - 1);
     out.beats_per_bar = bar;
+    std::reverse(beat_t.begin(), beat_t.end());
+    out.evidence = level_evidence(beat_t, out.bar_position, bar, rate, {&s, &energy, &low, &mid});
     return out;
 }
 

@@ -371,7 +371,35 @@ int choose_bar_start(const std::vector<double>& beats, const std::vector<int>& b
     return static_cast<int>(meter == 4 ? phrase_start(low_onsets(beats, env), r) : r);
 }
 
+// The decoded beats at half the tempo: the strong parity (bar positions 0 and 2 of a 4/4 bar,
+// which become a 2-beat bar). Bar positions are dropped, so the downbeat comes from
+// choose_downbeat's low-band rule.
+BarDecoding halve_level(BarDecoding dec)
+{
+    std::vector<std::size_t> out;
+    for (std::size_t k = static_cast<std::size_t>(dec.evidence.strong_parity); k < dec.frames.size(); k += 2)
+        out.push_back(dec.frames[k]);
+    dec.frames = std::move(out);
+    dec.bar_position.clear();
+    return dec;
+}
+
 }  // namespace
+
+double metrical_level_factor(const LevelEvidence& e, const MetricalLevelOptions& o)
+{
+    if (!e.valid)
+        return 1.0;
+    // Twice as slow: a fast decoded tempo whose weak beats are weak in every observation.
+    if (e.bpm >= o.halve_from_bpm) {
+        double alternation = 0.0;
+        for (int c = 0; c < LevelEvidence::observations; ++c)
+            alternation = std::max(alternation, e.strong[c] > 0.0 ? e.weak[c] / e.strong[c] : 1.0);
+        if (alternation < o.halve_alternation)
+            return 0.5;
+    }
+    return 1.0;
+}
 
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& env)
 {
@@ -436,6 +464,8 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
             bo.min_bpm = std::max(bo.min_bpm, o.min_bpm);
             bo.max_bpm = std::min(bo.max_bpm, o.max_bpm);
             BarDecoding dec = decode_bar_pointer(env, seg.begin, seg.end, bo);
+            if (o.level_check && metrical_level_factor(dec.evidence, o.level) == 0.5)
+                dec = halve_level(std::move(dec));
             frames = std::move(dec.frames);
             positions = std::move(dec.bar_position);
             if (meter == 0 && !frames.empty())

@@ -23,6 +23,10 @@
 //     median over its tempogram frames of the autocorrelation at the chosen period, in units of its
 //     spread for white noise (1/sqrt(window length)), is below `min_pulse`, or when the beats'
 //     median onset strength is below `min_beat_strength` (a rise of about 4 dB in one band).
+//  4c. Metrical level (bar decoding only): when the decoded beats are at least halve_from_bpm
+//     (100) and their weak half (bar positions 1 and 3, 0 = downbeat) is far weaker than the strong
+//     half in every observation — flux, loudness, low and mid band — those weak beats are
+//     off-beats of a slow song: only the strong half is kept (metrical_level_factor below).
 //  5. Downbeat: the bar decoder's first downbeat (in 4/4, of it and the beat a bar later the one
 //     with the stronger low band); without a decoded downbeat, choose_downbeat: the bar phase whose
 //     beats carry the most low-frequency onset strength, first among the 4 beats of a 4/4 bar, then
@@ -36,6 +40,15 @@
 #include <vector>
 
 namespace cnnv3 {
+
+// The metrical-level check after the bar decoder (step 4c; docs/audio.md, "metrical level").
+// Fitted on the dev songs only (MIDI dev set, 42 songs, and the groove dev split, 24), see
+// bench/RESULTS.md; never on the held-out grooves or the 20 MIDI evaluation songs.
+struct MetricalLevelOptions {
+    double halve_from_bpm = 100.0;    // decoded at least this fast (halved: 50 BPM or more) ...
+    double halve_alternation = 0.38;  // ... and every observation's mean at the weak beats
+                                      // < this × at the strong ones: half the tempo
+};
 
 // Tuning of the tracker. The defaults are what docs/audio.md reports.
 struct BeatTrackerOptions {
@@ -60,6 +73,8 @@ struct BeatTrackerOptions {
     double min_beat_strength = 1.0;      // step 4b: flux in nepers summed over bands; steady tones < 0.2
     bool bar_decoding = true;            // step 4 by the bar-pointer decoder (bar_pointer.h), not Ellis's DP
     BarPointerOptions bar;
+    bool level_check = true;             // step 4c
+    MetricalLevelOptions level;
 };
 
 // One point of the local tempo curve.
@@ -89,5 +104,11 @@ BeatTrack track_beats(const OnsetEnvelope& envelope, const BeatTrackerOptions& o
 // residue r in 0..3 with the largest mean L_k over beats k ≡ r (mod 4) (ties: the smaller r), then
 // of r and r + 4 the one with the larger mean over k ≡ r (mod 8) (ties: r). Fewer than 4 beats: 0.
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& envelope);
+
+// Step 4c: the factor (0.5 or 1) by which the decoded tempo is changed, from the evidence of
+// the decoded beats (bar_pointer.h): 0.5 when the decoded tempo is at least halve_from_bpm and, in every observation
+// (flux, loudness, low and mid band), the mean at the weak-parity beats is below
+// halve_alternation times the mean at the strong-parity beats; else 1. Invalid evidence: 1.
+double metrical_level_factor(const LevelEvidence& evidence, const MetricalLevelOptions& options = {});
 
 }  // namespace cnnv3

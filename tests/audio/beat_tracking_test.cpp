@@ -220,6 +220,28 @@ TEST(BeatTracking, SlowBalladIsNotTrackedAtTwiceItsTempo)
     EXPECT_LE(r.beats, ref.size() + 2);
 }
 
+TEST(BeatTracking, SlowBeatsWithFaintOffBeatsAreNotTrackedAtTwiceTheirTempo)
+{
+    // 60-76 BPM clicks with a click 18 dB softer on every off-beat: the bar decoder takes the
+    // off-beats as beats (120-152 BPM), but at the weak half of its beats every observation
+    // (flux, loudness, low and mid band) is far under the strong half, so the metrical-level check
+    // (beat_tracker.h, step 4c) halves the tempo and keeps the strong half.
+    for (double bpm : {60.0, 68.0, 76.0}) {
+        const auto ref = steady_beats(bpm, 0.5, seconds - 0.3);
+        Signal s(48000, seconds);
+        const double beat = 60.0 / bpm;
+        for (double t : ref) {
+            add_click(s, t, 0.8f);
+            if (t + beat / 2 < seconds - 0.1)
+                add_click(s, t + beat / 2, 0.1f);
+        }
+        const Row r = measure("clicks + faint off-beats " + std::to_string(static_cast<int>(bpm)) + " BPM", std::move(s), ref);
+        EXPECT_GE(r.f, 0.95) << bpm << " BPM";
+        EXPECT_LE(r.phase_error, 0.05) << bpm << " BPM";
+        EXPECT_LE(r.beats, ref.size() + 2) << bpm << " BPM";
+    }
+}
+
 TEST(BeatTracking, BeatingPadUnderPluckedNotesIsNotTrackedAtTwiceItsTempo)
 {
     // No drums: plucked notes on the beats over a pad whose partials beat at 37-59 Hz. The pad's
