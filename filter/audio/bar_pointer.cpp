@@ -48,17 +48,8 @@ void normalise(std::vector<float>& x)
         v = std::clamp((v - base) / (top - base), 0.0f, 1.5f);
 }
 
-// Autocorrelation of x (mean removed) at a lag, over its value at lag 0; 0 if undefined.
-double autocorrelation(const std::vector<float>& x, double mean, double energy, std::size_t lag)
-{
-    if (lag >= x.size() || !(energy > 0.0))
-        return 0.0;
-    double r = 0.0;
-    for (std::size_t i = 0; i + lag < x.size(); ++i)
-        r += (x[i] - mean) * (x[i + lag] - mean);
-    return r / energy;
-}
-
+// The evidence of LevelEvidence for beats at decoder frames `beats` (increasing) with their bar
+// positions, over the normalised observations `obs` (in LevelEvidence::Observation order).
 LevelEvidence level_evidence(const std::vector<std::size_t>& beats, const std::vector<int>& position, int bar, double rate,
                              const std::array<const std::vector<float>*, LevelEvidence::observations>& obs)
 {
@@ -91,26 +82,9 @@ LevelEvidence level_evidence(const std::vector<std::size_t>& beats, const std::v
     }
     const int sp = e.strong_parity;
     for (int o = 0; o < LevelEvidence::observations; ++o) {
-        const auto& x = *obs[static_cast<std::size_t>(o)];
         e.strong[o] = parity_sum[sp][o] / static_cast<double>(parity_count[sp]);
         e.weak[o] = parity_sum[1 - sp][o] / static_cast<double>(parity_count[1 - sp]);
-        double m = 0.0;
-        for (std::size_t k = 0; k + 1 < n; ++k)
-            m += x[(beats[k] + beats[k + 1]) / 2];
-        e.midpoint[o] = m / static_cast<double>(n - 1);
     }
-    const auto& s = *obs[LevelEvidence::broad];
-    const std::size_t lo = beats.front(), hi = std::min(s.size(), beats.back() + 1);
-    const std::vector<float> x(s.begin() + static_cast<std::ptrdiff_t>(lo), s.begin() + static_cast<std::ptrdiff_t>(hi));
-    double mean = 0.0, energy = 0.0;
-    for (float v : x)
-        mean += v;
-    mean /= static_cast<double>(x.size());
-    for (float v : x)
-        energy += (v - mean) * (v - mean);
-    e.acf_half = autocorrelation(x, mean, energy, static_cast<std::size_t>(std::lround(period / 2.0)));
-    e.acf_one = autocorrelation(x, mean, energy, static_cast<std::size_t>(std::lround(period)));
-    e.acf_two = autocorrelation(x, mean, energy, static_cast<std::size_t>(std::lround(2.0 * period)));
     e.valid = true;
     return e;
 }

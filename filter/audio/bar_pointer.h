@@ -58,15 +58,13 @@ struct BarPointerOptions {
 };
 
 // How the onsets sit on the decoded beats, per observation (S, E, L, M of the header, normalised
-// the same way): mean at the strong beats (in 4/4 the decoded positions 0 and 2; in 3/4 the parity
-// of beats with the larger mean L + M + E), at the other beats (weak) and at the midpoints between
-// consecutive beats; and the autocorrelation of S at half, one and two beat periods.
+// the same way): the mean at the strong beats (in 4/4 the decoded positions 0 and 2; in 3/4 the
+// parity of beats with the larger mean L + M + E) and at the other beats (weak). The input of the
+// metrical-level check of beat_tracker.h.
 struct LevelEvidence {
     enum Observation { broad, energy, low, mid, observations };
     double strong[observations] = {};
     double weak[observations] = {};
-    double midpoint[observations] = {};
-    double acf_half = 0.0, acf_one = 0.0, acf_two = 0.0;
     double bpm = 0.0;             // from the median beat spacing
     int strong_parity = 0;        // parity of the strong beats' indices
     bool valid = false;           // at least 8 beats

@@ -105,10 +105,11 @@ BeatTrack track_beats(const OnsetEnvelope& envelope, const BeatTrackerOptions& o
 // of r and r + 4 the one with the larger mean over k ≡ r (mod 8) (ties: r). Fewer than 4 beats: 0.
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& envelope);
 
-// Step 4c: the factor (0.5 or 1) by which the decoded tempo is changed, from the evidence of
-// the decoded beats (bar_pointer.h): 0.5 when the decoded tempo is at least halve_from_bpm and, in every observation
-// (flux, loudness, low and mid band), the mean at the weak-parity beats is below
-// halve_alternation times the mean at the strong-parity beats; else 1. Invalid evidence: 1.
+// Step 4c: the factor (0.5 or 1) by which the decoded tempo is changed, from the evidence of the
+// decoded beats (bar_pointer.h): 0.5 when the decoded tempo is at least halve_from_bpm and, in
+// every observation (flux, loudness, low and mid band), the mean at the weak-parity beats is
+// below halve_alternation times the mean at the strong-parity beats; else 1. Invalid evidence
+// (fewer than 8 beats): 1. Pure function.
 double metrical_level_factor(const LevelEvidence& evidence, const MetricalLevelOptions& options = {});
 
 }  // namespace cnnv3
