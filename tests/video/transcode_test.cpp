@@ -646,6 +646,7 @@ TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
     EXPECT_GT(result.frames, 10);
     EXPECT_LT(result.frames, 50);
     // Every frame submitted (those in flight at the stop too) was collected and written, in order.
+    EXPECT_EQ(processor.most_in_flight, 3u);
     EXPECT_TRUE(processor.pending.empty());
     EXPECT_EQ(processor.collected, result.frames);
     EXPECT_EQ(files(), std::vector<std::string>{"stopped.mkv"});
@@ -675,6 +676,8 @@ TEST_F(Transcode, ProcessorFailureWithFramesInFlightLeavesNoFileAndReturns)
                 EXPECT_NE(std::string(e.what()).find("GPU lost"), std::string::npos) << e.what();
             }
             EXPECT_TRUE(files().empty()) << "frame " << at;
+            if (at >= 5)  // failed with frames in flight
+                EXPECT_EQ(processor.most_in_flight, 3u) << "frame " << at;
         }
     }
 }
@@ -694,6 +697,7 @@ TEST_F(Transcode, DecodeErrorWithFramesInFlightLeavesNoFile)
     }
     // The frames decoded before the error went through first, as in a serial loop.
     EXPECT_GT(processor.collected, 10);
+    EXPECT_EQ(processor.most_in_flight, 3u);
     EXPECT_EQ(files(), std::vector<std::string>{"cut.mkv"});
 }
 
