@@ -3,7 +3,8 @@
 //
 // libplacebo's dispatch object and a NetworkRunner are not thread-safe, and VapourSynth calls a
 // parallel filter from several worker threads at once: everything that touches the GPU (building a
-// runner, running it, destroying it) holds `lock`. Conversions to and from RGB run outside it.
+// runner or its frame path, running them, destroying them) holds `lock`; the frame views, thumbnails
+// and props are made outside it.
 #pragma once
 
 #include "gpu_context.h"

@@ -18,8 +18,8 @@ extern "C" {
 namespace cnnv3::vs {
 
 const char* const supported_formats_text =
-    "YUV 4:2:0, 4:2:2, 4:4:4, 4:4:0, 4:1:1, 4:1:0, RGB or Gray, at 8, 9, 10, 12, 14 or 16 bit integer where FFmpeg "
-    "has the layout, or 16/32 bit float (4:2:0, 4:2:2, 4:4:4, RGB, Gray)";
+    "YUV (4:2:0, 4:2:2, 4:4:4, 4:4:0, 4:1:1, 4:1:0), RGB or Gray at 8-16 bit integer in a layout FFmpeg has, or "
+    "YUV 4:2:0/4:2:2/4:4:4, RGB or Gray at 16/32 bit float";
 
 AVPixelFormat view_pixel_format(const VSVideoFormat& f)
 {

@@ -177,7 +177,7 @@ ColorTags output_color_tags(const ColorTags& input, AVPixelFormat input_format, 
 {
     ColorTags out = tags_for_layout(input, input_format, output_format, width, height);
     // H.264/HEVC write the range only with a colour description, and MP4's colr box only with a
-    // matrix: a known range without a matrix would be lost. Name the matrix the converter used.
+    // matrix: a known range without a matrix would be lost. Name the matrix that was used.
     if (pixel_family(output_format) == PixelFamily::Yuv && !is_gray(output_format) && out.range != AVCOL_RANGE_UNSPECIFIED &&
         (out.colorspace == AVCOL_SPC_UNSPECIFIED || out.colorspace == AVCOL_SPC_RESERVED))
         out.colorspace = default_matrix(width, height);

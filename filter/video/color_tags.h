@@ -1,10 +1,11 @@
-// A frame's colour tags and how the converter reads a YUV frame's numbers from them, with the
-// defaults for tags a file leaves unspecified:
+// A frame's colour tags and how a YUV frame's numbers are read from them (by the GPU frame path,
+// filter/gpu/frame_input.h), with the defaults for tags a file leaves unspecified:
 //
 //   matrix  unspecified (or reserved, or "rgb" on a YUV format): BT.709 when width >= 1280 or
 //           height > 576 (HD), else BT.601 (SD). BT.470BG and SMPTE 170M are BT.601; BT.2020
 //           constant-luminance is converted as BT.2020 non-constant. YCgCo, ICtCp and the
-//           chroma-derived matrices are refused.
+//           chroma-derived matrices are refused; FCC is interpreted here (the tests' CPU oracle
+//           converts it) but refused by the GPU frame path (frame_input.h: libplacebo has none).
 //   range   unspecified: limited (16-235/240 at 8 bits) for YUV; full for the yuvj* formats and
 //           for gray formats; RGB is always full range.
 //   chroma  unspecified: left (co-sited horizontally, centred vertically: MPEG-2 / H.264 / HEVC)
@@ -60,7 +61,7 @@ struct YuvInterpretation {
     std::string describe() const;
 };
 
-// Throws VideoError(source, ...) for a matrix the converter cannot use.
+// Throws VideoError(source, ...) for a matrix that is not supported.
 YuvInterpretation interpret_yuv(const ColorTags& tags, AVPixelFormat format, int width, int height,
                                 const std::string& source);
 
@@ -71,8 +72,8 @@ AVColorSpace default_matrix(int width, int height);
 // `input`: identical when the formats are; for another format of the same kind (YUV -> YUV) the
 // input's interpretation made explicit (range, chroma location); RGB output from YUV is tagged
 // rgb/full range; YUV output from RGB gets default_matrix(), limited range (full for yuvj and
-// gray) and the chroma location the converter wrote; primaries and transfer are always kept.
-// A YUV output with a known range but no matrix is tagged with the matrix the converter used
+// gray) and the chroma location that was written; primaries and transfer are always kept.
+// A YUV output with a known range but no matrix is tagged with the matrix that was used
 // (default_matrix()): encoders and MP4 signal the range only together with a matrix.
 ColorTags output_color_tags(const ColorTags& input, AVPixelFormat input_format, AVPixelFormat output_format,
                             int width, int height);

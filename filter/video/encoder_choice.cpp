@@ -102,7 +102,7 @@ AVPixelFormat pick_format(const AVCodec& codec, const AVOutputFormat& container,
 {
     std::vector<AVPixelFormat> candidates = encoder_pixel_formats(codec, container);
     if (candidates.empty())
-        throw VideoError(output, fmt::format("encoder {} takes no pixel format the converter can write in {}",
+        throw VideoError(output, fmt::format("encoder {} takes no pixel format cnnv3 can write in {}",
                                              codec.name, container.name));
     // JPEG is full-range YUV: mjpeg gets its yuvj* formats (its plain ones need strict -1).
     if (codec.id == AV_CODEC_ID_MJPEG) {

@@ -47,7 +47,7 @@ EncoderChoice choose_encoder(const AVOutputFormat& container, const std::string&
                              AVPixelFormat input_format, int width, int height, const std::string& encoder_name,
                              const std::string& output, AVPixelFormat requested = AV_PIX_FMT_NONE);
 
-// The pixel formats of `codec` the converter can write and `container` accepts (empty: any).
+// The pixel formats of `codec` the pipeline can write and `container` accepts (empty: any).
 std::vector<AVPixelFormat> encoder_pixel_formats(const AVCodec& codec, const AVOutputFormat& container);
 
 // The frame rates a codec is limited to (MPEG-1/2), or empty when any rate works.

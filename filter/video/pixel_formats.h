@@ -1,10 +1,11 @@
-// Which pixel formats the frame converter reads and writes, and by which path.
+// Which pixel formats the pipeline reads and writes, by family (the colours are converted on the GPU,
+// filter/gpu/frame_planes_gpu.h, which reads and writes these families).
 //
 //   Rgb     - integer RGB(A), packed (rgb24, bgra, rgb48le, rgb565, x2rgb10...) or planar (gbrp, gbrap16...):
-//             read and written directly, value / (2^depth - 1), so RGB round trips are bit-exact.
+//             value / (2^depth - 1), so RGB round trips are bit-exact.
 //   Palette - pal8: read through its palette (8-bit RGBA); never written.
 //   Yuv     - integer YUV(A) and gray(+alpha) formats in any layout (planar, semi-planar such as
-//             nv12/p010, packed such as yuyv422, yuvj*): converted in float (yuv_convert.h).
+//             nv12/p010, packed such as yuyv422, yuvj*): H.273 with color_tags.h's interpretation.
 // Float, Bayer, bitstream (monob), XYZ and hardware formats are not supported.
 #pragma once
 
@@ -19,7 +20,7 @@ namespace cnnv3 {
 
 enum class PixelFamily { Rgb, Palette, Yuv };
 
-// The family of `format`, or nullopt when the converter cannot read it.
+// The family of `format`, or nullopt when the pipeline cannot read it.
 std::optional<PixelFamily> pixel_family(AVPixelFormat format);
 
 bool can_read_pixel_format(AVPixelFormat format);
