@@ -316,8 +316,10 @@ public:
             throw VideoError(input_name_, "colour matrix \"fcc\" is not supported (expected BT.601, BT.709, BT.2020 "
                                           "or SMPTE 240M)");
         release_warnings();
-        if (!planes_)
+        if (!planes_) {
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
+            planes_->lend_output(true);  // the encoder takes the staging buffers: no copy out (frame_processor.h)
+        }
         const std::array<float, 5> c = cond_(time, frame_duration_);
         const bool use_prev = feedback_ && follows(frame_thumbnail(in, thumb_scratch_));  // no thumbnail to make without feedback
         planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
