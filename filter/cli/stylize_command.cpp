@@ -297,22 +297,29 @@ public:
 
     bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t /*index*/) override
     {
-        if (const std::string problem = gpu_format_problem(in.format); !problem.empty())
-            throw VideoError(input_name_, fmt::format("pixel format \"{}\" is not supported ({}; expected integer YUV, "
-                                                      "gray or RGB of 8-16 bits)",
-                                                      pixel_format_name(static_cast<AVPixelFormat>(in.format)), problem));
-        if (const std::string problem = gpu_format_problem(out.format, true); !problem.empty())
-            throw VideoError(input_name_, fmt::format("output pixel format \"{}\" cannot be written ({}; expected "
-                                                      "another --pix-fmt)",
-                                                      pixel_format_name(static_cast<AVPixelFormat>(out.format)), problem));
-        const std::optional<PlaneColor> in_color = plane_color(in, input_name_);
-        const std::optional<PlaneColor> out_color = plane_color(out, input_name_);
+        // What depends only on the stream's formats and tags is checked and derived when they change.
+        if (in.format != checked_formats_[0] || out.format != checked_formats_[1]) {
+            if (const std::string problem = gpu_format_problem(in.format); !problem.empty())
+                throw VideoError(input_name_, fmt::format("pixel format \"{}\" is not supported ({}; expected integer "
+                                                          "YUV, gray or RGB of 8-16 bits)",
+                                                          pixel_format_name(static_cast<AVPixelFormat>(in.format)), problem));
+            if (const std::string problem = gpu_format_problem(out.format, true); !problem.empty())
+                throw VideoError(input_name_, fmt::format("output pixel format \"{}\" cannot be written ({}; expected "
+                                                          "another --pix-fmt)",
+                                                          pixel_format_name(static_cast<AVPixelFormat>(out.format)),
+                                                          problem));
+            checked_formats_ = {in.format, out.format};
+        }
+        const std::optional<PlaneColor>& in_color = in_color_.of(in, input_name_);
+        const std::optional<PlaneColor>& out_color = out_color_.of(out, input_name_);
         if (!in_color || !out_color)  // libplacebo has no FCC system
             throw VideoError(input_name_, "colour matrix \"fcc\" is not supported (expected BT.601, BT.709, BT.2020 "
                                           "or SMPTE 240M)");
         release_warnings();
-        if (!planes_)
+        if (!planes_) {
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
+            planes_->lend_output(true);  // the encoder takes the staging buffers: no copy out (frame_processor.h)
+        }
         const std::array<float, 5> c = cond_(time, frame_duration_);
         const bool use_prev = feedback_ && follows(frame_thumbnail(in, thumb_scratch_));  // no thumbnail to make without feedback
         planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
@@ -356,6 +363,8 @@ private:
     std::unique_ptr<NetworkRunner> runner_;
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
     ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames
+    std::array<int, 2> checked_formats_{-2, -2};  // the input and output formats gpu_format_problem() took
+    StreamPlaneColor in_color_, out_color_;
 };
 
 std::string format_eta(double s)

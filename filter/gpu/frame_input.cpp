@@ -41,6 +41,17 @@ std::optional<PlaneColor> plane_color(const AVFrame& frame, const std::string& s
     return color;
 }
 
+const std::optional<PlaneColor>& StreamPlaneColor::of(const AVFrame& frame, const std::string& source)
+{
+    const Key key{frame.format, frame.width, frame.height, color_tags_of(frame)};
+    if (key_ != key) {
+        key_.reset();  // a throwing plane_color() leaves nothing cached
+        color_ = plane_color(frame, source);
+        key_ = key;
+    }
+    return color_;
+}
+
 LumaThumbnail frame_thumbnail(const AVFrame& in, ThumbnailScratch& scratch)
 {
     const auto format = static_cast<AVPixelFormat>(in.format);

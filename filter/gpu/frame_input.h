@@ -4,10 +4,12 @@
 // scene-cut thumbnail (scene_cut.h). One definition for the `cnnv3` command and the VapourSynth
 // plugin (which tags its frame views from the _Matrix, _Range and _ChromaLocation props).
 //
-// Thread-safety: plane_color() is pure; frame_thumbnail() uses only the scratch it is given.
+// Thread-safety: plane_color() is pure; frame_thumbnail() uses only the scratch it is given; a
+// StreamPlaneColor is one thread's at a time.
 // Errors: VideoError(source, ...) for a matrix color_tags.h refuses.
 #pragma once
 
+#include "color_tags.h"
 #include "frame_planes_gpu.h"
 #include "scene_cut.h"
 
@@ -24,6 +26,26 @@ namespace cnnv3 {
 
 // `frame`'s PlaneColor; nullopt for a matrix libplacebo has no system for (FCC).
 std::optional<PlaneColor> plane_color(const AVFrame& frame, const std::string& source);
+
+// plane_color() of a stream's frames, derived once while what it depends on stays the same (the
+// pixel format, the size - the default matrix follows it - and the colour tags): per frame a few
+// integer comparisons instead of interpret_yuv()'s defaults and the matrix's name mapped again.
+// The same results and errors as plane_color() (an FCC frame: nullopt, every time).
+class StreamPlaneColor {
+public:
+    const std::optional<PlaneColor>& of(const AVFrame& frame, const std::string& source);
+
+private:
+    struct Key {
+        int format = -1;
+        int width = 0;
+        int height = 0;
+        ColorTags tags;
+        bool operator==(const Key&) const = default;
+    };
+    std::optional<Key> key_;  // what color_ was derived from; none before the first frame
+    std::optional<PlaneColor> color_;
+};
 
 // frame_thumbnail()'s memory, kept between frames so that none is allocated per frame.
 struct ThumbnailScratch {

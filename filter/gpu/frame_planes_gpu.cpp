@@ -7,6 +7,8 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -323,16 +325,40 @@ std::string gpu_format_problem(int av_pixel_format, bool write)
 struct FramePlanesGpu::Side {
     struct Plane {
         GpuTexture tex;
-        // Staging, one per frame in flight: GPU objects are kept, never made per frame (GpuContext::wait_idle).
+        // The input's staging, one per frame in flight: GPU objects are kept, never made per frame
+        // (GpuContext::wait_idle). The output's are Staging sets.
         std::array<GpuBuffer, FramePlanesGpu::frames_in_flight> buf;
         int unit = 1;       // bytes per texel
         int row_bytes = 0;  // bytes of a row the frame uses
         int rows = 0;
+        std::size_t pitch = 0;  // bytes from one row to the next in staging
     };
     Layout layout;
     int width = 0, height = 0;
     std::vector<Plane> planes;
 };
+
+// One frame's output staging buffers (a plane each), lent to the frame collect() fills when
+// lend_output() is on: `lent` counts the plane buffers an AVFrame still references; the encoder's
+// thread only decrements it (release_staging), the runner's thread recycles the set at 0.
+struct FramePlanesGpu::Staging {
+    std::vector<GpuBuffer> planes;
+    std::atomic<int> lent{0};
+    bool in_flight = false;  // a download into it is queued and not yet collected
+};
+
+namespace {
+
+// av_buffer_create()'s free callback, on whichever thread drops the last reference.
+void release_staging(void* lent, uint8_t*)
+{
+    static_cast<std::atomic<int>*>(lent)->fetch_sub(1, std::memory_order_release);
+}
+
+// Padding after a lent plane's last row, as av_frame_get_buffer() leaves for SIMD reads past it.
+constexpr std::size_t lent_padding = 64;
+
+}  // namespace
 
 FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
     : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>()) {}
@@ -396,6 +422,11 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
         plane.row_bytes = plane_row_bytes(l, p, frame.width);
         plane.rows = plane_rows(l, p, frame.height);
         const int texels = (plane.row_bytes + plane.unit - 1) / plane.unit;
+        plane.pitch = static_cast<std::size_t>(texels) * plane.unit;
+        if (!input) {  // rows as av_frame_get_buffer() aligns them, so that encoders can take the buffers as they are
+            const std::size_t align = std::max<std::size_t>(64, gpu->limits.align_tex_xfer_pitch);
+            plane.pitch = (plane.pitch + align - 1) / align * align;
+        }
         const auto caps = static_cast<enum pl_fmt_caps>(
             input ? PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_HOST_READABLE : PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE);
         pl_fmt fmt = pl_find_fmt(gpu, PL_FMT_UNORM, 1, 8 * plane.unit, 8 * plane.unit, caps);
@@ -414,15 +445,22 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
         t.host_writable = input;
         t.host_readable = !input;
         plane.tex = GpuTexture(gpu, t);
-        struct pl_buf_params b = {};
-        b.size = static_cast<std::size_t>(texels) * plane.unit * plane.rows;
-        b.host_writable = input;
-        b.host_readable = !input;
-        b.host_mapped = b.size <= gpu->limits.max_mapped_size;
-        b.memory_type = PL_BUF_MEM_HOST;
-        for (GpuBuffer& buf : plane.buf)
-            buf = GpuBuffer(gpu, b);
+        if (input) {
+            struct pl_buf_params b = {};
+            b.size = plane.pitch * plane.rows;
+            b.host_writable = true;
+            b.host_mapped = b.size <= gpu->limits.max_mapped_size;
+            b.memory_type = PL_BUF_MEM_HOST;
+            for (GpuBuffer& buf : plane.buf)
+                buf = GpuBuffer(gpu, b);
+        }
         side.planes.push_back(std::move(plane));
+    }
+    if (!input) {  // the sets of the old layout go; those still lent wait in retired_ until returned
+        for (auto& set : staging_)
+            if (set->lent.load(std::memory_order_acquire) > 0)
+                retired_.push_back(std::move(set));
+        staging_.clear();
     }
     side.layout = l;
     side.width = frame.width;
@@ -434,7 +472,7 @@ void FramePlanesGpu::upload(const AVFrame& in)
     pl_gpu gpu = gpu_.gpu();
     for (std::size_t p = 0; p < in_->planes.size(); ++p) {
         Side::Plane& plane = in_->planes[p];
-        const std::size_t pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
+        const std::size_t pitch = plane.pitch;
         if (!in.data[p])
             throw GpuError(fmt::format("the input frame has no plane {}", p));
         pl_buf buf = plane.buf[slot_].get();
@@ -516,7 +554,7 @@ void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
 // the network's RGB `net` (tent-filtered over the cell) by `strength`, then encoded and stored as
 // the output's bytes. strength == nullptr: no input, the output is `net` (encode()).
 void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net,
-                                   const float* strength)
+                                   const float* strength, Staging& staging)
 {
     const Layout& o = out_->layout;
     const bool with_input = strength != nullptr;
@@ -652,23 +690,62 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
         pass(key, descs, body, mix).run(bindings, (gw + group - 1) / group, (gh + group - 1) / group, mix ? strength : nullptr);
     }
     pl_gpu gpu = gpu_.gpu();
-    for (Side::Plane& plane : out_->planes) {
+    for (std::size_t p = 0; p < out_->planes.size(); ++p) {
+        Side::Plane& plane = out_->planes[p];
         struct pl_tex_transfer_params down = {};
         down.tex = plane.tex.get();
-        down.buf = plane.buf[slot_].get();
-        down.row_pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
+        down.buf = staging.planes[p].get();
+        down.row_pitch = plane.pitch;
         if (!pl_tex_download(gpu, &down))
             throw GpuError("plane download failed");
     }
+    staging.in_flight = true;
 }
 
-void FramePlanesGpu::download(AVFrame& out, int slot)
+FramePlanesGpu::Staging& FramePlanesGpu::take_staging()
+{
+    std::erase_if(retired_, [](const std::unique_ptr<Staging>& set) { return set->lent.load(std::memory_order_acquire) == 0; });
+    for (auto& set : staging_)
+        if (!set->in_flight && set->lent.load(std::memory_order_acquire) == 0)
+            return *set;
+    // Every set is downloading or lent: one more (download() lends no more than leaves one free).
+    if (static_cast<int>(staging_.size()) >= max_staging)
+        throw GpuError("no free output staging buffers");
+    pl_gpu gpu = gpu_.gpu();
+    auto set = std::make_unique<Staging>();
+    for (const Side::Plane& plane : out_->planes) {
+        struct pl_buf_params b = {};
+        b.size = plane.pitch * plane.rows + lent_padding;
+        b.host_readable = true;
+        b.host_mapped = b.size <= gpu->limits.max_mapped_size;
+        b.memory_type = PL_BUF_MEM_HOST;
+        set->planes.emplace_back(gpu, b);
+    }
+    staging_.push_back(std::move(set));
+    return *staging_.back();
+}
+
+void FramePlanesGpu::download(AVFrame& out, Staging& staging)
 {
     pl_gpu gpu = gpu_.gpu();
+    staging.in_flight = false;
+    bool mapped = true;
+    for (const GpuBuffer& buf : staging.planes)
+        mapped = mapped && buf.get()->data;
+    int lent = 0;
+    for (const auto& set : staging_)
+        lent += set->lent.load(std::memory_order_acquire) > 0;
+    if (lend_ && mapped && out.buf[0] && lent < max_staging - frames_in_flight) {
+        for (const GpuBuffer& buf : staging.planes)
+            while (pl_buf_poll(gpu, buf.get(), UINT64_MAX)) {
+            }  // the download has landed
+        lend(out, staging);
+        return;
+    }
     for (std::size_t p = 0; p < out_->planes.size(); ++p) {
         Side::Plane& plane = out_->planes[p];
-        pl_buf buf = plane.buf[slot].get();
-        const std::size_t pitch = static_cast<std::size_t>(plane.tex.get()->params.w) * plane.unit;
+        pl_buf buf = staging.planes[p].get();
+        const std::size_t pitch = plane.pitch;
         const uint8_t* src = buf->data;
         if (src) {
             while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
@@ -683,6 +760,30 @@ void FramePlanesGpu::download(AVFrame& out, int slot)
             std::memcpy(out.data[p] + static_cast<std::ptrdiff_t>(out.linesize[p]) * y, src + pitch * y,
                         static_cast<std::size_t>(plane.row_bytes));
     }
+}
+
+// `out`'s planes become `staging`'s buffers (its own are released), referenced until the frame's
+// holders free them.
+void FramePlanesGpu::lend(AVFrame& out, Staging& staging)
+{
+    for (int i = 0; i < AV_NUM_DATA_POINTERS; ++i) {
+        av_buffer_unref(&out.buf[i]);
+        out.data[i] = nullptr;
+        out.linesize[i] = 0;
+    }
+    const int planes = static_cast<int>(out_->planes.size());
+    staging.lent.store(planes, std::memory_order_relaxed);
+    for (int p = 0; p < planes; ++p) {
+        pl_buf buf = staging.planes[static_cast<std::size_t>(p)].get();
+        out.buf[p] = av_buffer_create(buf->data, buf->params.size, release_staging, &staging.lent, AV_BUFFER_FLAG_READONLY);
+        if (!out.buf[p]) {
+            staging.lent.fetch_sub(planes - p, std::memory_order_release);
+            throw GpuError("out of memory lending the output planes");
+        }
+        out.data[p] = buf->data;
+        out.linesize[p] = static_cast<int>(out_->planes[static_cast<std::size_t>(p)].pitch);
+    }
+    out.extended_data = out.data;
 }
 
 void FramePlanesGpu::process(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
@@ -714,9 +815,10 @@ void FramePlanesGpu::submit_with(const AVFrame& in, const PlaneColor& in_color, 
     current_ = 1 - current_;
     runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, prev);
     have_prev_ = true;
-    encode_passes(in_color, out_color, net_[current_].get(), &strength);
+    Staging& staging = take_staging();
+    encode_passes(in_color, out_color, net_[current_].get(), &strength, staging);
     pl_gpu_flush(gpu_.gpu());  // start now; collect() waits for it
-    pending_.push_back({&out, slot_});
+    pending_.push_back({&out, &staging});
     slot_ = (slot_ + 1) % frames_in_flight;
 }
 
@@ -760,8 +862,10 @@ void FramePlanesGpu::collect()
     const Pending p = pending_.front();
     pending_.erase(pending_.begin());
     try {
-        download(*p.out, p.slot);
+        download(*p.out, *p.staging);
     } catch (...) {
+        for (const Pending& q : pending_)
+            q.staging->in_flight = false;
         pending_.clear();  // the GPU failed: nothing in flight will be written
         throw;
     }
@@ -788,8 +892,9 @@ void FramePlanesGpu::encode(const Planes& rgb, AVFrame& out, const PlaneColor& c
         throw GpuError("encode: expected 3 RGB planes of the frame's size");
     drain();
     ensure_side(*out_, out, false);
-    encode_passes(color, color, runner_.upload_rgb(rgb), nullptr);
-    download(out, slot_);
+    Staging& staging = take_staging();
+    encode_passes(color, color, runner_.upload_rgb(rgb), nullptr, staging);
+    download(out, staging);
 }
 
 }  // namespace cnnv3

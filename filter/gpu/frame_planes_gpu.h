@@ -35,8 +35,20 @@
 // frames overlap (each with its own staging buffers), so the upload and CPU copies of one frame
 // run while the GPU works on the previous one.
 //
+// Output without a copy (lend_output(true)): the planes are downloaded into host-mapped staging
+// buffers whose rows are laid out as av_frame_get_buffer() would (pitch a multiple of 64 bytes,
+// padding after the last row), and collect() makes those buffers the output frame's own
+// (av_buffer_create(); its previous buffers are released) instead of copying the rows. A staging
+// set is reused only once every reference to it is freed (the free callback, on any thread, only
+// decrements a counter; this class recycles the set on its own thread). The sets are a pool,
+// grown on demand up to max_staging; frames are copied as before where the buffers are not
+// host-mapped (max_mapped_size), the output frame is not reference-counted (buf[0] null: e.g. a
+// view of a host's memory), or max_staging - frames_in_flight sets are already lent (an encoder
+// holding many frames never makes the pipeline wait).
+//
 // Ownership: borrows the GpuContext and the NetworkRunner (both must outlive it); owns its
-// textures, staging buffers and passes, kept while the frame size and formats stay.
+// textures, staging buffers and passes, kept while the frame size and formats stay. Frames whose
+// buffers collect() lent must be freed before this object is destroyed.
 // Thread-safety: one thread at a time, the runner's thread (libplacebo objects are not thread-safe).
 // Errors: GpuError (one line) for a failed upload, dispatch or download, or a format it cannot take.
 #pragma once
@@ -112,6 +124,13 @@ public:
     void collect();
     int in_flight() const { return static_cast<int>(pending_.size()); }
 
+    // Whether collect() (and process(), encode()) may give the output frame the staging buffers
+    // instead of copying into its own (see above); off by default. With it on, `out`'s buf, data
+    // and linesize may change (the format, size and other fields stay).
+    void lend_output(bool on) { lend_ = on; }
+    static constexpr int max_staging = frames_in_flight + 8;  // output staging sets, at most
+    int staging_sets() const { return static_cast<int>(staging_.size()); }
+
     // The conversions alone, for tests against an external converter (zimg) and hosts that hold
     // RGB on the CPU. decode(): `in`'s RGB as the network reads it before clamping (3 planes).
     // encode(): `rgb` (3 planes of out's size) into out's planes (a writable format, buffers
@@ -123,12 +142,16 @@ public:
 private:
     struct Side;
     struct Pass;
+    struct Staging;
     void ensure_size(int width, int height);
     void ensure_side(Side& side, const AVFrame& frame, bool input);
     void upload(const AVFrame& in);
     void decode_pass(const PlaneColor& color, pl_tex target);
-    void encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net, const float* strength);
-    void download(AVFrame& out, int slot);
+    void encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net, const float* strength,
+                       Staging& staging);
+    Staging& take_staging();  // a set neither downloading nor lent (made when there is none)
+    void download(AVFrame& out, Staging& staging);
+    void lend(AVFrame& out, Staging& staging);
     void drain();  // collect() every frame in flight
     void submit_with(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
                      std::span<const float> cond, float strength, pl_tex prev);
@@ -144,10 +167,13 @@ private:
     std::map<std::string, std::unique_ptr<ComputePass>> passes_;  // by formats, colours and grid; this size
     struct Pending {  // a submitted frame: where its planes go when collected
         AVFrame* out = nullptr;
-        int slot = 0;
+        Staging* staging = nullptr;
     };
     std::vector<Pending> pending_;  // oldest first, at most frames_in_flight
-    int slot_ = 0;                  // the staging buffers the next frame uses
+    int slot_ = 0;                  // the input staging buffers the next frame uses
+    std::vector<std::unique_ptr<Staging>> staging_;  // the output's, of the current layout
+    std::vector<std::unique_ptr<Staging>> retired_;  // of an earlier layout, still lent
+    bool lend_ = false;
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;
     bool have_prev_ = false;

@@ -52,7 +52,10 @@ public:
     // collected; every submitted frame is collected, in submission order, before the run ends.
     // After an exception from any call the pipeline calls nothing more for the frames in flight
     // and frees them: the processor must not touch them again. The defaults: process_native() at
-    // once, one frame.
+    // once, one frame. A processor may give `out` buffers of its own instead of writing into those
+    // the pipeline allocated (buf, data and linesize replaced; format, size and the other fields
+    // kept): the frame is reference-counted and the pipeline and encoder only read it; the
+    // processor must outlive every reference (the pipeline frees its frames before it returns).
     virtual bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t index)
     {
         return process_native(in, out, time, index);

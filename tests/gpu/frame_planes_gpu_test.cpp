@@ -521,3 +521,99 @@ TEST(FramePlanesPackedBits, decode_and_strength_0)
 
 }  // namespace
 }  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// lend_output(true): the output frames get the staging buffers themselves. Frames kept referenced
+// (as an encoder's queue keeps them) hold their pixels while later frames are processed - a set
+// is never reused while referenced; past the pool's bound the frames are copied, and once freed
+// the sets are reused instead of new ones made.
+TEST(FramePlanesLend, held_frames_keep_their_pixels)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    planes.lend_output(true);
+    const PlaneColor rgb{PL_COLOR_SYSTEM_RGB, true, 0.0f, 0.5f};
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    struct Held {
+        FramePtr out;
+        std::array<std::vector<int>, 3> codes;
+        bool lent = false;
+    };
+    const auto run = [&](int frames, unsigned seed, bool keep) {
+        std::vector<Held> held;
+        std::vector<FramePtr> outs;
+        std::vector<const uint8_t*> own;
+        std::vector<std::array<std::vector<int>, 3>> codes;
+        for (int i = 0; i < frames; ++i) {
+            FramePtr in = make_frame("gbrp", 33, 17);
+            std::mt19937 rng(seed + static_cast<unsigned>(i));
+            std::array<std::vector<int>, 3> c;
+            for (int k = 0; k < 3; ++k) {
+                c[k].resize(33 * 17);
+                for (int& v : c[k])
+                    v = static_cast<int>(rng() % 256);
+                set(*in, k, c[k]);
+            }
+            outs.push_back(make_frame("gbrp", 33, 17));
+            own.push_back(outs.back()->data[0]);
+            codes.push_back(std::move(c));
+            planes.submit(*in, rgb, *outs.back(), rgb, cond, 0.0f, false);  // `in` is copied by submit()
+            if (!keep) {
+                while (planes.in_flight())
+                    planes.collect();
+                const bool was_lent = outs.back()->data[0] != own.back();
+                for (int k = 0; k < 3; ++k)
+                    EXPECT_EQ(get(*outs.back(), k), codes.back()[k]) << "frame " << i;
+                outs.back().reset();  // freed at once: its set returns to the pool
+                held.push_back(Held{nullptr, {}, was_lent});
+            }
+        }
+        while (planes.in_flight())
+            planes.collect();
+        for (std::size_t i = 0; keep && i < outs.size(); ++i) {
+            Held h{std::move(outs[i]), codes[i], false};
+            h.lent = h.out->data[0] != own[i];
+            held.push_back(std::move(h));
+        }
+        return held;
+    };
+    // Every frame kept: the first max_staging - frames_in_flight are lent, the rest copied.
+    std::vector<Held> kept = run(FramePlanesGpu::max_staging + 4, 1, true);
+    int lent = 0;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        lent += kept[i].lent;
+        for (int k = 0; k < 3; ++k)
+            EXPECT_EQ(get(*kept[i].out, k), kept[i].codes[k]) << "frame " << i << " component " << k;
+    }
+    EXPECT_EQ(lent, FramePlanesGpu::max_staging - FramePlanesGpu::frames_in_flight);
+    EXPECT_LE(planes.staging_sets(), FramePlanesGpu::max_staging);
+    const int sets = planes.staging_sets();
+    kept.clear();  // the encoder lets them go
+    // Frames freed as soon as collected: every one lent, from the sets already made.
+    const std::vector<Held> freed = run(12, 100, false);
+    for (const Held& h : freed)
+        EXPECT_TRUE(h.lent);
+    EXPECT_EQ(planes.staging_sets(), sets);
+}
+
+// Off by default: the output frame's own buffers are written.
+TEST(FramePlanesLend, off_by_default)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    const PlaneColor rgb{PL_COLOR_SYSTEM_RGB, true, 0.0f, 0.5f};
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    FramePtr in = make_frame("gbrp", 33, 17), out = make_frame("gbrp", 33, 17);
+    const uint8_t* own = out->data[0];
+    planes.process(*in, rgb, *out, rgb, cond, 0.0f, false);
+    EXPECT_EQ(out->data[0], own);
+}
+
+}  // namespace
+}  // namespace cnnv3
