@@ -1,5 +1,7 @@
 #include "frame_planes_gpu.h"
 
+#include "glsl_template.h"
+
 extern "C" {
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
@@ -173,10 +175,12 @@ std::string transform_glsl(const char* name, const Layout& l, const PlaneColor& 
     if (inverse)
         pl_transform3x3_invert(&t);
     const auto& m = t.mat.m;
-    return fmt::format("vec3 {}(vec3 c) {{ return vec3(dot(vec3({:.9g}, {:.9g}, {:.9g}), c), dot(vec3({:.9g}, {:.9g}, "
-                       "{:.9g}), c), dot(vec3({:.9g}, {:.9g}, {:.9g}), c)) + vec3({:.9g}, {:.9g}, {:.9g}); }}\n",
-                       name, m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1], m[2][2], t.c[0],
-                       t.c[1], t.c[2]);
+    const auto row = [](const float (&r)[3]) { return fmt::format("{:.9g}, {:.9g}, {:.9g}", r[0], r[1], r[2]); };
+    return fill_template(R"(vec3 {{NAME}}(vec3 c) {
+    return vec3(dot(vec3({{ROW0}}), c), dot(vec3({{ROW1}}), c), dot(vec3({{ROW2}}), c)) + vec3({{OFFSET}});
+}
+)",
+                         {{"NAME", name}, {"ROW0", row(m[0])}, {"ROW1", row(m[1])}, {"ROW2", row(m[2])}, {"OFFSET", row(t.c)}});
 }
 
 // Where chroma sits in luma samples: the offset of the first chroma sample.
@@ -199,16 +203,24 @@ std::string reader_glsl(const Layout& l, const PlaneColor& color, int width, int
     std::string s;
     for (int p = 0; p < l.planes; ++p) {
         if (unit_of(l, p) == 1) {
-            s += fmt::format("uint in{0}_byte(int o, int y) {{ return uint(texelFetch(in{0}, ivec2(o, y), 0).r * 255.0 + 0.5); }}\n", p);
+            s += fill_template(R"(uint in{{P}}_byte(int o, int y) { return uint(texelFetch(in{{P}}, ivec2(o, y), 0).r * 255.0 + 0.5); }
+)",
+                               {{"P", p}});
         } else {
-            s += fmt::format("uint in{0}_word(int o, int y) {{ return uint(texelFetch(in{0}, ivec2(o >> 1, y), 0).r * 65535.0 + 0.5); }}\n", p);
-            s += fmt::format("uint in{0}_byte(int o, int y) {{ uint w = in{0}_word(o & ~1, y); return (o & 1) != 0 ? w >> 8 : w & 255u; }}\n", p);
+            s += fill_template(R"(uint in{{P}}_word(int o, int y) { return uint(texelFetch(in{{P}}, ivec2(o >> 1, y), 0).r * 65535.0 + 0.5); }
+uint in{{P}}_byte(int o, int y) { uint w = in{{P}}_word(o & ~1, y); return (o & 1) != 0 ? w >> 8 : w & 255u; }
+)",
+                               {{"P", p}});
         }
     }
     if (l.palette) {
-        s += fmt::format("vec4 in_entry(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({}, {})); int i = int(in0_byte(q.x, q.y)) * 4;\n"
-                         "  return vec4(in1_byte(i + 2, 0), in1_byte(i + 1, 0), in1_byte(i, 0), in1_byte(i + 3, 0)) / 255.0; }}\n",
-                         width - 1, height - 1);
+        s += fill_template(R"(vec4 in_entry(ivec2 q) {
+    q = clamp(q, ivec2(0), ivec2({{LAST_X}}, {{LAST_Y}}));
+    int i = int(in0_byte(q.x, q.y)) * 4;
+    return vec4(in1_byte(i + 2, 0), in1_byte(i + 1, 0), in1_byte(i, 0), in1_byte(i + 3, 0)) / 255.0;
+}
+)",
+                           {{"LAST_X", width - 1}, {"LAST_Y", height - 1}});
         if (at == At::luma_samples)
             return s + "vec4 in_codes(vec2 pos) { return in_entry(ivec2(pos)); }\n";
         s += "vec4 in_codes(vec2 pos) { vec2 f0 = floor(pos); vec2 f = pos - f0; ivec2 q = ivec2(f0);\n"
@@ -221,52 +233,74 @@ std::string reader_glsl(const Layout& l, const PlaneColor& color, int width, int
         const Component& c = l.comps[i];
         std::string word;
         if (c.bytes() == 2 && unit_of(l, c.plane) == 2) {
-            word = fmt::format("in{}_word(o, q.y)", c.plane);
+            word = fill_template("in{{P}}_word(o, q.y)", {{"P", c.plane}});
             if (l.big_endian)
-                word = fmt::format("((({0}) & 255u) << 8 | ({0}) >> 8)", word);
+                word = fill_template("((({{W}}) & 255u) << 8 | ({{W}}) >> 8)", {{"W", word}});
         } else {
             for (int k = 0; k < c.bytes(); ++k)
-                word += fmt::format("{}(in{}_byte(o + {}, q.y) << {})", k ? " | " : "", c.plane, k,
-                                    8 * (l.big_endian ? c.bytes() - 1 - k : k));
+                word += fill_template("{{OR}}(in{{P}}_byte(o + {{K}}, q.y) << {{SHIFT}})",
+                                      {{"OR", k ? " | " : ""}, {"P", c.plane}, {"K", k},
+                                       {"SHIFT", 8 * (l.big_endian ? c.bytes() - 1 - k : k)}});
         }
         const int unit = unit_of(l, c.plane);
         bool alone = c.bytes() == unit && c.shift == 0 && (unit == 1 || !l.big_endian);
         for (const Component& d : l.comps)  // rgb565's B shares its byte with G
             if (&d != &c && d.plane == c.plane && d.offset < c.offset + c.bytes() && c.offset < d.offset + d.bytes())
                 alone = false;
+        const int last_x = (c.chroma ? cw : width) - 1, last_y = (c.chroma ? ch : height) - 1;
         if (alone) {
             // A component alone in its texel (planar, nv12, rgb24...): the unorm value, rescaled
             // from the texel's range to the component's (exact for codes up to 16 bits).
             const double texel_max = unit == 1 ? 255.0 : 65535.0;
-            s += fmt::format("float in_comp{0}(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({1}, {2}));\n"
-                             "  return texelFetch(in{3}, ivec2(q.x * {4} + {5}, q.y), 0).r * {6:.9g}; }}\n",
-                             i, (c.chroma ? cw : width) - 1, (c.chroma ? ch : height) - 1, c.plane, c.step / unit,
-                             c.offset / unit, texel_max / c.max());
+            s += fill_template(R"(float in_comp{{I}}(ivec2 q) {
+    q = clamp(q, ivec2(0), ivec2({{LAST_X}}, {{LAST_Y}}));
+    return texelFetch(in{{P}}, ivec2(q.x * {{STEP}} + {{OFFSET}}, q.y), 0).r * {{SCALE}};
+}
+)",
+                               {{"I", static_cast<int>(i)}, {"LAST_X", last_x}, {"LAST_Y", last_y}, {"P", c.plane},
+                                {"STEP", c.step / unit}, {"OFFSET", c.offset / unit},
+                                {"SCALE", fmt::format("{:.9g}", texel_max / c.max())}});
         } else {
-            s += fmt::format("float in_comp{0}(ivec2 q) {{ q = clamp(q, ivec2(0), ivec2({1}, {2})); int o = q.x * {3} + {4};\n"
-                             "  return float((({5}) >> {6}) & {7}u) / {8:.1f}; }}\n",
-                             i, (c.chroma ? cw : width) - 1, (c.chroma ? ch : height) - 1, c.step, c.offset, word, c.shift,
-                             static_cast<unsigned>(c.max()), c.max());
+            s += fill_template(R"(float in_comp{{I}}(ivec2 q) {
+    q = clamp(q, ivec2(0), ivec2({{LAST_X}}, {{LAST_Y}}));
+    int o = q.x * {{STEP}} + {{OFFSET}};
+    return float((({{WORD}}) >> {{SHIFT}}) & {{MASK}}u) / {{MAX}};
+}
+)",
+                               {{"I", static_cast<int>(i)}, {"LAST_X", last_x}, {"LAST_Y", last_y}, {"STEP", c.step},
+                                {"OFFSET", c.offset}, {"WORD", word}, {"SHIFT", c.shift},
+                                {"MASK", fmt::format("{}", static_cast<unsigned>(c.max()))},
+                                {"MAX", fmt::format("{:.1f}", c.max())}});
         }
-        const std::string grid = c.chroma ? fmt::format("(pos - vec2({:.9g}, {:.9g})) / vec2({}.0, {}.0)", ox, oy,
-                                                        1 << l.sub_x, 1 << l.sub_y)
-                                          : "pos";
+        const std::string grid =
+            c.chroma ? fill_template("(pos - vec2({{SITE_X}}, {{SITE_Y}})) / vec2({{SUB_X}}.0, {{SUB_Y}}.0)",
+                                     {{"SITE_X", fmt::format("{:.9g}", ox)}, {"SITE_Y", fmt::format("{:.9g}", oy)},
+                                      {"SUB_X", 1 << l.sub_x}, {"SUB_Y", 1 << l.sub_y}})
+                     : "pos";
         if ((at == At::luma_samples && !c.chroma) || (at == At::chroma_sites && c.chroma)) {
-            s += fmt::format("float in_sample{0}(vec2 pos) {{ return in_comp{0}(ivec2(round({1}))); }}\n", i, grid);
+            s += fill_template("float in_sample{{I}}(vec2 pos) { return in_comp{{I}}(ivec2(round({{GRID}}))); }\n",
+                               {{"I", static_cast<int>(i)}, {"GRID", grid}});
             continue;
         }
-        s += fmt::format("float in_sample{0}(vec2 pos) {{ vec2 g = {1}; vec2 f0 = floor(g); vec2 f = g - f0; ivec2 q = ivec2(f0);\n"
-                         "  return mix(mix(in_comp{0}(q), in_comp{0}(q + ivec2(1, 0)), f.x),\n"
-                         "             mix(in_comp{0}(q + ivec2(0, 1)), in_comp{0}(q + ivec2(1, 1)), f.x), f.y); }}\n",
-                         i, grid);
+        s += fill_template(R"(float in_sample{{I}}(vec2 pos) {
+    vec2 g = {{GRID}};
+    vec2 f0 = floor(g);
+    vec2 f = g - f0;
+    ivec2 q = ivec2(f0);
+    return mix(mix(in_comp{{I}}(q), in_comp{{I}}(q + ivec2(1, 0)), f.x),
+               mix(in_comp{{I}}(q + ivec2(0, 1)), in_comp{{I}}(q + ivec2(1, 1)), f.x), f.y);
+}
+)",
+                           {{"I", static_cast<int>(i)}, {"GRID", grid}});
     }
     // Gray: neutral chroma (libplacebo's: 2^(n-1) / (2^n - 1)); no alpha: opaque.
     const int d = l.depth();
     const std::string neutral = fmt::format("{:.9g}", static_cast<double>(1 << (d - 1)) / ((1 << d) - 1));
     std::array<std::string, 4> expr = {"0.0", neutral, neutral, "1.0"};
     for (std::size_t i = 0; i < l.comps.size(); ++i)
-        expr[l.comps[i].channel] = fmt::format("in_sample{}(pos)", i);
-    s += fmt::format("vec4 in_codes(vec2 pos) {{ return vec4({}, {}, {}, {}); }}\n", expr[0], expr[1], expr[2], expr[3]);
+        expr[l.comps[i].channel] = fill_template("in_sample{{I}}(pos)", {{"I", static_cast<int>(i)}});
+    s += fill_template("vec4 in_codes(vec2 pos) { return vec4({{C0}}, {{C1}}, {{C2}}, {{C3}}); }\n",
+                       {{"C0", expr[0]}, {"C1", expr[1]}, {"C2", expr[2]}, {"C3", expr[3]}});
     return s;
 }
 
@@ -506,11 +540,14 @@ const ComputePass& FramePlanesGpu::pass(const std::string& key, const std::vecto
     if (auto found = passes_.find(key); found != passes_.end())
         return *found->second;
     pl_gpu gpu = gpu_.gpu();
-    std::string glsl = fmt::format("#version {}\nlayout(local_size_x = {}, local_size_y = {}) in;\n", gpu->glsl.version,
-                                   group, group);
+    std::string glsl = fill_template(R"(#version {{VERSION}}
+layout(local_size_x = {{GROUP}}, local_size_y = {{GROUP}}) in;
+)",
+                                     {{"VERSION", gpu->glsl.version}, {"GROUP", group}});
     for (std::size_t i = 0; i < descs.size(); ++i) {
         if (descs[i].type == PL_DESC_SAMPLED_TEX)
-            glsl += fmt::format("layout(binding = {}) uniform sampler2D {};\n", i, descs[i].name);
+            glsl += fill_template("layout(binding = {{BINDING}}) uniform sampler2D {{NAME}};\n",
+                                  {{"BINDING", static_cast<int>(i)}, {"NAME", descs[i].name}});
     }
     if (push_strength)
         glsl += "layout(std430, push_constant) uniform CnnV3Strength { float strength; };\n";
@@ -536,15 +573,16 @@ void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
                                         color.full_range, color.chroma_h, color.chroma_v, l.depth(),
                                         target->params.format->name);
     const auto body = [&] {
-        return fmt::format("layout(binding = {}, {}) writeonly uniform image2D cnnv3_rgb;\n", descs.size() - 1,
-                    target->params.format->glsl_format) +
-        reader_glsl(l, color, width_, height_, At::luma_samples) + transform_glsl("in_decode", l, color, false) +
-        fmt::format("void main() {{\n"
-                    "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
-                    "    if (q.x >= {} || q.y >= {}) return;\n"
-                    "    imageStore(cnnv3_rgb, q, vec4(in_decode(in_codes(vec2(q)).rgb), 1.0));\n"
-                    "}}\n",
-                    width_, height_);
+        return fill_template("layout(binding = {{BINDING}}, {{FORMAT}}) writeonly uniform image2D cnnv3_rgb;\n",
+                             {{"BINDING", static_cast<int>(descs.size() - 1)}, {"FORMAT", target->params.format->glsl_format}}) +
+               reader_glsl(l, color, width_, height_, At::luma_samples) + transform_glsl("in_decode", l, color, false) +
+               fill_template(R"(void main() {
+    ivec2 q = ivec2(gl_GlobalInvocationID.xy);
+    if (q.x >= {{WIDTH}} || q.y >= {{HEIGHT}}) return;
+    imageStore(cnnv3_rgb, q, vec4(in_decode(in_codes(vec2(q)).rgb), 1.0));
+}
+)",
+                             {{"WIDTH", width_}, {"HEIGHT", height_}});
     };
     pass(key, descs, body, false).run(bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
 }
@@ -581,8 +619,9 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
             for (const Component& c : o.comps)
                 if (c.plane == p && c.chroma == chroma) {
                     planes.push_back(p);
-                    decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out{};\n", descs.size(),
-                                         out_->planes[p].tex.get()->params.format->glsl_format, p);
+                    decls += fill_template("layout(binding = {{BINDING}}, {{FORMAT}}) writeonly uniform image2D out{{P}};\n",
+                                           {{"BINDING", static_cast<int>(descs.size())},
+                                            {"FORMAT", out_->planes[p].tex.get()->params.format->glsl_format}, {"P", p}});
                     descs.push_back({fmt::format("out{}", p), PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
                     bindings.push_back(storage(out_->planes[p].tex.get()));
                     break;
@@ -607,24 +646,29 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
             std::string net_sum, in_sum;
             for (const auto& [dy, wy] : taps_y)
                 for (const auto& [dx, wx] : taps_x) {
-                    net_sum += fmt::format("    net += {:.9g} * texelFetch(cnnv3_net, clamp(base + ivec2({}, {}), ivec2(0), last), 0).rgb;\n",
-                                           wx * wy, dx, dy);
-                    in_sum += fmt::format("    codes += {:.9g} * in_codes(vec2(clamp(base + ivec2({}, {}), ivec2(0), last)));\n",
-                                          wx * wy, dx, dy);
+                    const std::vector<std::pair<std::string_view, TemplateValue>> tap = {
+                        {"W", fmt::format("{:.9g}", wx * wy)}, {"DX", dx}, {"DY", dy}};
+                    net_sum += fill_template(
+                        "    net += {{W}} * texelFetch(cnnv3_net, clamp(base + ivec2({{DX}}, {{DY}}), ivec2(0), last), 0).rgb;\n", tap);
+                    in_sum += fill_template(
+                        "    codes += {{W}} * in_codes(vec2(clamp(base + ivec2({{DX}}, {{DY}}), ivec2(0), last)));\n", tap);
                 }
             std::string body = decls;
             if (with_input)
                 body += reader_glsl(i, in_color, width_, height_, !chroma || !exact ? At::luma_samples : At::chroma_sites) +
                         transform_glsl("in_decode", i, in_color, false);
             body += transform_glsl("out_encode", o, out_color, true);
-            body += fmt::format("void main() {{\n"
-                                "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
-                                "    if (q.x >= {} || q.y >= {}) return;\n"
-                                "    vec2 pos = vec2(q) * vec2({}.0, {}.0) + vec2({:.9g}, {:.9g});\n"
-                                "    ivec2 base = ivec2(floor(pos));\n"
-                                "    ivec2 last = ivec2({}, {});\n"
-                                "    vec3 net = vec3(0.0);\n{}",
-                                gw, gh, sx, sy, ox, oy, width_ - 1, height_ - 1, net_sum);
+            body += fill_template(R"(void main() {
+    ivec2 q = ivec2(gl_GlobalInvocationID.xy);
+    if (q.x >= {{GRID_W}} || q.y >= {{GRID_H}}) return;
+    vec2 pos = vec2(q) * vec2({{SUB_X}}.0, {{SUB_Y}}.0) + vec2({{SITE_X}}, {{SITE_Y}});
+    ivec2 base = ivec2(floor(pos));
+    ivec2 last = ivec2({{LAST_X}}, {{LAST_Y}});
+    vec3 net = vec3(0.0);
+{{NET_TAPS}})",
+                                  {{"GRID_W", gw}, {"GRID_H", gh}, {"SUB_X", sx}, {"SUB_Y", sy},
+                                   {"SITE_X", fmt::format("{:.9g}", ox)}, {"SITE_Y", fmt::format("{:.9g}", oy)},
+                                   {"LAST_X", width_ - 1}, {"LAST_Y", height_ - 1}, {"NET_TAPS", net_sum}});
             if (with_input) {
                 body += exact ? "    vec4 codes = in_codes(pos);\n" : "    vec4 codes = vec4(0.0);\n" + in_sum;
                 body += mix ? "    vec4 color = vec4(mix(in_decode(codes.rgb), net, strength), codes.a);\n"
@@ -652,15 +696,16 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
                     }
                 body += "    {\n";
                 for (const Component* c : comps)
-                    body += fmt::format("        uint w{} = uint(round(clamp(color[{}], 0.0, 1.0) * {:.1f})) << {};\n",
-                                        c->channel, c->channel, c->max(), c->shift);
+                    body += fill_template("        uint w{{C}} = uint(round(clamp(color[{{C}}], 0.0, 1.0) * {{MAX}})) << {{SHIFT}};\n",
+                                          {{"C", c->channel}, {"MAX", fmt::format("{:.1f}", c->max())}, {"SHIFT", c->shift}});
                 std::vector<std::optional<std::string>> bytes(static_cast<std::size_t>(step));
                 for (int k = 0; k < step; ++k) {
                     std::string e;
                     for (const Component* c : comps)
                         if (k >= c->offset && k < c->offset + c->bytes()) {
                             const int in_word = o.big_endian ? c->bytes() - 1 - (k - c->offset) : k - c->offset;
-                            e += fmt::format("{}((w{} >> {}) & 255u)", e.empty() ? "" : " | ", c->channel, 8 * in_word);
+                            e += fill_template("{{OR}}((w{{C}} >> {{SHIFT}}) & 255u)",
+                                               {{"OR", e.empty() ? "" : " | "}, {"C", c->channel}, {"SHIFT", 8 * in_word}});
                         }
                     if (!e.empty())
                         bytes[k] = e;
@@ -676,11 +721,14 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
                     } else {
                         if (!bytes[k] && !bytes[k + 1])
                             continue;
-                        value = fmt::format("({}) | (({}) << 8)", bytes[k].value_or("0u"), bytes[k + 1].value_or("0u"));
+                        value = fill_template("({{LOW}}) | (({{HIGH}}) << 8)",
+                                              {{"LOW", bytes[k].value_or("0u")}, {"HIGH", bytes[k + 1].value_or("0u")}});
                     }
                     // +0.25: the unorm store rounds to this code whichever way it rounds.
-                    body += fmt::format("        imageStore(out{}, ivec2(q.x * {} + {}, q.y), vec4((float({}) + 0.25) / {:.1f}));\n",
-                                        p, step / unit, k / unit, value, unit == 1 ? 255.0 : 65535.0);
+                    body += fill_template(
+                        "        imageStore(out{{P}}, ivec2(q.x * {{STEP}} + {{INDEX}}, q.y), vec4((float({{VALUE}}) + 0.25) / {{MAX}}));\n",
+                        {{"P", p}, {"STEP", step / unit}, {"INDEX", k / unit}, {"VALUE", value},
+                         {"MAX", unit == 1 ? "255.0" : "65535.0"}});
                 }
                 body += "    }\n";
             }
@@ -838,14 +886,14 @@ void FramePlanesGpu::process(const AVFrame& in, const PlaneColor& in_color, AVFr
         const std::vector<ComputeDesc> descs = {{"cnnv3_net", PL_DESC_SAMPLED_TEX},
                                                 {"cnnv3_copy", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY}};
         const auto body = [&] {
-            return fmt::format(
-            "layout(binding = 1, {}) writeonly uniform image2D cnnv3_copy;\n"
-            "void main() {{\n"
-            "    ivec2 q = ivec2(gl_GlobalInvocationID.xy);\n"
-            "    if (q.x >= {} || q.y >= {}) return;\n"
-            "    imageStore(cnnv3_copy, q, vec4(texelFetch(cnnv3_net, q, 0).rgb, 1.0));\n"
-            "}}\n",
-            target->params.format->glsl_format, width_, height_);
+            return fill_template(R"(layout(binding = 1, {{FORMAT}}) writeonly uniform image2D cnnv3_copy;
+void main() {
+    ivec2 q = ivec2(gl_GlobalInvocationID.xy);
+    if (q.x >= {{WIDTH}} || q.y >= {{HEIGHT}}) return;
+    imageStore(cnnv3_copy, q, vec4(texelFetch(cnnv3_net, q, 0).rgb, 1.0));
+}
+)",
+                                 {{"FORMAT", target->params.format->glsl_format}, {"WIDTH", width_}, {"HEIGHT", height_}});
         };
         const struct pl_desc_binding bindings[] = {sampled(net_[current_].get()), storage(target)};
         pass(fmt::format("copy net -> {}", target->params.format->name), descs, body, false)
