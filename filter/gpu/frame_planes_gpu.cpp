@@ -600,7 +600,8 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
         if (chroma && !o.chroma_grid())
             continue;
         const int sx = chroma ? 1 << o.sub_x : 1, sy = chroma ? 1 << o.sub_y : 1;
-        const auto [ox, oy] = chroma ? site_of(o, out_color) : std::pair(0.0f, 0.0f);
+        const std::pair<float, float> site = chroma ? site_of(o, out_color) : std::pair(0.0f, 0.0f);
+        const float ox = site.first, oy = site.second;  // not a structured binding: the lambda below captures them
         const int gw = chroma ? AV_CEIL_RSHIFT(width_, o.sub_x) : width_;
         const int gh = chroma ? AV_CEIL_RSHIFT(height_, o.sub_y) : height_;
 
