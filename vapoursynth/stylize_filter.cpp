@@ -201,7 +201,8 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
             throw std::runtime_error("clip: colour matrix FCC is not supported (expected BT.601, BT.709, BT.2020 or "
                                      "SMPTE 240M; convert it with resize first)");
         thread_local ThumbnailScratch scratch;  // one per worker thread
-        const LumaThumbnail thumb = frame_thumbnail(in.frame(), scratch);
+        // The scene thumbnail serves feedback alone (compared with frame n-1's, kept for frame n+1).
+        const LumaThumbnail thumb = self.feedback ? frame_thumbnail(in.frame(), scratch) : LumaThumbnail{};
         // prev.rgb: frame n-1's network output, or 0 on frame 0, after a scene cut, or without feedback.
         Planes prev;
         LumaThumbnail prev_thumb;
