@@ -8,9 +8,7 @@ exe=$1
 src=$2
 cnnv3=$3
 png_tool=$4
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work: a scratch folder, the current directory
 check() {  # check NAME EXPECTED_EXIT PATTERN -- command...
     local name=$1 want=$2 pattern=$3
     shift 4

@@ -6,8 +6,7 @@
 # usage: docs_presets_test.sh SHADERGEN PNG_TOOL SOURCE_ROOT VENV_PYTHON BUILD_DIR
 set -euo pipefail
 shadergen=$1 png_tool=$2 src=$3 py=$4 build=$5
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work: a scratch folder, the current directory
 prefix=$(bash "$src/tests/install/install_prefix.sh" "$build" "$work/dest")
 export PATH=$prefix/bin:$PATH
 unset CNNV3_MODEL_PATH
@@ -18,8 +17,6 @@ block() {  # the fenced block after "<!-- run: NAME -->"
                     inside {print}' "$doc"
 }
 cp -r "$src/glsl" "$work/glsl"
-cd "$work"
-fail=0
 
 # mpv: the mpv.conf lines, in a config dir whose shaders/ holds the preset.
 mkdir -p cfg/shaders

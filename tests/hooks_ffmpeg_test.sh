@@ -5,10 +5,8 @@
 # usage: hooks_ffmpeg_test.sh SHADERGEN PNG_TOOL SOURCE_ROOT
 set -euo pipefail
 shadergen=$1 png_tool=$2 src=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work: a scratch folder, the current directory
 cond=0.3,0.6,0.8,0.2,0.9
-fail=0
 for model in test-random-48 test-random-816; do
   "$shadergen" hook -y --model "$src/tests/vectors/$model" --cond "$cond" -o "$work/$model.glsl"
   for size in 853x479 640x360 3x2 1x1 1920x1080; do

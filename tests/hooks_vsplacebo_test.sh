@@ -5,9 +5,7 @@
 # usage: hooks_vsplacebo_test.sh SHADERGEN PNG_TOOL SOURCE_ROOT VENV_PYTHON
 set -euo pipefail
 shadergen=$1 png_tool=$2 src=$3 py=$4
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work: a scratch folder, the current directory
 for model in test-random-48 test-random-816; do
   dir="$src/tests/vectors/$model"
   default=$("$shadergen" info --model "$dir" | sed -n 's/^default cond *//p')

@@ -8,9 +8,7 @@
 # usage: mpv_presets_play_test.sh SOURCE_ROOT
 set -euo pipefail
 src=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work: a scratch folder, the current directory
 
 bash "$src/scripts/make-demo-clip.sh" demo.mp4
 ffmpeg -nostdin -loglevel error -y -i demo.mp4 -t 1.5 -vf scale=256:144 -c:v libx264 -crf 23 -c:a aac clip.mp4
@@ -19,7 +17,7 @@ presets=$(awk -F'\t' '!/^#/ && NF >= 3 && $3 != "dynamic" { print $1 }' "$src/we
 [ -n "$presets" ] || { echo "FAIL: no static preset in weights/presets.tsv"; exit 1; }
 grep -q '^glsl-shader=~~/shaders/' "$src/mpv/mpv.conf" || { echo "FAIL: mpv/mpv.conf has no glsl-shader=~~/shaders/ line"; exit 1; }
 
-fail=0 count=0
+count=0
 for preset in $presets; do
   if [ ! -f "$src/glsl/$preset.glsl" ]; then echo "FAIL $preset: glsl/$preset.glsl is missing"; fail=1; continue; fi
   for vo in gpu-next gpu; do

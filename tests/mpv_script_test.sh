@@ -6,8 +6,7 @@
 # usage: mpv_script_test.sh SOURCE_ROOT BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work: a scratch folder, the current directory
 prefix=$(bash "$src/tests/install/install_prefix.sh" "$build" "$work/dest")
 export PATH=$prefix/bin:$PATH
 unset CNNV3_MODEL_PATH

@@ -6,13 +6,11 @@
 # usage: install_test.sh BUILD_DIR SOURCE_ROOT VENV_PYTHON
 set -uo pipefail
 build=$1 src=$2 py=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e_common.sh"  # $work: a scratch folder, the current directory
 unset CNNV3_MODEL_PATH XDG_DATA_HOME   # the build tree's test setup sets it; an install must not need it
 export XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-$HOME/.config}  # VapourSynth's vapoursynth.toml (vspipe needs it)
 export HOME=$work/home
 mkdir -p "$HOME"
-fail=0
 check() {  # check WHAT COMMAND...: runs the command, reports
   local what=$1; shift
   if "$@" > "$work/out" 2> "$work/err"; then echo "ok   $what"; else
