@@ -1,5 +1,7 @@
 #include "cond_option.h"
 
+#include "excerpt.h"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -17,7 +19,7 @@ std::vector<float> parse_cond_option(std::string_view text, std::string_view opt
         const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
         if (item.empty() || ec != std::errc() || end != item.data() + item.size() || !std::isfinite(v) || v < 0.0 ||
             v > 1.0)
-            throw CondOptionError(fmt::format("{}: \"{}\" is not a number in [0, 1]", option, item));
+            throw CondOptionError(fmt::format("{}: \"{}\" is not a number in [0, 1]", option, excerpt(item)));
         values.push_back(static_cast<float>(v));
         if (comma == std::string_view::npos)
             break;

@@ -153,6 +153,12 @@ TEST(CondOption, OneParserForBothTools)
     } catch (const CondOptionError& e) {
         EXPECT_EQ(std::string(e.what()), "--strength: \"2\" is not a number in [0, 1]");
     }
+    try {  // the user's text quoted as a short excerpt: one line whatever it held
+        parse_cond_option("0.5,x\ny" + std::string(100, 'z'));
+        ADD_FAILURE();
+    } catch (const CondOptionError& e) {
+        EXPECT_EQ(std::string(e.what()), "--cond: \"x?y" + std::string(37, 'z') + "...\" is not a number in [0, 1]");
+    }
     EXPECT_NO_THROW(check_cond_count({0, 0, 0, 0, 0}, 5));
     try {
         check_cond_count({0, 0, 1}, 5);

@@ -1,5 +1,7 @@
 #include "style_curve.h"
 
+#include "excerpt.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,7 +17,7 @@ double parse_number(std::string_view item, std::string_view what, std::string_vi
     double v = 0.0;
     const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
     if (item.empty() || ec != std::errc() || end != item.data() + item.size() || !std::isfinite(v))
-        throw StyleCurveError(fmt::format("\"{}\": \"{}\" is not a {} (expected V or t:v,t:v,...)", whole, item, what));
+        throw StyleCurveError(fmt::format("\"{}\": \"{}\" is not a {} (expected V or t:v,t:v,...)", excerpt(whole), excerpt(item), what));
     return v;
 }
 
@@ -43,7 +45,7 @@ StyleCurve StyleCurve::parse(std::string_view text)
     auto value_of = [&](std::string_view item) {
         const double v = parse_number(item, "value", text);
         if (v < 0.0 || v > 1.0)
-            throw StyleCurveError(fmt::format("\"{}\": value {} is not in [0, 1]", text, item));
+            throw StyleCurveError(fmt::format("\"{}\": value {} is not in [0, 1]", excerpt(text), excerpt(item)));
         return static_cast<float>(v);
     };
     if (text.find(':') == std::string_view::npos)
@@ -55,12 +57,12 @@ StyleCurve StyleCurve::parse(std::string_view text)
         const std::string_view item = rest.substr(0, comma);
         const auto colon = item.find(':');
         if (colon == std::string_view::npos)
-            throw StyleCurveError(fmt::format("\"{}\": \"{}\" is not a time:value key", text, item));
+            throw StyleCurveError(fmt::format("\"{}\": \"{}\" is not a time:value key", excerpt(text), excerpt(item)));
         const double t = parse_number(item.substr(0, colon), "time in seconds", text);
         const float v = value_of(item.substr(colon + 1));
         if (!keys.empty() && !(t > keys.back().time))
-            throw StyleCurveError(fmt::format("\"{}\": key time {} is not after {} (times must increase)", text,
-                                              item.substr(0, colon), keys.back().time));
+            throw StyleCurveError(fmt::format("\"{}\": key time {} is not after {} (times must increase)", excerpt(text),
+                                              excerpt(item.substr(0, colon)), keys.back().time));
         keys.push_back({t, v});
         if (comma == std::string_view::npos)
             break;

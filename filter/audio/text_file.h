@@ -2,23 +2,12 @@
 // read_small_file (shadergen/small_file.h).
 #pragma once
 
+#include "excerpt.h"
+
 #include <string>
 #include <string_view>
 
 namespace cnnv3 {
-
-// A piece of a user's file quoted in an error message: at most 40 characters (then "..."), and
-// anything but printable ASCII shown as '?', so the message stays one short line of valid UTF-8.
-inline std::string excerpt(std::string_view s)
-{
-    constexpr std::size_t max = 40;
-    std::string out;
-    for (std::size_t i = 0; i < s.size() && i < max; ++i)
-        out += s[i] >= ' ' && s[i] <= '~' ? s[i] : '?';
-    if (s.size() > max)
-        out += "...";
-    return out;
-}
 
 inline std::string_view trim(std::string_view s)
 {

@@ -11,6 +11,8 @@
 #include "model_search.h"
 #include "user_media.h"
 
+#include "excerpt.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -84,11 +86,11 @@ AnalyzeArgs parse_args(const std::vector<std::string>& args)
             else if (name == "aubio")
                 a.conditioning.tracker = BeatTrackerKind::aubio;
             else
-                throw UsageError(fmt::format("--tracker: \"{}\" is not cnnv3 or aubio", name));
+                throw UsageError(fmt::format("--tracker: \"{}\" is not cnnv3 or aubio", excerpt(name)));
             a.conditioning.tracker_given = true;
         }
         else if (arg.size() > 1 && arg.starts_with("-"))
-            throw UsageError(fmt::format("unknown option {}", arg));
+            throw UsageError(fmt::format("unknown option {}", excerpt(arg)));
         else
             positional.emplace_back(arg);
     }

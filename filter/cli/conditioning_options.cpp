@@ -3,6 +3,8 @@
 #include "command.h"
 #include "conditioning_sources.h"
 
+#include "excerpt.h"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -16,7 +18,7 @@ double parse_number_option(std::string_view option, std::string_view text, doubl
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < lo ||
         v > hi || (positive && !(v > 0.0)))
-        throw UsageError(fmt::format("{}: \"{}\" is not {}", option, text,
+        throw UsageError(fmt::format("{}: \"{}\" is not {}", option, excerpt(text),
                                      positive ? fmt::format("a positive number up to {}", hi)
                                               : fmt::format("a number in [{}, {}]", lo, hi)));
     return v;

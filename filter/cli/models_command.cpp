@@ -3,6 +3,8 @@
 #include "model.h"
 #include "model_search.h"
 
+#include "excerpt.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
@@ -116,7 +118,7 @@ int models_command(const std::vector<std::string>& args, std::ostream& out, std:
             return 0;
         }
         if (a != "--data-dir")
-            throw UsageError(fmt::format("models: unknown option {}", a));
+            throw UsageError(fmt::format("models: unknown option {}", excerpt(a)));
         data_dir = true;
     }
     if (data_dir) {

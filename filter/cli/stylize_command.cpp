@@ -23,6 +23,8 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include "excerpt.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -204,7 +206,7 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
             const std::string kv = value();
             const auto eq = kv.find('=');
             if (eq == std::string::npos || eq == 0)
-                throw UsageError(fmt::format("-x {}: expected KEY=VALUE", kv));
+                throw UsageError(fmt::format("-x {}: expected KEY=VALUE", excerpt(kv)));
             a.transcode.encoder_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
         } else if (arg == "-y")
             a.transcode.overwrite = true;
@@ -216,7 +218,7 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
                 throw UsageError("--progress is json or line");
             a.json = v == "json";
         } else if (arg != "-" && arg.size() > 1 && arg.starts_with("-"))
-            throw UsageError(fmt::format("unknown option {}", arg));
+            throw UsageError(fmt::format("unknown option {}", excerpt(arg)));
         else
             positional.emplace_back(arg);
     }

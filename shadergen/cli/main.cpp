@@ -12,6 +12,7 @@
 
 #include "../atomic_file.h"
 #include "../cond_option.h"
+#include "../excerpt.h"
 #include "../hook_file.h"
 #include "../model.h"
 #include "../model_search.h"
@@ -121,7 +122,7 @@ Args parse_args(int argc, char** argv)
         else if (a == "-y")
             args.overwrite = true;
         else if (a.starts_with("--"))
-            throw UsageError(fmt::format("unknown option {}", a));
+            throw UsageError(fmt::format("unknown option {}", excerpt(a)));
         else
             args.positional.emplace_back(a);
     }
@@ -276,7 +277,7 @@ int main(int argc, char** argv)
             return run_hook(args);
         if (args.command == "wgsl")
             return run_wgsl(args);
-        throw UsageError(fmt::format("unknown command \"{}\"", args.command));
+        throw UsageError(fmt::format("unknown command \"{}\"", excerpt(args.command)));
     } catch (const UsageError& e) {
         fmt::print(stderr, "cnnv3-shadergen: {} (see `cnnv3-shadergen --help`)\n", e.what());
         return 2;

@@ -4,8 +4,8 @@ usage: make_seeds.py VECTORS_DIR CORPUS_DIR     model-fuzzer: the committed test
                                                 model.json nested deeper than the parser allows
        make_seeds.py --png CORPUS_DIR           png-fuzzer: small PNGs of every colour type and bit
                                                 depth, progressive and Adam7, with PLTE and tRNS
-       make_seeds.py --text CORPUS_DIR          text-fuzzer: beat-times files (first byte 0) and
-                                                conditioning CSVs (first byte 1)
+       make_seeds.py --text CORPUS_DIR          text-fuzzer: beat-times files (first byte 0),
+                                                conditioning CSVs (1), style curves (2), --cond (3)
 
 model-fuzzer input layout (see model_fuzzer.cpp): flag byte, u16 manifest length, u16 weights
 length in halves, then model.json text, weights bytes, MLP bytes.
@@ -114,6 +114,9 @@ def text_seeds(corpus):
     for i in range(4):
         rows.append(b"%d,%.6f,%g,%g,%g,0.5,0.5" % (i, i / 24, i / 4, i / 8, 0.25 * i))
     (corpus / "track").write_bytes(b"\1" + b"\n".join(rows) + b"\n")
+    (corpus / "style-constant").write_bytes(b"\2" + b"0.75")
+    (corpus / "style-keys").write_bytes(b"\2" + b"0:0.1,2.5:0.9,10:0.4")
+    (corpus / "cond").write_bytes(b"\3" + b"0.5,0,1,0.25,1")
 
 
 if __name__ == "__main__":
