@@ -14,9 +14,13 @@ parity). Per clip it prints, as a markdown table:
   12 pitch classes, log-compressed); `weak/strong`: the mean over the weak half over the mean over
   the strong half, and which half changes more;
 - beat-synchronous chroma (the mean over each decoded beat): (1 - similarity at lag 2) / (1 - at
-  lag 1) and (1 - at lag 4) / (1 - at lag 2), a harmonic periodicity of two or four beats.
+  lag 1) and (1 - at lag 4) / (1 - at lag 2), a harmonic periodicity of two or four beats;
+- subdivision: the mean peak (within 20 ms) of a log-spectral flux (1024-sample STFT, hop 256, its
+  0.5 s mean removed) at the midpoints between decoded beats over the mean at the beats (notes
+  faster than the decoded level).
 
-usage: beats_harmony.py LIST DUMP_DIR   (numpy; reads 16-bit WAV)
+usage: beats_harmony.py [--chroma N LO HI] LIST DUMP_DIR   (numpy; reads 16-bit WAV)
+--chroma N LO HI: the chroma's STFT size and band in Hz (default 4096 80 2000; hop 1024 always).
 """
 import sys
 import wave
@@ -48,16 +52,25 @@ def f_measure(est: np.ndarray, ref: np.ndarray, tol: float = 0.07) -> float:
     return 2 * p * rc / (p + rc) if p + rc > 0 else 0.0
 
 
-def chroma(sr: int, x: np.ndarray, n: int = 4096, hop: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+def chroma(sr: int, x: np.ndarray, n: int, lo: float, hi: float, hop: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     frames = 1 + (len(x) - n) // hop
     idx = np.arange(n)[None, :] + hop * np.arange(frames)[:, None]
     power = np.abs(np.fft.rfft(x[idx] * np.hanning(n), axis=1)) ** 2
     f = np.fft.rfftfreq(n, 1 / sr)
-    sel = (f >= 80) & (f <= 2000)
+    sel = (f >= lo) & (f <= hi)
     pc = np.round(12 * np.log2(f[sel] / 440.0)).astype(int) % 12
     c = np.stack([power[:, sel][:, pc == k].sum(1) for k in range(12)], 1)
     c = np.log1p(c / (np.median(c.sum(1)) * 1e-3 + 1e-12))
     return (np.arange(frames) * hop + n / 2) / sr, c
+
+
+def flux(sr: int, x: np.ndarray, n: int = 1024, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    frames = 1 + (len(x) - n) // hop
+    idx = np.arange(n)[None, :] + hop * np.arange(frames)[:, None]
+    log_power = np.log(np.abs(np.fft.rfft(x[idx] * np.hanning(n), axis=1)) ** 2 + 1e-6)
+    d = np.concatenate([[0.0, 0.0], np.maximum(0.0, log_power[2:] - log_power[:-2]).sum(1)])
+    k = int(0.5 * sr / hop)
+    return (np.arange(frames) * hop + n / 2) / sr, np.maximum(0.0, d - np.convolve(d, np.ones(k) / k, "same"))
 
 
 def cosine_distance(u: np.ndarray, v: np.ndarray) -> float:
@@ -65,12 +78,18 @@ def cosine_distance(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def main() -> None:
-    if len(sys.argv) != 3:
-        sys.exit("usage: beats_harmony.py LIST DUMP_DIR")
-    dump = Path(sys.argv[2])
-    print("| clip | class | decoded BPM | harmonic change weak/strong | changes more | (1-s2)/(1-s1) | (1-s4)/(1-s2) |")
-    print("|---|---|---|---|---|---|---|")
-    for line in Path(sys.argv[1]).read_text().splitlines():
+    args = sys.argv[1:]
+    n, lo, hi = 4096, 80.0, 2000.0
+    if args[:1] == ["--chroma"] and len(args) >= 4:
+        n, lo, hi = int(args[1]), float(args[2]), float(args[3])
+        args = args[4:]
+    if len(args) != 2:
+        sys.exit("usage: beats_harmony.py [--chroma N LO HI] LIST DUMP_DIR")
+    dump = Path(args[1])
+    print("| clip | class | decoded BPM | harmonic change weak/strong | changes more | (1-s2)/(1-s1) | (1-s4)/(1-s2) "
+          "| flux at midpoints / at beats |")
+    print("|---|---|---|---|---|---|---|---|")
+    for line in Path(args[0]).read_text().splitlines():
         if not line.split():
             continue
         wav = Path(line.split()[1])
@@ -85,7 +104,7 @@ def main() -> None:
         cls = ("ok" if f_measure(beats, ref) > 0.9 else "2x strong" if f_measure(strong, ref) > 0.9
                else "2x weak" if f_measure(weak, ref) > 0.9 else "other")
         sr, x = load(wav)
-        t, c = chroma(sr, x)
+        t, c = chroma(sr, x, n, lo, hi)
         tau = np.append(np.diff(beats), beats[-1] - beats[-2])
         change = np.full(len(beats), np.nan)
         sync = np.zeros((len(beats), 12))
@@ -101,8 +120,14 @@ def main() -> None:
         def dissimilarity(lag: int) -> float:
             return 1.0 - float(np.mean(np.sum(sync[lag:] * sync[:-lag], 1)))
 
+        tf, fl = flux(sr, x)
+
+        def peak(at: float) -> float:
+            return float(fl[(tf >= at - 0.02) & (tf <= at + 0.02)].max(initial=0.0))
+
+        subdivision = np.mean([peak(0.5 * (a + b)) for a, b in zip(beats, beats[1:])]) / np.mean([peak(b) for b in beats])
         print(f"| {wav.stem} | {cls} | {bpm:.0f} | {hw / hs:.2f} | {'strong' if hs >= hw else 'weak'} | "
-              f"{dissimilarity(2) / dissimilarity(1):.2f} | {dissimilarity(4) / dissimilarity(2):.2f} |", flush=True)
+              f"{dissimilarity(2) / dissimilarity(1):.2f} | {dissimilarity(4) / dissimilarity(2):.2f} | {subdivision:.2f} |", flush=True)
 
 
 if __name__ == "__main__":
