@@ -8,13 +8,16 @@ directory its `--dump DIR` wrote (the decoder's beats before the level check, wi
 parity). Per clip it prints, as a markdown table:
 
 - class: `ok` (decoded beats F > 0.9), `2x strong` / `2x weak` (decoded at twice the notated
-  tempo, the strong / weak half of the decoded beats is the notated one, F > 0.9), `other`;
+  tempo, the strong / weak half of the decoded beats is the notated one, F > 0.9), `off-beat`
+  (the midpoints between the decoded beats are the notated beats, F > 0.8), `other`;
 - harmonic change at each decoded beat: cosine distance between the mean chroma over one decoded
   period after the beat and over one before it; chroma from a 4096-sample STFT (hop 1024, 80-2000 Hz,
   12 pitch classes, log-compressed); `weak/strong`: the mean over the weak half over the mean over
   the strong half, and which half changes more;
 - beat-synchronous chroma (the mean over each decoded beat): (1 - similarity at lag 2) / (1 - at
   lag 1) and (1 - at lag 4) / (1 - at lag 2), a harmonic periodicity of two or four beats;
+- phase: the harmonic change (as above, over half a decoded period either side) at the midpoints
+  between decoded beats over that at the beats (above 1 when the harmony changes between them);
 - subdivision: the mean peak (within 20 ms) of a log-spectral flux (1024-sample STFT, hop 256, its
   0.5 s mean removed) at the midpoints between decoded beats over the mean at the beats (notes
   faster than the decoded level).
@@ -87,8 +90,8 @@ def main() -> None:
         sys.exit("usage: beats_harmony.py [--chroma N LO HI] LIST DUMP_DIR")
     dump = Path(args[1])
     print("| clip | class | decoded BPM | harmonic change weak/strong | changes more | (1-s2)/(1-s1) | (1-s4)/(1-s2) "
-          "| flux at midpoints / at beats |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| harmonic change at midpoints / at beats | flux at midpoints / at beats |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for line in Path(args[0]).read_text().splitlines():
         if not line.split():
             continue
@@ -101,8 +104,10 @@ def main() -> None:
             continue
         ref = np.loadtxt(wav.with_suffix(".beats.txt"), comments="#", ndmin=1)
         strong, weak = beats[parity::2], beats[1 - parity::2]
+        midpoints = 0.5 * (beats[1:] + beats[:-1])
         cls = ("ok" if f_measure(beats, ref) > 0.9 else "2x strong" if f_measure(strong, ref) > 0.9
-               else "2x weak" if f_measure(weak, ref) > 0.9 else "other")
+               else "2x weak" if f_measure(weak, ref) > 0.9 else "off-beat" if f_measure(midpoints, ref) > 0.8
+               else "other")
         sr, x = load(wav)
         t, c = chroma(sr, x, n, lo, hi)
         tau = np.append(np.diff(beats), beats[-1] - beats[-2])
@@ -115,6 +120,17 @@ def main() -> None:
             if len(after):
                 sync[k] = after.mean(0)
         hs, hw = np.nanmean(change[parity::2]), np.nanmean(change[1 - parity::2])
+
+        def change_at(points: np.ndarray, w: float) -> float:
+            out = []
+            for p in points:
+                before, after = c[(t >= p - w) & (t < p)], c[(t >= p) & (t < p + w)]
+                if len(before) and len(after):
+                    out.append(cosine_distance(before.mean(0), after.mean(0)))
+            return float(np.mean(out))
+
+        half = 0.5 * float(np.median(np.diff(beats)))
+        phase = change_at(midpoints, half) / change_at(beats, half)
         sync /= np.linalg.norm(sync, axis=1, keepdims=True) + 1e-12
 
         def dissimilarity(lag: int) -> float:
@@ -127,7 +143,7 @@ def main() -> None:
 
         subdivision = np.mean([peak(0.5 * (a + b)) for a, b in zip(beats, beats[1:])]) / np.mean([peak(b) for b in beats])
         print(f"| {wav.stem} | {cls} | {bpm:.0f} | {hw / hs:.2f} | {'strong' if hs >= hw else 'weak'} | "
-              f"{dissimilarity(2) / dissimilarity(1):.2f} | {dissimilarity(4) / dissimilarity(2):.2f} | {subdivision:.2f} |", flush=True)
+              f"{dissimilarity(2) / dissimilarity(1):.2f} | {dissimilarity(4) / dissimilarity(2):.2f} | {phase:.2f} | {subdivision:.2f} |", flush=True)
 
 
 if __name__ == "__main__":
