@@ -1,0 +1,126 @@
+// Beat-tracking accuracy on the rendered benchmark clips, in one process:
+// `cnnv3-bench-beats-sets [--no-level-check] [--dump DIR] LIST`. LIST (or `-` for stdin) has one clip a line,
+// `GROUP FILE.wav`; the reference beats are FILE.beats.txt beside it (the caches that
+// bench/beats_real_music.py and bench/beats_grooves.py render). Each clip goes through
+// decode_audio and track_beats exactly as `cnnv3 analyze` does (same library, same defaults), and
+// the table gives F at ±70 ms and the "any level" F of bench/beats_real_music.py (the best of the
+// reference, its doubled grid and its two halves), then the mean per group. It exists for tuning:
+// the 66 dev clips take about half a minute here against several minutes through the CLI; the
+// figures in bench/RESULTS.md come from the Python benches, which also run aubio. --dump DIR writes
+// DIR/CLIP.decoded.txt per clip: the bar decoder's beats over the whole clip before the level check
+// (time and bar position a line, after a header with the strong parity and the decoded BPM), the
+// input of bench/beats_harmony.py.
+#include "audio_decode.h"
+#include "beat_metrics.h"
+#include "beat_times_file.h"
+#include "beat_tracker.h"
+#include "onset_envelope.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+double any_level(const std::vector<double>& est, const std::vector<double>& ref)
+{
+    std::vector<double> doubled = ref, even, odd;
+    for (std::size_t i = 0; i + 1 < ref.size(); ++i)
+        doubled.push_back(0.5 * (ref[i] + ref[i + 1]));
+    std::sort(doubled.begin(), doubled.end());
+    for (std::size_t i = 0; i < ref.size(); ++i)
+        (i % 2 ? odd : even).push_back(ref[i]);
+    using cnnv3::test::f_measure;
+    return std::max({f_measure(est, ref), f_measure(est, doubled), f_measure(est, even), f_measure(est, odd)});
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    cnnv3::BeatTrackerOptions options;
+    std::vector<std::string> lists;
+    std::string dump;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--no-level-check")
+            options.level_check = false;
+        else if (a == "--dump" && i + 1 < argc)
+            dump = argv[++i];
+        else
+            lists.push_back(a);
+    }
+    if (lists.size() != 1) {
+        std::fprintf(stderr, "usage: cnnv3-bench-beats-sets [--no-level-check] [--dump DIR] LIST|-\n");
+        return 2;
+    }
+    const std::string& list = lists[0];
+    std::ifstream file;
+    if (list != "-") {
+        file.open(list);
+        if (!file) {
+            std::fprintf(stderr, "%s: cannot read (expected a list of `GROUP FILE.wav` lines)\n", list.c_str());
+            return 1;
+        }
+    }
+    std::istream& in = list == "-" ? std::cin : file;
+    std::map<std::string, std::vector<std::pair<double, double>>> groups;
+    std::printf("| group | clip | beats | tracked | BPM | F | F any level |\n|---|---|---|---|---|---|---|\n");
+    std::string line;
+    for (std::size_t n = 1; std::getline(in, line); ++n) {
+        std::istringstream fields(line);
+        std::string group, wav;
+        if (!(fields >> group))
+            continue;
+        if (!(fields >> wav) || wav.size() < 5 || wav.substr(wav.size() - 4) != ".wav") {
+            std::fprintf(stderr, "%s:%zu: expected `GROUP FILE.wav`\n", list.c_str(), n);
+            return 1;
+        }
+        try {
+            const std::vector<double> ref = cnnv3::read_beat_times(wav.substr(0, wav.size() - 4) + ".beats.txt");
+            const cnnv3::OnsetEnvelope env = cnnv3::compute_onset_envelope(cnnv3::decode_audio(wav), options.onset);
+            const cnnv3::BeatTrack track = cnnv3::track_beats(env, options);
+            const std::string clip = wav.substr(wav.rfind('/') + 1);
+            if (!dump.empty()) {
+                const cnnv3::BarDecoding dec = cnnv3::decode_bar_pointer(env, 0, env.size(), options.bar);
+                std::ofstream out(dump + "/" + clip.substr(0, clip.size() - 4) + ".decoded.txt");
+                out << "# strong_parity " << dec.evidence.strong_parity << " bpm " << dec.evidence.bpm << "\n";
+                for (std::size_t k = 0; k < dec.frames.size(); ++k)
+                    out << env.time(static_cast<double>(dec.frames[k])) << ' ' << dec.bar_position[k] << '\n';
+                if (!out) {
+                    std::fprintf(stderr, "%s: cannot write (expected a writable directory)\n", dump.c_str());
+                    return 1;
+                }
+            }
+            const std::vector<double>& est = track.beats;
+            std::vector<double> gaps;
+            for (std::size_t k = 1; k < est.size(); ++k)
+                gaps.push_back(est[k] - est[k - 1]);
+            std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
+            const double bpm = gaps.empty() ? 0.0 : 60.0 / gaps[gaps.size() / 2];
+            const double f = cnnv3::test::f_measure(est, ref), fa = any_level(est, ref);
+            groups[group].emplace_back(f, fa);
+            std::printf("| %s | %s | %zu | %zu | %.0f | %.3f | %.3f |\n", group.c_str(),
+                        clip.c_str(), ref.size(), est.size(), bpm, f, fa);
+            std::fflush(stdout);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            return 1;
+        }
+    }
+    std::printf("\n| group | clips | mean F | mean F any level |\n|---|---|---|---|\n");
+    for (const auto& [group, scores] : groups) {
+        double f = 0.0, fa = 0.0;
+        for (const auto& [a, b] : scores)
+            f += a, fa += b;
+        const auto count = static_cast<double>(scores.size());
+        std::printf("| %s | %zu | %.3f | %.3f |\n", group.c_str(), scores.size(), f / count, fa / count);
+    }
+    return 0;
+}
