@@ -12,6 +12,7 @@ extern "C" {
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -362,6 +363,13 @@ struct FramePlanesGpu::Side {
         // The input's staging, one per frame in flight: GPU objects are kept, never made per frame
         // (GpuContext::wait_idle). The output's are Staging sets.
         std::array<GpuBuffer, FramePlanesGpu::frames_in_flight> buf;
+        // The input's memory imported instead (host-pointer import), one per frame in flight, with a
+        // reference to the frame's buffer that keeps the memory alive until the upload is done.
+        struct Imported {
+            GpuBuffer buf;
+            std::unique_ptr<AVBufferRef, void (*)(AVBufferRef*)> ref{nullptr, [](AVBufferRef* r) { av_buffer_unref(&r); }};
+        };
+        std::array<Imported, FramePlanesGpu::frames_in_flight> imported;
         int unit = 1;       // bytes per texel
         int row_bytes = 0;  // bytes of a row the frame uses
         int rows = 0;
@@ -395,7 +403,16 @@ constexpr std::size_t lent_padding = 64;
 }  // namespace
 
 FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
-    : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>()) {}
+    : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>())
+{
+    if (const char* v = std::getenv("CNNV3_HOST_IMPORT"); v && std::string_view(v) == "0")
+        import_ = false;
+}
+
+bool FramePlanesGpu::can_import() const
+{
+    return (gpu_.gpu()->import_caps.buf & PL_HANDLE_HOST_PTR) != 0;
+}
 
 FramePlanesGpu::~FramePlanesGpu()
 {
@@ -504,11 +521,56 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
 void FramePlanesGpu::upload(const AVFrame& in)
 {
     pl_gpu gpu = gpu_.gpu();
+    const bool importing = import_ && can_import();
+    imported_planes_ = 0;
     for (std::size_t p = 0; p < in_->planes.size(); ++p) {
         Side::Plane& plane = in_->planes[p];
         const std::size_t pitch = plane.pitch;
         if (!in.data[p])
             throw GpuError(fmt::format("the input frame has no plane {}", p));
+        // This slot's earlier import: its frame was collected, so its upload has finished.
+        Side::Plane::Imported& imported = plane.imported[slot_];
+        if (imported.buf) {
+            while (pl_buf_poll(gpu, imported.buf.get(), UINT64_MAX)) {
+            }
+            imported.buf.reset();
+            imported.ref.reset();
+        }
+        struct pl_tex_transfer_params up = {};
+        up.tex = plane.tex.get();
+        AVBufferRef* owner = importing && in.linesize[p] > 0 ? av_frame_get_plane_buffer(const_cast<AVFrame*>(&in), static_cast<int>(p)) : nullptr;
+        if (owner && static_cast<std::size_t>(in.linesize[p]) % plane.tex.get()->params.format->texel_align == 0) {
+            // Whole pages around the plane (the driver maps pages; the bytes around the plane's
+            // are the same allocation's or its pages', never read), the plane at an offset in them.
+            const std::uintptr_t page = std::max<std::uintptr_t>(4096, gpu->limits.align_host_ptr);
+            const auto start = reinterpret_cast<std::uintptr_t>(in.data[p]);
+            const std::uintptr_t end =
+                start + static_cast<std::size_t>(in.linesize[p]) * static_cast<std::size_t>(plane.rows - 1) + pitch;
+            const std::uintptr_t base = start / page * page;
+            struct pl_buf_params b = {};
+            b.size = (end - base + page - 1) / page * page;
+            b.import_handle = PL_HANDLE_HOST_PTR;
+            b.shared_mem.handle.ptr = reinterpret_cast<void*>(base);
+            b.shared_mem.size = b.size;
+            up.buf_offset = start - base;
+            try {
+                imported.buf = GpuBuffer(gpu, b);
+            } catch (const GpuError&) {
+                import_ = false;  // this device or memory cannot be imported after all: copy from now on
+            }
+            if (imported.buf) {
+                pl_buf buf = imported.buf.get();
+                imported.ref.reset(av_buffer_ref(owner));
+                if (!imported.ref)
+                    throw GpuError("out of memory referencing the input frame");
+                up.buf = buf;
+                up.row_pitch = static_cast<std::size_t>(in.linesize[p]);
+                if (!pl_tex_upload(gpu, &up))
+                    throw GpuError("plane upload failed");
+                ++imported_planes_;
+                continue;
+            }
+        }
         pl_buf buf = plane.buf[slot_].get();
         uint8_t* dst = buf->data;
         if (dst) {
@@ -523,9 +585,8 @@ void FramePlanesGpu::upload(const AVFrame& in)
                         static_cast<std::size_t>(plane.row_bytes));
         if (!buf->data)
             pl_buf_write(gpu, buf, 0, packed_.data(), pitch * plane.rows);
-        struct pl_tex_transfer_params up = {};
-        up.tex = plane.tex.get();
         up.buf = buf;
+        up.buf_offset = 0;
         up.row_pitch = pitch;
         if (!pl_tex_upload(gpu, &up))
             throw GpuError("plane upload failed");

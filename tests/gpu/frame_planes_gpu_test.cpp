@@ -617,3 +617,82 @@ TEST(FramePlanesLend, off_by_default)
 
 }  // namespace
 }  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// import_input (the default): where the device imports host pointers, a reference-counted input
+// frame's planes are uploaded from its own memory (no copy), referenced until collected, so the
+// caller may free the frame at once; the pixels are those of the copying path. A frame that is
+// not reference-counted (a view of a host's memory) is copied, and so is every frame with
+// import_input(false). libplacebo has nothing to warn about (alignment).
+TEST(FramePlanesImport, imported_where_the_device_can_else_copied)
+{
+    std::vector<std::string> warnings;  // libplacebo's complaints about an import (alignment...)
+    GpuOptions options;
+    options.warn = [&](const std::string& m) {
+        if (m.starts_with("libplacebo:"))
+            warnings.push_back(m);
+    };
+    GpuContext gpu(options);
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    std::cout << "[ measured ] host-pointer import " << (planes.can_import() ? "available" : "not available")
+              << " on this device" << std::endl;
+    Case c{"yuv420p", "yuv420p", 66, 38, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    // Frames with other pixels each time; each freed right after submit().
+    std::vector<FramePtr> outs;
+    std::vector<std::array<std::vector<int>, 3>> want;
+    const auto make_in = [&](int i) {
+        FramePtr in = make_frame("yuv420p", c.width, c.height);
+        std::mt19937 rng(static_cast<unsigned>(40 + i));
+        std::array<std::vector<int>, 3> codes;
+        for (int k = 0; k < 3; ++k) {
+            const auto [w, h] = grid(*in, k);
+            codes[k].resize(static_cast<std::size_t>(w) * h);
+            for (int& v : codes[k])
+                v = 16 + static_cast<int>(rng() % 220);
+            set(*in, k, codes[k]);
+        }
+        return std::pair(std::move(in), codes);
+    };
+    for (int i = 0; i < 6; ++i) {
+        auto [in, codes] = make_in(i);
+        outs.push_back(make_frame("yuv420p", c.width, c.height));
+        planes.submit(*in, color_of(c), *outs.back(), color_of(c), cond, 0.0f, false);
+        EXPECT_EQ(planes.imported_planes(), planes.can_import() ? 3 : 0) << "frame " << i;
+        in.reset();  // the caller lets go at once: the import holds its own reference
+        want.push_back(codes);
+    }
+    while (planes.in_flight())
+        planes.collect();
+    for (std::size_t i = 0; i < outs.size(); ++i)
+        for (int k = 0; k < 3; ++k)
+            EXPECT_EQ(get(*outs[i], k), want[i][k]) << "frame " << i << " component " << k;
+
+    // Strength 1 through both paths: the same bytes.
+    auto [in, codes] = make_in(99);
+    FramePtr imported = make_frame("yuv420p", c.width, c.height), copied = make_frame("yuv420p", c.width, c.height);
+    planes.process(*in, color_of(c), *imported, color_of(c), cond, 1.0f, false);
+    planes.import_input(false);
+    planes.process(*in, color_of(c), *copied, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.imported_planes(), 0);
+    for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(get(*imported, k), get(*copied, k)) << "component " << k;
+
+    // Not reference-counted (buf[0] null, as a host's view): copied.
+    planes.import_input(true);
+    AVFrame view = *in;
+    for (AVBufferRef*& b : view.buf)
+        b = nullptr;
+    planes.process(view, color_of(c), *copied, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.imported_planes(), 0);
+    for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(get(*imported, k), get(*copied, k)) << "component " << k;
+    EXPECT_TRUE(warnings.empty()) << warnings.front();
+}
+
+}  // namespace
+}  // namespace cnnv3
