@@ -23,6 +23,7 @@ extern "C" {
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -30,6 +31,7 @@ extern "C" {
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 #include <pthread.h>
@@ -324,6 +326,8 @@ private:
     ColorTags out_tags_;
 
     // The stages and what they hand over (run_stages()).
+    using Clock = std::chrono::steady_clock;
+    double submit_seconds_ = 0, collect_seconds_ = 0;  // the process stage's calls to the processor
     StageQueue<DecodedItem> decoded_q_{decoded_queue_depth};
     StageQueue<ProcessedItem> processed_q_{processed_queue_depth};
     struct InFlight {  // submitted to FrameProcessor::submit_native(), not yet collected
@@ -648,7 +652,9 @@ void Transcoder::handle_frame(av::Frame frame_ref, int stream_format)
 
 void Transcoder::collect_oldest()
 {
+    const Clock::time_point t0 = Clock::now();
     processor_.collect_native();
+    collect_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
     InFlight done = std::move(in_flight_.front());
     in_flight_.pop_front();
     deliver(std::move(done.out));
@@ -689,9 +695,12 @@ void Transcoder::encode_frame(ProcessedItem item)
 // processor does not take is the input's problem.
 void Transcoder::submit(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
+    const Clock::time_point t0 = Clock::now();
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
-    if (!processor_.submit_native(frame, out, input_seconds(pts), processed_))
+    const bool taken = processor_.submit_native(frame, out, input_seconds(pts), processed_);
+    submit_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!taken)
         throw VideoError(in_.name, fmt::format("pixel format \"{}\" is not supported (the frame processor does not "
                                                "convert it to \"{}\")",
                                                pixel_format_name(static_cast<AVPixelFormat>(frame.format)),
@@ -1008,8 +1017,11 @@ void Transcoder::fail(std::exception_ptr error)
 // been joined (the frames in flight freed with them).
 void Transcoder::run_stages()
 {
-    auto stage = [this](void (Transcoder::*body)(), auto& next) {
-        return std::thread([this, body, &next] {
+    const Clock::time_point start = Clock::now();
+    const auto since_start = [start] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+    double decode_wall = 0, process_wall = 0, mux_wall = 0;
+    auto stage = [this, &since_start](void (Transcoder::*body)(), auto& next, double& wall) {
+        return std::thread([this, body, &next, &wall, &since_start] {
             block_async_signals();
             try {
                 (this->*body)();
@@ -1018,12 +1030,13 @@ void Transcoder::run_stages()
             } catch (...) {
                 fail(std::current_exception());
             }
+            wall = since_start();
         });
     };
-    std::thread process = stage(&Transcoder::process_all, processed_q_);
+    std::thread process = stage(&Transcoder::process_all, processed_q_, process_wall);
     std::thread mux;
     try {
-        mux = std::thread([this] {
+        mux = std::thread([this, &mux_wall, &since_start] {
             block_async_signals();
             try {
                 mux_all();
@@ -1031,6 +1044,7 @@ void Transcoder::run_stages()
             } catch (...) {
                 fail(std::current_exception());
             }
+            mux_wall = since_start();
         });
     } catch (...) {
         fail(std::current_exception());
@@ -1043,11 +1057,19 @@ void Transcoder::run_stages()
         } catch (...) {
             decoded_q_.close(std::current_exception());  // in stream order, after the frames before it
         }
+        decode_wall = since_start();
     }
     process.join();
     if (mux.joinable())
         mux.join();
     in_flight_.clear();
+    TranscodeResult::StageTimes& t = result_.stage_times;
+    t.wall = since_start();
+    t.decode = decode_wall - decoded_q_.push_blocked();
+    t.process = process_wall - decoded_q_.pop_blocked() - processed_q_.push_blocked();
+    t.submit = submit_seconds_;
+    t.collect = collect_seconds_;
+    t.encode = mux_wall - processed_q_.pop_blocked();
     if (error_)
         std::rethrow_exception(error_);
 }
@@ -1113,6 +1135,14 @@ TranscodeResult Transcoder::run()
 
     result_.frames = no_timestamps_ ? next_slot_ : frames_.load();
     result_.stopped = stopped_;
+    if (const char* v = std::getenv("CNNV3_STAGE_TIMES"); v && std::string_view(v) == "1" && result_.frames > 0) {
+        const TranscodeResult::StageTimes& t = result_.stage_times;
+        const double ms = 1000.0 / static_cast<double>(result_.frames);
+        fmt::print(stderr,
+                   "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, process busy {:.3f} "
+                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}\n",
+                   result_.frames, t.wall * ms, t.decode * ms, t.process * ms, t.submit * ms, t.collect * ms, t.encode * ms);
+    }
     report(true);
     return result_;
 }

@@ -14,6 +14,7 @@ extern "C" {
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <fstream>
@@ -629,6 +630,35 @@ TEST_F(Transcode, FramesInFlightKeepOrderCountAndVariableTimestamps)
     const test::MediaRecord out = read_media(dir_ / "vfr-out.mkv");
     EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
     expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "vfr-out.mkv"), 24);
+}
+
+// The stage times (TranscodeResult::stage_times): a processor whose collect takes 4 ms a frame
+// shows it in `collect` and in the process stage's busy time, and no stage was busy longer than
+// the run.
+struct SlowCollect : InFlightProcessor {
+    void collect_native() override
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(4));
+        InFlightProcessor::collect_native();
+    }
+};
+
+TEST_F(Transcode, StageTimesSayWhereTheTimeWent)
+{
+    SlowCollect processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("vfr.mkv"), "times-out.mkv", processor, options);
+    ASSERT_EQ(result.frames, 24);
+    const TranscodeResult::StageTimes& t = result.stage_times;
+    EXPECT_GE(t.collect, 24 * 0.004);
+    EXPECT_GE(t.process, t.collect + t.submit - 1e-3);
+    for (const double busy : {t.decode, t.process, t.submit, t.encode}) {
+        EXPECT_GE(busy, 0.0);
+        EXPECT_LE(busy, t.wall + 1e-3);
+    }
+    EXPECT_GT(t.decode, 0.0);
+    EXPECT_GT(t.encode, 0.0);
 }
 
 TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
