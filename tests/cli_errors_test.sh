@@ -185,4 +185,7 @@ hostile stylize-cond-track-fifo "track.fifo: is a named pipe" -- "$cnnv3" styliz
 mkdir -p "$work/fifo-weights"
 mkfifo "$work/fifo-weights/DEFAULT"
 CNNV3_MODEL_PATH="$work/fifo-weights" hostile default-fifo "fifo-weights/DEFAULT: is a named pipe" -- "$exe" info
+# An option without its value, in each command's own options and in the shared conditioning ones.
+check stylize-option-no-value 2 "^cnnv3: --crf needs a value" -- "$cnnv3" stylize "$work/in.y4m" "$work/o6.mkv" --crf
+check analyze-option-no-value 2 "^cnnv3: --bpm needs a value" -- "$cnnv3" analyze "$work/in.wav" --bpm
 exit $fail

@@ -196,10 +196,7 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
     try {
         const Conditioning& cond = self.conditioning.at(n);
         const FrameView in(source.get(), vsapi);
-        const std::optional<PlaneColor> color = plane_color(in.frame(), "clip");
-        if (!color)
-            throw std::runtime_error("clip: colour matrix FCC is not supported (expected BT.601, BT.709, BT.2020 or "
-                                     "SMPTE 240M; convert it with resize first)");
+        const PlaneColor color = plane_color(in.frame(), "clip");
         thread_local ThumbnailScratch scratch;  // one per worker thread
         // The scene thumbnail serves feedback alone (compared with frame n-1's, kept for frame n+1).
         const LumaThumbnail thumb = self.feedback ? frame_thumbnail(in.frame(), scratch) : LumaThumbnail{};
@@ -219,7 +216,7 @@ const VSFrame* VS_CC stylize_get_frame(int n, int activation, void* instance_dat
             if (!self.planes)
                 self.planes = std::make_unique<FramePlanesGpu>(self.gpu->context, *self.runner);
             // The network output comes back only where the next frame takes it as prev.
-            self.planes->process(in.frame(), *color, out_view.frame(), *color, cond, self.strength,
+            self.planes->process(in.frame(), color, out_view.frame(), color, cond, self.strength,
                                  use_prev ? &prev : nullptr, self.feedback ? &net : nullptr);
         }
         out_view.store(out, vsapi);

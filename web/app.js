@@ -257,6 +257,7 @@ function savePng() {
 }
 
 function wireControls() {
+  $('reactivity').max = String(maxReactivity);  // generated with the CLI's and the mpv script's bound
   for (const name of [...condNames, 'strength', 'reactivity', 'split']) {
     const input = $(name);
     input.nextElementSibling.value = Number(input.value).toFixed(3);

@@ -62,14 +62,10 @@ AnalyzeArgs parse_args(const std::vector<std::string>& args)
 {
     AnalyzeArgs a;
     std::vector<std::string> positional;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string_view arg = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size())
-                throw UsageError(fmt::format("{} needs a value", arg));
-            return args[++i];
-        };
-        if (a.conditioning.parse(args, i))
+    for (ArgCursor cursor(args); cursor.next();) {
+        const std::string_view arg = cursor.arg();
+        auto value = [&]() -> std::string { return cursor.value(); };
+        if (a.conditioning.parse(cursor))
             continue;
         if (arg == "--fps")
             a.fps = parse_number_option(arg, value(), 0.01, 1000.0, false);  // a row at most every 100 s

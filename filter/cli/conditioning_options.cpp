@@ -22,14 +22,10 @@ double parse_number_option(std::string_view option, std::string_view text, doubl
     return v;
 }
 
-bool ConditioningOptions::parse(const std::vector<std::string>& args, std::size_t& i)
+bool ConditioningOptions::parse(ArgCursor& cursor)
 {
-    const std::string_view arg = args[i];
-    auto value = [&]() -> std::string {
-        if (i + 1 >= args.size())
-            throw UsageError(fmt::format("{} needs a value", arg));
-        return args[++i];
-    };
+    const std::string_view arg = cursor.arg();
+    auto value = [&]() -> std::string { return cursor.value(); };
     auto style = [&]() {
         try {
             return StyleCurve::parse(value());

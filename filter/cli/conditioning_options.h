@@ -12,6 +12,7 @@
 #pragma once
 
 #include "audio_decode.h"
+#include "command.h"
 #include "conditioning_sources.h"
 #include "conditioning_track.h"
 #include "media_probe.h"
@@ -36,9 +37,9 @@ struct ConditioningOptions {
     std::optional<StyleCurve> style1;
     std::optional<float> reactivity;    // unset: 1
 
-    // If args[i] is one of the options above, consumes it and its value (advancing i) and returns
-    // true. Throws UsageError for a bad value.
-    bool parse(const std::vector<std::string>& args, std::size_t& i);
+    // If the cursor's option is one of the above, takes its value and returns true. Throws
+    // UsageError for a bad or missing value.
+    bool parse(ArgCursor& cursor);
     // Checks the combination (--offset needs --bpm; not both --bpm and --beats).
     void validate() const;
 };

@@ -163,14 +163,10 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
 {
     StylizeArgs a;
     std::vector<std::string> positional;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string_view arg = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size())
-                throw UsageError(fmt::format("{} needs a value", arg));
-            return args[++i];
-        };
-        if (a.conditioning.parse(args, i))
+    for (ArgCursor cursor(args); cursor.next();) {
+        const std::string_view arg = cursor.arg();
+        auto value = [&]() -> std::string { return cursor.value(); };
+        if (a.conditioning.parse(cursor))
             continue;
         if (arg == "--model")
             a.model = value();
@@ -310,11 +306,8 @@ public:
                                                           problem));
             checked_formats_ = {in.format, out.format};
         }
-        const std::optional<PlaneColor>& in_color = in_color_.of(in, input_name_);
-        const std::optional<PlaneColor>& out_color = out_color_.of(out, input_name_);
-        if (!in_color || !out_color)  // libplacebo has no FCC system
-            throw VideoError(input_name_, "colour matrix \"fcc\" is not supported (expected BT.601, BT.709, BT.2020 "
-                                          "or SMPTE 240M)");
+        const PlaneColor& in_color = in_color_.of(in, input_name_);
+        const PlaneColor& out_color = out_color_.of(out, input_name_);
         release_warnings();
         if (!planes_) {
             planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
@@ -322,7 +315,7 @@ public:
         }
         const std::array<float, 5> c = cond_(time, frame_duration_);
         const bool use_prev = feedback_ && follows(frame_thumbnail(in, thumb_scratch_));  // no thumbnail to make without feedback
-        planes_->submit(in, *in_color, out, *out_color, c, strength_, use_prev);
+        planes_->submit(in, in_color, out, out_color, c, strength_, use_prev);
         return true;
     }
 

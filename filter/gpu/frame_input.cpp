@@ -14,7 +14,7 @@ extern "C" {
 
 namespace cnnv3 {
 
-std::optional<PlaneColor> plane_color(const AVFrame& frame, const std::string& source)
+PlaneColor plane_color(const AVFrame& frame, const std::string& source)
 {
     const auto format = static_cast<AVPixelFormat>(frame.format);
     PlaneColor color;
@@ -31,17 +31,15 @@ std::optional<PlaneColor> plane_color(const AVFrame& frame, const std::string& s
         color.system = PL_COLOR_SYSTEM_BT_709;
     else if (matrix == "BT.2020")
         color.system = PL_COLOR_SYSTEM_BT_2020_NC;
-    else if (matrix == "SMPTE 240M")
-        color.system = PL_COLOR_SYSTEM_SMPTE_240M;
     else
-        return std::nullopt;  // FCC
+        color.system = PL_COLOR_SYSTEM_SMPTE_240M;  // interpret_yuv() refuses every other matrix
     color.full_range = yuv.full_range;
     color.chroma_h = static_cast<float>(yuv.chroma_h);
     color.chroma_v = static_cast<float>(yuv.chroma_v);
     return color;
 }
 
-const std::optional<PlaneColor>& StreamPlaneColor::of(const AVFrame& frame, const std::string& source)
+const PlaneColor& StreamPlaneColor::of(const AVFrame& frame, const std::string& source)
 {
     const Key key{frame.format, frame.width, frame.height, color_tags_of(frame)};
     if (key_ != key) {

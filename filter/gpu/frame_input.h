@@ -24,16 +24,16 @@ extern "C" {
 
 namespace cnnv3 {
 
-// `frame`'s PlaneColor; nullopt for a matrix libplacebo has no system for (FCC).
-std::optional<PlaneColor> plane_color(const AVFrame& frame, const std::string& source);
+// `frame`'s PlaneColor.
+PlaneColor plane_color(const AVFrame& frame, const std::string& source);
 
 // plane_color() of a stream's frames, derived once while what it depends on stays the same (the
 // pixel format, the size - the default matrix follows it - and the colour tags): per frame a few
 // integer comparisons instead of interpret_yuv()'s defaults and the matrix's name mapped again.
-// The same results and errors as plane_color() (an FCC frame: nullopt, every time).
+// The same results and errors as plane_color().
 class StreamPlaneColor {
 public:
-    const std::optional<PlaneColor>& of(const AVFrame& frame, const std::string& source);
+    const PlaneColor& of(const AVFrame& frame, const std::string& source);
 
 private:
     struct Key {
@@ -44,7 +44,7 @@ private:
         bool operator==(const Key&) const = default;
     };
     std::optional<Key> key_;  // what color_ was derived from; none before the first frame
-    std::optional<PlaneColor> color_;
+    PlaneColor color_;
 };
 
 // frame_thumbnail()'s memory, kept between frames so that none is allocated per frame.

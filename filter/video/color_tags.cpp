@@ -101,13 +101,12 @@ YuvInterpretation interpret_yuv(const ColorTags& tags, AVPixelFormat format, int
     case AVCOL_SPC_BT709: yuv.matrix = "BT.709", yuv.kr = 0.2126, yuv.kb = 0.0722; break;
     case AVCOL_SPC_BT470BG:
     case AVCOL_SPC_SMPTE170M: yuv.matrix = "BT.601", yuv.kr = 0.299, yuv.kb = 0.114; break;
-    case AVCOL_SPC_FCC: yuv.matrix = "FCC", yuv.kr = 0.30, yuv.kb = 0.11; break;
     case AVCOL_SPC_SMPTE240M: yuv.matrix = "SMPTE 240M", yuv.kr = 0.212, yuv.kb = 0.087; break;
     case AVCOL_SPC_BT2020_NCL:
     case AVCOL_SPC_BT2020_CL: yuv.matrix = "BT.2020", yuv.kr = 0.2627, yuv.kb = 0.0593; break;
-    default:
+    default:  // FCC included: libplacebo, which converts every frame, has no such system
         throw VideoError(source, fmt::format("colour matrix \"{}\" is not supported (expected BT.601, BT.709, "
-                                             "BT.2020, SMPTE 240M or FCC)",
+                                             "BT.2020 or SMPTE 240M)",
                                              or_unknown(av_color_space_name(matrix))));
     }
 

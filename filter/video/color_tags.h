@@ -3,9 +3,9 @@
 //
 //   matrix  unspecified (or reserved, or "rgb" on a YUV format): BT.709 when width >= 1280 or
 //           height > 576 (HD), else BT.601 (SD). BT.470BG and SMPTE 170M are BT.601; BT.2020
-//           constant-luminance is converted as BT.2020 non-constant. YCgCo, ICtCp and the
-//           chroma-derived matrices are refused; FCC is interpreted here (the tests' CPU oracle
-//           converts it) but refused by the GPU frame path (frame_input.h: libplacebo has none).
+//           constant-luminance is converted as BT.2020 non-constant. FCC, YCgCo, ICtCp and
+//           the chroma-derived matrices are refused (libplacebo, which converts every frame, has
+//           no system for them).
 //   range   unspecified: limited (16-235/240 at 8 bits) for YUV; full for the yuvj* formats and
 //           for gray formats; RGB is always full range.
 //   chroma  unspecified: left (co-sited horizontally, centred vertically: MPEG-2 / H.264 / HEVC)
@@ -47,7 +47,7 @@ void set_color_tags(AVCodecContext& codec, const ColorTags& tags);
 // Cr' = (R - Y') / (2 (1 - Kr)); limited range Y = 2^(n-8) (219 Y' + 16), C = 2^(n-8) (224 C' + 128),
 // full range Y = (2^n - 1) Y', C = (2^n - 1) C' + 2^(n-1)).
 struct YuvInterpretation {
-    const char* matrix = "BT.601";  // BT.601, BT.709, BT.2020, SMPTE 240M or FCC
+    const char* matrix = "BT.601";  // BT.601, BT.709, BT.2020 or SMPTE 240M
     double kr = 0.299;
     double kb = 0.114;
     bool full_range = false;

@@ -457,6 +457,18 @@ def bad_arguments_raise_errors_naming_them():
             named = str(e).startswith(f"Stylize: {argument}: ")
             print(f"{argument}: {e} {'ok' if named else 'FAIL (does not name the argument)'}")
             ok &= named
+    # A matrix libplacebo has no system for is a frame error, in the CLI's words (color_tags.h).
+    for matrix, name in ((4, "fcc"), (8, "ycgco")):
+        tagged = core.std.SetFrameProps(core.std.BlankClip(format=vs.YUV420P8, width=16, height=8, length=1),
+                                        _Matrix=matrix)
+        want = f'Stylize: frame 0: clip: colour matrix "{name}" is not supported (expected BT.601, BT.709'
+        try:
+            stylize(tagged).get_frame(0)
+            print(f"_Matrix={matrix}: no error FAIL")
+            ok = False
+        except vs.Error as e:
+            print(f"_Matrix={matrix}: {e} {'ok' if str(e).startswith(want) else 'FAIL (expected ' + want + ')'}")
+            ok &= str(e).startswith(want)
     return ok
 
 

@@ -153,6 +153,9 @@ def check_video(browser, base, root, tmp, cnnv3):
           f'{moved} differ from the row itself')
     if not samples or bad or not moved or samples[-1][2] < 1.5:
         failures += fail('video (CSV, reactivity 2): the status does not show the scaled values')
+    slider_max = browser.evaluate('document.getElementById("reactivity").max')
+    if slider_max != '2':
+        failures += fail(f'reactivity slider: max {slider_max!r} (expected the generated maxReactivity, 2)')
     browser.open(f'{base}/web/index.html?video=../demo.mp4&reactivity=2.5')
     title = browser.wait_title(120)
     print(f'reactivity=2.5: title {title!r}')
