@@ -405,8 +405,8 @@ constexpr std::size_t lent_padding = 64;
 FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
     : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>())
 {
-    if (const char* v = std::getenv("CNNV3_HOST_IMPORT"); v && std::string_view(v) == "0")
-        import_ = false;
+    if (const char* v = std::getenv("CNNV3_HOST_IMPORT"); v && std::string_view(v) == "1")
+        import_ = true;
 }
 
 bool FramePlanesGpu::can_import() const

@@ -621,7 +621,7 @@ TEST(FramePlanesLend, off_by_default)
 namespace cnnv3 {
 namespace {
 
-// import_input (the default): where the device imports host pointers, a reference-counted input
+// import_input(true) (off by default): where the device imports host pointers, a reference-counted input
 // frame's planes are uploaded from its own memory (no copy), referenced until collected, so the
 // caller may free the frame at once; the pixels are those of the copying path. A frame that is
 // not reference-counted (a view of a host's memory) is copied, and so is every frame with
@@ -638,6 +638,7 @@ TEST(FramePlanesImport, imported_where_the_device_can_else_copied)
     Model model = load_model(vectors("test-random-48"));
     NetworkRunner runner(gpu, model);
     FramePlanesGpu planes(gpu, runner);
+    planes.import_input(true);
     std::cout << "[ measured ] host-pointer import " << (planes.can_import() ? "available" : "not available")
               << " on this device" << std::endl;
     Case c{"yuv420p", "yuv420p", 66, 38, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
@@ -692,6 +693,20 @@ TEST(FramePlanesImport, imported_where_the_device_can_else_copied)
     for (int k = 0; k < 3; ++k)
         EXPECT_EQ(get(*imported, k), get(*copied, k)) << "component " << k;
     EXPECT_TRUE(warnings.empty()) << warnings.front();
+}
+
+// Off by default (an import per frame costs more than the copy on NVIDIA: frame_planes_gpu.h).
+TEST(FramePlanesImport, off_by_default)
+{
+    if (std::getenv("CNNV3_HOST_IMPORT"))
+        GTEST_SKIP() << "CNNV3_HOST_IMPORT is set";
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    FramePtr in = make_frame("yuv420p", 34, 18), out = make_frame("yuv420p", 34, 18);
+    planes.process(*in, PlaneColor{}, *out, PlaneColor{}, std::array<float, 5>{}, 1.0f, false);
+    EXPECT_EQ(planes.imported_planes(), 0);
 }
 
 }  // namespace
