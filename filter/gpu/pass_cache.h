@@ -11,6 +11,8 @@
 // names that key and its checksum matches; anything else (truncated, corrupt, unreadable, another
 // format) counts as `rejected`, the pass compiles as without a cache, and the file is rewritten.
 // Nothing here ever fails a run: a directory that cannot be made or written only costs the cache.
+// libplacebo 6.322 made cached_program non-functional (its pl_cache replaces it): built against
+// such a libplacebo, ComputePass does not use this cache (PassCache::active() is false).
 //
 // Thread-safety: load() and store() may run on any threads at once (no shared state but the
 // atomic counters).
@@ -35,6 +37,8 @@ struct PassCacheStats {
 
 class PassCache {
 public:
+    // Whether ComputePass uses the cache with this libplacebo (API < 322).
+    static constexpr bool active() { return PL_API_VER < 322; }
     // The directory above, or nullopt when the cache is off or has no home.
     static std::optional<std::filesystem::path> directory();
     // The key of a pass: `identity` is everything its program depends on besides the device

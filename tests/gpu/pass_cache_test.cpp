@@ -37,6 +37,8 @@ class PassCacheTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
+        if (!PassCache::active())
+            GTEST_SKIP() << "libplacebo " << PL_API_VER << ": cached_program is non-functional (pl_cache)";
         dir_ = std::filesystem::temp_directory_path() / fmt::format("cnnv3-pass-cache-{}", getpid());
         std::filesystem::remove_all(dir_);
         if (const char* old = std::getenv("XDG_CACHE_HOME"))
