@@ -59,6 +59,15 @@
 // submit() took 4-6 ms a frame with it, 1.5 ms without; bench/RESULTS.md); $CNNV3_HOST_IMPORT=1
 // turns it on (for comparisons).
 //
+// Decoding straight into staging memory (take_decode_buffer()): a decoder's get_buffer2 may take
+// its frames' buffers from a pool of host-mapped, host-cached staging buffers this class makes (on
+// its own thread, in submit(): a request that finds no free buffer records the size it wanted,
+// and the next submit() makes a few of that size, up to max_decode_buffers). A frame whose planes
+// lie in one of them is uploaded from there (buf_offset, row pitch = linesize): no CPU copy, no
+// per-frame import. submit() references the frame's buffer until that upload is done; a buffer
+// goes back to the pool when its last reference is freed (any thread). The decoder must be closed
+// (every frame it made freed) before this object is destroyed.
+//
 // Ownership: borrows the GpuContext and the NetworkRunner (both must outlive it); owns its
 // textures, staging buffers and passes, kept while the frame size and formats stay. Frames whose
 // buffers collect() lent must be freed before this object is destroyed.
@@ -147,6 +156,13 @@ public:
     // default (on with $CNNV3_HOST_IMPORT=1). imported_planes(): how many input planes the last
     // upload imported (0: all copied).
     void import_input(bool on) { import_ = on; }
+    // A reference-counted buffer of at least `size` bytes in host-mapped staging memory for a
+    // decoder to decode a frame into (see above), or nullptr when none is free (the decoder then
+    // allocates its own). Thread-safe: called on the decoder's threads, concurrently.
+    AVBufferRef* take_decode_buffer(std::size_t size);
+    static constexpr int max_decode_buffers = 40;
+    int decode_buffers() const;                                         // made so far
+    int64_t uploaded_in_place() const { return uploaded_in_place_; }  // planes uploaded from a decode buffer
     bool can_import() const;  // the device imports host pointers
     int imported_planes() const { return imported_planes_; }
     int staging_sets() const { return static_cast<int>(staging_.size()); }
@@ -195,6 +211,10 @@ private:
     std::vector<std::unique_ptr<Staging>> retired_;  // of an earlier layout, still lent
     bool lend_ = false;
     bool import_ = false;
+    struct DecodePool;
+    std::unique_ptr<DecodePool> decode_pool_;
+    void provision_decode_buffers();
+    int64_t uploaded_in_place_ = 0;
     int imported_planes_ = 0;
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;

@@ -89,6 +89,9 @@ struct TranscodeResult {
     struct StageTimes {
         double wall = 0, decode = 0, process = 0, submit = 0, collect = 0, encode = 0;
     } stage_times;
+    // Frames the decoder decoded into the processor's buffers (FrameProcessor::decode_buffers),
+    // counted at allocation (the decoder may allocate a few it drops).
+    int64_t decoded_into_processor = 0;
 };
 
 // "key=value" (a -x argument) as a pair; throws VideoError("-x", ...) without '=' or with an empty key.

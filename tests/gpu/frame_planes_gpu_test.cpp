@@ -711,3 +711,71 @@ TEST(FramePlanesImport, off_by_default)
 
 }  // namespace
 }  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// Decode buffers (take_decode_buffer): the first request finds none and is remembered, the next
+// submit() makes some; a frame laid out in one (as a decoder's get_buffer2 would) is uploaded from
+// it - no copy - with the copying path's result, stays referenced until collected, and its buffer
+// returns to the pool (is handed out again) once the frame is freed. A frame in memory of its own
+// is copied as before.
+TEST(FramePlanesDecodeBuffers, frames_decoded_into_them_are_uploaded_in_place)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    const int w = 66, h = 38;
+    Case c{"yuv420p", "yuv420p", w, h, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    const int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, w, h, 64);
+    EXPECT_EQ(planes.take_decode_buffer(static_cast<std::size_t>(size)), nullptr);  // none made yet
+    // A frame in its own memory: copied (and the request above makes buffers at this submit).
+    FramePtr own = make_frame("yuv420p", w, h), out = make_frame("yuv420p", w, h);
+    fill_smooth(*own, c);
+    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.uploaded_in_place(), 0);
+    ASSERT_GE(planes.decode_buffers(), 1) << "host-mapped buffers on this device";
+    const auto in_buffer = [&] {
+        FramePtr f(av_frame_alloc());
+        f->format = AV_PIX_FMT_YUV420P;
+        f->width = w;
+        f->height = h;
+        f->buf[0] = planes.take_decode_buffer(static_cast<std::size_t>(size));
+        EXPECT_NE(f->buf[0], nullptr);
+        if (f->buf[0]) {
+            std::memset(f->buf[0]->data, 0, f->buf[0]->size);  // set() ORs 8-bit components into what is there
+            av_image_fill_arrays(f->data, f->linesize, f->buf[0]->data, AV_PIX_FMT_YUV420P, w, h, 64);
+        }
+        return f;
+    };
+    FramePtr decoded = in_buffer();
+    ASSERT_NE(decoded->buf[0], nullptr);
+    const uint8_t* where = decoded->buf[0]->data;
+    for (int k = 0; k < 3; ++k)
+        set(*decoded, k, get(*own, k));
+    FramePtr in_place = make_frame("yuv420p", w, h);
+    planes.submit(*decoded, color_of(c), *in_place, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.uploaded_in_place(), 3);
+    decoded.reset();  // the caller lets go at once: submit() holds its own reference
+    planes.collect();
+    for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(get(*in_place, k), get(*out, k)) << "component " << k;
+    // Once the frame's upload is done and its references are gone, the buffer is handed out again.
+    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    const int made = planes.decode_buffers();
+    bool reused = false;
+    std::vector<FramePtr> taken;
+    for (int i = 0; i < made; ++i) {
+        taken.push_back(in_buffer());
+        reused = reused || (taken.back()->buf[0] && taken.back()->buf[0]->data == where);
+    }
+    EXPECT_TRUE(reused);
+    EXPECT_EQ(planes.take_decode_buffer(static_cast<std::size_t>(size)), nullptr);  // every one lent now
+    EXPECT_LE(planes.decode_buffers(), FramePlanesGpu::max_decode_buffers);
+}
+
+}  // namespace
+}  // namespace cnnv3

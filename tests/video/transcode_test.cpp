@@ -661,6 +661,46 @@ TEST_F(Transcode, StageTimesSayWhereTheTimeWent)
     EXPECT_GT(t.encode, 0.0);
 }
 
+// FrameProcessor::decode_buffers: the decoder decodes into the processor's buffers once start()
+// has run (the frames before may come in FFmpeg's own); the pictures and timestamps are those of a
+// run without, and every buffer handed out is freed before transcode_video returns.
+struct OwnDecodeBuffers : InFlightProcessor {
+    std::atomic<int> handed{0}, live{0};
+    DecodeBufferSource decode_buffers() override
+    {
+        return [this](std::size_t size) -> AVBufferRef* {
+            auto* data = static_cast<uint8_t*>(av_malloc(size));
+            if (!data)
+                return nullptr;
+            AVBufferRef* ref = av_buffer_create(
+                data, size, [](void* self, uint8_t* d) {
+                    static_cast<OwnDecodeBuffers*>(self)->live.fetch_sub(1);
+                    av_free(d);
+                },
+                this, 0);
+            handed.fetch_add(1);
+            live.fetch_add(1);
+            return ref;
+        };
+    }
+};
+
+TEST_F(Transcode, DecoderDecodesIntoTheProcessorsBuffers)
+{
+    OwnDecodeBuffers processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("vfr.mkv"), "own-buffers.mkv", processor, options);
+    EXPECT_EQ(result.frames, 24);
+    EXPECT_GT(processor.handed.load(), 0);  // the frames a threaded decoder allocated before start() are its own
+    EXPECT_EQ(result.decoded_into_processor, processor.handed.load());
+    EXPECT_EQ(processor.live.load(), 0);
+    const test::MediaRecord in = read_media(clip("vfr.mkv"));
+    const test::MediaRecord out = read_media(dir_ / "own-buffers.mkv");
+    EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
+    expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "own-buffers.mkv"), 24);
+}
+
 TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
 {
     std::atomic<bool> stop{false};
