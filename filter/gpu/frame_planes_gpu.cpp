@@ -508,6 +508,14 @@ bool FramePlanesGpu::can_import() const
 FramePlanesGpu::~FramePlanesGpu()
 {
     gpu_.wait_idle();  // before the textures, staging buffers and passes go (GpuContext::wait_idle)
+    for (Side::Plane& plane : in_->planes)  // the input frames still referenced: back to their owners
+        for (Side::Plane::Imported& held : plane.imported)
+            held.ref.reset();
+    bool lent = false;
+    for (const auto& b : decode_pool_->buffers)
+        lent = lent || b->lent.load(std::memory_order_acquire);
+    if (lent)  // a decoder still holds some (the contract says it must be closed first): their
+        decode_pool_.release();  // give_back callbacks find their flags, never freed memory
 }
 
 void FramePlanesGpu::ensure_size(int width, int height)
