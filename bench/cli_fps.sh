@@ -12,10 +12,11 @@
 #       the same rows for the encoder alone: the same pipeline and encoder on the same decoded
 #       frames, copied instead of stylized (build/bench/cnnv3-bench-encode); where ffmpeg is on
 #       PATH, also `ffmpeg -i CLIP` with that encoder (fps = frames / ffmpeg -benchmark's rtime).
-#   bench/cli_fps.sh placebo CLIP GLSL [OUTDIR]
+#   bench/cli_fps.sh placebo CLIP GLSL [OUTDIR] [ENCODERS]
 #       FFmpeg's own route with a static preset: -init_hw_device vulkan, -vf format=rgba,hwupload,
-#       libplacebo=custom_shader_path=GLSL,hwdownload,format=rgba,format=yuv420p, rawvideo into .nut
-#       (fps = frames / ffmpeg -benchmark's rtime).
+#       libplacebo=custom_shader_path=GLSL,hwdownload,format=rgba,format=yuv420p, into each encoder
+#       of ENCODERS (raw = rawvideo into .nut, the default; x264vf = libx264 -preset veryfast into
+#       .mp4) (fps = frames / ffmpeg -benchmark's rtime).
 set -euo pipefail
 mode=${1:?usage: cli_fps.sh clip|run ...}; shift
 if [ "$mode" = clip ]; then
@@ -70,19 +71,27 @@ if [ "$mode" = alone ]; then
   exit 0
 fi
 if [ "$mode" = placebo ]; then
-  clip=$1 glsl=$2 outdir=${3:-$(mktemp -d)}
+  clip=$1 glsl=$2 outdir=${3:-$(mktemp -d)} encoders=${4:-raw}
   mkdir -p "$outdir"
-  out=$outdir/placebo.nut
-  t0=$(date +%s.%N)
-  ffmpeg -nostdin -hide_banner -loglevel info -benchmark -y -init_hw_device vulkan=vk -filter_hw_device vk -i "$clip" \
-    -map 0:v -vf "format=rgba,hwupload,libplacebo=custom_shader_path=$glsl,hwdownload,format=rgba,format=yuv420p" \
-    -c:v rawvideo "$out" > "$outdir/placebo.log" 2>&1 || { echo "| ffmpeg vf_libplacebo | failed: $(tail -1 "$outdir/placebo.log") |"; exit 1; }
-  t1=$(date +%s.%N)
-  n=$(frames_of "$out")
-  echo "| route | preset | frames | fps | wall s |"
-  echo "|---|---|---|---|---|"
-  echo "| ffmpeg vf_libplacebo, rawvideo (nut) | $(basename "$glsl") | $n | $(ffmpeg_fps "$outdir/placebo.log" "$n") | $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') |"
-  rm -f "$out"
+  echo "| route | preset | encoder | frames | fps | wall s |"
+  echo "|---|---|---|---|---|---|"
+  IFS=, read -ra es <<< "$encoders"
+  for e in "${es[@]}"; do
+    case $e in
+      raw) fa=(-c:v rawvideo) ext=nut ;;
+      x264vf) fa=(-c:v libx264 -preset veryfast) ext=mp4 ;;
+      *) fa=(-c:v "$e") ext=mkv ;;
+    esac
+    out=$outdir/placebo-$e.$ext
+    t0=$(date +%s.%N)
+    ffmpeg -nostdin -hide_banner -loglevel info -benchmark -y -init_hw_device vulkan=vk -filter_hw_device vk -i "$clip" \
+      -map 0:v -vf "format=rgba,hwupload,libplacebo=custom_shader_path=$glsl,hwdownload,format=rgba,format=yuv420p" \
+      "${fa[@]}" "$out" > "$outdir/placebo.log" 2>&1 || { echo "| ffmpeg vf_libplacebo | failed: $(tail -1 "$outdir/placebo.log") |"; exit 1; }
+    t1=$(date +%s.%N)
+    n=$(frames_of "$out")
+    echo "| ffmpeg vf_libplacebo | $(basename "$glsl") | $e | $n | $(ffmpeg_fps "$outdir/placebo.log" "$n") | $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') |"
+    rm -f "$out"
+  done
   exit 0
 fi
 [ "$mode" = run ] || { echo "cli_fps.sh: clip, run, alone or placebo" >&2; exit 2; }

@@ -274,6 +274,8 @@ public:
         runner_ = std::make_unique<NetworkRunner>(*gpu_, model_);
         if (const std::string problem = runner_->frame_size_problem(info.width, info.height); !problem.empty())
             throw VideoError(input_name_, problem + " (expected a smaller video; scale it down first)");
+        planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
+        planes_->lend_output(true);  // the encoder takes the staging buffers: no copy out (frame_processor.h)
     }
 
     // Every frame stays on the GPU (frame_planes_gpu.h), the output's format differing from the
@@ -283,6 +285,12 @@ public:
         submit_native(in, out, time, index);
         collect_native();
         return true;
+    }
+
+    // The decoder decodes into the GPU's staging buffers: no copy on the way in (frame_planes_gpu.h).
+    DecodeBufferSource decode_buffers() override
+    {
+        return [planes = planes_.get()](std::size_t size) { return planes->take_decode_buffer(size); };
     }
 
     // Frames in flight: the next frame uploads while the GPU works on this one.
@@ -311,10 +319,6 @@ public:
         const PlaneColor& in_color = in_color_.of(in, input_name_);
         const PlaneColor& out_color = out_color_.of(out, input_name_);
         release_warnings();
-        if (!planes_) {
-            planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
-            planes_->lend_output(true);  // the encoder takes the staging buffers: no copy out (frame_processor.h)
-        }
         const std::array<float, 5> c = cond_(time, frame_duration_);
         const bool use_prev = feedback_ && follows(frame_thumbnail(in, thumb_scratch_));  // no thumbnail to make without feedback
         planes_->submit(in, in_color, out, out_color, c, strength_, use_prev);

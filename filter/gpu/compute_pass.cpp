@@ -1,5 +1,7 @@
 #include "compute_pass.h"
 
+#include "pass_cache.h"
+
 #include <fmt/format.h>
 
 namespace cnnv3 {
@@ -21,9 +23,27 @@ ComputePass::ComputePass(pl_gpu gpu, std::vector<ComputeDesc> descs, const std::
     params.num_descriptors = static_cast<int>(d.size());
     params.push_constants_size = push_constants;
     params.glsl_shader = glsl.c_str();
+#if PL_API_VER < 322  // libplacebo 6.322 made cached_program non-functional (pl_cache replaces it)
+    // The program compiled by an earlier run (pass_cache.h), else compiled now and kept for the next.
+    std::string identity = fmt::format("{}\n{}", push_constants, glsl);
+    for (const ComputeDesc& desc : descs_)
+        identity += fmt::format("\n{} {} {}", desc.name, static_cast<int>(desc.type), static_cast<int>(desc.access));
+    const uint64_t key = PassCache::key(gpu, identity);
+    const std::optional<std::string> cached = PassCache::load(key);
+    if (cached) {
+        params.cached_program = reinterpret_cast<const uint8_t*>(cached->data());
+        params.cached_program_len = cached->size();
+    }
+#endif
     pass_ = pl_pass_create(gpu, &params);
     if (!pass_)
         throw GpuError(fmt::format("{}: the GPU cannot build this compute pass (see libplacebo's messages)", what));
+#if PL_API_VER < 322
+    const std::string_view program(reinterpret_cast<const char*>(pass_->params.cached_program),
+                                   pass_->params.cached_program_len);
+    if (!program.empty() && (!cached || *cached != program))  // new, or libplacebo rebuilt it
+        PassCache::store(key, program);
+#endif
 }
 
 ComputePass::~ComputePass()

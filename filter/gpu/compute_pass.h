@@ -1,6 +1,7 @@
 // One compute pl_pass made from a complete GLSL source: created once, run per frame (no per-frame
 // shader generation, hashing or pipeline lookup as with pl_dispatch). The network's passes
-// (NetworkRunner) and the colour passes (FramePlanesGpu) are both made this way.
+// (NetworkRunner) and the colour passes (FramePlanesGpu) are both made this way. The compiled
+// program is kept on disk for the next run (pass_cache.h).
 //
 // Ownership: owns the pl_pass and the descriptor names it refers to; the pl_gpu must outlive it,
 // and the caller must not destroy it while the GPU may still run it (GpuContext::wait_idle).

@@ -12,8 +12,10 @@ extern "C" {
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -362,6 +364,14 @@ struct FramePlanesGpu::Side {
         // The input's staging, one per frame in flight: GPU objects are kept, never made per frame
         // (GpuContext::wait_idle). The output's are Staging sets.
         std::array<GpuBuffer, FramePlanesGpu::frames_in_flight> buf;
+        // The input's memory uploaded from in place, one per frame in flight: a host-pointer import
+        // (buf) or a decode buffer (no buf), with a reference to the frame's buffer that keeps the
+        // memory alive (and out of the decoder's hands) until the upload is done.
+        struct Imported {
+            GpuBuffer buf;
+            std::unique_ptr<AVBufferRef, void (*)(AVBufferRef*)> ref{nullptr, [](AVBufferRef* r) { av_buffer_unref(&r); }};
+        };
+        std::array<Imported, FramePlanesGpu::frames_in_flight> imported;
         int unit = 1;       // bytes per texel
         int row_bytes = 0;  // bytes of a row the frame uses
         int rows = 0;
@@ -394,12 +404,118 @@ constexpr std::size_t lent_padding = 64;
 
 }  // namespace
 
+// The decode buffers (take_decode_buffer()): made and looked up on the runner's thread, taken and
+// returned on any thread; `mutex` guards the list and the requests, `lent` each buffer's state.
+struct FramePlanesGpu::DecodePool {
+    struct Buffer {
+        GpuBuffer buf;
+        std::size_t size = 0;
+        std::atomic<bool> lent{false};
+    };
+    mutable std::mutex mutex;
+    std::vector<std::unique_ptr<Buffer>> buffers;  // only grows (stable addresses for the callbacks)
+    std::size_t wanted = 0;                        // the largest size asked for and not found
+    int misses = 0;                                // requests not served since the last provision
+
+    static void give_back(void* buffer, uint8_t*)
+    {
+        static_cast<Buffer*>(buffer)->lent.store(false, std::memory_order_release);
+    }
+    // The buffer holding the byte at `data`, or nullptr.
+    const Buffer* holding(const uint8_t* data) const
+    {
+        std::lock_guard lock(mutex);
+        for (const auto& b : buffers) {
+            const uint8_t* base = b->buf.get()->data;
+            if (data >= base && data < base + b->size)
+                return b.get();
+        }
+        return nullptr;
+    }
+};
+
 FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
-    : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>()) {}
+    : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>()),
+      decode_pool_(std::make_unique<DecodePool>())
+{
+    if (const char* v = std::getenv("CNNV3_HOST_IMPORT"); v && std::string_view(v) == "1")
+        import_ = true;
+}
+
+AVBufferRef* FramePlanesGpu::take_decode_buffer(std::size_t size)
+{
+    std::lock_guard lock(decode_pool_->mutex);
+    for (const auto& b : decode_pool_->buffers) {
+        bool free = false;
+        if (b->size >= size && b->lent.compare_exchange_strong(free, true, std::memory_order_acquire)) {
+            AVBufferRef* ref = av_buffer_create(b->buf.get()->data, size, DecodePool::give_back, b.get(), 0);
+            if (!ref)
+                b->lent.store(false, std::memory_order_release);
+            return ref;
+        }
+    }
+    decode_pool_->wanted = std::max(decode_pool_->wanted, size);
+    ++decode_pool_->misses;
+    return nullptr;
+}
+
+int FramePlanesGpu::decode_buffers() const
+{
+    std::lock_guard lock(decode_pool_->mutex);
+    return static_cast<int>(decode_pool_->buffers.size());
+}
+
+// A few more decode buffers where requests found none free (a decoder holds its reference frames
+// and one frame a thread, the pipeline a few more): at most 4 a frame, max_decode_buffers in all.
+void FramePlanesGpu::provision_decode_buffers()
+{
+    std::size_t size = 0;
+    int make = 0;
+    {
+        std::lock_guard lock(decode_pool_->mutex);
+        make = std::min({decode_pool_->misses, 4, max_decode_buffers - static_cast<int>(decode_pool_->buffers.size())});
+        size = decode_pool_->wanted;
+        decode_pool_->misses = 0;
+    }
+    pl_gpu gpu = gpu_.gpu();
+    if (make <= 0 || size > gpu->limits.max_mapped_size)
+        return;
+    std::vector<std::unique_ptr<DecodePool::Buffer>> made;
+    for (int i = 0; i < make; ++i) {
+        struct pl_buf_params b = {};
+        b.size = size;
+        b.host_writable = true;
+        b.host_readable = true;  // host-cached memory: decoders read their reference frames back
+        b.host_mapped = true;
+        b.memory_type = PL_BUF_MEM_HOST;
+        auto buffer = std::make_unique<DecodePool::Buffer>();
+        buffer->buf = GpuBuffer(gpu, b);
+        if (!buffer->buf.get()->data)
+            return;  // not host-mapped here: the decoder keeps its own buffers
+        buffer->size = size;
+        made.push_back(std::move(buffer));
+    }
+    std::lock_guard lock(decode_pool_->mutex);
+    for (auto& b : made)
+        decode_pool_->buffers.push_back(std::move(b));
+}
+
+bool FramePlanesGpu::can_import() const
+{
+    return (gpu_.gpu()->import_caps.buf & PL_HANDLE_HOST_PTR) != 0;
+}
 
 FramePlanesGpu::~FramePlanesGpu()
 {
     gpu_.wait_idle();  // before the textures, staging buffers and passes go (GpuContext::wait_idle)
+    for (Side::Plane& plane : in_->planes)  // the input frames still referenced: back to their owners
+        for (Side::Plane::Imported& held : plane.imported)
+            held.ref.reset();
+    bool lent = false;
+    for (const auto& b : decode_pool_->buffers)
+        lent = lent || b->lent.load(std::memory_order_acquire);
+    if (lent)  // a decoder still holds some (the contract says it must be closed first): their
+        decode_pool_.release();  // give_back callbacks find their flags, never freed memory
 }
 
 void FramePlanesGpu::ensure_size(int width, int height)
@@ -504,11 +620,75 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
 void FramePlanesGpu::upload(const AVFrame& in)
 {
     pl_gpu gpu = gpu_.gpu();
+    const bool importing = import_ && can_import();
+    imported_planes_ = 0;
     for (std::size_t p = 0; p < in_->planes.size(); ++p) {
         Side::Plane& plane = in_->planes[p];
         const std::size_t pitch = plane.pitch;
         if (!in.data[p])
             throw GpuError(fmt::format("the input frame has no plane {}", p));
+        // This slot's earlier import or decode buffer: its frame was collected, so its upload has finished.
+        Side::Plane::Imported& imported = plane.imported[slot_];
+        if (imported.buf) {
+            while (pl_buf_poll(gpu, imported.buf.get(), UINT64_MAX)) {
+            }
+            imported.buf.reset();
+        }
+        imported.ref.reset();
+        struct pl_tex_transfer_params up = {};
+        up.tex = plane.tex.get();
+        // Decoded into one of the decode buffers: uploaded from there.
+        AVBufferRef* holder = av_frame_get_plane_buffer(const_cast<AVFrame*>(&in), static_cast<int>(p));
+        if (const DecodePool::Buffer* held = holder && in.linesize[p] > 0 ? decode_pool_->holding(in.data[p]) : nullptr;
+            held && static_cast<std::size_t>(in.linesize[p]) % plane.tex.get()->params.format->texel_align == 0) {
+            const auto offset = static_cast<std::size_t>(in.data[p] - held->buf.get()->data);
+            if (offset + static_cast<std::size_t>(in.linesize[p]) * static_cast<std::size_t>(plane.rows - 1) + pitch <=
+                held->size) {
+                imported.ref.reset(av_buffer_ref(holder));
+                if (!imported.ref)
+                    throw GpuError("out of memory referencing the input frame");
+                up.buf = held->buf.get();
+                up.buf_offset = offset;
+                up.row_pitch = static_cast<std::size_t>(in.linesize[p]);
+                if (!pl_tex_upload(gpu, &up))
+                    throw GpuError("plane upload failed");
+                ++uploaded_in_place_;
+                continue;
+            }
+        }
+        AVBufferRef* owner = importing && in.linesize[p] > 0 ? av_frame_get_plane_buffer(const_cast<AVFrame*>(&in), static_cast<int>(p)) : nullptr;
+        if (owner && static_cast<std::size_t>(in.linesize[p]) % plane.tex.get()->params.format->texel_align == 0) {
+            // Whole pages around the plane (the driver maps pages; the bytes around the plane's
+            // are the same allocation's or its pages', never read), the plane at an offset in them.
+            const std::uintptr_t page = std::max<std::uintptr_t>(4096, gpu->limits.align_host_ptr);
+            const auto start = reinterpret_cast<std::uintptr_t>(in.data[p]);
+            const std::uintptr_t end =
+                start + static_cast<std::size_t>(in.linesize[p]) * static_cast<std::size_t>(plane.rows - 1) + pitch;
+            const std::uintptr_t base = start / page * page;
+            struct pl_buf_params b = {};
+            b.size = (end - base + page - 1) / page * page;
+            b.import_handle = PL_HANDLE_HOST_PTR;
+            b.shared_mem.handle.ptr = reinterpret_cast<void*>(base);
+            b.shared_mem.size = b.size;
+            up.buf_offset = start - base;
+            try {
+                imported.buf = GpuBuffer(gpu, b);
+            } catch (const GpuError&) {
+                import_ = false;  // this device or memory cannot be imported after all: copy from now on
+            }
+            if (imported.buf) {
+                pl_buf buf = imported.buf.get();
+                imported.ref.reset(av_buffer_ref(owner));
+                if (!imported.ref)
+                    throw GpuError("out of memory referencing the input frame");
+                up.buf = buf;
+                up.row_pitch = static_cast<std::size_t>(in.linesize[p]);
+                if (!pl_tex_upload(gpu, &up))
+                    throw GpuError("plane upload failed");
+                ++imported_planes_;
+                continue;
+            }
+        }
         pl_buf buf = plane.buf[slot_].get();
         uint8_t* dst = buf->data;
         if (dst) {
@@ -523,9 +703,8 @@ void FramePlanesGpu::upload(const AVFrame& in)
                         static_cast<std::size_t>(plane.row_bytes));
         if (!buf->data)
             pl_buf_write(gpu, buf, 0, packed_.data(), pitch * plane.rows);
-        struct pl_tex_transfer_params up = {};
-        up.tex = plane.tex.get();
         up.buf = buf;
+        up.buf_offset = 0;
         up.row_pitch = pitch;
         if (!pl_tex_upload(gpu, &up))
             throw GpuError("plane upload failed");
@@ -859,6 +1038,7 @@ void FramePlanesGpu::submit_with(const AVFrame& in, const PlaneColor& in_color, 
 {
     while (in_flight() >= frames_in_flight)
         collect();
+    provision_decode_buffers();
     upload(in);
     decode_pass(in_color, rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
     current_ = 1 - current_;

@@ -3,8 +3,11 @@
 // colours: a frame goes to the processor as decoded, with an output frame in the encoder's format.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 
+struct AVBufferRef;
 struct AVFrame;
 
 namespace cnnv3 {
@@ -62,6 +65,14 @@ public:
     }
     virtual void collect_native() {}
     virtual int native_in_flight() const { return 1; }
+
+    // Where the decoder may put the frames it decodes (e.g. the GPU's host-mapped staging memory,
+    // so that a frame is uploaded without a copy): a function that returns a reference-counted
+    // buffer of at least `size` bytes, or nullptr when it has none free (FFmpeg's own allocator
+    // then). Asked once, right after start(); called on the decoder's threads, concurrently, until
+    // the decoder is closed, which the pipeline does before it returns. Empty (the default): none.
+    using DecodeBufferSource = std::function<AVBufferRef*(std::size_t size)>;
+    virtual DecodeBufferSource decode_buffers() { return {}; }
 };
 
 }  // namespace cnnv3

@@ -8,10 +8,14 @@
 //   - abort(): the run is over (another stage failed): push() and pop() return at once (false /
 //     nullopt) in every thread, items still queued are dropped (their destructors free them).
 //
+// The time push() and pop() spent blocked is summed (push_blocked(), pop_blocked()): with one
+// producer and one consumer, what each stage waited for its neighbour (video_transcode's stage times).
+//
 // Thread-safety: any number of threads may call any member; the queue's mutex orders everything
 // pushed before a pop with everything after it (objects handed over need no other lock).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -33,7 +37,7 @@ public:
     bool push(T item)
     {
         std::unique_lock lock(mutex_);
-        room_.wait(lock, [&] { return aborted_ || closed_ || items_.size() < capacity_; });
+        wait(lock, room_, [&] { return aborted_ || closed_ || items_.size() < capacity_; }, push_blocked_);
         if (aborted_ || closed_)
             return false;
         items_.push_back(std::move(item));
@@ -46,7 +50,7 @@ public:
     std::optional<T> pop()
     {
         std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return aborted_ || closed_ || !items_.empty(); });
+        wait(lock, ready_, [&] { return aborted_ || closed_ || !items_.empty(); }, pop_blocked_);
         if (aborted_)
             return std::nullopt;
         if (items_.empty()) {
@@ -81,8 +85,32 @@ public:
         }
     }
 
+    // Seconds push() / pop() have spent waiting so far.
+    double push_blocked()
+    {
+        std::lock_guard lock(mutex_);
+        return std::chrono::duration<double>(push_blocked_).count();
+    }
+    double pop_blocked()
+    {
+        std::lock_guard lock(mutex_);
+        return std::chrono::duration<double>(pop_blocked_).count();
+    }
+
 private:
+    using Clock = std::chrono::steady_clock;
+    template <typename Ready>
+    static void wait(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Ready ready, Clock::duration& blocked)
+    {
+        if (ready())
+            return;
+        const Clock::time_point t0 = Clock::now();
+        cv.wait(lock, ready);
+        blocked += Clock::now() - t0;
+    }
+
     std::mutex mutex_;
+    Clock::duration push_blocked_{}, pop_blocked_{};
     std::condition_variable ready_, room_;
     std::deque<T> items_;
     std::size_t capacity_;

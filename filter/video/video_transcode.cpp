@@ -15,6 +15,7 @@
 extern "C" {
 #include <libavutil/avstring.h>
 #include <libavutil/avutil.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/pixdesc.h>
 }
@@ -23,6 +24,7 @@ extern "C" {
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -30,6 +32,7 @@ extern "C" {
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 #include <pthread.h>
@@ -324,6 +327,14 @@ private:
     ColorTags out_tags_;
 
     // The stages and what they hand over (run_stages()).
+    using Clock = std::chrono::steady_clock;
+    double submit_seconds_ = 0, collect_seconds_ = 0;  // the process stage's calls to the processor
+    // The processor's decode buffers (FrameProcessor::decode_buffers), set once after start() on
+    // the process stage; the decoder's get_buffer2 (decode_into) reads them once `ready`.
+    FrameProcessor::DecodeBufferSource decode_buffers_;
+    std::atomic<bool> decode_buffers_ready_{false};
+    std::atomic<int64_t> decoded_into_processor_{0};
+    static int decode_into(AVCodecContext* ctx, AVFrame* frame, int flags);
     StageQueue<DecodedItem> decoded_q_{decoded_queue_depth};
     StageQueue<ProcessedItem> processed_q_{processed_queue_depth};
     struct InFlight {  // submitted to FrameProcessor::submit_native(), not yet collected
@@ -562,6 +573,8 @@ void Transcoder::start_encoder(const AVFrame& first, AVPixelFormat in_format)
         info.duration = static_cast<double>(in_.format->duration) / AV_TIME_BASE;
     info.has_alpha = alpha_;
     processor_.start(info);
+    if ((decode_buffers_ = processor_.decode_buffers()))
+        decode_buffers_ready_.store(true, std::memory_order_release);
     if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
         throw VideoError(out_name_, fmt::format("cannot open the {} encoder for {} {}x{} ({})", choice_.codec->name,
                                                 pixel_format_name(choice_.pixel_format), width_, height_,
@@ -646,9 +659,61 @@ void Transcoder::handle_frame(av::Frame frame_ref, int stream_format)
     report(false);
 }
 
+// The decoder's get_buffer2: the frame laid out as FFmpeg's default allocator lays it out (each
+// line size a multiple of what the codec asks, planes 64-byte aligned with room for the bytes
+// decoders read past a plane), in one buffer from the processor's decode buffers where it offers
+// them and has one free; else FFmpeg's own allocator (hardware frames, palettes and codecs that
+// allocate their own frames included).
+int Transcoder::decode_into(AVCodecContext* ctx, AVFrame* frame, int flags)
+{
+    auto* self = static_cast<Transcoder*>(ctx->opaque);
+    const auto format = static_cast<AVPixelFormat>(frame->format);
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
+    if (!self->decode_buffers_ready_.load(std::memory_order_acquire) || !d ||
+        (d->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM)) ||
+        !(ctx->codec->capabilities & AV_CODEC_CAP_DR1) || frame->width < 1 || frame->height < 1)
+        return avcodec_default_get_buffer2(ctx, frame, flags);
+    int w = frame->width, h = frame->height;
+    int align[AV_NUM_DATA_POINTERS] = {};
+    avcodec_align_dimensions2(ctx, &w, &h, align);
+    int linesize[4] = {};
+    for (bool aligned = false; !aligned; w += w & ~(w - 1)) {  // widen until every line size is aligned
+        if (av_image_fill_linesizes(linesize, format, w) < 0)
+            return avcodec_default_get_buffer2(ctx, frame, flags);
+        aligned = true;
+        for (int i = 0; i < 4; ++i)
+            aligned = aligned && (align[i] <= 0 || linesize[i] % align[i] == 0);
+    }
+    ptrdiff_t pitches[4] = {linesize[0], linesize[1], linesize[2], linesize[3]};
+    size_t sizes[4] = {};
+    if (av_image_fill_plane_sizes(sizes, format, h, pitches) < 0)
+        return avcodec_default_get_buffer2(ctx, frame, flags);
+    constexpr std::size_t unit = 64;  // plane alignment; 16 more bytes a plane as FFmpeg's pools leave
+    std::size_t offsets[4] = {}, total = 0;
+    for (int i = 0; i < 4; ++i) {
+        offsets[i] = total;
+        if (sizes[i])
+            total += (sizes[i] + 16 + unit - 1) / unit * unit;
+    }
+    AVBufferRef* buffer = self->decode_buffers_(total);
+    if (!buffer)
+        return avcodec_default_get_buffer2(ctx, frame, flags);
+    self->decoded_into_processor_.fetch_add(1, std::memory_order_relaxed);
+    frame->buf[0] = buffer;
+    for (int i = 0; i < 4; ++i)
+        if (sizes[i]) {
+            frame->data[i] = buffer->data + offsets[i];
+            frame->linesize[i] = linesize[i];
+        }
+    frame->extended_data = frame->data;
+    return 0;
+}
+
 void Transcoder::collect_oldest()
 {
+    const Clock::time_point t0 = Clock::now();
     processor_.collect_native();
+    collect_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
     InFlight done = std::move(in_flight_.front());
     in_flight_.pop_front();
     deliver(std::move(done.out));
@@ -689,9 +754,12 @@ void Transcoder::encode_frame(ProcessedItem item)
 // processor does not take is the input's problem.
 void Transcoder::submit(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
+    const Clock::time_point t0 = Clock::now();
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
-    if (!processor_.submit_native(frame, out, input_seconds(pts), processed_))
+    const bool taken = processor_.submit_native(frame, out, input_seconds(pts), processed_);
+    submit_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!taken)
         throw VideoError(in_.name, fmt::format("pixel format \"{}\" is not supported (the frame processor does not "
                                                "convert it to \"{}\")",
                                                pixel_format_name(static_cast<AVPixelFormat>(frame.format)),
@@ -1008,8 +1076,11 @@ void Transcoder::fail(std::exception_ptr error)
 // been joined (the frames in flight freed with them).
 void Transcoder::run_stages()
 {
-    auto stage = [this](void (Transcoder::*body)(), auto& next) {
-        return std::thread([this, body, &next] {
+    const Clock::time_point start = Clock::now();
+    const auto since_start = [start] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+    double decode_wall = 0, process_wall = 0, mux_wall = 0;
+    auto stage = [this, &since_start](void (Transcoder::*body)(), auto& next, double& wall) {
+        return std::thread([this, body, &next, &wall, &since_start] {
             block_async_signals();
             try {
                 (this->*body)();
@@ -1018,12 +1089,13 @@ void Transcoder::run_stages()
             } catch (...) {
                 fail(std::current_exception());
             }
+            wall = since_start();
         });
     };
-    std::thread process = stage(&Transcoder::process_all, processed_q_);
+    std::thread process = stage(&Transcoder::process_all, processed_q_, process_wall);
     std::thread mux;
     try {
-        mux = std::thread([this] {
+        mux = std::thread([this, &mux_wall, &since_start] {
             block_async_signals();
             try {
                 mux_all();
@@ -1031,6 +1103,7 @@ void Transcoder::run_stages()
             } catch (...) {
                 fail(std::current_exception());
             }
+            mux_wall = since_start();
         });
     } catch (...) {
         fail(std::current_exception());
@@ -1043,11 +1116,20 @@ void Transcoder::run_stages()
         } catch (...) {
             decoded_q_.close(std::current_exception());  // in stream order, after the frames before it
         }
+        decode_wall = since_start();
     }
     process.join();
     if (mux.joinable())
         mux.join();
     in_flight_.clear();
+    TranscodeResult::StageTimes& t = result_.stage_times;
+    t.wall = since_start();
+    t.decode = decode_wall - decoded_q_.push_blocked();
+    t.process = process_wall - decoded_q_.pop_blocked() - processed_q_.push_blocked();
+    t.submit = submit_seconds_;
+    t.collect = collect_seconds_;
+    t.encode = mux_wall - processed_q_.pop_blocked();
+    result_.decoded_into_processor = decoded_into_processor_.load();
     if (error_)
         std::rethrow_exception(error_);
 }
@@ -1068,6 +1150,10 @@ TranscodeResult Transcoder::run()
     }
 
     in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name, opts_.hwdec);
+    if (in_.hw_device.empty()) {  // before the first packet: decode into the processor's buffers once it offers them
+        in_.decoder->opaque = this;
+        in_.decoder->get_buffer2 = decode_into;
+    }
     if (!opts_.audio_input.empty())
         replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
     AVFormatContext* ic = in_.format.get();
@@ -1113,6 +1199,15 @@ TranscodeResult Transcoder::run()
 
     result_.frames = no_timestamps_ ? next_slot_ : frames_.load();
     result_.stopped = stopped_;
+    if (const char* v = std::getenv("CNNV3_STAGE_TIMES"); v && std::string_view(v) == "1" && result_.frames > 0) {
+        const TranscodeResult::StageTimes& t = result_.stage_times;
+        const double ms = 1000.0 / static_cast<double>(result_.frames);
+        fmt::print(stderr,
+                   "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, process busy {:.3f} "
+                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}; {} frames decoded into the processor's buffers\n",
+                   result_.frames, t.wall * ms, t.decode * ms, t.process * ms, t.submit * ms, t.collect * ms, t.encode * ms,
+                   result_.decoded_into_processor);
+    }
     report(true);
     return result_;
 }

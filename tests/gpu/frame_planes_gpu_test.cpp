@@ -617,3 +617,165 @@ TEST(FramePlanesLend, off_by_default)
 
 }  // namespace
 }  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// import_input(true) (off by default): where the device imports host pointers, a reference-counted input
+// frame's planes are uploaded from its own memory (no copy), referenced until collected, so the
+// caller may free the frame at once; the pixels are those of the copying path. A frame that is
+// not reference-counted (a view of a host's memory) is copied, and so is every frame with
+// import_input(false). libplacebo has nothing to warn about (alignment).
+TEST(FramePlanesImport, imported_where_the_device_can_else_copied)
+{
+    std::vector<std::string> warnings;  // libplacebo's complaints about an import (alignment...)
+    GpuOptions options;
+    options.warn = [&](const std::string& m) {
+        if (m.starts_with("libplacebo:"))
+            warnings.push_back(m);
+    };
+    GpuContext gpu(options);
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    planes.import_input(true);
+    std::cout << "[ measured ] host-pointer import " << (planes.can_import() ? "available" : "not available")
+              << " on this device" << std::endl;
+    Case c{"yuv420p", "yuv420p", 66, 38, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    // Frames with other pixels each time; each freed right after submit().
+    std::vector<FramePtr> outs;
+    std::vector<std::array<std::vector<int>, 3>> want;
+    const auto make_in = [&](int i) {
+        FramePtr in = make_frame("yuv420p", c.width, c.height);
+        std::mt19937 rng(static_cast<unsigned>(40 + i));
+        std::array<std::vector<int>, 3> codes;
+        for (int k = 0; k < 3; ++k) {
+            const auto [w, h] = grid(*in, k);
+            codes[k].resize(static_cast<std::size_t>(w) * h);
+            for (int& v : codes[k])
+                v = 16 + static_cast<int>(rng() % 220);
+            set(*in, k, codes[k]);
+        }
+        return std::pair(std::move(in), codes);
+    };
+    for (int i = 0; i < 6; ++i) {
+        auto [in, codes] = make_in(i);
+        outs.push_back(make_frame("yuv420p", c.width, c.height));
+        planes.submit(*in, color_of(c), *outs.back(), color_of(c), cond, 0.0f, false);
+        EXPECT_EQ(planes.imported_planes(), planes.can_import() ? 3 : 0) << "frame " << i;
+        in.reset();  // the caller lets go at once: the import holds its own reference
+        want.push_back(codes);
+    }
+    while (planes.in_flight())
+        planes.collect();
+    for (std::size_t i = 0; i < outs.size(); ++i)
+        for (int k = 0; k < 3; ++k)
+            EXPECT_EQ(get(*outs[i], k), want[i][k]) << "frame " << i << " component " << k;
+
+    // Strength 1 through both paths: the same bytes.
+    auto [in, codes] = make_in(99);
+    FramePtr imported = make_frame("yuv420p", c.width, c.height), copied = make_frame("yuv420p", c.width, c.height);
+    planes.process(*in, color_of(c), *imported, color_of(c), cond, 1.0f, false);
+    planes.import_input(false);
+    planes.process(*in, color_of(c), *copied, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.imported_planes(), 0);
+    for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(get(*imported, k), get(*copied, k)) << "component " << k;
+
+    // Not reference-counted (buf[0] null, as a host's view): copied.
+    planes.import_input(true);
+    AVFrame view = *in;
+    for (AVBufferRef*& b : view.buf)
+        b = nullptr;
+    planes.process(view, color_of(c), *copied, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.imported_planes(), 0);
+    for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(get(*imported, k), get(*copied, k)) << "component " << k;
+    EXPECT_TRUE(warnings.empty()) << warnings.front();
+}
+
+// Off by default (an import per frame costs more than the copy on NVIDIA: frame_planes_gpu.h).
+TEST(FramePlanesImport, off_by_default)
+{
+    if (std::getenv("CNNV3_HOST_IMPORT"))
+        GTEST_SKIP() << "CNNV3_HOST_IMPORT is set";
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    FramePtr in = make_frame("yuv420p", 34, 18), out = make_frame("yuv420p", 34, 18);
+    planes.process(*in, PlaneColor{}, *out, PlaneColor{}, std::array<float, 5>{}, 1.0f, false);
+    EXPECT_EQ(planes.imported_planes(), 0);
+}
+
+}  // namespace
+}  // namespace cnnv3
+
+namespace cnnv3 {
+namespace {
+
+// Decode buffers (take_decode_buffer): the first request finds none and is remembered, the next
+// submit() makes some; a frame laid out in one (as a decoder's get_buffer2 would) is uploaded from
+// it - no copy - with the copying path's result, stays referenced until collected, and its buffer
+// returns to the pool (is handed out again) once the frame is freed. A frame in memory of its own
+// is copied as before.
+TEST(FramePlanesDecodeBuffers, frames_decoded_into_them_are_uploaded_in_place)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    const int w = 66, h = 38;
+    Case c{"yuv420p", "yuv420p", w, h, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    const int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, w, h, 64);
+    EXPECT_EQ(planes.take_decode_buffer(static_cast<std::size_t>(size)), nullptr);  // none made yet
+    // A frame in its own memory: copied (and the request above makes buffers at this submit).
+    FramePtr own = make_frame("yuv420p", w, h), out = make_frame("yuv420p", w, h);
+    fill_smooth(*own, c);
+    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.uploaded_in_place(), 0);
+    ASSERT_GE(planes.decode_buffers(), 1) << "host-mapped buffers on this device";
+    const auto in_buffer = [&] {
+        FramePtr f(av_frame_alloc());
+        f->format = AV_PIX_FMT_YUV420P;
+        f->width = w;
+        f->height = h;
+        f->buf[0] = planes.take_decode_buffer(static_cast<std::size_t>(size));
+        EXPECT_NE(f->buf[0], nullptr);
+        if (f->buf[0]) {
+            std::memset(f->buf[0]->data, 0, f->buf[0]->size);  // set() ORs 8-bit components into what is there
+            av_image_fill_arrays(f->data, f->linesize, f->buf[0]->data, AV_PIX_FMT_YUV420P, w, h, 64);
+        }
+        return f;
+    };
+    FramePtr decoded = in_buffer();
+    ASSERT_NE(decoded->buf[0], nullptr);
+    const uint8_t* where = decoded->buf[0]->data;
+    for (int k = 0; k < 3; ++k)
+        set(*decoded, k, get(*own, k));
+    FramePtr in_place = make_frame("yuv420p", w, h);
+    planes.submit(*decoded, color_of(c), *in_place, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.uploaded_in_place(), 3);
+    decoded.reset();  // the caller lets go at once: submit() holds its own reference
+    planes.collect();
+    for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(get(*in_place, k), get(*out, k)) << "component " << k;
+    // Once the frame's upload is done and its references are gone, the buffer is handed out again.
+    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    const int made = planes.decode_buffers();
+    bool reused = false;
+    std::vector<FramePtr> taken;
+    for (int i = 0; i < made; ++i) {
+        taken.push_back(in_buffer());
+        reused = reused || (taken.back()->buf[0] && taken.back()->buf[0]->data == where);
+    }
+    EXPECT_TRUE(reused);
+    EXPECT_EQ(planes.take_decode_buffer(static_cast<std::size_t>(size)), nullptr);  // every one lent now
+    EXPECT_LE(planes.decode_buffers(), FramePlanesGpu::max_decode_buffers);
+}
+
+}  // namespace
+}  // namespace cnnv3

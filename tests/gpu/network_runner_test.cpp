@@ -207,6 +207,8 @@ TEST(NetworkRunner, strength_mixes_with_the_input)
 
 TEST(NetworkRunner, changing_conditioning_compiles_no_new_shaders)
 {
+    // The first frame must compile: without this, an earlier run's pass cache serves it (pass_cache.h).
+    setenv("CNNV3_PASS_CACHE", "0", 1);
     const Model m = load_model(vectors("test-random-816"));
     NetworkRunner runner(shared_gpu(), m);
     const Planes rgb = photo_like(37, 53);
@@ -223,6 +225,7 @@ TEST(NetworkRunner, changing_conditioning_compiles_no_new_shaders)
         previous = out;
     }
     EXPECT_EQ(shared_gpu().shader_compilations(), after_first) << "conditioning changes recompiled shaders";
+    unsetenv("CNNV3_PASS_CACHE");
 }
 
 // Regression: per-frame transfers once created and destroyed a staging buffer each frame, and

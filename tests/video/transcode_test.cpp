@@ -14,6 +14,7 @@ extern "C" {
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <fstream>
@@ -629,6 +630,75 @@ TEST_F(Transcode, FramesInFlightKeepOrderCountAndVariableTimestamps)
     const test::MediaRecord out = read_media(dir_ / "vfr-out.mkv");
     EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
     expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "vfr-out.mkv"), 24);
+}
+
+// The stage times (TranscodeResult::stage_times): a processor whose collect takes 4 ms a frame
+// shows it in `collect` and in the process stage's busy time, and no stage was busy longer than
+// the run.
+struct SlowCollect : InFlightProcessor {
+    void collect_native() override
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(4));
+        InFlightProcessor::collect_native();
+    }
+};
+
+TEST_F(Transcode, StageTimesSayWhereTheTimeWent)
+{
+    SlowCollect processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("vfr.mkv"), "times-out.mkv", processor, options);
+    ASSERT_EQ(result.frames, 24);
+    const TranscodeResult::StageTimes& t = result.stage_times;
+    EXPECT_GE(t.collect, 24 * 0.004);
+    EXPECT_GE(t.process, t.collect + t.submit - 1e-3);
+    for (const double busy : {t.decode, t.process, t.submit, t.encode}) {
+        EXPECT_GE(busy, 0.0);
+        EXPECT_LE(busy, t.wall + 1e-3);
+    }
+    EXPECT_GT(t.decode, 0.0);
+    EXPECT_GT(t.encode, 0.0);
+}
+
+// FrameProcessor::decode_buffers: the decoder decodes into the processor's buffers once start()
+// has run (the frames before may come in FFmpeg's own); the pictures and timestamps are those of a
+// run without, and every buffer handed out is freed before transcode_video returns.
+struct OwnDecodeBuffers : InFlightProcessor {
+    std::atomic<int> handed{0}, live{0};
+    DecodeBufferSource decode_buffers() override
+    {
+        return [this](std::size_t size) -> AVBufferRef* {
+            auto* data = static_cast<uint8_t*>(av_malloc(size));
+            if (!data)
+                return nullptr;
+            AVBufferRef* ref = av_buffer_create(
+                data, size, [](void* self, uint8_t* d) {
+                    static_cast<OwnDecodeBuffers*>(self)->live.fetch_sub(1);
+                    av_free(d);
+                },
+                this, 0);
+            handed.fetch_add(1);
+            live.fetch_add(1);
+            return ref;
+        };
+    }
+};
+
+TEST_F(Transcode, DecoderDecodesIntoTheProcessorsBuffers)
+{
+    OwnDecodeBuffers processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("vfr.mkv"), "own-buffers.mkv", processor, options);
+    EXPECT_EQ(result.frames, 24);
+    EXPECT_GT(processor.handed.load(), 0);  // the frames a threaded decoder allocated before start() are its own
+    EXPECT_EQ(result.decoded_into_processor, processor.handed.load());
+    EXPECT_EQ(processor.live.load(), 0);
+    const test::MediaRecord in = read_media(clip("vfr.mkv"));
+    const test::MediaRecord out = read_media(dir_ / "own-buffers.mkv");
+    EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
+    expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "own-buffers.mkv"), 24);
 }
 
 TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
