@@ -477,17 +477,15 @@ std::vector<std::uint32_t> coop_weight_pairs(const std::vector<std::uint16_t>& h
     return pairs;
 }
 
-// Shared declarations of a coop pass: S (staged input), W (weights), both f16 packed 8 to a uvec4 (the
-// matrix loads read them with offsets and strides in uvec4 units). After the GEMM the f32 C blocks
-// are stored over S (read back through cnnv3_o): without a separate C array a workgroup needs 8 to
-// 17 KiB less shared memory, more of them fit on an SM, and the passes ran 2-19 % faster (H100,
-// bench/RESULTS.md).
-std::string coop_shared(const CoopGeometry& g, int weight_halves)
+// Shared declarations of a coop pass: S (staged input), f16 packed 8 to a uvec4 (the matrix loads
+// read it with offsets and strides in uvec4 units). After the GEMM the f32 C blocks are stored over S
+// (read back through cnnv3_o): without a separate C array a workgroup needs 8 to 17 KiB less shared
+// memory, more of them fit on an SM, and the passes ran 2-19 % faster (H100, bench/RESULTS.md). The
+// weights are not copied to shared memory: the B blocks load straight from the CNNV3_W buffer
+// (uvec4 units as well), once per subgroup.
+std::string coop_shared(const CoopGeometry& g)
 {
-    return fill_template(R"(shared uvec4 S[{{S}}];
-shared uvec4 W[{{W}}];
-)",
-                         {{"S", g.shared_bytes() / 16}, {"W", weight_halves / 8}});
+    return fill_template("shared uvec4 S[{{S}}];\n", {{"S", g.shared_bytes() / 16}});
 }
 
 // The GEMM, after the staging barrier: each subgroup takes the output rows r and r + 1 (r = 2 x
@@ -505,7 +503,7 @@ std::string coop_gemm(const CoopGeometry& g)
             for (int nb = 0; nb < g.n_blocks(); ++nb) {
                 decl += fill_template("    fcoopmatNV<16, gl_ScopeSubgroup, 16, 8> b{{T}}_{{K}}_{{N}};\n",
                                       {{"T", tap}, {"K", kb}, {"N", nb}});
-                loads += fill_template("        coopMatLoadNV(b{{T}}_{{K}}_{{N}}, W, {{B0}}u, 1u, false);\n",
+                loads += fill_template("        coopMatLoadNV(b{{T}}_{{K}}_{{N}}, CNNV3_W, {{B0}}u, 1u, false);\n",
                                        {{"T", tap}, {"K", kb}, {"N", nb}, {"B0", g.b_offset(tap, kb, nb) / 8}});
             }
     for (int ri = 0; ri < rows; ++ri)
@@ -546,14 +544,6 @@ std::string coop_gemm(const CoopGeometry& g)
                          {{"DECL", decl}, {"ROWS", rows}, {"ZERO", zero}, {"LOADS", loads}, {"MUL", mul}, {"STORE", store}});
 }
 
-std::string coop_weight_copy(int weight_halves)
-{
-    return fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{UNITS}}; i += 256)
-        W[i] = uvec4(CNNV3_W[4 * i], CNNV3_W[4 * i + 1], CNNV3_W[4 * i + 2], CNNV3_W[4 * i + 3]);
-)",
-                         {{"UNITS", weight_halves / 8}});
-}
-
 // After the GEMM: this invocation's pixel, bias + C into acc[] (then the FMA form's epilogues).
 std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char* pos)
 {
@@ -578,8 +568,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
-    const int wh = static_cast<int>(weights.size());
-    *shared_bytes = g.shared_bytes() + 2 * wh;
+    *shared_bytes = g.shared_bytes();
     const int halo = cw.shape.dilation, sw = g.sw();
     std::string level_sizes = emit_source_level_sizes(spec), loads;
     // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots.
@@ -599,12 +588,12 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                                    {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}, {"PS", g.ps() / 8}, {"U", u}});
     }
     *weight_pairs = coop_weight_pairs(weights);
-    std::string s = coop_shared(g, wh);
+    std::string s = coop_shared(g);
     s += fill_template(R"(void hook() {
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - {{HALO}};
-{{LEVEL_SIZES}}{{WEIGHTS}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+{{LEVEL_SIZES}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
         ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
@@ -615,7 +604,6 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                        {{"SIZE", level_size_expr(spec.level)},
                         {"HALO", halo},
                         {"LEVEL_SIZES", level_sizes},
-                        {"WEIGHTS", coop_weight_copy(wh)},
                         {"TEXELS", sw * sw},
                         {"SW", sw},
                         {"LOADS", loads}});
@@ -639,16 +627,10 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     const std::vector<int>& channel_map = coop_enc0_channels;
     const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
-    const int wh = static_cast<int>(weights.size());
     const int aw = st.tile + 8, a1 = aw / 2, a2 = aw / 4, pw = st.tile + 2;
-    *shared_bytes = g.shared_bytes() + 2 * wh +
-                    8 * (aw * aw + a1 * a1 + a2 * a2 + (prev ? pw * pw : 0));
-    std::string features = emit_enc0_features(st, prev);
-    // The weight copy rides before the first barrier of the feature build.
-    const std::size_t first_barrier = features.find("    barrier();\n");
-    features.insert(first_barrier, coop_weight_copy(wh));
+    *shared_bytes = g.shared_bytes() + 8 * (aw * aw + a1 * a1 + a2 * a2 + (prev ? pw * pw : 0));
     *weight_pairs = coop_weight_pairs(weights);
-    std::string s = coop_shared(g, wh) + features;
+    std::string s = coop_shared(g) + emit_enc0_features(st, prev);
     s += fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{PW2}}; i += 256) {
         int ty = i / {{PW}} + 3, tx = i % {{PW}} + 3;  // A0/A1/A2 are 4 pixels before the tile, S 1 pixel
         vec4 f0 = vec4(A0[ty * {{AW}} + tx]);

@@ -244,7 +244,7 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         b.initial_data = pass.coop_weights.data();
         b.memory_type = PL_BUF_MEM_DEVICE;
         cp->weights = GpuBuffer(gpu, b);
-        decls += fmt::format("layout(std430, binding = {}) readonly buffer CnnV3Weights {{ uint CNNV3_W[]; }};\n", descs.size());
+        decls += fmt::format("layout(std430, binding = {}) readonly buffer CnnV3Weights {{ uvec4 CNNV3_W[]; }};\n", descs.size());
         descs.push_back({"CnnV3Weights", PL_DESC_BUF_STORAGE, PL_DESC_ACCESS_READONLY});
     }
     std::string glsl = fmt::format("#version {}\n", gpu->glsl.version);
