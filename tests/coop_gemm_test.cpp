@@ -190,6 +190,61 @@ TEST(CoopGemm, staged_rows_and_c_stores_avoid_bank_conflicts)
     }
 }
 
+// enc0's tensor-core staging (CoopEnc0Staging): A1 filled from the input as the GLSL fills it (f16
+// entries), then every staged pixel's mip1 and mip2 read through mip1_entry / mip2_window, against
+// photo_features (reference.h) on corner, edge and inner tiles of an image whose sides are odd and
+// not multiples of 4 (the ceil-mode windows at the last row and column), with values outside [0, 1].
+TEST(CoopGemm, enc0_staging_reads_the_reference_mip1_and_mip2)
+{
+    using St = CoopEnc0Staging;
+    constexpr int t = CoopGeometry::tile;
+    const int h = 29, w = 37;
+    Planes rgb(3, h, w);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> uni(-0.2f, 1.2f);
+    for (float& v : rgb.data)
+        v = uni(rng);
+    const Planes feats = photo_features(rgb);
+    auto inside = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h; };
+    for (auto [wx, wy] : {std::pair{0, 0}, {1, 1}, {2, 1}, {1, 0}}) {
+        SCOPED_TRACE(::testing::Message() << "tile " << wx << "," << wy);
+        const int x0 = wx * t, y0 = wy * t;
+        std::vector<std::array<float, 4>> a1(St::a1_side * St::a1_side);
+        for (int j = 0; j < St::a1_side * St::a1_side; ++j) {
+            std::array<float, 4> m{};
+            for (int k = 0; k < 4; ++k) {
+                const int x = x0 - 4 + 2 * (j % St::a1_side) + k % 2, y = y0 - 4 + 2 * (j / St::a1_side) + k / 2;
+                if (!inside(x, y))
+                    continue;
+                for (int c = 0; c < 3; ++c)
+                    m[static_cast<std::size_t>(c)] += std::clamp(rgb.at(c, y, x), 0.0f, 1.0f);
+                m[3] += 1.0f;
+            }
+            for (int c = 0; c < 3; ++c)
+                m[static_cast<std::size_t>(c)] = m[3] > 0 ? f16(m[static_cast<std::size_t>(c)] / m[3]) : 0.0f;
+            m[3] = m[3] > 0 ? 1.0f : 0.0f;
+            a1[static_cast<std::size_t>(j)] = m;
+        }
+        for (int i = 0; i < St::staged_side * St::staged_side; ++i) {
+            const int x = x0 - 1 + i % St::staged_side, y = y0 - 1 + i / St::staged_side;
+            if (!inside(x, y))
+                continue;  // f0.w = 0 zeroes every feature there
+            const int e = St::mip1_entry(i), win = St::mip2_window(i);
+            ASSERT_GE(win, 0);
+            ASSERT_LT(win + St::a1_side + 1, St::a1_side * St::a1_side);
+            std::array<float, 4> m{};
+            for (int k : {win, win + 1, win + St::a1_side, win + St::a1_side + 1})
+                for (int c = 0; c < 4; ++c)
+                    m[static_cast<std::size_t>(c)] += a1[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)];
+            for (int c = 0; c < 3; ++c) {
+                EXPECT_NEAR(a1[static_cast<std::size_t>(e)][static_cast<std::size_t>(c)], feats.at(12 + c, y, x), 1e-3)
+                    << "mip1 at " << x << "," << y;
+                EXPECT_NEAR(m[static_cast<std::size_t>(c)] / m[3], feats.at(15 + c, y, x), 1e-3) << "mip2 at " << x << "," << y;
+            }
+        }
+    }
+}
+
 // The tensor-core plan takes the tensor-core form only where it pays (coop_pays): every conv of the
 // [8,16] network; of the [4,8] network the bottleneck (8 x 8) and dec1 (16 x 4), while enc0 (13 staged
 // features x 4), enc1 (4 x 8) and dec0 (8 x 4) keep their FMA form. The hook files never use it.
