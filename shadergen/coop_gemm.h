@@ -71,6 +71,13 @@ struct CoopEnc0Staging {
     static int mip2_window(int i) { return (ty(i) >> 2) * 2 * a1_side + (tx(i) >> 2) * 2; }
 };
 
+// Where the GEMM loads its B (weight) blocks: straight from the weights buffer (true) or from a copy
+// each workgroup makes in shared memory first. Measured per pass on an H100 (bench/RESULTS.md,
+// "Session 6"): from the buffer the passes with a single K and N block (9 B blocks: the [8,16] enc0
+// and dec0, the [4,8] bottleneck and dec1) ran 3-5 % faster, while enc1 and dec1 of [8,16] (18 B
+// blocks) ran 17-29 % slower (the [8,16] bottleneck, also 18, 8 % faster).
+inline bool coop_b_from_buffer(const CoopGeometry& g) { return g.k_blocks() * g.n_blocks() == 1; }
+
 // Whether the tensor-core form of a conv pays against the FMA form. Measured per pass on an H100
 // (bench/RESULTS.md "tc, second version"): the tensor-core form was as fast or faster where
 // in x out >= 64 (every [8,16] layer, the [4,8] bottleneck 8 x 8 and dec1 16 x 4) and slower below

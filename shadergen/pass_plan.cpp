@@ -478,14 +478,35 @@ std::vector<std::uint32_t> coop_weight_pairs(const std::vector<std::uint16_t>& h
 }
 
 // Shared declarations of a coop pass: S (staged input), f16 packed 8 to a uvec4 (the matrix loads
-// read it with offsets and strides in uvec4 units). After the GEMM the f32 C blocks are stored over S
-// (read back through cnnv3_o): without a separate C array a workgroup needs 8 to 17 KiB less shared
-// memory, more of them fit on an SM, and the passes ran 2-19 % faster (H100, bench/RESULTS.md). The
-// weights are not copied to shared memory: the B blocks load straight from the CNNV3_W buffer
-// (uvec4 units as well), once per subgroup.
-std::string coop_shared(const CoopGeometry& g)
+// read it with offsets and strides in uvec4 units), and W, the workgroup's copy of the weights, where
+// the B blocks do not load straight from the CNNV3_W buffer (coop_b_from_buffer). After the GEMM
+// the f32 C blocks are stored over S (read back through cnnv3_o): without a separate C array a
+// workgroup needs 8 to 17 KiB less shared memory, more of them fit on an SM, and the passes ran 2-19 %
+// faster (H100, bench/RESULTS.md).
+std::string coop_shared(const CoopGeometry& g, int weight_halves)
 {
-    return fill_template("shared uvec4 S[{{S}}];\n", {{"S", g.shared_bytes() / 16}});
+    std::string s = fill_template("shared uvec4 S[{{S}}];\n", {{"S", g.shared_bytes() / 16}});
+    if (!coop_b_from_buffer(g))
+        s += fill_template("shared uvec4 W[{{W}}];\n", {{"W", weight_halves / 8}});
+    return s;
+}
+
+// Shared memory of a coop pass beyond its feature tiles: S and, where the B blocks come from shared
+// memory, W.
+int coop_shared_bytes(const CoopGeometry& g, int weight_halves)
+{
+    return g.shared_bytes() + (coop_b_from_buffer(g) ? 0 : 2 * weight_halves);
+}
+
+// The copy of CNNV3_W into W, before the staging barrier ("" where the B blocks load from CNNV3_W).
+std::string coop_weight_copy(const CoopGeometry& g, int weight_halves)
+{
+    if (coop_b_from_buffer(g))
+        return "";
+    return fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{UNITS}}; i += 256)
+        W[i] = CNNV3_W[i];
+)",
+                         {{"UNITS", weight_halves / 8}});
 }
 
 // The GEMM, after the staging barrier: each subgroup takes the output rows r and r + 1 (r = 2 x
@@ -503,8 +524,9 @@ std::string coop_gemm(const CoopGeometry& g)
             for (int nb = 0; nb < g.n_blocks(); ++nb) {
                 decl += fill_template("    fcoopmatNV<16, gl_ScopeSubgroup, 16, 8> b{{T}}_{{K}}_{{N}};\n",
                                       {{"T", tap}, {"K", kb}, {"N", nb}});
-                loads += fill_template("        coopMatLoadNV(b{{T}}_{{K}}_{{N}}, CNNV3_W, {{B0}}u, 1u, false);\n",
-                                       {{"T", tap}, {"K", kb}, {"N", nb}, {"B0", g.b_offset(tap, kb, nb) / 8}});
+                loads += fill_template("        coopMatLoadNV(b{{T}}_{{K}}_{{N}}, {{W}}, {{B0}}u, 1u, false);\n",
+                                       {{"T", tap}, {"K", kb}, {"N", nb}, {"W", coop_b_from_buffer(g) ? "CNNV3_W" : "W"},
+                                        {"B0", g.b_offset(tap, kb, nb) / 8}});
             }
     for (int ri = 0; ri < rows; ++ri)
         for (int nb = 0; nb < g.n_blocks(); ++nb) {
@@ -568,7 +590,8 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
-    *shared_bytes = g.shared_bytes();
+    const int wh = static_cast<int>(weights.size());
+    *shared_bytes = coop_shared_bytes(g, wh);
     const int halo = cw.shape.dilation, sw = g.sw();
     std::string level_sizes = emit_source_level_sizes(spec), loads;
     // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots.
@@ -588,12 +611,12 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                                    {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}, {"PS", g.ps() / 8}, {"U", u}});
     }
     *weight_pairs = coop_weight_pairs(weights);
-    std::string s = coop_shared(g);
+    std::string s = coop_shared(g, wh);
     s += fill_template(R"(void hook() {
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - {{HALO}};
-{{LEVEL_SIZES}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+{{LEVEL_SIZES}}{{WEIGHTS}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
         ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
@@ -604,6 +627,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                        {{"SIZE", level_size_expr(spec.level)},
                         {"HALO", halo},
                         {"LEVEL_SIZES", level_sizes},
+                        {"WEIGHTS", coop_weight_copy(g, wh)},
                         {"TEXELS", sw * sw},
                         {"SW", sw},
                         {"LOADS", loads}});
@@ -633,10 +657,11 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     // A1 starts at mip1 pixel (tile0 >> 1) - 2 so that the mip2 windows of the staged pixels (whose
     // mip2 pixels start at (tile0 >> 2) - 1) are whole (coop_gemm.h CoopEnc0Staging).
     const int a1 = CoopEnc0Staging::a1_side, sw = CoopEnc0Staging::staged_side;
-    *shared_bytes = g.shared_bytes() + 8 * a1 * a1;
+    const int wh = static_cast<int>(weights.size());
+    *shared_bytes = coop_shared_bytes(g, wh) + 8 * a1 * a1;
     *weight_pairs = coop_weight_pairs(weights);
     const char* prev_value = prev ? "inside ? texelFetch(CNNV3_PREV_raw, qc, 0).rgb : vec3(0.0)" : "vec3(0.0)";
-    std::string s = coop_shared(g) + fill_template(R"(shared f16vec4 A1[{{A1_SIZE}}];
+    std::string s = coop_shared(g, wh) + fill_template(R"(shared f16vec4 A1[{{A1_SIZE}}];
 // Pixel q's albedo clamped to [0, 1] with alpha 1 inside the image, 0 outside (zero padding).
 vec4 cnnv3_albedo(ivec2 q, ivec2 size) {
     bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
@@ -653,7 +678,7 @@ void hook() {
                  cnnv3_albedo(q + ivec2(1, 1), size);
         A1[i] = f16vec4(m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0));
     }
-    barrier();
+{{WEIGHTS}}    barrier();
     for (int i = int(gl_LocalInvocationIndex); i < {{SW2}}; i += 256) {
         ivec2 t = ivec2(i % {{SW}}, i / {{SW}}) + 3;  // CoopEnc0Staging::tx/ty: from tile0 - 4, as A1
         ivec2 q = tile0 - 4 + t;
@@ -671,6 +696,7 @@ void hook() {
     barrier();
 )",
                                                    {{"A1_SIZE", a1 * a1},
+                                                    {"WEIGHTS", coop_weight_copy(g, wh)},
                                                     {"TILE", tile},
                                                     {"A1W", a1},
                                                     {"A1W2", 2 * a1},
