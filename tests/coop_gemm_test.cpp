@@ -275,3 +275,28 @@ TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
             EXPECT_FALSE(p.coop_matrix) << p.description;
     }
 }
+
+// coop_b_from_buffer: the passes with one K and one N block (9 B blocks) load them from CNNV3_W; the
+// others copy the weights into shared memory first (W), as measured fastest on an H100.
+TEST(CoopGemm, b_blocks_from_the_buffer_only_with_one_k_and_one_n_block)
+{
+    for (const auto& [shape, want] : {std::pair{NetworkShape{8, 16, 5}, std::vector<bool>{true, false, false, false, true}},
+                                      std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{true, true}}}) {
+        cnnv3::testing::TempDir dir("coopb");
+        cnnv3::testing::write_model_dir(dir.path(), shape, 46, true);
+        const Model m = load_model(dir.path());
+        PlanOptions opt;
+        opt.default_params = m.default_cond;
+        opt.f16_math = true;
+        opt.shared_bytes_budget = 48 * 1024;
+        opt.coop_matrix = true;
+        std::vector<bool> got;
+        for (const PlannedPass& p : plan_passes(m, opt).passes)
+            if (p.coop_matrix) {
+                const bool from_buffer = p.body.find("shared uvec4 W[") == std::string::npos;
+                EXPECT_EQ(from_buffer, p.body.find("CNNV3_W, ") != std::string::npos) << p.description;
+                got.push_back(from_buffer);
+            }
+        EXPECT_EQ(got, want) << "[" << shape.c0 << "," << shape.c1 << "]";
+    }
+}
