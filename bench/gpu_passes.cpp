@@ -2,11 +2,14 @@
 // [4,8] and [8,16] networks at 1080p and 2160p, in one or more runner variants (network_runner.h:
 // hook = the hook files' passes, f32, f16s, f16, -<N>k, tc, auto). Per configuration: warm-up,
 // then N frames with conditioning that changes every frame (as in a music video), timed by the
-// wall clock around the dispatches plus pl_gpu_finish; the best of --rounds such runs is printed
-// as a Markdown table, with the time spent inside NetworkRunner::run() (CPU work plus any wait on
-// the GPU), and the CPU time of the whole process per frame (all threads: on a software device such as
-// lavapipe this is the work itself, and it stays comparable when other programs share the cores).
-// --pass-times adds each pass's mean GPU time (libplacebo timer queries).
+// wall clock: queued (all N recorded back to back, then pl_gpu_finish: the throughput with frames in
+// flight) and one at a time (pl_gpu_finish after each frame: one frame's latency). The best of
+// --rounds is printed as a Markdown table, with the time spent inside NetworkRunner::run() in the
+// queued rounds (CPU work plus any wait on the GPU) and the CPU time of the whole process per frame
+// (all threads: on a software device such as lavapipe this is the work itself, and it stays
+// comparable when other programs share the cores).
+// --pass-times adds each pass's mean GPU time (libplacebo timer queries) from one more queued round
+// (the timers stay off in the timed rounds: they add CPU work per pass).
 // usage: cnnv3-bench-gpu [--gpu N|NAME] [--iters N] [--rounds N] [--sizes 1920x1080,3840x2160]
 //                        [--variants auto,f32-16k,...] [--models test-random-48,test-random-816]
 //                        [--pass-times] [--source-dir DIR]
@@ -101,19 +104,17 @@ int main(int argc, char** argv)
                    gpu.device().name, gpu.device().type, PL_API_VER, gpu.shader_f16() ? "granted" : "not granted",
                    gpu.max_shared_bytes() / 1024, gpu.coop_matrix() ? "used" : "not used (" + gpu.coop_matrix_problem() + ")",
                    RunnerVariant::for_device(gpu).name());
-        fmt::print("| network | size | variant | GPU passes ms/frame | in run() ms/frame | process CPU ms/frame | frames x rounds |{}\n"
-                   "|---|---|---|---|---|---|---|{}\n",
+        fmt::print("| network | size | variant | GPU passes ms/frame, queued | one at a time | in run() ms/frame | "
+                   "process CPU ms/frame | frames x rounds |{}\n"
+                   "|---|---|---|---|---|---|---|---|{}\n",
                    pass_times ? " GPU ms per pass |" : "", pass_times ? "---|" : "");
         bool device_warm = false;
         for (const std::string& model_name : split(models)) {
             const Model model = load_model(source + "/tests/vectors/" + model_name);
             std::vector<std::unique_ptr<NetworkRunner>> runners;
             const std::vector<std::string> specs = split(variants);
-            for (const std::string& v : specs) {
+            for (const std::string& v : specs)
                 runners.push_back(std::make_unique<NetworkRunner>(gpu, model, v));
-                if (pass_times)
-                    runners.back()->enable_pass_timers();
-            }
             for (const std::string& s : split(sizes)) {
                 const int w = std::stoi(s.substr(0, s.find('x'))), h = std::stoi(s.substr(s.find('x') + 1));
                 struct pl_tex_params in = {};
@@ -148,8 +149,11 @@ int main(int argc, char** argv)
                         pl_gpu_finish(gpu.gpu());
                     } while (n < 3 || std::chrono::steady_clock::now() < warm_until);
                     device_warm = true;
-                    runner->pass_times_ms();  // drop the warm-up's timer results
-                    double best = 1e30, best_cpu = 0, best_process = 1e30;
+                    // Queued: the frames recorded back to back, one pl_gpu_finish at the end (the
+                    // throughput when the CPU keeps frames in flight, as the CLI does). One at a
+                    // time: pl_gpu_finish after every frame (the latency of one frame). No timers
+                    // in these rounds: they cost CPU work per pass.
+                    double best = 1e30, best_single = 1e30, best_cpu = 0, best_process = 1e30;
                     for (int r = 0; r < rounds; ++r) {
                         cpu_ms = 0;
                         const double p0 = process_cpu_ms();
@@ -163,11 +167,25 @@ int main(int argc, char** argv)
                             best = ms / iters;
                             best_cpu = cpu_ms / iters;
                         }
+                        const auto t1 = std::chrono::steady_clock::now();
+                        for (int i = 0; i < iters; ++i) {
+                            frame(i);
+                            pl_gpu_finish(gpu.gpu());
+                        }
+                        best_single = std::min(best_single, std::chrono::duration<double, std::milli>(
+                                                                std::chrono::steady_clock::now() - t1).count() / iters);
                     }
-                    fmt::print("| [{},{}] | {}x{} | {} | {:.3f} | {:.3f} | {:.3f} | {} x {} |", model.shape.c0, model.shape.c1,
-                               w, h, shown, best, best_cpu, best_process, iters, rounds);
-                    if (pass_times)
+                    fmt::print("| [{},{}] | {}x{} | {} | {:.3f} | {:.3f} | {:.3f} | {:.3f} | {} x {} |", model.shape.c0,
+                               model.shape.c1, w, h, shown, best, best_single, best_cpu, best_process, iters, rounds);
+                    if (pass_times) {  // one more queued round, timed per pass
+                        runner->enable_pass_timers();
+                        runner->pass_times_ms();  // drop older results
+                        for (int i = 0; i < iters; ++i)
+                            frame(i);
+                        pl_gpu_finish(gpu.gpu());
                         fmt::print(" {} |", pass_summary(runner->pass_times_ms()));
+                        runner->enable_pass_timers(false);
+                    }
                     fmt::print("\n");
                     std::fflush(stdout);
                 }

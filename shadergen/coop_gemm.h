@@ -55,6 +55,29 @@ struct CoopGeometry {
     int c_index(int pixel, int channel) const { return channel * c_stride() + pixel; }
 };
 
+// enc0's feature staging (pass_plan.cpp emit_coop_enc0_pass), for a workgroup whose output tile starts
+// at pixel tile0 (a multiple of 16). First A1: mip1 pixels from (tile0 >> 1) - 2 on, a1_side per side,
+// entry j the in-image mean of the clamped pixels tile0 - 4 + 2 (j % a1_side, j / a1_side) + {0, 1}^2.
+// Then staged pixel i, image pixel tile0 - 1 + (i % staged_side, i / staged_side), takes its mip1 from
+// A1 entry mip1_entry(i) and its mip2 as the in-image mean of the 2 x 2 A1 entries at mip2_window(i)
+// (+0, +1, +a1_side, +a1_side + 1). Plain arithmetic shared with the CPU test (tests/coop_gemm_test.cpp).
+struct CoopEnc0Staging {
+    static constexpr int a1_side = CoopGeometry::tile / 2 + 4;
+    static constexpr int staged_side = CoopGeometry::tile + 2;
+    // Staged pixel i counted from tile0 - 4 (A1's first pixel), per axis.
+    static int tx(int i) { return i % staged_side + 3; }
+    static int ty(int i) { return i / staged_side + 3; }
+    static int mip1_entry(int i) { return (ty(i) >> 1) * a1_side + (tx(i) >> 1); }
+    static int mip2_window(int i) { return (ty(i) >> 2) * 2 * a1_side + (tx(i) >> 2) * 2; }
+};
+
+// Where the GEMM loads its B (weight) blocks: straight from the weights buffer (true) or from a copy
+// each workgroup makes in shared memory first. Measured per pass on an H100 (bench/RESULTS.md,
+// "Session 6"): from the buffer the passes with a single K and N block (9 B blocks: the [8,16] enc0
+// and dec0, the [4,8] bottleneck and dec1) ran 3-5 % faster, while enc1 and dec1 of [8,16] (18 B
+// blocks) ran 17-29 % slower (the [8,16] bottleneck, also 18, 8 % faster).
+inline bool coop_b_from_buffer(const CoopGeometry& g) { return g.k_blocks() * g.n_blocks() == 1; }
+
 // Whether the tensor-core form of a conv pays against the FMA form. Measured per pass on an H100
 // (bench/RESULTS.md "tc, second version"): the tensor-core form was as fast or faster where
 // in x out >= 64 (every [8,16] layer, the [4,8] bottleneck 8 x 8 and dec1 16 x 4) and slower below

@@ -477,17 +477,36 @@ std::vector<std::uint32_t> coop_weight_pairs(const std::vector<std::uint16_t>& h
     return pairs;
 }
 
-// Shared declarations of a coop pass: S (staged input), W (weights), both f16 packed 8 to a uvec4 (the
-// matrix loads read them with offsets and strides in uvec4 units). After the GEMM the f32 C blocks
-// are stored over S (read back through cnnv3_o): without a separate C array a workgroup needs 8 to
-// 17 KiB less shared memory, more of them fit on an SM, and the passes ran 2-19 % faster (H100,
-// bench/RESULTS.md).
+// Shared declarations of a coop pass: S (staged input), f16 packed 8 to a uvec4 (the matrix loads
+// read it with offsets and strides in uvec4 units), and W, the workgroup's copy of the weights, where
+// the B blocks do not load straight from the CNNV3_W buffer (coop_b_from_buffer). After the GEMM
+// the f32 C blocks are stored over S (read back through cnnv3_o): without a separate C array a
+// workgroup needs 8 to 17 KiB less shared memory, more of them fit on an SM, and the passes ran 2-19 %
+// faster (H100, bench/RESULTS.md).
 std::string coop_shared(const CoopGeometry& g, int weight_halves)
 {
-    return fill_template(R"(shared uvec4 S[{{S}}];
-shared uvec4 W[{{W}}];
+    std::string s = fill_template("shared uvec4 S[{{S}}];\n", {{"S", g.shared_bytes() / 16}});
+    if (!coop_b_from_buffer(g))
+        s += fill_template("shared uvec4 W[{{W}}];\n", {{"W", weight_halves / 8}});
+    return s;
+}
+
+// Shared memory of a coop pass beyond its feature tiles: S and, where the B blocks come from shared
+// memory, W.
+int coop_shared_bytes(const CoopGeometry& g, int weight_halves)
+{
+    return g.shared_bytes() + (coop_b_from_buffer(g) ? 0 : 2 * weight_halves);
+}
+
+// The copy of CNNV3_W into W, before the staging barrier ("" where the B blocks load from CNNV3_W).
+std::string coop_weight_copy(const CoopGeometry& g, int weight_halves)
+{
+    if (coop_b_from_buffer(g))
+        return "";
+    return fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{UNITS}}; i += 256)
+        W[i] = CNNV3_W[i];
 )",
-                         {{"S", g.shared_bytes() / 16}, {"W", weight_halves / 8}});
+                         {{"UNITS", weight_halves / 8}});
 }
 
 // The GEMM, after the staging barrier: each subgroup takes the output rows r and r + 1 (r = 2 x
@@ -505,8 +524,9 @@ std::string coop_gemm(const CoopGeometry& g)
             for (int nb = 0; nb < g.n_blocks(); ++nb) {
                 decl += fill_template("    fcoopmatNV<16, gl_ScopeSubgroup, 16, 8> b{{T}}_{{K}}_{{N}};\n",
                                       {{"T", tap}, {"K", kb}, {"N", nb}});
-                loads += fill_template("        coopMatLoadNV(b{{T}}_{{K}}_{{N}}, W, {{B0}}u, 1u, false);\n",
-                                       {{"T", tap}, {"K", kb}, {"N", nb}, {"B0", g.b_offset(tap, kb, nb) / 8}});
+                loads += fill_template("        coopMatLoadNV(b{{T}}_{{K}}_{{N}}, {{W}}, {{B0}}u, 1u, false);\n",
+                                       {{"T", tap}, {"K", kb}, {"N", nb}, {"W", coop_b_from_buffer(g) ? "CNNV3_W" : "W"},
+                                        {"B0", g.b_offset(tap, kb, nb) / 8}});
             }
     for (int ri = 0; ri < rows; ++ri)
         for (int nb = 0; nb < g.n_blocks(); ++nb) {
@@ -546,14 +566,6 @@ std::string coop_gemm(const CoopGeometry& g)
                          {{"DECL", decl}, {"ROWS", rows}, {"ZERO", zero}, {"LOADS", loads}, {"MUL", mul}, {"STORE", store}});
 }
 
-std::string coop_weight_copy(int weight_halves)
-{
-    return fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{UNITS}}; i += 256)
-        W[i] = uvec4(CNNV3_W[4 * i], CNNV3_W[4 * i + 1], CNNV3_W[4 * i + 2], CNNV3_W[4 * i + 3]);
-)",
-                         {{"UNITS", weight_halves / 8}});
-}
-
 // After the GEMM: this invocation's pixel, bias + C into acc[] (then the FMA form's epilogues).
 std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char* pos)
 {
@@ -579,7 +591,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
-    *shared_bytes = g.shared_bytes() + 2 * wh;
+    *shared_bytes = coop_shared_bytes(g, wh);
     const int halo = cw.shape.dilation, sw = g.sw();
     std::string level_sizes = emit_source_level_sizes(spec), loads;
     // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots.
@@ -615,7 +627,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                        {{"SIZE", level_size_expr(spec.level)},
                         {"HALO", halo},
                         {"LEVEL_SIZES", level_sizes},
-                        {"WEIGHTS", coop_weight_copy(wh)},
+                        {"WEIGHTS", coop_weight_copy(g, wh)},
                         {"TEXELS", sw * sw},
                         {"SW", sw},
                         {"LOADS", loads}});
@@ -629,39 +641,69 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
 // nonzero, padded to 16.
 const std::vector<int> coop_enc0_channels = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17, 9, 10, 11, -1, -1, -1};
 
-// enc0 on tensor cores: the FMA form's feature tiles, then 13 real features per staged pixel
-// (albedo + shadow, mip1, mip2 masked to the image, prev) padded to 16.
+// enc0 on tensor cores: 13 real features per staged pixel (albedo + shadow, mip1, mip2 masked to the
+// image, prev) padded to 16, staged behind two barriers: first the mip1 tile A1 straight from the
+// input (each entry the mean of its in-image 2x2 pixels, clamped to [0, 1] as SPEC §2 reads them),
+// then S, whose albedo and prev come straight from their textures and whose mip2 is the mean of the
+// in-image A1 entries under it (SPEC: avgpool2 of mip1). The FMA form's A0 -> A1 -> A2 chain, which
+// the first versions of this pass shared, takes four barriers and 6-8 KiB more shared memory.
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
                                 bool prev, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
-    Style st;  // f16 feature tiles (S holds f16 anyway), 16 x 16: 27 KiB of shared memory for [8,16]
-    st.f16_tiles = true;
     const std::vector<int>& channel_map = coop_enc0_channels;
     const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
+    constexpr int tile = CoopGeometry::tile;
+    // A1 starts at mip1 pixel (tile0 >> 1) - 2 so that the mip2 windows of the staged pixels (whose
+    // mip2 pixels start at (tile0 >> 2) - 1) are whole (coop_gemm.h CoopEnc0Staging).
+    const int a1 = CoopEnc0Staging::a1_side, sw = CoopEnc0Staging::staged_side;
     const int wh = static_cast<int>(weights.size());
-    const int aw = st.tile + 8, a1 = aw / 2, a2 = aw / 4, pw = st.tile + 2;
-    *shared_bytes = g.shared_bytes() + 2 * wh +
-                    8 * (aw * aw + a1 * a1 + a2 * a2 + (prev ? pw * pw : 0));
-    std::string features = emit_enc0_features(st, prev);
-    // The weight copy rides before the first barrier of the feature build.
-    const std::size_t first_barrier = features.find("    barrier();\n");
-    features.insert(first_barrier, coop_weight_copy(wh));
+    *shared_bytes = coop_shared_bytes(g, wh) + 8 * a1 * a1;
     *weight_pairs = coop_weight_pairs(weights);
-    std::string s = coop_shared(g, wh) + features;
-    s += fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{PW2}}; i += 256) {
-        int ty = i / {{PW}} + 3, tx = i % {{PW}} + 3;  // A0/A1/A2 are 4 pixels before the tile, S 1 pixel
-        vec4 f0 = vec4(A0[ty * {{AW}} + tx]);
-        vec4 m1 = vec4(A1[(ty >> 1) * {{A1W}} + (tx >> 1)]) * f0.w;
-        vec4 m2 = vec4(A2[(ty >> 2) * {{A2W}} + (tx >> 2)]) * f0.w;
-        vec3 pv = {{PREV}};  // 0 outside the image already
+    const char* prev_value = prev ? "inside ? texelFetch(CNNV3_PREV_raw, qc, 0).rgb : vec3(0.0)" : "vec3(0.0)";
+    std::string s = coop_shared(g, wh) + fill_template(R"(shared f16vec4 A1[{{A1_SIZE}}];
+// Pixel q's albedo clamped to [0, 1] with alpha 1 inside the image, 0 outside (zero padding).
+vec4 cnnv3_albedo(ivec2 q, ivec2 size) {
+    bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+    vec4 v = vec4(clamp(texelFetch(HOOKED_raw, clamp(q, ivec2(0), size - 1), 0).rgb * HOOKED_mul, 0.0, 1.0), 1.0);
+    return inside ? v : vec4(0.0);  // the fetch stays in bounds: both sides may be evaluated
+}
+void hook() {
+    ivec2 size = cnnv3_size(0);
+    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
+    ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
+    for (int i = int(gl_LocalInvocationIndex); i < {{A1_SIZE}}; i += 256) {
+        ivec2 q = tile0 - 4 + 2 * ivec2(i % {{A1W}}, i / {{A1W}});
+        vec4 m = cnnv3_albedo(q, size) + cnnv3_albedo(q + ivec2(1, 0), size) + cnnv3_albedo(q + ivec2(0, 1), size) +
+                 cnnv3_albedo(q + ivec2(1, 1), size);
+        A1[i] = f16vec4(m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0));
+    }
+{{WEIGHTS}}    barrier();
+    for (int i = int(gl_LocalInvocationIndex); i < {{SW2}}; i += 256) {
+        ivec2 t = ivec2(i % {{SW}}, i / {{SW}}) + 3;  // CoopEnc0Staging::tx/ty: from tile0 - 4, as A1
+        ivec2 q = tile0 - 4 + t;
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);
+        vec4 f0 = cnnv3_albedo(q, size);
+        vec4 m1 = vec4(A1[(t.y >> 1) * {{A1W}} + (t.x >> 1)]) * f0.w;
+        int a = (t.y >> 2) * {{A1W2}} + (t.x >> 2) * 2;  // mip2_window: the 2x2 A1 entries under its mip2 pixel
+        vec4 m = vec4(A1[a]) + vec4(A1[a + 1]) + vec4(A1[a + {{A1W}}]) + vec4(A1[a + {{A1W}} + 1]);
+        vec4 m2 = (m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)) * f0.w;
+        vec3 pv = {{PREV}};
         S[i * {{PS}}] = cnnv3_pack8(f0, vec4(m1.xyz, m2.x));
         S[i * {{PS}} + 1] = cnnv3_pack8(vec4(m2.yz, pv.xy), vec4(pv.z, 0.0, 0.0, 0.0));
     }
     barrier();
 )",
-                       {{"PW2", pw * pw}, {"PW", pw}, {"AW", aw}, {"A1W", a1}, {"A2W", a2}, {"PS", g.ps() / 8},
-                        {"PREV", prev ? "vec3(P[i].rgb)" : "vec3(0.0)"}});
+                                                   {{"A1_SIZE", a1 * a1},
+                                                    {"WEIGHTS", coop_weight_copy(g, wh)},
+                                                    {"TILE", tile},
+                                                    {"A1W", a1},
+                                                    {"A1W2", 2 * a1},
+                                                    {"SW2", sw * sw},
+                                                    {"SW", sw},
+                                                    {"PREV", prev_value},
+                                                    {"PS", g.ps() / 8}});
     s += coop_gemm(g);
     s += coop_gather(cw, g, "tile0 + lid");
     return s + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";

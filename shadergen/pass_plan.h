@@ -15,7 +15,7 @@
 //   <TEX>_raw (sampler2D) for every intermediate tensor the pass reads, stored as rgba mosaics
 //   out_image (image2D): where the pass writes
 //   beat_phase, beat_norm, audio_intensity, style_p0, style_p1, strength (float): dynamic plans only
-//   CNNV3_W (uint[], a storage buffer): PlannedPass::coop_weights, tensor-core passes only
+//   CNNV3_W (uvec4[], a storage buffer): PlannedPass::coop_weights, tensor-core passes only
 //   CNNV3_FILM(i) (vec4): texel i of the FiLM vector (film_texels() layout), dynamic plans only; the
 //     hook file reads it from the MLP pass's texture, the GPU host from a uniform array
 #pragma once

@@ -190,6 +190,61 @@ TEST(CoopGemm, staged_rows_and_c_stores_avoid_bank_conflicts)
     }
 }
 
+// enc0's tensor-core staging (CoopEnc0Staging): A1 filled from the input as the GLSL fills it (f16
+// entries), then every staged pixel's mip1 and mip2 read through mip1_entry / mip2_window, against
+// photo_features (reference.h) on corner, edge and inner tiles of an image whose sides are odd and
+// not multiples of 4 (the ceil-mode windows at the last row and column), with values outside [0, 1].
+TEST(CoopGemm, enc0_staging_reads_the_reference_mip1_and_mip2)
+{
+    using St = CoopEnc0Staging;
+    constexpr int t = CoopGeometry::tile;
+    const int h = 29, w = 37;
+    Planes rgb(3, h, w);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> uni(-0.2f, 1.2f);
+    for (float& v : rgb.data)
+        v = uni(rng);
+    const Planes feats = photo_features(rgb);
+    auto inside = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h; };
+    for (auto [wx, wy] : {std::pair{0, 0}, {1, 1}, {2, 1}, {1, 0}}) {
+        SCOPED_TRACE(::testing::Message() << "tile " << wx << "," << wy);
+        const int x0 = wx * t, y0 = wy * t;
+        std::vector<std::array<float, 4>> a1(St::a1_side * St::a1_side);
+        for (int j = 0; j < St::a1_side * St::a1_side; ++j) {
+            std::array<float, 4> m{};
+            for (int k = 0; k < 4; ++k) {
+                const int x = x0 - 4 + 2 * (j % St::a1_side) + k % 2, y = y0 - 4 + 2 * (j / St::a1_side) + k / 2;
+                if (!inside(x, y))
+                    continue;
+                for (int c = 0; c < 3; ++c)
+                    m[static_cast<std::size_t>(c)] += std::clamp(rgb.at(c, y, x), 0.0f, 1.0f);
+                m[3] += 1.0f;
+            }
+            for (int c = 0; c < 3; ++c)
+                m[static_cast<std::size_t>(c)] = m[3] > 0 ? f16(m[static_cast<std::size_t>(c)] / m[3]) : 0.0f;
+            m[3] = m[3] > 0 ? 1.0f : 0.0f;
+            a1[static_cast<std::size_t>(j)] = m;
+        }
+        for (int i = 0; i < St::staged_side * St::staged_side; ++i) {
+            const int x = x0 - 1 + i % St::staged_side, y = y0 - 1 + i / St::staged_side;
+            if (!inside(x, y))
+                continue;  // f0.w = 0 zeroes every feature there
+            const int e = St::mip1_entry(i), win = St::mip2_window(i);
+            ASSERT_GE(win, 0);
+            ASSERT_LT(win + St::a1_side + 1, St::a1_side * St::a1_side);
+            std::array<float, 4> m{};
+            for (int k : {win, win + 1, win + St::a1_side, win + St::a1_side + 1})
+                for (int c = 0; c < 4; ++c)
+                    m[static_cast<std::size_t>(c)] += a1[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)];
+            for (int c = 0; c < 3; ++c) {
+                EXPECT_NEAR(a1[static_cast<std::size_t>(e)][static_cast<std::size_t>(c)], feats.at(12 + c, y, x), 1e-3)
+                    << "mip1 at " << x << "," << y;
+                EXPECT_NEAR(m[static_cast<std::size_t>(c)] / m[3], feats.at(15 + c, y, x), 1e-3) << "mip2 at " << x << "," << y;
+            }
+        }
+    }
+}
+
 // The tensor-core plan takes the tensor-core form only where it pays (coop_pays): every conv of the
 // [8,16] network; of the [4,8] network the bottleneck (8 x 8) and dec1 (16 x 4), while enc0 (13 staged
 // features x 4), enc1 (4 x 8) and dec0 (8 x 4) keep their FMA form. The hook files never use it.
@@ -218,5 +273,30 @@ TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
         opt.coop_matrix = false;
         for (const PlannedPass& p : plan_passes(m, opt).passes)
             EXPECT_FALSE(p.coop_matrix) << p.description;
+    }
+}
+
+// coop_b_from_buffer: the passes with one K and one N block (9 B blocks) load them from CNNV3_W; the
+// others copy the weights into shared memory first (W), as measured fastest on an H100.
+TEST(CoopGemm, b_blocks_from_the_buffer_only_with_one_k_and_one_n_block)
+{
+    for (const auto& [shape, want] : {std::pair{NetworkShape{8, 16, 5}, std::vector<bool>{true, false, false, false, true}},
+                                      std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{true, true}}}) {
+        cnnv3::testing::TempDir dir("coopb");
+        cnnv3::testing::write_model_dir(dir.path(), shape, 46, true);
+        const Model m = load_model(dir.path());
+        PlanOptions opt;
+        opt.default_params = m.default_cond;
+        opt.f16_math = true;
+        opt.shared_bytes_budget = 48 * 1024;
+        opt.coop_matrix = true;
+        std::vector<bool> got;
+        for (const PlannedPass& p : plan_passes(m, opt).passes)
+            if (p.coop_matrix) {
+                const bool from_buffer = p.body.find("shared uvec4 W[") == std::string::npos;
+                EXPECT_EQ(from_buffer, p.body.find("CNNV3_W, ") != std::string::npos) << p.description;
+                got.push_back(from_buffer);
+            }
+        EXPECT_EQ(got, want) << "[" << shape.c0 << "," << shape.c1 << "]";
     }
 }

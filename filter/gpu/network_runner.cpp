@@ -157,9 +157,28 @@ struct NetworkRunner::CompiledPass {
     GpuBuffer weights;                  // CNNV3_W of a tensor-core pass (its last descriptor)
 };
 
+// One plan pass of a Route: `bindings` hold the intermediates; run() fills the input, prev and
+// output slots (-1: none) and the FiLM block (this pass's texels, then strength for the output pass).
+struct NetworkRunner::Step {
+    std::size_t plan_index = 0;
+    CompiledPass* cp = nullptr;
+    std::vector<struct pl_desc_binding> bindings;
+    int input_at = -1, prev_at = -1, output_at = -1;
+    int groups_x = 0, groups_y = 0;
+    std::size_t film_first = 0;  // first float of film_ in the block
+    std::vector<float> block;    // sized once: film floats (+ strength)
+};
+
+struct NetworkRunner::Route {
+    bool prev = false;
+    pl_fmt out = nullptr;
+    std::vector<Step> steps;
+};
+
 NetworkRunner::~NetworkRunner()
 {
     gpu_.wait_idle();  // before the textures, passes and staging buffers go (GpuContext::wait_idle)
+    routes_.clear();
     passes_.clear();
     for (pl_timer& t : timers_)
         pl_timer_destroy(gpu_.gpu(), &t);
@@ -225,7 +244,7 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         b.initial_data = pass.coop_weights.data();
         b.memory_type = PL_BUF_MEM_DEVICE;
         cp->weights = GpuBuffer(gpu, b);
-        decls += fmt::format("layout(std430, binding = {}) readonly buffer CnnV3Weights {{ uint CNNV3_W[]; }};\n", descs.size());
+        decls += fmt::format("layout(std430, binding = {}) readonly buffer CnnV3Weights {{ uvec4 CNNV3_W[]; }};\n", descs.size());
         descs.push_back({"CnnV3Weights", PL_DESC_BUF_STORAGE, PL_DESC_ACCESS_READONLY});
     }
     std::string glsl = fmt::format("#version {}\n", gpu->glsl.version);
@@ -243,9 +262,10 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
     return *passes_.emplace(key, std::move(cp)).first->second;
 }
 
-void NetworkRunner::enable_pass_timers()
+void NetworkRunner::enable_pass_timers(bool on)
 {
-    if (!timers_.empty())
+    timing_ = on;
+    if (!on || !timers_.empty())
         return;
     for (std::size_t i = 0; i < plan_.passes.size(); ++i)
         timers_.push_back(pl_timer_create(gpu_.gpu()));
@@ -305,6 +325,7 @@ void NetworkRunner::ensure_size(int width, int height)
         return;
     if (!intermediates_.empty())
         gpu_.wait_idle();
+    routes_.clear();  // their bindings name the old intermediates
     intermediates_.clear();
     for (const PlannedPass& pass : plan_.passes) {
         if (!pass.save || pass.film_mlp)
@@ -322,6 +343,62 @@ void NetworkRunner::ensure_size(int width, int height)
     height_ = height;
 }
 
+NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
+{
+    for (const std::unique_ptr<Route>& r : routes_)
+        if (r->prev == prev && r->out == out)
+            return *r;
+    auto r = std::make_unique<Route>();
+    r->prev = prev;
+    r->out = out;
+    for (std::size_t i = 0; i < plan_.passes.size(); ++i) {
+        const PlannedPass& pass = plan_.passes[i];
+        if (pass.film_mlp)
+            continue;  // the MLP runs on the CPU (run())
+        Step step;
+        step.plan_index = i;
+        step.cp = &compiled(i, prev, out);
+        for (const std::string& bind : step.cp->samplers) {
+            struct pl_desc_binding b = {};
+            b.address_mode = PL_TEX_ADDRESS_CLAMP;
+            b.sample_mode = PL_TEX_SAMPLE_NEAREST;
+            const int at = static_cast<int>(step.bindings.size());
+            if (bind == "HOOKED")
+                step.input_at = at;
+            else if (bind == "CNNV3_PREV")
+                step.prev_at = at;
+            else
+                b.object = intermediates_.at(bind).get();
+            step.bindings.push_back(b);
+        }
+        struct pl_desc_binding image = {};
+        if (pass.save)
+            image.object = intermediates_.at(pass.save->name).get();
+        else
+            step.output_at = static_cast<int>(step.bindings.size());
+        step.bindings.push_back(image);
+        if (step.cp->film_buffer) {
+            struct pl_desc_binding b = {};
+            b.object = step.cp->film_buffer.get();
+            step.bindings.push_back(b);
+        }
+        if (step.cp->weights) {
+            struct pl_desc_binding b = {};
+            b.object = step.cp->weights.get();
+            step.bindings.push_back(b);
+        }
+        const Level level = pass.save ? pass.save->level : Level::full;
+        const int w = level_size(width_, level), h = level_size(height_, level);
+        step.groups_x = (w + step.cp->tile - 1) / step.cp->tile;
+        step.groups_y = (h + step.cp->tile - 1) / step.cp->tile;
+        step.film_first = static_cast<std::size_t>(pass.film_first) * 4;
+        step.block.resize(static_cast<std::size_t>(step.cp->film_floats));
+        r->steps.push_back(std::move(step));
+    }
+    routes_.push_back(std::move(r));
+    return *routes_.back();
+}
+
 void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond, float strength, pl_tex prev)
 {
     if (!input || !output || input->params.w != output->params.w || input->params.h != output->params.h)
@@ -337,48 +414,37 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
         throw GpuError(fmt::format("NetworkRunner::run: {} conditioning values (expected {})", cond.size(),
                                    model_.shape.cond_dim));
     ensure_size(input->params.w, input->params.h);
-    const std::vector<float> film = film_texels(model_.shape, evaluate_film_mlp(model_.film_mlp, cond));
+    if (film_sources_.empty()) {
+        film_sources_ = film_texel_sources(model_.shape);
+        film_.assign(film_sources_.size(), 0.0f);
+    }
+    const std::vector<float> film = evaluate_film_mlp(model_.film_mlp, cond);
+    for (std::size_t i = 0; i < film_sources_.size(); ++i)
+        film_[i] = film_sources_[i] >= 0 ? film[static_cast<std::size_t>(film_sources_[i])] : 0.0f;
 
     pl_gpu gpu = gpu_.gpu();
-    std::vector<float> block;
-    std::vector<struct pl_desc_binding> bindings;
-    for (std::size_t i = 0; i < plan_.passes.size(); ++i) {
-        const PlannedPass& pass = plan_.passes[i];
-        if (pass.film_mlp)
-            continue;  // the MLP ran on the CPU above
-        CompiledPass& cp = compiled(i, prev != nullptr, output->params.format);
-        bindings.clear();
-        for (const std::string& bind : cp.samplers) {
-            struct pl_desc_binding b = {};
-            b.object = bind == "HOOKED" ? input : bind == "CNNV3_PREV" ? prev : intermediates_.at(bind).get();
-            b.address_mode = PL_TEX_ADDRESS_CLAMP;
-            b.sample_mode = PL_TEX_SAMPLE_NEAREST;
-            bindings.push_back(b);
+    for (Step& step : route(prev != nullptr, output->params.format).steps) {
+        if (step.input_at >= 0)
+            step.bindings[static_cast<std::size_t>(step.input_at)].object = input;
+        if (step.prev_at >= 0)
+            step.bindings[static_cast<std::size_t>(step.prev_at)].object = prev;
+        if (step.output_at >= 0)
+            step.bindings[static_cast<std::size_t>(step.output_at)].object = output;
+        if (!step.block.empty()) {
+            const std::size_t film_floats = step.output_at >= 0 ? step.block.size() - 1 : step.block.size();
+            std::copy_n(film_.begin() + static_cast<std::ptrdiff_t>(step.film_first), film_floats, step.block.begin());
+            if (step.output_at >= 0)
+                step.block.back() = strength;
         }
-        struct pl_desc_binding out = {};
-        out.object = pass.save ? intermediates_.at(pass.save->name).get() : output;
-        bindings.push_back(out);
-        block.assign(film.begin() + static_cast<std::ptrdiff_t>(pass.film_first) * 4,
-                     film.begin() + static_cast<std::ptrdiff_t>(pass.film_first + (pass.reads_film ? pass.film_count : 0)) * 4);
-        if (!pass.save)
-            block.push_back(strength);
-        if (cp.film_buffer) {
-            pl_buf_write(gpu, cp.film_buffer.get(), 0, block.data(), block.size() * sizeof(float));
-            struct pl_desc_binding b = {};
-            b.object = cp.film_buffer.get();
-            bindings.push_back(b);
-        }
-        if (cp.weights) {
-            struct pl_desc_binding b = {};
-            b.object = cp.weights.get();
-            bindings.push_back(b);
-        }
-        const Level level = pass.save ? pass.save->level : Level::full;
-        const int w = level_size(width_, level), h = level_size(height_, level);
-        cp.pass->run(bindings, (w + cp.tile - 1) / cp.tile, (h + cp.tile - 1) / cp.tile,
-                     cp.film_buffer || block.empty() ? nullptr : block.data(), timers_.empty() ? nullptr : timers_[i]);
+        const CompiledPass& cp = *step.cp;
+        if (cp.film_buffer)
+            pl_buf_write(gpu, cp.film_buffer.get(), 0, step.block.data(), step.block.size() * sizeof(float));
+        cp.pass->run(step.bindings, step.groups_x, step.groups_y,
+                     cp.film_buffer || step.block.empty() ? nullptr : step.block.data(),
+                     timing_ ? timers_[step.plan_index] : nullptr);
     }
-    collect_timers();  // libplacebo keeps only a few results per timer
+    if (timing_)
+        collect_timers();  // libplacebo keeps only a few results per timer
 }
 
 void NetworkRunner::ensure_staging(Staging& staging, int width, int height, bool upload)

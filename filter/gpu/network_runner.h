@@ -53,7 +53,8 @@ namespace cnnv3 {
 // Whether "auto" picks tc where the device can run it. On: on an H100 (bench/RESULTS.md "tc, second
 // version") the tensor-core passes ran the [8,16] network 22 % faster than the f16 FMA passes at 2160p
 // and at 1080p, closer to the CPU reference (0.17 vs 0.28/255); the [4,8] network's small layers keep
-// their FMA form inside tc (coop_gemm.h coop_pays), a mix not yet timed as a whole.
+// their FMA form inside tc (coop_gemm.h coop_pays), a mix as fast as f16 (0.560 vs 0.562 ms at 2160p,
+// bench/RESULTS.md "Merged main").
 inline constexpr bool auto_uses_tensor_cores = true;
 
 struct RunnerVariant {
@@ -133,7 +134,8 @@ public:
     // GPU time per pass (libplacebo timer queries), for benchmarks: after enable_pass_timers(),
     // pass_times_ms() gives each dispatched pass's description and its mean time over the results
     // that arrived since the previous call (timer results lag a few frames behind).
-    void enable_pass_timers();
+    // enable_pass_timers(false) stops timing (the timers cost CPU work per pass and per frame).
+    void enable_pass_timers(bool on = true);
     std::vector<std::pair<std::string, double>> pass_times_ms();
 
 private:
@@ -141,6 +143,12 @@ private:
     // The pl_pass of plan pass i (the prev-reading enc0 where `prev`; dec0 for output format `out`),
     // created on first use.
     CompiledPass& compiled(std::size_t i, bool prev, pl_fmt out);
+    // One frame's dispatches for frames with or without a prev texture into an output format, at the
+    // current size: passes, bindings, workgroup counts and FiLM ranges resolved once, so that run()
+    // only puts the frame's textures and FiLM values in (no lookups, strings or allocations per frame).
+    struct Step;
+    struct Route;
+    Route& route(bool prev, pl_fmt out);
     void ensure_size(int width, int height);
     void collect_timers();
 
@@ -164,9 +172,13 @@ private:
     int width_ = 0, height_ = 0;
     std::map<std::string, GpuTexture> intermediates_;
     std::map<std::string, std::unique_ptr<CompiledPass>> passes_;  // by compiled()'s key
+    std::vector<std::unique_ptr<Route>> routes_;  // for the current size; few (prev or not, output formats)
+    std::vector<int> film_sources_;     // film_texel_sources() of the model
+    std::vector<float> film_;           // this frame's FiLM texels (vec4 each)
     Staging upload_, prev_upload_, download_;
     std::vector<float> staging_;        // run_planes()' RGBA where the buffers cannot be mapped
-    std::vector<pl_timer> timers_;      // per pass, empty unless enabled
+    std::vector<pl_timer> timers_;      // per pass, empty until first enabled
+    bool timing_ = false;               // timers_ in use
     std::vector<std::pair<double, int>> timer_sums_;  // ms and count per pass
 };
 

@@ -253,6 +253,29 @@ TEST(NetworkRunner, many_frames_under_cpu_load_keep_going_and_stay_identical)
     done = true;
 }
 
+// run() resolves its passes and bindings once per (size, prev or not, output format) and only
+// patches the frame's textures and FiLM values in: frames that switch between those must give what a
+// fresh runner gives for each, bit for bit.
+TEST(NetworkRunner, frames_switching_size_and_prev_match_fresh_runners)
+{
+    const Model m = load_model(vectors("test-random-816"));
+    NetworkRunner runner(shared_gpu(), m);
+    struct Frame {
+        int h, w;
+        bool prev;
+        float t;
+    };
+    for (const Frame& f : {Frame{11, 17, false, 0.1f}, Frame{11, 17, true, 0.3f}, Frame{6, 5, true, 0.5f},
+                           Frame{11, 17, false, 0.7f}, Frame{11, 17, true, 0.9f}}) {
+        const Planes rgb = photo_like(f.h, f.w), prev = prev_like(f.h, f.w);
+        const std::vector<float> cond = {f.t, 1 - f.t, 0.5f, 0.25f, f.t * f.t};
+        const Planes got = runner.run_planes(rgb, cond, 0.75f, f.prev ? &prev : nullptr);
+        NetworkRunner fresh(shared_gpu(), m);
+        EXPECT_EQ(max_abs(got, fresh.run_planes(rgb, cond, 0.75f, f.prev ? &prev : nullptr)), 0.0)
+            << f.w << "x" << f.h << (f.prev ? " with prev" : "") << " t " << f.t;
+    }
+}
+
 TEST(GpuDevices, lists_at_least_one_device_and_flags_software_ones)
 {
     const auto devices = list_gpu_devices();
