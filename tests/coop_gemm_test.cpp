@@ -114,6 +114,25 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
         }
 }
 
+// A model of `shape` with random weights (model.json written, as shipped models have).
+Model random_model(const NetworkShape& shape, unsigned seed)
+{
+    cnnv3::testing::TempDir dir("coopmodel");
+    cnnv3::testing::write_model_dir(dir.path(), shape, seed, true);
+    return load_model(dir.path());
+}
+
+// The plan options of the tc variant on a device with 48 KiB of shared memory (an H100's default).
+PlanOptions tc_plan_options(const Model& m)
+{
+    PlanOptions opt;
+    opt.default_params = m.default_cond;
+    opt.f16_math = true;
+    opt.shared_bytes_budget = 48 * 1024;
+    opt.coop_matrix = true;
+    return opt;
+}
+
 }  // namespace
 
 TEST(CoopGemm, offsets_follow_the_documented_layout)
@@ -254,14 +273,8 @@ TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
     EXPECT_FALSE(coop_pays(13, 4));
     for (const auto& [shape, want] : {std::pair{NetworkShape{8, 16, 5}, std::vector<bool>{true, true, true, true, true}},
                                       std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{false, false, true, true, false}}}) {
-        cnnv3::testing::TempDir dir("coopplan");
-        cnnv3::testing::write_model_dir(dir.path(), shape, 45, true);
-        const Model m = load_model(dir.path());
-        PlanOptions opt;
-        opt.default_params = m.default_cond;
-        opt.f16_math = true;
-        opt.shared_bytes_budget = 48 * 1024;
-        opt.coop_matrix = true;
+        const Model m = random_model(shape, 45);
+        PlanOptions opt = tc_plan_options(m);
         std::vector<bool> got;
         for (const PlannedPass& p : plan_passes(m, opt).passes)
             if (p.layer) {
@@ -282,14 +295,8 @@ TEST(CoopGemm, b_blocks_from_the_buffer_only_with_one_k_and_one_n_block)
 {
     for (const auto& [shape, want] : {std::pair{NetworkShape{8, 16, 5}, std::vector<bool>{true, false, false, false, true}},
                                       std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{true, true}}}) {
-        cnnv3::testing::TempDir dir("coopb");
-        cnnv3::testing::write_model_dir(dir.path(), shape, 46, true);
-        const Model m = load_model(dir.path());
-        PlanOptions opt;
-        opt.default_params = m.default_cond;
-        opt.f16_math = true;
-        opt.shared_bytes_budget = 48 * 1024;
-        opt.coop_matrix = true;
+        const Model m = random_model(shape, 46);
+        PlanOptions opt = tc_plan_options(m);
         std::vector<bool> got;
         for (const PlannedPass& p : plan_passes(m, opt).passes)
             if (p.coop_matrix) {
