@@ -1,6 +1,7 @@
 #include "model_search.h"
 
 #include "small_file.h"
+#include "xdg_base_dir.h"
 
 #include "model.h"
 
@@ -77,12 +78,8 @@ std::filesystem::path installed_data_dir()
 std::vector<std::filesystem::path> weights_search_path()
 {
     std::vector<std::filesystem::path> dirs = split_path_list(std::getenv("CNNV3_MODEL_PATH"));
-    const char* xdg = std::getenv("XDG_DATA_HOME");
-    const char* home = std::getenv("HOME");
-    if (xdg && xdg[0] == '/')
-        dirs.push_back(std::filesystem::path(xdg) / "cnnv3" / "weights");
-    else if (home && home[0] == '/')
-        dirs.push_back(std::filesystem::path(home) / ".local" / "share" / "cnnv3" / "weights");
+    if (const auto data_home = xdg_base_dir("XDG_DATA_HOME", ".local/share"); !data_home.empty())
+        dirs.push_back(data_home / "cnnv3" / "weights");
     if (const auto data = installed_data_dir(); !data.empty())
         dirs.push_back(data / "weights");
     std::vector<std::filesystem::path> existing;

@@ -2,6 +2,7 @@
 
 #include "atomic_file.h"
 #include "small_file.h"
+#include "xdg_base_dir.h"
 
 #include <fmt/format.h>
 
@@ -56,10 +57,8 @@ std::optional<std::filesystem::path> PassCache::directory()
 {
     if (const char* off = std::getenv("CNNV3_PASS_CACHE"); off && std::string_view(off) == "0")
         return std::nullopt;
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/')
-        return std::filesystem::path(xdg) / "cnnv3" / "passes";
-    if (const char* home = std::getenv("HOME"); home && *home == '/')
-        return std::filesystem::path(home) / ".cache" / "cnnv3" / "passes";
+    if (const auto cache_home = xdg_base_dir("XDG_CACHE_HOME", ".cache"); !cache_home.empty())
+        return cache_home / "cnnv3" / "passes";
     return std::nullopt;
 }
 
