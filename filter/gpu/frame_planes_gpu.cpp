@@ -637,54 +637,49 @@ void FramePlanesGpu::upload(const AVFrame& in)
         imported.ref.reset();
         struct pl_tex_transfer_params up = {};
         up.tex = plane.tex.get();
-        // Decoded into one of the decode buffers: uploaded from there.
+        // The frame's own memory, where the upload can read the plane in place: a reference-counted
+        // buffer (held until the upload is done) and rows the texture's texel alignment apart.
         AVBufferRef* holder = av_frame_get_plane_buffer(const_cast<AVFrame*>(&in), static_cast<int>(p));
-        if (const DecodePool::Buffer* held = holder && in.linesize[p] > 0 ? decode_pool_->holding(in.data[p]) : nullptr;
-            held && static_cast<std::size_t>(in.linesize[p]) % plane.tex.get()->params.format->texel_align == 0) {
+        const auto linesize = static_cast<std::size_t>(in.linesize[p]);
+        const bool in_place = holder && in.linesize[p] > 0 && linesize % plane.tex.get()->params.format->texel_align == 0;
+        const auto upload_in_place = [&](pl_buf buf, std::size_t offset) {
+            imported.ref.reset(av_buffer_ref(holder));
+            if (!imported.ref)
+                throw GpuError("out of memory referencing the input frame");
+            up.buf = buf;
+            up.buf_offset = offset;
+            up.row_pitch = linesize;
+            if (!pl_tex_upload(gpu, &up))
+                throw GpuError("plane upload failed");
+        };
+        // Decoded into one of the decode buffers: uploaded from there.
+        if (const DecodePool::Buffer* held = in_place ? decode_pool_->holding(in.data[p]) : nullptr) {
             const auto offset = static_cast<std::size_t>(in.data[p] - held->buf.get()->data);
-            if (offset + static_cast<std::size_t>(in.linesize[p]) * static_cast<std::size_t>(plane.rows - 1) + pitch <=
-                held->size) {
-                imported.ref.reset(av_buffer_ref(holder));
-                if (!imported.ref)
-                    throw GpuError("out of memory referencing the input frame");
-                up.buf = held->buf.get();
-                up.buf_offset = offset;
-                up.row_pitch = static_cast<std::size_t>(in.linesize[p]);
-                if (!pl_tex_upload(gpu, &up))
-                    throw GpuError("plane upload failed");
+            if (offset + linesize * static_cast<std::size_t>(plane.rows - 1) + pitch <= held->size) {
+                upload_in_place(held->buf.get(), offset);
                 ++uploaded_in_place_;
                 continue;
             }
         }
-        AVBufferRef* owner = importing && in.linesize[p] > 0 ? av_frame_get_plane_buffer(const_cast<AVFrame*>(&in), static_cast<int>(p)) : nullptr;
-        if (owner && static_cast<std::size_t>(in.linesize[p]) % plane.tex.get()->params.format->texel_align == 0) {
+        if (importing && in_place) {
             // Whole pages around the plane (the driver maps pages; the bytes around the plane's
             // are the same allocation's or its pages', never read), the plane at an offset in them.
             const std::uintptr_t page = std::max<std::uintptr_t>(4096, gpu->limits.align_host_ptr);
             const auto start = reinterpret_cast<std::uintptr_t>(in.data[p]);
-            const std::uintptr_t end =
-                start + static_cast<std::size_t>(in.linesize[p]) * static_cast<std::size_t>(plane.rows - 1) + pitch;
+            const std::uintptr_t end = start + linesize * static_cast<std::size_t>(plane.rows - 1) + pitch;
             const std::uintptr_t base = start / page * page;
             struct pl_buf_params b = {};
             b.size = (end - base + page - 1) / page * page;
             b.import_handle = PL_HANDLE_HOST_PTR;
             b.shared_mem.handle.ptr = reinterpret_cast<void*>(base);
             b.shared_mem.size = b.size;
-            up.buf_offset = start - base;
             try {
                 imported.buf = GpuBuffer(gpu, b);
             } catch (const GpuError&) {
                 import_ = false;  // this device or memory cannot be imported after all: copy from now on
             }
             if (imported.buf) {
-                pl_buf buf = imported.buf.get();
-                imported.ref.reset(av_buffer_ref(owner));
-                if (!imported.ref)
-                    throw GpuError("out of memory referencing the input frame");
-                up.buf = buf;
-                up.row_pitch = static_cast<std::size_t>(in.linesize[p]);
-                if (!pl_tex_upload(gpu, &up))
-                    throw GpuError("plane upload failed");
+                upload_in_place(imported.buf.get(), start - base);
                 ++imported_planes_;
                 continue;
             }
