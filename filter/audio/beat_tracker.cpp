@@ -386,19 +386,15 @@ BarDecoding halve_level(BarDecoding dec)
 
 }  // namespace
 
-double metrical_level_factor(const LevelEvidence& e, const MetricalLevelOptions& o)
+bool at_twice_the_tempo(const LevelEvidence& e, const MetricalLevelOptions& o)
 {
-    if (!e.valid)
-        return 1.0;
-    // Twice as slow: a fast decoded tempo whose weak beats are weak in every observation.
-    if (e.bpm >= o.halve_from_bpm) {
-        double alternation = 0.0;
-        for (int c = 0; c < LevelEvidence::observations; ++c)
-            alternation = std::max(alternation, e.strong[c] > 0.0 ? e.weak[c] / e.strong[c] : 1.0);
-        if (alternation < o.halve_alternation)
-            return 0.5;
-    }
-    return 1.0;
+    // A fast decoded tempo whose weak beats are weak in every observation.
+    if (!e.valid || e.bpm < o.halve_from_bpm)
+        return false;
+    double alternation = 0.0;
+    for (int c = 0; c < LevelEvidence::observations; ++c)
+        alternation = std::max(alternation, e.strong[c] > 0.0 ? e.weak[c] / e.strong[c] : 1.0);
+    return alternation < o.halve_alternation;
 }
 
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& env)
@@ -464,7 +460,7 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
             bo.min_bpm = std::max(bo.min_bpm, o.min_bpm);
             bo.max_bpm = std::min(bo.max_bpm, o.max_bpm);
             BarDecoding dec = decode_bar_pointer(env, seg.begin, seg.end, bo);
-            if (o.level_check && metrical_level_factor(dec.evidence, o.level) == 0.5)
+            if (o.level_check && at_twice_the_tempo(dec.evidence, o.level))
                 dec = halve_level(std::move(dec));
             frames = std::move(dec.frames);
             positions = std::move(dec.bar_position);

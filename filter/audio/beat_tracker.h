@@ -26,7 +26,7 @@
 //  4c. Metrical level (bar decoding only): when the decoded beats are at least halve_from_bpm
 //     (100) and their weak half (bar positions 1 and 3, 0 = downbeat) is far weaker than the strong
 //     half in every observation — flux, loudness, low and mid band — those weak beats are
-//     off-beats of a slow song: only the strong half is kept (metrical_level_factor below).
+//     off-beats of a slow song: only the strong half is kept (at_twice_the_tempo below).
 //  5. Downbeat: the bar decoder's first downbeat (in 4/4, of it and the beat a bar later the one
 //     with the stronger low band); without a decoded downbeat, choose_downbeat: the bar phase whose
 //     beats carry the most low-frequency onset strength, first among the 4 beats of a 4/4 bar, then
@@ -105,11 +105,11 @@ BeatTrack track_beats(const OnsetEnvelope& envelope, const BeatTrackerOptions& o
 // of r and r + 4 the one with the larger mean over k ≡ r (mod 8) (ties: r). Fewer than 4 beats: 0.
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& envelope);
 
-// Step 4c: the factor (0.5 or 1) by which the decoded tempo is changed, from the evidence of the
-// decoded beats (bar_pointer.h): 0.5 when the decoded tempo is at least halve_from_bpm and, in
-// every observation (flux, loudness, low and mid band), the mean at the weak-parity beats is
-// below halve_alternation times the mean at the strong-parity beats; else 1. Invalid evidence
-// (fewer than 8 beats): 1. Pure function.
-double metrical_level_factor(const LevelEvidence& evidence, const MetricalLevelOptions& options = {});
+// Step 4c: whether the decoded beats are at twice the song's tempo (and are halved), from their
+// evidence (bar_pointer.h): true when the decoded tempo is at least halve_from_bpm and, in every
+// observation (flux, loudness, low and mid band), the mean at the weak-parity beats is below
+// halve_alternation times the mean at the strong-parity beats. Invalid evidence (fewer than 8
+// beats): false. Pure function.
+bool at_twice_the_tempo(const LevelEvidence& evidence, const MetricalLevelOptions& options = {});
 
 }  // namespace cnnv3
