@@ -35,6 +35,7 @@ extern "C" {
 #include <cstring>
 #include <cmath>
 #include <csignal>
+#include <utility>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -293,6 +294,17 @@ public:
         return [planes = planes_.get()](std::size_t size) { return planes->take_decode_buffer(size); };
     }
 
+    // The scene-cut thumbnail is made on the decoding thread, off the GPU stage's (frame_input.h).
+    void prepare_decoded(AVFrame& frame) override
+    {
+        if (!feedback_)
+            return;
+        if (frame.format != decode_format_.first)  // a format submit_native() refuses gets no thumbnail
+            decode_format_ = {frame.format, gpu_format_problem(frame.format).empty()};
+        if (decode_format_.second)
+            attach_thumbnail(frame, decode_thumb_scratch_);
+    }
+
     // Frames in flight: the next frame uploads while the GPU works on this one.
     int native_in_flight() const override { return FramePlanesGpu::frames_in_flight; }
     void collect_native() override
@@ -320,7 +332,11 @@ public:
         const PlaneColor& out_color = out_color_.of(out, input_name_);
         release_warnings();
         const std::array<float, 5> c = cond_(time, frame_duration_);
-        const bool use_prev = feedback_ && follows(frame_thumbnail(in, thumb_scratch_));  // no thumbnail to make without feedback
+        bool use_prev = false;  // no thumbnail to make without feedback
+        if (feedback_) {
+            const LumaThumbnail* made = attached_thumbnail(in);  // by prepare_decoded()
+            use_prev = follows(made ? *made : frame_thumbnail(in, thumb_scratch_));
+        }
         planes_->submit(in, in_color, out, out_color, c, strength_, use_prev);
         return true;
     }
@@ -361,7 +377,9 @@ private:
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
-    ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames
+    ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames (the process stage's)
+    ThumbnailScratch decode_thumb_scratch_;  // prepare_decoded()'s (the decoding thread's)
+    std::pair<int, bool> decode_format_{-2, false};  // prepare_decoded()'s: the last format, and whether the GPU reads it
     std::array<int, 2> checked_formats_{-2, -2};  // the input and output formats gpu_format_problem() took
     StreamPlaneColor in_color_, out_color_;
 };

@@ -803,6 +803,7 @@ void Transcoder::decode(const AVPacket* packet)
         }
         av_frame_move_ref(item.frame.get(), &pixels);
         av_frame_unref(&frame);
+        processor_.prepare_decoded(*item.frame);
         ++frames_read_;
         if (!decoded_q_.push(std::move(item)))
             throw StageAborted{};

@@ -23,7 +23,7 @@
 //     true the pipeline stops reading, drains the decoder and encoder, writes the trailer and
 //     renames: a valid, shorter file.
 //   - Threads: decoding runs on the caller's thread, the processor on a second thread (every
-//     FrameProcessor call, start() included) and encoding and muxing on a third, with bounded
+//     FrameProcessor call, start() included, except prepare_decoded(): the decoding thread's) and encoding and muxing on a third, with bounded
 //     queues of a few frames between them (frames in flight; the processor's own, through
 //     submit_native / collect_native, come on top). Frame order, timestamps and the rules above
 //     are those of one serial loop. The two stage threads block asynchronous signals, so that a

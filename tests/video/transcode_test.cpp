@@ -13,9 +13,11 @@ extern "C" {
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <set>
@@ -699,6 +701,53 @@ TEST_F(Transcode, DecoderDecodesIntoTheProcessorsBuffers)
     const test::MediaRecord out = read_media(dir_ / "own-buffers.mkv");
     EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
     expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "own-buffers.mkv"), 24);
+}
+
+// FrameProcessor::prepare_decoded: called on the decoding thread (the caller's, not the process
+// stage's) for every frame, in presentation order, before submit_native() gets it; what it
+// attaches to frame.opaque_ref arrives with the frame, and the frames may be prepared ahead of
+// their submission (the stages overlap).
+struct PreparesOnTheDecodeThread : InFlightProcessor {
+    std::vector<int64_t> prepared_pts;  // the decoding thread's
+    std::set<std::thread::id> prepare_threads;
+    std::vector<int64_t> attached;      // the process stage's: what each submitted frame carried
+    void prepare_decoded(AVFrame& frame) override
+    {
+        prepare_threads.insert(std::this_thread::get_id());
+        prepared_pts.push_back(frame.best_effort_timestamp);
+        av_buffer_unref(&frame.opaque_ref);
+        frame.opaque_ref = av_buffer_alloc(sizeof(int64_t));
+        if (!frame.opaque_ref)
+            throw std::bad_alloc();
+        const int64_t n = static_cast<int64_t>(prepared_pts.size()) - 1;
+        std::memcpy(frame.opaque_ref->data, &n, sizeof n);
+    }
+    bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
+    {
+        int64_t n = -1;
+        if (in.opaque_ref && in.opaque_ref->size == sizeof n)
+            std::memcpy(&n, in.opaque_ref->data, sizeof n);
+        attached.push_back(n);
+        return InFlightProcessor::submit_native(in, out, time, index);
+    }
+};
+
+TEST_F(Transcode, FramesArePreparedOnTheDecodingThreadInOrder)
+{
+    PreparesOnTheDecodeThread processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("vfr.mkv"), "prepared.mkv", processor, options);
+    ASSERT_EQ(result.frames, 24);
+    ASSERT_EQ(processor.prepare_threads.size(), 1u);
+    EXPECT_EQ(*processor.prepare_threads.begin(), std::this_thread::get_id());
+    EXPECT_EQ(processor.threads.count(std::this_thread::get_id()), 0u);
+    ASSERT_EQ(processor.prepared_pts.size(), 24u);
+    EXPECT_TRUE(std::is_sorted(processor.prepared_pts.begin(), processor.prepared_pts.end()));
+    ASSERT_EQ(processor.attached.size(), 24u);
+    for (std::size_t i = 0; i < processor.attached.size(); ++i)
+        EXPECT_EQ(processor.attached[i], static_cast<int64_t>(i)) << "frame " << i;
+    expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "prepared.mkv"), 24);
 }
 
 TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
