@@ -32,13 +32,17 @@ extern "C" {
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <cmath>
 #include <csignal>
-#include <utility>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include <unistd.h>
 
@@ -301,8 +305,26 @@ public:
             return;
         if (frame.format != decode_format_.first)  // a format submit_native() refuses gets no thumbnail
             decode_format_ = {frame.format, gpu_format_problem(frame.format).empty()};
-        if (decode_format_.second)
+        if (decode_format_.second) {
+            const auto t0 = std::chrono::steady_clock::now();
             attach_thumbnail(frame, decode_thumb_scratch_);
+            thumbnail_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+    }
+
+    // $CNNV3_STAGE_TIMES=1: where the GPU stage's submit and collect went (FramePlanesGpu::StepTimes)
+    // and the decoding thread's thumbnails, ms a frame; "" before the first frame.
+    std::string step_times() const
+    {
+        if (!planes_ || planes_->step_times().frames == 0)
+            return "";
+        const FramePlanesGpu::StepTimes& t = planes_->step_times();
+        const double ms = 1000.0 / static_cast<double>(t.frames);
+        return fmt::format("GPU stage steps over {} frames, ms a frame: upload {:.3f}, "
+                           "decode pass {:.3f}, network {:.3f}, encode passes and downloads {:.3f}, GPU submit {:.3f}, "
+                           "wait for downloads {:.3f}, hand-over {:.3f}; scene thumbnails on the decoding thread {:.3f}",
+                           t.frames, t.upload * ms, t.decode * ms, t.network * ms, t.encode * ms,
+                           t.flush * ms, t.wait * ms, t.hand_over * ms, thumbnail_seconds_ * ms);
     }
 
     // Frames in flight: the next frame uploads while the GPU works on this one.
@@ -379,6 +401,7 @@ private:
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
     ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames (the process stage's)
     ThumbnailScratch decode_thumb_scratch_;  // prepare_decoded()'s (the decoding thread's)
+    double thumbnail_seconds_ = 0;  // prepare_decoded()'s, summed
     std::pair<int, bool> decode_format_{-2, false};  // prepare_decoded()'s: the last format, and whether the GPU reads it
     std::array<int, 2> checked_formats_{-2, -2};  // the input and output formats gpu_format_problem() took
     StreamPlaneColor in_color_, out_color_;
@@ -511,6 +534,9 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     }
     a.transcode.stop = &stop_requested;
     const TranscodeResult result = transcode_video(a.transcode, processor);
+    if (const char* v = std::getenv("CNNV3_STAGE_TIMES"); v && std::string_view(v) == "1")
+        if (const std::string steps = processor.step_times(); !steps.empty())
+            err << "cnnv3: " << steps << "\n";
     const int signal = stop_signal.load();
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);

@@ -758,7 +758,10 @@ void Transcoder::submit(const AVFrame& frame, AVFrame& out, int64_t pts)
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
     const bool taken = processor_.submit_native(frame, out, input_seconds(pts), processed_);
-    submit_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+    submit_seconds_ += took;
+    if (processed_ == 0)
+        result_.stage_times.first_submit = took;
     if (!taken)
         throw VideoError(in_.name, fmt::format("pixel format \"{}\" is not supported (the frame processor does not "
                                                "convert it to \"{}\")",
@@ -1123,7 +1126,7 @@ void Transcoder::run_stages()
     if (mux.joinable())
         mux.join();
     in_flight_.clear();
-    TranscodeResult::StageTimes& t = result_.stage_times;
+    TranscodeResult::StageTimes& t = result_.stage_times;  // first_submit: set by submit()
     t.wall = since_start();
     t.decode = decode_wall - decoded_q_.push_blocked();
     t.process = process_wall - decoded_q_.pop_blocked() - processed_q_.push_blocked();
@@ -1205,9 +1208,10 @@ TranscodeResult Transcoder::run()
         const double ms = 1000.0 / static_cast<double>(result_.frames);
         fmt::print(stderr,
                    "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, process busy {:.3f} "
-                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}; {} frames decoded into the processor's buffers\n",
+                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the first frame's submit {:.1f} ms; {} frames "
+                   "decoded into the processor's buffers\n",
                    result_.frames, t.wall * ms, t.decode * ms, t.process * ms, t.submit * ms, t.collect * ms, t.encode * ms,
-                   result_.decoded_into_processor);
+                   t.first_submit * 1000.0, result_.decoded_into_processor);
     }
     report(true);
     return result_;

@@ -85,9 +85,10 @@ struct TranscodeResult {
     // Where the time went, in seconds, while the three stages ran (the encoder's flush after them
     // is not in it): each stage's time not spent blocked on its queues ("busy"), and of the
     // process stage's, the processor's submit and collect calls (collect: mostly waiting for the
-    // GPU). $CNNV3_STAGE_TIMES=1 prints them per frame on stderr at the end (docs/video.md).
+    // GPU); of submit, the first frame's (a processor's one-time set-up: passes built, buffers
+    // made). $CNNV3_STAGE_TIMES=1 prints them per frame on stderr at the end (docs/video.md).
     struct StageTimes {
-        double wall = 0, decode = 0, process = 0, submit = 0, collect = 0, encode = 0;
+        double wall = 0, decode = 0, process = 0, submit = 0, collect = 0, encode = 0, first_submit = 0;
     } stage_times;
     // Frames the decoder decoded into the processor's buffers (FrameProcessor::decode_buffers),
     // counted at allocation (the decoder may allocate a few it drops).

@@ -661,6 +661,8 @@ TEST_F(Transcode, StageTimesSayWhereTheTimeWent)
     }
     EXPECT_GT(t.decode, 0.0);
     EXPECT_GT(t.encode, 0.0);
+    EXPECT_GT(t.first_submit, 0.0);
+    EXPECT_LE(t.first_submit, t.submit);
 }
 
 // FrameProcessor::decode_buffers: the decoder decodes into the processor's buffers once start()
