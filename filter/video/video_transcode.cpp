@@ -572,7 +572,9 @@ void Transcoder::start_encoder(const AVFrame& first, AVPixelFormat in_format)
     else if (in_.format->duration != AV_NOPTS_VALUE && in_.format->duration > 0)
         info.duration = static_cast<double>(in_.format->duration) / AV_TIME_BASE;
     info.has_alpha = alpha_;
+    const Clock::time_point t0 = Clock::now();
     processor_.start(info);
+    result_.stage_times.start = seconds_between(t0, Clock::now());
     if ((decode_buffers_ = processor_.decode_buffers()))
         decode_buffers_ready_.store(true, std::memory_order_release);
     if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
@@ -1126,7 +1128,7 @@ void Transcoder::run_stages()
     if (mux.joinable())
         mux.join();
     in_flight_.clear();
-    TranscodeResult::StageTimes& t = result_.stage_times;  // first_submit: set by submit()
+    TranscodeResult::StageTimes& t = result_.stage_times;  // first_submit and start: set by submit() and start_encoder()
     t.wall = since_start();
     t.decode = decode_wall - decoded_q_.push_blocked();
     t.process = process_wall - decoded_q_.pop_blocked() - processed_q_.push_blocked();
@@ -1208,10 +1210,10 @@ TranscodeResult Transcoder::run()
         const double ms = 1000.0 / static_cast<double>(result_.frames);
         fmt::print(stderr,
                    "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, process busy {:.3f} "
-                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the first frame's submit {:.1f} ms; {} frames "
-                   "decoded into the processor's buffers\n",
+                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the processor's start {:.1f} ms, the first "
+                   "frame's submit {:.1f} ms; {} frames decoded into the processor's buffers\n",
                    result_.frames, t.wall * ms, t.decode * ms, t.process * ms, t.submit * ms, t.collect * ms, t.encode * ms,
-                   t.first_submit * 1000.0, result_.decoded_into_processor);
+                   t.start * 1000.0, t.first_submit * 1000.0, result_.decoded_into_processor);
     }
     report(true);
     return result_;

@@ -86,9 +86,11 @@ struct TranscodeResult {
     // is not in it): each stage's time not spent blocked on its queues ("busy"), and of the
     // process stage's, the processor's submit and collect calls (collect: mostly waiting for the
     // GPU); of submit, the first frame's (a processor's one-time set-up: passes built, buffers
-    // made). $CNNV3_STAGE_TIMES=1 prints them per frame on stderr at the end (docs/video.md).
+    // made); and the processor's start() (in the process stage's busy time, before the first
+    // frame's fps clock starts). $CNNV3_STAGE_TIMES=1 prints them on stderr at the end
+    // (docs/video.md).
     struct StageTimes {
-        double wall = 0, decode = 0, process = 0, submit = 0, collect = 0, encode = 0, first_submit = 0;
+        double wall = 0, decode = 0, process = 0, submit = 0, collect = 0, encode = 0, first_submit = 0, start = 0;
     } stage_times;
     // Frames the decoder decoded into the processor's buffers (FrameProcessor::decode_buffers),
     // counted at allocation (the decoder may allocate a few it drops).

@@ -635,9 +635,10 @@ TEST_F(Transcode, FramesInFlightKeepOrderCountAndVariableTimestamps)
 }
 
 // The stage times (TranscodeResult::stage_times): a processor whose collect takes 4 ms a frame
-// shows it in `collect` and in the process stage's busy time, and no stage was busy longer than
-// the run.
+// and whose start takes 20 ms shows them in `collect` and `start` and in the process stage's busy
+// time, and no stage was busy longer than the run.
 struct SlowCollect : InFlightProcessor {
+    void start(const VideoStreamInfo&) override { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }
     void collect_native() override
     {
         std::this_thread::sleep_for(std::chrono::milliseconds(4));
@@ -663,6 +664,8 @@ TEST_F(Transcode, StageTimesSayWhereTheTimeWent)
     EXPECT_GT(t.encode, 0.0);
     EXPECT_GT(t.first_submit, 0.0);
     EXPECT_LE(t.first_submit, t.submit);
+    EXPECT_GE(t.start, 0.020);
+    EXPECT_LE(t.start + t.submit + t.collect, t.process + 1e-3);
 }
 
 // FrameProcessor::decode_buffers: the decoder decodes into the processor's buffers once start()
