@@ -298,7 +298,8 @@ public:
         return [planes = planes_.get()](std::size_t size) { return planes->take_decode_buffer(size); };
     }
 
-    // The scene-cut thumbnail is made on the decoding thread, off the GPU stage's (frame_input.h).
+    // The scene-cut thumbnail is made on the pipeline's prepare stage, off the GPU stage's thread
+    // (frame_input.h).
     void prepare_decoded(AVFrame& frame) override
     {
         if (!feedback_)
@@ -313,7 +314,7 @@ public:
     }
 
     // $CNNV3_STAGE_TIMES=1: where the GPU stage's submit and collect went (FramePlanesGpu::StepTimes)
-    // and the decoding thread's thumbnails, ms a frame; "" before the first frame.
+    // and the prepare stage's thumbnails, ms a frame; "" before the first frame.
     std::string step_times() const
     {
         if (!planes_ || planes_->step_times().frames == 0)
@@ -322,7 +323,7 @@ public:
         const double ms = 1000.0 / static_cast<double>(t.frames);
         return fmt::format("GPU stage steps over {} frames, ms a frame: upload {:.3f}, "
                            "decode pass {:.3f}, network {:.3f}, encode passes and downloads {:.3f}, GPU submit {:.3f}, "
-                           "wait for downloads {:.3f}, hand-over {:.3f}; scene thumbnails on the decoding thread {:.3f}",
+                           "wait for downloads {:.3f}, hand-over {:.3f}; scene thumbnails (prepare stage) {:.3f}",
                            t.frames, t.upload * ms, t.decode * ms, t.network * ms, t.encode * ms,
                            t.flush * ms, t.wait * ms, t.hand_over * ms, thumbnail_seconds_ * ms);
     }
@@ -400,7 +401,7 @@ private:
     std::unique_ptr<NetworkRunner> runner_;
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
     ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames (the process stage's)
-    ThumbnailScratch decode_thumb_scratch_;  // prepare_decoded()'s (the decoding thread's)
+    ThumbnailScratch decode_thumb_scratch_;  // prepare_decoded()'s (the prepare stage's thread)
     double thumbnail_seconds_ = 0;  // prepare_decoded()'s, summed
     std::pair<int, bool> decode_format_{-2, false};  // prepare_decoded()'s: the last format, and whether the GPU reads it
     std::array<int, 2> checked_formats_{-2, -2};  // the input and output formats gpu_format_problem() took

@@ -59,7 +59,7 @@ struct ThumbnailScratch {
 // packed YUV): luma of RGB with scene_cut.h's weights, or the Y component.
 LumaThumbnail frame_thumbnail(const AVFrame& frame, ThumbnailScratch& scratch);
 
-// frame_thumbnail() made ahead (the `cnnv3` command: on the decoding thread, in
+// frame_thumbnail() made ahead (the `cnnv3` command: on the pipeline's prepare stage, in
 // FrameProcessor::prepare_decoded) and carried by the frame in frame.opaque_ref (replaced; freed
 // with the frame). attached_thumbnail(): that thumbnail, or nullptr where the frame carries none
 // (opaque_ref empty or something else's).

@@ -66,10 +66,10 @@ public:
     virtual void collect_native() {}
     virtual int native_in_flight() const { return 1; }
 
-    // Work on a decoded frame that needs only its pixels, done on the decode stage's thread (the
-    // caller's) so that it overlaps the process stage (the `cnnv3` command takes its scene-cut
-    // thumbnail here). Called for every frame the pipeline passes on, in presentation order, before
-    // the frame is queued; possibly before start(). What it derives may travel with the frame in
+    // Work on a decoded frame that needs only its pixels, done on a stage thread of its own
+    // between decoding and the process stage, so that it overlaps both (the `cnnv3` command takes
+    // its scene-cut thumbnail here). Called for every frame the pipeline passes on, in
+    // presentation order, before the process stage gets it; possibly before start(). What it derives may travel with the frame in
     // `frame.opaque_ref` (freed with the frame; the pipeline leaves it alone), where submit_native()
     // finds it. It runs concurrently with the process stage's calls: it must touch only state of
     // its own. An exception ends the run as a decoding error does (after the frames before it).

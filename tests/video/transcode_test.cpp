@@ -708,17 +708,20 @@ TEST_F(Transcode, DecoderDecodesIntoTheProcessorsBuffers)
     expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "own-buffers.mkv"), 24);
 }
 
-// FrameProcessor::prepare_decoded: called on the decoding thread (the caller's, not the process
-// stage's) for every frame, in presentation order, before submit_native() gets it; what it
-// attaches to frame.opaque_ref arrives with the frame, and the frames may be prepared ahead of
-// their submission (the stages overlap).
-struct PreparesOnTheDecodeThread : InFlightProcessor {
-    std::vector<int64_t> prepared_pts;  // the decoding thread's
+// FrameProcessor::prepare_decoded: called on a thread of its own (neither the caller's, which
+// decodes, nor the process stage's) for every frame, in presentation order, before
+// submit_native() gets it; what it attaches to frame.opaque_ref arrives with the frame. An
+// exception there ends the run after the frames before it, with no output file.
+struct PreparesOnAThreadOfItsOwn : InFlightProcessor {
+    int64_t throw_at = -1;
+    std::vector<int64_t> prepared_pts;  // the prepare stage's
     std::set<std::thread::id> prepare_threads;
     std::vector<int64_t> attached;      // the process stage's: what each submitted frame carried
     void prepare_decoded(AVFrame& frame) override
     {
         prepare_threads.insert(std::this_thread::get_id());
+        if (static_cast<int64_t>(prepared_pts.size()) == throw_at)
+            throw std::runtime_error("cannot prepare this frame");
         prepared_pts.push_back(frame.best_effort_timestamp);
         av_buffer_unref(&frame.opaque_ref);
         frame.opaque_ref = av_buffer_alloc(sizeof(int64_t));
@@ -737,22 +740,30 @@ struct PreparesOnTheDecodeThread : InFlightProcessor {
     }
 };
 
-TEST_F(Transcode, FramesArePreparedOnTheDecodingThreadInOrder)
+TEST_F(Transcode, FramesArePreparedOnAThreadOfTheirOwnInOrder)
 {
-    PreparesOnTheDecodeThread processor;
+    PreparesOnAThreadOfItsOwn processor;
     TranscodeOptions options;
     options.encoder = "ffv1";
     const TranscodeResult result = run(clip("vfr.mkv"), "prepared.mkv", processor, options);
     ASSERT_EQ(result.frames, 24);
     ASSERT_EQ(processor.prepare_threads.size(), 1u);
-    EXPECT_EQ(*processor.prepare_threads.begin(), std::this_thread::get_id());
-    EXPECT_EQ(processor.threads.count(std::this_thread::get_id()), 0u);
+    ASSERT_EQ(processor.threads.size(), 1u);
+    EXPECT_NE(*processor.prepare_threads.begin(), std::this_thread::get_id());
+    EXPECT_NE(*processor.prepare_threads.begin(), *processor.threads.begin());
+    EXPECT_GE(result.stage_times.prepare, 0.0);
     ASSERT_EQ(processor.prepared_pts.size(), 24u);
     EXPECT_TRUE(std::is_sorted(processor.prepared_pts.begin(), processor.prepared_pts.end()));
     ASSERT_EQ(processor.attached.size(), 24u);
     for (std::size_t i = 0; i < processor.attached.size(); ++i)
         EXPECT_EQ(processor.attached[i], static_cast<int64_t>(i)) << "frame " << i;
     expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "prepared.mkv"), 24);
+
+    PreparesOnAThreadOfItsOwn failing;
+    failing.throw_at = 10;
+    EXPECT_THROW(run(clip("vfr.mkv"), "prepare-failed.mkv", failing, options), std::runtime_error);
+    EXPECT_LE(failing.collected, 10);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "prepare-failed.mkv"));
 }
 
 TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
