@@ -2,7 +2,8 @@
 # `cnnv3 stylize` end to end on lavapipe: a still and a lossless RGB video against the CPU
 # reference (max abs <= 1/255 per frame), audio copied bit-exact with the frame count kept on the
 # demo clip, the no-audio note, a corrupt input (clear error, no file left), overwrite refusal,
-# Ctrl-C leaving a valid, shorter file (every frame in flight written), and --hwdec.
+# Ctrl-C leaving a valid, shorter file (every frame in flight written), --hwdec, and the output
+# written without O_TRUNC (strace).
 # usage: stylize_cli_test.sh CNNV3 SHADERGEN PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 shadergen=$2 png_tool=$3 src=$4
@@ -113,4 +114,15 @@ rc=$?
 [ "$rc" = 2 ] && [ "$(wc -l < hw_bad.log)" = 1 ] && grep -qF -- '--hwdec: "cuda" is not a choice (expected auto or none)' hw_bad.log \
   && [ ! -e hw_bad.mkv ] \
   && ok "--hwdec cuda refused: $(cat hw_bad.log)" || { bad "--hwdec cuda: exit $rc"; cat hw_bad.log; }
+
+# 10. The output's temporary file, created empty, is not opened again with O_TRUNC: ext4 flushes a
+# file truncated to length 0 when it is closed (0.3 s a GB at the end of a rawvideo run).
+strace -f -e trace=openat -o open.trace "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder rawvideo \
+  silent.mp4 trunc.nut 2>trunc.log
+opened=$(grep -E 'openat\(AT_FDCWD, "[^"]*\.trunc\.cnnv3-[^"]*\.nut", O_WRONLY' open.trace)
+if [ -s trunc.nut ] && [ "$(grep -c . <<< "$opened")" = 2 ] && ! grep -q O_TRUNC <<< "$opened"; then
+  ok "the temporary output is written without O_TRUNC"
+else
+  bad "the temporary output's opens: $opened"; cat trunc.log
+fi
 exit $fail
