@@ -125,4 +125,17 @@ if [ -s trunc.nut ] && [ "$(grep -c . <<< "$opened")" = 2 ] && ! grep -q O_TRUNC
 else
   bad "the temporary output's opens: $opened"; cat trunc.log
 fi
+# 11. CNNV3_DECODE_BUFFERS=0 (for comparisons): no frame decoded into the GPU's buffers, the same
+# pixels; by default most frames are.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=24:duration=2 -pix_fmt yuv420p db.mp4
+for db in 1 0; do
+  CNNV3_DECODE_BUFFERS=$db CNNV3_STAGE_TIMES=1 "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder ffv1 \
+    db.mp4 "db_$db.mkv" 2>"db_$db.log"
+  into[$db]=$(sed -nE "s/.*; ([0-9]+) frames decoded into the processor's buffers.*/\1/p" "db_$db.log")
+done
+a=$(ffmpeg -nostdin -loglevel error -i db_1.mkv -f rawvideo - | md5sum)
+b=$(ffmpeg -nostdin -loglevel error -i db_0.mkv -f rawvideo - | md5sum)
+[ "${into[0]}" = 0 ] && [ "${into[1]:-0}" -gt 0 ] && [ "$a" = "$b" ] \
+  && ok "decode buffers: ${into[1]} frames decoded into them, 0 with CNNV3_DECODE_BUFFERS=0, the same pixels" \
+  || { bad "decode buffers: '${into[1]}' / '${into[0]}' frames, md5 $a / $b"; tail -2 db_1.log db_0.log; }
 exit $fail

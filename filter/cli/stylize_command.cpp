@@ -293,8 +293,11 @@ public:
     }
 
     // The decoder decodes into the GPU's staging buffers: no copy on the way in (frame_planes_gpu.h).
+    // $CNNV3_DECODE_BUFFERS=0 turns that off (FFmpeg's buffers, copied), for comparisons (docs/video.md).
     DecodeBufferSource decode_buffers() override
     {
+        if (const char* v = std::getenv("CNNV3_DECODE_BUFFERS"); v && std::string_view(v) == "0")
+            return {};
         return [planes = planes_.get()](std::size_t size) { return planes->take_decode_buffer(size); };
     }
 
