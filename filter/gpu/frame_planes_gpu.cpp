@@ -459,7 +459,7 @@ FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
     decode_pool_->can_make = gpu_.gpu()->limits.thread_safe;
 }
 
-AVBufferRef* FramePlanesGpu::take_decode_buffer(std::size_t size)
+AVBufferRef* FramePlanesGpu::take_decode_buffer(std::size_t size) noexcept
 {
     DecodePool& pool = *decode_pool_;
     const auto lend = [](DecodePool::Buffer& b, std::size_t bytes) {
@@ -482,8 +482,9 @@ AVBufferRef* FramePlanesGpu::take_decode_buffer(std::size_t size)
     }
     // None free: one more, made here (the device's allocation, outside the lock: the other decoder
     // threads keep taking and returning buffers meanwhile).
-    auto made = std::make_unique<DecodePool::Buffer>();
+    std::unique_ptr<DecodePool::Buffer> made;
     try {
+        made = std::make_unique<DecodePool::Buffer>();
         struct pl_buf_params b = {};
         b.size = size;
         b.host_writable = true;
@@ -502,7 +503,11 @@ AVBufferRef* FramePlanesGpu::take_decode_buffer(std::size_t size)
         return nullptr;
     }
     made->lent.store(true, std::memory_order_relaxed);
-    pool.buffers.push_back(std::move(made));
+    try {
+        pool.buffers.push_back(std::move(made));
+    } catch (...) {
+        return nullptr;  // out of memory: the buffer goes (made, never lent)
+    }
     return lend(*pool.buffers.back(), size);
 }
 

@@ -162,8 +162,9 @@ public:
     void import_input(bool on) { import_ = on; }
     // A reference-counted buffer of at least `size` bytes in host-mapped staging memory for a
     // decoder to decode a frame into (see above), or nullptr when none is free (the decoder then
-    // allocates its own). Thread-safe: called on the decoder's threads, concurrently.
-    AVBufferRef* take_decode_buffer(std::size_t size);
+    // allocates its own). Thread-safe: called on the decoder's threads, concurrently. Never
+    // throws (a decoder's C code calls it).
+    AVBufferRef* take_decode_buffer(std::size_t size) noexcept;
     static constexpr int max_decode_buffers = 40;
     int decode_buffers() const;                                         // made so far
     int64_t uploaded_in_place() const { return uploaded_in_place_; }  // planes uploaded from a decode buffer

@@ -1247,11 +1247,11 @@ TranscodeResult Transcoder::run()
         const double ms = 1000.0 / static_cast<double>(result_.frames);
         fmt::print(stderr,
                    "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, prepare busy {:.3f}, "
-                   "process busy {:.3f} "
-                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the processor's start {:.1f} ms, the first "
-                   "frame's submit {:.1f} ms; {} frames decoded into the processor's buffers\n",
-                   result_.frames, t.wall * ms, t.decode * ms, t.prepare * ms, t.process * ms, t.submit * ms, t.collect * ms, t.encode * ms,
-                   t.start * 1000.0, t.first_submit * 1000.0, result_.decoded_into_processor);
+                   "process busy {:.3f} (submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the processor's start "
+                   "{:.1f} ms, the first frame's submit {:.1f} ms; {} frames decoded into the processor's buffers\n",
+                   result_.frames, t.wall * ms, t.decode * ms, t.prepare * ms, t.process * ms, t.submit * ms,
+                   t.collect * ms, t.encode * ms, t.start * 1000.0, t.first_submit * 1000.0,
+                   result_.decoded_into_processor);
     }
     report(true);
     return result_;
