@@ -59,7 +59,7 @@ bool set_bar_option(cnnv3::BarPointerOptions& o, const std::string& arg)
         {"prior_weight", &o.prior_weight}, {"w_broad", &o.w_broad}, {"w_energy", &o.w_energy},
         {"w_low", &o.w_low}, {"w_mid", &o.w_mid}, {"w_accent", &o.w_accent}, {"w_downbeat", &o.w_downbeat},
         {"weak_cost", &o.weak_cost}, {"threshold", &o.threshold}, {"meter3_cost", &o.meter3_cost},
-        {"tempo_step", &o.tempo_step}};
+        {"tempo_step", &o.tempo_step}, {"min_bpm", &o.min_bpm}, {"max_bpm", &o.max_bpm}};
     if (name == "band") {
         o.band = static_cast<int>(v);
         return true;
