@@ -4,7 +4,7 @@
 // `GROUP FILE.wav`; the reference beats are FILE.beats.txt beside it (the caches that
 // bench/beats_real_music.py and bench/beats_grooves.py render). Each clip goes through
 // decode_audio and track_beats exactly as `cnnv3 analyze` does (same library, same defaults), and
-// the table gives F at ±70 ms and the "any level" F of bench/beats_real_music.py (the best of the
+// the table gives the tracked beats' median tempo, the tempogram's (the median of BeatTrack::tempo), F at ±70 ms and the "any level" F of bench/beats_real_music.py (the best of the
 // reference, its doubled grid and its two halves), then the mean per group. It exists for tuning:
 // the 66 dev clips take about half a minute here against several minutes through the CLI; the
 // figures in bench/RESULTS.md come from the Python benches, which also run aubio. --dump DIR writes
@@ -110,7 +110,7 @@ int main(int argc, char** argv)
     }
     std::istream& in = list == "-" ? std::cin : file;
     std::map<std::string, std::vector<std::pair<double, double>>> groups;
-    std::printf("| group | clip | beats | tracked | BPM | F | F any level |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| group | clip | beats | tracked | BPM | tempogram BPM | F | F any level |\n|---|---|---|---|---|---|---|---|\n");
     std::string line;
     for (std::size_t n = 1; std::getline(in, line); ++n) {
         std::istringstream fields(line);
@@ -154,8 +154,13 @@ int main(int argc, char** argv)
             const double bpm = gaps.empty() ? 0.0 : 60.0 / gaps[gaps.size() / 2];
             const double f = cnnv3::test::f_measure(est, ref), fa = any_level(est, ref);
             groups[group].emplace_back(f, fa);
-            std::printf("| %s | %s | %zu | %zu | %.0f | %.3f | %.3f |\n", group.c_str(),
-                        clip.c_str(), ref.size(), est.size(), bpm, f, fa);
+            std::vector<double> tempi;
+            for (const cnnv3::TempoPoint& p : track.tempo)
+                tempi.push_back(p.bpm);
+            std::nth_element(tempi.begin(), tempi.begin() + static_cast<std::ptrdiff_t>(tempi.size() / 2), tempi.end());
+            const double tempogram_bpm = tempi.empty() ? 0.0 : tempi[tempi.size() / 2];
+            std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.3f | %.3f |\n", group.c_str(),
+                        clip.c_str(), ref.size(), est.size(), bpm, tempogram_bpm, f, fa);
             std::fflush(stdout);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "%s\n", e.what());
