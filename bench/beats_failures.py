@@ -101,16 +101,22 @@ def main() -> None:
     gain: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     means: dict[str, list[float]] = defaultdict(list)
     print("| group | clip | F | tempo ratio | median phase | F by thirds | class |\n|---|---|---|---|---|---|---|")
-    for line in Path(sys.argv[1]).read_text().splitlines():
+    for n, line in enumerate(Path(sys.argv[1]).read_text().splitlines(), 1):
         if not line.strip():
             continue
-        group, wav = line.split()
+        fields = line.split()
+        if len(fields) != 2 or not fields[1].endswith(".wav"):
+            raise SystemExit(f"{sys.argv[1]}:{n}: expected `GROUP FILE.wav`")
+        group, wav = fields
         clip = Path(wav).stem
-        ref = read_times(Path(wav).with_suffix(".beats.txt"))
         tracked = beats_dir / f"{clip}.tracked.txt"
         if not tracked.exists():
             raise SystemExit(f"{tracked}: missing (expected cnnv3-bench-beats-sets --beats {beats_dir} {sys.argv[1]})")
-        est = read_times(tracked)
+        try:
+            ref = read_times(Path(wav).with_suffix(".beats.txt"))
+            est = read_times(tracked)
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"{wav}: cannot read its beats ({e}; expected one time in seconds a line)")
         cls, info = classify(est, ref)
         means[group].append(info["F"])
         gain[group][cls.split()[0] if cls.startswith("ratio") else cls] += 1.0 - info["F"]
