@@ -11,12 +11,20 @@ R = matched/reference, F = 2PR/(P+R)). Two further columns help read the numbers
 "F any level" is the best F against the reference, the reference at twice the rate (midpoints
 added) and the two half-rate references (every other beat, either phase) — a tracker that taps
 at another metrical level than the notation scores there but not in F.
+"notes lock" checks the reference itself, from the MIDI notes alone (no tracker): the note-ons of
+the excerpt are folded onto the reference beats (their phase within the beat, 24 bins) and the
+fullest bin is divided by the mean bin. Music whose notes follow its tempo map scores 5 or more
+(notes pile up on the beats and their subdivisions); a reference that does not describe the notes
+(a tempo map unrelated to where the notes fall, as in some converted game music) scores about 1
+(the notes spread evenly over the beat). The means are also given over the songs at LOCK_MIN or
+more: F against a reference that does not lock to the notes measures nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import array
+import bisect
 import os
 import shutil
 import statistics
@@ -33,6 +41,7 @@ import midi_beats  # noqa: E402
 PACKAGES = ["openttd-openmsx", "freedoom", "planetblupi-music-midi", "freedink-data"]
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 RATE = 44100
+LOCK_MIN = 3.0  # "notes lock" below this: the reference does not follow the notes (62 songs: 1.24-2.04 or 5.3+)
 
 # (name, source, excerpt start s, excerpt length s, why it is in the set). Sources: a .mid path in
 # the extracted packages, or WAD:LUMP for the music lumps of Freedoom's WADs (they are plain MIDI).
@@ -167,7 +176,18 @@ def prepare(root: Path, cache: Path, name: str, source: str, start: float, lengt
             bpms.append(song.beat_unit_bpm(tk))
     lo_bpm, hi_bpm = (min(bpms), max(bpms)) if bpms else (0.0, 0.0)
     tempo = f"{lo_bpm:.0f}" if hi_bpm - lo_bpm < 1.0 else f"{lo_bpm:.0f}-{hi_bpm:.0f}"
-    return clip, ref, tempo
+    return clip, ref, tempo, notes_lock(sorted(song.seconds(n[0]) - start for n in song.notes), ref)
+
+
+def notes_lock(onsets: list[float], ref: list[float]) -> float:
+    """The fullest of 24 phase bins of the note-ons between reference beats over the mean bin."""
+    bins = [0] * 24
+    for t in onsets:
+        i = bisect.bisect_right(ref, t) - 1
+        if 0 <= i < len(ref) - 1:
+            bins[int((t - ref[i]) / (ref[i + 1] - ref[i]) * 24) % 24] += 1
+    total = sum(bins)
+    return max(bins) * 24 / total if total else 0.0
 
 
 def f_measure(est: list[float], ref: list[float], tol: float = 0.07) -> float:
@@ -237,28 +257,32 @@ def main() -> int:
     for name, source, start, length, _why in (SONGS if args.set == "test" else DEV_SONGS):
         if args.only and args.only not in name:
             continue
-        clip, ref, tempo = prepare(root, args.cache, name, source, start, length)
-        row = {"name": name, "tempo": tempo, "ref": len(ref)}
+        clip, ref, tempo, lock = prepare(root, args.cache, name, source, start, length)
+        row = {"name": name, "tempo": tempo, "ref": len(ref), "lock": lock}
         for tr in trackers:
             est, secs = run_tracker(args.cnnv3, clip, tr, work)
             row[tr] = (f_measure(est, ref), any_level(est, ref), len(est), secs)
         rows.append(row)
         log(name + "  " + "  ".join(f"{tr} F={row[tr][0]:.3f}" for tr in trackers))
 
-    head = "| song | BPM | beats | " + " | ".join(f"{tr} F | {tr} F any level | {tr} beats" for tr in trackers) + " |"
+    head = "| song | BPM | beats | notes lock | " + " | ".join(f"{tr} F | {tr} F any level | {tr} beats" for tr in trackers) + " |"
     print(head)
-    print("|" + "---|" * (3 + 3 * len(trackers)))
+    print("|" + "---|" * (4 + 3 * len(trackers)))
     for r in rows:
-        cells = [r["name"], r["tempo"], str(r["ref"])]
+        cells = [r["name"], r["tempo"], str(r["ref"]), f"{r['lock']:.2f}"]
         for tr in trackers:
             f, fa, n, _ = r[tr]
             cells += [f"{f:.3f}", f"{fa:.3f}", str(n)]
         print("| " + " | ".join(cells) + " |")
-    cells = ["**mean**", "", ""]
-    for tr in trackers:
-        cells += [f"**{statistics.mean(r[tr][0] for r in rows):.3f}**",
-                  f"**{statistics.mean(r[tr][1] for r in rows):.3f}**", ""]
-    print("| " + " | ".join(cells) + " |")
+    locked = [r for r in rows if r["lock"] >= LOCK_MIN]
+    for label, subset in (("**mean**", rows), (f"mean, notes lock >= {LOCK_MIN:g} ({len(locked)} songs)", locked)):
+        if not subset:
+            continue
+        cells = [label, "", "", ""]
+        for tr in trackers:
+            cells += [f"**{statistics.mean(r[tr][0] for r in subset):.3f}**",
+                      f"**{statistics.mean(r[tr][1] for r in subset):.3f}**", ""]
+        print("| " + " | ".join(cells) + " |")
     for tr in trackers:
         total = sum(r[tr][3] for r in rows)
         print(f"\n{tr}: {len(rows)} songs, median F {statistics.median(r[tr][0] for r in rows):.3f}, "

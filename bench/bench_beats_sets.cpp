@@ -1,15 +1,17 @@
 // Beat-tracking accuracy on the rendered benchmark clips, in one process:
-// `cnnv3-bench-beats-sets [--no-level-check] [--dump DIR] LIST`. LIST (or `-` for stdin) has one clip a line,
+// `cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--dump DIR] [--beats DIR] LIST`
+// (--bar sets a field of BarPointerOptions, for tuning). LIST (or `-` for stdin) has one clip a line,
 // `GROUP FILE.wav`; the reference beats are FILE.beats.txt beside it (the caches that
 // bench/beats_real_music.py and bench/beats_grooves.py render). Each clip goes through
 // decode_audio and track_beats exactly as `cnnv3 analyze` does (same library, same defaults), and
-// the table gives F at ±70 ms and the "any level" F of bench/beats_real_music.py (the best of the
+// the table gives the tracked beats' median tempo, the tempogram's (the median of BeatTrack::tempo), F at ±70 ms and the "any level" F of bench/beats_real_music.py (the best of the
 // reference, its doubled grid and its two halves), then the mean per group. It exists for tuning:
 // the 66 dev clips take about half a minute here against several minutes through the CLI; the
 // figures in bench/RESULTS.md come from the Python benches, which also run aubio. --dump DIR writes
 // DIR/CLIP.decoded.txt per clip: the bar decoder's beats over the whole clip before the level check
 // (time and bar position a line, after a header with the strong parity and the decoded BPM), the
-// input of bench/beats_harmony.py.
+// input of bench/beats_harmony.py. --beats DIR writes DIR/CLIP.tracked.txt: the tracked beats, one
+// time a line (the input of bench/beats_failures.py).
 #include "audio_decode.h"
 #include "beat_metrics.h"
 #include "beat_times_file.h"
@@ -18,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -40,24 +43,60 @@ double any_level(const std::vector<double>& est, const std::vector<double>& ref)
     return std::max({f_measure(est, ref), f_measure(est, doubled), f_measure(est, even), f_measure(est, odd)});
 }
 
+// --bar NAME=NUMBER: a field of BarPointerOptions (bar_pointer.h), for tuning on the dev lists.
+bool set_bar_option(cnnv3::BarPointerOptions& o, const std::string& arg)
+{
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos)
+        return false;
+    const std::string name = arg.substr(0, eq);
+    char* end = nullptr;
+    const double v = std::strtod(arg.c_str() + eq + 1, &end);
+    if (end == arg.c_str() + eq + 1 || *end != '\0')
+        return false;
+    const std::map<std::string, double*> fields = {
+        {"tempo_change", &o.tempo_change}, {"jump_cost", &o.jump_cost}, {"prior_bpm", &o.prior_bpm},
+        {"prior_weight", &o.prior_weight}, {"w_broad", &o.w_broad}, {"w_energy", &o.w_energy},
+        {"w_low", &o.w_low}, {"w_mid", &o.w_mid}, {"w_accent", &o.w_accent}, {"w_downbeat", &o.w_downbeat},
+        {"weak_cost", &o.weak_cost}, {"threshold", &o.threshold}, {"meter3_cost", &o.meter3_cost},
+        {"tempo_step", &o.tempo_step}, {"min_bpm", &o.min_bpm}, {"max_bpm", &o.max_bpm}};
+    if (name == "band") {
+        o.band = static_cast<int>(v);
+        return true;
+    }
+    const auto it = fields.find(name);
+    if (it == fields.end())
+        return false;
+    *it->second = v;
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
     cnnv3::BeatTrackerOptions options;
     std::vector<std::string> lists;
-    std::string dump;
+    std::string dump, beats_dir;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--no-level-check")
             options.level_check = false;
         else if (a == "--dump" && i + 1 < argc)
             dump = argv[++i];
+        else if (a == "--beats" && i + 1 < argc)
+            beats_dir = argv[++i];
+        else if (a == "--bar" && i + 1 < argc) {
+            if (!set_bar_option(options.bar, argv[++i])) {
+                std::fprintf(stderr, "%s: unknown bar option (expected NAME=NUMBER, NAME a field of BarPointerOptions)\n", argv[i]);
+                return 2;
+            }
+        }
         else
             lists.push_back(a);
     }
     if (lists.size() != 1) {
-        std::fprintf(stderr, "usage: cnnv3-bench-beats-sets [--no-level-check] [--dump DIR] LIST|-\n");
+        std::fprintf(stderr, "usage: cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--dump DIR] [--beats DIR] LIST|-\n");
         return 2;
     }
     const std::string& list = lists[0];
@@ -71,7 +110,7 @@ int main(int argc, char** argv)
     }
     std::istream& in = list == "-" ? std::cin : file;
     std::map<std::string, std::vector<std::pair<double, double>>> groups;
-    std::printf("| group | clip | beats | tracked | BPM | F | F any level |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| group | clip | beats | tracked | BPM | tempogram BPM | F | F any level |\n|---|---|---|---|---|---|---|---|\n");
     std::string line;
     for (std::size_t n = 1; std::getline(in, line); ++n) {
         std::istringstream fields(line);
@@ -99,6 +138,15 @@ int main(int argc, char** argv)
                 }
             }
             const std::vector<double>& est = track.beats;
+            if (!beats_dir.empty()) {
+                std::ofstream out(beats_dir + "/" + clip.substr(0, clip.size() - 4) + ".tracked.txt");
+                for (double t : est)
+                    out << t << '\n';
+                if (!out) {
+                    std::fprintf(stderr, "%s: cannot write (expected a writable directory)\n", beats_dir.c_str());
+                    return 1;
+                }
+            }
             std::vector<double> gaps;
             for (std::size_t k = 1; k < est.size(); ++k)
                 gaps.push_back(est[k] - est[k - 1]);
@@ -106,8 +154,13 @@ int main(int argc, char** argv)
             const double bpm = gaps.empty() ? 0.0 : 60.0 / gaps[gaps.size() / 2];
             const double f = cnnv3::test::f_measure(est, ref), fa = any_level(est, ref);
             groups[group].emplace_back(f, fa);
-            std::printf("| %s | %s | %zu | %zu | %.0f | %.3f | %.3f |\n", group.c_str(),
-                        clip.c_str(), ref.size(), est.size(), bpm, f, fa);
+            std::vector<double> tempi;
+            for (const cnnv3::TempoPoint& p : track.tempo)
+                tempi.push_back(p.bpm);
+            std::nth_element(tempi.begin(), tempi.begin() + static_cast<std::ptrdiff_t>(tempi.size() / 2), tempi.end());
+            const double tempogram_bpm = tempi.empty() ? 0.0 : tempi[tempi.size() / 2];
+            std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.3f | %.3f |\n", group.c_str(),
+                        clip.c_str(), ref.size(), est.size(), bpm, tempogram_bpm, f, fa);
             std::fflush(stdout);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "%s\n", e.what());

@@ -43,7 +43,8 @@ struct BarPointerOptions {
     double tempo_step = 0.02;       // decoder tempi at least this far apart (relative)
     int band = 3;                   // neighbouring tempi reachable with the smooth charge
     double tempo_change = 300.0;    // charge per ln² of the period ratio between consecutive beats
-    double jump_cost = 6.0;         // charge for moving to any other tempo
+    double jump_cost = 12.0;        // charge for moving to any other tempo (6 tapped an intro of even eighths at
+                                    // twice the song's tempo before jumping to its level; docs/audio.md)
     double prior_bpm = 120.0;
     double prior_weight = 0.3;      // per second, per octave² away from prior_bpm
     double w_broad = 0.15;

@@ -259,6 +259,33 @@ TEST(BeatTracking, BeatingPadUnderPluckedNotesIsNotTrackedAtTwiceItsTempo)
     }
 }
 
+TEST(BeatTracking, AnIntroOfEvenEighthsIsNotTrackedAtTwiceTheSongsTempo)
+{
+    // 8 s of equally loud clicks on every eighth note, then the rock groove at the same tempo. On
+    // the intro alone both levels fit; the song's level is the groove's. With a charge of 6 for a
+    // jump to any tempo the bar decoder tapped the intro's eighths and jumped to the groove's
+    // quarters (F 0.898 / 0.907: 54 and 59 beats for 44 and 49); at 12 (BarPointerOptions::
+    // jump_cost) one level holds the whole clip, as in the MIDI dev song freedoom2 TENSE (its first
+    // 7 s were tracked at twice the tempo).
+    for (double bpm : {90.0, 100.0}) {
+        const auto ref = steady_beats(bpm, 0.5, seconds - 0.3);
+        const double intro = 8.0, beat = 60.0 / bpm;
+        std::vector<double> groove;
+        for (double t : ref)
+            if (t >= intro)
+                groove.push_back(t);
+        Signal s = drum_track(groove, seconds, 71);
+        for (double t : ref)
+            if (t < intro) {
+                add_click(s, t, 0.5f);
+                add_click(s, t + beat / 2, 0.5f);
+            }
+        const Row r = measure("eighths intro + rock " + std::to_string(static_cast<int>(bpm)) + " BPM", std::move(s), ref);
+        EXPECT_GE(r.f, 0.95) << bpm << " BPM";
+        EXPECT_LE(r.beats, ref.size() + 2) << bpm << " BPM";
+    }
+}
+
 TEST(BeatTracking, TwoSecondLoopKeepsTempoAndPhaseWhenFiftyMillisecondsAreAddedOrRemoved)
 {
     // A 2 s excerpt of a 120 BPM groove (the rock pattern, and loud cymbals on the off-beats), its
