@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <numeric>
 #include <stdexcept>
 #include <string_view>
 
@@ -709,6 +710,252 @@ void hook() {
     return s + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";
 }
 
+// ---- The fused low-resolution pass (coop_gemm.h CoopLowRes) ----
+
+// Four channels of a bias vector (0 past its end) as a vec4 literal.
+std::string bias_vec4(const ConvWeights& cw, int first)
+{
+    std::string s = "vec4(";
+    for (int o = 0; o < 4; ++o) {
+        const int out = first + o;
+        s += glsl_float(out < cw.shape.out ? cw.bias[static_cast<std::size_t>(out)] : 0.0f);
+        s += o < 3 ? ", " : ")";
+    }
+    return s;
+}
+
+// One C block (16 pixels x 8 channels, f32) of an M block that starts at grid pixel j0, turned into
+// f16 pixels of a 16-channel array at uvec4 `dest` (two uvec4 per pixel): each subgroup stores the
+// block into its own scratch, then lane l takes pixel l / 2, channels nb * 8 + (l % 2) * 4 .. + 3:
+// bias, FiLM (dynamic plans, `layer`'s gamma and beta), ReLU, and zero where MASK (GLSL, pixel `j`)
+// says the pixel is outside the image.
+std::string low_res_block_epilogue(const ConvWeights& cw, Layer layer, const NetworkShape& shape, bool dynamic, int nb,
+                                   int dest, const std::string& mask)
+{
+    std::string film;
+    if (dynamic && shape.film_channels(layer) > 0) {
+        const int g0 = film_texel_offset(shape, layer);
+        film = fill_template("            v = v * CNNV3_FILM({{GAMMA}} + half_) + CNNV3_FILM({{BETA}} + half_);\n",
+                             {{"GAMMA", g0 + 2 * nb}, {"BETA", g0 + groups_of(shape.conv(layer).out) + 2 * nb}});
+    }
+    return fill_template(R"(        coopMatStoreNV(c{{NB}}, S, {{SCRATCH}}u + sg * {{SCRATCH_UNITS}}u, 2u, false);
+        subgroupMemoryBarrierShared();
+        subgroupBarrier();
+        {
+            uint j = j0 + (lane >> 1u);
+            int half_ = int(lane & 1u);
+            vec4 v = uintBitsToFloat(S[{{SCRATCH}}u + sg * {{SCRATCH_UNITS}}u + lane]) + (half_ == 0 ? {{BIAS0}} : {{BIAS1}});
+{{FILM}}            v = ({{MASK}}) ? max(v, vec4(0.0)) : vec4(0.0);
+            uvec2 h = uvec2(packFloat2x16(f16vec2(v.xy)), packFloat2x16(f16vec2(v.zw)));
+            if (half_ == 0)
+                S[{{DEST}}u + 2u * j + {{NB}}u].xy = h;
+            else
+                S[{{DEST}}u + 2u * j + {{NB}}u].zw = h;
+        }
+        subgroupBarrier();  // the scratch is read before the next block overwrites it
+)",
+                         {{"NB", nb},
+                          {"SCRATCH", CoopLowRes::scratch_at / 16},
+                          {"SCRATCH_UNITS", CoopLowRes::scratch_bytes / 16},
+                          {"BIAS0", bias_vec4(cw, 8 * nb)},
+                          {"BIAS1", bias_vec4(cw, 8 * nb + 4)},
+                          {"FILM", film},
+                          {"MASK", mask},
+                          {"DEST", dest}});
+}
+
+// enc1 + bottleneck + dec1 of a [8,16] network in one pass (CoopLowRes has the layout): pooled E0 ->
+// S0 -> enc1 -> E1 -> pooled -> P -> bottleneck -> B -> up2 -> U; dec1 reads U and E1 and writes D1
+// through the hidden epilogue. Six barriers; E1 and B stay in shared memory.
+std::string emit_coop_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedTexture& e0, const std::array<ConvWeights, 5>& convs,
+                                   const NetworkShape& shape, bool dynamic, int* shared_bytes,
+                                   std::vector<std::uint32_t>* weight_pairs)
+{
+    using L = CoopLowRes;
+    const ConvWeights& enc1 = convs[static_cast<std::size_t>(Layer::enc1)];
+    const ConvWeights& bot = convs[static_cast<std::size_t>(Layer::bottleneck)];
+    const ConvWeights& dec1 = convs[static_cast<std::size_t>(Layer::dec1)];
+    std::vector<int> iota16(16), iota32(32);
+    std::iota(iota16.begin(), iota16.end(), 0);
+    std::iota(iota32.begin(), iota32.end(), 0);
+    const CoopGeometry gb = coop_geometry(bot.shape, 16), gd = coop_geometry(dec1.shape, 32);
+    std::vector<std::uint16_t> weights = pack_paired_weights(enc1);
+    const int bot_at = static_cast<int>(weights.size()) / 8;
+    const std::vector<std::uint16_t> wb = pack_coop_weights(bot, iota16, gb);
+    weights.insert(weights.end(), wb.begin(), wb.end());
+    const int dec1_at = static_cast<int>(weights.size()) / 8;
+    const std::vector<std::uint16_t> wd = pack_coop_weights(dec1, iota32, gd);
+    weights.insert(weights.end(), wd.begin(), wd.end());
+    *weight_pairs = coop_weight_pairs(weights);
+    *shared_bytes = L::shared_bytes;
+
+    const std::string matrix_a = "fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>", matrix_b = "fcoopmatNV<16, gl_ScopeSubgroup, 16, 8>",
+                      matrix_c = "fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>";
+    // enc1: six paired-tap K blocks x two N blocks.
+    std::string enc1_b, enc1_mul;
+    for (int kb = 0; kb < L::enc1_k_blocks; ++kb) {
+        for (int nb = 0; nb < 2; ++nb)
+            enc1_b += fill_template("        {{B}} w{{K}}_{{N}};\n        coopMatLoadNV(w{{K}}_{{N}}, CNNV3_W, {{AT}}u, 1u, false);\n",
+                                    {{"B", matrix_b}, {"K", kb}, {"N", nb}, {"AT", (kb * 2 + nb) * 16}});
+        enc1_mul += fill_template(R"(            coopMatLoadNV(a, S, {{S0}}u + j0 + {{A}}u, 1u, false);
+            c0 = coopMatMulAddNV(a, w{{K}}_0, c0);
+            c1 = coopMatMulAddNV(a, w{{K}}_1, c1);
+)",
+                                  {{"S0", L::s0_at / 16}, {"A", L::s0_pixel(0, kb / 2, kb % 2)}, {"K", kb}});
+    }
+    // The bottleneck: nine taps x two N blocks.
+    std::string bot_b, bot_mul;
+    for (int tap = 0; tap < 9; ++tap) {
+        for (int nb = 0; nb < 2; ++nb)
+            bot_b += fill_template("        {{B}} w{{T}}_{{N}};\n        coopMatLoadNV(w{{T}}_{{N}}, CNNV3_W, {{AT}}u, 1u, false);\n",
+                                   {{"B", matrix_b}, {"T", tap}, {"N", nb}, {"AT", bot_at + gb.b_offset(tap, 0, nb) / 8}});
+        bot_mul += fill_template(R"(            coopMatLoadNV(a, S, {{P}}u + 2u * (j0 + {{A}}u), 2u, false);
+            c0 = coopMatMulAddNV(a, w{{T}}_0, c0);
+            c1 = coopMatMulAddNV(a, w{{T}}_1, c1);
+)",
+                                 {{"P", L::p_at / 16}, {"A", L::p_pixel(0, tap)}, {"T", tap}});
+    }
+    // dec1: rows r and r + 1; the A block of staged row e (relative to r) serves tap ky = e of row r
+    // and ky = e - 1 of row r + 1, as in coop_gemm.
+    std::string dec1_b, dec1_mul;
+    for (int tap = 0; tap < 9; ++tap)
+        for (int kb = 0; kb < 2; ++kb)
+            dec1_b += fill_template("        {{B}} w{{T}}_{{K}};\n        coopMatLoadNV(w{{T}}_{{K}}, CNNV3_W, {{AT}}u, 1u, false);\n",
+                                    {{"B", matrix_b}, {"T", tap}, {"K", kb}, {"AT", dec1_at + gd.b_offset(tap, kb, 0) / 8}});
+    for (int e = 0; e < 4; ++e)
+        for (int kx = 0; kx < 3; ++kx)
+            for (int kb = 0; kb < 2; ++kb) {
+                // Tap (e, kx) of row 0 and row e's pixel offsets in U (K block 0) and E1 (K block 1).
+                const int row_units = 2 * (kb == 0 ? L::u_side : L::s0_side);
+                const int base = kb == 0 ? L::u_at / 16 + 2 * L::u_pixel(0, kx, 0) + 2 * e * L::u_side
+                                         : L::e1_at / 16 + 2 * L::e1_pixel(0, kx, 0) + 2 * e * L::s0_side;
+                dec1_mul += fill_template("        coopMatLoadNV(a, S, r * {{ROW}}u + {{BASE}}u, 2u, false);\n",
+                                          {{"ROW", row_units}, {"BASE", base}});
+                if (e <= 2)
+                    dec1_mul += fill_template("        c0 = coopMatMulAddNV(a, w{{T}}_{{K}}, c0);\n", {{"T", e * 3 + kx}, {"K", kb}});
+                if (e >= 1)
+                    dec1_mul += fill_template("        c1 = coopMatMulAddNV(a, w{{T}}_{{K}}, c1);\n", {{"T", (e - 1) * 3 + kx}, {"K", kb}});
+            }
+    std::string dec1_store;
+    for (int ri = 0; ri < 2; ++ri)
+        dec1_store += fill_template("        coopMatStoreNV(c{{R}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
+                                    {{"R", ri}, {"C_ROW", (gd.c_offset(1, 0) - gd.c_offset(0, 0)) / 4},
+                                     {"C0", gd.c_offset(ri, 0) / 4}, {"STRIDE", gd.c_stride() / 4}});
+    Source e0_pooled{Source::Kind::pooled, e0, 0, shape.c0};
+    const std::string e1_mask = fill_template(
+        "j < {{E1_GRID}}u && j % {{W}}u < {{VALID}}u && all(greaterThanEqual(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), ivec2(0))) && "
+        "all(lessThan(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), size))",
+        {{"E1_GRID", L::e1_rows * L::s0_side}, {"W", L::s0_side}, {"VALID", L::e1_valid}, {"ORIGIN", L::e1_origin}});
+
+    std::string s = fill_template(R"(shared uvec4 S[{{S_UNITS}}];
+void hook() {
+    ivec2 size = cnnv3_size(1);
+    ivec2 size_hi = cnnv3_size(0);
+    ivec2 size_q = cnnv3_size(2);
+    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
+    ivec2 p0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
+    uint sg = gl_SubgroupID, lane = gl_SubgroupInvocationID;
+    // S0: E0 pooled to half resolution, zero outside the image.
+    for (int i = int(gl_LocalInvocationIndex); i < {{S0_PIXELS}}; i += 256) {
+        ivec2 q = p0 + {{S0_ORIGIN}} + ivec2(i % {{S0_SIDE}}, i / {{S0_SIDE}});
+        bool inside = i < {{S0_GRID}} && all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[{{S0}} + i] = cnnv3_pack8(inside ? {{POOL0}} : vec4(0.0), inside ? {{POOL1}} : vec4(0.0));
+    }
+    barrier();
+    {  // enc1 over the S0 grid -> E1
+        {{A}} a;
+        {{C}} c0, c1;
+{{ENC1_B}}        for (uint m = sg; m < {{ENC1_M}}u; m += 8u) {
+            uint j0 = 16u * m;
+            c0 = {{C}}(0.0);
+            c1 = {{C}}(0.0);
+{{ENC1_MUL}}{{ENC1_EPI0}}{{ENC1_EPI1}}        }
+    }
+    barrier();
+    // P: E1 pooled to quarter resolution (the in-image pixels of each window), zero outside.
+    for (int i = int(gl_LocalInvocationIndex); i < {{P_UNITS}}; i += 256) {
+        int k = i >> 1, h = i & 1;
+        ivec2 t = ivec2(k % {{P_SIDE}}, k / {{P_SIDE}});
+        ivec2 q = (p0 >> 1) + {{P_ORIGIN}} + t;
+        bool inside = t.y < {{P_SIDE}} && all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size_q));
+        vec4 s0 = vec4(0.0), s1 = vec4(0.0);
+        float n = 0.0;
+        for (int d = 0; d < 4; d++) {
+            ivec2 e = 2 * t + ivec2(d & 1, d >> 1);
+            if (inside && all(lessThan(2 * q + ivec2(d & 1, d >> 1), size))) {
+                uvec4 u = S[{{E1}} + 2 * (e.y * {{S0_SIDE}} + e.x) + h];
+                s0 += vec4(vec2(unpackFloat2x16(u.x)), vec2(unpackFloat2x16(u.y)));
+                s1 += vec4(vec2(unpackFloat2x16(u.z)), vec2(unpackFloat2x16(u.w)));
+                n += 1.0;
+            }
+        }
+        S[{{P}} + i] = inside ? cnnv3_pack8(s0 / n, s1 / n) : uvec4(0u);
+    }
+    barrier();
+    {  // the bottleneck over the P grid -> B
+        {{A}} a;
+        {{C}} c0, c1;
+{{BOT_B}}        for (uint m = sg; m < {{BOT_M}}u; m += 8u) {
+            uint j0 = 16u * m;
+            c0 = {{C}}(0.0);
+            c1 = {{C}}(0.0);
+{{BOT_MUL}}{{BOT_EPI0}}{{BOT_EPI1}}        }
+    }
+    barrier();
+    // U: up2(B) at half resolution, zero outside the image.
+    for (int i = int(gl_LocalInvocationIndex); i < {{U_UNITS}}; i += 256) {
+        int k = i >> 1;
+        ivec2 t = ivec2(k % {{U_SIDE}}, k / {{U_SIDE}});
+        ivec2 q = p0 - 1 + t;
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        S[{{U}} + i] = inside ? S[{{B}} + 2 * (((t.y + 1) >> 1) * {{P_SIDE}} + ((t.x + 1) >> 1)) + (i & 1)] : uvec4(0u);
+    }
+    barrier();
+    {  // dec1: rows r, r + 1 of the tile; C over S0's region (nothing reads it any more)
+        {{A}} a;
+        {{C}} c0 = {{C}}(0.0), c1 = {{C}}(0.0);
+        uint r = 2u * sg;
+{{DEC1_B}}{{DEC1_MUL}}{{DEC1_STORE}}    }
+    barrier();
+)",
+                                  {{"S_UNITS", L::shared_bytes / 16},
+                                   {"TILE", L::tile},
+                                   {"S0_PIXELS", L::s0_pixels},
+                                   {"S0_ORIGIN", L::s0_origin},
+                                   {"S0_SIDE", L::s0_side},
+                                   {"S0_GRID", L::s0_side * L::s0_side},
+                                   {"S0", L::s0_at / 16},
+                                   {"POOL0", source_load(e0_pooled, 0)},
+                                   {"POOL1", source_load(e0_pooled, 1)},
+                                   {"A", matrix_a},
+                                   {"C", matrix_c},
+                                   {"ENC1_B", enc1_b},
+                                   {"ENC1_M", L::enc1_m_blocks},
+                                   {"ENC1_MUL", enc1_mul},
+                                   {"ENC1_EPI0", low_res_block_epilogue(enc1, Layer::enc1, shape, dynamic, 0, L::e1_at / 16, e1_mask)},
+                                   {"ENC1_EPI1", low_res_block_epilogue(enc1, Layer::enc1, shape, dynamic, 1, L::e1_at / 16, e1_mask)},
+                                   {"P_UNITS", 2 * L::p_pixels},
+                                   {"P_SIDE", L::p_side},
+                                   {"P_ORIGIN", L::p_origin},
+                                   {"E1", L::e1_at / 16},
+                                   {"P", L::p_at / 16},
+                                   {"BOT_B", bot_b},
+                                   {"BOT_M", L::bottleneck_m_blocks},
+                                   {"BOT_MUL", bot_mul},
+                                   {"BOT_EPI0", low_res_block_epilogue(bot, Layer::bottleneck, shape, dynamic, 0, L::b_at / 16, "true")},
+                                   {"BOT_EPI1", low_res_block_epilogue(bot, Layer::bottleneck, shape, dynamic, 1, L::b_at / 16, "true")},
+                                   {"U_UNITS", 2 * L::u_side * L::u_side},
+                                   {"U_SIDE", L::u_side},
+                                   {"U", L::u_at / 16},
+                                   {"B", L::b_at / 16},
+                                   {"DEC1_B", dec1_b},
+                                   {"DEC1_MUL", dec1_mul},
+                                   {"DEC1_STORE", dec1_store}});
+    s += coop_gather(dec1, gd, "p0 + lid");
+    return s + emit_hidden_epilogue(dec1_spec, shape, dynamic) + "}\n";
+}
+
 // The dynamic plan's FiLM MLP (SPEC §3) in f32, one workgroup per FiLM texel.
 std::string emit_film_pass(const Model& model)
 {
@@ -780,6 +1027,34 @@ const char* common_glsl =
     "    if (p.x + 1 < size.x && p.y + 1 < size.y) { s += texelFetch(tex, p + ivec2(1, 1) + offset, 0); n += 1.0; }\n"
     "    return s / n;\n"
     "}\n";
+
+// Whether the plan fuses enc1, the bottleneck and dec1 (CoopLowRes: [8,16] networks on tensor cores).
+bool low_res_fusable(const NetworkShape& shape, const PlanOptions& options)
+{
+    return options.coop_matrix && options.coop_fuse_low_res && shape.c0 == 8 && shape.c1 == 16 &&
+           CoopLowRes::shared_bytes <= options.shared_bytes_budget;
+}
+
+PlannedPass fused_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedTexture& e0, const std::array<ConvWeights, 5>& convs,
+                               const NetworkShape& shape, bool dynamic)
+{
+    PlannedPass p;
+    p.description = fmt::format("cnnv3 enc1+bottleneck+dec1 fused, {}->{}->{}->{} (tensor cores)", shape.c0, shape.c1,
+                                shape.c1, shape.c0);
+    p.binds = {"HOOKED", e0.name};
+    if (dynamic) {  // enc1's and dec1's gamma and beta are neighbours (the bottleneck has no FiLM)
+        p.binds.push_back("CNNV3_FILM");
+        p.reads_film = true;
+        p.film_first = film_texel_offset(shape, Layer::enc1);
+        p.film_count = film_texel_offset(shape, Layer::dec0) - p.film_first;
+    }
+    p.save = dec1_spec.out;
+    p.level = Level::half;
+    p.tile = CoopLowRes::tile;
+    p.coop_matrix = true;
+    p.body = emit_coop_low_res_pass(dec1_spec, e0, convs, shape, dynamic, &p.shared_bytes, &p.coop_weights);
+    return p;
+}
 
 }  // namespace
 
@@ -884,7 +1159,14 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         {Layer::dec1, Level::half, {{Source::Kind::upsampled, b, 0, shape.c1}, {Source::Kind::direct, e1, shape.c1, shape.c1}}, d1},
         {Layer::dec0, Level::full, {{Source::Kind::upsampled, d1, 0, shape.c0}, {Source::Kind::direct, e0, shape.c0, shape.c0}}, std::nullopt},
     };
+    const bool fuse_low_res = low_res_fusable(shape, options);
     for (const ConvPassSpec& spec : specs) {
+        if (fuse_low_res && (spec.layer == Layer::bottleneck || spec.layer == Layer::dec1))
+            continue;  // inside the fused pass
+        if (fuse_low_res && spec.layer == Layer::enc1) {
+            plan.passes.push_back(fused_low_res_pass(specs[3], e0, convs, shape, plan.dynamic));
+            continue;
+        }
         const ConvWeights& cw = convs[static_cast<std::size_t>(spec.layer)];
         Style st;
         st.f16_tiles = f16_tiles;

@@ -48,8 +48,9 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc") {
+    if (spec == "tc" || spec == "tc5") {
         v.tensor = true;
+        v.fuse_low_res = spec == "tc";
         return v;
     }
     if (spec == "hook") {
@@ -66,7 +67,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, hook or auto", spec));
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc5, hook or auto", spec));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
         const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
@@ -89,7 +90,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return "tc";
+        return fuse_low_res ? "tc" : "tc5";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -129,6 +130,7 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.planar_tiles = !variant_.hook;
     // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
     options.coop_matrix = variant_.tensor;
+    options.coop_fuse_low_res = variant_.fuse_low_res;
     plan_ = plan_passes(model_, options);
     options.prev_input = true;
     prev_plan_ = plan_passes(model_, options);
