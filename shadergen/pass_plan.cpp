@@ -768,7 +768,7 @@ std::string low_res_block_epilogue(const ConvWeights& cw, Layer layer, const Net
 // S0 -> enc1 -> E1 -> pooled -> P -> bottleneck -> B -> up2 -> U; dec1 reads U and E1 and writes D1
 // through the hidden epilogue. Six barriers; E1 and B stay in shared memory.
 std::string emit_coop_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedTexture& e0, const std::array<ConvWeights, 5>& convs,
-                                   const NetworkShape& shape, bool dynamic, int* shared_bytes,
+                                   const NetworkShape& shape, bool dynamic, bool linear, int* shared_bytes,
                                    std::vector<std::uint32_t>* weight_pairs)
 {
     using L = CoopLowRes;
@@ -842,6 +842,15 @@ std::string emit_coop_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedT
                                     {{"R", ri}, {"C_ROW", (gd.c_offset(1, 0) - gd.c_offset(0, 0)) / 4},
                                      {"C0", gd.c_offset(ri, 0) / 4}, {"STRIDE", gd.c_stride() / 4}});
     Source e0_pooled{Source::Kind::pooled, e0, 0, shape.c0};
+    // With linear pooling a whole window is one bilinear sample at its centre, the corner it shares
+    // by four texels (group 1 of the mosaic at + size_hi.x); a window over the image's last row or
+    // column (ceil mode) takes cnnv3_pool.
+    const auto pool = [&](int g) {
+        if (!linear)
+            return source_load(e0_pooled, g);
+        return fill_template("(all(lessThan(2 * qc + 1, size_hi)) ? textureLod(CNNV3_E0_raw, (vec2(2 * qc + 1{{OFFSET}})) * e0_texel, 0.0) : {{POOL}})",
+                             {{"OFFSET", g == 0 ? "" : " + ivec2(size_hi.x, 0)"}, {"POOL", source_load(e0_pooled, g)}});
+    };
     const std::string e1_mask = fill_template(
         "j < {{E1_GRID}}u && j % {{W}}u < {{VALID}}u && all(greaterThanEqual(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), ivec2(0))) && "
         "all(lessThan(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), size))",
@@ -855,7 +864,7 @@ void hook() {
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 p0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
     uint sg = gl_SubgroupID, lane = gl_SubgroupInvocationID;
-    // S0: E0 pooled to half resolution, zero outside the image.
+{{E0_TEXEL}}    // S0: E0 pooled to half resolution, zero outside the image.
     for (int i = int(gl_LocalInvocationIndex); i < {{S0_PIXELS}}; i += 256) {
         ivec2 q = p0 + {{S0_ORIGIN}} + ivec2(i % {{S0_SIDE}}, i / {{S0_SIDE}});
         bool inside = i < {{S0_GRID}} && all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
@@ -926,8 +935,9 @@ void hook() {
                                    {"S0_SIDE", L::s0_side},
                                    {"S0_GRID", L::s0_side * L::s0_side},
                                    {"S0", L::s0_at / 16},
-                                   {"POOL0", source_load(e0_pooled, 0)},
-                                   {"POOL1", source_load(e0_pooled, 1)},
+                                   {"POOL0", pool(0)},
+                                   {"POOL1", pool(1)},
+                                   {"E0_TEXEL", linear ? "    vec2 e0_texel = 1.0 / vec2(textureSize(CNNV3_E0_raw, 0));\n" : ""},
                                    {"A", matrix_a},
                                    {"C", matrix_c},
                                    {"ENC1_B", enc1_b},
@@ -1036,7 +1046,7 @@ bool low_res_fusable(const NetworkShape& shape, const PlanOptions& options)
 }
 
 PlannedPass fused_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedTexture& e0, const std::array<ConvWeights, 5>& convs,
-                               const NetworkShape& shape, bool dynamic)
+                               const NetworkShape& shape, bool dynamic, bool linear)
 {
     PlannedPass p;
     p.description = fmt::format("cnnv3 enc1+bottleneck+dec1 fused, {}->{}->{}->{} (tensor cores)", shape.c0, shape.c1,
@@ -1052,7 +1062,9 @@ PlannedPass fused_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedTextu
     p.level = Level::half;
     p.tile = CoopLowRes::tile;
     p.coop_matrix = true;
-    p.body = emit_coop_low_res_pass(dec1_spec, e0, convs, shape, dynamic, &p.shared_bytes, &p.coop_weights);
+    if (linear)
+        p.linear_binds = {e0.name};
+    p.body = emit_coop_low_res_pass(dec1_spec, e0, convs, shape, dynamic, linear, &p.shared_bytes, &p.coop_weights);
     return p;
 }
 
@@ -1164,7 +1176,7 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         if (fuse_low_res && (spec.layer == Layer::bottleneck || spec.layer == Layer::dec1))
             continue;  // inside the fused pass
         if (fuse_low_res && spec.layer == Layer::enc1) {
-            plan.passes.push_back(fused_low_res_pass(specs[3], e0, convs, shape, plan.dynamic));
+            plan.passes.push_back(fused_low_res_pass(specs[3], e0, convs, shape, plan.dynamic, options.linear_pooling));
             continue;
         }
         const ConvWeights& cw = convs[static_cast<std::size_t>(spec.layer)];

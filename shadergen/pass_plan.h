@@ -56,6 +56,8 @@ struct PlannedSource {
 struct PlannedPass {
     std::string description;           // //!DESC
     std::vector<std::string> binds;    // textures read, HOOKED first when used
+    std::vector<std::string> linear_binds;  // ... of them, those sampled with bilinear filtering (the
+                                            // others nearest); PlanOptions::linear_pooling only
     std::optional<PlannedTexture> save;  // empty: writes the hooked frame (the last pass)
     int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
     bool film_mlp = false;             // the dynamic plan's MLP pass (a host with a CPU MLP skips it)
@@ -95,6 +97,9 @@ struct PlanOptions {
                                // shared_bytes_budget keeps the FMA form.
     bool coop_fuse_low_res = true;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
                                     // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget
+    bool linear_pooling = false;  // the fused pass pools E0 with one bilinear sample per 2x2 window (exact:
+                                  // the sample sits on the window's centre, weights 1/4) where the
+                                  // window is whole; needs the intermediates' format to filter linearly
     bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
                                 // read neighbouring texels; texel-major (the hooks' layout) puts them
                                 // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]

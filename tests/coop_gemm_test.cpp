@@ -560,6 +560,13 @@ TEST(CoopLowRes, plan_fuses_the_low_resolution_convs_of_8_16_networks)
     for (const PlannedPass& p : plan.passes)  // E1 and B are never written
         if (p.save)
             EXPECT_TRUE(p.save->name != "CNNV3_E1" && p.save->name != "CNNV3_B") << p.description;
+    EXPECT_TRUE(fused.linear_binds.empty());
+    EXPECT_EQ(fused.body.find("textureLod"), std::string::npos);
+    opt.linear_pooling = true;  // E0's whole 2x2 windows as one bilinear sample each
+    const PlannedPass linear = plan_passes(m, opt).passes[2];
+    EXPECT_EQ(linear.linear_binds, std::vector<std::string>{"CNNV3_E0"});
+    EXPECT_NE(linear.body.find("textureLod(CNNV3_E0_raw"), std::string::npos);
+    opt.linear_pooling = false;
     auto conv_count = [](const PassPlan& pl) { return std::count_if(pl.passes.begin(), pl.passes.end(), [](const PlannedPass& p) { return !p.film_mlp; }); };
     opt.coop_fuse_low_res = false;
     EXPECT_EQ(conv_count(plan_passes(m, opt)), 5);

@@ -131,9 +131,6 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
     options.coop_matrix = variant_.tensor;
     options.coop_fuse_low_res = variant_.fuse_low_res;
-    plan_ = plan_passes(model_, options);
-    options.prev_input = true;
-    prev_plan_ = plan_passes(model_, options);
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);
@@ -146,6 +143,10 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     output_format_ = mid_format_;
     if (!input_format_ || !download_format_ || !mid_format_)
         throw GpuError(fmt::format("GPU {} has no storable float rgba texture format", gpu_.device().name));
+    options.linear_pooling = (mid_format_->caps & PL_FMT_CAP_LINEAR) != 0;
+    plan_ = plan_passes(model_, options);
+    options.prev_input = true;
+    prev_plan_ = plan_passes(model_, options);
 }
 
 // One plan pass as a ComputePass. Descriptors in order: the sampled textures (`samplers`), out_image,
@@ -363,7 +364,8 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
         for (const std::string& bind : step.cp->samplers) {
             struct pl_desc_binding b = {};
             b.address_mode = PL_TEX_ADDRESS_CLAMP;
-            b.sample_mode = PL_TEX_SAMPLE_NEAREST;
+            const bool linear = std::find(pass.linear_binds.begin(), pass.linear_binds.end(), bind) != pass.linear_binds.end();
+            b.sample_mode = linear ? PL_TEX_SAMPLE_LINEAR : PL_TEX_SAMPLE_NEAREST;
             const int at = static_cast<int>(step.bindings.size());
             if (bind == "HOOKED")
                 step.input_at = at;
