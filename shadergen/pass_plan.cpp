@@ -195,14 +195,18 @@ std::string emit_hidden_epilogue(const ConvPassSpec& spec, const NetworkShape& s
 }
 
 // The output pass's epilogue (dec0): FiLM, the sigmoid in f32, the strength mix with the input as
-// sampled (not clamped), the input's alpha.
-std::string emit_output_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength)
+// sampled (not clamped), the input's alpha. `fetched`: the input pixel was fetched into `src_early`
+// before the staging barrier (the tensor-core form: its latency then overlaps the staging and the GEMM
+// instead of following them).
+std::string emit_output_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength,
+                                 bool fetched = false)
 {
     return emit_film(spec.layer, shape, dynamic) + fill_template(R"(    vec3 y = 1.0 / (1.0 + exp(-acc[0].rgb));
-    vec4 src = texelFetch(HOOKED_raw, pos, 0) * HOOKED_mul;
+    vec4 src = {{SRC}} * HOOKED_mul;
     imageStore(out_image, pos, vec4(mix(src.rgb, y, {{STRENGTH}}), src.a));
 )",
-                                                                 {{"STRENGTH", dynamic ? "strength" : glsl_float(strength)}});
+                                                                 {{"SRC", fetched ? "src_early" : "texelFetch(HOOKED_raw, pos, 0)"},
+                                                                  {"STRENGTH", dynamic ? "strength" : glsl_float(strength)}});
 }
 
 // Fully unrolled 3x3 accumulation over the staged tile S (row width `sw`, `gi` groups per texel,
@@ -617,7 +621,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - {{HALO}};
-{{LEVEL_SIZES}}{{WEIGHTS}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+{{LEVEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
         ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
@@ -629,12 +633,13 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                         {"HALO", halo},
                         {"LEVEL_SIZES", level_sizes},
                         {"WEIGHTS", coop_weight_copy(g, wh)},
+                        {"SRC_EARLY", spec.out ? "" : fill_template("    vec4 src_early = texelFetch(HOOKED_raw, clamp(origin + {{HALO}} + lid, ivec2(0), size - 1), 0);\n", {{"HALO", halo}})},
                         {"TEXELS", sw * sw},
                         {"SW", sw},
                         {"LOADS", loads}});
     s += coop_gemm(g);
     s += coop_gather(cw, g, fmt::format("origin + {} + lid", halo).c_str());
-    s += spec.out ? emit_hidden_epilogue(spec, shape, dynamic) : emit_output_epilogue(spec, shape, dynamic, strength);
+    s += spec.out ? emit_hidden_epilogue(spec, shape, dynamic) : emit_output_epilogue(spec, shape, dynamic, strength, true);
     return s + "}\n";
 }
 
