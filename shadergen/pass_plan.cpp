@@ -666,7 +666,15 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     const int wh = static_cast<int>(weights.size());
     *shared_bytes = coop_shared_bytes(g, wh) + 8 * a1 * a1;
     *weight_pairs = coop_weight_pairs(weights);
-    const char* prev_value = prev ? "inside ? texelFetch(CNNV3_PREV_raw, qc, 0).rgb : vec3(0.0)" : "vec3(0.0)";
+    auto prev_value = [&](const char* i) {
+        return prev ? fill_template("cnnv3_prev(tile0 - 4 + cnnv3_staged_t({{I}}), size)", {{"I", i}}) : std::string("vec3(0.0)");
+    };
+    static_assert(CoopEnc0Staging::staged_side * CoopEnc0Staging::staged_side <= 512, "two staged pixels per invocation");
+    const std::string prev_fn = !prev ? "" : R"(vec3 cnnv3_prev(ivec2 q, ivec2 size) {
+    bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+    return inside ? texelFetch(CNNV3_PREV_raw, clamp(q, ivec2(0), size - 1), 0).rgb : vec3(0.0);
+}
+)";
     std::string s = coop_shared(g, wh) + fill_template(R"(shared f16vec4 A1[{{A1_SIZE}}];
 // Pixel q's albedo clamped to [0, 1] with alpha 1 inside the image, 0 outside (zero padding).
 vec4 cnnv3_albedo(ivec2 q, ivec2 size) {
@@ -674,10 +682,27 @@ vec4 cnnv3_albedo(ivec2 q, ivec2 size) {
     vec4 v = vec4(clamp(texelFetch(HOOKED_raw, clamp(q, ivec2(0), size - 1), 0).rgb * HOOKED_mul, 0.0, 1.0), 1.0);
     return inside ? v : vec4(0.0);  // the fetch stays in bounds: both sides may be evaluated
 }
+{{PREV_FN}}// Staged pixel i counted from tile0 - 4, as A1 (CoopEnc0Staging::tx/ty).
+ivec2 cnnv3_staged_t(int i) { return ivec2(i % {{SW}}, i / {{SW}}) + 3; }
+// Staged pixel i of S from its albedo f0 (alpha: inside the image) and prev pv; mip1 and mip2 from A1.
+void cnnv3_stage(int i, vec4 f0, vec3 pv) {
+    ivec2 t = cnnv3_staged_t(i);
+    vec4 m1 = vec4(A1[(t.y >> 1) * {{A1W}} + (t.x >> 1)]) * f0.w;
+    int a = (t.y >> 2) * {{A1W2}} + (t.x >> 2) * 2;  // mip2_window: the 2x2 A1 entries under its mip2 pixel
+    vec4 m = vec4(A1[a]) + vec4(A1[a + 1]) + vec4(A1[a + {{A1W}}]) + vec4(A1[a + {{A1W}} + 1]);
+    vec4 m2 = (m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)) * f0.w;
+    S[i * {{PS}}] = cnnv3_pack8(f0, vec4(m1.xyz, m2.x));
+    S[i * {{PS}} + 1] = cnnv3_pack8(vec4(m2.yz, pv.xy), vec4(pv.z, 0.0, 0.0, 0.0));
+}
 void hook() {
     ivec2 size = cnnv3_size(0);
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
+    // The albedo and prev of this invocation's (at most two) staged pixels, fetched before the A1
+    // barrier: their latency overlaps A1's instead of following it.
+    int i0 = int(gl_LocalInvocationIndex), i1 = min(i0 + 256, {{SW2}} - 1);
+    vec4 f0_0 = cnnv3_albedo(tile0 - 4 + cnnv3_staged_t(i0), size), f0_1 = cnnv3_albedo(tile0 - 4 + cnnv3_staged_t(i1), size);
+    vec3 pv_0 = {{PREV0}}, pv_1 = {{PREV1}};
     for (int i = int(gl_LocalInvocationIndex); i < {{A1_SIZE}}; i += 256) {
         ivec2 q = tile0 - 4 + 2 * ivec2(i % {{A1W}}, i / {{A1W}});
         vec4 m = cnnv3_albedo(q, size) + cnnv3_albedo(q + ivec2(1, 0), size) + cnnv3_albedo(q + ivec2(0, 1), size) +
@@ -685,20 +710,9 @@ void hook() {
         A1[i] = f16vec4(m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0));
     }
 {{WEIGHTS}}    barrier();
-    for (int i = int(gl_LocalInvocationIndex); i < {{SW2}}; i += 256) {
-        ivec2 t = ivec2(i % {{SW}}, i / {{SW}}) + 3;  // CoopEnc0Staging::tx/ty: from tile0 - 4, as A1
-        ivec2 q = tile0 - 4 + t;
-        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        ivec2 qc = clamp(q, ivec2(0), size - 1);
-        vec4 f0 = cnnv3_albedo(q, size);
-        vec4 m1 = vec4(A1[(t.y >> 1) * {{A1W}} + (t.x >> 1)]) * f0.w;
-        int a = (t.y >> 2) * {{A1W2}} + (t.x >> 2) * 2;  // mip2_window: the 2x2 A1 entries under its mip2 pixel
-        vec4 m = vec4(A1[a]) + vec4(A1[a + 1]) + vec4(A1[a + {{A1W}}]) + vec4(A1[a + {{A1W}} + 1]);
-        vec4 m2 = (m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)) * f0.w;
-        vec3 pv = {{PREV}};
-        S[i * {{PS}}] = cnnv3_pack8(f0, vec4(m1.xyz, m2.x));
-        S[i * {{PS}} + 1] = cnnv3_pack8(vec4(m2.yz, pv.xy), vec4(pv.z, 0.0, 0.0, 0.0));
-    }
+    cnnv3_stage(i0, f0_0, pv_0);
+    if (i0 + 256 < {{SW2}})
+        cnnv3_stage(i1, f0_1, pv_1);
     barrier();
 )",
                                                    {{"A1_SIZE", a1 * a1},
@@ -708,7 +722,9 @@ void hook() {
                                                     {"A1W2", 2 * a1},
                                                     {"SW2", sw * sw},
                                                     {"SW", sw},
-                                                    {"PREV", prev_value},
+                                                    {"PREV_FN", prev_fn},
+                                                    {"PREV0", prev_value("i0")},
+                                                    {"PREV1", prev_value("i1")},
                                                     {"PS", g.ps() / 8}});
     s += coop_gemm(g);
     s += coop_gather(cw, g, "tile0 + lid");
