@@ -60,7 +60,8 @@ struct CoopGeometry {
 // entry j the in-image mean of the clamped pixels tile0 - 4 + 2 (j % a1_side, j / a1_side) + {0, 1}^2.
 // Then staged pixel i, image pixel tile0 - 1 + (i % staged_side, i / staged_side), takes its mip1 from
 // A1 entry mip1_entry(i) and its mip2 as the in-image mean of the 2 x 2 A1 entries at mip2_window(i)
-// (+0, +1, +a1_side, +a1_side + 1). Plain arithmetic shared with the CPU test (tests/coop_gemm_test.cpp).
+// (+0, +1, +a1_side, +a1_side + 1), and its albedo from A0 (below). Plain arithmetic shared with the CPU
+// test (tests/coop_gemm_test.cpp).
 struct CoopEnc0Staging {
     static constexpr int a1_side = CoopGeometry::tile / 2 + 4;
     static constexpr int staged_side = CoopGeometry::tile + 2;
@@ -69,6 +70,15 @@ struct CoopEnc0Staging {
     static int ty(int i) { return i / staged_side + 3; }
     static int mip1_entry(int i) { return (ty(i) >> 1) * a1_side + (tx(i) >> 1); }
     static int mip2_window(int i) { return (ty(i) >> 2) * 2 * a1_side + (tx(i) >> 2) * 2; }
+    // A0: the clamped albedo of every pixel under A1, a0_side per side from tile0 - 4, filled by A1's
+    // entries from one textureGather per colour each: component k of entry j's gathers is the pixel
+    // 2 (j % a1_side, j / a1_side) + gather_offset(k) (Vulkan's gather order). Staged pixel i reads its
+    // albedo at albedo_entry(i).
+    static constexpr int a0_side = 2 * a1_side;
+    static int gather_dx(int k) { return k == 1 || k == 2 ? 1 : 0; }
+    static int gather_dy(int k) { return k < 2 ? 1 : 0; }
+    static int a0_entry(int j, int k) { return (2 * (j / a1_side) + gather_dy(k)) * a0_side + 2 * (j % a1_side) + gather_dx(k); }
+    static int albedo_entry(int i) { return ty(i) * a0_side + tx(i); }
 };
 
 // The fused low-resolution pass of the tensor-core plan: enc1, the bottleneck and dec1 in one

@@ -664,7 +664,8 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     // mip2 pixels start at (tile0 >> 2) - 1) are whole (coop_gemm.h CoopEnc0Staging).
     const int a1 = CoopEnc0Staging::a1_side, sw = CoopEnc0Staging::staged_side;
     const int wh = static_cast<int>(weights.size());
-    *shared_bytes = coop_shared_bytes(g, wh) + 8 * a1 * a1;
+    constexpr int a0 = CoopEnc0Staging::a0_side;
+    *shared_bytes = coop_shared_bytes(g, wh) + 8 * (a1 * a1 + a0 * a0);
     *weight_pairs = coop_weight_pairs(weights);
     auto prev_value = [&](const char* i) {
         return prev ? fill_template("cnnv3_prev(tile0 - 4 + cnnv3_staged_t({{I}}), size)", {{"I", i}}) : std::string("vec3(0.0)");
@@ -675,18 +676,14 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     return inside ? texelFetch(CNNV3_PREV_raw, clamp(q, ivec2(0), size - 1), 0).rgb : vec3(0.0);
 }
 )";
-    std::string s = coop_shared(g, wh) + fill_template(R"(shared f16vec4 A1[{{A1_SIZE}}];
-// Pixel q's albedo clamped to [0, 1] with alpha 1 inside the image, 0 outside (zero padding).
-vec4 cnnv3_albedo(ivec2 q, ivec2 size) {
-    bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-    vec4 v = vec4(clamp(texelFetch(HOOKED_raw, clamp(q, ivec2(0), size - 1), 0).rgb * HOOKED_mul, 0.0, 1.0), 1.0);
-    return inside ? v : vec4(0.0);  // the fetch stays in bounds: both sides may be evaluated
-}
+    std::string s = coop_shared(g, wh) + fill_template(R"(shared f16vec4 A0[{{A0_SIZE}}];
+shared f16vec4 A1[{{A1_SIZE}}];
 {{PREV_FN}}// Staged pixel i counted from tile0 - 4, as A1 (CoopEnc0Staging::tx/ty).
 ivec2 cnnv3_staged_t(int i) { return ivec2(i % {{SW}}, i / {{SW}}) + 3; }
-// Staged pixel i of S from its albedo f0 (alpha: inside the image) and prev pv; mip1 and mip2 from A1.
-void cnnv3_stage(int i, vec4 f0, vec3 pv) {
+// Staged pixel i of S from prev pv and A0, A1: albedo (alpha: inside the image), mip1, mip2.
+void cnnv3_stage(int i, vec3 pv) {
     ivec2 t = cnnv3_staged_t(i);
+    vec4 f0 = vec4(A0[t.y * {{A0W}} + t.x]);  // CoopEnc0Staging::albedo_entry
     vec4 m1 = vec4(A1[(t.y >> 1) * {{A1W}} + (t.x >> 1)]) * f0.w;
     int a = (t.y >> 2) * {{A1W2}} + (t.x >> 2) * 2;  // mip2_window: the 2x2 A1 entries under its mip2 pixel
     vec4 m = vec4(A1[a]) + vec4(A1[a + 1]) + vec4(A1[a + {{A1W}}]) + vec4(A1[a + {{A1W}} + 1]);
@@ -698,24 +695,38 @@ void hook() {
     ivec2 size = cnnv3_size(0);
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
-    // The albedo and prev of this invocation's (at most two) staged pixels, fetched before the A1
-    // barrier: their latency overlaps A1's instead of following it.
+    // The prev of this invocation's (at most two) staged pixels, fetched before the A1 barrier: their
+    // latency overlaps A1's instead of following it.
     int i0 = int(gl_LocalInvocationIndex), i1 = min(i0 + 256, {{SW2}} - 1);
-    vec4 f0_0 = cnnv3_albedo(tile0 - 4 + cnnv3_staged_t(i0), size), f0_1 = cnnv3_albedo(tile0 - 4 + cnnv3_staged_t(i1), size);
     vec3 pv_0 = {{PREV0}}, pv_1 = {{PREV1}};
+    // A0 and A1 from one 2x2 block of the input per A1 entry, read as three gathers (r, g, b) rather
+    // than four rgba fetches: textureGather at the block's centre returns its texels in the order
+    // (0, 1), (1, 1), (1, 0), (0, 0) (CoopEnc0Staging::gather_dx, gather_dy), clamped to the edge; texels
+    // outside the image get alpha 0 (zero padding, and no weight in mip1's in-image mean).
     for (int i = int(gl_LocalInvocationIndex); i < {{A1_SIZE}}; i += 256) {
-        ivec2 q = tile0 - 4 + 2 * ivec2(i % {{A1W}}, i / {{A1W}});
-        vec4 m = cnnv3_albedo(q, size) + cnnv3_albedo(q + ivec2(1, 0), size) + cnnv3_albedo(q + ivec2(0, 1), size) +
-                 cnnv3_albedo(q + ivec2(1, 1), size);
+        ivec2 b = ivec2(i % {{A1W}}, i / {{A1W}});
+        ivec2 q = tile0 - 4 + 2 * b;
+        vec2 at = vec2(q + 1) / vec2(size);
+        vec4 r = textureGather(HOOKED_raw, at, 0), g = textureGather(HOOKED_raw, at, 1), bl = textureGather(HOOKED_raw, at, 2);
+        vec4 m = vec4(0.0);
+        for (int k = 0; k < 4; k++) {
+            ivec2 o = ivec2(k == 1 || k == 2 ? 1 : 0, k < 2 ? 1 : 0);
+            bool inside = all(greaterThanEqual(q + o, ivec2(0))) && all(lessThan(q + o, size));
+            vec4 v = inside ? vec4(clamp(vec3(r[k], g[k], bl[k]) * HOOKED_mul, 0.0, 1.0), 1.0) : vec4(0.0);
+            A0[(2 * b.y + o.y) * {{A0W}} + 2 * b.x + o.x] = f16vec4(v);  // CoopEnc0Staging::a0_entry
+            m += v;
+        }
         A1[i] = f16vec4(m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0));
     }
 {{WEIGHTS}}    barrier();
-    cnnv3_stage(i0, f0_0, pv_0);
+    cnnv3_stage(i0, pv_0);
     if (i0 + 256 < {{SW2}})
-        cnnv3_stage(i1, f0_1, pv_1);
+        cnnv3_stage(i1, pv_1);
     barrier();
 )",
-                                                   {{"A1_SIZE", a1 * a1},
+                                                   {{"A0_SIZE", a0 * a0},
+                                                    {"A0W", a0},
+                                                    {"A1_SIZE", a1 * a1},
                                                     {"WEIGHTS", coop_weight_copy(g, wh)},
                                                     {"TILE", tile},
                                                     {"A1W", a1},

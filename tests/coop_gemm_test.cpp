@@ -265,6 +265,32 @@ TEST(CoopGemm, enc0_staging_reads_the_reference_mip1_and_mip2)
     }
 }
 
+// enc0's A0 (CoopEnc0Staging): the four gathered texels of A1 entry j (Vulkan's textureGather order
+// (i0, j1), (i1, j1), (i1, j0), (i0, j0)) land on the pixels of j's 2x2 block, every A0 entry is filled
+// exactly once, and each staged pixel reads the albedo of its own pixel, inside the block of its mip1.
+TEST(CoopGemm, enc0_gathers_fill_every_a0_entry_once)
+{
+    using St = CoopEnc0Staging;
+    const std::array<std::pair<int, int>, 4> vulkan_order = {std::pair{0, 1}, {1, 1}, {1, 0}, {0, 0}};
+    std::vector<int> hits(St::a0_side * St::a0_side, 0);
+    for (int j = 0; j < St::a1_side * St::a1_side; ++j)
+        for (int k = 0; k < 4; ++k) {
+            const int e = St::a0_entry(j, k);
+            ASSERT_GE(e, 0);
+            ASSERT_LT(e, St::a0_side * St::a0_side);
+            ++hits[static_cast<std::size_t>(e)];
+            EXPECT_EQ(e % St::a0_side, 2 * (j % St::a1_side) + vulkan_order[static_cast<std::size_t>(k)].first);
+            EXPECT_EQ(e / St::a0_side, 2 * (j / St::a1_side) + vulkan_order[static_cast<std::size_t>(k)].second);
+        }
+    EXPECT_EQ(std::count(hits.begin(), hits.end(), 1), St::a0_side * St::a0_side);
+    for (int i = 0; i < St::staged_side * St::staged_side; ++i) {
+        const int e = St::albedo_entry(i);
+        EXPECT_EQ(e % St::a0_side, St::tx(i));  // pixel tile0 - 1 + (i % staged_side, i / staged_side)
+        EXPECT_EQ(e / St::a0_side, St::ty(i));
+        EXPECT_EQ(St::mip1_entry(i), (e / St::a0_side / 2) * St::a1_side + e % St::a0_side / 2);
+    }
+}
+
 // The tensor-core plan takes the tensor-core form only where it pays (coop_pays): every conv of the
 // [8,16] network; of the [4,8] network the bottleneck (8 x 8) and dec1 (16 x 4), while enc0 (13 staged
 // features x 4), enc1 (4 x 8) and dec0 (8 x 4) keep their FMA form. The hook files never use it.
