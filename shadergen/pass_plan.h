@@ -95,8 +95,9 @@ struct PlanOptions {
                                // scope, subgroups of 32, shaderFloat16; workgroups of 16x16. A layer where
                                // tensor cores do not pay (coop_pays) or whose coop form exceeds
                                // shared_bytes_budget keeps the FMA form.
-    bool coop_fuse_low_res = true;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
-                                    // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget
+    bool coop_fuse_low_res = false;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
+                                     // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget;
+                                     // slower than the three passes on an H100 (bench/RESULTS.md "Session 7")
     bool linear_pooling = false;  // the fused pass pools E0 with one bilinear sample per 2x2 window (exact:
                                   // the sample sits on the window's centre, weights 1/4) where the
                                   // window is whole; needs the intermediates' format to filter linearly

@@ -302,7 +302,6 @@ TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
                                       std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{false, false, true, true, false}}}) {
         const Model m = random_model(shape, 45);
         PlanOptions opt = tc_plan_options(m);
-        opt.coop_fuse_low_res = false;  // five conv passes (the fused one: CoopLowRes tests)
         std::vector<bool> got;
         for (const PlannedPass& p : plan_passes(m, opt).passes)
             if (p.layer) {
@@ -325,7 +324,6 @@ TEST(CoopGemm, b_blocks_from_the_buffer_only_with_one_k_and_one_n_block)
                                       std::pair{NetworkShape{4, 8, 5}, std::vector<bool>{true, true}}}) {
         const Model m = random_model(shape, 46);
         PlanOptions opt = tc_plan_options(m);
-        opt.coop_fuse_low_res = false;
         std::vector<bool> got;
         for (const PlannedPass& p : plan_passes(m, opt).passes)
             if (p.coop_matrix) {
@@ -561,13 +559,14 @@ TEST(CoopLowRes, shared_regions_live_together_do_not_overlap)
     EXPECT_EQ(L::s0_at % 16 + L::scratch_at % 16 + L::e1_at % 16 + L::p_at % 16 + L::b_at % 16 + L::u_at % 16, 0);
 }
 
-// [8,16] on tensor cores: enc0, one fused low-resolution pass that writes D1 at half resolution
-// (reading E0 and enc1's and dec1's FiLM, the bottleneck having none), dec0. tc5
-// (coop_fuse_low_res off), [4,8] networks and budgets under 47.5 KiB keep five conv passes.
+// [8,16] on tensor cores with coop_fuse_low_res (variant tc3): enc0, one fused low-resolution pass
+// that writes D1 at half resolution (reading E0 and enc1's and dec1's FiLM, the bottleneck having
+// none), dec0. Without it (tc), [4,8] networks and budgets under 47.5 KiB keep five conv passes.
 TEST(CoopLowRes, plan_fuses_the_low_resolution_convs_of_8_16_networks)
 {
     const Model m = random_model(NetworkShape{8, 16, 5}, 47);
     PlanOptions opt = tc_plan_options(m);
+    opt.coop_fuse_low_res = true;
     const PassPlan plan = plan_passes(m, opt);
     std::vector<std::string> conv_passes;
     for (const PlannedPass& p : plan.passes)
@@ -596,11 +595,13 @@ TEST(CoopLowRes, plan_fuses_the_low_resolution_convs_of_8_16_networks)
     auto conv_count = [](const PassPlan& pl) { return std::count_if(pl.passes.begin(), pl.passes.end(), [](const PlannedPass& p) { return !p.film_mlp; }); };
     opt.coop_fuse_low_res = false;
     EXPECT_EQ(conv_count(plan_passes(m, opt)), 5);
-    opt = tc_plan_options(m);
+    opt.coop_fuse_low_res = true;
     opt.shared_bytes_budget = CoopLowRes::shared_bytes - 16;
     EXPECT_EQ(conv_count(plan_passes(m, opt)), 5);
     const Model small = random_model(NetworkShape{4, 8, 5}, 48);
-    EXPECT_EQ(conv_count(plan_passes(small, tc_plan_options(small))), 5);
+    PlanOptions small_opt = tc_plan_options(small);
+    small_opt.coop_fuse_low_res = true;
+    EXPECT_EQ(conv_count(plan_passes(small, small_opt)), 5);
 }
 
 // pack_paired_weights: K row kk of block (ky, pair) is channel kk % 8 of tap (ky, 2 pair + kk / 8),

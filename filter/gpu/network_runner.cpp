@@ -48,9 +48,9 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc" || spec == "tc5") {
+    if (spec == "tc" || spec == "tc3") {
         v.tensor = true;
-        v.fuse_low_res = spec == "tc";
+        v.fuse_low_res = spec == "tc3";
         return v;
     }
     if (spec == "hook") {
@@ -67,7 +67,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc5, hook or auto", spec));
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc3, hook or auto", spec));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
         const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
@@ -90,7 +90,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc" : "tc5";
+        return fuse_low_res ? "tc3" : "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
