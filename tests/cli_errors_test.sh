@@ -194,4 +194,9 @@ grep -q "piped/model.json: is a named pipe" "$work/out" && grep -q "presets.tsv:
 # An option without its value, in each command's own options and in the shared conditioning ones.
 check stylize-option-no-value 2 "^cnnv3: --crf needs a value" -- "$cnnv3" stylize "$work/in.y4m" "$work/o6.mkv" --crf
 check analyze-option-no-value 2 "^cnnv3: --bpm needs a value" -- "$cnnv3" analyze "$work/in.wav" --bpm
+# A command name or argument with a line break is quoted as an excerpt: the refusal stays one line.
+check unknown-command-newline 2 'unknown command "bad?command"' -- "$cnnv3" $'bad\ncommand'
+one_line unknown-command-newline
+check devices-argument-newline 2 'devices takes no arguments (got x?y)' -- "$cnnv3" devices $'x\ny'
+one_line devices-argument-newline
 exit $fail
