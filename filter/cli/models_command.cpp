@@ -1,5 +1,6 @@
 #include "models_command.h"
 
+#include "conditioning_names.h"
 #include "model.h"
 #include "model_search.h"
 #include "small_file.h"
@@ -88,8 +89,8 @@ void print_model(const FoundModel& m, const std::string& default_name, std::ostr
                                            (*it)[0].is_string() && (*it)[1].is_string())
             out << fmt::format("  styles:  {} (style_p0 = 0) -> {} (style_p0 = 1)\n", (*it)[0].get<std::string>(),
                                (*it)[1].get<std::string>());
-        out << fmt::format("  default: --cond {}  (beat_phase,beat_norm,audio_intensity,style_p0,style_p1)\n",
-                           cond_text(manifest.default_cond));
+        out << fmt::format("  default: --cond {}  ({})\n", cond_text(manifest.default_cond),
+                           fmt::join(conditioning_names, ","));
     } catch (const std::exception& e) {
         out << "  model.json: " << e.what() << "\n";
     }
