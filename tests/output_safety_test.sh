@@ -187,7 +187,9 @@ done
 # 6. SIGINT while stdin is stalled (the writer still has the pipe open): acted on at once.
 ffmpeg -nostdin -loglevel error -i long.mp4 -t 4 -f yuv4mpegpipe good.y4m
 mkfifo stall.fifo
-{ head -c 50000 good.y4m; exec sleep 30; } >stall.fifo 2>/dev/null &
+# The stall outlasts every wait below (30 + 2 + 15 s): were it to end first, cnnv3 would see the
+# stream cut mid-frame before it acts on SIGINT (seen under load as exit 1, "ends inside the frame").
+{ head -c 50000 good.y4m; exec sleep 60; } >stall.fifo 2>/dev/null &
 feeder=$!
 "$cnnv3" stylize --progress json "${C[@]}" - stall.mkv <stall.fifo 2>stall.log &
 pid=$!
@@ -195,7 +197,7 @@ for _ in $(seq 1 300); do grep -q '"frames": [1-9]' stall.log 2>/dev/null && bre
 sleep 2  # the 50000 bytes (14 frames) are done: cnnv3 now waits in read()
 kill -INT $pid
 t0=$(date +%s%N)
-# "At once": long before the feeder's 30 s stall ends; 15 s leaves room for the frames in flight on
+# "At once": long before the feeder's 60 s stall ends; 15 s leaves room for the frames in flight on
 # a loaded 2-core machine (lavapipe runs the network on the same cores).
 for _ in $(seq 1 300); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
