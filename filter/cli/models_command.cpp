@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include <sstream>
 
@@ -84,11 +83,9 @@ void print_model(const FoundModel& m, const std::string& default_name, std::ostr
         const Manifest manifest = parse_manifest(text, json_path.string());
         out << fmt::format("  size:    {}\n", size_text(manifest.shape));
         // "styles": optional in model.json (docs/formats.md): style A (style_p0 = 0), style B (= 1).
-        const auto root = nlohmann::json::parse(text, nullptr, false);
-        if (auto it = root.find("styles"); it != root.end() && it->is_array() && it->size() == 2 &&
-                                           (*it)[0].is_string() && (*it)[1].is_string())
-            out << fmt::format("  styles:  {} (style_p0 = 0) -> {} (style_p0 = 1)\n", (*it)[0].get<std::string>(),
-                               (*it)[1].get<std::string>());
+        if (manifest.styles.size() == 2)
+            out << fmt::format("  styles:  {} (style_p0 = 0) -> {} (style_p0 = 1)\n", manifest.styles[0],
+                               manifest.styles[1]);
         out << fmt::format("  default: --cond {}  ({})\n", cond_text(manifest.default_cond),
                            fmt::join(conditioning_names, ","));
     } catch (const std::exception& e) {
