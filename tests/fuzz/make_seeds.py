@@ -34,7 +34,7 @@ def model_seeds(vectors, corpus):
         for flag in (0, 1):
             seed(f"{model.name}-{flag}", flag, manifest, weights, mlp)
     # Nesting far past the depth limit (a stack overflow before it existed), in "version" and in
-    # "enc_channels" of a real manifest, and a manifest followed by NUL bytes.
+    # "enc_channels" of a real manifest, a manifest followed by NUL bytes and one with "styles".
     depth = 30000
     manifest = (models[0] / "model.json").read_bytes()
     weights = (models[0] / "cnn_v3_weights.bin").read_bytes()
@@ -45,6 +45,7 @@ def model_seeds(vectors, corpus):
     seed("deep-enc-channels", 1, deep_enc, weights, mlp)
     seed("unclosed", 1, b"[" * depth, b"", b"")
     seed("trailing-nuls", 1, manifest + bytes(64), weights, mlp)
+    seed("styles", 1, manifest.replace(b"{", b'{"styles": ["ink", "paint"], ', 1), weights, mlp)
 
 
 # Adam7 passes: first column, first row, column step, row step.
