@@ -12,6 +12,12 @@
 #       the same rows for the encoder alone: the same pipeline and encoder on the same decoded
 #       frames, copied instead of stylized (build/bench/cnnv3-bench-encode); where ffmpeg is on
 #       PATH, also `ffmpeg -i CLIP` with that encoder (fps = frames / ffmpeg -benchmark's rtime).
+#   bench/cli_fps.sh rounds N CLIP MODEL ENCODERS BENCH_ENCODE OUTDIR NAME=CNNV3...
+#       N rounds, interleaved (round 1: every binary and the encoder alone for each encoder, then
+#       round 2...), so that a machine's drift hits every route alike; prints one line per run
+#       ("run ENCODER NAME ROUND fps"; with CNNV3_STAGE_TIMES=1 in the environment also the
+#       stage-time lines), then a table of the median fps per route and encoder, and each
+#       binary's median ratio to the encoder alone (the ratio of each round's pair).
 #   bench/cli_fps.sh placebo CLIP GLSL [OUTDIR] [ENCODERS]
 #       FFmpeg's own route with a static preset: -init_hw_device vulkan, -vf format=rgba,hwupload,
 #       libplacebo=custom_shader_path=GLSL,hwdownload,format=rgba,format=yuv420p, into each encoder
@@ -70,6 +76,59 @@ if [ "$mode" = alone ]; then
   done
   exit 0
 fi
+if [ "$mode" = rounds ]; then
+  n=$1 clip=$2 model=$3 encoders=$4 bench=$5 outdir=$6
+  shift 6
+  export CNNV3_MODEL_PATH=${CNNV3_MODEL_PATH:-$(cd "$(dirname "$0")/.." && pwd)/weights}
+  mkdir -p "$outdir"
+  runs=$outdir/rounds.txt
+  : > "$runs"
+  IFS=, read -ra es <<< "$encoders"
+  for ((r = 1; r <= n; r++)); do
+    for e in "${es[@]}"; do
+      encoder_args "$e"
+      for named in "$@"; do
+        name=${named%%=*} cli=${named#*=}
+        log=$outdir/$name-$e.log
+        if "$cli" stylize -y --model "$model" "${args[@]}" --progress json "$clip" "$outdir/o.$ext" 2> "$log"; then
+          fps=$(grep '"finished": true' "$log" | tail -1 | sed -E 's/.*"fps": ([0-9.]+).*/\1/')
+        else
+          fps=failed
+        fi
+        echo "run $e $name $r $fps" | tee -a "$runs"
+        grep -hE "^cnnv3: (stage times|GPU stage steps)" "$log" | sed "s/^/  $name $e round $r: /" || true
+        rm -f "$outdir/o.$ext"
+      done
+      line=$("$bench" "$clip" "$outdir/o.$ext" "${args[@]}" 2> "$outdir/alone-$e.log" || echo "0 frames, 0 s, failed fps")
+      echo "run $e alone $r $(cut -d' ' -f5 <<< "$line")" | tee -a "$runs"
+      rm -f "$outdir/o.$ext"
+    done
+  done
+  # Medians: of each route's fps, and of each round's ratio to the encoder alone.
+  echo
+  echo "| route | encoder | rounds | fps, each round | median fps | median ratio to the encoder alone |"
+  echo "|---|---|---|---|---|---|"
+  awk '
+    function median(list,   a, k, m) {
+      k = split(list, a, " "); if (k == 0) return 0
+      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    $1 == "run" { key = $3 SUBSEP $2; fps[$2, $3, $4] = $5; all[key] = all[key] " " $5; n[key]++
+                  if (!(key in seen)) { seen[key] = 1; order[++count] = key } }
+    END {
+      for (c = 1; c <= count; c++) {
+        split(order[c], kv, SUBSEP); name = kv[1]; e = kv[2]; ratios = ""
+        if (name != "alone")
+          for (r = 1; r <= n[order[c]]; r++)
+            if ((e, "alone", r) in fps && fps[e, "alone", r] + 0 > 0 && fps[e, name, r] + 0 > 0)
+              ratios = ratios " " sprintf("%.3f", fps[e, name, r] / fps[e, "alone", r])
+        printf "| %s | %s | %d |%s | %.2f | %s |\n", name, e, n[order[c]], all[order[c]], median(all[order[c]]),
+               name == "alone" ? "" : sprintf("%.3f (%s)", median(ratios), substr(ratios, 2))
+      }
+    }' "$runs"
+  exit 0
+fi
 if [ "$mode" = placebo ]; then
   clip=$1 glsl=$2 outdir=${3:-$(mktemp -d)} encoders=${4:-raw}
   mkdir -p "$outdir"
@@ -94,7 +153,7 @@ if [ "$mode" = placebo ]; then
   done
   exit 0
 fi
-[ "$mode" = run ] || { echo "cli_fps.sh: clip, run, alone or placebo" >&2; exit 2; }
+[ "$mode" = run ] || { echo "cli_fps.sh: clip, run, alone, rounds or placebo" >&2; exit 2; }
 cli=$1 clip=$2 models=$3 encoders=$4 outdir=${5:-$(mktemp -d)}
 # a model name is found through CNNV3_MODEL_PATH for a build-tree cnnv3 (docs/host.md)
 export CNNV3_MODEL_PATH=${CNNV3_MODEL_PATH:-$(cd "$(dirname "$0")/.." && pwd)/weights}

@@ -17,6 +17,7 @@ packages=(
   ffmpeg mpv xvfb xauth mesa-vulkan-drivers libgl1-mesa-dri
   chromium                      # the browser tool's test: headless, WebGPU on SwiftShader (docs/web.md)
   bc                            # bench/ arithmetic
+  strace                        # tests/stylize_cli_test.sh: how the output file is opened
   # the cnnv3 host: audio analysis (aubio) and FFmpeg's libraries for decoding
   libaubio-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libswscale-dev
   libplacebo-dev libvulkan-dev  # the GPU host: libplacebo (4.208 here) on Vulkan

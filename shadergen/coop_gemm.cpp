@@ -33,4 +33,21 @@ std::vector<std::uint16_t> pack_coop_weights(const ConvWeights& conv, const std:
     return out;
 }
 
+std::vector<std::uint16_t> pack_paired_weights(const ConvWeights& conv)
+{
+    if (conv.shape.in != 8 || conv.shape.out != 16 || conv.shape.dilation != 1)
+        throw std::invalid_argument("pack_paired_weights: expected an 8 -> 16 conv without dilation");
+    constexpr int k = CoopGeometry::k, n = CoopGeometry::n;
+    std::vector<std::uint16_t> out(static_cast<std::size_t>(CoopLowRes::enc1_k_blocks * 2 * k * n), 0);
+    for (int kb = 0; kb < CoopLowRes::enc1_k_blocks; ++kb)
+        for (int nb = 0; nb < 2; ++nb)
+            for (int kk = 0; kk < k; ++kk)
+                for (int nn = 0; nn < n; ++nn) {
+                    const int ky = kb / 2, kx = 2 * (kb % 2) + kk / 8;
+                    const float w = kx < 3 ? conv.weight(nb * n + nn, kk % 8, ky, kx) : 0.0f;
+                    out[static_cast<std::size_t>(((kb * 2 + nb) * k + kk) * n + nn)] = float_to_half(w);
+                }
+    return out;
+}
+
 }  // namespace cnnv3

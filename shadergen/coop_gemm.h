@@ -60,7 +60,8 @@ struct CoopGeometry {
 // entry j the in-image mean of the clamped pixels tile0 - 4 + 2 (j % a1_side, j / a1_side) + {0, 1}^2.
 // Then staged pixel i, image pixel tile0 - 1 + (i % staged_side, i / staged_side), takes its mip1 from
 // A1 entry mip1_entry(i) and its mip2 as the in-image mean of the 2 x 2 A1 entries at mip2_window(i)
-// (+0, +1, +a1_side, +a1_side + 1). Plain arithmetic shared with the CPU test (tests/coop_gemm_test.cpp).
+// (+0, +1, +a1_side, +a1_side + 1), and its albedo from A0 (below). Plain arithmetic shared with the CPU
+// test (tests/coop_gemm_test.cpp).
 struct CoopEnc0Staging {
     static constexpr int a1_side = CoopGeometry::tile / 2 + 4;
     static constexpr int staged_side = CoopGeometry::tile + 2;
@@ -69,7 +70,74 @@ struct CoopEnc0Staging {
     static int ty(int i) { return i / staged_side + 3; }
     static int mip1_entry(int i) { return (ty(i) >> 1) * a1_side + (tx(i) >> 1); }
     static int mip2_window(int i) { return (ty(i) >> 2) * 2 * a1_side + (tx(i) >> 2) * 2; }
+    // A0: the clamped albedo of every pixel under A1, a0_side per side from tile0 - 4, filled by A1's
+    // entries from one textureGather per colour each: component k of entry j's gathers is the pixel
+    // 2 (j % a1_side, j / a1_side) + gather_offset(k) (Vulkan's gather order). Staged pixel i reads its
+    // albedo at albedo_entry(i).
+    static constexpr int a0_side = 2 * a1_side;
+    static int gather_dx(int k) { return k == 1 || k == 2 ? 1 : 0; }
+    static int gather_dy(int k) { return k < 2 ? 1 : 0; }
+    static int a0_entry(int j, int k) { return (2 * (j / a1_side) + gather_dy(k)) * a0_side + 2 * (j % a1_side) + gather_dx(k); }
+    static int albedo_entry(int i) { return ty(i) * a0_side + tx(i); }
 };
+
+// The fused low-resolution pass of the tensor-core plan: enc1, the bottleneck and dec1 in one
+// workgroup per 16 x 16 tile of dec1's output (half resolution), for networks with c0 = 8 and c1 = 16
+// ([8,16]). E1 and B never leave shared memory: the workgroup recomputes the halo they need
+// (enc1 on 28 x 28 half-resolution pixels, the bottleneck on 10 x 10 quarter-resolution pixels).
+// Each stage is an implicit GEMM over a flattened grid: output j of a grid of width `w` reads its
+// input at j + (ky * w + kx) * dilation, so sixteen consecutive j are one A block at a constant
+// stride; the outputs whose x lands past the valid width (the last 2 or 4 of each row) are computed
+// and ignored. All offsets below are in pixels of the named array (workgroup tile origin p0 at half
+// resolution, q0 = p0 / 2 at quarter resolution):
+//   S0: pooled E0 (8 channels = 8 halves, one uvec4 per pixel) at half-resolution p0 - 7 + (x, y),
+//       a 30 x 30 grid plus zero pixels past it that the last M block's taps read.
+//   E1: enc1's output over the S0 grid (row width 30), pixel (x, y) at p0 - 6 + (x, y), valid for x
+//       < 28; 16 halves (two uvec4) per pixel, zero outside the image (dec1's zero padding).
+//       enc1's 8 input channels give half a K block, so one K block holds two horizontal taps: the
+//       A block at S0 pixel j + ky * 30 + 2 * pair, read at a row stride of ONE pixel (8 halves),
+//       covers pixels +0 and +1: K rows 0-7 are tap kx = 2 pair, rows 8-15 tap 2 pair + 1 (kx = 3
+//       has zero weights). Six K blocks instead of nine, and half the staged memory.
+//   P:  pooled E1 (16 halves per pixel) at quarter-resolution q0 - 3 + (x, y), a 14 x 14 grid + pad.
+//   B:  the bottleneck (dilation 2) over the P grid (row width 14), pixel (x, y) at q0 - 1 + (x, y),
+//       valid for x < 10.
+//   U:  up2(B) at half-resolution p0 - 1 + (x, y), 18 x 18, zero outside the image; U(x, y) is B
+//       pixel ((x + 1) >> 1, (y + 1) >> 1).
+//   dec1: the coop_gemm row scheme (two rows of 16 per subgroup); K block 0 (up2(B)) from U at
+//       (r + ky) * 18 + kx + c, K block 1 (E1) from E1 at (r + 5 + ky) * 30 + 5 + kx + c.
+struct CoopLowRes {
+    static constexpr int tile = 16;
+    static constexpr int s0_side = 30, s0_origin = -7;
+    static constexpr int e1_rows = 28, e1_valid = 28, e1_origin = -6;
+    static constexpr int enc1_m_blocks = (e1_rows * s0_side + 15) / 16;
+    static constexpr int enc1_k_blocks = 6;  // (ky, pair)
+    // The last pixel the last enc1 M block reads: row 15 of the block, ky = 2, pair 1, second tap.
+    static constexpr int s0_pixels = enc1_m_blocks * 16 - 1 + 2 * s0_side + 3 + 1;
+    static constexpr int e1_pixels = enc1_m_blocks * 16;
+    static constexpr int p_side = 14, p_origin = -3;
+    static constexpr int b_rows = 10, b_valid = 10, b_origin = -1;
+    static constexpr int bottleneck_m_blocks = (b_rows * p_side + 15) / 16;
+    static constexpr int p_pixels = bottleneck_m_blocks * 16 - 1 + 2 * (2 * p_side + 2) + 1;
+    static constexpr int b_pixels = bottleneck_m_blocks * 16;
+    static constexpr int u_side = tile + 2;
+    // Byte offsets in the one shared array. S0 (then P and B, then U, then dec1's C blocks) and the
+    // per-subgroup scratch (one 16 x 8 f32 block each) share the first region; E1 follows.
+    static constexpr int s0_at = 0, scratch_at = s0_at + 16 * s0_pixels, scratch_bytes = 16 * 8 * 4;
+    static constexpr int p_at = 0, b_at = p_at + 32 * p_pixels, u_at = b_at + 32 * b_pixels;
+    static constexpr int e1_at = std::max({scratch_at + 8 * scratch_bytes, u_at + 32 * u_side * u_side});
+    static constexpr int shared_bytes = e1_at + 32 * e1_pixels;
+
+    static int s0_pixel(int j, int ky, int pair) { return j + ky * s0_side + 2 * pair; }  // enc1's A block
+    static int p_pixel(int j, int tap) { return j + 2 * (tap / 3 * p_side + tap % 3); }   // the bottleneck's
+    static int b_pixel_of_u(int x, int y) { return ((y + 1) >> 1) * p_side + ((x + 1) >> 1); }
+    static int u_pixel(int r, int tap, int c) { return (r + tap / 3) * u_side + tap % 3 + c; }       // dec1, K block 0
+    static int e1_pixel(int r, int tap, int c) { return (r + 5 + tap / 3) * s0_side + 5 + tap % 3 + c; }  // K block 1
+};
+
+// enc1's weights for the paired taps (CoopLowRes): block (kb = ky * 2 + pair, nb) at
+// (kb * 2 + nb) * 128 halves, element [kk][nn] the weight from channel kk % 8 at tap (ky, 2 pair +
+// kk / 8) to output nb * 8 + nn (0 for kx = 3). conv.in must be 8 and conv.out 16.
+std::vector<std::uint16_t> pack_paired_weights(const ConvWeights& conv);
 
 // Where the GEMM loads its B (weight) blocks: straight from the weights buffer (true) or from a copy
 // each workgroup makes in shared memory first. Measured per pass on an H100 (bench/RESULTS.md,

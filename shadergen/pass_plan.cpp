@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <numeric>
 #include <stdexcept>
 #include <string_view>
 
@@ -194,14 +195,18 @@ std::string emit_hidden_epilogue(const ConvPassSpec& spec, const NetworkShape& s
 }
 
 // The output pass's epilogue (dec0): FiLM, the sigmoid in f32, the strength mix with the input as
-// sampled (not clamped), the input's alpha.
-std::string emit_output_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength)
+// sampled (not clamped), the input's alpha. `fetched`: the input pixel was fetched into `src_early`
+// before the staging barrier (the tensor-core form: its latency then overlaps the staging and the GEMM
+// instead of following them).
+std::string emit_output_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength,
+                                 bool fetched = false)
 {
     return emit_film(spec.layer, shape, dynamic) + fill_template(R"(    vec3 y = 1.0 / (1.0 + exp(-acc[0].rgb));
-    vec4 src = texelFetch(HOOKED_raw, pos, 0) * HOOKED_mul;
+    vec4 src = {{SRC}} * HOOKED_mul;
     imageStore(out_image, pos, vec4(mix(src.rgb, y, {{STRENGTH}}), src.a));
 )",
-                                                                 {{"STRENGTH", dynamic ? "strength" : glsl_float(strength)}});
+                                                                 {{"SRC", fetched ? "src_early" : "texelFetch(HOOKED_raw, pos, 0)"},
+                                                                  {"STRENGTH", dynamic ? "strength" : glsl_float(strength)}});
 }
 
 // Fully unrolled 3x3 accumulation over the staged tile S (row width `sw`, `gi` groups per texel,
@@ -255,6 +260,39 @@ std::string source_load(const Source& src, int g)
                              {{"TEX", tex}, {"OFFSET", mosaic_offset(src.texture, g, "size_hi")}});
     }
     return "";
+}
+
+// A tensor-core pass's staged source group: source_load, except that with linear pooling a whole 2x2
+// window is one bilinear sample at its centre (the corner its four texels share, in the group's
+// mosaic tile), weights 1/4 each, instead of four fetches; a window over the image's last row or
+// column (ceil mode) takes cnnv3_pool. Expects <TEX>_texel, 1 / the texture's size (coop_texel_sizes).
+std::string coop_source_load(const Source& src, int g, bool linear)
+{
+    if (!linear || src.kind != Source::Kind::pooled)
+        return source_load(src, g);
+    return fill_template(
+        "(all(lessThan(2 * qc + 1, size_hi)) ? textureLod({{TEX}}_raw, vec2(2 * qc + 1{{OFFSET}}) * {{TEX}}_texel, 0.0) : {{POOL}})",
+        {{"TEX", src.texture.name}, {"OFFSET", mosaic_offset(src.texture, g, "size_hi")}, {"POOL", source_load(src, g)}});
+}
+
+// The textures a tensor-core pass samples bilinearly (its pooled sources, with linear pooling).
+std::vector<std::string> coop_linear_binds(const std::vector<Source>& sources, bool linear)
+{
+    std::vector<std::string> names;
+    for (const Source& src : sources)
+        if (linear && src.kind == Source::Kind::pooled &&
+            std::find(names.begin(), names.end(), src.texture.name) == names.end())
+            names.push_back(src.texture.name);
+    return names;
+}
+
+// <TEX>_texel for each of them (GLSL statements).
+std::string coop_texel_sizes(const std::vector<Source>& sources, bool linear)
+{
+    std::string s;
+    for (const std::string& name : coop_linear_binds(sources, linear))
+        s += fill_template("    vec2 {{TEX}}_texel = 1.0 / vec2(textureSize({{TEX}}_raw, 0));\n", {{"TEX", name}});
+    return s;
 }
 
 // The part every staged conv (enc1, bottleneck, dec1, dec0) shares: its sources (pooled, upsampled
@@ -581,7 +619,7 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
 
 // enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                float strength, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
+                                float strength, bool linear, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     std::vector<int> channel_map;
@@ -598,7 +636,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     std::vector<std::string> slot_loads;
     for (const Source& src : spec.sources)
         for (int gi = 0; gi < groups_of(src.channels); ++gi)
-            slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", source_load(src, gi)}}));
+            slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", coop_source_load(src, gi, linear)}}));
     for (int u = 0; u < g.kp / 8; ++u) {
         auto slot = [&](int k) { return k < static_cast<int>(slot_loads.size()) ? slot_loads[static_cast<std::size_t>(k)] : "vec4(0.0)"; };
         if (2 * u >= static_cast<int>(slot_loads.size()))
@@ -616,7 +654,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - {{HALO}};
-{{LEVEL_SIZES}}{{WEIGHTS}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+{{LEVEL_SIZES}}{{TEXEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
         ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
@@ -627,13 +665,15 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                        {{"SIZE", level_size_expr(spec.level)},
                         {"HALO", halo},
                         {"LEVEL_SIZES", level_sizes},
+                        {"TEXEL_SIZES", coop_texel_sizes(spec.sources, linear)},
                         {"WEIGHTS", coop_weight_copy(g, wh)},
+                        {"SRC_EARLY", spec.out ? "" : fill_template("    vec4 src_early = texelFetch(HOOKED_raw, clamp(origin + {{HALO}} + lid, ivec2(0), size - 1), 0);\n", {{"HALO", halo}})},
                         {"TEXELS", sw * sw},
                         {"SW", sw},
                         {"LOADS", loads}});
     s += coop_gemm(g);
     s += coop_gather(cw, g, fmt::format("origin + {} + lid", halo).c_str());
-    s += spec.out ? emit_hidden_epilogue(spec, shape, dynamic) : emit_output_epilogue(spec, shape, dynamic, strength);
+    s += spec.out ? emit_hidden_epilogue(spec, shape, dynamic) : emit_output_epilogue(spec, shape, dynamic, strength, true);
     return s + "}\n";
 }
 
@@ -658,55 +698,329 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     // mip2 pixels start at (tile0 >> 2) - 1) are whole (coop_gemm.h CoopEnc0Staging).
     const int a1 = CoopEnc0Staging::a1_side, sw = CoopEnc0Staging::staged_side;
     const int wh = static_cast<int>(weights.size());
-    *shared_bytes = coop_shared_bytes(g, wh) + 8 * a1 * a1;
+    constexpr int a0 = CoopEnc0Staging::a0_side;
+    *shared_bytes = coop_shared_bytes(g, wh) + 8 * (a1 * a1 + a0 * a0);
     *weight_pairs = coop_weight_pairs(weights);
-    const char* prev_value = prev ? "inside ? texelFetch(CNNV3_PREV_raw, qc, 0).rgb : vec3(0.0)" : "vec3(0.0)";
-    std::string s = coop_shared(g, wh) + fill_template(R"(shared f16vec4 A1[{{A1_SIZE}}];
-// Pixel q's albedo clamped to [0, 1] with alpha 1 inside the image, 0 outside (zero padding).
-vec4 cnnv3_albedo(ivec2 q, ivec2 size) {
+    auto prev_value = [&](const char* i) {
+        return prev ? fill_template("cnnv3_prev(tile0 - 4 + cnnv3_staged_t({{I}}), size)", {{"I", i}}) : std::string("vec3(0.0)");
+    };
+    static_assert(CoopEnc0Staging::staged_side * CoopEnc0Staging::staged_side <= 512, "two staged pixels per invocation");
+    const std::string prev_fn = !prev ? "" : R"(vec3 cnnv3_prev(ivec2 q, ivec2 size) {
     bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-    vec4 v = vec4(clamp(texelFetch(HOOKED_raw, clamp(q, ivec2(0), size - 1), 0).rgb * HOOKED_mul, 0.0, 1.0), 1.0);
-    return inside ? v : vec4(0.0);  // the fetch stays in bounds: both sides may be evaluated
+    return inside ? texelFetch(CNNV3_PREV_raw, clamp(q, ivec2(0), size - 1), 0).rgb : vec3(0.0);
+}
+)";
+    std::string s = coop_shared(g, wh) + fill_template(R"(shared f16vec4 A0[{{A0_SIZE}}];
+shared f16vec4 A1[{{A1_SIZE}}];
+{{PREV_FN}}// Staged pixel i counted from tile0 - 4, as A1 (CoopEnc0Staging::tx/ty).
+ivec2 cnnv3_staged_t(int i) { return ivec2(i % {{SW}}, i / {{SW}}) + 3; }
+// Staged pixel i of S from prev pv and A0, A1: albedo (alpha: inside the image), mip1, mip2.
+void cnnv3_stage(int i, vec3 pv) {
+    ivec2 t = cnnv3_staged_t(i);
+    vec4 f0 = vec4(A0[t.y * {{A0W}} + t.x]);  // CoopEnc0Staging::albedo_entry
+    vec4 m1 = vec4(A1[(t.y >> 1) * {{A1W}} + (t.x >> 1)]) * f0.w;
+    int a = (t.y >> 2) * {{A1W2}} + (t.x >> 2) * 2;  // mip2_window: the 2x2 A1 entries under its mip2 pixel
+    vec4 m = vec4(A1[a]) + vec4(A1[a + 1]) + vec4(A1[a + {{A1W}}]) + vec4(A1[a + {{A1W}} + 1]);
+    vec4 m2 = (m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)) * f0.w;
+    S[i * {{PS}}] = cnnv3_pack8(f0, vec4(m1.xyz, m2.x));
+    S[i * {{PS}} + 1] = cnnv3_pack8(vec4(m2.yz, pv.xy), vec4(pv.z, 0.0, 0.0, 0.0));
 }
 void hook() {
     ivec2 size = cnnv3_size(0);
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
+    // The prev of this invocation's (at most two) staged pixels, fetched before the A1 barrier: their
+    // latency overlaps A1's instead of following it.
+    int i0 = int(gl_LocalInvocationIndex), i1 = min(i0 + 256, {{SW2}} - 1);
+    vec3 pv_0 = {{PREV0}}, pv_1 = {{PREV1}};
+    // A0 and A1 from one 2x2 block of the input per A1 entry, read as three gathers (r, g, b) rather
+    // than four rgba fetches: textureGather at the block's centre returns its texels in the order
+    // (0, 1), (1, 1), (1, 0), (0, 0) (CoopEnc0Staging::gather_dx, gather_dy), clamped to the edge; texels
+    // outside the image get alpha 0 (zero padding, and no weight in mip1's in-image mean).
     for (int i = int(gl_LocalInvocationIndex); i < {{A1_SIZE}}; i += 256) {
-        ivec2 q = tile0 - 4 + 2 * ivec2(i % {{A1W}}, i / {{A1W}});
-        vec4 m = cnnv3_albedo(q, size) + cnnv3_albedo(q + ivec2(1, 0), size) + cnnv3_albedo(q + ivec2(0, 1), size) +
-                 cnnv3_albedo(q + ivec2(1, 1), size);
+        ivec2 b = ivec2(i % {{A1W}}, i / {{A1W}});
+        ivec2 q = tile0 - 4 + 2 * b;
+        vec2 at = vec2(q + 1) / vec2(size);
+        vec4 r = textureGather(HOOKED_raw, at, 0), g = textureGather(HOOKED_raw, at, 1), bl = textureGather(HOOKED_raw, at, 2);
+        vec4 m = vec4(0.0);
+        for (int k = 0; k < 4; k++) {
+            ivec2 o = ivec2(k == 1 || k == 2 ? 1 : 0, k < 2 ? 1 : 0);
+            bool inside = all(greaterThanEqual(q + o, ivec2(0))) && all(lessThan(q + o, size));
+            vec4 v = inside ? vec4(clamp(vec3(r[k], g[k], bl[k]) * HOOKED_mul, 0.0, 1.0), 1.0) : vec4(0.0);
+            A0[(2 * b.y + o.y) * {{A0W}} + 2 * b.x + o.x] = f16vec4(v);  // CoopEnc0Staging::a0_entry
+            m += v;
+        }
         A1[i] = f16vec4(m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0));
     }
 {{WEIGHTS}}    barrier();
-    for (int i = int(gl_LocalInvocationIndex); i < {{SW2}}; i += 256) {
-        ivec2 t = ivec2(i % {{SW}}, i / {{SW}}) + 3;  // CoopEnc0Staging::tx/ty: from tile0 - 4, as A1
-        ivec2 q = tile0 - 4 + t;
-        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        ivec2 qc = clamp(q, ivec2(0), size - 1);
-        vec4 f0 = cnnv3_albedo(q, size);
-        vec4 m1 = vec4(A1[(t.y >> 1) * {{A1W}} + (t.x >> 1)]) * f0.w;
-        int a = (t.y >> 2) * {{A1W2}} + (t.x >> 2) * 2;  // mip2_window: the 2x2 A1 entries under its mip2 pixel
-        vec4 m = vec4(A1[a]) + vec4(A1[a + 1]) + vec4(A1[a + {{A1W}}]) + vec4(A1[a + {{A1W}} + 1]);
-        vec4 m2 = (m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0)) * f0.w;
-        vec3 pv = {{PREV}};
-        S[i * {{PS}}] = cnnv3_pack8(f0, vec4(m1.xyz, m2.x));
-        S[i * {{PS}} + 1] = cnnv3_pack8(vec4(m2.yz, pv.xy), vec4(pv.z, 0.0, 0.0, 0.0));
-    }
+    cnnv3_stage(i0, pv_0);
+    if (i0 + 256 < {{SW2}})
+        cnnv3_stage(i1, pv_1);
     barrier();
 )",
-                                                   {{"A1_SIZE", a1 * a1},
+                                                   {{"A0_SIZE", a0 * a0},
+                                                    {"A0W", a0},
+                                                    {"A1_SIZE", a1 * a1},
                                                     {"WEIGHTS", coop_weight_copy(g, wh)},
                                                     {"TILE", tile},
                                                     {"A1W", a1},
                                                     {"A1W2", 2 * a1},
                                                     {"SW2", sw * sw},
                                                     {"SW", sw},
-                                                    {"PREV", prev_value},
+                                                    {"PREV_FN", prev_fn},
+                                                    {"PREV0", prev_value("i0")},
+                                                    {"PREV1", prev_value("i1")},
                                                     {"PS", g.ps() / 8}});
     s += coop_gemm(g);
     s += coop_gather(cw, g, "tile0 + lid");
     return s + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";
+}
+
+// ---- The fused low-resolution pass (coop_gemm.h CoopLowRes) ----
+
+// Four channels of a bias vector (0 past its end) as a vec4 literal.
+std::string bias_vec4(const ConvWeights& cw, int first)
+{
+    std::string s = "vec4(";
+    for (int o = 0; o < 4; ++o) {
+        const int out = first + o;
+        s += glsl_float(out < cw.shape.out ? cw.bias[static_cast<std::size_t>(out)] : 0.0f);
+        s += o < 3 ? ", " : ")";
+    }
+    return s;
+}
+
+// One C block (16 pixels x 8 channels, f32) of an M block that starts at grid pixel j0, turned into
+// f16 pixels of a 16-channel array at uvec4 `dest` (two uvec4 per pixel): each subgroup stores the
+// block into its own scratch, then lane l takes pixel l / 2, channels nb * 8 + (l % 2) * 4 .. + 3:
+// bias, FiLM (dynamic plans, `layer`'s gamma and beta), ReLU, and zero where MASK (GLSL, pixel `j`)
+// says the pixel is outside the image.
+std::string low_res_block_epilogue(const ConvWeights& cw, Layer layer, const NetworkShape& shape, bool dynamic, int nb,
+                                   int dest, const std::string& mask)
+{
+    std::string film;
+    if (dynamic && shape.film_channels(layer) > 0) {
+        const int g0 = film_texel_offset(shape, layer);
+        film = fill_template("            v = v * CNNV3_FILM({{GAMMA}} + half_) + CNNV3_FILM({{BETA}} + half_);\n",
+                             {{"GAMMA", g0 + 2 * nb}, {"BETA", g0 + groups_of(shape.conv(layer).out) + 2 * nb}});
+    }
+    return fill_template(R"(        coopMatStoreNV(c{{NB}}, S, {{SCRATCH}}u + sg * {{SCRATCH_UNITS}}u, 2u, false);
+        subgroupMemoryBarrierShared();
+        subgroupBarrier();
+        {
+            uint j = j0 + (lane >> 1u);
+            int half_ = int(lane & 1u);
+            vec4 v = uintBitsToFloat(S[{{SCRATCH}}u + sg * {{SCRATCH_UNITS}}u + lane]) + (half_ == 0 ? {{BIAS0}} : {{BIAS1}});
+{{FILM}}            v = ({{MASK}}) ? max(v, vec4(0.0)) : vec4(0.0);
+            uvec2 h = uvec2(packFloat2x16(f16vec2(v.xy)), packFloat2x16(f16vec2(v.zw)));
+            if (half_ == 0)
+                S[{{DEST}}u + 2u * j + {{NB}}u].xy = h;
+            else
+                S[{{DEST}}u + 2u * j + {{NB}}u].zw = h;
+        }
+        subgroupBarrier();  // the scratch is read before the next block overwrites it
+)",
+                         {{"NB", nb},
+                          {"SCRATCH", CoopLowRes::scratch_at / 16},
+                          {"SCRATCH_UNITS", CoopLowRes::scratch_bytes / 16},
+                          {"BIAS0", bias_vec4(cw, 8 * nb)},
+                          {"BIAS1", bias_vec4(cw, 8 * nb + 4)},
+                          {"FILM", film},
+                          {"MASK", mask},
+                          {"DEST", dest}});
+}
+
+// enc1 + bottleneck + dec1 of a [8,16] network in one pass (CoopLowRes has the layout): pooled E0 ->
+// S0 -> enc1 -> E1 -> pooled -> P -> bottleneck -> B -> up2 -> U; dec1 reads U and E1 and writes D1
+// through the hidden epilogue. Six barriers; E1 and B stay in shared memory.
+std::string emit_coop_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedTexture& e0, const std::array<ConvWeights, 5>& convs,
+                                   const NetworkShape& shape, bool dynamic, bool linear, int* shared_bytes,
+                                   std::vector<std::uint32_t>* weight_pairs)
+{
+    using L = CoopLowRes;
+    const ConvWeights& enc1 = convs[static_cast<std::size_t>(Layer::enc1)];
+    const ConvWeights& bot = convs[static_cast<std::size_t>(Layer::bottleneck)];
+    const ConvWeights& dec1 = convs[static_cast<std::size_t>(Layer::dec1)];
+    std::vector<int> iota16(16), iota32(32);
+    std::iota(iota16.begin(), iota16.end(), 0);
+    std::iota(iota32.begin(), iota32.end(), 0);
+    const CoopGeometry gb = coop_geometry(bot.shape, 16), gd = coop_geometry(dec1.shape, 32);
+    std::vector<std::uint16_t> weights = pack_paired_weights(enc1);
+    const int bot_at = static_cast<int>(weights.size()) / 8;
+    const std::vector<std::uint16_t> wb = pack_coop_weights(bot, iota16, gb);
+    weights.insert(weights.end(), wb.begin(), wb.end());
+    const int dec1_at = static_cast<int>(weights.size()) / 8;
+    const std::vector<std::uint16_t> wd = pack_coop_weights(dec1, iota32, gd);
+    weights.insert(weights.end(), wd.begin(), wd.end());
+    *weight_pairs = coop_weight_pairs(weights);
+    *shared_bytes = L::shared_bytes;
+
+    const std::string matrix_a = "fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>", matrix_b = "fcoopmatNV<16, gl_ScopeSubgroup, 16, 8>",
+                      matrix_c = "fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>";
+    // enc1: six paired-tap K blocks x two N blocks.
+    std::string enc1_b, enc1_mul;
+    for (int kb = 0; kb < L::enc1_k_blocks; ++kb) {
+        for (int nb = 0; nb < 2; ++nb)
+            enc1_b += fill_template("        {{B}} w{{K}}_{{N}};\n        coopMatLoadNV(w{{K}}_{{N}}, CNNV3_W, {{AT}}u, 1u, false);\n",
+                                    {{"B", matrix_b}, {"K", kb}, {"N", nb}, {"AT", (kb * 2 + nb) * 16}});
+        enc1_mul += fill_template(R"(            coopMatLoadNV(a, S, {{S0}}u + j0 + {{A}}u, 1u, false);
+            c0 = coopMatMulAddNV(a, w{{K}}_0, c0);
+            c1 = coopMatMulAddNV(a, w{{K}}_1, c1);
+)",
+                                  {{"S0", L::s0_at / 16}, {"A", L::s0_pixel(0, kb / 2, kb % 2)}, {"K", kb}});
+    }
+    // The bottleneck: nine taps x two N blocks.
+    std::string bot_b, bot_mul;
+    for (int tap = 0; tap < 9; ++tap) {
+        for (int nb = 0; nb < 2; ++nb)
+            bot_b += fill_template("        {{B}} w{{T}}_{{N}};\n        coopMatLoadNV(w{{T}}_{{N}}, CNNV3_W, {{AT}}u, 1u, false);\n",
+                                   {{"B", matrix_b}, {"T", tap}, {"N", nb}, {"AT", bot_at + gb.b_offset(tap, 0, nb) / 8}});
+        bot_mul += fill_template(R"(            coopMatLoadNV(a, S, {{P}}u + 2u * (j0 + {{A}}u), 2u, false);
+            c0 = coopMatMulAddNV(a, w{{T}}_0, c0);
+            c1 = coopMatMulAddNV(a, w{{T}}_1, c1);
+)",
+                                 {{"P", L::p_at / 16}, {"A", L::p_pixel(0, tap)}, {"T", tap}});
+    }
+    // dec1: rows r and r + 1; the A block of staged row e (relative to r) serves tap ky = e of row r
+    // and ky = e - 1 of row r + 1, as in coop_gemm.
+    std::string dec1_b, dec1_mul;
+    for (int tap = 0; tap < 9; ++tap)
+        for (int kb = 0; kb < 2; ++kb)
+            dec1_b += fill_template("        {{B}} w{{T}}_{{K}};\n        coopMatLoadNV(w{{T}}_{{K}}, CNNV3_W, {{AT}}u, 1u, false);\n",
+                                    {{"B", matrix_b}, {"T", tap}, {"K", kb}, {"AT", dec1_at + gd.b_offset(tap, kb, 0) / 8}});
+    for (int e = 0; e < 4; ++e)
+        for (int kx = 0; kx < 3; ++kx)
+            for (int kb = 0; kb < 2; ++kb) {
+                // Tap (e, kx) of row 0 and row e's pixel offsets in U (K block 0) and E1 (K block 1).
+                const int row_units = 2 * (kb == 0 ? L::u_side : L::s0_side);
+                const int base = kb == 0 ? L::u_at / 16 + 2 * L::u_pixel(0, kx, 0) + 2 * e * L::u_side
+                                         : L::e1_at / 16 + 2 * L::e1_pixel(0, kx, 0) + 2 * e * L::s0_side;
+                dec1_mul += fill_template("        coopMatLoadNV(a, S, r * {{ROW}}u + {{BASE}}u, 2u, false);\n",
+                                          {{"ROW", row_units}, {"BASE", base}});
+                if (e <= 2)
+                    dec1_mul += fill_template("        c0 = coopMatMulAddNV(a, w{{T}}_{{K}}, c0);\n", {{"T", e * 3 + kx}, {"K", kb}});
+                if (e >= 1)
+                    dec1_mul += fill_template("        c1 = coopMatMulAddNV(a, w{{T}}_{{K}}, c1);\n", {{"T", (e - 1) * 3 + kx}, {"K", kb}});
+            }
+    std::string dec1_store;
+    for (int ri = 0; ri < 2; ++ri)
+        dec1_store += fill_template("        coopMatStoreNV(c{{R}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
+                                    {{"R", ri}, {"C_ROW", (gd.c_offset(1, 0) - gd.c_offset(0, 0)) / 4},
+                                     {"C0", gd.c_offset(ri, 0) / 4}, {"STRIDE", gd.c_stride() / 4}});
+    const Source e0_pooled{Source::Kind::pooled, e0, 0, shape.c0};
+    const std::string e1_mask = fill_template(
+        "j < {{E1_GRID}}u && j % {{W}}u < {{VALID}}u && all(greaterThanEqual(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), ivec2(0))) && "
+        "all(lessThan(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), size))",
+        {{"E1_GRID", L::e1_rows * L::s0_side}, {"W", L::s0_side}, {"VALID", L::e1_valid}, {"ORIGIN", L::e1_origin}});
+
+    std::string s = fill_template(R"(shared uvec4 S[{{S_UNITS}}];
+void hook() {
+    ivec2 size = cnnv3_size(1);
+    ivec2 size_hi = cnnv3_size(0);
+    ivec2 size_q = cnnv3_size(2);
+    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
+    ivec2 p0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
+    uint sg = gl_SubgroupID, lane = gl_SubgroupInvocationID;
+{{E0_TEXEL}}    // S0: E0 pooled to half resolution, zero outside the image.
+    for (int i = int(gl_LocalInvocationIndex); i < {{S0_PIXELS}}; i += 256) {
+        ivec2 q = p0 + {{S0_ORIGIN}} + ivec2(i % {{S0_SIDE}}, i / {{S0_SIDE}});
+        bool inside = i < {{S0_GRID}} && all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        S[{{S0}} + i] = cnnv3_pack8(inside ? {{POOL0}} : vec4(0.0), inside ? {{POOL1}} : vec4(0.0));
+    }
+    barrier();
+    {  // enc1 over the S0 grid -> E1
+        {{A}} a;
+        {{C}} c0, c1;
+{{ENC1_B}}        for (uint m = sg; m < {{ENC1_M}}u; m += 8u) {
+            uint j0 = 16u * m;
+            c0 = {{C}}(0.0);
+            c1 = {{C}}(0.0);
+{{ENC1_MUL}}{{ENC1_EPI0}}{{ENC1_EPI1}}        }
+    }
+    barrier();
+    // P: E1 pooled to quarter resolution (the in-image pixels of each window), zero outside.
+    for (int i = int(gl_LocalInvocationIndex); i < {{P_UNITS}}; i += 256) {
+        int k = i >> 1, h = i & 1;
+        ivec2 t = ivec2(k % {{P_SIDE}}, k / {{P_SIDE}});
+        ivec2 q = (p0 >> 1) + {{P_ORIGIN}} + t;
+        bool inside = t.y < {{P_SIDE}} && all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size_q));
+        vec4 s0 = vec4(0.0), s1 = vec4(0.0);
+        float n = 0.0;
+        for (int d = 0; d < 4; d++) {
+            ivec2 e = 2 * t + ivec2(d & 1, d >> 1);
+            if (inside && all(lessThan(2 * q + ivec2(d & 1, d >> 1), size))) {
+                uvec4 u = S[{{E1}} + 2 * (e.y * {{S0_SIDE}} + e.x) + h];
+                s0 += vec4(vec2(unpackFloat2x16(u.x)), vec2(unpackFloat2x16(u.y)));
+                s1 += vec4(vec2(unpackFloat2x16(u.z)), vec2(unpackFloat2x16(u.w)));
+                n += 1.0;
+            }
+        }
+        S[{{P}} + i] = inside ? cnnv3_pack8(s0 / n, s1 / n) : uvec4(0u);
+    }
+    barrier();
+    {  // the bottleneck over the P grid -> B
+        {{A}} a;
+        {{C}} c0, c1;
+{{BOT_B}}        for (uint m = sg; m < {{BOT_M}}u; m += 8u) {
+            uint j0 = 16u * m;
+            c0 = {{C}}(0.0);
+            c1 = {{C}}(0.0);
+{{BOT_MUL}}{{BOT_EPI0}}{{BOT_EPI1}}        }
+    }
+    barrier();
+    // U: up2(B) at half resolution, zero outside the image.
+    for (int i = int(gl_LocalInvocationIndex); i < {{U_UNITS}}; i += 256) {
+        int k = i >> 1;
+        ivec2 t = ivec2(k % {{U_SIDE}}, k / {{U_SIDE}});
+        ivec2 q = p0 - 1 + t;
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        S[{{U}} + i] = inside ? S[{{B}} + 2 * (((t.y + 1) >> 1) * {{P_SIDE}} + ((t.x + 1) >> 1)) + (i & 1)] : uvec4(0u);
+    }
+    barrier();
+    {  // dec1: rows r, r + 1 of the tile; C over S0's region (nothing reads it any more)
+        {{A}} a;
+        {{C}} c0 = {{C}}(0.0), c1 = {{C}}(0.0);
+        uint r = 2u * sg;
+{{DEC1_B}}{{DEC1_MUL}}{{DEC1_STORE}}    }
+    barrier();
+)",
+                                  {{"S_UNITS", L::shared_bytes / 16},
+                                   {"TILE", L::tile},
+                                   {"S0_PIXELS", L::s0_pixels},
+                                   {"S0_ORIGIN", L::s0_origin},
+                                   {"S0_SIDE", L::s0_side},
+                                   {"S0_GRID", L::s0_side * L::s0_side},
+                                   {"S0", L::s0_at / 16},
+                                   {"POOL0", coop_source_load(e0_pooled, 0, linear)},
+                                   {"POOL1", coop_source_load(e0_pooled, 1, linear)},
+                                   {"E0_TEXEL", coop_texel_sizes({e0_pooled}, linear)},
+                                   {"A", matrix_a},
+                                   {"C", matrix_c},
+                                   {"ENC1_B", enc1_b},
+                                   {"ENC1_M", L::enc1_m_blocks},
+                                   {"ENC1_MUL", enc1_mul},
+                                   {"ENC1_EPI0", low_res_block_epilogue(enc1, Layer::enc1, shape, dynamic, 0, L::e1_at / 16, e1_mask)},
+                                   {"ENC1_EPI1", low_res_block_epilogue(enc1, Layer::enc1, shape, dynamic, 1, L::e1_at / 16, e1_mask)},
+                                   {"P_UNITS", 2 * L::p_pixels},
+                                   {"P_SIDE", L::p_side},
+                                   {"P_ORIGIN", L::p_origin},
+                                   {"E1", L::e1_at / 16},
+                                   {"P", L::p_at / 16},
+                                   {"BOT_B", bot_b},
+                                   {"BOT_M", L::bottleneck_m_blocks},
+                                   {"BOT_MUL", bot_mul},
+                                   {"BOT_EPI0", low_res_block_epilogue(bot, Layer::bottleneck, shape, dynamic, 0, L::b_at / 16, "true")},
+                                   {"BOT_EPI1", low_res_block_epilogue(bot, Layer::bottleneck, shape, dynamic, 1, L::b_at / 16, "true")},
+                                   {"U_UNITS", 2 * L::u_side * L::u_side},
+                                   {"U_SIDE", L::u_side},
+                                   {"U", L::u_at / 16},
+                                   {"B", L::b_at / 16},
+                                   {"DEC1_B", dec1_b},
+                                   {"DEC1_MUL", dec1_mul},
+                                   {"DEC1_STORE", dec1_store}});
+    s += coop_gather(dec1, gd, "p0 + lid");
+    return s + emit_hidden_epilogue(dec1_spec, shape, dynamic) + "}\n";
 }
 
 // The dynamic plan's FiLM MLP (SPEC §3) in f32, one workgroup per FiLM texel.
@@ -780,6 +1094,36 @@ const char* common_glsl =
     "    if (p.x + 1 < size.x && p.y + 1 < size.y) { s += texelFetch(tex, p + ivec2(1, 1) + offset, 0); n += 1.0; }\n"
     "    return s / n;\n"
     "}\n";
+
+// Whether the plan fuses enc1, the bottleneck and dec1 (CoopLowRes: [8,16] networks on tensor cores).
+bool low_res_fusable(const NetworkShape& shape, const PlanOptions& options)
+{
+    return options.coop_matrix && options.coop_fuse_low_res && shape.c0 == 8 && shape.c1 == 16 &&
+           CoopLowRes::shared_bytes <= options.shared_bytes_budget;
+}
+
+PlannedPass fused_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedTexture& e0, const std::array<ConvWeights, 5>& convs,
+                               const NetworkShape& shape, bool dynamic, bool linear)
+{
+    PlannedPass p;
+    p.description = fmt::format("cnnv3 enc1+bottleneck+dec1 fused, {}->{}->{}->{} (tensor cores)", shape.c0, shape.c1,
+                                shape.c1, shape.c0);
+    p.binds = {"HOOKED", e0.name};
+    if (dynamic) {  // enc1's and dec1's gamma and beta are neighbours (the bottleneck has no FiLM)
+        p.binds.push_back("CNNV3_FILM");
+        p.reads_film = true;
+        p.film_first = film_texel_offset(shape, Layer::enc1);
+        p.film_count = film_texel_offset(shape, Layer::dec0) - p.film_first;
+    }
+    p.save = dec1_spec.out;
+    p.level = Level::half;
+    p.tile = CoopLowRes::tile;
+    p.coop_matrix = true;
+    if (linear)
+        p.linear_binds = {e0.name};
+    p.body = emit_coop_low_res_pass(dec1_spec, e0, convs, shape, dynamic, linear, &p.shared_bytes, &p.coop_weights);
+    return p;
+}
 
 }  // namespace
 
@@ -884,7 +1228,14 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         {Layer::dec1, Level::half, {{Source::Kind::upsampled, b, 0, shape.c1}, {Source::Kind::direct, e1, shape.c1, shape.c1}}, d1},
         {Layer::dec0, Level::full, {{Source::Kind::upsampled, d1, 0, shape.c0}, {Source::Kind::direct, e0, shape.c0, shape.c0}}, std::nullopt},
     };
+    const bool fuse_low_res = low_res_fusable(shape, options);
     for (const ConvPassSpec& spec : specs) {
+        if (fuse_low_res && (spec.layer == Layer::bottleneck || spec.layer == Layer::dec1))
+            continue;  // inside the fused pass
+        if (fuse_low_res && spec.layer == Layer::enc1) {
+            plan.passes.push_back(fused_low_res_pass(specs[3], e0, convs, shape, plan.dynamic, options.linear_pooling));
+            continue;
+        }
         const ConvWeights& cw = convs[static_cast<std::size_t>(spec.layer)];
         Style st;
         st.f16_tiles = f16_tiles;
@@ -933,10 +1284,12 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
             std::vector<std::uint32_t> weights;
             std::string body = spec.sources.empty()
                                    ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, &bytes, &weights)
-                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, &bytes, &weights);
+                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength,
+                                                         options.linear_pooling, &bytes, &weights);
             if (bytes <= options.shared_bytes_budget) {  // else this layer keeps the FMA form
                 p.body = std::move(body);
                 p.coop_weights = std::move(weights);
+                p.linear_binds = coop_linear_binds(spec.sources, options.linear_pooling);
                 p.shared_bytes = bytes;
                 p.tile = CoopGeometry::tile;
                 p.coop_matrix = true;

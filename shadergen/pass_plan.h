@@ -56,6 +56,8 @@ struct PlannedSource {
 struct PlannedPass {
     std::string description;           // //!DESC
     std::vector<std::string> binds;    // textures read, HOOKED first when used
+    std::vector<std::string> linear_binds;  // ... of them, those sampled with bilinear filtering (the
+                                            // others nearest); PlanOptions::linear_pooling only
     std::optional<PlannedTexture> save;  // empty: writes the hooked frame (the last pass)
     int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
     bool film_mlp = false;             // the dynamic plan's MLP pass (a host with a CPU MLP skips it)
@@ -67,7 +69,7 @@ struct PlannedPass {
     std::vector<std::uint32_t> coop_weights;  // ... whose CNNV3_W[] holds these (half pairs, low first)
     std::string body;                  // GLSL: shared declarations + void hook()
     // What the body computes, for emitters of other shader languages (wgsl_file.h). Conv passes only.
-    std::optional<Layer> layer;        // the conv layer (empty for the FiLM MLP pass)
+    std::optional<Layer> layer;        // the conv layer (empty for the FiLM MLP pass and the fused low-res pass)
     Level level = Level::full;         // resolution of the conv
     std::vector<PlannedSource> sources;  // empty for enc0 (its 20 features are built from HOOKED)
 };
@@ -93,6 +95,13 @@ struct PlanOptions {
                                // scope, subgroups of 32, shaderFloat16; workgroups of 16x16. A layer where
                                // tensor cores do not pay (coop_pays) or whose coop form exceeds
                                // shared_bytes_budget keeps the FMA form.
+    bool coop_fuse_low_res = false;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
+                                     // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget;
+                                     // slower than the three passes on an H100 (bench/RESULTS.md "Session 7")
+    bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
+                                  // window (exact: the sample sits on the window's centre, weights 1/4)
+                                  // where the window is whole; needs the intermediates' format to filter
+                                  // linearly
     bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
                                 // read neighbouring texels; texel-major (the hooks' layout) puts them
                                 // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]

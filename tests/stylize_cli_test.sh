@@ -2,7 +2,8 @@
 # `cnnv3 stylize` end to end on lavapipe: a still and a lossless RGB video against the CPU
 # reference (max abs <= 1/255 per frame), audio copied bit-exact with the frame count kept on the
 # demo clip, the no-audio note, a corrupt input (clear error, no file left), overwrite refusal,
-# Ctrl-C leaving a valid, shorter file (every frame in flight written), and --hwdec.
+# Ctrl-C leaving a valid, shorter file (every frame in flight written), --hwdec, and the output
+# written without O_TRUNC (strace).
 # usage: stylize_cli_test.sh CNNV3 SHADERGEN PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 shadergen=$2 png_tool=$3 src=$4
@@ -113,4 +114,28 @@ rc=$?
 [ "$rc" = 2 ] && [ "$(wc -l < hw_bad.log)" = 1 ] && grep -qF -- '--hwdec: "cuda" is not a choice (expected auto or none)' hw_bad.log \
   && [ ! -e hw_bad.mkv ] \
   && ok "--hwdec cuda refused: $(cat hw_bad.log)" || { bad "--hwdec cuda: exit $rc"; cat hw_bad.log; }
+
+# 10. The output's temporary file, created empty, is not opened again with O_TRUNC: ext4 flushes a
+# file truncated to length 0 when it is closed (0.3 s a GB at the end of a rawvideo run).
+strace -f -e trace=openat -o open.trace "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder rawvideo \
+  silent.mp4 trunc.nut 2>trunc.log
+opened=$(grep -E 'openat\(AT_FDCWD, "[^"]*\.trunc\.cnnv3-[^"]*\.nut", O_WRONLY' open.trace)
+if [ -s trunc.nut ] && [ "$(grep -c . <<< "$opened")" = 2 ] && ! grep -q O_TRUNC <<< "$opened"; then
+  ok "the temporary output is written without O_TRUNC"
+else
+  bad "the temporary output's opens: $opened"; cat trunc.log
+fi
+# 11. CNNV3_DECODE_BUFFERS=0 (for comparisons): no frame decoded into the GPU's buffers, the same
+# pixels; by default most frames are.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=24:duration=2 -pix_fmt yuv420p db.mp4
+for db in 1 0; do
+  CNNV3_DECODE_BUFFERS=$db CNNV3_STAGE_TIMES=1 "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder ffv1 \
+    db.mp4 "db_$db.mkv" 2>"db_$db.log"
+  into[$db]=$(sed -nE "s/.*; ([0-9]+) frames decoded into the processor's buffers.*/\1/p" "db_$db.log")
+done
+a=$(ffmpeg -nostdin -loglevel error -i db_1.mkv -f rawvideo - | md5sum)
+b=$(ffmpeg -nostdin -loglevel error -i db_0.mkv -f rawvideo - | md5sum)
+[ "${into[0]}" = 0 ] && [ "${into[1]:-0}" -gt 0 ] && [ "$a" = "$b" ] \
+  && ok "decode buffers: ${into[1]} frames decoded into them, 0 with CNNV3_DECODE_BUFFERS=0, the same pixels" \
+  || { bad "decode buffers: '${into[1]}' / '${into[0]}' frames, md5 $a / $b"; tail -2 db_1.log db_0.log; }
 exit $fail

@@ -32,12 +32,17 @@ extern "C" {
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include <unistd.h>
 
@@ -288,9 +293,42 @@ public:
     }
 
     // The decoder decodes into the GPU's staging buffers: no copy on the way in (frame_planes_gpu.h).
+    // $CNNV3_DECODE_BUFFERS=0 turns that off (FFmpeg's buffers, copied), for comparisons (docs/video.md).
     DecodeBufferSource decode_buffers() override
     {
+        if (const char* v = std::getenv("CNNV3_DECODE_BUFFERS"); v && std::string_view(v) == "0")
+            return {};
         return [planes = planes_.get()](std::size_t size) { return planes->take_decode_buffer(size); };
+    }
+
+    // The scene-cut thumbnail is made on the pipeline's prepare stage, off the GPU stage's thread
+    // (frame_input.h).
+    void prepare_decoded(AVFrame& frame) override
+    {
+        if (!feedback_)
+            return;
+        if (frame.format != decode_format_.first)  // a format submit_native() refuses gets no thumbnail
+            decode_format_ = {frame.format, gpu_format_problem(frame.format).empty()};
+        if (decode_format_.second) {
+            const auto t0 = std::chrono::steady_clock::now();
+            attach_thumbnail(frame, decode_thumb_scratch_);
+            thumbnail_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+    }
+
+    // $CNNV3_STAGE_TIMES=1: where the GPU stage's submit and collect went (FramePlanesGpu::StepTimes)
+    // and the prepare stage's thumbnails, ms a frame; "" before the first frame.
+    std::string step_times() const
+    {
+        if (!planes_ || planes_->step_times().frames == 0)
+            return "";
+        const FramePlanesGpu::StepTimes& t = planes_->step_times();
+        const double ms = 1000.0 / static_cast<double>(t.frames);
+        return fmt::format("GPU stage steps over {} frames, ms a frame: upload {:.3f}, "
+                           "decode pass {:.3f}, network {:.3f}, encode passes and downloads {:.3f}, GPU submit {:.3f}, "
+                           "wait for downloads {:.3f}, hand-over {:.3f}; scene thumbnails (prepare stage) {:.3f}",
+                           t.frames, t.upload * ms, t.decode * ms, t.network * ms, t.encode * ms,
+                           t.flush * ms, t.wait * ms, t.hand_over * ms, thumbnail_seconds_ * ms);
     }
 
     // Frames in flight: the next frame uploads while the GPU works on this one.
@@ -320,7 +358,11 @@ public:
         const PlaneColor& out_color = out_color_.of(out, input_name_);
         release_warnings();
         const std::array<float, 5> c = cond_(time, frame_duration_);
-        const bool use_prev = feedback_ && follows(frame_thumbnail(in, thumb_scratch_));  // no thumbnail to make without feedback
+        bool use_prev = false;  // no thumbnail to make without feedback
+        if (feedback_) {
+            const LumaThumbnail* made = attached_thumbnail(in);  // by prepare_decoded()
+            use_prev = follows(made ? *made : frame_thumbnail(in, thumb_scratch_));
+        }
         planes_->submit(in, in_color, out, out_color, c, strength_, use_prev);
         return true;
     }
@@ -361,7 +403,10 @@ private:
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
     std::unique_ptr<FramePlanesGpu> planes_;  // after the runner: destroyed before it
-    ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames
+    ThumbnailScratch thumb_scratch_;  // frame_thumbnail()'s, kept between frames (the process stage's)
+    ThumbnailScratch decode_thumb_scratch_;  // prepare_decoded()'s (the prepare stage's thread)
+    double thumbnail_seconds_ = 0;  // prepare_decoded()'s, summed
+    std::pair<int, bool> decode_format_{-2, false};  // prepare_decoded()'s: the last format, and whether the GPU reads it
     std::array<int, 2> checked_formats_{-2, -2};  // the input and output formats gpu_format_problem() took
     StreamPlaneColor in_color_, out_color_;
 };
@@ -493,6 +538,9 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     }
     a.transcode.stop = &stop_requested;
     const TranscodeResult result = transcode_video(a.transcode, processor);
+    if (const char* v = std::getenv("CNNV3_STAGE_TIMES"); v && std::string_view(v) == "1")
+        if (const std::string steps = processor.step_times(); !steps.empty())
+            err << "cnnv3: " << steps << "\n";
     const int signal = stop_signal.load();
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);

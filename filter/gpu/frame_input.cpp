@@ -9,7 +9,9 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <new>
 #include <string_view>
 
 namespace cnnv3 {
@@ -88,6 +90,38 @@ LumaThumbnail frame_thumbnail(const AVFrame& in, ThumbnailScratch& scratch)
         std::copy_n(rgb.plane(0), rgb.plane_size(), rgb.plane(2));
     }
     return luma_thumbnail(rgb);
+}
+
+namespace {
+
+// What attach_thumbnail() puts in opaque_ref: a tag, so that another user's data is never read as one.
+struct AttachedThumbnail {
+    std::array<char, 8> tag;
+    LumaThumbnail thumbnail;
+};
+constexpr std::array<char, 8> thumbnail_tag = {'c', 'n', 'n', 'v', '3', 't', 'h', '1'};
+
+}  // namespace
+
+void attach_thumbnail(AVFrame& frame, ThumbnailScratch& scratch)
+{
+    const AttachedThumbnail attached{thumbnail_tag, frame_thumbnail(frame, scratch)};
+    AVBufferRef* ref = av_buffer_alloc(sizeof attached);
+    if (!ref)
+        throw std::bad_alloc();
+    std::memcpy(ref->data, &attached, sizeof attached);
+    av_buffer_unref(&frame.opaque_ref);
+    frame.opaque_ref = ref;
+}
+
+const LumaThumbnail* attached_thumbnail(const AVFrame& frame)
+{
+    const AVBufferRef* ref = frame.opaque_ref;
+    if (!ref || ref->size != sizeof(AttachedThumbnail) ||
+        std::memcmp(ref->data, thumbnail_tag.data(), thumbnail_tag.size()) != 0)
+        return nullptr;
+    // av_buffer_alloc's memory is aligned for any type; the struct was copied in whole.
+    return &reinterpret_cast<const AttachedThumbnail*>(ref->data)->thumbnail;
 }
 
 }  // namespace cnnv3

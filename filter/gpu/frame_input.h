@@ -4,9 +4,9 @@
 // scene-cut thumbnail (scene_cut.h). One definition for the `cnnv3` command and the VapourSynth
 // plugin (which tags its frame views from the _Matrix, _Range and _ChromaLocation props).
 //
-// Thread-safety: plane_color() is pure; frame_thumbnail() uses only the scratch it is given; a
-// StreamPlaneColor is one thread's at a time.
-// Errors: VideoError(source, ...) for a matrix color_tags.h refuses.
+// Thread-safety: plane_color() is pure; frame_thumbnail() and attach_thumbnail() use only the frame
+// and the scratch they are given; a StreamPlaneColor is one thread's at a time.
+// Errors: VideoError(source, ...) for a matrix color_tags.h refuses; std::bad_alloc.
 #pragma once
 
 #include "color_tags.h"
@@ -58,5 +58,12 @@ struct ThumbnailScratch {
 // the high bits read as 16-bit), else from its components as FFmpeg reads them (packed RGB, pal8,
 // packed YUV): luma of RGB with scene_cut.h's weights, or the Y component.
 LumaThumbnail frame_thumbnail(const AVFrame& frame, ThumbnailScratch& scratch);
+
+// frame_thumbnail() made ahead (the `cnnv3` command: on the pipeline's prepare stage, in
+// FrameProcessor::prepare_decoded) and carried by the frame in frame.opaque_ref (replaced; freed
+// with the frame). attached_thumbnail(): that thumbnail, or nullptr where the frame carries none
+// (opaque_ref empty or something else's).
+void attach_thumbnail(AVFrame& frame, ThumbnailScratch& scratch);
+const LumaThumbnail* attached_thumbnail(const AVFrame& frame);
 
 }  // namespace cnnv3

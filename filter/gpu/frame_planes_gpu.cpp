@@ -11,6 +11,7 @@ extern "C" {
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +26,20 @@ namespace cnnv3 {
 namespace {
 
 constexpr int group = 16;  // workgroup side of every colour pass
+
+// Adds the time since the last lap to `sum` (StepTimes).
+class Laps {
+public:
+    void lap(double& sum)
+    {
+        const auto now = std::chrono::steady_clock::now();
+        sum += std::chrono::duration<double>(now - last_).count();
+        last_ = now;
+    }
+
+private:
+    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 // One component of a pixel format, as FFmpeg's descriptor places it.
 struct Component {
@@ -404,8 +419,8 @@ constexpr std::size_t lent_padding = 64;
 
 }  // namespace
 
-// The decode buffers (take_decode_buffer()): made and looked up on the runner's thread, taken and
-// returned on any thread; `mutex` guards the list and the requests, `lent` each buffer's state.
+// The decode buffers (take_decode_buffer()): made, taken and returned on the decoder's threads,
+// looked up on the runner's; `mutex` guards the list, `lent` each buffer's state.
 struct FramePlanesGpu::DecodePool {
     struct Buffer {
         GpuBuffer buf;
@@ -414,8 +429,8 @@ struct FramePlanesGpu::DecodePool {
     };
     mutable std::mutex mutex;
     std::vector<std::unique_ptr<Buffer>> buffers;  // only grows (stable addresses for the callbacks)
-    std::size_t wanted = 0;                        // the largest size asked for and not found
-    int misses = 0;                                // requests not served since the last provision
+    int making = 0;                                // being made outside the lock (counted against the maximum)
+    bool can_make = true;                          // false after a failure: this device's memory will not do
 
     static void give_back(void* buffer, uint8_t*)
     {
@@ -440,64 +455,66 @@ FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
 {
     if (const char* v = std::getenv("CNNV3_HOST_IMPORT"); v && std::string_view(v) == "1")
         import_ = true;
+    // Made on the decoder's threads: only where libplacebo's calls may come from any thread.
+    decode_pool_->can_make = gpu_.gpu()->limits.thread_safe;
 }
 
-AVBufferRef* FramePlanesGpu::take_decode_buffer(std::size_t size)
+AVBufferRef* FramePlanesGpu::take_decode_buffer(std::size_t size) noexcept
 {
-    std::lock_guard lock(decode_pool_->mutex);
-    for (const auto& b : decode_pool_->buffers) {
-        bool free = false;
-        if (b->size >= size && b->lent.compare_exchange_strong(free, true, std::memory_order_acquire)) {
-            AVBufferRef* ref = av_buffer_create(b->buf.get()->data, size, DecodePool::give_back, b.get(), 0);
-            if (!ref)
-                b->lent.store(false, std::memory_order_release);
-            return ref;
-        }
-    }
-    decode_pool_->wanted = std::max(decode_pool_->wanted, size);
-    ++decode_pool_->misses;
-    return nullptr;
-}
-
-int FramePlanesGpu::decode_buffers() const
-{
-    std::lock_guard lock(decode_pool_->mutex);
-    return static_cast<int>(decode_pool_->buffers.size());
-}
-
-// A few more decode buffers where requests found none free (a decoder holds its reference frames
-// and one frame a thread, the pipeline a few more): at most 4 a frame, max_decode_buffers in all.
-void FramePlanesGpu::provision_decode_buffers()
-{
-    std::size_t size = 0;
-    int make = 0;
+    DecodePool& pool = *decode_pool_;
+    const auto lend = [](DecodePool::Buffer& b, std::size_t bytes) {
+        AVBufferRef* ref = av_buffer_create(b.buf.get()->data, bytes, DecodePool::give_back, &b, 0);
+        if (!ref)
+            b.lent.store(false, std::memory_order_release);
+        return ref;
+    };
     {
-        std::lock_guard lock(decode_pool_->mutex);
-        make = std::min({decode_pool_->misses, 4, max_decode_buffers - static_cast<int>(decode_pool_->buffers.size())});
-        size = decode_pool_->wanted;
-        decode_pool_->misses = 0;
+        std::lock_guard lock(pool.mutex);
+        for (const auto& b : pool.buffers) {
+            bool free = false;
+            if (b->size >= size && b->lent.compare_exchange_strong(free, true, std::memory_order_acquire))
+                return lend(*b, size);
+        }
+        if (!pool.can_make || static_cast<int>(pool.buffers.size()) + pool.making >= max_decode_buffers ||
+            size > gpu_.gpu()->limits.max_mapped_size)
+            return nullptr;
+        ++pool.making;
     }
-    pl_gpu gpu = gpu_.gpu();
-    if (make <= 0 || size > gpu->limits.max_mapped_size)
-        return;
-    std::vector<std::unique_ptr<DecodePool::Buffer>> made;
-    for (int i = 0; i < make; ++i) {
+    // None free: one more, made here (the device's allocation, outside the lock: the other decoder
+    // threads keep taking and returning buffers meanwhile).
+    std::unique_ptr<DecodePool::Buffer> made;
+    try {
+        made = std::make_unique<DecodePool::Buffer>();
         struct pl_buf_params b = {};
         b.size = size;
         b.host_writable = true;
         b.host_readable = true;  // host-cached memory: decoders read their reference frames back
         b.host_mapped = true;
         b.memory_type = PL_BUF_MEM_HOST;
-        auto buffer = std::make_unique<DecodePool::Buffer>();
-        buffer->buf = GpuBuffer(gpu, b);
-        if (!buffer->buf.get()->data)
-            return;  // not host-mapped here: the decoder keeps its own buffers
-        buffer->size = size;
-        made.push_back(std::move(buffer));
+        made->buf = GpuBuffer(gpu_.gpu(), b);
+        made->size = size;
+    } catch (...) {  // the decoder's C code calls this: nothing may escape
+        made.reset();
     }
+    std::lock_guard lock(pool.mutex);
+    --pool.making;
+    if (!made || !made->buf.get()->data) {  // not host-mapped here: the decoder keeps its own buffers
+        pool.can_make = false;
+        return nullptr;
+    }
+    made->lent.store(true, std::memory_order_relaxed);
+    try {
+        pool.buffers.push_back(std::move(made));
+    } catch (...) {
+        return nullptr;  // out of memory: the buffer goes (made, never lent)
+    }
+    return lend(*pool.buffers.back(), size);
+}
+
+int FramePlanesGpu::decode_buffers() const
+{
     std::lock_guard lock(decode_pool_->mutex);
-    for (auto& b : made)
-        decode_pool_->buffers.push_back(std::move(b));
+    return static_cast<int>(decode_pool_->buffers.size());
 }
 
 bool FramePlanesGpu::can_import() const
@@ -518,6 +535,12 @@ FramePlanesGpu::~FramePlanesGpu()
         decode_pool_.release();  // give_back callbacks find their flags, never freed memory
 }
 
+void FramePlanesGpu::forget_plans()
+{
+    decode_plans_.clear();
+    encode_plans_.clear();
+}
+
 void FramePlanesGpu::ensure_size(int width, int height)
 {
     if (width == width_ && height == height_)
@@ -525,6 +548,7 @@ void FramePlanesGpu::ensure_size(int width, int height)
     drain();  // the frames in flight use what is replaced below
     if (width_)
         gpu_.wait_idle();  // textures and passes in use by the queue are replaced below
+    forget_plans();
     passes_.clear();       // they hold the size
     width_ = width;
     height_ = height;
@@ -564,6 +588,7 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
                                    problem, input ? "" : ", not a palette"));
     if (side.layout.format >= 0)
         gpu_.wait_idle();
+    forget_plans();  // they bind the textures replaced here
     pl_gpu gpu = gpu_.gpu();
     side.planes.clear();
     for (int p = 0; p < l.planes; ++p) {
@@ -734,15 +759,31 @@ layout(local_size_x = {{GROUP}}, local_size_y = {{GROUP}}) in;
 // The input's planes -> RGB unclamped in `target` (a storable float RGBA texture of the frame's size).
 void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
 {
+    auto plan = std::find_if(decode_plans_.begin(), decode_plans_.end(), [&](const DecodePlan& p) {
+        return p.color == color && p.target_format == target->params.format;
+    });
+    if (plan == decode_plans_.end()) {
+        plan = decode_plans_.insert(decode_plans_.end(), make_decode_plan(color, target));
+        ++plans_made_;
+    }
+    plan->bindings.back().object = target;
+    plan->pass->run(plan->bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
+}
+
+// decode_pass()'s pass and bindings for `color` and the format of `target`, made once.
+FramePlanesGpu::DecodePlan FramePlanesGpu::make_decode_plan(const PlaneColor& color, pl_tex target)
+{
     const Layout& l = in_->layout;
     std::vector<ComputeDesc> descs;
-    std::vector<struct pl_desc_binding> bindings;
+    DecodePlan plan;
+    plan.color = color;
+    plan.target_format = target->params.format;
     for (std::size_t p = 0; p < in_->planes.size(); ++p) {
         descs.push_back({fmt::format("in{}", p), PL_DESC_SAMPLED_TEX});
-        bindings.push_back(sampled(in_->planes[p].tex.get()));
+        plan.bindings.push_back(sampled(in_->planes[p].tex.get()));
     }
     descs.push_back({"cnnv3_rgb", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
-    bindings.push_back(storage(target));
+    plan.bindings.push_back(storage(target));  // last: set per frame
     const std::string key = fmt::format("decode {} {} {} {} {} {} -> {}", l.format, static_cast<int>(color.system),
                                         color.full_range, color.chroma_h, color.chroma_v, l.depth(),
                                         target->params.format->name);
@@ -758,7 +799,8 @@ void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
 )",
                              {{"WIDTH", width_}, {"HEIGHT", height_}});
     };
-    pass(key, descs, body, false).run(bindings, (width_ + group - 1) / group, (height_ + group - 1) / group);
+    plan.pass = &pass(key, descs, body, false);
+    return plan;
 }
 
 // The output's planes, one pass per sample grid: at each sample, the input's codes there (exact
@@ -768,8 +810,45 @@ void FramePlanesGpu::decode_pass(const PlaneColor& color, pl_tex target)
 void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor& out_color, pl_tex net,
                                    const float* strength, Staging& staging)
 {
-    const Layout& o = out_->layout;
     const bool with_input = strength != nullptr;
+    // Strength 1 (the usual run) has passes of their own that read no input colour: the network's
+    // RGB alone, the input's alpha where the output has alpha.
+    const bool mix = with_input && *strength != 1.0f;
+    auto plan = std::find_if(encode_plans_.begin(), encode_plans_.end(), [&](const EncodePlan& p) {
+        return p.in_color == in_color && p.out_color == out_color && p.with_input == with_input && p.mix == mix;
+    });
+    if (plan == encode_plans_.end()) {
+        plan = encode_plans_.insert(encode_plans_.end(), make_encode_plan(in_color, out_color, with_input, mix));
+        ++plans_made_;
+    }
+    for (EncodePlan::Grid& grid : plan->grids) {
+        grid.bindings[grid.net_at].object = net;
+        grid.pass->run(grid.bindings, grid.groups_x, grid.groups_y, mix ? strength : nullptr);
+    }
+    pl_gpu gpu = gpu_.gpu();
+    for (std::size_t p = 0; p < out_->planes.size(); ++p) {
+        Side::Plane& plane = out_->planes[p];
+        struct pl_tex_transfer_params down = {};
+        down.tex = plane.tex.get();
+        down.buf = staging.planes[p].get();
+        down.row_pitch = plane.pitch;
+        if (!pl_tex_download(gpu, &down))
+            throw GpuError("plane download failed");
+    }
+    staging.in_flight = true;
+}
+
+// encode_passes()'s passes and bindings for these colours and strength mode, made once (the
+// network's texture is bound per frame).
+FramePlanesGpu::EncodePlan FramePlanesGpu::make_encode_plan(const PlaneColor& in_color, const PlaneColor& out_color,
+                                                            bool with_input, bool mix)
+{
+    const Layout& o = out_->layout;
+    EncodePlan plan;
+    plan.in_color = in_color;
+    plan.out_color = out_color;
+    plan.with_input = with_input;
+    plan.mix = mix;
     for (const bool chroma : {false, true}) {
         if (chroma && !o.chroma_grid())
             continue;
@@ -786,8 +865,9 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
                 descs.push_back({fmt::format("in{}", p), PL_DESC_SAMPLED_TEX});
                 bindings.push_back(sampled(in_->planes[p].tex.get()));
             }
+        const std::size_t net_at = bindings.size();
         descs.push_back({"cnnv3_net", PL_DESC_SAMPLED_TEX});
-        bindings.push_back(sampled(net));
+        bindings.push_back(sampled(nullptr));  // the network's output, bound per frame
         std::string decls;
         std::vector<int> planes;  // the output planes this grid writes
         for (int p = 0; p < o.planes; ++p)
@@ -805,14 +885,11 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
             continue;
 
         const Layout& i = in_->layout;
-        // Strength 1 (the usual run) has a pass of its own that reads no input colour: the network's
-        // RGB alone, the input's alpha where the output has alpha.
-        const bool mix = with_input && *strength != 1.0f;
         const std::string key = fmt::format(
             "encode {} {} {} {} {} -> {} {} {} {} {} grid {}{}", with_input ? i.format : -1, static_cast<int>(in_color.system),
             in_color.full_range, in_color.chroma_h, in_color.chroma_v, o.format, static_cast<int>(out_color.system),
             out_color.full_range, out_color.chroma_h, out_color.chroma_v, chroma ? "chroma" : "luma", mix ? " mix" : "");
-        // The shader text only where the pass is new: per frame, just the lookup.
+        // The shader text only where the pass is new.
         const auto body = [&] {
             // The input's samples coincide with this grid's: its luma grid, or chroma sited the same.
             const bool exact = !chroma || (i.chroma_grid() && i.sub_x == o.sub_x && i.sub_y == o.sub_y &&
@@ -910,19 +987,10 @@ void FramePlanesGpu::encode_passes(const PlaneColor& in_color, const PlaneColor&
             body += "}\n";
             return body;
         };
-        pass(key, descs, body, mix).run(bindings, (gw + group - 1) / group, (gh + group - 1) / group, mix ? strength : nullptr);
+        plan.grids.push_back({&pass(key, descs, body, mix), std::move(bindings), net_at, (gw + group - 1) / group,
+                              (gh + group - 1) / group});
     }
-    pl_gpu gpu = gpu_.gpu();
-    for (std::size_t p = 0; p < out_->planes.size(); ++p) {
-        Side::Plane& plane = out_->planes[p];
-        struct pl_tex_transfer_params down = {};
-        down.tex = plane.tex.get();
-        down.buf = staging.planes[p].get();
-        down.row_pitch = plane.pitch;
-        if (!pl_tex_download(gpu, &down))
-            throw GpuError("plane download failed");
-    }
-    staging.in_flight = true;
+    return plan;
 }
 
 FramePlanesGpu::Staging& FramePlanesGpu::take_staging()
@@ -958,11 +1026,14 @@ void FramePlanesGpu::download(AVFrame& out, Staging& staging)
     int lent = 0;
     for (const auto& set : staging_)
         lent += set->lent.load(std::memory_order_acquire) > 0;
+    Laps laps;
     if (lend_ && mapped && out.buf[0] && lent < max_staging - frames_in_flight) {
         for (const GpuBuffer& buf : staging.planes)
             while (pl_buf_poll(gpu, buf.get(), UINT64_MAX)) {
             }  // the download has landed
+        laps.lap(times_.wait);
         lend(out, staging);
+        laps.lap(times_.hand_over);
         return;
     }
     for (std::size_t p = 0; p < out_->planes.size(); ++p) {
@@ -973,6 +1044,7 @@ void FramePlanesGpu::download(AVFrame& out, Staging& staging)
         if (src) {
             while (pl_buf_poll(gpu, buf, UINT64_MAX)) {
             }  // the download has landed
+            laps.lap(times_.wait);
         } else {
             packed_.resize(pitch * plane.rows);
             if (!pl_buf_read(gpu, buf, 0, packed_.data(), pitch * plane.rows))
@@ -982,6 +1054,7 @@ void FramePlanesGpu::download(AVFrame& out, Staging& staging)
         for (int y = 0; y < plane.rows; ++y)
             std::memcpy(out.data[p] + static_cast<std::ptrdiff_t>(out.linesize[p]) * y, src + pitch * y,
                         static_cast<std::size_t>(plane.row_bytes));
+        laps.lap(times_.hand_over);
     }
 }
 
@@ -1033,15 +1106,21 @@ void FramePlanesGpu::submit_with(const AVFrame& in, const PlaneColor& in_color, 
 {
     while (in_flight() >= frames_in_flight)
         collect();
-    provision_decode_buffers();
+    Laps laps;
     upload(in);
+    laps.lap(times_.upload);
     decode_pass(in_color, rgb_.get());  // the network's input, RGB unclamped (the runner clamps)
+    laps.lap(times_.decode);
     current_ = 1 - current_;
     runner_.run(rgb_.get(), net_[current_].get(), cond, 1.0f, prev);
     have_prev_ = true;
+    laps.lap(times_.network);
     Staging& staging = take_staging();
     encode_passes(in_color, out_color, net_[current_].get(), &strength, staging);
+    laps.lap(times_.encode);
     pl_gpu_flush(gpu_.gpu());  // start now; collect() waits for it
+    laps.lap(times_.flush);
+    ++times_.frames;
     pending_.push_back({&out, &staging});
     slot_ = (slot_ + 1) % frames_in_flight;
 }

@@ -26,6 +26,8 @@
 //
 // Passes: one decode pass (input planes -> the network's RGB) and one encode pass per output sample
 // grid (luma, chroma), each a ComputePass created once per (formats, size, colour) and run per frame.
+// Which passes a frame runs, with their bindings, is resolved once per formats, colours and strength
+// mode (strength 1 or not) while the size stays: per frame no lookup by name and no shader text.
 //
 // Temporal feedback: the network's strength-1 output of the previous call is kept on the GPU and
 // passed as NetworkRunner::run()'s prev when process() is asked for it (and the size is unchanged).
@@ -60,13 +62,14 @@
 // turns it on (for comparisons).
 //
 // Decoding straight into staging memory (take_decode_buffer()): a decoder's get_buffer2 may take
-// its frames' buffers from a pool of host-mapped, host-cached staging buffers this class makes (on
-// its own thread, in submit(): a request that finds no free buffer records the size it wanted,
-// and the next submit() makes a few of that size, up to max_decode_buffers). A frame whose planes
-// lie in one of them is uploaded from there (buf_offset, row pitch = linesize): no CPU copy, no
-// per-frame import. submit() references the frame's buffer until that upload is done; a buffer
-// goes back to the pool when its last reference is freed (any thread). The decoder must be closed
-// (every frame it made freed) before this object is destroyed.
+// its frames' buffers from a pool of host-mapped, host-cached staging buffers this class makes: a
+// request that finds no free buffer makes one of the size asked, there, on the decoder's thread
+// (libplacebo's calls are thread-safe on its Vulkan GPUs, pl_gpu_limits.thread_safe; where they are
+// not, none is made), up to max_decode_buffers; the GPU stage's thread never waits for one. A
+// frame whose planes lie in one of them is uploaded from there (buf_offset, row pitch = linesize):
+// no CPU copy, no per-frame import. submit() references the frame's buffer until that upload is
+// done; a buffer goes back to the pool when its last reference is freed (any thread). The decoder
+// must be closed (every frame it made freed) before this object is destroyed.
 //
 // Ownership: borrows the GpuContext and the NetworkRunner (both must outlive it); owns its
 // textures, staging buffers and passes, kept while the frame size and formats stay. Frames whose
@@ -105,6 +108,7 @@ struct PlaneColor {
     bool full_range = false;
     float chroma_h = 0.0f;
     float chroma_v = 0.5f;
+    bool operator==(const PlaneColor&) const = default;
 };
 
 // "" when FramePlanesGpu can read (write = false) or write (write = true) frames of
@@ -141,7 +145,7 @@ public:
     // `out`; a no-op with nothing in flight. Frames are collected in submission order. After a
     // GpuError the frames in flight are dropped (never written). A size or format change, decode()
     // and encode() collect the frames in flight first.
-    static constexpr int frames_in_flight = 2;
+    static constexpr int frames_in_flight = 3;  // a frame uploading, one on the GPU, one downloading
     void submit(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
                 std::span<const float> cond, float strength, bool feedback);
     void collect();
@@ -158,14 +162,27 @@ public:
     void import_input(bool on) { import_ = on; }
     // A reference-counted buffer of at least `size` bytes in host-mapped staging memory for a
     // decoder to decode a frame into (see above), or nullptr when none is free (the decoder then
-    // allocates its own). Thread-safe: called on the decoder's threads, concurrently.
-    AVBufferRef* take_decode_buffer(std::size_t size);
+    // allocates its own). Thread-safe: called on the decoder's threads, concurrently. Never
+    // throws (a decoder's C code calls it).
+    AVBufferRef* take_decode_buffer(std::size_t size) noexcept;
     static constexpr int max_decode_buffers = 40;
     int decode_buffers() const;                                         // made so far
     int64_t uploaded_in_place() const { return uploaded_in_place_; }  // planes uploaded from a decode buffer
     bool can_import() const;  // the device imports host pointers
     int imported_planes() const { return imported_planes_; }
     int staging_sets() const { return static_cast<int>(staging_.size()); }
+    // How many times a frame's passes and bindings were resolved (see "Passes" above).
+    int plans_made() const { return plans_made_; }
+    // Where submit() and collect() spent their time on the caller's thread, in seconds summed over
+    // the frames ($CNNV3_STAGE_TIMES, docs/video.md): uploading (a CPU copy
+    // where the frame is in memory of its own), recording the decode pass, the network's passes
+    // (NetworkRunner::run), the encode passes and downloads, submitting to the GPU, waiting for a
+    // download to land, and handing the planes to the output frame (lent, or copied).
+    struct StepTimes {
+        double upload = 0, decode = 0, network = 0, encode = 0, flush = 0, wait = 0, hand_over = 0;
+        int64_t frames = 0;  // submitted
+    };
+    const StepTimes& step_times() const { return times_; }
 
     // The conversions alone, for tests against an external converter (zimg) and hosts that hold
     // RGB on the CPU. decode(): `in`'s RGB as the network reads it before clamping (3 planes).
@@ -193,6 +210,32 @@ private:
                      std::span<const float> cond, float strength, pl_tex prev);
     const ComputePass& pass(const std::string& key, const std::vector<ComputeDesc>& descs,
                             const std::function<std::string()>& body, bool push_strength);
+    // A frame's passes and bindings, resolved once (see "Passes" above); kept while the size and
+    // both sides stay (the bindings name their textures).
+    struct DecodePlan {
+        PlaneColor color;
+        pl_fmt target_format = nullptr;
+        const ComputePass* pass = nullptr;
+        std::vector<struct pl_desc_binding> bindings;  // the target last, bound per frame
+    };
+    struct EncodePlan {
+        PlaneColor in_color, out_color;
+        bool with_input = false, mix = false;
+        struct Grid {
+            const ComputePass* pass = nullptr;
+            std::vector<struct pl_desc_binding> bindings;
+            std::size_t net_at = 0;  // the network's output, bound per frame
+            int groups_x = 0, groups_y = 0;
+        };
+        std::vector<Grid> grids;
+    };
+    DecodePlan make_decode_plan(const PlaneColor& color, pl_tex target);
+    EncodePlan make_encode_plan(const PlaneColor& in_color, const PlaneColor& out_color, bool with_input, bool mix);
+    void forget_plans();
+    std::vector<DecodePlan> decode_plans_;
+    std::vector<EncodePlan> encode_plans_;
+    int plans_made_ = 0;
+    StepTimes times_;
 
     GpuContext& gpu_;
     NetworkRunner& runner_;
@@ -213,7 +256,6 @@ private:
     bool import_ = false;
     struct DecodePool;
     std::unique_ptr<DecodePool> decode_pool_;
-    void provision_decode_buffers();
     int64_t uploaded_in_place_ = 0;
     int imported_planes_ = 0;
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)

@@ -48,8 +48,9 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc") {
+    if (spec == "tc" || spec == "tc3") {
         v.tensor = true;
+        v.fuse_low_res = spec == "tc3";
         return v;
     }
     if (spec == "hook") {
@@ -66,7 +67,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, hook or auto", spec));
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc3, hook or auto", spec));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
         const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
@@ -89,7 +90,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return "tc";
+        return fuse_low_res ? "tc3" : "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -129,9 +130,7 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.planar_tiles = !variant_.hook;
     // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
     options.coop_matrix = variant_.tensor;
-    plan_ = plan_passes(model_, options);
-    options.prev_input = true;
-    prev_plan_ = plan_passes(model_, options);
+    options.coop_fuse_low_res = variant_.fuse_low_res;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);
@@ -144,6 +143,10 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     output_format_ = mid_format_;
     if (!input_format_ || !download_format_ || !mid_format_)
         throw GpuError(fmt::format("GPU {} has no storable float rgba texture format", gpu_.device().name));
+    options.linear_pooling = (mid_format_->caps & PL_FMT_CAP_LINEAR) != 0;
+    plan_ = plan_passes(model_, options);
+    options.prev_input = true;
+    prev_plan_ = plan_passes(model_, options);
 }
 
 // One plan pass as a ComputePass. Descriptors in order: the sampled textures (`samplers`), out_image,
@@ -361,7 +364,8 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
         for (const std::string& bind : step.cp->samplers) {
             struct pl_desc_binding b = {};
             b.address_mode = PL_TEX_ADDRESS_CLAMP;
-            b.sample_mode = PL_TEX_SAMPLE_NEAREST;
+            const bool linear = std::find(pass.linear_binds.begin(), pass.linear_binds.end(), bind) != pass.linear_binds.end();
+            b.sample_mode = linear ? PL_TEX_SAMPLE_LINEAR : PL_TEX_SAMPLE_NEAREST;
             const int at = static_cast<int>(step.bindings.size());
             if (bind == "HOOKED")
                 step.input_at = at;

@@ -34,7 +34,7 @@
 
 namespace cnnv3 {
 
-// How the host builds its passes, spelled "<precision>[-<N>k]", "tc", "hook" or "auto":
+// How the host builds its passes, spelled "<precision>[-<N>k]", "tc", "tc3", "hook" or "auto":
 //   f32   f32 shared tiles and arithmetic
 //   f16s  f16 shared tiles, f32 arithmetic (the data is f16 in the intermediates already)
 //   f16   f16 tiles and mat4 * vec4 products, summed in f16 per tap and in f32 across taps;
@@ -44,6 +44,9 @@ namespace cnnv3 {
 //         (PlanOptions::coop_matrix, shadergen/coop_gemm.h), f16 inputs and weights, f32 sums, the
 //         other convs as in f16; where GpuContext::coop_matrix()
 //         is false it falls back to what auto would pick and says so through GpuOptions::warn
+//   tc3   tc with a [8,16] network's enc1, bottleneck and dec1 as one pass (coop_gemm.h CoopLowRes):
+//         three conv passes. Not the default: on an H100 that pass took 0.510 ms at 2160p where the
+//         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
 //   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
 //         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
@@ -63,6 +66,7 @@ struct RunnerVariant {
     int shared_kib = 0;      // 0: the device's maximum
     bool hook = false;       // "hook"
     bool tensor = false;     // "tc"
+    bool fuse_low_res = false;  // with tensor: enc1 + bottleneck + dec1 in one pass where the plan can ("tc3")
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.

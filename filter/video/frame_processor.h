@@ -31,8 +31,8 @@ public:
     // encoder opens (a size the processor cannot take is refused here, as the input's problem).
     virtual void start(const VideoStreamInfo& /*info*/) {}
 
-    // Every call comes from the pipeline's process stage: one thread for all calls of a run (start()
-    // included), not the caller's (video_transcode.h).
+    // Every call but prepare_decoded() comes from the pipeline's process stage: one thread for all
+    // calls of a run (start() included), not the caller's (video_transcode.h).
 
     // Every frame, in presentation order: `in` as decoded, `out` with the output's pixel format
     // (the encoder's: the input's or another one, e.g. yuv420p for libx264 from rgb24 input,
@@ -65,6 +65,15 @@ public:
     }
     virtual void collect_native() {}
     virtual int native_in_flight() const { return 1; }
+
+    // Work on a decoded frame that needs only its pixels, done on a stage thread of its own
+    // between decoding and the process stage, so that it overlaps both (the `cnnv3` command takes
+    // its scene-cut thumbnail here). Called for every frame the pipeline passes on, in
+    // presentation order, before the process stage gets it; possibly before start(). What it derives may travel with the frame in
+    // `frame.opaque_ref` (freed with the frame; the pipeline leaves it alone), where submit_native()
+    // finds it. It runs concurrently with the process stage's calls: it must touch only state of
+    // its own. An exception ends the run as a decoding error does (after the frames before it).
+    virtual void prepare_decoded(AVFrame& /*frame*/) {}
 
     // Where the decoder may put the frames it decodes (e.g. the GPU's host-mapped staging memory,
     // so that a frame is uploaded without a copy): a function that returns a reference-counted

@@ -219,8 +219,9 @@ void block_async_signals()
 // One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
 // temporary output file removed) by RAII when run() throws.
 //
-// Three stages, each on its own thread, with bounded queues between them (stage_queue.h):
+// Four stages, each on its own thread, with bounded queues between them (stage_queue.h):
 //   decode (the caller's thread: demux, decode, strict checks; copied packets pass through),
+//   prepare (FrameProcessor::prepare_decoded),
 //   process (start_encoder, timestamps, FrameProcessor, frames in flight on its native path),
 //   encode/mux (header, encoder, every write to the output).
 // Each member below is touched by one stage, or set before the stage that reads it receives the
@@ -253,6 +254,7 @@ private:
     void handle_packet(AVPacket& packet);
     void decode(const AVPacket* packet);
     void read_all();
+    void prepare_all();
     void process_all();
     void mux_all();
     void run_stages();
@@ -336,6 +338,7 @@ private:
     std::atomic<int64_t> decoded_into_processor_{0};
     static int decode_into(AVCodecContext* ctx, AVFrame* frame, int flags);
     StageQueue<DecodedItem> decoded_q_{decoded_queue_depth};
+    StageQueue<DecodedItem> prepared_q_{decoded_queue_depth};
     StageQueue<ProcessedItem> processed_q_{processed_queue_depth};
     struct InFlight {  // submitted to FrameProcessor::submit_native(), not yet collected
         av::Frame in;
@@ -394,7 +397,13 @@ void Transcoder::open_output()
             note(std::move(reencoded));
 
     if (!(raw->oformat->flags & AVFMT_NOFILE)) {
-        if (int orc = avio_open(&raw->pb, url.c_str(), AVIO_FLAG_WRITE); orc < 0)
+        // The temporary file is new and empty (PartialOutput): opened without O_TRUNC. ext4 flushes
+        // a file truncated to length 0 when it is closed (auto_da_alloc): 0.3 s for a 1 GB rawvideo
+        // output at the end of every run, as the disk writes it (bench/RESULTS.md).
+        av::Dictionary io_options;
+        if (opts_.output != "-")
+            io_options.set("truncate", "0");
+        if (int orc = avio_open2(&raw->pb, url.c_str(), AVIO_FLAG_WRITE, nullptr, io_options.address()); orc < 0)
             throw VideoError(out_name_, fmt::format("cannot open for writing ({})", av::error_text(orc)));
     }
 }
@@ -572,7 +581,9 @@ void Transcoder::start_encoder(const AVFrame& first, AVPixelFormat in_format)
     else if (in_.format->duration != AV_NOPTS_VALUE && in_.format->duration > 0)
         info.duration = static_cast<double>(in_.format->duration) / AV_TIME_BASE;
     info.has_alpha = alpha_;
+    const Clock::time_point t0 = Clock::now();
     processor_.start(info);
+    result_.stage_times.start = seconds_between(t0, Clock::now());
     if ((decode_buffers_ = processor_.decode_buffers()))
         decode_buffers_ready_.store(true, std::memory_order_release);
     if (int rc = avcodec_open2(&enc, choice_.codec, options.address()); rc < 0)
@@ -758,7 +769,10 @@ void Transcoder::submit(const AVFrame& frame, AVFrame& out, int64_t pts)
     if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
     const bool taken = processor_.submit_native(frame, out, input_seconds(pts), processed_);
-    submit_seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+    submit_seconds_ += took;
+    if (processed_ == 0)
+        result_.stage_times.first_submit = took;
     if (!taken)
         throw VideoError(in_.name, fmt::format("pixel format \"{}\" is not supported (the frame processor does not "
                                                "convert it to \"{}\")",
@@ -1028,12 +1042,25 @@ void Transcoder::read_all()
     decode(nullptr);
 }
 
+// Prepare stage: FrameProcessor::prepare_decoded() on every frame, in order, on a thread of its
+// own (work on the pixels alone, e.g. the CLI's scene-cut thumbnail, off both the decoding and the
+// process stage's threads). A decoding error popped here goes on in stream order (run_stages()).
+void Transcoder::prepare_all()
+{
+    while (std::optional<DecodedItem> item = decoded_q_.pop()) {
+        if (item->frame)
+            processor_.prepare_decoded(*item->frame);
+        if (!prepared_q_.push(std::move(*item)))
+            throw StageAborted{};
+    }
+}
+
 // Process stage: frames through the processor, copied packets passed on in their place; at the
 // end (or at an error of the decode stage, which pop() rethrows after the frames before it) the
 // frames in flight are collected.
 void Transcoder::process_all()
 {
-    while (std::optional<DecodedItem> item = decoded_q_.pop()) {
+    while (std::optional<DecodedItem> item = prepared_q_.pop()) {
         if (item->packet) {
             ProcessedItem passed;
             passed.packet = std::move(item->packet);
@@ -1069,16 +1096,17 @@ void Transcoder::fail(std::exception_ptr error)
             error_ = std::move(error);
     }
     decoded_q_.abort();
+    prepared_q_.abort();
     processed_q_.abort();
 }
 
-// The three stages; returns when all are done, rethrows the first failure once every thread has
+// The four stages; returns when all are done, rethrows the first failure once every thread has
 // been joined (the frames in flight freed with them).
 void Transcoder::run_stages()
 {
     const Clock::time_point start = Clock::now();
     const auto since_start = [start] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-    double decode_wall = 0, process_wall = 0, mux_wall = 0;
+    double decode_wall = 0, prepare_wall = 0, process_wall = 0, mux_wall = 0;
     auto stage = [this, &since_start](void (Transcoder::*body)(), auto& next, double& wall) {
         return std::thread([this, body, &next, &wall, &since_start] {
             block_async_signals();
@@ -1093,8 +1121,20 @@ void Transcoder::run_stages()
         });
     };
     std::thread process = stage(&Transcoder::process_all, processed_q_, process_wall);
-    std::thread mux;
+    std::thread prepare, mux;
     try {
+        prepare = std::thread([this, &prepare_wall, &since_start] {
+            block_async_signals();
+            try {
+                prepare_all();
+                prepared_q_.close();
+            } catch (const StageAborted&) {
+            } catch (...) {
+                // A decoding error (rethrown by pop) or prepare_decoded()'s: after the frames before it.
+                prepared_q_.close(std::current_exception());
+            }
+            prepare_wall = since_start();
+        });
         mux = std::thread([this, &mux_wall, &since_start] {
             block_async_signals();
             try {
@@ -1108,7 +1148,7 @@ void Transcoder::run_stages()
     } catch (...) {
         fail(std::current_exception());
     }
-    if (mux.joinable()) {
+    if (prepare.joinable() && mux.joinable()) {
         try {
             read_all();
             decoded_q_.close();
@@ -1119,13 +1159,16 @@ void Transcoder::run_stages()
         decode_wall = since_start();
     }
     process.join();
+    if (prepare.joinable())
+        prepare.join();
     if (mux.joinable())
         mux.join();
     in_flight_.clear();
-    TranscodeResult::StageTimes& t = result_.stage_times;
+    TranscodeResult::StageTimes& t = result_.stage_times;  // first_submit and start: set by submit() and start_encoder()
     t.wall = since_start();
     t.decode = decode_wall - decoded_q_.push_blocked();
-    t.process = process_wall - decoded_q_.pop_blocked() - processed_q_.push_blocked();
+    t.prepare = prepare_wall - decoded_q_.pop_blocked() - prepared_q_.push_blocked();
+    t.process = process_wall - prepared_q_.pop_blocked() - processed_q_.push_blocked();
     t.submit = submit_seconds_;
     t.collect = collect_seconds_;
     t.encode = mux_wall - processed_q_.pop_blocked();
@@ -1203,9 +1246,11 @@ TranscodeResult Transcoder::run()
         const TranscodeResult::StageTimes& t = result_.stage_times;
         const double ms = 1000.0 / static_cast<double>(result_.frames);
         fmt::print(stderr,
-                   "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, process busy {:.3f} "
-                   "(submit {:.3f}, collect {:.3f}), encode busy {:.3f}; {} frames decoded into the processor's buffers\n",
-                   result_.frames, t.wall * ms, t.decode * ms, t.process * ms, t.submit * ms, t.collect * ms, t.encode * ms,
+                   "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, prepare busy {:.3f}, "
+                   "process busy {:.3f} (submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the processor's start "
+                   "{:.1f} ms, the first frame's submit {:.1f} ms; {} frames decoded into the processor's buffers\n",
+                   result_.frames, t.wall * ms, t.decode * ms, t.prepare * ms, t.process * ms, t.submit * ms,
+                   t.collect * ms, t.encode * ms, t.start * 1000.0, t.first_submit * 1000.0,
                    result_.decoded_into_processor);
     }
     report(true);

@@ -22,12 +22,13 @@
 //     OutputFileError); on any error the temporary file is removed. When `stop` becomes
 //     true the pipeline stops reading, drains the decoder and encoder, writes the trailer and
 //     renames: a valid, shorter file.
-//   - Threads: decoding runs on the caller's thread, the processor on a second thread (every
-//     FrameProcessor call, start() included) and encoding and muxing on a third, with bounded
-//     queues of a few frames between them (frames in flight; the processor's own, through
-//     submit_native / collect_native, come on top). Frame order, timestamps and the rules above
-//     are those of one serial loop. The two stage threads block asynchronous signals, so that a
-//     stop signal reaches the caller's thread and interrupts a blocked read.
+//   - Threads: decoding runs on the caller's thread, FrameProcessor::prepare_decoded() on a
+//     second, the processor on a third (every other FrameProcessor call, start() included) and
+//     encoding and muxing on a fourth, with bounded queues of a few frames between them (frames
+//     in flight; the processor's own, through submit_native / collect_native, come on top).
+//     Frame order, timestamps and the rules above are those of one serial loop. The three stage
+//     threads block asynchronous signals, so that a stop signal reaches the caller's thread and
+//     interrupts a blocked read.
 //   - Errors: the first exception of any stage ends the run (the others stop, every thread is
 //     joined, frames in flight are freed) and is rethrown by transcode_video(); a decoding error
 //     comes after the frames decoded before it, as in a serial loop.
@@ -82,12 +83,16 @@ struct TranscodeResult {
     std::string pixel_format;          // written, e.g. "yuv420p10le"
     std::string encoder_reason;        // why that encoder (encoder_choice.h)
     std::vector<std::string> notes;    // streams left out, timestamps repaired, ...
-    // Where the time went, in seconds, while the three stages ran (the encoder's flush after them
+    // Where the time went, in seconds, while the four stages ran (the encoder's flush after them
     // is not in it): each stage's time not spent blocked on its queues ("busy"), and of the
     // process stage's, the processor's submit and collect calls (collect: mostly waiting for the
-    // GPU). $CNNV3_STAGE_TIMES=1 prints them per frame on stderr at the end (docs/video.md).
+    // GPU); of submit, the first frame's (a processor's one-time set-up: passes built, buffers
+    // made); and the processor's start() (in the process stage's busy time, before the first
+    // frame's fps clock starts). $CNNV3_STAGE_TIMES=1 prints them on stderr at the end
+    // (docs/video.md).
     struct StageTimes {
-        double wall = 0, decode = 0, process = 0, submit = 0, collect = 0, encode = 0;
+        double wall = 0, decode = 0, prepare = 0, process = 0, submit = 0, collect = 0, encode = 0, first_submit = 0,
+               start = 0;
     } stage_times;
     // Frames the decoder decoded into the processor's buffers (FrameProcessor::decode_buffers),
     // counted at allocation (the decoder may allocate a few it drops).

@@ -1,9 +1,17 @@
 // StreamPlaneColor (filter/gpu/frame_input.h): derived once per stream, yet always plane_color()'s
-// answer for the frame in hand - a change of tags, size or format mid-stream is seen.
+// answer for the frame in hand - a change of tags, size or format mid-stream is seen. And the
+// scene-cut thumbnail made ahead and carried by the frame (attach_thumbnail).
 #include "frame_input.h"
 #include "video_error.h"
 
+extern "C" {
+#include <libavutil/frame.h>
+}
+
 #include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
 
 namespace cnnv3 {
 namespace {
@@ -48,6 +56,38 @@ TEST(StreamPlaneColor, FollowsTagSizeAndFormatChanges)
     f.colorspace = AVCOL_SPC_BT709;
     f.color_range = AVCOL_RANGE_MPEG;
     expect(PL_COLOR_SYSTEM_BT_709, false);
+}
+
+// attach_thumbnail(): the frame carries frame_thumbnail()'s answer, found again by
+// attached_thumbnail() on a reference to it (another thread's); a frame without one, or whose
+// opaque_ref holds something else, has none; attaching again replaces it.
+TEST(AttachedThumbnail, TravelsWithTheFrame)
+{
+    std::unique_ptr<AVFrame, void (*)(AVFrame*)> f(av_frame_alloc(), [](AVFrame* p) { av_frame_free(&p); });
+    f->format = AV_PIX_FMT_YUV420P;
+    f->width = 70;
+    f->height = 38;
+    ASSERT_EQ(av_frame_get_buffer(f.get(), 0), 0);
+    for (int y = 0; y < f->height; ++y)
+        for (int x = 0; x < f->width; ++x)
+            f->data[0][y * f->linesize[0] + x] = static_cast<uint8_t>(x * 3 + y);
+    ThumbnailScratch scratch;
+    EXPECT_EQ(attached_thumbnail(*f), nullptr);
+    f->opaque_ref = av_buffer_alloc(sizeof(LumaThumbnail) + 8);  // someone else's data of the same size
+    ASSERT_NE(f->opaque_ref, nullptr);
+    std::memset(f->opaque_ref->data, 0, f->opaque_ref->size);
+    EXPECT_EQ(attached_thumbnail(*f), nullptr);
+    attach_thumbnail(*f, scratch);
+    std::unique_ptr<AVFrame, void (*)(AVFrame*)> ref(av_frame_clone(f.get()), [](AVFrame* p) { av_frame_free(&p); });
+    ASSERT_NE(ref, nullptr);
+    const LumaThumbnail* carried = attached_thumbnail(*ref);
+    ASSERT_NE(carried, nullptr);
+    EXPECT_EQ(carried->cells, frame_thumbnail(*f, scratch).cells);
+    for (int y = 0; y < f->height; ++y)
+        std::memset(f->data[0] + y * f->linesize[0], 200, static_cast<std::size_t>(f->width));
+    attach_thumbnail(*f, scratch);
+    ASSERT_NE(attached_thumbnail(*f), nullptr);
+    EXPECT_FLOAT_EQ(attached_thumbnail(*f)->cells[0], 200.0f / 255.0f);
 }
 
 }  // namespace

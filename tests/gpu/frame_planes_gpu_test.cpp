@@ -35,6 +35,7 @@ extern "C" {
 #include <iterator>
 #include <memory>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -480,6 +481,47 @@ TEST(FramePlanesPasses, later_frames_compile_nothing)
     EXPECT_EQ(gpu.shader_compilations(), compiled);
 }
 
+// A frame's passes and bindings are resolved once per formats, colours and strength mode: later
+// frames of the same stream resolve nothing (no pass lookup by name, no shader text per frame);
+// another strength mode, another colour or another output format does, and a new size starts over.
+TEST(FramePlanesPasses, frames_resolve_their_passes_once)
+{
+    GpuContext gpu({});
+    Model model = load_model(vectors("test-random-48"));
+    NetworkRunner runner(gpu, model);
+    FramePlanesGpu planes(gpu, runner);
+    Case c{"yuv420p", "yuv420p", 34, 18, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
+    FramePtr in = make_frame("yuv420p", 34, 18), out = make_frame("yuv420p", 34, 18);
+    fill_smooth(*in, c);
+    const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.plans_made(), 2);  // the decode pass; the encode passes (luma, chroma)
+    const auto first = get(*out, 0);
+    for (int i = 0; i < 8; ++i) {
+        planes.submit(*in, color_of(c), *out, color_of(c), cond, 1.0f, i > 0);
+        planes.collect();
+    }
+    EXPECT_EQ(planes.plans_made(), 2);
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(get(*out, 0), first);  // the kept bindings point at this frame's textures
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 0.5f, false);  // the mixing passes
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 0.25f, false);
+    EXPECT_EQ(planes.plans_made(), 3);
+    PlaneColor full = color_of(c);
+    full.full_range = true;
+    planes.process(*in, full, *out, full, cond, 0.25f, false);
+    EXPECT_EQ(planes.plans_made(), 5);
+    planes.process(*in, color_of(c), *out, color_of(c), cond, 1.0f, false);  // back: kept
+    EXPECT_EQ(planes.plans_made(), 5);
+    EXPECT_EQ(get(*out, 0), first);
+    FramePtr out444 = make_frame("yuv444p", 34, 18);
+    planes.process(*in, color_of(c), *out444, color_of(c), cond, 1.0f, false);  // another output format
+    EXPECT_EQ(planes.plans_made(), 7);
+    FramePtr small_in = make_frame("yuv420p", 20, 10), small_out = make_frame("yuv420p", 20, 10);
+    planes.process(*small_in, color_of(c), *small_out, color_of(c), cond, 1.0f, false);  // another size
+    EXPECT_EQ(planes.plans_made(), 9);
+}
+
 }  // namespace
 }  // namespace cnnv3
 
@@ -715,11 +757,12 @@ TEST(FramePlanesImport, off_by_default)
 namespace cnnv3 {
 namespace {
 
-// Decode buffers (take_decode_buffer): the first request finds none and is remembered, the next
-// submit() makes some; a frame laid out in one (as a decoder's get_buffer2 would) is uploaded from
-// it - no copy - with the copying path's result, stays referenced until collected, and its buffer
-// returns to the pool (is handed out again) once the frame is freed. A frame in memory of its own
-// is copied as before.
+// Decode buffers (take_decode_buffer): a request that finds none free makes one there, on the
+// asking thread (a decoder's), before any frame was submitted; a frame laid out in one (as a
+// decoder's get_buffer2 would) is uploaded from it - no copy - with the copying path's result,
+// stays referenced until collected, and its buffer returns to the pool (is handed out again, no new
+// one made) once the frame is freed. A frame in memory of its own is copied as before; at
+// max_decode_buffers lent, a request gets none.
 TEST(FramePlanesDecodeBuffers, frames_decoded_into_them_are_uploaded_in_place)
 {
     GpuContext gpu({});
@@ -730,13 +773,17 @@ TEST(FramePlanesDecodeBuffers, frames_decoded_into_them_are_uploaded_in_place)
     Case c{"yuv420p", "yuv420p", w, h, "709", PL_COLOR_SYSTEM_BT_709, false, "left", 0.0f, 0.5f};
     const std::array<float, 5> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
     const int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, w, h, 64);
-    EXPECT_EQ(planes.take_decode_buffer(static_cast<std::size_t>(size)), nullptr);  // none made yet
-    // A frame in its own memory: copied (and the request above makes buffers at this submit).
+    ASSERT_TRUE(gpu.gpu()->limits.thread_safe) << "libplacebo's Vulkan GPUs are thread-safe";
+    AVBufferRef* first = nullptr;
+    std::thread([&] { first = planes.take_decode_buffer(static_cast<std::size_t>(size)); }).join();
+    ASSERT_NE(first, nullptr) << "host-mapped buffers on this device";
+    EXPECT_EQ(planes.decode_buffers(), 1);  // made on the asking thread, no frame submitted yet
+    av_buffer_unref(&first);
+    // A frame in its own memory: copied.
     FramePtr own = make_frame("yuv420p", w, h), out = make_frame("yuv420p", w, h);
     fill_smooth(*own, c);
     planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
     EXPECT_EQ(planes.uploaded_in_place(), 0);
-    ASSERT_GE(planes.decode_buffers(), 1) << "host-mapped buffers on this device";
     const auto in_buffer = [&] {
         FramePtr f(av_frame_alloc());
         f->format = AV_PIX_FMT_YUV420P;
@@ -752,6 +799,7 @@ TEST(FramePlanesDecodeBuffers, frames_decoded_into_them_are_uploaded_in_place)
     };
     FramePtr decoded = in_buffer();
     ASSERT_NE(decoded->buf[0], nullptr);
+    EXPECT_EQ(planes.decode_buffers(), 1);  // the one returned above, taken again
     const uint8_t* where = decoded->buf[0]->data;
     for (int k = 0; k < 3; ++k)
         set(*decoded, k, get(*own, k));
@@ -762,19 +810,20 @@ TEST(FramePlanesDecodeBuffers, frames_decoded_into_them_are_uploaded_in_place)
     planes.collect();
     for (int k = 0; k < 3; ++k)
         EXPECT_EQ(get(*in_place, k), get(*out, k)) << "component " << k;
-    // Once the frame's upload is done and its references are gone, the buffer is handed out again.
-    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
-    planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
-    const int made = planes.decode_buffers();
-    bool reused = false;
+    // Once the frame's upload is done and its references are gone (its upload slot used again by
+    // later frames), the buffer is handed out again.
+    for (int i = 0; i < FramePlanesGpu::frames_in_flight; ++i)
+        planes.process(*own, color_of(c), *out, color_of(c), cond, 1.0f, false);
+    EXPECT_EQ(planes.decode_buffers(), 1);
+    FramePtr again = in_buffer();
+    ASSERT_NE(again->buf[0], nullptr);
+    EXPECT_EQ(again->buf[0]->data, where);
+    EXPECT_EQ(planes.decode_buffers(), 1);
     std::vector<FramePtr> taken;
-    for (int i = 0; i < made; ++i) {
+    for (int i = 1; i < FramePlanesGpu::max_decode_buffers; ++i)
         taken.push_back(in_buffer());
-        reused = reused || (taken.back()->buf[0] && taken.back()->buf[0]->data == where);
-    }
-    EXPECT_TRUE(reused);
+    EXPECT_EQ(planes.decode_buffers(), FramePlanesGpu::max_decode_buffers);
     EXPECT_EQ(planes.take_decode_buffer(static_cast<std::size_t>(size)), nullptr);  // every one lent now
-    EXPECT_LE(planes.decode_buffers(), FramePlanesGpu::max_decode_buffers);
 }
 
 }  // namespace

@@ -111,7 +111,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 }
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
-                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc"),
+                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -120,12 +120,14 @@ INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
 
 TEST(RunnerVariant, parses_and_names_round_trip)
 {
-    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc"})
+    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3"})
         EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
+    EXPECT_FALSE(RunnerVariant::parse("tc").fuse_low_res);  // five passes: the fused pass was slower (tc3)
+    EXPECT_TRUE(RunnerVariant::parse("tc3").fuse_low_res);
     const RunnerVariant v = RunnerVariant::parse("f16-32k");
     EXPECT_EQ(v.precision, RunnerVariant::Precision::f16);
     EXPECT_EQ(v.shared_kib, 32);
-    for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk", "tc-16k"})
+    for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk", "tc-16k", "tc3-16k", "tc5", "tc4"})
         EXPECT_THROW(RunnerVariant::parse(bad), GpuError) << bad;
 }
 
@@ -326,7 +328,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3"), [](const auto& info) {
     return std::string(info.param);
 });
 

@@ -13,9 +13,11 @@ extern "C" {
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <set>
@@ -633,9 +635,10 @@ TEST_F(Transcode, FramesInFlightKeepOrderCountAndVariableTimestamps)
 }
 
 // The stage times (TranscodeResult::stage_times): a processor whose collect takes 4 ms a frame
-// shows it in `collect` and in the process stage's busy time, and no stage was busy longer than
-// the run.
+// and whose start takes 20 ms shows them in `collect` and `start` and in the process stage's busy
+// time, and no stage was busy longer than the run.
 struct SlowCollect : InFlightProcessor {
+    void start(const VideoStreamInfo&) override { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }
     void collect_native() override
     {
         std::this_thread::sleep_for(std::chrono::milliseconds(4));
@@ -659,6 +662,10 @@ TEST_F(Transcode, StageTimesSayWhereTheTimeWent)
     }
     EXPECT_GT(t.decode, 0.0);
     EXPECT_GT(t.encode, 0.0);
+    EXPECT_GT(t.first_submit, 0.0);
+    EXPECT_LE(t.first_submit, t.submit);
+    EXPECT_GE(t.start, 0.020);
+    EXPECT_LE(t.start + t.submit + t.collect, t.process + 1e-3);
 }
 
 // FrameProcessor::decode_buffers: the decoder decodes into the processor's buffers once start()
@@ -699,6 +706,64 @@ TEST_F(Transcode, DecoderDecodesIntoTheProcessorsBuffers)
     const test::MediaRecord out = read_media(dir_ / "own-buffers.mkv");
     EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
     expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "own-buffers.mkv"), 24);
+}
+
+// FrameProcessor::prepare_decoded: called on a thread of its own (neither the caller's, which
+// decodes, nor the process stage's) for every frame, in presentation order, before
+// submit_native() gets it; what it attaches to frame.opaque_ref arrives with the frame. An
+// exception there ends the run after the frames before it, with no output file.
+struct PreparesOnAThreadOfItsOwn : InFlightProcessor {
+    int64_t throw_at = -1;
+    std::vector<int64_t> prepared_pts;  // the prepare stage's
+    std::set<std::thread::id> prepare_threads;
+    std::vector<int64_t> attached;      // the process stage's: what each submitted frame carried
+    void prepare_decoded(AVFrame& frame) override
+    {
+        prepare_threads.insert(std::this_thread::get_id());
+        if (static_cast<int64_t>(prepared_pts.size()) == throw_at)
+            throw std::runtime_error("cannot prepare this frame");
+        prepared_pts.push_back(frame.best_effort_timestamp);
+        av_buffer_unref(&frame.opaque_ref);
+        frame.opaque_ref = av_buffer_alloc(sizeof(int64_t));
+        if (!frame.opaque_ref)
+            throw std::bad_alloc();
+        const int64_t n = static_cast<int64_t>(prepared_pts.size()) - 1;
+        std::memcpy(frame.opaque_ref->data, &n, sizeof n);
+    }
+    bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
+    {
+        int64_t n = -1;
+        if (in.opaque_ref && in.opaque_ref->size == sizeof n)
+            std::memcpy(&n, in.opaque_ref->data, sizeof n);
+        attached.push_back(n);
+        return InFlightProcessor::submit_native(in, out, time, index);
+    }
+};
+
+TEST_F(Transcode, FramesArePreparedOnAThreadOfTheirOwnInOrder)
+{
+    PreparesOnAThreadOfItsOwn processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("vfr.mkv"), "prepared.mkv", processor, options);
+    ASSERT_EQ(result.frames, 24);
+    ASSERT_EQ(processor.prepare_threads.size(), 1u);
+    ASSERT_EQ(processor.threads.size(), 1u);
+    EXPECT_NE(*processor.prepare_threads.begin(), std::this_thread::get_id());
+    EXPECT_NE(*processor.prepare_threads.begin(), *processor.threads.begin());
+    EXPECT_GE(result.stage_times.prepare, 0.0);
+    ASSERT_EQ(processor.prepared_pts.size(), 24u);
+    EXPECT_TRUE(std::is_sorted(processor.prepared_pts.begin(), processor.prepared_pts.end()));
+    ASSERT_EQ(processor.attached.size(), 24u);
+    for (std::size_t i = 0; i < processor.attached.size(); ++i)
+        EXPECT_EQ(processor.attached[i], static_cast<int64_t>(i)) << "frame " << i;
+    expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "prepared.mkv"), 24);
+
+    PreparesOnAThreadOfItsOwn failing;
+    failing.throw_at = 10;
+    EXPECT_THROW(run(clip("vfr.mkv"), "prepare-failed.mkv", failing, options), std::runtime_error);
+    EXPECT_LE(failing.collected, 10);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "prepare-failed.mkv"));
 }
 
 TEST_F(Transcode, StopWithFramesInFlightFinalisesEveryFrameSubmitted)
