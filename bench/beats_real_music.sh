@@ -10,17 +10,5 @@
 # Needs: fluidsynth and fluid-soundfont-gm (apt-get install fluidsynth fluid-soundfont-gm),
 # /usr/bin/python3, and a built BUILD_DIR/filter/cnnv3 (default build/). Renderings and clips are
 # cached in build-bench-music/ (git-ignored); delete it to start over.
-set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-build=${1:-"$root/build"}
-[ $# -gt 0 ] && shift
-if ! command -v fluidsynth >/dev/null || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then
-    echo "beats_real_music.sh: needs fluidsynth and fluid-soundfont-gm:" >&2
-    echo "    apt-get install fluidsynth fluid-soundfont-gm" >&2
-    exit 1
-fi
-[ -x "$build/filter/cnnv3" ] || { echo "beats_real_music.sh: $build/filter/cnnv3 is not built" >&2; exit 1; }
-# `cnnv3 analyze` wants a model for its default conditioning values: the source tree's, unless set.
-export CNNV3_MODEL_PATH="${CNNV3_MODEL_PATH:-$root/weights}"
-exec /usr/bin/python3 "$here/beats_real_music.py" --cnnv3 "$build/filter/cnnv3" --cache "$root/build-bench-music" "$@"
+exec "$(dirname "$0")/run_beats_bench.sh" beats_real_music build-bench-music \
+    "fluidsynth fluid-soundfont-gm" "$@"

@@ -1,8 +1,10 @@
 #include "cond_option.h"
 
+#include "conditioning_names.h"
 #include "excerpt.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 #include <cmath>
@@ -33,7 +35,7 @@ void check_cond_count(const std::vector<float>& values, int count)
     if (static_cast<int>(values.size()) == count)
         return;
     throw CondOptionError(fmt::format("--cond has {} values (expected {})", values.size(),
-                                      count == 5 ? "5: beat_phase,beat_norm,audio_intensity,style_p0,style_p1"
+                                      count == 5 ? fmt::format("5: {}", fmt::join(conditioning_names, ","))
                                                  : fmt::format("{} for this model", count)));
 }
 

@@ -24,6 +24,7 @@ struct FilmMlp {
 // The MLP's output for one conditioning vector, with named access into SPEC §3's layout.
 class FilmParams {
 public:
+    // Throws std::invalid_argument when `values` is not shape.film_size() long.
     FilmParams(const NetworkShape& shape, std::vector<float> values);
 
     // gamma_k / beta_k of a FiLM layer; the bottleneck has none (identity: gamma 1, beta 0).
@@ -39,7 +40,8 @@ private:
     std::vector<float> values_;
 };
 
-// h = relu(W0 c + b0); film = W1 h + b1. `cond` must have mlp.cond_dim values.
+// h = relu(W0 c + b0); film = W1 h + b1. `cond` must have mlp.cond_dim values (else
+// std::invalid_argument). Pure: safe to call from any thread.
 std::vector<float> evaluate_film_mlp(const FilmMlp& mlp, std::span<const float> cond);
 
 }  // namespace cnnv3

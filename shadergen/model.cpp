@@ -151,6 +151,9 @@ Manifest parse_manifest(std::string_view json_text, const std::string& label)
         throw ModelError(label, fmt::format("unknown version {} (expected version {})", brief(version), manifest_version));
     if (auto it = root.find("name"); it != root.end() && it->is_string())
         m.name = it->get<std::string>();
+    if (auto it = root.find("styles");
+        it != root.end() && it->is_array() && it->size() == 2 && (*it)[0].is_string() && (*it)[1].is_string())
+        m.styles = {(*it)[0].get<std::string>(), (*it)[1].get<std::string>()};
 
     const json& enc = require(root, "enc_channels", label, "[c0, c1]");
     if (!enc.is_array() || enc.size() != 2 || !enc[0].is_number_integer() || !enc[1].is_number_integer() ||

@@ -59,6 +59,9 @@ struct Manifest {
     std::string recipe_name;
     int recipe_version = 0;
     std::vector<float> default_cond;
+    // The optional "styles": the looks at style_p0 = 0 and 1 (shown by `cnnv3 models`); empty when
+    // absent or not two strings.
+    std::vector<std::string> styles;
 };
 
 // A loaded, validated model.

@@ -183,7 +183,20 @@ hostile stylize-cond-track-fifo "track.fifo: is a named pipe" -- "$cnnv3" styliz
 mkdir -p "$work/fifo-weights"
 mkfifo "$work/fifo-weights/DEFAULT"
 CNNV3_MODEL_PATH="$work/fifo-weights" hostile default-fifo "fifo-weights/DEFAULT: is a named pipe" -- "$exe" info
+# `cnnv3 models` reads each model.json and presets.tsv the same way: a named pipe is reported on its
+# line, not waited on.
+mkdir -p "$work/fifo-models"
+fresh_model "$work/fifo-models/piped"; rm "$work/fifo-models/piped/model.json"; mkfifo "$work/fifo-models/piped/model.json"
+mkfifo "$work/fifo-models/presets.tsv"
+CNNV3_MODEL_PATH="$work/fifo-models" check models-fifo 0 "" -- timeout 10 "$cnnv3" models
+grep -q "piped/model.json: is a named pipe" "$work/out" && grep -q "presets.tsv: is a named pipe" "$work/out" ||
+    { echo "FAIL models-fifo: the named pipes are not reported:"; cat "$work/out"; fail=1; }
 # An option without its value, in each command's own options and in the shared conditioning ones.
 check stylize-option-no-value 2 "^cnnv3: --crf needs a value" -- "$cnnv3" stylize "$work/in.y4m" "$work/o6.mkv" --crf
 check analyze-option-no-value 2 "^cnnv3: --bpm needs a value" -- "$cnnv3" analyze "$work/in.wav" --bpm
+# A command name or argument with a line break is quoted as an excerpt: the refusal stays one line.
+check unknown-command-newline 2 'unknown command "bad?command"' -- "$cnnv3" $'bad\ncommand'
+one_line unknown-command-newline
+check devices-argument-newline 2 'devices takes no arguments (got x?y)' -- "$cnnv3" devices $'x\ny'
+one_line devices-argument-newline
 exit $fail

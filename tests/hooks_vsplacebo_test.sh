@@ -8,7 +8,9 @@ shadergen=$1 png_tool=$2 src=$3 py=$4
 source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work: a scratch folder, the current directory
 for model in test-random-48 test-random-816; do
   dir="$src/tests/vectors/$model"
-  default=$("$shadergen" info --model "$dir" | sed -n 's/^default cond *//p')
+  # default_cond from model.json itself (docs/formats.md), not from info's human-readable lines
+  default=$("$py" -c 'import json, sys; print(",".join(map(str, json.load(open(sys.argv[1]))["default_cond"])))' \
+    "$dir/model.json")
   "$shadergen" hook -y --model "$dir" --dynamic -o "$work/dyn.glsl"
   "$shadergen" hook -y --model "$dir" --cond "$default" -o "$work/static.glsl"
   for size in 853x479 640x360 3x2 1x1 1920x1080; do

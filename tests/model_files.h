@@ -5,6 +5,7 @@
 #include "half.h"
 #include "model.h"
 #include "network.h"
+#include "temp_dir.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -57,28 +58,6 @@ inline std::string manifest_json(const NetworkShape& shape, const ModelBytes& b,
 "recipe": {{"name": "random-init", "version": 1}}, "default_cond": [0.25, 0.5, 0.75, 1.0, 0.0]}})",
                        version, shape.c0, shape.c1, shape.cond_dim, sha256_hex(b.weights), sha256_hex(b.film_mlp));
 }
-
-// A fresh directory under the system temp dir, removed when the object dies.
-class TempDir {
-public:
-    explicit TempDir(const std::string& tag)
-    {
-        std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() / fmt::format("cnnv3-test-{}-{:08x}", tag, rd());
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir()
-    {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline ModelBytes write_model_dir(const std::filesystem::path& dir, const NetworkShape& shape, unsigned seed,
                                   bool with_manifest)

@@ -161,6 +161,22 @@ TEST(ModelManifest, missing_and_malformed_fields_are_named)
     expect_refused([&] { parse_manifest(text, "m.json"); }, "m.json", "default_cond");
 }
 
+TEST(ModelManifest, styles_are_read_when_two_strings)
+{
+    const ModelBytes b = random_model_bytes({4, 8, 5}, 11);
+    const std::string text = manifest_json({4, 8, 5}, b);
+    EXPECT_TRUE(parse_manifest(text, "m.json").styles.empty());
+    const auto with = [&](const std::string& styles) {
+        std::string t = text;
+        return parse_manifest(t.insert(1, "\"styles\": " + styles + ", "), "m.json").styles;
+    };
+    EXPECT_EQ(with(R"(["ink", "paint"])"), (std::vector<std::string>{"ink", "paint"}));
+    // Optional and descriptive only: anything else is ignored, not refused.
+    EXPECT_TRUE(with(R"(["ink"])").empty());
+    EXPECT_TRUE(with(R"(["ink", 2])").empty());
+    EXPECT_TRUE(with(R"("ink")").empty());
+}
+
 TEST(ModelManifest, manifest_size_disagreeing_with_file_is_refused)
 {
     TempDir dir("disagree");

@@ -11,8 +11,9 @@
 # usage: output_safety_test.sh CNNV3 SHADERGEN SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 shadergen=$2 src=$3
-work=$(mktemp -d)
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh"  # $work, the current directory; ok, bad, messages
 mounts=()
+# e2e_common.sh's exit trap, plus the mounts and the stdin feeder this test starts.
 cleanup() {
   [ "$BASHPID" = "$$" ] || return  # not in a forked child that a signal reached before its exec
   for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
@@ -20,15 +21,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-cd "$work"
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
 model=$src/tests/vectors/test-random-48
 C=(--model "$model" --cond 0.3,0.6,0.8,0.2,0.9)
 frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null; }
-# The messages of a log without lavapipe's software-renderer warning.
-messages() { grep -v "software renderer" "$1"; }
 one_line() { [ "$(messages "$1" | wc -l)" = 1 ] && messages "$1" | grep -q -- "$2"; }
 # Hidden temporaries (".NAME.cnnv3-XXXXXX.EXT") left in a folder.
 leftovers() { ls -A "${1:-.}" | grep -- '\.cnnv3-' ; }
@@ -42,29 +37,28 @@ clip_sum=$(sum clip.mp4)
 ln -s clip.mp4 link.mp4
 ln clip.mp4 hard.mp4
 mkdir sub
+# refused_as_input NAME -- command...: exit 1, one line saying OUT is the input, clip.mp4 unchanged.
+refused_as_input() {
+  local name=$1
+  shift 2
+  "$@" >/dev/null 2>same.log
+  local rc=$?
+  if [ "$rc" = 1 ] && one_line same.log "is the input" && [ "$(sum clip.mp4)" = "$clip_sum" ]; then
+    ok "$name refused: $(messages same.log)"
+  else
+    bad "$name: exit $rc, input $([ "$(sum clip.mp4)" = "$clip_sum" ] && echo kept || echo CHANGED)"
+    cat same.log
+  fi
+}
 for out in clip.mp4 ./clip.mp4 sub/../clip.mp4 link.mp4 hard.mp4; do
   for y in "" -y; do
-    "$cnnv3" stylize $y "${C[@]}" clip.mp4 "$out" 2>same.log
-    rc=$?
-    if [ "$rc" = 1 ] && one_line same.log "is the input" && [ "$(sum clip.mp4)" = "$clip_sum" ]; then
-      ok "stylize $y clip.mp4 $out refused: $(messages same.log)"
-    else
-      bad "stylize $y clip.mp4 $out: exit $rc, input $([ "$(sum clip.mp4)" = "$clip_sum" ] && echo kept || echo CHANGED)"
-      cat same.log
-    fi
+    refused_as_input "stylize $y clip.mp4 $out" -- "$cnnv3" stylize $y "${C[@]}" clip.mp4 "$out"
   done
 done
 for opt in -o --beats-out; do
   for out in clip.mp4 ./clip.mp4 link.mp4 hard.mp4; do
     for y in "" -y; do
-      "$cnnv3" analyze clip.mp4 $y --bpm 120 "$opt" "$out" >/dev/null 2>same.log
-      rc=$?
-      if [ "$rc" = 1 ] && one_line same.log "is the input" && [ "$(sum clip.mp4)" = "$clip_sum" ]; then
-        ok "analyze $y $opt $out refused"
-      else
-        bad "analyze $y $opt $out: exit $rc, input $([ "$(sum clip.mp4)" = "$clip_sum" ] && echo kept || echo CHANGED)"
-        cat same.log
-      fi
+      refused_as_input "analyze $y $opt $out" -- "$cnnv3" analyze clip.mp4 $y --bpm 120 "$opt" "$out"
     done
   done
 done
@@ -193,7 +187,9 @@ done
 # 6. SIGINT while stdin is stalled (the writer still has the pipe open): acted on at once.
 ffmpeg -nostdin -loglevel error -i long.mp4 -t 4 -f yuv4mpegpipe good.y4m
 mkfifo stall.fifo
-{ head -c 50000 good.y4m; exec sleep 30; } >stall.fifo 2>/dev/null &
+# The stall outlasts every wait below (30 + 2 + 15 s): were it to end first, cnnv3 would see the
+# stream cut mid-frame before it acts on SIGINT (seen under load as exit 1, "ends inside the frame").
+{ head -c 50000 good.y4m; exec sleep 60; } >stall.fifo 2>/dev/null &
 feeder=$!
 "$cnnv3" stylize --progress json "${C[@]}" - stall.mkv <stall.fifo 2>stall.log &
 pid=$!
@@ -201,7 +197,7 @@ for _ in $(seq 1 300); do grep -q '"frames": [1-9]' stall.log 2>/dev/null && bre
 sleep 2  # the 50000 bytes (14 frames) are done: cnnv3 now waits in read()
 kill -INT $pid
 t0=$(date +%s%N)
-# "At once": long before the feeder's 30 s stall ends; 15 s leaves room for the frames in flight on
+# "At once": long before the feeder's 60 s stall ends; 15 s leaves room for the frames in flight on
 # a loaded 2-core machine (lavapipe runs the network on the same cores).
 for _ in $(seq 1 300); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))

@@ -57,6 +57,8 @@ struct OnsetEnvelope {
     std::size_t frame_at(double t) const;
 };
 
+// Throws std::invalid_argument for options outside their ranges (window a power of two >= 16; hop,
+// lag, accent_lag, bands > 0) and std::runtime_error when aubio cannot create its FFT.
 OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvelopeOptions& options = {});
 
 }  // namespace cnnv3

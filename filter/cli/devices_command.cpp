@@ -1,5 +1,7 @@
 #include "devices_command.h"
 
+#include "excerpt.h"
+
 #include "gpu_context.h"
 #include "network_runner.h"
 
@@ -24,7 +26,7 @@ int devices_command(const std::vector<std::string>& args, std::ostream& out, std
             out << devices_usage;
             return 0;
         }
-        throw UsageError(fmt::format("devices takes no arguments (got {})", a));
+        throw UsageError(fmt::format("devices takes no arguments (got {})", excerpt(a)));
     }
     const auto devices = list_gpu_devices();
     if (devices.empty())

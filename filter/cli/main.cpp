@@ -12,6 +12,7 @@
 #include "analyze_command.h"
 #include "command.h"
 #include "devices_command.h"
+#include "excerpt.h"
 #include "models_command.h"
 #include "stylize_command.h"
 #include "version.h"
@@ -84,7 +85,7 @@ int main(int argc, char** argv)
             if (c.name == name)
                 command = &c;
         if (!command)
-            throw UsageError(fmt::format("unknown command \"{}\"", name));
+            throw UsageError(fmt::format("unknown command \"{}\"", cnnv3::excerpt(name)));
         const std::vector<std::string> args(argv + 2, argv + argc);
         return command->run(args, std::cout, std::cerr);
     } catch (const UsageError& e) {

@@ -1,15 +1,15 @@
 #include "models_command.h"
 
+#include "conditioning_names.h"
 #include "model.h"
 #include "model_search.h"
+#include "small_file.h"
 
 #include "excerpt.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <sstream>
 
 namespace cnnv3::cli {
@@ -23,20 +23,6 @@ const std::string_view models_usage =
     "  --data-dir   print the installed data folder (DATADIR/cnnv3: weights/, glsl/, mpv/) and exit\n";
 
 namespace {
-
-// model.json is small; anything larger is not one of ours (docs/formats.md).
-constexpr std::streamsize manifest_size_limit = 1 << 20;
-
-std::string read_small_text(const std::filesystem::path& path)
-{
-    std::ifstream f(path, std::ios::binary);
-    std::string text(static_cast<std::size_t>(manifest_size_limit) + 1, '\0');
-    f.read(text.data(), manifest_size_limit + 1);
-    if (f.bad() || (!f.eof() && f.gcount() > manifest_size_limit))
-        throw ModelError(path.string(), "cannot read the file, or larger than 1 MiB (expected a cnnv3 model.json)");
-    text.resize(static_cast<std::size_t>(f.gcount()));
-    return text;
-}
 
 std::string cond_text(const std::vector<float>& cond)
 {
@@ -58,16 +44,25 @@ std::string size_text(const NetworkShape& shape)
     return size + " large";
 }
 
+// presets.tsv lists a few dozen presets; anything far larger is not ours.
+constexpr std::uintmax_t presets_max_bytes = 1 << 20;
+
 struct PresetRow {
     std::string name, model, conditioning;
 };
 
-// weights/presets.tsv of one weights directory (scripts/make-glsl.sh's list of glsl/ presets).
+// weights/presets.tsv of one weights directory (scripts/make-glsl.sh's list of glsl/ presets); none
+// when the directory has no such file. Read like every small file (small_file.h): a named pipe
+// there is refused, not waited on.
 std::vector<PresetRow> read_presets(const std::filesystem::path& weights_dir)
 {
     std::vector<PresetRow> rows;
-    std::ifstream f(weights_dir / "presets.tsv");
-    for (std::string line; std::getline(f, line);) {
+    const auto path = weights_dir / "presets.tsv";
+    std::error_code ec;
+    if (std::filesystem::symlink_status(path, ec).type() == std::filesystem::file_type::not_found)
+        return rows;
+    std::istringstream lines(read_small_file(path, presets_max_bytes, "a tab-separated list of presets"));
+    for (std::string line; std::getline(lines, line);) {
         if (line.empty() || line[0] == '#')
             continue;
         std::istringstream fields(line);
@@ -84,24 +79,26 @@ void print_model(const FoundModel& m, const std::string& default_name, std::ostr
     out << m.name << (m.name == default_name ? "  (default)" : "") << "\n";
     try {
         const auto json_path = m.dir / "model.json";
-        const std::string text = read_small_text(json_path);
+        const std::string text = read_small_file(json_path, manifest_max_bytes, "a cnnv3 model.json");
         const Manifest manifest = parse_manifest(text, json_path.string());
         out << fmt::format("  size:    {}\n", size_text(manifest.shape));
         // "styles": optional in model.json (docs/formats.md): style A (style_p0 = 0), style B (= 1).
-        const auto root = nlohmann::json::parse(text, nullptr, false);
-        if (auto it = root.find("styles"); it != root.end() && it->is_array() && it->size() == 2 &&
-                                           (*it)[0].is_string() && (*it)[1].is_string())
-            out << fmt::format("  styles:  {} (style_p0 = 0) -> {} (style_p0 = 1)\n", (*it)[0].get<std::string>(),
-                               (*it)[1].get<std::string>());
-        out << fmt::format("  default: --cond {}  (beat_phase,beat_norm,audio_intensity,style_p0,style_p1)\n",
-                           cond_text(manifest.default_cond));
+        if (manifest.styles.size() == 2)
+            out << fmt::format("  styles:  {} (style_p0 = 0) -> {} (style_p0 = 1)\n", manifest.styles[0],
+                               manifest.styles[1]);
+        out << fmt::format("  default: --cond {}  ({})\n", cond_text(manifest.default_cond),
+                           fmt::join(conditioning_names, ","));
     } catch (const std::exception& e) {
         out << "  model.json: " << e.what() << "\n";
     }
     std::vector<std::string> presets;
-    for (const PresetRow& p : read_presets(m.dir.parent_path()))
-        if (p.model == m.name)
-            presets.push_back(fmt::format("{} ({})", p.name, p.conditioning));
+    try {
+        for (const PresetRow& p : read_presets(m.dir.parent_path()))
+            if (p.model == m.name)
+                presets.push_back(fmt::format("{} ({})", p.name, p.conditioning));
+    } catch (const SmallFileError& e) {
+        presets.push_back(e.what());
+    }
     if (!presets.empty())
         out << fmt::format("  presets: {}\n", fmt::join(presets, ", "));
     out << "  in:      " << m.dir.string() << "\n";

@@ -11,7 +11,7 @@
 #include "model.h"
 #include "model_search.h"
 #include "synth.h"
-#include "test_files.h"
+#include "../temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -60,7 +60,7 @@ Result run_exe(const std::string& args)
 
 TEST(Analyze, AudioOnlyFileGivesOneRowPerFrameAtTheRequestedRate)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     const auto beats = steady_beats(120.0, 0.5, 9.8);
     write_wav(dir / "song.wav", drum_track(beats, 10.0, 3));
     const Result r = analyze({(dir / "song.wav").string(), "--fps", "25"});
@@ -76,7 +76,7 @@ TEST(Analyze, AudioOnlyFileGivesOneRowPerFrameAtTheRequestedRate)
 
 TEST(Analyze, VideoFileRowsFollowTheVideoFramesAndOutputsAreWritten)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     const Signal s = drum_track(steady_beats(100.0, 0.3, 6.0), 6.0, 4);
     write_nut(dir / "clip.nut", 24000, 1001, 120, &s);
     const auto csv = dir / "track.csv", beats = dir / "beats.txt";
@@ -99,7 +99,7 @@ TEST(Analyze, VideoFileRowsFollowTheVideoFramesAndOutputsAreWritten)
 
 TEST(Analyze, NoAudioStreamFallsBackToFixedConditioningWithANote)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_y4m(dir / "mute.y4m", 25, 50);
     const Result r = analyze({(dir / "mute.y4m").string()});
     EXPECT_EQ(r.status, 0);
@@ -122,7 +122,7 @@ TEST(Analyze, NoAudioStreamFallsBackToFixedConditioningWithANote)
 // the shipped models, as a still without audio), and --reactivity scales the music around it.
 TEST(Analyze, StylesDefaultToTheModelsDefaultCondAndReactivityScalesTheMusicAroundIt)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_wav(dir / "song.wav", drum_track(steady_beats(120.0, 0.5, 5.8), 6.0, 3));
     const std::string song = (dir / "song.wav").string();
     for (const std::string name : {"toon-816", "test-chelsea-48"}) {
@@ -158,7 +158,7 @@ TEST(Analyze, StylesDefaultToTheModelsDefaultCondAndReactivityScalesTheMusicArou
 
 TEST(Analyze, BeatsFileReplacesTracking)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_wav(dir / "song.wav", click_track(steady_beats(90.0, 0.2, 3.9), 4.0));
     {
         std::ofstream b(dir / "b.txt");
@@ -180,7 +180,7 @@ TEST(Analyze, BeatsFileReplacesTracking)
 
 TEST(Analyze, TrackerOptionSelectsAubiosTrackerForComparison)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     Signal s = drum_track(steady_beats(100.0, 0.5, 11.8), 12.0, 5);
     add_white_noise(s, 0.0, 6);  // aubio loses the beat in this noise (docs/audio.md), ours does not
     for (float& v : s.samples)
@@ -251,7 +251,7 @@ TEST(Analyze, BadCommandLinesAreUsageErrors)
 
 TEST(Analyze, TheExecutableExitsOneWithOneLineForBadFilesAndTwoForUsage)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     const Result missing = run_exe("analyze " + (dir / "nope.wav").string());
     EXPECT_EQ(missing.status, 1);
     EXPECT_EQ(missing.err, "cnnv3: " + (dir / "nope.wav").string() + ": no such file (expected a media file)\n");

@@ -8,7 +8,7 @@
 #include "beat_metrics.h"
 #include "beat_tracker.h"
 #include "synth.h"
-#include "test_files.h"
+#include "../temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -54,7 +54,7 @@ const auto* const table = ::testing::AddGlobalTestEnvironment(new PrintTable);
 // Writes the track as a WAV, decodes it, tracks it with both trackers; records and returns the row.
 Row measure(const std::string& name, Signal signal, const std::vector<double>& reference, BeatTrack* out = nullptr)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     // Peak-normalise to -2 dBFS so noise never clips.
     float peak = 0.0f;
     for (float v : signal.samples)
@@ -303,7 +303,7 @@ TEST(BeatTracking, TwoSecondLoopKeepsTempoAndPhaseWhenFiftyMillisecondsAreAddedO
                 const auto first = static_cast<std::size_t>(std::llround(a * full.rate));
                 for (std::size_t i = 0; i < clip.samples.size(); ++i)
                     clip.samples[i] = full.samples[first + i];
-                ScratchDir dir;
+                testing::TempDir dir("audio");
                 write_wav(dir / "loop.wav", clip);
                 const BeatTrack track = track_beats(decode_audio(dir / "loop.wav"));
                 const std::string what = std::string(groove == Groove::rock ? "rock" : "off-beat cymbals") + " loop [" +

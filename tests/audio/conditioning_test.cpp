@@ -11,7 +11,7 @@
 #include "onset_envelope.h"
 #include "style_curve.h"
 #include "synth.h"
-#include "test_files.h"
+#include "../temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -175,7 +175,7 @@ TEST(Intensity, AnAllQuietTrackFallsBackToFullScaleAndNothingIsNaN)
 
 TEST(ConditioningTrack, ASilentFileGivesZeroIntensityAndNoNaNAnywhere)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_wav(dir / "silence.wav", Signal(48000, 4.0));
     const DecodedAudio audio = decode_audio(dir / "silence.wav");
     const BeatTrack beats = track_beats(audio);
@@ -195,7 +195,7 @@ TEST(ConditioningTrack, ASilentFileGivesZeroIntensityAndNoNaNAnywhere)
 
 TEST(ConditioningTrack, SilenceGapsInMusicGiveExactlyZeroIntensity)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     // Music over [0.5, 4.5) and [8.5, 11.5); digital silence elsewhere. After the music stops the
     // envelope releases (0.25 s time constant) and is under the −80 dBFS gate within ~2.2 s.
     Signal s(48000, 15.0);
@@ -362,7 +362,7 @@ TEST(BeatTimesFile, ErrorsNameFileAndLine)
         EXPECT_TRUE(is_one_line(what)) << what;
         EXPECT_EQ(what.rfind(c.where, 0), 0u) << what;
     }
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     const std::string what = error_of<BeatFileError>([&] { read_beat_times(dir / "none.txt"); });
     EXPECT_EQ(what.rfind((dir / "none.txt").string() + ": ", 0), 0u) << what;
 }
@@ -393,7 +393,7 @@ TEST(Downbeat, TheBarStartIsTheBeatWithTheMostLowFrequencyOnsetEnergy)
 {
     // Kick on beat 1 of each bar (bars start at reference beat 3), and an extra kick on the first
     // beat of every 8-beat phrase (reference beats 7, 15, ...).
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     const auto ref = steady_beats(110.0, 0.4, 24.0);
     Signal s = drum_track(ref, 24.5, 9, 3);
     for (std::size_t k = 7; k < ref.size(); k += 8)

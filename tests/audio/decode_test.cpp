@@ -5,7 +5,7 @@
 #include "media_probe.h"
 #include "media_writer.h"
 #include "synth.h"
-#include "test_files.h"
+#include "../temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -40,7 +40,7 @@ const auto* const quiet = ::testing::AddGlobalTestEnvironment(new QuietFfmpeg);
 
 TEST(Decode, WavIsResampledToTheAnalysisRateKeepingItsChannels)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_wav(dir / "a.wav", sine(440.0, 0.5, 2.0), 2, {1.0f, 0.25f});
     const DecodedAudio a = decode_audio(dir / "a.wav");
     EXPECT_EQ(a.sample_rate, analysis_sample_rate);
@@ -58,7 +58,7 @@ TEST(Decode, WavIsResampledToTheAnalysisRateKeepingItsChannels)
 
 TEST(Decode, MonoStaysMonoAndOtherRatesCanBeAskedFor)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_wav(dir / "m.wav", sine(220.0, 0.3, 1.0, 44100), 1);
     const DecodedAudio a = decode_audio(dir / "m.wav", 22050);
     EXPECT_EQ(a.channels, 1);
@@ -68,7 +68,7 @@ TEST(Decode, MonoStaysMonoAndOtherRatesCanBeAskedFor)
 
 TEST(Decode, AudioOfAVideoFileIsDecodedAndTheVideoIsProbed)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     const Signal s = sine(330.0, 0.4, 3.0);
     write_nut(dir / "v.nut", 24000, 1001, 72, &s);
     const DecodedAudio a = decode_audio(dir / "v.nut");
@@ -95,7 +95,7 @@ TEST(Decode, AudioOfAVideoFileIsDecodedAndTheVideoIsProbed)
 
 TEST(Decode, AFileWithoutAudioRaisesNoAudioStream)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_y4m(dir / "silent.y4m", 25, 10);
     try {
         decode_audio(dir / "silent.y4m");
@@ -113,7 +113,7 @@ TEST(Decode, AFileWithoutAudioRaisesNoAudioStream)
 
 TEST(Decode, ACorruptFileGivesOneLineNamingTheFile)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     {
         std::ofstream out(dir / "junk.wav", std::ios::binary);
         for (int i = 0; i < 4096; ++i)
@@ -135,7 +135,7 @@ TEST(Decode, ACorruptFileGivesOneLineNamingTheFile)
 
 TEST(Decode, ATruncatedFileDecodesWhatIsThere)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_wav(dir / "t.wav", sine(440.0, 0.5, 2.0), 2);
     std::filesystem::resize_file(dir / "t.wav", std::filesystem::file_size(dir / "t.wav") / 2);
     const DecodedAudio a = decode_audio(dir / "t.wav");

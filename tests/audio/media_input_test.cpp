@@ -10,7 +10,7 @@
 #include "model.h"
 #include "model_search.h"
 #include "synth.h"
-#include "test_files.h"
+#include "../temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -70,7 +70,7 @@ void write_clip(const std::filesystem::path& path)
 
 TEST(MediaInput, ColonInAFileNameIsPartOfTheName)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_clip(dir / "clip:1.nut");
     const Result r = analyze({(dir / "clip:1.nut").string()});
     ASSERT_EQ(r.status, 0) << r.err;
@@ -88,7 +88,7 @@ TEST(MediaInput, ColonInAFileNameIsPartOfTheName)
 
 TEST(MediaInput, NamedPipeIsReadOnceWithTheSameRowsAsTheFile)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_clip(dir / "clip.nut");
     const Result file = analyze({(dir / "clip.nut").string()});
     ASSERT_EQ(file.status, 0) << file.err;
@@ -117,7 +117,7 @@ TEST(MediaInput, NamedPipeIsReadOnceWithTheSameRowsAsTheFile)
 
 TEST(MediaInput, StandardInputGivesTheSameRowsAsTheFile)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     write_clip(dir / "clip.nut");
     const Result file = analyze({(dir / "clip.nut").string()});
     const std::string cmd = "cat '" + (dir / "clip.nut").string() + "' | " + CNNV3_EXE + " analyze - -o '" +
@@ -135,7 +135,7 @@ TEST(MediaInput, StandardInputGivesTheSameRowsAsTheFile)
 
 TEST(MediaInput, AudioAfterADropoutIsPlacedByItsTimestamps)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     // Clicks at 1 s and 2 s; the audio from 2.5 s on comes 3 s later, so its click at 3.5 s of
     // the signal sounds at 6.5 s. The video (25 fps) runs through the 3 s without audio.
     const Signal s = click_track({1.0, 2.0, 3.5}, 4.0);
@@ -169,7 +169,7 @@ TEST(MediaInput, AudioAfterADropoutIsPlacedByItsTimestamps)
 
 TEST(MediaInput, OverlappingAudioIsPlacedByItsTimestamps)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     // From 2.496 s (a packet boundary) on, the audio is stamped 15 ms early: it overlaps the 15 ms
     // before it, which are dropped, so the click at 3 s of the signal sounds at 2.985 s.
     const Signal s = click_track({1.0, 3.0}, 4.0);
@@ -186,7 +186,7 @@ TEST(MediaInput, OverlappingAudioIsPlacedByItsTimestamps)
 
 TEST(MediaInput, BeatlessAudioFallsBackToNoBeatsWithOneNote)
 {
-    ScratchDir dir;
+    testing::TempDir dir("audio");
     Signal silence(44100, 6.0), tone(44100, 6.0), noise(44100, 6.0);
     std::mt19937 rng(11);
     std::uniform_real_distribution<float> uniform(-0.5f, 0.5f);

@@ -5,7 +5,8 @@ usage: make_seeds.py VECTORS_DIR CORPUS_DIR     model-fuzzer: the committed test
        make_seeds.py --png CORPUS_DIR           png-fuzzer: small PNGs of every colour type and bit
                                                 depth, progressive and Adam7, with PLTE and tRNS
        make_seeds.py --text CORPUS_DIR          text-fuzzer: beat-times files (first byte 0),
-                                                conditioning CSVs (1), style curves (2), --cond (3)
+                                                conditioning CSVs (1), style curves (2), --cond (3),
+                                                the shared conditioning options, NUL-separated (4)
 
 model-fuzzer input layout (see model_fuzzer.cpp): flag byte, u16 manifest length, u16 weights
 length in halves, then model.json text, weights bytes, MLP bytes.
@@ -33,7 +34,7 @@ def model_seeds(vectors, corpus):
         for flag in (0, 1):
             seed(f"{model.name}-{flag}", flag, manifest, weights, mlp)
     # Nesting far past the depth limit (a stack overflow before it existed), in "version" and in
-    # "enc_channels" of a real manifest, and a manifest followed by NUL bytes.
+    # "enc_channels" of a real manifest, a manifest followed by NUL bytes and one with "styles".
     depth = 30000
     manifest = (models[0] / "model.json").read_bytes()
     weights = (models[0] / "cnn_v3_weights.bin").read_bytes()
@@ -44,6 +45,7 @@ def model_seeds(vectors, corpus):
     seed("deep-enc-channels", 1, deep_enc, weights, mlp)
     seed("unclosed", 1, b"[" * depth, b"", b"")
     seed("trailing-nuls", 1, manifest + bytes(64), weights, mlp)
+    seed("styles", 1, manifest.replace(b"{", b'{"styles": ["ink", "paint"], ', 1), weights, mlp)
 
 
 # Adam7 passes: first column, first row, column step, row step.
@@ -117,6 +119,10 @@ def text_seeds(corpus):
     (corpus / "style-constant").write_bytes(b"\2" + b"0.75")
     (corpus / "style-keys").write_bytes(b"\2" + b"0:0.1,2.5:0.9,10:0.4")
     (corpus / "cond").write_bytes(b"\3" + b"0.5,0,1,0.25,1")
+    options = [b"--bpm", b"128", b"--offset", b"0.25", b"--style0", b"0:0.1,4:0.9", b"--style1", b"0.5",
+               b"--reactivity", b"1.5", b"in.wav"]
+    (corpus / "options-grid").write_bytes(b"\4" + b"\0".join(options))
+    (corpus / "options-beats").write_bytes(b"\4" + b"\0".join([b"--beats", b"beats.txt", b"--bpm"]))
 
 
 if __name__ == "__main__":

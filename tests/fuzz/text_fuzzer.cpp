@@ -1,15 +1,19 @@
 // libFuzzer target for the small text inputs: beat-times files (--beats), conditioning CSVs
-// (--cond-track), style curves (--style0/--style1) and --cond values. The first byte picks the
-// parser (its value mod 4), the rest is the text. Any input must parse or give the parser's error,
-// whose message is one short line.
+// (--cond-track), style curves (--style0/--style1), --cond values and the conditioning options
+// `cnnv3 analyze` and `stylize` share (filter/cli/conditioning_options.h; the arguments are the
+// text split at NUL bytes). The first byte picks the parser (its value mod 5), the rest is the text.
+// Any input must parse or give the parser's error, whose message is one short line.
 #include "beat_times_file.h"
 #include "cond_option.h"
+#include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "style_curve.h"
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -20,6 +24,23 @@ void check_message(const char* what)
         __builtin_trap();
 }
 
+// Walks the arguments as a command does: its conditioning options are taken, anything else is
+// skipped, then the combination is checked.
+void parse_conditioning_options(std::string_view text)
+{
+    std::vector<std::string> args;
+    for (std::size_t at = 0; at <= text.size();) {
+        const std::size_t nul = std::min(text.find('\0', at), text.size());
+        args.emplace_back(text.substr(at, nul - at));
+        at = nul + 1;
+    }
+    cnnv3::cli::ConditioningOptions options;
+    cnnv3::cli::ArgCursor cursor(args);
+    while (cursor.next())
+        options.parse(cursor);
+    options.validate();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -28,11 +49,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
     try {
-        switch (data[0] % 4) {
+        switch (data[0] % 5) {
         case 0: cnnv3::parse_beat_times(text, "beats.txt"); break;
         case 1: cnnv3::parse_conditioning_csv(text, "track.csv"); break;
         case 2: cnnv3::StyleCurve::parse(text); break;
-        default: cnnv3::parse_cond_option(text); break;
+        case 3: cnnv3::parse_cond_option(text); break;
+        default: parse_conditioning_options(text); break;
         }
     } catch (const cnnv3::BeatFileError& e) {
         check_message(e.what());
@@ -41,6 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const cnnv3::StyleCurveError& e) {
         check_message(e.what());
     } catch (const cnnv3::CondOptionError& e) {
+        check_message(e.what());
+    } catch (const cnnv3::cli::UsageError& e) {
         check_message(e.what());
     }
     return 0;

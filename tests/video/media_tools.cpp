@@ -15,20 +15,6 @@ namespace cnnv3::test {
 
 namespace fs = std::filesystem;
 
-TempDir::TempDir()
-{
-    std::string pattern = (fs::temp_directory_path() / "cnnv3-video-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-        throw std::runtime_error("cannot create a temporary directory");
-    path_ = pattern;
-}
-
-TempDir::~TempDir()
-{
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
 void ffmpeg(const std::string& args)
 {
     const std::string command = "ffmpeg -hide_banner -nostdin -v error -y " + args;

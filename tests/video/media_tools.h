@@ -2,6 +2,8 @@
 // reading files back (packets of every stream, decoded video frames) with FFmpeg's libraries.
 #pragma once
 
+#include "../temp_dir.h"
+
 #include "av_handles.h"
 #include "color_tags.h"
 #include "frame_processor.h"
@@ -13,19 +15,8 @@
 
 namespace cnnv3::test {
 
-// A fresh directory under the system temp dir, removed with its contents at destruction.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+// The tests' one temporary directory (tests/temp_dir.h), under the name these tests know it by.
+using TempDir = cnnv3::testing::TempDir;
 
 // Runs `ffmpeg -hide_banner -nostdin -v error -y ARGS` through the shell; throws std::runtime_error
 // with the command line when it fails.
