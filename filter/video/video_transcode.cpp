@@ -1107,43 +1107,35 @@ void Transcoder::run_stages()
     const Clock::time_point start = Clock::now();
     const auto since_start = [start] { return std::chrono::duration<double>(Clock::now() - start).count(); };
     double decode_wall = 0, prepare_wall = 0, process_wall = 0, mux_wall = 0;
-    auto stage = [this, &since_start](void (Transcoder::*body)(), auto& next, double& wall) {
-        return std::thread([this, body, &next, &wall, &since_start] {
+    // A stage on a thread of its own: `body`, then `finish(nullptr)`; its error goes to
+    // `finish(error)` (StageAborted: another stage failed first, nothing to pass on).
+    auto stage = [this, &since_start](void (Transcoder::*body)(), double& wall, auto finish) {
+        return std::thread([this, body, &wall, &since_start, finish] {
             block_async_signals();
             try {
                 (this->*body)();
-                next.close();
+                finish(nullptr);
             } catch (const StageAborted&) {
             } catch (...) {
-                fail(std::current_exception());
+                finish(std::current_exception());
             }
             wall = since_start();
         });
     };
-    std::thread process = stage(&Transcoder::process_all, processed_q_, process_wall);
+    std::thread process = stage(&Transcoder::process_all, process_wall, [this](std::exception_ptr error) {
+        if (error)
+            fail(std::move(error));
+        else
+            processed_q_.close();
+    });
     std::thread prepare, mux;
     try {
-        prepare = std::thread([this, &prepare_wall, &since_start] {
-            block_async_signals();
-            try {
-                prepare_all();
-                prepared_q_.close();
-            } catch (const StageAborted&) {
-            } catch (...) {
-                // A decoding error (rethrown by pop) or prepare_decoded()'s: after the frames before it.
-                prepared_q_.close(std::current_exception());
-            }
-            prepare_wall = since_start();
-        });
-        mux = std::thread([this, &mux_wall, &since_start] {
-            block_async_signals();
-            try {
-                mux_all();
-            } catch (const StageAborted&) {
-            } catch (...) {
-                fail(std::current_exception());
-            }
-            mux_wall = since_start();
+        // A decoding error (rethrown by pop) or prepare_decoded()'s goes on in stream order, after
+        // the frames before it, as the decode stage's does.
+        prepare = stage(&Transcoder::prepare_all, prepare_wall, [this](std::exception_ptr error) { prepared_q_.close(std::move(error)); });
+        mux = stage(&Transcoder::mux_all, mux_wall, [this](std::exception_ptr error) {
+            if (error)
+                fail(std::move(error));
         });
     } catch (...) {
         fail(std::current_exception());
