@@ -458,10 +458,11 @@ TEST(CoopLowRes, replayed_fused_pass_equals_enc1_bottleneck_dec1)
                                 const float v = (c[static_cast<std::size_t>(mi * 8 + ni)] + enc1.bias[static_cast<std::size_t>(ch)]) *
                                                     g1[static_cast<std::size_t>(ch)] + b1[static_cast<std::size_t>(ch)];
                                 e1s.at(static_cast<std::size_t>(16 * j + ch)) = mask ? f16(std::max(v, 0.0f)) : 0.0f;
-                                if (mask)
+                                if (mask) {
                                     ASSERT_NEAR(e1s[static_cast<std::size_t>(16 * j + ch)],
                                                 e1.at(ch, py + L::e1_origin + y, px + L::e1_origin + x), 2e-2)
                                         << "E1 tile " << wx << "," << wy << " grid " << x << "," << y;
+                                }
                             }
                         }
                     }
@@ -498,9 +499,10 @@ TEST(CoopLowRes, replayed_fused_pass_equals_enc1_bottleneck_dec1)
                                 const float v = std::max(c[static_cast<std::size_t>(mi * 8 + ni)] + bot.bias[static_cast<std::size_t>(ch)], 0.0f);
                                 bs.at(static_cast<std::size_t>(16 * j + ch)) = f16(v);
                                 const int qx = px / 2 + L::b_origin + x, qy = py / 2 + L::b_origin + y;
-                                if (y < L::b_rows && x < L::b_valid && in_image(qx, qy, w2, h2))
+                                if (y < L::b_rows && x < L::b_valid && in_image(qx, qy, w2, h2)) {
                                     ASSERT_NEAR(bs[static_cast<std::size_t>(16 * j + ch)], b.at(ch, qy, qx), 3e-2)
                                         << "B tile " << wx << "," << wy << " grid " << x << "," << y;
+                                }
                             }
                     }
                 }
@@ -583,8 +585,9 @@ TEST(CoopLowRes, plan_fuses_the_low_resolution_convs_of_8_16_networks)
     EXPECT_EQ(fused.shared_bytes, CoopLowRes::shared_bytes);
     EXPECT_EQ(fused.coop_weights.size() * 2, static_cast<std::size_t>(6 * 2 * 128 + 9 * 2 * 128 + 9 * 2 * 128));
     for (const PlannedPass& p : plan.passes)  // E1 and B are never written
-        if (p.save)
+        if (p.save) {
             EXPECT_TRUE(p.save->name != "CNNV3_E1" && p.save->name != "CNNV3_B") << p.description;
+        }
     EXPECT_TRUE(fused.linear_binds.empty());
     EXPECT_EQ(fused.body.find("textureLod"), std::string::npos);
     opt.linear_pooling = true;  // E0's whole 2x2 windows as one bilinear sample each
