@@ -6,6 +6,7 @@
 #include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "color_tags.h"
+#include "environment_switch.h"
 #include "frame_input.h"
 #include "frame_planes_gpu.h"
 #include "gpu_context.h"
@@ -296,7 +297,7 @@ public:
     // $CNNV3_DECODE_BUFFERS=0 turns that off (FFmpeg's buffers, copied), for comparisons (docs/video.md).
     DecodeBufferSource decode_buffers() override
     {
-        if (const char* v = std::getenv("CNNV3_DECODE_BUFFERS"); v && std::string_view(v) == "0")
+        if (environment_is("CNNV3_DECODE_BUFFERS", "0"))
             return {};
         return [planes = planes_.get()](std::size_t size) { return planes->take_decode_buffer(size); };
     }
@@ -538,7 +539,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     }
     a.transcode.stop = &stop_requested;
     const TranscodeResult result = transcode_video(a.transcode, processor);
-    if (const char* v = std::getenv("CNNV3_STAGE_TIMES"); v && std::string_view(v) == "1")
+    if (environment_is("CNNV3_STAGE_TIMES", "1"))
         if (const std::string steps = processor.step_times(); !steps.empty())
             err << "cnnv3: " << steps << "\n";
     const int signal = stop_signal.load();

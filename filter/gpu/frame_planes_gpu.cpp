@@ -1,5 +1,6 @@
 #include "frame_planes_gpu.h"
 
+#include "environment_switch.h"
 #include "glsl_template.h"
 
 extern "C" {
@@ -453,7 +454,7 @@ FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
     : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>()),
       decode_pool_(std::make_unique<DecodePool>())
 {
-    if (const char* v = std::getenv("CNNV3_HOST_IMPORT"); v && std::string_view(v) == "1")
+    if (environment_is("CNNV3_HOST_IMPORT", "1"))
         import_ = true;
     // Made on the decoder's threads: only where libplacebo's calls may come from any thread.
     decode_pool_->can_make = gpu_.gpu()->limits.thread_safe;

@@ -1,6 +1,7 @@
 #include "pass_cache.h"
 
 #include "atomic_file.h"
+#include "environment_switch.h"
 #include "small_file.h"
 #include "xdg_base_dir.h"
 
@@ -55,7 +56,7 @@ std::filesystem::path file_of(const std::filesystem::path& dir, uint64_t key)
 
 std::optional<std::filesystem::path> PassCache::directory()
 {
-    if (const char* off = std::getenv("CNNV3_PASS_CACHE"); off && std::string_view(off) == "0")
+    if (environment_is("CNNV3_PASS_CACHE", "0"))
         return std::nullopt;
     if (const auto cache_home = xdg_base_dir("XDG_CACHE_HOME", ".cache"); !cache_home.empty())
         return cache_home / "cnnv3" / "passes";

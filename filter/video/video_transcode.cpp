@@ -4,6 +4,7 @@
 #include "av_handles.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
+#include "environment_switch.h"
 #include "media_input.h"
 #include "atomic_file.h"
 #include "pixel_formats.h"
@@ -1234,7 +1235,7 @@ TranscodeResult Transcoder::run()
 
     result_.frames = no_timestamps_ ? next_slot_ : frames_.load();
     result_.stopped = stopped_;
-    if (const char* v = std::getenv("CNNV3_STAGE_TIMES"); v && std::string_view(v) == "1" && result_.frames > 0) {
+    if (environment_is("CNNV3_STAGE_TIMES", "1") && result_.frames > 0) {
         const TranscodeResult::StageTimes& t = result_.stage_times;
         const double ms = 1000.0 / static_cast<double>(result_.frames);
         fmt::print(stderr,
