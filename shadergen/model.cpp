@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include "atomic_file.h"
 #include "half.h"
 #include "small_file.h"
 
@@ -277,6 +278,12 @@ Model assemble_model(const std::optional<Manifest>& manifest, std::span<const st
     take_f32(mlp.w1, static_cast<std::size_t>(mlp.out_dim * film_hidden), "W1");
     take_f32(mlp.b1, static_cast<std::size_t>(mlp.out_dim), "b1");
     return model;
+}
+
+void refuse_model_files(const std::filesystem::path& output, const std::filesystem::path& dir)
+{
+    for (std::string_view name : {manifest_file_name, weights_file_name, film_mlp_file_name})
+        refuse_same_file(output, dir / name, "a file of the model");
 }
 
 Model load_model(const std::filesystem::path& dir)

@@ -92,6 +92,11 @@ std::vector<float> fallback_default_cond();
 // that can be inferred), checked before reading it. Throws ModelError.
 Model load_model(const std::filesystem::path& dir);
 
+// Refuses to write `output` onto a file of the model in `dir` (model.json, the two .bin files): a
+// run reads them, and the output policy never writes onto a file the run reads, even with -y
+// (atomic_file.h's refuse_same_file, role "a file of the model"). Throws OutputFileError.
+void refuse_model_files(const std::filesystem::path& output, const std::filesystem::path& dir);
+
 // The pure parts of load_model, for tests and the fuzzer. `label` is the file name used in errors.
 // parse_manifest refuses NUL bytes and nesting deeper than manifest_max_depth.
 Manifest parse_manifest(std::string_view json_text, const std::string& label);

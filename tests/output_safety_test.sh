@@ -87,6 +87,28 @@ cp "$src/samples/photo_chelsea.png" photo.png
 "$shadergen" reference -y "${C[@]}" photo.png ./photo.png 2>same.log
 [ $? = 1 ] && one_line same.log "is the input" && cmp -s photo.png "$src/samples/photo_chelsea.png" \
   && ok "shadergen reference onto its input refused" || { bad "shadergen reference onto its input"; cat same.log; }
+# ... nor onto the model's files (model.json, the two .bin files), the --audio file or the --prev
+# image, with -y too: each tool reads them.
+cp -r "$model" m
+ffmpeg -nostdin -loglevel error -f lavfi -i sine=frequency=440:duration=0.5 song.mkv
+cp "$src/samples/photo_chelsea.png" prev.png
+read_sums() { cat m/* song.mkv prev.png | md5sum; }
+for t in "$cnnv3 stylize -y --model m --cond 0,0,0,0,0 clip.mp4 m/model.json:is a file of the model" \
+         "$cnnv3 stylize -y --model m --cond 0,0,0,0,0 clip.mp4 ./m/cnn_v3_weights.bin:is a file of the model" \
+         "$cnnv3 stylize -y --model m --audio song.mkv clip.mp4 song.mkv:is the --audio file" \
+         "$cnnv3 analyze -y clip.mp4 --model m --bpm 120 -o m/model.json:is a file of the model" \
+         "$cnnv3 analyze -y clip.mp4 --model m --bpm 120 --beats-out m/cnn_v3_film_mlp.bin:is a file of the model" \
+         "$shadergen hook -y --model m --dynamic -o m/cnn_v3_weights.bin:is a file of the model" \
+         "$shadergen reference -y --model m photo.png m/model.json:is a file of the model" \
+         "$shadergen reference -y --model m --prev prev.png photo.png prev.png:is the --prev image"; do
+  before=$(read_sums)
+  # shellcheck disable=SC2086
+  ${t%%:*} 2>same.log >/dev/null
+  rc=$?
+  name=${t%%:*} name=${name/#$cnnv3/cnnv3} name=${name/#$shadergen/cnnv3-shadergen}
+  [ "$rc" = 1 ] && one_line same.log "${t#*:}" && [ "$(read_sums)" = "$before" ] \
+    && ok "$name refused" || { bad "$name: exit $rc"; cat same.log; }
+done
 [ -z "$(leftovers)" ] || bad "temporaries left: $(leftovers)"
 
 # 2. Temporary names: the old OUT.partial.EXT scheme deleted clip.partial.mp4 (the input) and a

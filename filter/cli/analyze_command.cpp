@@ -157,7 +157,11 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
     // Probing and decoding read the input twice: a pipe or stdin is copied once first.
     // The rest values (SPEC §6): the model is found before the input is read, so a bad --model is
     // the one line it gets.
-    const Model model = load_model(find_model(a.model));
+    const std::filesystem::path model_dir = find_model(a.model);
+    for (const std::optional<std::string>& output : {a.output, a.beats_out})
+        if (output)
+            refuse_model_files(*output, model_dir);
+    const Model model = load_model(model_dir);
     const SpooledInput input(a.input, STDIN_FILENO, nullptr, err);
     const MediaInfo info = probe_media(input);
     std::optional<DecodedAudio> audio;

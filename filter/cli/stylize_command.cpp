@@ -436,9 +436,13 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         refuse_same_file(a.output, *a.cond_track, "the --cond-track file");
     if (a.conditioning.beats_file)
         refuse_same_file(a.output, *a.conditioning.beats_file, "the --beats file");
+    if (a.audio)
+        refuse_same_file(a.output, *a.audio, "the --audio file");
     if (a.output != "-")
         check_output_file(a.output, a.transcode.overwrite);
-    const Model model = load_model(find_model(a.model));
+    const std::filesystem::path model_dir = find_model(a.model);
+    refuse_model_files(a.output, model_dir);
+    const Model model = load_model(model_dir);
     StopSignals stop_signals;  // from here: Ctrl-C, SIGTERM, SIGHUP also stop buffering a piped input
     std::optional<SpooledInput> spooled;  // outlive the transcode, which reads the copies
     std::optional<SpooledInput> audio_spooled;

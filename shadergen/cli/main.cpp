@@ -165,10 +165,14 @@ int run_reference(const Args& args)
 {
     if (args.positional.size() != 2)
         throw UsageError("reference needs IN.png and OUT.png");
-    const Model model = load_model(find_model(args.model));
+    const std::filesystem::path model_dir = find_model(args.model);
+    const Model model = load_model(model_dir);
     const std::vector<float> cond = args.cond.value_or(model.default_cond);
     check_cond_count(cond, model.shape.cond_dim);
     refuse_same_file(args.positional[1], args.positional[0]);
+    if (args.prev)
+        refuse_same_file(args.positional[1], *args.prev, "the --prev image");
+    refuse_model_files(args.positional[1], model_dir);
     check_output_file(args.positional[1], args.overwrite);
     const PngImage in = read_png(args.positional[0]);
     std::optional<PngImage> prev;
@@ -219,7 +223,9 @@ int run_hook(const Args& args)
         throw UsageError("hook needs -o OUT.glsl");
     if (args.dynamic == args.cond.has_value())
         throw UsageError("hook needs exactly one of --cond a,b,c,d,e (static) and --dynamic");
-    const Model model = load_model(find_model(args.model));
+    const std::filesystem::path model_dir = find_model(args.model);
+    refuse_model_files(*args.output, model_dir);
+    const Model model = load_model(model_dir);
     PlanOptions options;
     options.strength = args.strength.value_or(1.0f);
     if (args.dynamic) {
