@@ -57,6 +57,13 @@ refused y4m-cut-mid-frame "cut.y4m" -- "$cnnv3" stylize "${C[@]}" cut.y4m out.mk
 refused y4m-cut-mid-frame-stdin "stdin" -- bash -c '"$0" stylize "${@:1}" - out.mkv <cut.y4m' "$cnnv3" "${C[@]}"
 ffmpeg -nostdin -loglevel error -f lavfi -i sine=frequency=440:duration=1 song.wav
 refused audio-only-stylize "song.wav" -- "$cnnv3" stylize "${C[@]}" song.wav out.mp4
+# Without --cond the audio would be analysed first: its note must not come before the refusal.
+ffmpeg -nostdin -loglevel error -f lavfi -i sine=frequency=440:duration=1 -i clip.mp4 -map 0:a -map 1:v -frames:v 1 \
+  -c:a libmp3lame -c:v png -disposition:v attached_pic cover.mp3
+refused audio-only-stylize-analysed "song.wav" -- "$cnnv3" stylize --quiet --model "$good_model" song.wav out.mp4
+refused audio-with-cover-picture "cover.mp3: has no video stream" -- "$cnnv3" stylize --quiet --model "$good_model" cover.mp3 out.mp4
+refused audio-with-cover-picture-stdin "stdin: has no video stream" -- \
+  bash -c '"$0" stylize --quiet --model "$1" - out.mp4 <cover.mp3' "$cnnv3" "$good_model"
 refused missing-input "nothere.mp4" -- "$cnnv3" stylize "${C[@]}" nothere.mp4 out.mp4
 mkdir folder.mp4
 refused directory-as-input "folder.mp4" -- "$cnnv3" stylize "${C[@]}" folder.mp4 out.mp4

@@ -10,6 +10,7 @@
 #include "frame_input.h"
 #include "frame_planes_gpu.h"
 #include "gpu_context.h"
+#include "media_input.h"
 #include "media_probe.h"
 #include "model_search.h"
 #include "network_runner.h"
@@ -475,6 +476,11 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
                 return 128 + stop_signal.load();
             }
             info = probe_media(*spooled, FrameCount::stored);  // the count is not used: no pass over the file
+            // An input without a video stream (audio only, a cover picture only) is refused before its
+            // audio is analysed, whose notes would come before the refusal: opened as the transcoder
+            // opens it, for the transcoder's one message.
+            if (!info->has_video)
+                open_media_input(spooled->path(), "", STDIN_FILENO, &stop_requested, spooled->name());
             try {
                 if (info->has_audio && !a.audio)
                     audio = decode_audio(*spooled);
