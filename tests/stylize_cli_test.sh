@@ -132,6 +132,10 @@ for db in 1 0; do
   CNNV3_DECODE_BUFFERS=$db CNNV3_STAGE_TIMES=1 "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder ffv1 \
     db.mp4 "db_$db.mkv" 2>"db_$db.log"
   into[$db]=$(sed -nE "s/.*; ([0-9]+) frames decoded into the processor's buffers.*/\1/p" "db_$db.log")
+  # CNNV3_STAGE_TIMES: the pipeline's stages, then the GPU stage's steps, one line each
+  [ "$(grep -oE '^cnnv3: (stage times|GPU stage steps) over' "db_$db.log" | tr '\n' ,)" = \
+    "cnnv3: stage times over,cnnv3: GPU stage steps over," ] \
+    || { bad "CNNV3_STAGE_TIMES=1: not one stage-times line and one steps line"; cat "db_$db.log"; }
 done
 a=$(ffmpeg -nostdin -loglevel error -i db_1.mkv -f rawvideo - | md5sum)
 b=$(ffmpeg -nostdin -loglevel error -i db_0.mkv -f rawvideo - | md5sum)

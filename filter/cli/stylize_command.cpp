@@ -413,6 +413,25 @@ private:
     StreamPlaneColor in_color_, out_color_;
 };
 
+// $CNNV3_STAGE_TIMES=1 (docs/video.md): where the time went, ms a frame, the pipeline's stages
+// (TranscodeResult::stage_times) and then the GPU stage's steps (NetworkProcessor::step_times).
+void print_stage_times(const TranscodeResult& result, const NetworkProcessor& processor, std::ostream& err)
+{
+    if (result.frames <= 0)
+        return;
+    const TranscodeResult::StageTimes& t = result.stage_times;
+    const double ms = 1000.0 / static_cast<double>(result.frames);
+    err << fmt::format("cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, prepare busy "
+                       "{:.3f}, process busy {:.3f} (submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the "
+                       "processor's start {:.1f} ms, the first frame's submit {:.1f} ms; {} frames decoded into the "
+                       "processor's buffers\n",
+                       result.frames, t.wall * ms, t.decode * ms, t.prepare * ms, t.process * ms, t.submit * ms,
+                       t.collect * ms, t.encode * ms, t.start * 1000.0, t.first_submit * 1000.0,
+                       result.decoded_into_processor);
+    if (const std::string steps = processor.step_times(); !steps.empty())
+        err << "cnnv3: " << steps << "\n";
+}
+
 std::string format_eta(double s)
 {
     if (s < 0)
@@ -550,8 +569,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     a.transcode.stop = &stop_requested;
     const TranscodeResult result = transcode_video(a.transcode, processor);
     if (environment_is("CNNV3_STAGE_TIMES", "1"))
-        if (const std::string steps = processor.step_times(); !steps.empty())
-            err << "cnnv3: " << steps << "\n";
+        print_stage_times(result, processor, err);
     const int signal = stop_signal.load();
     for (const std::string& note : result.notes)
         err << fmt::format("cnnv3: {}: {}\n", a.output, note);

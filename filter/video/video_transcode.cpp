@@ -4,7 +4,6 @@
 #include "av_handles.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
-#include "environment_switch.h"
 #include "media_input.h"
 #include "atomic_file.h"
 #include "pixel_formats.h"
@@ -1235,17 +1234,6 @@ TranscodeResult Transcoder::run()
 
     result_.frames = no_timestamps_ ? next_slot_ : frames_.load();
     result_.stopped = stopped_;
-    if (environment_is("CNNV3_STAGE_TIMES", "1") && result_.frames > 0) {
-        const TranscodeResult::StageTimes& t = result_.stage_times;
-        const double ms = 1000.0 / static_cast<double>(result_.frames);
-        fmt::print(stderr,
-                   "cnnv3: stage times over {} frames, ms a frame: wall {:.3f}, decode busy {:.3f}, prepare busy {:.3f}, "
-                   "process busy {:.3f} (submit {:.3f}, collect {:.3f}), encode busy {:.3f}; the processor's start "
-                   "{:.1f} ms, the first frame's submit {:.1f} ms; {} frames decoded into the processor's buffers\n",
-                   result_.frames, t.wall * ms, t.decode * ms, t.prepare * ms, t.process * ms, t.submit * ms,
-                   t.collect * ms, t.encode * ms, t.start * 1000.0, t.first_submit * 1000.0,
-                   result_.decoded_into_processor);
-    }
     report(true);
     return result_;
 }

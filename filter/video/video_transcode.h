@@ -88,7 +88,7 @@ struct TranscodeResult {
     // process stage's, the processor's submit and collect calls (collect: mostly waiting for the
     // GPU); of submit, the first frame's (a processor's one-time set-up: passes built, buffers
     // made); and the processor's start() (in the process stage's busy time, before the first
-    // frame's fps clock starts). $CNNV3_STAGE_TIMES=1 prints them on stderr at the end
+    // frame's fps clock starts). `cnnv3 stylize` prints them with $CNNV3_STAGE_TIMES=1
     // (docs/video.md).
     struct StageTimes {
         double wall = 0, decode = 0, prepare = 0, process = 0, submit = 0, collect = 0, encode = 0, first_submit = 0,
