@@ -199,4 +199,8 @@ check unknown-command-newline 2 'unknown command "bad?command"' -- "$cnnv3" $'ba
 one_line unknown-command-newline
 check devices-argument-newline 2 'devices takes no arguments (got x?y)' -- "$cnnv3" devices $'x\ny'
 one_line devices-argument-newline
+# -x has one parser (parse_encoder_option, shared with bench/encode_alone.cpp): one line, exit 2.
+check stylize-encoder-option-newline 2 '^cnnv3: -x: "pre?set" is not an encoder option (expected key=value' -- \
+    "$cnnv3" stylize -x $'pre\nset' "$work/in.y4m" "$work/o7.mkv"
+one_line stylize-encoder-option-newline
 exit $fail

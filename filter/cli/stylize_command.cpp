@@ -210,11 +210,11 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
         else if (arg == "--crf")
             a.transcode.crf = parse_number_option(arg, value(), 0.0, 63.0, false);
         else if (arg == "-x") {
-            const std::string kv = value();
-            const auto eq = kv.find('=');
-            if (eq == std::string::npos || eq == 0)
-                throw UsageError(fmt::format("-x {}: expected KEY=VALUE", excerpt(kv)));
-            a.transcode.encoder_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            try {
+                a.transcode.encoder_options.push_back(parse_encoder_option(value()));
+            } catch (const VideoError& e) {
+                throw UsageError(e.what());
+            }
         } else if (arg == "-y")
             a.transcode.overwrite = true;
         else if (arg == "--quiet")

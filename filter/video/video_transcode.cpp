@@ -4,6 +4,7 @@
 #include "av_handles.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
+#include "excerpt.h"
 #include "media_input.h"
 #include "atomic_file.h"
 #include "pixel_formats.h"
@@ -1244,7 +1245,8 @@ std::pair<std::string, std::string> parse_encoder_option(const std::string& text
 {
     const std::size_t eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
-        throw VideoError("-x", fmt::format("\"{}\" is not an encoder option (expected key=value, e.g. preset=slow)", text));
+        throw VideoError("-x", fmt::format("\"{}\" is not an encoder option (expected key=value, e.g. preset=slow)",
+                                           excerpt(text)));
     return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
