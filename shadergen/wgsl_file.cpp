@@ -79,7 +79,7 @@ fn modulate(x: vec4<f32>, go: i32) -> vec4<f32> {
 // leaves in the prev buffer; zeros where the page clears it), 12-14 (mip1), 15-17 (mip2) and 18
 // (shadow: 1 inside the image) are non-zero; mip1 and mip2 are the ceil-mode 2x2 means of the image
 // and of mip1, as in the reference.
-constexpr std::string_view features_template = R"(
+constexpr std::string_view features_sources_template = R"(
 @group(0) @binding(2) var image: texture_2d<f32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<{{ACT}}>;
 @group(0) @binding(4) var<storage, read> prev: array<vec4<f32>>;  // row-major, full resolution
@@ -105,26 +105,15 @@ fn mip2(m: vec2<i32>) -> vec3<f32> {
     }
     return s / n;
 }
+)";
 
-@compute @workgroup_size(8, 8, 1)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let size = level_size(LEVEL);
-    let pos = vec2<i32>(id.xy);
-    let go = i32(id.z);
-    if (pos.x >= size.x || pos.y >= size.y || go * 4 >= OUT_CH) { return; }
-    var acc = bias(go);
-    for (var tap = 0; tap < 9; tap++) {
-        let q = pos + (vec2<i32>(tap % 3, tap / 3) - 1) * DILATION;
-        if (any(q < vec2<i32>(0)) || any(q >= size)) { continue; }  // zero padding of all 20 channels
-        let m1 = mip1(q / 2);
+// Accumulating the features at tap q: the non-zero channels, four at a time.
+constexpr std::string_view features_accumulate = R"(        let m1 = mip1(q / 2);
         let m2 = mip2(q / 4);
         accumulate(&acc, vec4<f32>(textureLoad(image, q, 0).rgb, 1.0), vec4<i32>(0, 1, 2, 18), go, tap);
         accumulate(&acc, vec4<f32>(prev[q.y * size.x + q.x].rgb, 0.0), vec4<i32>(9, 10, 11, -1), go, tap);
         accumulate(&acc, vec4<f32>(m1, m2.r), vec4<i32>(12, 13, 14, 15), go, tap);
         accumulate(&acc, vec4<f32>(m2.gb, 0.0, 0.0), vec4<i32>(16, 17, -1, -1), go, tap);
-    }
-    dst[(go * size.y + pos.y) * size.x + pos.x] = {{ACT}}(max(modulate(acc, go), vec4<f32>(0.0)));
-}
 )";
 
 // One source of a conv's input: how it is read at the conv's resolution.
@@ -226,10 +215,15 @@ struct PassBody {
     std::vector<std::string> binds;
 };
 
-// enc0: the features built from the image.
+// enc0: a conv whose input is the features, built from the image on the fly.
 PassBody emit_features_pass(const PlannedPass& pass, const Variant& v)
 {
-    return {fill_template(features_template, {{"ACT", v.act}}), {"frame", "weights", "image", pass.save->name, "prev"}};
+    const std::string wgsl = fill_template(
+        conv_template, {{"SOURCES", fill_template(features_sources_template, {{"ACT", v.act}})},
+                        {"OUTPUT_DECLARATION", ""},
+                        {"ACCUMULATE", std::string(features_accumulate)},
+                        {"EPILOGUE", fill_template(relu_epilogue, {{"ACT", v.act}, {"FILM", "modulate(acc, go)"}})}});
+    return {wgsl, {"frame", "weights", "image", pass.save->name, "prev"}};
 }
 
 // A conv over its sources (direct, pooled or upsampled), with a ReLU epilogue into a tensor or, for

@@ -92,7 +92,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     var acc = bias(go);
     for (var tap = 0; tap < 9; tap++) {
         let q = pos + (vec2<i32>(tap % 3, tap / 3) - 1) * DILATION;
-        if (any(q < vec2<i32>(0)) || any(q >= size)) { continue; }  // zero padding of all 20 channels
+        if (any(q < vec2<i32>(0)) || any(q >= size)) { continue; }  // zero padding
         let m1 = mip1(q / 2);
         let m2 = mip2(q / 4);
         accumulate(&acc, vec4<f32>(textureLoad(image, q, 0).rgb, 1.0), vec4<i32>(0, 1, 2, 18), go, tap);
