@@ -28,6 +28,13 @@ inline constexpr float max_reactivity = 2.0f;
 inline constexpr std::array<int, 2> reactivity_scaled = {0, 2};
 inline constexpr int reactivity_phase = 1;
 
+// A steady beat grid (SPEC §6 beats given as a BPM and an offset: `cnnv3 --bpm B --offset S`, the
+// VapourSynth plugin's bpm and offset): B in [min_bpm, max_bpm] (a beat at most every minute),
+// |S| at most max_beat_offset seconds. The one place these limits are written.
+inline constexpr double min_bpm = 1.0;
+inline constexpr double max_bpm = 1000.0;
+inline constexpr double max_beat_offset = 1e7;
+
 // "frame,time,beat_phase,...,style_p1": the header line of a conditioning CSV.
 std::string conditioning_csv_header_text();
 

@@ -1,5 +1,6 @@
 #include "stylize_options.h"
 
+#include "conditioning_names.h"
 #include "conditioning_track.h"
 
 #include <fmt/format.h>
@@ -57,11 +58,14 @@ StylizeOptions read_stylize_options(const VSMap* in, const VSAPI* vsapi)
         throw StylizeArgumentError("reactivity", fmt::format("{} is outside [0, {}]", *reactivity, max_reactivity));
     o.reactivity = static_cast<float>(reactivity.value_or(1.0));
     o.bpm = get_float(in, vsapi, "bpm");
-    if (o.bpm && !(*o.bpm > 0.0 && *o.bpm <= 1000.0))
-        throw StylizeArgumentError("bpm", fmt::format("{} is not a tempo in (0, 1000]", *o.bpm));
+    if (o.bpm && !(*o.bpm >= min_bpm && *o.bpm <= max_bpm))
+        throw StylizeArgumentError("bpm", fmt::format("{} is not a tempo in [{}, {}]", *o.bpm, min_bpm, max_bpm));
     const std::optional<double> offset = get_float(in, vsapi, "offset");
     if (offset && !o.bpm && *offset != 0.0)
         throw StylizeArgumentError("offset", "goes with bpm");
+    if (offset && std::abs(*offset) > max_beat_offset)
+        throw StylizeArgumentError("offset", fmt::format("{} is not in [{}, {}] seconds", *offset, -max_beat_offset,
+                                                         max_beat_offset));
     o.offset = offset.value_or(0.0);
     o.beats = get_text(in, vsapi, "beats");
     o.cond_track = get_text(in, vsapi, "cond_track");

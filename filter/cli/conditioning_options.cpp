@@ -1,6 +1,7 @@
 #include "conditioning_options.h"
 
 #include "command.h"
+#include "conditioning_names.h"
 #include "conditioning_sources.h"
 
 #include "excerpt.h"
@@ -36,9 +37,9 @@ bool ConditioningOptions::parse(ArgCursor& cursor)
         }
     };
     if (arg == "--bpm")
-        bpm = parse_number_option(arg, value(), 1.0, 1000.0, false);  // a beat at most every minute
+        bpm = parse_number_option(arg, value(), min_bpm, max_bpm, false);
     else if (arg == "--offset")
-        offset = parse_number_option(arg, value(), -1e7, 1e7, false);
+        offset = parse_number_option(arg, value(), -max_beat_offset, max_beat_offset, false);
     else if (arg == "--beats")
         beats_file = value();
     else if (arg == "--style0")

@@ -445,6 +445,9 @@ def bad_arguments_raise_errors_naming_them():
         ("beats", lambda: stylize(clip, beats=os.path.join(work, "missing-beats.txt"))),
         ("cond_track", lambda: stylize(clip, cond_track=os.path.join(work, "missing.csv"))),
         ("gpu", lambda: stylize(clip, gpu=99)),
+        # the limits of `cnnv3 --bpm/--offset` (shadergen/conditioning_names.h)
+        ("bpm", lambda: stylize(clip, bpm=0.5)),
+        ("offset", lambda: stylize(clip, bpm=120.0, offset=1e300)),
         ("clip", lambda: stylize(core.std.BlankClip(format=vs.RGBS, width=17000, height=2, length=1))),
     ]
     ok = True
