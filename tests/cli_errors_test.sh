@@ -203,4 +203,12 @@ one_line devices-argument-newline
 check stylize-encoder-option-newline 2 '^cnnv3: -x: "pre?set" is not an encoder option (expected key=value' -- \
     "$cnnv3" stylize -x $'pre\nset' "$work/in.y4m" "$work/o7.mkv"
 one_line stylize-encoder-option-newline
+# --gpu that names no device, and no Vulkan driver at all: one line saying what was expected.
+check gpu-index 1 '^cnnv3: --gpu 99: there .* (expected a device index 0\.\.' -- \
+    "$cnnv3" stylize --gpu 99 --model "$good_model" --cond 0,0,0,0,0 "$work/in.y4m" "$work/o8.mkv"
+check gpu-name-newline 1 "^cnnv3: --gpu no?such: no Vulkan device's name contains it (expected" -- \
+    "$cnnv3" stylize --gpu $'no\nsuch' --model "$good_model" --cond 0,0,0,0,0 "$work/in.y4m" "$work/o8.mkv"
+one_line gpu-name-newline
+check no-vulkan-driver 1 '^cnnv3: Vulkan: no instance (expected a Vulkan driver' -- \
+    env VK_ICD_FILENAMES=/nonexistent.json "$cnnv3" devices
 exit $fail

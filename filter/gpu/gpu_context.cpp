@@ -1,5 +1,7 @@
 #include "gpu_context.h"
 
+#include "excerpt.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -103,6 +105,14 @@ bool offers_coop_matrix(pl_vk_inst inst, VkPhysicalDevice device)
     return coop.cooperativeMatrix && memory_model.vulkanMemoryModel;
 }
 
+constexpr const char* no_instance_problem = "Vulkan: no instance (expected a Vulkan driver, e.g. mesa-vulkan-drivers)";
+
+// What --gpu takes, for its refusals.
+std::string gpu_choices(std::size_t devices)
+{
+    return fmt::format("expected a device index 0..{} or a part of a device's name; see `cnnv3 devices`", devices - 1);
+}
+
 struct QuietLog {
     pl_log log = create_log(nullptr, nullptr, PL_LOG_NONE);
     ~QuietLog() { pl_log_destroy(&log); }
@@ -115,7 +125,7 @@ std::vector<GpuDeviceInfo> list_gpu_devices()
     QuietLog quiet;
     pl_vk_inst inst = create_instance(quiet.log);
     if (!inst)
-        throw GpuError("Vulkan: no instance (is a Vulkan driver installed? e.g. mesa-vulkan-drivers)");
+        throw GpuError(no_instance_problem);
     std::vector<GpuDeviceInfo> out;
     try {
         for (auto& [info, dev] : enumerate(inst))
@@ -144,12 +154,12 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
     instance_ = create_instance(log_);
     if (!instance_) {
         pl_log_destroy(&log_);
-        throw GpuError("Vulkan: no instance (is a Vulkan driver installed? e.g. mesa-vulkan-drivers)");
+        throw GpuError(no_instance_problem);
     }
     try {
         const auto devices = enumerate(instance_);
         if (devices.empty())
-            throw GpuError("Vulkan: no devices found");
+            throw GpuError("Vulkan: no devices found (expected a device of a Vulkan driver, e.g. lavapipe of mesa-vulkan-drivers)");
         const std::string& want = options.device;
         const std::pair<GpuDeviceInfo, VkPhysicalDevice>* pick = nullptr;
         int index = -1;
@@ -162,15 +172,17 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
                 pick = &devices.front();
         } else if (ec == std::errc() && end == want.data() + want.size()) {
             if (index >= static_cast<int>(devices.size()))
-                throw GpuError(fmt::format("--gpu {}: there are {} Vulkan devices (0..{}); see `cnnv3 devices`", want,
-                                           devices.size(), devices.size() - 1));
+                throw GpuError(fmt::format("--gpu {}: there {} {} Vulkan device{} ({})", want,
+                                           devices.size() == 1 ? "is" : "are", devices.size(),
+                                           devices.size() == 1 ? "" : "s", gpu_choices(devices.size())));
             pick = &devices[static_cast<std::size_t>(index)];
         } else {
             for (const auto& d : devices)
                 if (!pick && lower(d.first.name).find(lower(want)) != std::string::npos)
                     pick = &d;
             if (!pick)
-                throw GpuError(fmt::format("--gpu {}: no Vulkan device name contains it; see `cnnv3 devices`", want));
+                throw GpuError(fmt::format("--gpu {}: no Vulkan device's name contains it ({})", excerpt(want),
+                                           gpu_choices(devices.size())));
         }
         device_ = pick->first;
         // Ask for shaderFloat16 (core in Vulkan 1.2, VK_KHR_shader_float16_int8 before): libplacebo
