@@ -122,6 +122,10 @@ fi
 timeout 120 "$cnnv3" stylize --quiet --model "$model" silent.mp4 --audio pipe piped_song.mkv 2>piped_song.log; rc=$?
 [ $rc = 0 ] && [ "$(ffprobe -v error -select_streams a -show_entries stream=codec_name -of csv=p=0 piped_song.mkv)" = pcm_s16le ] \
   && ok "--audio from a named pipe" || { bad "--audio from a named pipe (exit $rc)"; cat piped_song.log; }
+# --audio - (standard input) is "stdin" in every message, as IN - is.
+"$cnnv3" stylize --model "$model" --encoder ffv1 silent.mp4 --audio - stdin_song.mkv <song.wav 2>stdin_song.log; rc=$?
+[ $rc = 0 ] && grep -q "conditioning from the audio of stdin (beats" stdin_song.log && ! grep -q "^cnnv3: -:" stdin_song.log \
+  && ok "--audio -: named stdin" || { bad "--audio - (exit $rc)"; cat stdin_song.log; }
 "$cnnv3" stylize --quiet --model "$model" silent.mp4 --audio silent.mp4 x.mkv 2>noaudio.log
 [ $? = 1 ] && [ "$(wc -l < noaudio.log)" = 1 ] && grep -q "silent.mp4: has no audio stream" noaudio.log \
   && ok "--audio without audio: $(cat noaudio.log)" || { bad "--audio FILE without audio"; cat noaudio.log; }

@@ -529,12 +529,12 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         const double end = info ? std::max(info->duration, start + 1.0) : 1e6;
         std::string beats_from;
         auto sources = std::make_shared<ConditioningSources>(
-            build_conditioning_sources(a.audio ? *a.audio : media_name(a.input), a.conditioning, model.default_cond,
+            build_conditioning_sources(media_name(a.audio ? *a.audio : a.input), a.conditioning, model.default_cond,
                                        audio, start, end, beats_from, err));
         cond_at = [sources](double t, double dt) { return sources->at(t, dt); };
         if (audio || !beats_from.empty())
             cond_note = fmt::format("conditioning from the audio{} (beats {}, {} found)",
-                                    a.audio ? " of " + *a.audio : "", beats_from, sources->beats.beats().size());
+                                    a.audio ? " of " + media_name(*a.audio) : "", beats_from, sources->beats.beats().size());
         else
             cond_note = fmt::format("{}: the model's default_cond {}",
                                     info ? "no audio stream" : "y4m on standard input carries no audio to analyse",
