@@ -31,10 +31,15 @@ fs::path temporary_name(const fs::path& output, std::mt19937& random)
     return output.parent_path() / name;
 }
 
+// "-": standard output (see the header).
+bool is_stdout(const fs::path& output) { return output == "-"; }
+
 }  // namespace
 
 void check_output_file(const fs::path& output, bool overwrite)
 {
+    if (is_stdout(output))
+        return;
     if (output.empty() || !output.has_filename())
         throw OutputFileError(output, "is a folder name (expected an output file name)");
     struct stat link_st {};
@@ -53,6 +58,12 @@ void check_output_file(const fs::path& output, bool overwrite)
 
 PartialOutput::PartialOutput(fs::path output, bool overwrite) : output_(std::move(output)), overwrite_(overwrite)
 {
+    if (is_stdout(output_)) {
+        fd_ = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+        if (fd_ < 0)
+            throw OutputFileError("stdout", errno_text(errno) + " (expected an open standard output)");
+        return;
+    }
     check_output_file(output_, overwrite_);
     const fs::path folder = output_.parent_path().empty() ? fs::path(".") : output_.parent_path();
     std::mt19937 random(std::random_device{}());
@@ -76,7 +87,7 @@ PartialOutput::~PartialOutput()
 {
     if (fd_ >= 0)
         ::close(fd_);
-    if (committed_)
+    if (committed_ || is_stdout(output_))
         return;
     // Remove the temporary only while its name still refers to the file created here.
     struct stat st {};
@@ -96,6 +107,10 @@ void PartialOutput::commit()
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;
+    }
+    if (is_stdout(output_)) {
+        committed_ = true;
+        return;
     }
     struct stat st {};
     if (::lstat(temporary_.c_str(), &st) != 0 || st.st_dev != device_ || st.st_ino != inode_)
@@ -148,7 +163,7 @@ void write_file_atomically(const fs::path& path, std::string_view bytes, bool ov
     if (::close(fd) != 0 && err == 0)
         err = errno;
     if (err != 0)
-        throw OutputFileError(path, errno_text(err) + " while writing");
+        throw OutputFileError(is_stdout(path) ? fs::path("stdout") : path, errno_text(err) + " while writing");
     out.commit();
 }
 

@@ -10,6 +10,8 @@
 //     appeared meanwhile (renameat2 RENAME_NOREPLACE, or link + unlink where the filesystem lacks it).
 //   - Only that temporary file is ever removed (by an uncommitted PartialOutput's destructor), and
 //     only while its name still refers to the file created here.
+//   - OUT "-" is standard output, for every tool: written directly (no temporary, nothing to check
+//     or rename), named "stdout" in errors.
 //
 // Errors are OutputFileError, what() "OUT: problem". Not thread-safe per object; distinct objects
 // are independent.
@@ -61,7 +63,7 @@ private:
 };
 
 // The checks PartialOutput's constructor makes on OUT (exists without `overwrite`, a directory, not
-// a regular file), for a command to run before its slow work. Throws OutputFileError.
+// a regular file; none for "-"), for a command to run before its slow work. Throws OutputFileError.
 void check_output_file(const std::filesystem::path& output, bool overwrite);
 
 // Writes `bytes` to `path` with the policy above.

@@ -10,6 +10,9 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <cstdio>
+#include <unistd.h>
+#include <fcntl.h>
 
 using namespace cnnv3;
 using namespace cnnv3::testing;
@@ -111,6 +114,46 @@ TEST(OutputFile, DirectoriesDevicesAndUnwritableFoldersAreRefused)
     EXPECT_THROW(write_file_atomically("/dev/null", "x", true), OutputFileError);
     EXPECT_THROW(write_file_atomically(dir.path() / "missing" / "o.csv", "x", true), OutputFileError);
     EXPECT_TRUE(names_in(dir.path()).empty());
+}
+
+// "-" is standard output for every file a tool writes (analyze -o -, hook -o -, reference IN -):
+// written there directly, no file named "-", and its write errors name stdout.
+TEST(OutputFile, DashIsStandardOutput)
+{
+    TempDir dir("stdout");
+    const fs::path captured = dir.path() / "captured";
+    std::fflush(stdout);
+    const int saved = ::dup(STDOUT_FILENO);
+    const int file = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(saved, 0);
+    ASSERT_GE(file, 0);
+    ::dup2(file, STDOUT_FILENO);
+    ::close(file);
+    const fs::path cwd = fs::current_path();
+    fs::current_path(dir.path());
+    check_output_file("-", false);  // nothing to check: no -y needed, never "exists"
+    write_file_atomically("-", "frame,time\n", false);
+    write_file_atomically("-", "0,0\n", false);
+    fs::current_path(cwd);
+    ::dup2(saved, STDOUT_FILENO);
+    ::close(saved);
+    EXPECT_EQ(read_text(captured), "frame,time\n0,0\n");
+    EXPECT_EQ(names_in(dir.path()), std::set<std::string>{"captured"});
+
+    const int full = ::open("/dev/full", O_WRONLY);
+    ASSERT_GE(full, 0);
+    const int kept = ::dup(STDOUT_FILENO);
+    ::dup2(full, STDOUT_FILENO);
+    ::close(full);
+    std::string what;
+    try {
+        write_file_atomically("-", "x", true);
+    } catch (const OutputFileError& e) {
+        what = e.what();
+    }
+    ::dup2(kept, STDOUT_FILENO);
+    ::close(kept);
+    EXPECT_EQ(what.rfind("stdout: ", 0), 0u) << what;
 }
 
 TEST(OutputFile, TheSameFileUnderAnotherNameIsRecognised)

@@ -133,6 +133,15 @@ echo shader > x.glsl.partial
   && [ -s out.mp4 ] && [ -s t.csv ] && [ -s x.glsl ] \
   && ok "users' files named like the old temporaries survive" || bad "a user's *.partial file was touched"
 
+# OUT - is standard output for every tool (never a file named "-").
+"$cnnv3" analyze clip.mp4 --bpm 120 -o - >stdout.csv 2>/dev/null && "$shadergen" hook "${C[@]}" -o - >stdout.glsl \
+  && "$shadergen" reference "${C[@]}" photo.png - >stdout.png && [ ! -e ./- ] && head -n1 stdout.csv | grep -q '^frame,time,' \
+  && grep -q '^//!HOOK' stdout.glsl && [ "$(head -c 4 stdout.png | tail -c 3)" = PNG ] \
+  && ok "OUT - writes to standard output" || bad "OUT -: $(ls -A | tr '\n' ' ')"
+"$cnnv3" analyze clip.mp4 --bpm 120 -o - --beats-out - >/dev/null 2>same.log
+[ $? = 2 ] && one_line same.log "would both write to standard output" && ok "analyze: one output on stdout at most" \
+  || { bad "analyze -o - --beats-out -"; cat same.log; }
+
 # 3. An existing OUT needs -y, for every file any tool writes; the message names -y.
 check_exists() {  # NAME FILE -- command...
   local name=$1 file=$2

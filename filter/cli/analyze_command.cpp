@@ -29,7 +29,7 @@ const std::string_view analyze_usage =
     "\n"
     "  Analyse the audio of IN (any file FFmpeg reads; - for stdin) and write the conditioning of every video frame\n"
     "  as CSV (frame,time,beat_phase,beat_norm,audio_intensity,style_p0,style_p1) to TRACK.csv, or to\n"
-    "  stdout without -o. Times are seconds from the start of the file.\n"
+    "  stdout without -o (or with -o -). Times are seconds from the start of the file.\n"
     "\n"
     "  --fps F          frame rate of the rows, in [0.01, 1000] (default: the video's own rate; 30 for\n"
     "                   audio-only files)\n"
@@ -151,8 +151,11 @@ int analyze_command(const std::vector<std::string>& args, std::ostream& out, std
         if (a.conditioning.beats_file)
             refuse_same_file(*output, *a.conditioning.beats_file, "the --beats file");
     }
-    if (a.output && a.beats_out)
+    if (a.output && a.beats_out) {
         refuse_same_file(*a.output, *a.beats_out, "also the --beats-out file");
+        if (*a.output == "-" && *a.beats_out == "-")
+            throw UsageError("-o - and --beats-out - would both write to standard output: give one of them as a file");
+    }
 
     // Probing and decoding read the input twice: a pipe or stdin is copied once first.
     // The rest values (SPEC §6): the model is found before the input is read, so a bad --model is
