@@ -55,8 +55,9 @@ TEST(WgslFiles, OneShaderPerConvPassAndVariantThenPlan)
         EXPECT_EQ(f.text.find("enable f16;") != std::string::npos, f16) << f.name;
         EXPECT_EQ(f.text.find("vec4<f16>") != std::string::npos, f16) << f.name;
         // No weights in the shaders: they come from the storage buffer.
-        if (f.name.ends_with(".wgsl"))
+        if (f.name.ends_with(".wgsl")) {
             EXPECT_NE(f.text.find("var<storage, read> weights: array<f32>"), std::string::npos) << f.name;
+        }
     }
     const std::string& plan_js = files.back().text;
     EXPECT_NE(plan_js.find("{shader: 'dec1', layer: 'dec1', level: 1, film: true, sources: [{tensor: 'B', kind: "
