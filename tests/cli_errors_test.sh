@@ -191,6 +191,14 @@ mkfifo "$work/fifo-models/presets.tsv"
 CNNV3_MODEL_PATH="$work/fifo-models" check models-fifo 0 "" -- timeout 10 "$cnnv3" models
 grep -q "piped/model.json: is a named pipe" "$work/out" && grep -q "presets.tsv: is a named pipe" "$work/out" ||
     { echo "FAIL models-fifo: the named pipes are not reported:"; cat "$work/out"; fail=1; }
+# ... and lists the presets of each model (preset_list.h): comments and short rows skipped.
+mkdir -p "$work/list-models"
+fresh_model "$work/list-models/m48"
+printf '# preset\tmodel\tconditioning\tstrength\ncnnv3_m48_a\tm48\t1,0,0.3,0,1\t1\nshort\tm48\n\ncnnv3_m48_dyn\tm48\tdynamic\t1\nother\tx\t0,0,0,0,0\n' \
+    >"$work/list-models/presets.tsv"
+CNNV3_MODEL_PATH="$work/list-models" check models-presets 0 "" -- "$cnnv3" models
+grep -qx "  presets: cnnv3_m48_a (1,0,0.3,0,1), cnnv3_m48_dyn (dynamic)" "$work/out" ||
+    { echo "FAIL models-presets: not the two presets of m48:"; cat "$work/out"; fail=1; }
 # An option without its value, in each command's own options and in the shared conditioning ones.
 check stylize-option-no-value 2 "^cnnv3: --crf needs a value" -- "$cnnv3" stylize "$work/in.y4m" "$work/o6.mkv" --crf
 check analyze-option-no-value 2 "^cnnv3: --bpm needs a value" -- "$cnnv3" analyze "$work/in.wav" --bpm

@@ -3,6 +3,7 @@
 #include "conditioning_names.h"
 #include "model.h"
 #include "model_search.h"
+#include "preset_list.h"
 #include "small_file.h"
 
 #include "excerpt.h"
@@ -10,7 +11,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <sstream>
 
 namespace cnnv3::cli {
 
@@ -47,31 +47,15 @@ std::string size_text(const NetworkShape& shape)
 // presets.tsv lists a few dozen presets; anything far larger is not ours.
 constexpr std::uintmax_t presets_max_bytes = 1 << 20;
 
-struct PresetRow {
-    std::string name, model, conditioning;
-};
-
-// weights/presets.tsv of one weights directory (scripts/make-glsl.sh's list of glsl/ presets); none
-// when the directory has no such file. Read like every small file (small_file.h): a named pipe
-// there is refused, not waited on.
+// weights/presets.tsv of one weights directory (preset_list.h); none when the directory has no
+// such file. Read like every small file (small_file.h): a named pipe there is refused, not waited on.
 std::vector<PresetRow> read_presets(const std::filesystem::path& weights_dir)
 {
-    std::vector<PresetRow> rows;
     const auto path = weights_dir / "presets.tsv";
     std::error_code ec;
     if (std::filesystem::symlink_status(path, ec).type() == std::filesystem::file_type::not_found)
-        return rows;
-    std::istringstream lines(read_small_file(path, presets_max_bytes, "a tab-separated list of presets"));
-    for (std::string line; std::getline(lines, line);) {
-        if (line.empty() || line[0] == '#')
-            continue;
-        std::istringstream fields(line);
-        PresetRow row;
-        if (std::getline(fields, row.name, '\t') && std::getline(fields, row.model, '\t') &&
-            std::getline(fields, row.conditioning, '\t'))
-            rows.push_back(row);
-    }
-    return rows;
+        return {};
+    return parse_preset_list(read_small_file(path, presets_max_bytes, "a tab-separated list of presets"));
 }
 
 void print_model(const FoundModel& m, const std::string& default_name, std::ostream& out)

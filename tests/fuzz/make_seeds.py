@@ -6,7 +6,8 @@ usage: make_seeds.py VECTORS_DIR CORPUS_DIR     model-fuzzer: the committed test
                                                 depth, progressive and Adam7, with PLTE and tRNS
        make_seeds.py --text CORPUS_DIR          text-fuzzer: beat-times files (first byte 0),
                                                 conditioning CSVs (1), style curves (2), --cond (3),
-                                                the shared conditioning options, NUL-separated (4)
+                                                the shared conditioning options, NUL-separated (4),
+                                                weights/presets.tsv (5)
 
 model-fuzzer input layout (see model_fuzzer.cpp): flag byte, u16 manifest length, u16 weights
 length in halves, then model.json text, weights bytes, MLP bytes.
@@ -123,6 +124,8 @@ def text_seeds(corpus):
                b"--reactivity", b"1.5", b"in.wav"]
     (corpus / "options-grid").write_bytes(b"\4" + b"\0".join(options))
     (corpus / "options-beats").write_bytes(b"\4" + b"\0".join([b"--beats", b"beats.txt", b"--bpm"]))
+    presets = pathlib.Path(__file__).resolve().parents[2] / "weights" / "presets.tsv"
+    (corpus / "presets").write_bytes(b"\5" + presets.read_bytes())
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 // libFuzzer target for the small text inputs: beat-times files (--beats), conditioning CSVs
 // (--cond-track), style curves (--style0/--style1), --cond values and the conditioning options
 // `cnnv3 analyze` and `stylize` share (filter/cli/conditioning_options.h; the arguments are the
-// text split at NUL bytes). The first byte picks the parser (its value mod 5), the rest is the text.
+// text split at NUL bytes) and weights/presets.tsv (filter/cli/preset_list.h). The first byte picks
+// the parser (its value mod 6), the rest is the text.
 // Any input must parse or give the parser's error, whose message is one short line.
 #include "beat_times_file.h"
 #include "cond_option.h"
 #include "conditioning_options.h"
 #include "conditioning_track.h"
+#include "preset_list.h"
 #include "style_curve.h"
 
 #include <cstdint>
@@ -49,12 +51,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
     try {
-        switch (data[0] % 5) {
+        switch (data[0] % 6) {
         case 0: cnnv3::parse_beat_times(text, "beats.txt"); break;
         case 1: cnnv3::parse_conditioning_csv(text, "track.csv"); break;
         case 2: cnnv3::StyleCurve::parse(text); break;
         case 3: cnnv3::parse_cond_option(text); break;
-        default: parse_conditioning_options(text); break;
+        case 4: parse_conditioning_options(text); break;
+        default: cnnv3::cli::parse_preset_list(text); break;
         }
     } catch (const cnnv3::BeatFileError& e) {
         check_message(e.what());
