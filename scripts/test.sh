@@ -23,7 +23,7 @@ rm -rf "$corpus" && mkdir -p "$corpus"
 /usr/bin/python3 tests/fuzz/make_seeds.py tests/vectors "$corpus"
 ./build-fuzz/tests/model-fuzzer -artifact_prefix=build-fuzz/ -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
 # the PNG reader and the small text parsers (beat times, conditioning CSV, style curves, --cond, the
-# conditioning options of analyze and stylize)
+# conditioning options of analyze and stylize, presets.tsv)
 for kind in png text; do
   rm -rf "build-fuzz/$kind-corpus" && mkdir -p "build-fuzz/$kind-corpus"
   /usr/bin/python3 tests/fuzz/make_seeds.py "--$kind" "build-fuzz/$kind-corpus"
