@@ -215,6 +215,24 @@ for sig in TERM:143 HUP:129 INT:130; do
   fi
 done
 
+# Ctrl-C during the audio analysis (15 min of audio: seconds of it): that stop, exit 130, no output;
+# not a failure to open the input, which the transcoder reported when the stop reached it.
+ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=16x16:rate=1:duration=900 \
+  -f lavfi -i sine=frequency=220:duration=900 -c:v libx264 -preset ultrafast -c:a aac -shortest music.mkv
+"$cnnv3" stylize --quiet --model "$model" music.mkv sig_analysis.mkv 2>sig.log &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+if [ "$rc" = 130 ] && [ ! -e sig_analysis.mkv ] && [ -z "$(leftovers)" ] && ! grep -q "cannot open" sig.log \
+   && { ! messages sig.log | grep -q . || messages sig.log | tail -n1 | grep -q "stopped by Ctrl-C (SIGINT)"; }; then
+  ok "SIGINT during the audio analysis: exit 130, no output: $(messages sig.log | tail -n1)"
+else
+  bad "SIGINT during the audio analysis: exit $rc"; cat sig.log
+fi
+rm music.mkv
+
 # 6. SIGINT while stdin is stalled (the writer still has the pipe open): acted on at once.
 ffmpeg -nostdin -loglevel error -i long.mp4 -t 4 -f yuv4mpegpipe good.y4m
 mkfifo stall.fifo

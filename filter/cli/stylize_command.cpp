@@ -541,6 +541,14 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
                                     fmt::join(model.default_cond, ","));
     }
 
+    // A signal during the audio analysis (which runs to its end) stops the run here, as one while
+    // buffering does: the transcoder would otherwise fail to open the input ("Immediate exit requested").
+    if (stop_requested.load()) {
+        err << fmt::format("cnnv3: {}: stopped by {} while analysing the audio (no output written)\n",
+                           media_name(a.audio ? *a.audio : a.input), signal_description(stop_signal.load()));
+        return 128 + stop_signal.load();
+    }
+
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
     gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
