@@ -2,6 +2,7 @@
 
 #include "audio_reencode.h"
 #include "av_handles.h"
+#include "buffer_pools.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
 #include "environment_switch.h"
@@ -295,7 +296,9 @@ private:
     std::map<int, int64_t> audio_rescale_last_;  // per copied audio stream: av_rescale_delta's state
     std::map<int, std::unique_ptr<AudioReencoder>> reencoded_;  // input stream -> its re-encoder
     AVStream* video_out_ = nullptr;
+    PacketPool packet_pool_;               // before encoder_: the encoder's packets (and its workers') come from it
     av::CodecContext encoder_;
+    FramePool out_frames_;                 // the process stage's output frames
     EncoderChoice choice_;
     av::Frame decoded_ = av::make_frame();
     av::Frame transferred_;                // hardware decoding: the frame as downloaded
@@ -560,6 +563,7 @@ void Transcoder::start_encoder(const AVFrame& first, AVPixelFormat in_format)
                                                         const_cast<AVFrame*>(&first));
     enc.sample_aspect_ratio = sample_aspect_ratio_;
     enc.thread_count = 0;
+    packet_pool_.attach(enc);
     set_color_tags(enc, out_tags_);
     if (out_->oformat->flags & AVFMT_GLOBALHEADER)
         enc.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -767,7 +771,7 @@ void Transcoder::encode_frame(ProcessedItem item)
 void Transcoder::submit(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
     const Clock::time_point t0 = Clock::now();
-    if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
+    if (int rc = out_frames_.get(out); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
     const bool taken = processor_.submit_native(frame, out, input_seconds(pts), processed_);
     const double took = std::chrono::duration<double>(Clock::now() - t0).count();
