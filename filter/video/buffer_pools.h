@@ -1,9 +1,9 @@
 // The transcode pipeline's per-frame memory, reused instead of allocated per frame: the output
 // frames handed to the processor and the packets of encoders that let the caller allocate them
 // (AV_CODEC_CAP_DR1: rawvideo, ffv1, ...). A fresh multi-megabyte buffer per frame costs its page
-// faults when first written (glibc hands large blocks back to the kernel on free): for a 1080p
-// rawvideo run on the 2-core development machine, 60 % of the process's page faults came from the
-// output frames and 12 % from the rawvideo encoder's packets (bench/RESULTS.md, session 8).
+// faults when first written (glibc hands large blocks back to the kernel on free): in a 1080p
+// rawvideo run of the encoder alone, 57 % of the process's page faults came from the output frames
+// and 12 % from the rawvideo encoder's packets (bench/RESULTS.md, session 8).
 //
 // Thread-safety: FramePool::get() from one thread at a time; PacketPool::get_encode_buffer from
 // any number of threads at once (frame-threaded encoders call it from their workers). Buffers
