@@ -138,11 +138,13 @@ b=$(ffmpeg -nostdin -loglevel error -i db_0.mkv -f rawvideo - | md5sum)
 [ "${into[0]}" = 0 ] && [ "${into[1]:-0}" -gt 0 ] && [ "$a" = "$b" ] \
   && ok "decode buffers: ${into[1]} frames decoded into them, 0 with CNNV3_DECODE_BUFFERS=0, the same pixels" \
   || { bad "decode buffers: '${into[1]}' / '${into[0]}' frames, md5 $a / $b"; tail -2 db_1.log db_0.log; }
-# 12. The GPU is set up while the input is opened, not after its first frame: IN a named pipe whose
-# writer comes 2 s later (--cond streams it), the Vulkan loader reads its driver list (icd.d,
-# vkCreateInstance) before the blocked open of IN returns.
+# 12. The GPU is set up while the input is opened, not after its first frame: IN a named pipe
+# (--cond streams it) whose writer waits until the Vulkan loader has read its driver list (icd,
+# vkCreateInstance; at most 20 s), the driver list is read before the open of IN returns. (Set up
+# only after the first frame, the writer would wait the 20 s and the list come after the open.)
 mkfifo late.fifo
-(sleep 2; cat db.mp4 > late.fifo) &
+: > late.trace
+(for _ in $(seq 200); do grep -q 'openat(.*icd' late.trace && break; sleep 0.1; done; cat db.mp4 > late.fifo) &
 writer=$!
 strace -f -e trace=openat -o late.trace "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder ffv1 \
   late.fifo late_out.mkv 2>late.log
