@@ -6,14 +6,17 @@ cnnv3-bench-beats-sets reads), BEATS_DIR the tracked beats it wrote with `--beat
 Per clip: F at ±70 ms (as tests/audio/beat_metrics.cpp), the ratio of the tracked tempo to the
 notated one (median spacings), the median and spread of the tracked beats' offset from the nearest
 reference beat in reference periods (phase: 0 on the beat, ±0.5 on the off-beat), F over the first
-and the last third of the clip, and a class:
+and the last third of the clip, the timing (the median signed offset in ms of the tracked beats that lie
+within 0.2 period of a reference beat, when 60 % of them or more do: the tracker's latency on a
+clip tracked at the notated tempo and phase), and a class:
   level x2 / level x0.5 — tempo at twice / half the notated one;
   ratio R — another ratio (triplet or dotted figures: 1.5, 1.33, 0.75, 0.67);
   off-beat — the notated tempo, beats about half a period off;
   late / early — the notated tempo and phase, beats beyond ±70 ms on the same side;
   part — the notated tempo and phase, F low in one third of the clip only (a tempo change, the
   start); ok — F ≥ 0.95.
-Then the F to gain per class (1 − F summed over its clips) and the group means.
+Then the F to gain per class (1 − F summed over its clips), the group means and the median of the
+clips' offsets per group.
 """
 
 from __future__ import annotations
@@ -62,6 +65,21 @@ def phases(est: list[float], ref: list[float]) -> list[float]:
     return out
 
 
+def offset_ms(est: list[float], ref: list[float]) -> float | None:
+    """Median signed offset (ms) of the tracked beats within 0.2 period of a reference beat; None when
+    fewer than 60 % of them are."""
+    if len(est) < 3 or len(ref) < 3:
+        return None
+    period = statistics.median(b - a for a, b in zip(ref, ref[1:]))
+    offs = []
+    for t in est:
+        i = bisect.bisect_left(ref, t)
+        r = min((ref[j] for j in (i - 1, i) if 0 <= j < len(ref)), key=lambda r: abs(r - t))
+        if abs(t - r) < 0.2 * period:
+            offs.append(1000.0 * (t - r))
+    return statistics.median(offs) if len(offs) >= 0.6 * len(est) else None
+
+
 def classify(est: list[float], ref: list[float]) -> tuple[str, dict]:
     f = f_measure(est, ref)
     info = {"F": f}
@@ -100,7 +118,8 @@ def main() -> None:
     beats_dir = Path(sys.argv[2])
     gain: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     means: dict[str, list[float]] = defaultdict(list)
-    print("| group | clip | F | tempo ratio | median phase | F by thirds | class |\n|---|---|---|---|---|---|---|")
+    offsets: dict[str, list[float]] = defaultdict(list)
+    print("| group | clip | F | tempo ratio | median phase | F by thirds | offset ms | class |\n|---|---|---|---|---|---|---|---|")
     for n, line in enumerate(Path(sys.argv[1]).read_text().splitlines(), 1):
         if not line.strip():
             continue
@@ -121,11 +140,17 @@ def main() -> None:
         means[group].append(info["F"])
         gain[group][cls.split()[0] if cls.startswith("ratio") else cls] += 1.0 - info["F"]
         thirds = " / ".join(f"{x:.2f}" for x in info.get("thirds", []))
-        print(f"| {group} | {clip} | {info['F']:.3f} | {info.get('ratio', 0):.2f} | {info.get('phase', 0):+.2f} | {thirds} | {cls} |")
-    print("\n| group | clips | mean F | F to gain by class |\n|---|---|---|---|")
+        off = offset_ms(est, ref)
+        if off is not None:
+            offsets[group].append(off)
+        off_cell = "—" if off is None else f"{off:+.1f}"
+        print(f"| {group} | {clip} | {info['F']:.3f} | {info.get('ratio', 0):.2f} | {info.get('phase', 0):+.2f} | {thirds} | {off_cell} | {cls} |")
+    print("\n| group | clips | mean F | F to gain by class | clips on the grid: median offset ms (range) |\n|---|---|---|---|---|")
     for group, fs in means.items():
         parts = ", ".join(f"{c} {g:.2f}" for c, g in sorted(gain[group].items(), key=lambda x: -x[1]) if g > 0.0005)
-        print(f"| {group} | {len(fs)} | {statistics.mean(fs):.3f} | {parts} |")
+        o = offsets[group]
+        timing = f"{len(o)}: {statistics.median(o):+.1f} ({min(o):+.1f} to {max(o):+.1f})" if o else "—"
+        print(f"| {group} | {len(fs)} | {statistics.mean(fs):.3f} | {parts} | {timing} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 // Beat-tracking accuracy on the rendered benchmark clips, in one process:
-// `cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--dump DIR] [--beats DIR] LIST`
-// (--bar sets a field of BarPointerOptions, for tuning). LIST (or `-` for stdin) has one clip a line,
+// `cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--align REACH MAX_S MARGIN] [--dump DIR] [--beats DIR] LIST`
+// (--bar sets a field of BarPointerOptions, --align the three align_* fields of BeatTrackerOptions, for tuning). LIST (or `-` for stdin) has one clip a line,
 // `GROUP FILE.wav`; the reference beats are FILE.beats.txt beside it (the caches that
 // bench/beats_real_music.py and bench/beats_grooves.py render). Each clip goes through
 // decode_audio and track_beats exactly as `cnnv3 analyze` does (same library, same defaults), and
@@ -86,7 +86,16 @@ int main(int argc, char** argv)
             dump = argv[++i];
         else if (a == "--beats" && i + 1 < argc)
             beats_dir = argv[++i];
-        else if (a == "--bar" && i + 1 < argc) {
+        else if (a == "--align" && i + 3 < argc) {
+            for (double* field : {&options.align_reach, &options.align_max_s, &options.align_margin}) {
+                char* end = nullptr;
+                *field = std::strtod(argv[++i], &end);
+                if (end == argv[i] || *end != '\0') {
+                    std::fprintf(stderr, "%s: not a number (expected --align REACH MAX_S MARGIN)\n", argv[i]);
+                    return 2;
+                }
+            }
+        } else if (a == "--bar" && i + 1 < argc) {
             if (!set_bar_option(options.bar, argv[++i])) {
                 std::fprintf(stderr, "%s: unknown bar option (expected NAME=NUMBER, NAME a field of BarPointerOptions)\n", argv[i]);
                 return 2;
@@ -96,7 +105,7 @@ int main(int argc, char** argv)
             lists.push_back(a);
     }
     if (lists.size() != 1) {
-        std::fprintf(stderr, "usage: cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--dump DIR] [--beats DIR] LIST|-\n");
+        std::fprintf(stderr, "usage: cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--align REACH MAX_S MARGIN] [--dump DIR] [--beats DIR] LIST|-\n");
         return 2;
     }
     const std::string& list = lists[0];

@@ -262,6 +262,39 @@ std::string source_load(const Source& src, int g)
     return "";
 }
 
+// A tensor-core pass's staged source group: source_load, except that with linear pooling a whole 2x2
+// window is one bilinear sample at its centre (the corner its four texels share, in the group's
+// mosaic tile), weights 1/4 each, instead of four fetches; a window over the image's last row or
+// column (ceil mode) takes cnnv3_pool. Expects <TEX>_texel, 1 / the texture's size (coop_texel_sizes).
+std::string coop_source_load(const Source& src, int g, bool linear)
+{
+    if (!linear || src.kind != Source::Kind::pooled)
+        return source_load(src, g);
+    return fill_template(
+        "(all(lessThan(2 * qc + 1, size_hi)) ? textureLod({{TEX}}_raw, vec2(2 * qc + 1{{OFFSET}}) * {{TEX}}_texel, 0.0) : {{POOL}})",
+        {{"TEX", src.texture.name}, {"OFFSET", mosaic_offset(src.texture, g, "size_hi")}, {"POOL", source_load(src, g)}});
+}
+
+// The textures a tensor-core pass samples bilinearly (its pooled sources, with linear pooling).
+std::vector<std::string> coop_linear_binds(const std::vector<Source>& sources, bool linear)
+{
+    std::vector<std::string> names;
+    for (const Source& src : sources)
+        if (linear && src.kind == Source::Kind::pooled &&
+            std::find(names.begin(), names.end(), src.texture.name) == names.end())
+            names.push_back(src.texture.name);
+    return names;
+}
+
+// <TEX>_texel for each of them (GLSL statements).
+std::string coop_texel_sizes(const std::vector<Source>& sources, bool linear)
+{
+    std::string s;
+    for (const std::string& name : coop_linear_binds(sources, linear))
+        s += fill_template("    vec2 {{TEX}}_texel = 1.0 / vec2(textureSize({{TEX}}_raw, 0));\n", {{"TEX", name}});
+    return s;
+}
+
 // The part every staged conv (enc1, bottleneck, dec1, dec0) shares: its sources (pooled, upsampled
 // or direct, concatenated) staged with a halo of `dilation` pixels, then the 3x3 accumulation. Ends
 // inside hook(), with `acc` holding the conv's result at `pos`.
@@ -586,7 +619,7 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
 
 // enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                float strength, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
+                                float strength, bool linear, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     std::vector<int> channel_map;
@@ -603,7 +636,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     std::vector<std::string> slot_loads;
     for (const Source& src : spec.sources)
         for (int gi = 0; gi < groups_of(src.channels); ++gi)
-            slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", source_load(src, gi)}}));
+            slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", coop_source_load(src, gi, linear)}}));
     for (int u = 0; u < g.kp / 8; ++u) {
         auto slot = [&](int k) { return k < static_cast<int>(slot_loads.size()) ? slot_loads[static_cast<std::size_t>(k)] : "vec4(0.0)"; };
         if (2 * u >= static_cast<int>(slot_loads.size()))
@@ -621,7 +654,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - {{HALO}};
-{{LEVEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+{{LEVEL_SIZES}}{{TEXEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
         ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
@@ -632,6 +665,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                        {{"SIZE", level_size_expr(spec.level)},
                         {"HALO", halo},
                         {"LEVEL_SIZES", level_sizes},
+                        {"TEXEL_SIZES", coop_texel_sizes(spec.sources, linear)},
                         {"WEIGHTS", coop_weight_copy(g, wh)},
                         {"SRC_EARLY", spec.out ? "" : fill_template("    vec4 src_early = texelFetch(HOOKED_raw, clamp(origin + {{HALO}} + lid, ivec2(0), size - 1), 0);\n", {{"HALO", halo}})},
                         {"TEXELS", sw * sw},
@@ -873,16 +907,7 @@ std::string emit_coop_low_res_pass(const ConvPassSpec& dec1_spec, const PlannedT
         dec1_store += fill_template("        coopMatStoreNV(c{{R}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
                                     {{"R", ri}, {"C_ROW", (gd.c_offset(1, 0) - gd.c_offset(0, 0)) / 4},
                                      {"C0", gd.c_offset(ri, 0) / 4}, {"STRIDE", gd.c_stride() / 4}});
-    Source e0_pooled{Source::Kind::pooled, e0, 0, shape.c0};
-    // With linear pooling a whole window is one bilinear sample at its centre, the corner it shares
-    // by four texels (group 1 of the mosaic at + size_hi.x); a window over the image's last row or
-    // column (ceil mode) takes cnnv3_pool.
-    const auto pool = [&](int g) {
-        if (!linear)
-            return source_load(e0_pooled, g);
-        return fill_template("(all(lessThan(2 * qc + 1, size_hi)) ? textureLod(CNNV3_E0_raw, (vec2(2 * qc + 1{{OFFSET}})) * e0_texel, 0.0) : {{POOL}})",
-                             {{"OFFSET", g == 0 ? "" : " + ivec2(size_hi.x, 0)"}, {"POOL", source_load(e0_pooled, g)}});
-    };
+    const Source e0_pooled{Source::Kind::pooled, e0, 0, shape.c0};
     const std::string e1_mask = fill_template(
         "j < {{E1_GRID}}u && j % {{W}}u < {{VALID}}u && all(greaterThanEqual(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), ivec2(0))) && "
         "all(lessThan(p0 + {{ORIGIN}} + ivec2(int(j % {{W}}u), int(j / {{W}}u)), size))",
@@ -967,9 +992,9 @@ void hook() {
                                    {"S0_SIDE", L::s0_side},
                                    {"S0_GRID", L::s0_side * L::s0_side},
                                    {"S0", L::s0_at / 16},
-                                   {"POOL0", pool(0)},
-                                   {"POOL1", pool(1)},
-                                   {"E0_TEXEL", linear ? "    vec2 e0_texel = 1.0 / vec2(textureSize(CNNV3_E0_raw, 0));\n" : ""},
+                                   {"POOL0", coop_source_load(e0_pooled, 0, linear)},
+                                   {"POOL1", coop_source_load(e0_pooled, 1, linear)},
+                                   {"E0_TEXEL", coop_texel_sizes({e0_pooled}, linear)},
                                    {"A", matrix_a},
                                    {"C", matrix_c},
                                    {"ENC1_B", enc1_b},
@@ -1259,10 +1284,12 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
             std::vector<std::uint32_t> weights;
             std::string body = spec.sources.empty()
                                    ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, &bytes, &weights)
-                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, &bytes, &weights);
+                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength,
+                                                         options.linear_pooling, &bytes, &weights);
             if (bytes <= options.shared_bytes_budget) {  // else this layer keeps the FMA form
                 p.body = std::move(body);
                 p.coop_weights = std::move(weights);
+                p.linear_binds = coop_linear_binds(spec.sources, options.linear_pooling);
                 p.shared_bytes = bytes;
                 p.tile = CoopGeometry::tile;
                 p.coop_matrix = true;

@@ -98,9 +98,10 @@ struct PlanOptions {
     bool coop_fuse_low_res = false;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
                                      // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget;
                                      // slower than the three passes on an H100 (bench/RESULTS.md "Session 7")
-    bool linear_pooling = false;  // the fused pass pools E0 with one bilinear sample per 2x2 window (exact:
-                                  // the sample sits on the window's centre, weights 1/4) where the
-                                  // window is whole; needs the intermediates' format to filter linearly
+    bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
+                                  // window (exact: the sample sits on the window's centre, weights 1/4)
+                                  // where the window is whole; needs the intermediates' format to filter
+                                  // linearly
     bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
                                 // read neighbouring texels; texel-major (the hooks' layout) puts them
                                 // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]

@@ -607,6 +607,25 @@ TEST(CoopLowRes, plan_fuses_the_low_resolution_convs_of_8_16_networks)
     EXPECT_EQ(conv_count(plan_passes(small, small_opt)), 5);
 }
 
+// With linear pooling the tensor-core passes with pooled sources (enc1 reads E0, the bottleneck E1)
+// sample those bilinearly; the others, and every pass without it, fetch texels.
+TEST(CoopGemm, linear_pooling_binds_the_pooled_sources_only)
+{
+    const Model m = random_model(NetworkShape{8, 16, 5}, 49);
+    PlanOptions opt = tc_plan_options(m);
+    opt.linear_pooling = true;
+    std::vector<std::vector<std::string>> got;
+    for (const PlannedPass& p : plan_passes(m, opt).passes)
+        if (p.layer) {
+            got.push_back(p.linear_binds);
+            EXPECT_EQ(p.linear_binds.empty(), p.body.find("textureLod(") == std::string::npos) << p.description;
+        }
+    EXPECT_EQ(got, (std::vector<std::vector<std::string>>{{}, {"CNNV3_E0"}, {"CNNV3_E1"}, {}, {}}));
+    opt.linear_pooling = false;
+    for (const PlannedPass& p : plan_passes(m, opt).passes)
+        EXPECT_TRUE(p.linear_binds.empty() && p.body.find("textureLod(") == std::string::npos) << p.description;
+}
+
 // pack_paired_weights: K row kk of block (ky, pair) is channel kk % 8 of tap (ky, 2 pair + kk / 8),
 // zero for the tap kx = 3 that does not exist.
 TEST(CoopLowRes, paired_weights_hold_two_taps_per_k_block)

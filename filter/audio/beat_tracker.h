@@ -27,6 +27,12 @@
 //     (100) and their weak half (bar positions 1 and 3, 0 = downbeat) is far weaker than the strong
 //     half in every observation — flux, loudness, low and mid band — those weak beats are
 //     off-beats of a slow song: only the strong half is kept (at_twice_the_tempo below).
+//  4d. Alignment (8 beats or more in the segment): all beats of a segment move by one shift, the
+//     one within ±align_reach of the median beat period (at most align_max_s) whose summed onset
+//     strength (the log flux) at the beats is largest, when that sum is at least align_margin times
+//     the unshifted one. The decoder weighs power rises, which peak late in a slow attack (an organ
+//     or strings swelling in over 50-100 ms); the log flux rises at the attack's start. Then the
+//     per-beat peak refinement of step 4 (within 15 ms) runs on the shifted beats.
 //  5. Downbeat: the bar decoder's first downbeat (in 4/4, of it and the beat a bar later the one
 //     with the stronger low band); without a decoded downbeat, choose_downbeat: the bar phase whose
 //     beats carry the most low-frequency onset strength, first among the 4 beats of a 4/4 bar, then
@@ -75,6 +81,9 @@ struct BeatTrackerOptions {
     BarPointerOptions bar;
     bool level_check = true;             // step 4c
     MetricalLevelOptions level;
+    double align_reach = 0.2;            // step 4d: a segment's beats shift onto the flux by up to this
+    double align_max_s = 0.1;            // fraction of the beat period and this many seconds (reach 0: off) ...
+    double align_margin = 1.2;           // ... when their summed flux grows to this × the unshifted one
 };
 
 // One point of the local tempo curve.

@@ -1,6 +1,5 @@
 #include "frame_planes_gpu.h"
 
-#include "environment_switch.h"
 #include "glsl_template.h"
 
 extern "C" {
@@ -380,14 +379,14 @@ struct FramePlanesGpu::Side {
         // The input's staging, one per frame in flight: GPU objects are kept, never made per frame
         // (GpuContext::wait_idle). The output's are Staging sets.
         std::array<GpuBuffer, FramePlanesGpu::frames_in_flight> buf;
-        // The input's memory uploaded from in place, one per frame in flight: a host-pointer import
-        // (buf) or a decode buffer (no buf), with a reference to the frame's buffer that keeps the
-        // memory alive (and out of the decoder's hands) until the upload is done.
-        struct Imported {
-            GpuBuffer buf;
-            std::unique_ptr<AVBufferRef, void (*)(AVBufferRef*)> ref{nullptr, [](AVBufferRef* r) { av_buffer_unref(&r); }};
+        // The input uploaded from a decode buffer, one per frame in flight: a reference to the
+        // frame's buffer that keeps the memory alive (and out of the decoder's hands) until the
+        // upload is done.
+        struct Unref {
+            void operator()(AVBufferRef* r) const { av_buffer_unref(&r); }
         };
-        std::array<Imported, FramePlanesGpu::frames_in_flight> imported;
+        using Held = std::unique_ptr<AVBufferRef, Unref>;
+        std::array<Held, FramePlanesGpu::frames_in_flight> held;
         int unit = 1;       // bytes per texel
         int row_bytes = 0;  // bytes of a row the frame uses
         int rows = 0;
@@ -454,8 +453,6 @@ FramePlanesGpu::FramePlanesGpu(GpuContext& gpu, NetworkRunner& runner)
     : gpu_(gpu), runner_(runner), in_(std::make_unique<Side>()), out_(std::make_unique<Side>()),
       decode_pool_(std::make_unique<DecodePool>())
 {
-    if (environment_is("CNNV3_HOST_IMPORT", "1"))
-        import_ = true;
     // Made on the decoder's threads: only where libplacebo's calls may come from any thread.
     decode_pool_->can_make = gpu_.gpu()->limits.thread_safe;
 }
@@ -518,17 +515,12 @@ int FramePlanesGpu::decode_buffers() const
     return static_cast<int>(decode_pool_->buffers.size());
 }
 
-bool FramePlanesGpu::can_import() const
-{
-    return (gpu_.gpu()->import_caps.buf & PL_HANDLE_HOST_PTR) != 0;
-}
-
 FramePlanesGpu::~FramePlanesGpu()
 {
     gpu_.wait_idle();  // before the textures, staging buffers and passes go (GpuContext::wait_idle)
     for (Side::Plane& plane : in_->planes)  // the input frames still referenced: back to their owners
-        for (Side::Plane::Imported& held : plane.imported)
-            held.ref.reset();
+        for (Side::Plane::Held& held : plane.held)
+            held.reset();
     bool lent = false;
     for (const auto& b : decode_pool_->buffers)
         lent = lent || b->lent.load(std::memory_order_acquire);
@@ -646,67 +638,33 @@ void FramePlanesGpu::ensure_side(Side& side, const AVFrame& frame, bool input)
 void FramePlanesGpu::upload(const AVFrame& in)
 {
     pl_gpu gpu = gpu_.gpu();
-    const bool importing = import_ && can_import();
-    imported_planes_ = 0;
     for (std::size_t p = 0; p < in_->planes.size(); ++p) {
         Side::Plane& plane = in_->planes[p];
         const std::size_t pitch = plane.pitch;
         if (!in.data[p])
             throw GpuError(fmt::format("the input frame has no plane {}", p));
-        // This slot's earlier import or decode buffer: its frame was collected, so its upload has finished.
-        Side::Plane::Imported& imported = plane.imported[slot_];
-        if (imported.buf) {
-            while (pl_buf_poll(gpu, imported.buf.get(), UINT64_MAX)) {
-            }
-            imported.buf.reset();
-        }
-        imported.ref.reset();
+        // This slot's earlier decode buffer: its frame was collected, so its upload has finished.
+        Side::Plane::Held& held = plane.held[slot_];
+        held.reset();
         struct pl_tex_transfer_params up = {};
         up.tex = plane.tex.get();
-        // The frame's own memory, where the upload can read the plane in place: a reference-counted
-        // buffer (held until the upload is done) and rows the texture's texel alignment apart.
+        // Decoded into one of the decode buffers (a reference-counted buffer, rows the texture's
+        // texel alignment apart): uploaded from there, the frame's buffer referenced until done.
         AVBufferRef* holder = av_frame_get_plane_buffer(const_cast<AVFrame*>(&in), static_cast<int>(p));
         const auto linesize = static_cast<std::size_t>(in.linesize[p]);
         const bool in_place = holder && in.linesize[p] > 0 && linesize % plane.tex.get()->params.format->texel_align == 0;
-        const auto upload_in_place = [&](pl_buf buf, std::size_t offset) {
-            imported.ref.reset(av_buffer_ref(holder));
-            if (!imported.ref)
-                throw GpuError("out of memory referencing the input frame");
-            up.buf = buf;
-            up.buf_offset = offset;
-            up.row_pitch = linesize;
-            if (!pl_tex_upload(gpu, &up))
-                throw GpuError("plane upload failed");
-        };
-        // Decoded into one of the decode buffers: uploaded from there.
-        if (const DecodePool::Buffer* held = in_place ? decode_pool_->holding(in.data[p]) : nullptr) {
-            const auto offset = static_cast<std::size_t>(in.data[p] - held->buf.get()->data);
-            if (offset + linesize * static_cast<std::size_t>(plane.rows - 1) + pitch <= held->size) {
-                upload_in_place(held->buf.get(), offset);
+        if (const DecodePool::Buffer* pooled = in_place ? decode_pool_->holding(in.data[p]) : nullptr) {
+            const auto offset = static_cast<std::size_t>(in.data[p] - pooled->buf.get()->data);
+            if (offset + linesize * static_cast<std::size_t>(plane.rows - 1) + pitch <= pooled->size) {
+                held.reset(av_buffer_ref(holder));
+                if (!held)
+                    throw GpuError("out of memory referencing the input frame");
+                up.buf = pooled->buf.get();
+                up.buf_offset = offset;
+                up.row_pitch = linesize;
+                if (!pl_tex_upload(gpu, &up))
+                    throw GpuError("plane upload failed");
                 ++uploaded_in_place_;
-                continue;
-            }
-        }
-        if (importing && in_place) {
-            // Whole pages around the plane (the driver maps pages; the bytes around the plane's
-            // are the same allocation's or its pages', never read), the plane at an offset in them.
-            const std::uintptr_t page = std::max<std::uintptr_t>(4096, gpu->limits.align_host_ptr);
-            const auto start = reinterpret_cast<std::uintptr_t>(in.data[p]);
-            const std::uintptr_t end = start + linesize * static_cast<std::size_t>(plane.rows - 1) + pitch;
-            const std::uintptr_t base = start / page * page;
-            struct pl_buf_params b = {};
-            b.size = (end - base + page - 1) / page * page;
-            b.import_handle = PL_HANDLE_HOST_PTR;
-            b.shared_mem.handle.ptr = reinterpret_cast<void*>(base);
-            b.shared_mem.size = b.size;
-            try {
-                imported.buf = GpuBuffer(gpu, b);
-            } catch (const GpuError&) {
-                import_ = false;  // this device or memory cannot be imported after all: copy from now on
-            }
-            if (imported.buf) {
-                upload_in_place(imported.buf.get(), start - base);
-                ++imported_planes_;
                 continue;
             }
         }

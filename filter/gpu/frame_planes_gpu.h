@@ -48,19 +48,6 @@
 // view of a host's memory), or max_staging - frames_in_flight sets are already lent (an encoder
 // holding many frames never makes the pipeline wait).
 //
-// Input without a copy (import_input(true); off by default): where the device imports host memory
-// (VK_EXT_external_memory_host: pl_gpu import_caps.buf has PL_HANDLE_HOST_PTR) and the input frame
-// is reference-counted, each plane's memory (the whole pages around it) is imported as it is
-// (pl_buf with PL_HANDLE_HOST_PTR) and uploaded from there: no CPU copy into the staging buffers.
-// submit() then takes a reference to the input's buffers (av_buffer_ref), held until that frame's
-// upload is done (its slot is reused after the frame was collected): a caller must not write into
-// them meanwhile (FFmpeg's rule: a referenced buffer is not writable). Where the device cannot
-// import, the frame is not reference-counted, a row pitch is negative or an import fails, the
-// planes are copied into the staging buffers. Off by default because an import per frame costs
-// more than the copy it saves (the driver pins the pages each time: on an H100, 1080p 4:2:0
-// submit() took 4-6 ms a frame with it, 1.5 ms without; bench/RESULTS.md); $CNNV3_HOST_IMPORT=1
-// turns it on (for comparisons).
-//
 // Decoding straight into staging memory (take_decode_buffer()): a decoder's get_buffer2 may take
 // its frames' buffers from a pool of host-mapped, host-cached staging buffers this class makes: a
 // request that finds no free buffer makes one of the size asked, there, on the decoder's thread
@@ -156,10 +143,6 @@ public:
     // and linesize may change (the format, size and other fields stay).
     void lend_output(bool on) { lend_ = on; }
     static constexpr int max_staging = frames_in_flight + 8;  // output staging sets, at most
-    // Whether submit() may import the input's memory instead of copying it (see above); off by
-    // default (on with $CNNV3_HOST_IMPORT=1). imported_planes(): how many input planes the last
-    // upload imported (0: all copied).
-    void import_input(bool on) { import_ = on; }
     // A reference-counted buffer of at least `size` bytes in host-mapped staging memory for a
     // decoder to decode a frame into (see above), or nullptr when none is free (the decoder then
     // allocates its own). Thread-safe: called on the decoder's threads, concurrently. Never
@@ -168,8 +151,6 @@ public:
     static constexpr int max_decode_buffers = 40;
     int decode_buffers() const;                                         // made so far
     int64_t uploaded_in_place() const { return uploaded_in_place_; }  // planes uploaded from a decode buffer
-    bool can_import() const;  // the device imports host pointers
-    int imported_planes() const { return imported_planes_; }
     int staging_sets() const { return static_cast<int>(staging_.size()); }
     // How many times a frame's passes and bindings were resolved (see "Passes" above).
     int plans_made() const { return plans_made_; }
@@ -253,11 +234,9 @@ private:
     std::vector<std::unique_ptr<Staging>> staging_;  // the output's, of the current layout
     std::vector<std::unique_ptr<Staging>> retired_;  // of an earlier layout, still lent
     bool lend_ = false;
-    bool import_ = false;
     struct DecodePool;
     std::unique_ptr<DecodePool> decode_pool_;
     int64_t uploaded_in_place_ = 0;
-    int imported_planes_ = 0;
     std::vector<uint8_t> packed_;  // a plane's rows packed, where its staging buffer is not host-mapped (kept: no per-frame allocation)
     int current_ = 0;
     bool have_prev_ = false;

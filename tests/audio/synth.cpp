@@ -178,6 +178,27 @@ Signal pad_track(const std::vector<double>& beats, double seconds, int rate)
     return s;
 }
 
+Signal swell_track(const std::vector<double>& beats, double seconds, double attack_s, int rate)
+{
+    Signal s(rate, seconds);
+    const double chords[4][3] = {{220.0, 277.0, 330.0}, {196.0, 247.0, 294.0}, {175.0, 220.0, 262.0}, {196.0, 247.0, 294.0}};
+    for (std::size_t k = 0; k < beats.size(); ++k) {
+        const double period = k + 1 < beats.size() ? beats[k + 1] - beats[k] : (k > 0 ? beats[k] - beats[k - 1] : 0.5);
+        const std::size_t i0 = index_of(s, beats[k]);
+        const auto n = static_cast<std::size_t>(period * s.rate);
+        for (std::size_t j = 0; j < n; ++j) {
+            const double x = static_cast<double>(j) / s.rate;
+            double v = 0.0;
+            for (const double f : chords[k % 4])
+                for (int h = 1; h <= 3; ++h)
+                    v += std::sin(two_pi * f * h * x) / h;
+            const double env = std::min(1.0, x / attack_s) * std::clamp((period - x) / 0.02, 0.0, 1.0);
+            put(s, i0 + j, 0.2 * env * v);
+        }
+    }
+    return s;
+}
+
 Signal click_track(const std::vector<double>& beats, double seconds, int rate)
 {
     Signal s(rate, seconds);

@@ -56,6 +56,10 @@ Signal drum_track(const std::vector<double>& beats, double seconds, std::uint32_
 // (an amplitude ripple with a 17-27 ms period, as chorus, detuned voices or a rotary speaker give),
 // its chord changing on every 4th beat, under a plucked note (3 ms attack) on every beat.
 Signal pad_track(const std::vector<double>& beats, double seconds, int rate = 48000);
+// Drumless: a chord on every beat (3 notes with 3 harmonics, cycling through 4 chords) that swells
+// in linearly over `attack_s` and holds until 20 ms before the next beat, as an organ or strings
+// played legato. Its power rises fastest near the end of the swell, its log level at the start.
+Signal swell_track(const std::vector<double>& beats, double seconds, double attack_s, int rate = 48000);
 // Adds white noise whose RMS is the signal's RMS (over its non-silent samples) times 10^(−snr/20).
 void add_white_noise(Signal& s, double snr_db, std::uint32_t seed);
 // Mixes `b` into `a` starting at `at` seconds.
