@@ -14,7 +14,8 @@
 #       PATH, also `ffmpeg -i CLIP` with that encoder (fps = frames / ffmpeg -benchmark's rtime).
 #   bench/cli_fps.sh rounds N CLIP MODEL ENCODERS BENCH_ENCODE OUTDIR NAME=CNNV3...
 #       N rounds, interleaved (round 1: every binary and the encoder alone for each encoder, then
-#       round 2...), so that a machine's drift hits every route alike; prints one line per run
+#       round 2..., each round starting one route later), so that a machine's drift and a route's
+#       place in the round hit every route alike; prints one line per run
 #       ("run ENCODER NAME ROUND fps"; with CNNV3_STAGE_TIMES=1 in the environment also the
 #       stage-time lines), then a table of the median fps per route and encoder, and each
 #       binary's median ratio to the encoder alone (the ratio of each round's pair).
@@ -84,11 +85,22 @@ if [ "$mode" = rounds ]; then
   runs=$outdir/rounds.txt
   : > "$runs"
   IFS=, read -ra es <<< "$encoders"
+  routes=("$@" alone=)
   for ((r = 1; r <= n; r++)); do
     for e in "${es[@]}"; do
       encoder_args "$e"
-      for named in "$@"; do
+      # Each round starts one route later (round 1: as given, the encoder alone last): a route's
+      # place in the round (e.g. first after the last round's largest file was deleted) is not
+      # always the same one's.
+      for ((k = 0; k < ${#routes[@]}; k++)); do
+        named=${routes[(k + r - 1) % ${#routes[@]}]}
         name=${named%%=*} cli=${named#*=}
+        if [ "$name" = alone ]; then
+          line=$("$bench" "$clip" "$outdir/o.$ext" "${args[@]}" 2> "$outdir/alone-$e.log" || echo "0 frames, 0 s, failed fps")
+          echo "run $e alone $r $(cut -d' ' -f5 <<< "$line")" | tee -a "$runs"
+          rm -f "$outdir/o.$ext"
+          continue
+        fi
         log=$outdir/$name-$e.log
         if "$cli" stylize -y --model "$model" "${args[@]}" --progress json "$clip" "$outdir/o.$ext" 2> "$log"; then
           fps=$(grep '"finished": true' "$log" | tail -1 | sed -E 's/.*"fps": ([0-9.]+).*/\1/')
@@ -99,9 +111,6 @@ if [ "$mode" = rounds ]; then
         grep -hE "^cnnv3: (stage times|GPU stage steps)" "$log" | sed "s/^/  $name $e round $r: /" || true
         rm -f "$outdir/o.$ext"
       done
-      line=$("$bench" "$clip" "$outdir/o.$ext" "${args[@]}" 2> "$outdir/alone-$e.log" || echo "0 frames, 0 s, failed fps")
-      echo "run $e alone $r $(cut -d' ' -f5 <<< "$line")" | tee -a "$runs"
-      rm -f "$outdir/o.$ext"
     done
   done
   # Medians: of each route's fps, and of each round's ratio to the encoder alone.

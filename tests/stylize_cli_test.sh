@@ -3,7 +3,7 @@
 # reference (max abs <= 1/255 per frame), audio copied bit-exact with the frame count kept on the
 # demo clip, the no-audio note, a corrupt input (clear error, no file left), overwrite refusal,
 # Ctrl-C leaving a valid, shorter file (every frame in flight written), --hwdec, and the output
-# written without O_TRUNC (strace).
+# written without O_TRUNC (strace), and the GPU set up while IN is opened (strace).
 # usage: stylize_cli_test.sh CNNV3 SHADERGEN PNG_TOOL SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 shadergen=$2 png_tool=$3 src=$4
@@ -142,4 +142,25 @@ b=$(ffmpeg -nostdin -loglevel error -i db_0.mkv -f rawvideo - | md5sum)
 [ "${into[0]}" = 0 ] && [ "${into[1]:-0}" -gt 0 ] && [ "$a" = "$b" ] \
   && ok "decode buffers: ${into[1]} frames decoded into them, 0 with CNNV3_DECODE_BUFFERS=0, the same pixels" \
   || { bad "decode buffers: '${into[1]}' / '${into[0]}' frames, md5 $a / $b"; tail -2 db_1.log db_0.log; }
+# 12. The GPU is set up while the input is opened, not after its first frame: IN a named pipe
+# (--cond streams it) whose writer waits until the Vulkan loader has read its driver list (icd,
+# vkCreateInstance; at most 20 s), the driver list is read before the open of IN returns. (Set up
+# only after the first frame, the writer would wait the 20 s and the list come after the open.)
+mkfifo late.fifo
+: > late.trace
+(for _ in $(seq 200); do grep -q 'openat(.*icd' late.trace && break; sleep 0.1; done; cat db.mp4 > late.fifo) &
+writer=$!
+strace -f -e trace=openat -o late.trace "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder ffv1 \
+  late.fifo late_out.mkv 2>late.log
+wait $writer
+icd=$(grep -n 'openat(.*icd' late.trace | head -1 | cut -d: -f1)
+# the open of IN: complete on one line, or its "resumed" line in the same thread
+pid=$(grep -E 'openat\(AT_FDCWD, "[^"]*late\.fifo", O_RDONLY' late.trace | head -1 | cut -d' ' -f1)
+opened=$(grep -nE "^$pid (<\.\.\. openat resumed>|openat\(AT_FDCWD, \"[^\"]*late\.fifo\", O_RDONLY[^<]*$)" late.trace \
+  | head -1 | cut -d: -f1)
+if [ -s late_out.mkv ] && [ -n "$icd" ] && [ -n "$opened" ] && [ "$icd" -lt "$opened" ]; then
+  ok "the GPU set-up runs while IN is opened (driver list read at trace line $icd, IN opened at $opened)"
+else
+  bad "GPU set-up: driver list read at trace line '${icd}', IN opened at '${opened}'"; cat late.log
+fi
 exit $fail

@@ -40,12 +40,15 @@ extern "C" {
 #include <csignal>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include <pthread.h>
 #include <unistd.h>
 
 namespace cnnv3::cli {
@@ -256,33 +259,72 @@ StylizeArgs parse_args(const std::vector<std::string>& args)
 // Where each frame's conditioning comes from.
 using ConditioningAt = std::function<std::array<float, 5>(double time, double frame_duration)>;
 
-// Every frame through the network on the GPU. The device opens at the first frame, so a bad input
-// is reported before any GPU work (or the software-renderer warning).
+// The device's warnings (the software-renderer note) wait for the first frame: an input refused
+// before it, or an encoder that then fails to open, gets its one line and nothing else.
+struct HeldWarnings {
+    std::mutex mutex;
+    bool holding = true;
+    std::vector<std::string> lines;
+};
+
+// What the GPU stage runs on: the device, the network and the planes' passes.
+struct GpuParts {
+    std::unique_ptr<GpuContext> gpu;  // first: destroyed after the runner and the planes
+    std::unique_ptr<NetworkRunner> runner;
+    std::unique_ptr<FramePlanesGpu> planes;
+};
+
+// The GPU's set-up (Vulkan instance and device, the network's plan; about 0.3 s on an H100,
+// bench/RESULTS.md) on a thread of its own, started before the audio analysis, so that it overlaps
+// that, the input's opening and the first frame's decoding instead of waiting for them.
+// NetworkProcessor::start() takes the result and rethrows a failure there, at the first frame, where
+// a device problem was always reported (after any problem of the input). The thread takes no
+// asynchronous signals (Ctrl-C reaches the caller's thread and its reads, as before); the future's
+// destructor waits for it (`model` must outlive the future).
+std::future<GpuParts> set_up_gpu(GpuOptions options, const Model& model, std::shared_ptr<HeldWarnings> held)
+{
+    options.warn = [held, warn = options.warn](const std::string& m) {
+        std::lock_guard lock(held->mutex);
+        if (held->holding)
+            held->lines.push_back(m);
+        else if (warn)
+            warn(m);
+    };
+    sigset_t all, previous;
+    sigfillset(&all);
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP})
+        sigdelset(&all, s);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);  // the new thread inherits the mask
+    std::future<GpuParts> parts = std::async(std::launch::async, [options = std::move(options), &model] {
+        GpuParts p;
+        p.gpu = std::make_unique<GpuContext>(options);
+        p.runner = std::make_unique<NetworkRunner>(*p.gpu, model);
+        p.planes = std::make_unique<FramePlanesGpu>(*p.gpu, *p.runner);
+        p.planes->lend_output(true);  // the encoder takes the staging buffers: no copy out (frame_processor.h)
+        return p;
+    });
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return parts;
+}
+
+// Every frame through the network on the GPU set up by set_up_gpu().
 class NetworkProcessor : public FrameProcessor {
 public:
-    NetworkProcessor(GpuOptions gpu_options, const Model& model, ConditioningAt cond, float strength, bool feedback,
-                     std::string input_name)
-        : gpu_options_(std::move(gpu_options)), model_(model), cond_(std::move(cond)), strength_(strength),
-          feedback_(feedback), input_name_(std::move(input_name)) {}
+    NetworkProcessor(std::future<GpuParts> gpu_parts, std::shared_ptr<HeldWarnings> held,
+                     std::function<void(const std::string&)> warn, ConditioningAt cond, float strength,
+                     bool feedback, std::string input_name)
+        : warn_(std::move(warn)), cond_(std::move(cond)), strength_(strength), feedback_(feedback),
+          input_name_(std::move(input_name)), held_(std::move(held)), gpu_parts_(std::move(gpu_parts)) {}
 
     void start(const VideoStreamInfo& info) override
     {
         frame_duration_ = info.frame_rate > 0.0 ? 1.0 / info.frame_rate : 1.0 / 30.0;
-        // The device's warnings (the software-renderer note) wait for the first frame: an input
-        // refused here, or an encoder that then fails to open, gets its one line and nothing else.
-        GpuOptions options = gpu_options_;
-        options.warn = [held = held_, warn = gpu_options_.warn](const std::string& m) {
-            if (held->holding)
-                held->lines.push_back(m);
-            else if (warn)
-                warn(m);
-        };
-        gpu_ = std::make_unique<GpuContext>(options);
-        runner_ = std::make_unique<NetworkRunner>(*gpu_, model_);
+        GpuParts parts = gpu_parts_.get();  // waits for set_up_gpu(); rethrows its failure
+        gpu_ = std::move(parts.gpu);
+        runner_ = std::move(parts.runner);
+        planes_ = std::move(parts.planes);
         if (const std::string problem = runner_->frame_size_problem(info.width, info.height); !problem.empty())
             throw VideoError(input_name_, problem + " (expected a smaller video; scale it down first)");
-        planes_ = std::make_unique<FramePlanesGpu>(*gpu_, *runner_);
-        planes_->lend_output(true);  // the encoder takes the staging buffers: no copy out (frame_processor.h)
     }
 
     // Every frame stays on the GPU (frame_planes_gpu.h), the output's format differing from the
@@ -381,26 +423,22 @@ private:
 
     void release_warnings()
     {
+        std::lock_guard lock(held_->mutex);
         if (held_->holding) {
             held_->holding = false;
             for (const std::string& m : held_->lines)
-                if (gpu_options_.warn)
-                    gpu_options_.warn(m);
+                if (warn_)
+                    warn_(m);
         }
     }
 
-    GpuOptions gpu_options_;
-    const Model& model_;
+    std::function<void(const std::string&)> warn_;
     ConditioningAt cond_;
     float strength_;
     bool feedback_;
     std::string input_name_;
     std::optional<LumaThumbnail> last_thumb_;  // the previous frame's (scene_cut.h)
-    struct HeldWarnings {
-        bool holding = true;
-        std::vector<std::string> lines;
-    };
-    std::shared_ptr<HeldWarnings> held_ = std::make_shared<HeldWarnings>();
+    std::shared_ptr<HeldWarnings> held_;
     double frame_duration_ = 1.0 / 30.0;
     std::unique_ptr<GpuContext> gpu_;        // declared before the runner: destroyed after it
     std::unique_ptr<NetworkRunner> runner_;
@@ -411,6 +449,7 @@ private:
     std::pair<int, bool> decode_format_{-2, false};  // prepare_decoded()'s: the last format, and whether the GPU reads it
     std::array<int, 2> checked_formats_{-2, -2};  // the input and output formats gpu_format_problem() took
     StreamPlaneColor in_color_, out_color_;
+    std::future<GpuParts> gpu_parts_;  // set_up_gpu()'s, taken by start()
 };
 
 // $CNNV3_STAGE_TIMES=1 (docs/video.md): where the time went, ms a frame, the pipeline's stages
@@ -463,6 +502,12 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     const std::filesystem::path model_dir = find_model(a.model);
     refuse_model_files(a.output, model_dir);
     const Model model = load_model(model_dir);
+    GpuOptions gpu_options;
+    gpu_options.device = a.gpu;
+    const auto warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
+    gpu_options.warn = warn;
+    auto held_warnings = std::make_shared<HeldWarnings>();
+    std::future<GpuParts> gpu_parts = set_up_gpu(gpu_options, model, held_warnings);
     StopSignals stop_signals;  // from here: Ctrl-C, SIGTERM, SIGHUP also stop buffering a piped input
     std::optional<SpooledInput> spooled;  // outlive the transcode, which reads the copies
     std::optional<SpooledInput> audio_spooled;
@@ -549,10 +594,8 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         return 128 + stop_signal.load();
     }
 
-    GpuOptions gpu_options;
-    gpu_options.device = a.gpu;
-    gpu_options.warn = [&err](const std::string& m) { err << "cnnv3: " << m << "\n"; };
-    NetworkProcessor processor(gpu_options, model, cond_at, a.strength, a.feedback, media_name(a.input));
+    NetworkProcessor processor(std::move(gpu_parts), held_warnings, warn, cond_at, a.strength, a.feedback,
+                               media_name(a.input));
 
     if (!a.quiet) {
         const bool terminal = isatty(STDERR_FILENO) != 0;

@@ -10,6 +10,7 @@ extern "C" {
 #include <libavutil/dict.h>
 #include <libavutil/error.h>
 #include <libavutil/audio_fifo.h>
+#include <libavutil/buffer.h>
 #include <libavutil/frame.h>
 #include <libswresample/swresample.h>
 }
@@ -48,6 +49,10 @@ struct ResamplerFreer {
 struct AudioFifoFreer {
     void operator()(AVAudioFifo* p) const { av_audio_fifo_free(p); }
 };
+// A pool is freed once its last buffer comes back (av_buffer_pool_uninit): buffers may outlive it.
+struct BufferPoolFreer {
+    void operator()(AVBufferPool* p) const { av_buffer_pool_uninit(&p); }
+};
 
 // A demuxer opened with avformat_open_input.
 using InputContext = std::unique_ptr<AVFormatContext, InputCloser>;
@@ -58,6 +63,7 @@ using Packet = std::unique_ptr<AVPacket, PacketFreer>;
 using Frame = std::unique_ptr<AVFrame, FrameFreer>;
 using Resampler = std::unique_ptr<SwrContext, ResamplerFreer>;
 using AudioFifo = std::unique_ptr<AVAudioFifo, AudioFifoFreer>;
+using BufferPool = std::unique_ptr<AVBufferPool, BufferPoolFreer>;
 
 inline Frame make_frame()
 {

@@ -57,13 +57,22 @@ HwDecode parse_hwdec(const std::string& text)
     throw VideoError("--hwdec", fmt::format("\"{}\" is not a choice (expected auto or none)", text));
 }
 
-AVFrame& software_frame(AVFrame& frame, av::Frame& scratch, const std::string& name)
+AVFrame& software_frame(AVFrame& frame, av::Frame& scratch, const std::string& name,
+                        const std::function<bool(AVFrame&)>& allocate)
 {
     if (!frame.hw_frames_ctx)
         return frame;
     if (!scratch)
         scratch = av::make_frame();
     av_frame_unref(scratch.get());
+    if (allocate) {
+        // The frames context's software format is the first the transfer offers (FFmpeg's own choice).
+        scratch->format = reinterpret_cast<const AVHWFramesContext*>(frame.hw_frames_ctx->data)->sw_format;
+        scratch->width = frame.width;
+        scratch->height = frame.height;
+        if (!allocate(*scratch))
+            av_frame_unref(scratch.get());
+    }
     if (int rc = av_hwframe_transfer_data(scratch.get(), &frame, 0); rc < 0)
         throw VideoError(name, fmt::format("cannot copy a hardware-decoded frame to memory ({})", av::error_text(rc)));
     if (int rc = av_frame_copy_props(scratch.get(), &frame); rc < 0)

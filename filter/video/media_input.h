@@ -5,6 +5,7 @@
 #include "av_handles.h"
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 namespace cnnv3 {
@@ -31,8 +32,12 @@ struct MediaInput {
 
 // A decoded frame in memory: `frame` itself when it holds software pixels, else (a hardware frame)
 // its pixels transferred (av_hwframe_transfer_data, the device's download format, e.g. nv12) with
-// its properties, into `scratch`, which is returned. Throws VideoError(name, ...) when the transfer fails.
-AVFrame& software_frame(AVFrame& frame, av::Frame& scratch, const std::string& name);
+// its properties, into `scratch`, which is returned. `allocate` (optional) may give `scratch`
+// (format, width and height set) its buffers first - the transcoder's decode buffers, where the
+// processor offers them - and returns false when it did not (FFmpeg's allocator then). Throws
+// VideoError(name, ...) when the transfer fails.
+AVFrame& software_frame(AVFrame& frame, av::Frame& scratch, const std::string& name,
+                        const std::function<bool(AVFrame&)>& allocate = {});
 
 // Opens `path` the one way the tools open a user's media (open_media in user_media.h);
 // `format_name` forces a demuxer ("" = probe). While `stop` is set, blocking reads give up

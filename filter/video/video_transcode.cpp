@@ -2,6 +2,7 @@
 
 #include "audio_reencode.h"
 #include "av_handles.h"
+#include "buffer_pools.h"
 #include "color_tags.h"
 #include "encoder_choice.h"
 #include "excerpt.h"
@@ -295,7 +296,9 @@ private:
     std::map<int, int64_t> audio_rescale_last_;  // per copied audio stream: av_rescale_delta's state
     std::map<int, std::unique_ptr<AudioReencoder>> reencoded_;  // input stream -> its re-encoder
     AVStream* video_out_ = nullptr;
+    PacketPool packet_pool_;               // before encoder_: the encoder's packets (and its workers') come from it
     av::CodecContext encoder_;
+    FramePool out_frames_;                 // the process stage's output frames
     EncoderChoice choice_;
     av::Frame decoded_ = av::make_frame();
     av::Frame transferred_;                // hardware decoding: the frame as downloaded
@@ -338,6 +341,8 @@ private:
     std::atomic<bool> decode_buffers_ready_{false};
     std::atomic<int64_t> decoded_into_processor_{0};
     static int decode_into(AVCodecContext* ctx, AVFrame* frame, int flags);
+    bool decoding_into_processor(int format) const;
+    bool take_decode_buffer(AVFrame& frame, int w, int h, const int* align);
     StageQueue<DecodedItem> decoded_q_{decoded_queue_depth};
     StageQueue<DecodedItem> prepared_q_{decoded_queue_depth};
     StageQueue<ProcessedItem> processed_q_{processed_queue_depth};
@@ -560,6 +565,7 @@ void Transcoder::start_encoder(const AVFrame& first, AVPixelFormat in_format)
                                                         const_cast<AVFrame*>(&first));
     enc.sample_aspect_ratio = sample_aspect_ratio_;
     enc.thread_count = 0;
+    packet_pool_.attach(enc);
     set_color_tags(enc, out_tags_);
     if (out_->oformat->flags & AVFMT_GLOBALHEADER)
         enc.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -671,6 +677,46 @@ void Transcoder::handle_frame(av::Frame frame_ref, int stream_format)
     report(false);
 }
 
+// `frame` (format set) laid out in one buffer from the processor's decode buffers: lines of at
+// least `w` pixels, each line size a multiple of align[plane] (where > 0), `h` rows, planes
+// 64-byte aligned with room for the bytes decoders read past a plane (as FFmpeg's pools leave).
+// False, with `frame` untouched, when the layout is not one buffer's or no buffer is free.
+bool Transcoder::take_decode_buffer(AVFrame& frame, int w, int h, const int* align)
+{
+    const auto format = static_cast<AVPixelFormat>(frame.format);
+    int linesize[4] = {};
+    for (bool aligned = false; !aligned; w += w & ~(w - 1)) {  // widen until every line size is aligned
+        if (av_image_fill_linesizes(linesize, format, w) < 0)
+            return false;
+        aligned = true;
+        for (int i = 0; i < 4; ++i)
+            aligned = aligned && (align[i] <= 0 || linesize[i] % align[i] == 0);
+    }
+    ptrdiff_t pitches[4] = {linesize[0], linesize[1], linesize[2], linesize[3]};
+    size_t sizes[4] = {};
+    if (av_image_fill_plane_sizes(sizes, format, h, pitches) < 0)
+        return false;
+    constexpr std::size_t unit = 64;
+    std::size_t offsets[4] = {}, total = 0;
+    for (int i = 0; i < 4; ++i) {
+        offsets[i] = total;
+        if (sizes[i])
+            total += (sizes[i] + 16 + unit - 1) / unit * unit;
+    }
+    AVBufferRef* buffer = decode_buffers_(total);
+    if (!buffer)
+        return false;
+    decoded_into_processor_.fetch_add(1, std::memory_order_relaxed);
+    frame.buf[0] = buffer;
+    for (int i = 0; i < 4; ++i)
+        if (sizes[i]) {
+            frame.data[i] = buffer->data + offsets[i];
+            frame.linesize[i] = linesize[i];
+        }
+    frame.extended_data = frame.data;
+    return true;
+}
+
 // The decoder's get_buffer2: the frame laid out as FFmpeg's default allocator lays it out (each
 // line size a multiple of what the codec asks, planes 64-byte aligned with room for the bytes
 // decoders read past a plane), in one buffer from the processor's decode buffers where it offers
@@ -679,46 +725,24 @@ void Transcoder::handle_frame(av::Frame frame_ref, int stream_format)
 int Transcoder::decode_into(AVCodecContext* ctx, AVFrame* frame, int flags)
 {
     auto* self = static_cast<Transcoder*>(ctx->opaque);
-    const auto format = static_cast<AVPixelFormat>(frame->format);
-    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
-    if (!self->decode_buffers_ready_.load(std::memory_order_acquire) || !d ||
-        (d->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM)) ||
-        !(ctx->codec->capabilities & AV_CODEC_CAP_DR1) || frame->width < 1 || frame->height < 1)
+    if (!self->decoding_into_processor(frame->format) || !(ctx->codec->capabilities & AV_CODEC_CAP_DR1) ||
+        frame->width < 1 || frame->height < 1)
         return avcodec_default_get_buffer2(ctx, frame, flags);
     int w = frame->width, h = frame->height;
     int align[AV_NUM_DATA_POINTERS] = {};
     avcodec_align_dimensions2(ctx, &w, &h, align);
-    int linesize[4] = {};
-    for (bool aligned = false; !aligned; w += w & ~(w - 1)) {  // widen until every line size is aligned
-        if (av_image_fill_linesizes(linesize, format, w) < 0)
-            return avcodec_default_get_buffer2(ctx, frame, flags);
-        aligned = true;
-        for (int i = 0; i < 4; ++i)
-            aligned = aligned && (align[i] <= 0 || linesize[i] % align[i] == 0);
-    }
-    ptrdiff_t pitches[4] = {linesize[0], linesize[1], linesize[2], linesize[3]};
-    size_t sizes[4] = {};
-    if (av_image_fill_plane_sizes(sizes, format, h, pitches) < 0)
+    if (!self->take_decode_buffer(*frame, w, h, align))
         return avcodec_default_get_buffer2(ctx, frame, flags);
-    constexpr std::size_t unit = 64;  // plane alignment; 16 more bytes a plane as FFmpeg's pools leave
-    std::size_t offsets[4] = {}, total = 0;
-    for (int i = 0; i < 4; ++i) {
-        offsets[i] = total;
-        if (sizes[i])
-            total += (sizes[i] + 16 + unit - 1) / unit * unit;
-    }
-    AVBufferRef* buffer = self->decode_buffers_(total);
-    if (!buffer)
-        return avcodec_default_get_buffer2(ctx, frame, flags);
-    self->decoded_into_processor_.fetch_add(1, std::memory_order_relaxed);
-    frame->buf[0] = buffer;
-    for (int i = 0; i < 4; ++i)
-        if (sizes[i]) {
-            frame->data[i] = buffer->data + offsets[i];
-            frame->linesize[i] = linesize[i];
-        }
-    frame->extended_data = frame->data;
     return 0;
+}
+
+// Whether frames of `format` may go into the processor's decode buffers: once it offers them, for
+// software pixels without a palette.
+bool Transcoder::decoding_into_processor(int format) const
+{
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(format));
+    return decode_buffers_ready_.load(std::memory_order_acquire) && d &&
+           !(d->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM));
 }
 
 void Transcoder::collect_oldest()
@@ -767,7 +791,7 @@ void Transcoder::encode_frame(ProcessedItem item)
 void Transcoder::submit(const AVFrame& frame, AVFrame& out, int64_t pts)
 {
     const Clock::time_point t0 = Clock::now();
-    if (int rc = av_frame_get_buffer(&out, 0); rc < 0)
+    if (int rc = out_frames_.get(out); rc < 0)
         throw VideoError(in_.name, "cannot allocate an output frame (" + av::error_text(rc) + ")");
     const bool taken = processor_.submit_native(frame, out, input_seconds(pts), processed_);
     const double took = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -809,7 +833,11 @@ void Transcoder::decode(const AVPacket* packet)
         DecodedItem item;
         item.frame = av::make_frame();
         item.stream_format = frame.format;
-        AVFrame& pixels = software_frame(frame, transferred_, in_.name);
+        // A hardware frame comes down into a decode buffer where one is free (uploaded without a copy).
+        AVFrame& pixels = software_frame(frame, transferred_, in_.name, [this](AVFrame& f) {
+            static constexpr int align[4] = {64, 64, 64, 64};
+            return decoding_into_processor(f.format) && take_decode_buffer(f, f.width, f.height, align);
+        });
         if (&pixels != &frame) {
             item.stream_format = dec->sw_pix_fmt;
             if (!hw_noted_)

@@ -14,6 +14,7 @@ extern "C" {
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -706,6 +707,46 @@ TEST_F(Transcode, DecoderDecodesIntoTheProcessorsBuffers)
     const test::MediaRecord out = read_media(dir_ / "own-buffers.mkv");
     EXPECT_EQ(pts_seconds(*out.first(AVMEDIA_TYPE_VIDEO)), pts_seconds(*in.first(AVMEDIA_TYPE_VIDEO)));
     expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "own-buffers.mkv"), 24);
+}
+
+// The output frames handed to the processor come from the pipeline's pool (buffer_pools.h): each
+// is one buffer of a pool (FFmpeg's pool entries carry their entry as the buffer's opaque;
+// av_frame_get_buffer's own buffers carry none), the same few buffers are handed out again as
+// frames complete, the layout is av_frame_get_buffer's, and the pictures are unchanged.
+struct RecordsOutputBuffers : InFlightProcessor {
+    std::vector<const AVBufferRef*> buffers;
+    std::set<const uint8_t*> data;
+    std::vector<std::array<int, 4>> linesizes;
+    bool submit_native(const AVFrame& in, AVFrame& out, double time, int64_t index) override
+    {
+        buffers.push_back(out.buf[0]);
+        if (out.buf[0] && !av_buffer_get_opaque(out.buf[0]))
+            buffers.back() = nullptr;  // not a pool's
+        data.insert(out.data[0]);
+        linesizes.push_back({out.linesize[0], out.linesize[1], out.linesize[2], out.linesize[3]});
+        return InFlightProcessor::submit_native(in, out, time, index);
+    }
+};
+
+TEST_F(Transcode, OutputFramesAreReusedFromAPool)
+{
+    RecordsOutputBuffers processor;
+    TranscodeOptions options;
+    options.encoder = "ffv1";
+    const TranscodeResult result = run(clip("vfr.mkv"), "pooled.mkv", processor, options);
+    ASSERT_EQ(result.frames, 24);
+    ASSERT_EQ(processor.buffers.size(), 24u);
+    for (std::size_t i = 0; i < processor.buffers.size(); ++i)
+        EXPECT_NE(processor.buffers[i], nullptr) << "frame " << i << ": not from a pool";
+    EXPECT_LE(processor.data.size(), 12u);  // three in flight, three queued, the encoder's own
+    av::Frame model = av::make_frame();
+    model->format = AV_PIX_FMT_YUV420P;
+    model->width = 160;
+    model->height = 120;
+    ASSERT_GE(av_frame_get_buffer(model.get(), 0), 0);
+    for (const std::array<int, 4>& l : processor.linesizes)
+        EXPECT_EQ(l, (std::array<int, 4>{model->linesize[0], model->linesize[1], model->linesize[2], model->linesize[3]}));
+    expect_same_pictures(decode_video(clip("vfr.mkv")), decode_video(dir_ / "pooled.mkv"), 24);
 }
 
 // FrameProcessor::prepare_decoded: called on a thread of its own (neither the caller's, which
