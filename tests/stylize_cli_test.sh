@@ -154,10 +154,13 @@ strace -f -e trace=openat -o late.trace "$cnnv3" stylize --quiet --model "$model
   late.fifo late_out.mkv 2>late.log
 wait $writer
 icd=$(grep -n 'openat(.*icd' late.trace | head -1 | cut -d: -f1)
-# the open of IN: complete on one line, or its "resumed" line in the same thread
-pid=$(grep -E 'openat\(AT_FDCWD, "[^"]*late\.fifo", O_RDONLY' late.trace | head -1 | cut -d' ' -f1)
-opened=$(grep -nE "^$pid (<\.\.\. openat resumed>|openat\(AT_FDCWD, \"[^\"]*late\.fifo\", O_RDONLY[^<]*$)" late.trace \
-  | head -1 | cut -d: -f1)
+# the open of IN: complete on its own line, or the first "resumed" line of its thread after it
+# (that thread's earlier openat calls may have been cut by other threads' lines too)
+start=$(grep -nE 'openat\(AT_FDCWD, "[^"]*late\.fifo", O_RDONLY' late.trace | head -1)
+opened=${start%%:*} pid=$(cut -d: -f2- <<< "$start" | cut -d' ' -f1)
+if [[ "$start" == *"<unfinished ...>"* ]]; then
+  opened=$(awk -v from="$opened" -v pid="$pid" 'NR > from && $1 == pid && /<\.\.\. openat resumed>/ { print NR; exit }' late.trace)
+fi
 if [ -s late_out.mkv ] && [ -n "$icd" ] && [ -n "$opened" ] && [ "$icd" -lt "$opened" ]; then
   ok "the GPU set-up runs while IN is opened (driver list read at trace line $icd, IN opened at $opened)"
 else
