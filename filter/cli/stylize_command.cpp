@@ -290,11 +290,8 @@ std::future<GpuParts> set_up_gpu(GpuOptions options, const Model& model, std::sh
         else if (warn)
             warn(m);
     };
-    sigset_t all, previous;
-    sigfillset(&all);
-    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP})
-        sigdelset(&all, s);
-    pthread_sigmask(SIG_BLOCK, &all, &previous);  // the new thread inherits the mask
+    sigset_t previous;
+    block_async_signals(&previous);  // the new thread inherits the mask
     std::future<GpuParts> parts = std::async(std::launch::async, [options = std::move(options), &model] {
         GpuParts p;
         p.gpu = std::make_unique<GpuContext>(options);

@@ -206,18 +206,6 @@ constexpr std::size_t processed_queue_depth = 3;
 // Thrown inside a stage whose queue was aborted (another stage failed): ends it quietly.
 struct StageAborted {};
 
-// The stage threads take no asynchronous signals: Ctrl-C and friends reach the caller's thread
-// (the decode stage), whose blocking reads they interrupt (the CLI installs its handler without
-// SA_RESTART for that).
-void block_async_signals()
-{
-    sigset_t set;
-    sigfillset(&set);
-    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP})
-        sigdelset(&set, s);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
 // One run of the pipeline: the input, the output, the encoder and the counters, torn down (and the
 // temporary output file removed) by RAII when run() throws.
 //
@@ -1276,6 +1264,18 @@ std::pair<std::string, std::string> parse_encoder_option(const std::string& text
         throw VideoError("-x", fmt::format("\"{}\" is not an encoder option (expected key=value, e.g. preset=slow)",
                                            excerpt(text)));
     return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+// The stage threads take no asynchronous signals: Ctrl-C and friends reach the caller's thread
+// (the decode stage), whose blocking reads they interrupt (the CLI installs its handler without
+// SA_RESTART for that).
+void block_async_signals(sigset_t* previous)
+{
+    sigset_t set;
+    sigfillset(&set);
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP})
+        sigdelset(&set, s);
+    pthread_sigmask(SIG_BLOCK, &set, previous);
 }
 
 TranscodeResult transcode_video(const TranscodeOptions& options, FrameProcessor& processor)

@@ -43,6 +43,7 @@
 #include "transcode_progress.h"
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -101,6 +102,12 @@ struct TranscodeResult {
 
 // "key=value" (a -x argument) as a pair; throws VideoError("-x", ...) without '=' or with an empty key.
 std::pair<std::string, std::string> parse_encoder_option(const std::string& text);
+
+// Blocks the asynchronous signals (all but SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP) on the
+// calling thread, as every stage thread does, so that Ctrl-C and friends reach the caller's thread and
+// interrupt its blocking reads; a thread started after it inherits the mask. The mask it replaced goes
+// to `previous` when given (pthread_sigmask(SIG_SETMASK, previous) restores it).
+void block_async_signals(sigset_t* previous = nullptr);
 
 // Runs the pipeline. Throws VideoError (what(): "FILE: problem") for bad input or output
 // (OutputFileError for the output-file policy) and
