@@ -852,8 +852,9 @@ TEST_F(Transcode, ProcessorFailureWithFramesInFlightLeavesNoFileAndReturns)
                 EXPECT_NE(std::string(e.what()).find("GPU lost"), std::string::npos) << e.what();
             }
             EXPECT_TRUE(files().empty()) << "frame " << at;
-            if (at >= 5)  // failed with frames in flight
+            if (at >= 5) {  // failed with frames in flight
                 EXPECT_EQ(processor.most_in_flight, 3u) << "frame " << at;
+            }
         }
     }
 }
