@@ -111,7 +111,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 }
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
-                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3"),
+                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3", "tcb", "tcx", "tcbx"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -120,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
 
 TEST(RunnerVariant, parses_and_names_round_trip)
 {
-    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3"})
+    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3", "tcb", "tcx", "tcbx"})
         EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
     EXPECT_FALSE(RunnerVariant::parse("tc").fuse_low_res);  // five passes: the fused pass was slower (tc3)
     EXPECT_TRUE(RunnerVariant::parse("tc3").fuse_low_res);
@@ -328,7 +328,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tcb", "tcx", "tcbx"), [](const auto& info) {
     return std::string(info.param);
 });
 
