@@ -45,6 +45,8 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     const bool f16 = gpu.shader_f16() && !gpu.device().software;
     v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
     v.tensor = auto_uses_tensor_cores && gpu.coop_matrix();
+    v.buffers = v.tensor && auto_uses_storage_buffers;
+    v.all_layers = v.tensor && auto_uses_tensor_cores_everywhere;
     return v;
 }
 

@@ -51,7 +51,8 @@ namespace cnnv3 {
 //         (PlanOptions::coop_buffers); tcx tc with every conv on tensor cores (PlanOptions::coop_all_layers);
 //         tcbx both
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
+//   auto  tc (tcb, tcx or tcbx as auto_uses_storage_buffers and auto_uses_tensor_cores_everywhere
+//         say) where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
 //         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
 //         prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
@@ -62,6 +63,10 @@ namespace cnnv3 {
 // their FMA form inside tc (coop_gemm.h coop_pays), a mix as fast as f16 (0.560 vs 0.562 ms at 2160p,
 // bench/RESULTS.md "Merged main").
 inline constexpr bool auto_uses_tensor_cores = true;
+// Whether "auto", where it picks tensor cores, keeps their intermediates in storage buffers (tcb) and
+// runs every conv on them (tcx). Off until measured faster on tensor cores (bench/RESULTS.md "Session 8").
+inline constexpr bool auto_uses_storage_buffers = false;
+inline constexpr bool auto_uses_tensor_cores_everywhere = false;
 
 struct RunnerVariant {
     enum class Precision { f32, f16_tiles, f16 };
