@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <random>
 
@@ -642,4 +643,121 @@ TEST(CoopLowRes, paired_weights_hold_two_taps_per_k_block)
                 EXPECT_EQ(half_to_float(w[second]), kk < 8 ? cw.weight(o, kk, ky, 2) : 0.0f);
             }
     EXPECT_THROW(pack_paired_weights(random_conv(16, 16, 1, 1)), std::invalid_argument);
+}
+
+// CoopBufferLayout: the mean of the four clamped pixels of a window is SPEC's ceil-mode avgpool2 at
+// every size (odd ones hang windows over the last row and column), read through unit_index from a
+// buffer laid out as the tensor-core passes write it (8 channels per unit).
+TEST(CoopBuffers, clamped_window_mean_is_the_ceil_mode_avgpool2)
+{
+    std::mt19937 rng(52);
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    for (auto [h, w] : {std::pair{1, 1}, {2, 3}, {5, 7}, {8, 6}, {479, 853}}) {
+        Planes in(16, h, w);
+        for (float& v : in.data)
+            v = uni(rng);
+        const CoopBufferLayout layout{w, CoopBufferLayout::units_for(16)};
+        ASSERT_EQ(layout.units, 2);
+        std::vector<float> buffer(static_cast<std::size_t>(w * h * layout.units * 8));
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                for (int c = 0; c < 16; ++c)
+                    buffer[static_cast<std::size_t>(layout.unit_index(x, y, c / 8) * 8 + c % 8)] = in.at(c, y, x);
+        const Planes want = avgpool2(in);
+        for (int y = 0; y < want.height; ++y)
+            for (int x = 0; x < want.width; ++x)
+                for (int c = 0; c < 16; ++c) {
+                    float sum = 0.0f;
+                    for (int k = 0; k < 4; ++k) {
+                        const auto [px, py] = CoopBufferLayout::pool_pixel(x, y, k, w, h);
+                        sum += buffer[static_cast<std::size_t>(layout.unit_index(px, py, c / 8) * 8 + c % 8)];
+                    }
+                    ASSERT_NEAR(0.25f * sum, want.at(c, y, x), 1e-6f) << w << "x" << h << " at " << x << "," << y << " channel " << c;
+                }
+    }
+}
+
+// coop_buffers: an intermediate lives in a storage buffer exactly where its writer and all its readers
+// are tensor-core passes and its channels fill whole units; the passes then read <name>_buf and write
+// out_buf, and nothing samples it as a texture.
+TEST(CoopBuffers, intermediates_between_tensor_core_passes_only)
+{
+    struct Case {
+        NetworkShape shape;
+        bool all_layers;
+        std::map<std::string, int> units;  // saved intermediate -> buffer_units
+    };
+    for (const Case& t : {Case{{8, 16, 5}, false, {{"CNNV3_E0", 1}, {"CNNV3_E1", 2}, {"CNNV3_B", 2}, {"CNNV3_D1", 1}}},
+                          Case{{4, 8, 5}, false, {{"CNNV3_E0", 0}, {"CNNV3_E1", 0}, {"CNNV3_B", 1}, {"CNNV3_D1", 0}}},
+                          Case{{4, 8, 5}, true, {{"CNNV3_E0", 0}, {"CNNV3_E1", 1}, {"CNNV3_B", 1}, {"CNNV3_D1", 0}}}}) {
+        const Model m = random_model(t.shape, 53);
+        PlanOptions opt = tc_plan_options(m);
+        opt.coop_buffers = true;
+        opt.coop_all_layers = t.all_layers;
+        const PassPlan plan = plan_passes(m, opt);
+        std::map<std::string, int> got;
+        for (const PlannedPass& p : plan.passes) {
+            if (p.film_mlp)
+                continue;
+            if (t.all_layers) {
+                EXPECT_TRUE(p.coop_matrix) << p.description;
+            }
+            if (p.save) {
+                got[p.save->name] = p.save->buffer_units;
+                EXPECT_EQ(p.save->buffer_units > 0, p.body.find("out_buf[") != std::string::npos) << p.description;
+                EXPECT_EQ(p.save->buffer_units > 0, p.body.find("imageStore") == std::string::npos) << p.description;
+            }
+            for (const std::string& bind : p.binds) {
+                if (!t.units.count(bind))
+                    continue;  // HOOKED, CNNV3_FILM
+                const bool buffer = std::find(p.buffer_binds.begin(), p.buffer_binds.end(), bind) != p.buffer_binds.end();
+                EXPECT_EQ(buffer, t.units.at(bind) > 0) << p.description << " " << bind;
+                EXPECT_EQ(buffer, p.body.find(bind + "_buf[") != std::string::npos) << p.description << " " << bind;
+                EXPECT_EQ(buffer, p.body.find(bind + "_raw") == std::string::npos) << p.description << " " << bind;
+                if (buffer) {
+                    EXPECT_TRUE(p.coop_matrix) << p.description;
+                }
+            }
+        }
+        EXPECT_EQ(got, t.units) << "[" << t.shape.c0 << "," << t.shape.c1 << "]" << (t.all_layers ? " all layers" : "");
+        opt.coop_buffers = false;  // and without the option, or with the fused pass ([8,16]), textures only
+        for (bool fuse : {false, true}) {
+            if (fuse && t.shape.c0 != 8)
+                break;
+            opt.coop_fuse_low_res = fuse;
+            for (const PlannedPass& p : plan_passes(m, opt).passes) {
+                EXPECT_TRUE(p.buffer_binds.empty()) << p.description;
+                EXPECT_TRUE(!p.save || p.save->buffer_units == 0) << p.description;
+            }
+            opt.coop_buffers = true;
+        }
+    }
+}
+
+// coop_buffers with linear pooling: what a pass pools (E0 for enc1, E1 for the bottleneck) stays a
+// texture sampled bilinearly, the rest between tensor-core passes (B, D1 of [8,16]) are buffers, and
+// no pass samples a buffer bilinearly.
+TEST(CoopBuffers, linear_pooling_keeps_pooled_intermediates_textures)
+{
+    const Model m = random_model(NetworkShape{8, 16, 5}, 54);
+    PlanOptions opt = tc_plan_options(m);
+    opt.coop_buffers = true;
+    opt.linear_pooling = true;
+    std::map<std::string, int> units;
+    std::vector<std::vector<std::string>> linear;
+    for (const PlannedPass& p : plan_passes(m, opt).passes) {
+        if (!p.layer)
+            continue;
+        EXPECT_TRUE(p.coop_matrix) << p.description;
+        if (p.save)
+            units[p.save->name] = p.save->buffer_units;
+        linear.push_back(p.linear_binds);
+        EXPECT_EQ(p.linear_binds.empty(), p.body.find("textureLod(") == std::string::npos) << p.description;
+        for (const std::string& name : p.linear_binds) {
+            EXPECT_TRUE(std::find(p.buffer_binds.begin(), p.buffer_binds.end(), name) == p.buffer_binds.end()) << p.description;
+            EXPECT_EQ(p.body.find(name + "_buf["), std::string::npos) << p.description;
+        }
+    }
+    EXPECT_EQ(units, (std::map<std::string, int>{{"CNNV3_E0", 0}, {"CNNV3_E1", 0}, {"CNNV3_B", 2}, {"CNNV3_D1", 1}}));
+    EXPECT_EQ(linear, (std::vector<std::vector<std::string>>{{}, {"CNNV3_E0"}, {"CNNV3_E1"}, {}, {}}));
 }

@@ -111,7 +111,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 }
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
-                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3"),
+                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3", "tcb", "tcx", "tcbx"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -120,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
 
 TEST(RunnerVariant, parses_and_names_round_trip)
 {
-    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3"})
+    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3", "tcb", "tcx", "tcbx"})
         EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
     EXPECT_FALSE(RunnerVariant::parse("tc").fuse_low_res);  // five passes: the fused pass was slower (tc3)
     EXPECT_TRUE(RunnerVariant::parse("tc3").fuse_low_res);
@@ -142,6 +142,8 @@ TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software
     const bool f16 = shared_gpu().shader_f16() && !shared_gpu().device().software;
     EXPECT_EQ(runner.variant().precision, f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
     EXPECT_EQ(runner.variant().tensor, auto_uses_tensor_cores && shared_gpu().coop_matrix());
+    EXPECT_EQ(runner.variant().buffers, runner.variant().tensor && auto_uses_storage_buffers);
+    EXPECT_EQ(runner.variant().all_layers, runner.variant().tensor && auto_uses_tensor_cores_everywhere);
     // Asked for explicitly where the device cannot: the same fallback as auto, with a warning.
     if (!shared_gpu().coop_matrix()) {
         EXPECT_EQ(NetworkRunner(shared_gpu(), m, "tc").variant().name(), runner.variant().name());
@@ -328,7 +330,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tcb", "tcx", "tcbx"), [](const auto& info) {
     return std::string(info.param);
 });
 
