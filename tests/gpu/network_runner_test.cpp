@@ -112,7 +112,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
                          ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3", "tcb", "tcx", "tcbx",
-                                           "tct", "tcbt"),
+                                           "tct", "tcbt", "tcxt"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -335,7 +335,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tcb", "tcx", "tcbx", "tct", "tcbt"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tcb", "tcx", "tcbx", "tct", "tcbt", "tcxt"), [](const auto& info) {
     return std::string(info.param);
 });
 
