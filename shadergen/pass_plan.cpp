@@ -671,7 +671,7 @@ std::string coop_buffer_pool_fn(const PlannedTexture& t)
 
 // enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                float strength, bool linear, int tile_rows, int* shared_bytes,
+                                float strength, bool linear, int tile_rows, bool batched, int* shared_bytes,
                                 std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
@@ -685,7 +685,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     const int wh = static_cast<int>(weights.size());
     *shared_bytes = coop_shared_bytes(g, wh);
     const int halo = cw.shape.dilation, sw = g.sw();
-    std::string level_sizes = emit_source_level_sizes(spec), loads;
+    const std::string level_sizes = emit_source_level_sizes(spec);
     // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots. A buffer
     // source's units are S's units as they are (unit_loads).
     std::vector<std::string> slot_loads, unit_loads(static_cast<std::size_t>(g.kp / 8));
@@ -706,19 +706,76 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
         for (int gi = 0; gi < groups_of(src.channels); ++gi)
             slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", coop_source_load(src, gi, linear)}}));
     }
+    // Staged unit u of pixel i as `prelude` (statements) and `value` (a uvec4 expression); empty value:
+    // zero padding.
+    struct Unit {
+        std::string prelude, value;
+    };
+    std::vector<Unit> units;
     for (int u = 0; u < g.kp / 8; ++u) {
         auto slot = [&](int k) { return k < static_cast<int>(slot_loads.size()) ? slot_loads[static_cast<std::size_t>(k)] : "vec4(0.0)"; };
         if (!unit_loads[static_cast<std::size_t>(u)].empty())
-            loads += fill_template("        S[i * {{PS}} + {{U}}] = {{LOAD}};\n",
-                                   {{"PS", g.ps() / 8}, {"U", u}, {"LOAD", unit_loads[static_cast<std::size_t>(u)]}});
+            units.push_back({"", unit_loads[static_cast<std::size_t>(u)]});
         else if (2 * u >= static_cast<int>(slot_loads.size()))
-            loads += fill_template("        S[i * {{PS}} + {{U}}] = uvec4(0u);\n", {{"PS", g.ps() / 8}, {"U", u}});
+            units.push_back({"", ""});
         else
-            loads += fill_template(R"(        v0 = {{V0}};
-        v1 = {{V1}};
-        S[i * {{PS}} + {{U}}] = cnnv3_pack8(v0, v1);
+            units.push_back({fill_template("        v0 = {{V0}};\n        v1 = {{V1}};\n", {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}}),
+                             "cnnv3_pack8(v0, v1)"});
+    }
+    const int texels = sw * g.sh();
+    std::string staging;
+    if (!batched) {
+        std::string loads;
+        for (std::size_t u = 0; u < units.size(); ++u)
+            loads += units[u].prelude + fill_template("        S[i * {{PS}} + {{U}}] = {{VALUE}};\n",
+                                                      {{"PS", g.ps() / 8}, {"U", static_cast<int>(u)},
+                                                       {"VALUE", units[u].value.empty() ? "uvec4(0u)" : units[u].value}});
+        staging = fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+        ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
+        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        vec4 v0, v1;
+{{LOADS}}    }
 )",
-                                   {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}, {"PS", g.ps() / 8}, {"U", u}});
+                                {{"TEXELS", texels}, {"SW", sw}, {"LOADS", loads}});
+    } else {
+        // Batched (PlanOptions::coop_batched_staging): every staged pixel of this invocation in
+        // straight-line code, all their fetches before any store to S, so that they are in flight
+        // together rather than one loop iteration's at a time. A pixel past the tile fetches nothing
+        // (`inside` false) and stores nothing.
+        const int per_invocation = (texels + 255) / 256;
+        std::string fetches, stores;
+        for (int k = 0; k < per_invocation; ++k) {
+            std::string unit_values;
+            for (std::size_t u = 0; u < units.size(); ++u)
+                if (!units[u].value.empty())
+                    unit_values += units[u].prelude + fill_template("        st{{K}}_{{U}} = {{VALUE}};\n",
+                                                                    {{"K", k}, {"U", static_cast<int>(u)}, {"VALUE", units[u].value}});
+            std::string decl;
+            for (std::size_t u = 0; u < units.size(); ++u)
+                if (!units[u].value.empty())
+                    decl += fmt::format("{}st{}_{}", decl.empty() ? "    uvec4 " : ", ", k, u);
+            fetches += (decl.empty() ? "" : decl + ";\n") + fill_template(R"(    {
+        int i = int(gl_LocalInvocationIndex) + {{AT}};
+        ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
+        bool inside = i < {{TEXELS}} && all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
+        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
+        vec4 v0, v1;
+{{VALUES}}    }
+)",
+                                                                           {{"AT", 256 * k}, {"SW", sw}, {"TEXELS", texels}, {"VALUES", unit_values}});
+            std::string unit_stores;
+            for (std::size_t u = 0; u < units.size(); ++u)
+                unit_stores += fill_template("        S[i * {{PS}} + {{U}}] = {{VALUE}};\n",
+                                             {{"PS", g.ps() / 8}, {"U", static_cast<int>(u)},
+                                              {"VALUE", units[u].value.empty() ? std::string("uvec4(0u)") : fmt::format("st{}_{}", k, u)}});
+            stores += fill_template(R"(    if (int(gl_LocalInvocationIndex) + {{AT}} < {{TEXELS}}) {
+        int i = int(gl_LocalInvocationIndex) + {{AT}};
+{{STORES}}    }
+)",
+                                    {{"AT", 256 * k}, {"TEXELS", texels}, {"STORES", unit_stores}});
+        }
+        staging = fetches + stores;
     }
     *weight_pairs = coop_weight_pairs(weights);
     std::string s = coop_shared(g, wh) + pool_fns;
@@ -726,13 +783,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 origin = ivec2(gl_WorkGroupID.xy) * {{TILE}} - {{HALO}};
-{{LEVEL_SIZES}}{{TEXEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
-        ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
-        bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
-        vec4 v0, v1;
-{{LOADS}}    }
-    barrier();
+{{LEVEL_SIZES}}{{TEXEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}{{STAGING}}    barrier();
 )",
                        {{"SIZE", level_size_expr(spec.level)},
                         {"HALO", halo},
@@ -747,9 +798,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
 )",
                                                              {{"N", g.pixels_per_invocation()}, {"HALO", halo}})
                                              : fill_template("    vec4 src_early = texelFetch(HOOKED_raw, clamp(origin + {{HALO}} + lid, ivec2(0), size - 1), 0);\n", {{"HALO", halo}})},
-                        {"TEXELS", sw * g.sh()},
-                        {"SW", sw},
-                        {"LOADS", loads}});
+                        {"STAGING", staging}});
     s += coop_gemm(g);
     s += coop_finish(cw, g, fmt::format("origin + {} + lid", halo),
                      spec.out ? emit_hidden_epilogue(spec, shape, dynamic)
@@ -1338,7 +1387,8 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
             std::string body = spec.sources.empty()
                                    ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, rows, bytes, weights)
                                    : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength,
-                                                         options.linear_pooling, rows, bytes, weights);
+                                                         options.linear_pooling, rows, options.coop_batched_staging, bytes,
+                                                         weights);
             if (*bytes <= options.shared_bytes_budget) {
                 *tile_rows = rows;
                 return body;

@@ -119,6 +119,10 @@ struct PlanOptions {
                                    // tiles of 16 x 32 output pixels where they fit shared_bytes_budget
                                    // (CoopGeometry::tile_rows): per output row a quarter fewer A-block
                                    // loads, less halo to stage, half the barriers
+    bool coop_batched_staging = false;  // with coop_matrix, enc1, the bottleneck, dec1 and dec0 stage their
+                                        // tiles in straight-line code: every fetch of an invocation's
+                                        // staged pixels before its first store to shared memory (rather
+                                        // than a loop of fetch, pack, store per pixel)
     bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
                                   // window (exact: the sample sits on the window's centre, weights 1/4)
                                   // where the window is whole; needs the intermediates' format to filter

@@ -837,3 +837,55 @@ TEST(CoopGemm, tall_tiles_for_the_full_resolution_passes_where_they_fit)
     for (const PlannedPass& p : plan_passes(m, opt).passes)
         EXPECT_EQ(p.tile_rows, 0) << p.description;
 }
+
+// coop_batched_staging: the staged passes (enc1, bottleneck, dec1, dec0) fetch every staged pixel of an
+// invocation (i = invocation + 256 k, k < ceil(texels / 256)) before their first store to S, each fetch
+// as often as the loop form has it per pixel times k, and store each unit once per pixel, guarded by
+// i < texels; enc0 (its own staging) is unchanged. In 16-row and in tall tiles.
+TEST(CoopGemm, batched_staging_fetches_before_it_stores)
+{
+    const Model m = random_model(NetworkShape{8, 16, 5}, 56);
+    auto count = [](const std::string& body, const std::string& what) {
+        std::size_t n = 0;
+        for (std::size_t at = body.find(what); at != std::string::npos; at = body.find(what, at + 1))
+            ++n;
+        return n;
+    };
+    for (bool tall : {false, true})
+        for (bool buffers : {false, true}) {
+            PlanOptions opt = tc_plan_options(m);
+            opt.linear_pooling = true;
+            opt.coop_tall_tiles = tall;
+            opt.coop_buffers = buffers;
+            const PassPlan loop = plan_passes(m, opt);
+            opt.coop_batched_staging = true;
+            const PassPlan batched = plan_passes(m, opt);
+            ASSERT_EQ(loop.passes.size(), batched.passes.size());
+            for (std::size_t p = 0; p < loop.passes.size(); ++p) {
+                const PlannedPass& a = loop.passes[p];
+                const PlannedPass& b = batched.passes[p];
+                SCOPED_TRACE(b.description + (tall ? " tall" : "") + (buffers ? " buffers" : ""));
+                if (!b.layer || *b.layer == Layer::enc0) {
+                    EXPECT_EQ(a.body, b.body);
+                    continue;
+                }
+                const int sw = CoopGeometry::tile + 2 * (*b.layer == Layer::bottleneck ? 2 : 1);
+                const int texels = sw * ((b.tile_rows ? b.tile_rows : 16) + sw - CoopGeometry::tile);
+                const std::size_t k = static_cast<std::size_t>((texels + 255) / 256);
+                // The loop form's staging: from hook() to the staging barrier; the batched form's
+                // fetches: from hook() to its first store.
+                const std::size_t a_hook = a.body.find("void hook()"), b_hook = b.body.find("void hook()");
+                const std::string a_staging = a.body.substr(a_hook, a.body.find("barrier();", a_hook) - a_hook);
+                const std::size_t first_store = b.body.find("S[i * ", b_hook);
+                ASSERT_NE(first_store, std::string::npos);
+                const std::string b_fetches = b.body.substr(b_hook, first_store - b_hook);
+                EXPECT_EQ(b.body.find("S[i * ", b.body.find("barrier();", b_hook)), std::string::npos);  // all before the barrier
+                for (const std::string& fetch : {std::string("texelFetch(CNNV3_"), std::string("textureLod("), std::string("_buf[")})
+                    EXPECT_EQ(count(b_fetches, fetch), k * count(a_staging, fetch)) << fetch;
+                EXPECT_GT(count(a_staging, "texelFetch(CNNV3_") + count(a_staging, "textureLod(") + count(a_staging, "_buf["), 0u);
+                EXPECT_EQ(count(b.body, "S[i * "), k * count(a_staging, "S[i * "));
+                EXPECT_EQ(count(b.body, "< " + std::to_string(texels) + ") {"), k);  // the stores' guards
+                EXPECT_EQ(count(b.body, "i < " + std::to_string(texels) + " &&"), k);  // the fetches' `inside`
+            }
+        }
+}

@@ -48,6 +48,7 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     v.buffers = v.tensor && auto_uses_storage_buffers;
     v.all_layers = v.tensor && auto_uses_tensor_cores_everywhere;
     v.tall = v.tensor && auto_uses_tall_tiles;
+    v.batched_staging = v.tensor && auto_uses_batched_staging;
     return v;
 }
 
@@ -63,7 +64,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.fuse_low_res = true;
         return v;
     }
-    if (spec.starts_with("tc")) {  // tc, then b, x, t in this order, each at most once
+    if (spec.starts_with("tc")) {  // tc, then b, x, t, s in this order, each at most once
         std::string_view rest = spec.substr(2);
         auto take = [&](char c) {
             const bool here = !rest.empty() && rest.front() == c;
@@ -75,6 +76,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.buffers = take('b');
         v.all_layers = take('x');
         v.tall = take('t');
+        v.batched_staging = take('s');
         if (rest.empty())
             return v;
     }
@@ -92,7 +94,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x][t], tc3, hook or auto", spec));
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x][t][s], tc3, hook or auto", spec));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
         const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
@@ -115,7 +117,8 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc3" : std::string("tc") + (buffers ? "b" : "") + (all_layers ? "x" : "") + (tall ? "t" : "");
+        return fuse_low_res ? "tc3" : std::string("tc") + (buffers ? "b" : "") + (all_layers ? "x" : "") + (tall ? "t" : "") +
+                                  (batched_staging ? "s" : "");
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -159,6 +162,7 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.coop_buffers = variant_.buffers;
     options.coop_all_layers = variant_.all_layers;
     options.coop_tall_tiles = variant_.tall;
+    options.coop_batched_staging = variant_.batched_staging;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);
