@@ -669,7 +669,9 @@ std::string coop_buffer_pool_fn(const PlannedTexture& t)
                          {{"NAME", t.name}, {"UNITS", t.buffer_units}});
 }
 
-// enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
+// enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16, in a
+// tile of 16 x tile_rows output pixels (CoopGeometry), the staging batched or as a loop
+// (PlanOptions::coop_batched_staging).
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
                                 float strength, bool linear, int tile_rows, bool batched, int* shared_bytes,
                                 std::vector<std::uint32_t>* weight_pairs)
@@ -815,7 +817,8 @@ const std::vector<int> coop_enc0_channels = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17
 // input (each entry the mean of its in-image 2x2 pixels, clamped to [0, 1] as SPEC §2 reads them),
 // then S, whose albedo and prev come straight from their textures and whose mip2 is the mean of the
 // in-image A1 entries under it (SPEC: avgpool2 of mip1). The FMA form's A0 -> A1 -> A2 chain, which
-// the first versions of this pass shared, takes four barriers and 6-8 KiB more shared memory.
+// the first versions of this pass shared, takes four barriers and 6-8 KiB more shared memory. The
+// tile is 16 x tile_rows output pixels (16 or 32: CoopEnc0Staging has the row counts).
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
                                 bool prev, int tile_rows, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
