@@ -1,7 +1,7 @@
 #include "media_probe.h"
 
 #include "audio_decode.h"
-#include "demux_input.h"
+#include "stream_time.h"
 #include "user_media.h"
 
 #include <algorithm>
@@ -37,7 +37,7 @@ void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
 
 MediaInfo probe_stream(const std::string& path, const std::string& name, FrameCount count)
 {
-    av::InputContext input = ffmpeg::open_input<AudioError>(path, name, "a media file");
+    av::InputContext input = open_media<AudioError>(path, name, "a media file");
 
     MediaInfo info;
     if (input->duration != AV_NOPTS_VALUE && input->duration > 0)

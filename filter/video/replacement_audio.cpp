@@ -19,12 +19,8 @@ ReplacementAudio::ReplacementAudio(const std::string& path, const std::string& n
 {
     if (!std::isfinite(offset) || offset < 0.0)
         throw VideoError(name_, fmt::format("--audio-offset {} (expected seconds >= 0)", offset));
-    AVFormatContext* raw = nullptr;
-    if (int rc = open_media(&raw, path, nullptr, 0, stop); rc < 0)
-        throw VideoError(name_, fmt::format("cannot open as a media file ({})", av::error_text(rc)));
-    in_.reset(raw);
-    if (int rc = avformat_find_stream_info(raw, nullptr); rc < 0)
-        throw VideoError(name_, fmt::format("cannot read the stream information ({})", av::error_text(rc)));
+    in_ = open_media<VideoError>(path, name_, "a file with the music for --audio", {nullptr, 0, stop});
+    AVFormatContext* raw = in_.get();
     for (unsigned i = 0; i < raw->nb_streams; ++i) {
         if (index_ < 0 && raw->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
             index_ = static_cast<int>(i);
