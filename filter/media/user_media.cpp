@@ -92,6 +92,30 @@ av::InputContext try_open_media(const std::string& path, const std::string& expe
     return input;
 }
 
+int video_stream_index(const AVFormatContext& input)
+{
+    for (unsigned i = 0; i < input.nb_streams; ++i) {
+        const AVStream& st = *input.streams[i];
+        if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st.disposition & AV_DISPOSITION_ATTACHED_PIC))
+            return static_cast<int>(i);
+    }
+    return -1;
+}
+
+int audio_stream_index(const AVFormatContext& input)
+{
+    for (unsigned i = 0; i < input.nb_streams; ++i)
+        if (input.streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+            return static_cast<int>(i);
+    return -1;
+}
+
+void read_only_stream(AVFormatContext& input, int index)
+{
+    for (unsigned i = 0; i < input.nb_streams; ++i)
+        input.streams[i]->discard = static_cast<int>(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+}
+
 bool is_rereadable(const std::string& path, int stdin_fd)
 {
     // Only a pipe or a socket is consumed by reading it. A device is opened anew each time (a

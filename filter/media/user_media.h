@@ -61,6 +61,17 @@ av::InputContext open_media(const std::string& path, const std::string& name, co
     return input;
 }
 
+// The stream the tools take as a file's video: its first video stream that is not an attached
+// picture (the cover of a music file); -1 when there is none.
+int video_stream_index(const AVFormatContext& input);
+
+// The stream the tools take as a file's music: its first audio stream; -1 when there is none.
+int audio_stream_index(const AVFormatContext& input);
+
+// Has the demuxer drop the packets of every stream but `index` (AVDISCARD_ALL), for a reader of
+// one stream.
+void read_only_stream(AVFormatContext& input, int index);
+
 // Whether `path` ("-" = stdin_fd) can be opened and read again from the start: anything but a pipe
 // (named or not) or a socket. A regular file, a device (opened anew), a URL (FFmpeg reopens it)
 // and a path that does not exist (opening it reports the error) count as rereadable.
