@@ -6,6 +6,7 @@
 #include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "color_tags.h"
+#include "encoder_choice.h"
 #include "environment_switch.h"
 #include "frame_input.h"
 #include "frame_planes_gpu.h"
@@ -498,6 +499,8 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         check_output_file(a.output, a.transcode.overwrite);
     const std::filesystem::path model_dir = find_model(a.model);
     refuse_model_files(a.output, model_dir);
+    // An output that cannot hold the video (.mp3) is refused before the model loads and the audio is analysed.
+    output_container(a.output, a.transcode.output_format, a.output == "-" ? "stdout" : a.output);
     const Model model = load_model(model_dir);
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;

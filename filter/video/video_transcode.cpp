@@ -359,23 +359,14 @@ private:
 
 void Transcoder::open_output()
 {
-    const char* format_name = nullptr;
-    if (!opts_.output_format.empty())
-        format_name = opts_.output_format.c_str();
-    else if (opts_.output == "-")
-        format_name = "yuv4mpegpipe";
+    const AVOutputFormat& container = output_container(opts_.output, opts_.output_format, out_name_);
     guess_name_ = opts_.output == "-" ? "" : partial_->temporary().string();
     // The same spelling rules as for inputs (user_media.h): "-" is the stdout descriptor, file:PATH.
     const std::string url = opts_.output == "-" ? media_url("-", opts_.stdout_fd) : media_url(guess_name_);
 
     AVFormatContext* raw = nullptr;
-    const int rc = avformat_alloc_output_context2(&raw, nullptr, format_name, url.c_str());
-    if (rc < 0 || !raw) {
-        if (format_name)
-            throw VideoError(out_name_, fmt::format("no muxer named \"{}\" in this FFmpeg (see ffmpeg -muxers)", format_name));
-        throw VideoError(out_name_, "cannot choose a container from the file name (expected an extension such as "
-                                    ".mkv, .mp4, .mov, .nut, .y4m or .png)");
-    }
+    if (int rc = avformat_alloc_output_context2(&raw, &container, nullptr, url.c_str()); rc < 0 || !raw)
+        throw std::bad_alloc();  // with a muxer given, only the allocation can fail
     out_.reset(raw);
     result_.container = raw->oformat->name;
     if (is_y4m(*raw->oformat))
@@ -611,7 +602,8 @@ void Transcoder::write_header()
     if (is_image_container(*out_->oformat))
         muxer_options.set("update", "1");  // the file name as given, not a frame-number pattern
     if (int rc = avformat_write_header(out_.get(), muxer_options.address()); rc < 0)
-        throw VideoError(out_name_, fmt::format("the {} muxer refused the streams ({})", out_->oformat->name,
+        throw VideoError(out_name_, fmt::format("the {0} muxer refused the streams ({1}; expected streams that {0} "
+                                                "carries, else another container such as .mkv)", out_->oformat->name,
                                                 av::error_text(rc)));
     header_written_ = true;
     for (av::Packet& p : pending_)
