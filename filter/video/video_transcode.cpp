@@ -1193,13 +1193,30 @@ TranscodeResult Transcoder::run()
         partial_.emplace(opts_.output, opts_.overwrite);
     }
 
-    in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name, opts_.hwdec);
+    // A stop while an input is being opened makes the open fail (FFmpeg's "Immediate exit requested",
+    // or "Interrupted system call" from a named pipe's open(2)): that is the stop, not a bad input.
+    try {
+        in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name,
+                               opts_.hwdec);
+    } catch (const VideoError&) {
+        if (stop_requested())
+            throw StoppedBeforeOutput(opts_.input_name.empty() ? media_name(opts_.input) : opts_.input_name);
+        throw;
+    }
     if (in_.hw_device.empty()) {  // before the first packet: decode into the processor's buffers once it offers them
         in_.decoder->opaque = this;
         in_.decoder->get_buffer2 = decode_into;
     }
-    if (!opts_.audio_input.empty())
-        replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
+    if (!opts_.audio_input.empty()) {
+        try {
+            replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
+        } catch (const VideoError&) {
+            if (stop_requested())
+                throw StoppedBeforeOutput(opts_.audio_input_name.empty() ? media_name(opts_.audio_input)
+                                                                         : opts_.audio_input_name);
+            throw;
+        }
+    }
     AVFormatContext* ic = in_.format.get();
     AVStream* st = ic->streams[in_.video_index];
     in_tb_ = st->time_base;
@@ -1221,9 +1238,10 @@ TranscodeResult Transcoder::run()
         total_estimate_ = max_frames_;
 
     run_stages();
+    if (!encoder_ && stopped_)
+        throw StoppedBeforeOutput(in_.name);
     if (!encoder_)
-        throw VideoError(in_.name, stopped_ ? "stopped before the first video frame (no output written)"
-                                            : "no video frame could be decoded (expected at least one)");
+        throw VideoError(in_.name, "no video frame could be decoded (expected at least one)");
     if (no_timestamps_ && !is_image_container(*out_->oformat)) {
         // The last frame fills its own duration; then say what the constant rate changed.
         repeat_last_frame_until(av_rescale_q_rnd(end_pts_ - first_pts_, in_tb_, enc_tb_, AV_ROUND_NEAR_INF));

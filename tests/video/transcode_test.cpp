@@ -565,9 +565,9 @@ TEST_F(Transcode, StopFlagFinalisesAShorterValidFile)
     EXPECT_EQ(std::stoll(counted), result.frames);
     EXPECT_GT(read_media(dir_ / "stopped.mkv").first(AVMEDIA_TYPE_AUDIO)->packets.size(), 0u);
 
-    // Stopped before anything was read: an error, and no file.
+    // Stopped before anything was read (the open gives up at once): that stop, and no file.
     StopAfter never(stop, -1);
-    EXPECT_THROW(run(clip("av.mkv"), "never.mkv", never, options), VideoError);
+    EXPECT_THROW(run(clip("av.mkv"), "never.mkv", never, options), StoppedBeforeOutput);
     EXPECT_EQ(files(), std::vector<std::string>{"stopped.mkv"});
 }
 
