@@ -10,6 +10,7 @@
 #include "atomic_file.h"
 #include "pixel_formats.h"
 #include "replacement_audio.h"
+#include "send_to_encoder.h"
 #include "stage_queue.h"
 #include "user_media.h"
 #include "video_error.h"
@@ -834,26 +835,17 @@ void Transcoder::decode(const AVPacket* packet)
 
 void Transcoder::encode(AVFrame* frame)
 {
-    AVCodecContext* enc = encoder_.get();
-    if (int rc = avcodec_send_frame(enc, frame); rc < 0 && rc != AVERROR_EOF)
-        throw VideoError(out_name_, fmt::format("the {} encoder refused frame {} ({})", choice_.codec->name, frames_.load(),
-                                                av::error_text(rc)));
-    while (true) {
-        const int rc = avcodec_receive_packet(enc, encoded_.get());
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
-            return;
-        if (rc < 0)
-            throw VideoError(out_name_, fmt::format("the {} encoder failed ({})", choice_.codec->name, av::error_text(rc)));
-        AVPacket& p = *encoded_;
-        if (auto it = durations_.find(p.pts); it != durations_.end()) {
-            if (p.duration <= 0)
-                p.duration = it->second;
-            durations_.erase(it);
-        }
-        p.stream_index = video_out_->index;
-        av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
-        write(p);
-    }
+    send_to_encoder(*encoder_, frame, *encoded_, out_name_, [this] { return fmt::format("frame {}", frames_.load()); },
+                 [this](AVPacket& p) {
+                     if (auto it = durations_.find(p.pts); it != durations_.end()) {
+                         if (p.duration <= 0)
+                             p.duration = it->second;
+                         durations_.erase(it);
+                     }
+                     p.stream_index = video_out_->index;
+                     av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
+                     write(p);
+                 });
 }
 
 // Muxers without timestamps play every frame for 1 / frame_rate_ (the encoder's time base): each
