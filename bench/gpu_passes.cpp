@@ -10,9 +10,13 @@
 // comparable when other programs share the cores).
 // --pass-times adds each pass's mean GPU time (libplacebo timer queries) from one more queued round
 // (the timers stay off in the timed rounds: they add CPU work per pass).
+// --frames: the input and output textures given to run(). rgba16f (the default) is what `cnnv3
+// stylize`'s GPU path gives it (frame_planes_gpu.cpp: an rgba16f RGB texture in, output_format()
+// out); rgba32f (input_format() in and out) is what this bench used up to session 8: at 2160p it
+// moves ~200 MB more per frame through enc0 and dec0.
 // usage: cnnv3-bench-gpu [--gpu N|NAME] [--iters N] [--rounds N] [--sizes 1920x1080,3840x2160]
 //                        [--variants auto,f32-16k,...] [--models test-random-48,test-random-816]
-//                        [--pass-times] [--source-dir DIR]
+//                        [--pass-times] [--frames rgba16f|rgba32f] [--source-dir DIR]
 #include "gpu_context.h"
 #include "network_runner.h"
 
@@ -68,7 +72,7 @@ std::string pass_summary(const std::vector<std::pair<std::string, double>>& time
 int main(int argc, char** argv)
 {
     std::string device, sizes = "1920x1080,3840x2160", source = CNNV3_SOURCE_DIR, variants = "auto",
-                        models = "test-random-48,test-random-816";
+                        models = "test-random-48,test-random-816", frames = "rgba16f";
     int iters = 20, rounds = 3;
     bool pass_times = false;
     for (int i = 1; i < argc; ++i) {
@@ -89,6 +93,11 @@ int main(int argc, char** argv)
         else if (a == "--source-dir") source = v;
         else if (a == "--variants") variants = v;
         else if (a == "--models") models = v;
+        else if (a == "--frames" && (v == "rgba16f" || v == "rgba32f")) frames = v;
+        else if (a == "--frames") {
+            std::fprintf(stderr, "cnnv3-bench-gpu: --frames %s (expected rgba16f or rgba32f)\n", v.c_str());
+            return 2;
+        }
         else {
             std::fprintf(stderr, "cnnv3-bench-gpu: unknown option %s\n", a.c_str());
             return 2;
@@ -100,10 +109,10 @@ int main(int argc, char** argv)
         opt.warn = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
         GpuContext gpu(opt);
         fmt::print("device: {} ({}), libplacebo API {}, shaderFloat16 {}, {} KiB shared memory, tensor cores {}; "
-                   "auto = {}\n\n",
+                   "auto = {}; frames {}\n\n",
                    gpu.device().name, gpu.device().type, PL_API_VER, gpu.shader_f16() ? "granted" : "not granted",
                    gpu.max_shared_bytes() / 1024, gpu.coop_matrix() ? "used" : "not used (" + gpu.coop_matrix_problem() + ")",
-                   RunnerVariant::for_device(gpu).name());
+                   RunnerVariant::for_device(gpu).name(), frames);
         fmt::print("| network | size | variant | GPU passes ms/frame, queued | one at a time | in run() ms/frame | "
                    "process CPU ms/frame | frames x rounds |{}\n"
                    "|---|---|---|---|---|---|---|---|{}\n",
@@ -120,12 +129,18 @@ int main(int argc, char** argv)
                 struct pl_tex_params in = {};
                 in.w = w;
                 in.h = h;
-                in.format = runners.front()->input_format();
+                in.format = frames == "rgba32f" ? runners.front()->input_format()
+                                                : pl_find_fmt(gpu.gpu(), PL_FMT_FLOAT, 4, 16, 16,
+                                                              static_cast<enum pl_fmt_caps>(PL_FMT_CAP_SAMPLEABLE | PL_FMT_CAP_STORABLE));
+                if (!in.format)
+                    throw GpuError("the GPU has no storable rgba16f texture (try --frames rgba32f)");
                 in.sampleable = true;
                 in.storable = true;  // filled by a clear below, no upload needed
                 in.blit_dst = true;
                 GpuTexture input(gpu.gpu(), in);
                 struct pl_tex_params out = in;
+                if (frames == "rgba16f")
+                    out.format = runners.front()->output_format();
                 GpuTexture output(gpu.gpu(), out);
                 const float grey[4] = {0.4f, 0.5f, 0.6f, 1.0f};
                 pl_tex_clear(gpu.gpu(), input.get(), grey);
