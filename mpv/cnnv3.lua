@@ -21,10 +21,13 @@
 --
 -- Part of cnnv3. GPL-3.0-or-later.
 
-local mp = require "mp"
-local msg = require "mp.msg"
-local utils = require "mp.utils"
-local options = require "mp.options"
+-- Outside mpv (plain Lua 5.2: the fuzzer tests/fuzz/track_lua_fuzzer.cpp) there is no "mp" module:
+-- the file then returns its conditioning-track reader instead of starting (see load_track).
+local in_mpv = pcall(require, "mp")
+local mp = in_mpv and require "mp" or nil
+local msg = in_mpv and require "mp.msg" or nil
+local utils = in_mpv and require "mp.utils" or nil
+local options = in_mpv and require "mp.options" or nil
 
 local o = {
     track = "",               -- a conditioning CSV to use instead of looking beside the file
@@ -236,6 +239,8 @@ local function track_row(track, t)
     end
     return rows[lo]
 end
+
+if not in_mpv then return { load_track = load_track, track_row = track_row } end
 
 local function path_hash(s)
     local h = 5381

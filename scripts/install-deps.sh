@@ -8,6 +8,7 @@ packages=(
   g++ clang meson ninja-build pkg-config
   libfmt-dev nlohmann-json3-dev libpng-dev libssl-dev libgtest-dev googletest
   libclang-rt-14-dev            # libFuzzer and sanitizer runtimes for clang
+  liblua5.2-dev                 # tests/fuzz/track_lua_fuzzer.cpp: the mpv script's reader in mpv's Lua
   # training, parity tests and the PyTorch side (Debian's Python 3.11 with PyTorch 1.13)
   python3 python3-torch python3-numpy python3-pil python3-matplotlib python3-tqdm python3-pytest
   python3-openimageio           # reads Blender multilayer EXR

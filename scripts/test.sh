@@ -32,16 +32,17 @@ done
 CNNV3_MODEL_PATH=$PWD/weights ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   bash tests/output_safety_test.sh "$PWD/build-asan/filter/cnnv3" "$PWD/build-asan/shadergen/cnnv3-shadergen" "$PWD"
 
-echo "== fuzz the model loader, the PNG reader and the text parsers (libFuzzer, ${CNNV3_FUZZ_SECONDS:-60} s each)"
+echo "== fuzz the model loader, the PNG reader, the text parsers and the mpv script's track reader (libFuzzer, ${CNNV3_FUZZ_SECONDS:-60} s each)"
 CXX=clang++ bash scripts/build.sh build-fuzz -Dfuzzers=true -Dpython_tests=false -Dgpu_tests=false \
   -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link
 corpus=build-fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"
 /usr/bin/python3 tests/fuzz/make_seeds.py tests/vectors "$corpus"
 ./build-fuzz/tests/model-fuzzer -artifact_prefix=build-fuzz/ -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
-# the PNG reader and the small text parsers (beat times, conditioning CSV, style curves, --cond, the
-# conditioning options of analyze and stylize, presets.tsv)
-for kind in png text; do
+# the PNG reader, the small text parsers (beat times, conditioning CSV, style curves, --cond, the
+# conditioning options of analyze and stylize, presets.tsv, GPU variants) and the mpv script's
+# conditioning-track reader (Lua)
+for kind in png text track-lua; do
   rm -rf "build-fuzz/$kind-corpus" && mkdir -p "build-fuzz/$kind-corpus"
   /usr/bin/python3 tests/fuzz/make_seeds.py "--$kind" "build-fuzz/$kind-corpus"
   ./build-fuzz/tests/$kind-fuzzer -artifact_prefix=build-fuzz/$kind- -max_total_time="${CNNV3_FUZZ_SECONDS:-60}" \

@@ -233,6 +233,51 @@ else
 fi
 rm music.mkv
 
+# Ctrl-C while the input is being opened, before its first byte (--cond: the transcoder opens it
+# directly): a named pipe whose writer holds it open, one with no writer yet (open(2) blocks), a
+# stalled stdin, and --audio's pipe. The stop, exit 130 and one line, not "cannot open as a media
+# file"; no output, no temporary. The signal goes once cnnv3's main thread has waited in that call
+# (syscall NR in /proc/PID/syscall) for 0.6 s: sooner, the model might still be loading.
+blocked_in() {
+  local pid=$1 nr=$2 seen=0 call
+  for _ in $(seq 1 300); do
+    read -r call _ <"/proc/$pid/syscall" 2>/dev/null || return 1
+    if [ "$call" = "$nr" ]; then seen=$((seen + 1)); [ $seen = 3 ] && return 0; else seen=0; fi
+    sleep 0.2
+  done
+  return 1
+}
+for case in held:0 nowriter:257 stdin:0 audio:0; do
+  name=${case%%:*} nr=${case#*:}
+  rm -f open.fifo open_out.mkv && mkfifo open.fifo
+  [ "$name" = nowriter ] || { exec sleep 60; } >open.fifo 2>/dev/null &
+  feeder=$!
+  case $name in
+    stdin) "$cnnv3" stylize "${C[@]}" - open_out.mkv <open.fifo 2>open.log & ;;
+    audio) "$cnnv3" stylize "${C[@]}" clip.mp4 --audio open.fifo open_out.mkv 2>open.log & ;;
+    *) "$cnnv3" stylize "${C[@]}" open.fifo open_out.mkv 2>open.log & ;;
+  esac
+  pid=$!
+  if blocked_in $pid "$nr"; then
+    kill -INT $pid
+    for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+    kill -0 $pid 2>/dev/null && { bad "SIGINT while opening ($name): still running 10 s later"; kill -KILL $pid; }
+  else
+    bad "SIGINT while opening ($name): cnnv3 never waited in syscall $nr"; kill -KILL $pid
+  fi
+  wait $pid
+  rc=$?
+  [ "$name" = nowriter ] || kill "$feeder" 2>/dev/null
+  feeder=
+  if [ "$rc" = 130 ] && [ ! -e open_out.mkv ] && [ -z "$(leftovers)" ] \
+     && one_line open.log "stopped by Ctrl-C (SIGINT) before the first video frame (no output written)"; then
+    ok "SIGINT while opening ($name): exit 130, no output: $(messages open.log)"
+  else
+    bad "SIGINT while opening ($name): exit $rc"; cat open.log
+  fi
+done
+rm -f open.fifo
+
 # 6. SIGINT while stdin is stalled (the writer still has the pipe open): acted on at once.
 ffmpeg -nostdin -loglevel error -i long.mp4 -t 4 -f yuv4mpegpipe good.y4m
 mkfifo stall.fifo

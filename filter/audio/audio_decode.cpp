@@ -1,6 +1,6 @@
 #include "audio_decode.h"
 
-#include "demux_input.h"
+#include "stream_time.h"
 #include "user_media.h"
 
 extern "C" {
@@ -175,18 +175,12 @@ DecodedAudio decode_audio_stream(const std::string& path, const std::string& nam
 {
     if (sample_rate <= 0)
         throw AudioError(name, fmt::format("analysis sample rate {} (expected a positive rate)", sample_rate));
-    av::InputContext input = ffmpeg::open_input<AudioError>(path, name, "a media file with an audio stream");
+    av::InputContext input = open_media<AudioError>(path, name, "a media file with an audio stream");
 
-    int index = -1;
-    for (unsigned i = 0; i < input->nb_streams; ++i) {
-        const AVStream* s = input->streams[i];
-        if (index < 0 && s->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
-            index = static_cast<int>(i);
-        else
-            input->streams[i]->discard = AVDISCARD_ALL;
-    }
+    const int index = audio_stream_index(*input);
     if (index < 0)
         throw NoAudioStream(name);
+    read_only_stream(*input, index);
     AVStream* stream = input->streams[index];
 
     const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);

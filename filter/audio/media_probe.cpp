@@ -1,7 +1,7 @@
 #include "media_probe.h"
 
 #include "audio_decode.h"
-#include "demux_input.h"
+#include "stream_time.h"
 #include "user_media.h"
 
 #include <algorithm>
@@ -14,8 +14,7 @@ namespace {
 // the video packets, counting them and noting where the last one ends.
 void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
 {
-    for (unsigned i = 0; i < input->nb_streams; ++i)
-        input->streams[i]->discard = static_cast<int>(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    read_only_stream(*input, index);
     const AVStream* s = input->streams[index];
     av::Packet packet(av_packet_alloc());
     if (!packet)
@@ -37,31 +36,29 @@ void count_video_packets(AVFormatContext* input, int index, MediaInfo& info)
 
 MediaInfo probe_stream(const std::string& path, const std::string& name, FrameCount count)
 {
-    av::InputContext input = ffmpeg::open_input<AudioError>(path, name, "a media file");
+    av::InputContext input = open_media<AudioError>(path, name, "a media file");
 
     MediaInfo info;
     if (input->duration != AV_NOPTS_VALUE && input->duration > 0)
         info.duration = static_cast<double>(input->duration) / AV_TIME_BASE;
-    int video_index = -1;
-    for (unsigned i = 0; i < input->nb_streams; ++i) {
-        const AVStream* s = input->streams[i];
-        const AVMediaType type = s->codecpar->codec_type;
-        if (type == AVMEDIA_TYPE_AUDIO && !info.has_audio) {
-            info.has_audio = true;
-            info.audio_start = ffmpeg::seconds_from_start(s->start_time, s->time_base, input.get());
-        } else if (type == AVMEDIA_TYPE_VIDEO && !info.has_video && !(s->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
-            info.has_video = true;
-            video_index = static_cast<int>(i);
-            AVRational rate = s->avg_frame_rate;
-            if (rate.num <= 0 || rate.den <= 0)
-                rate = s->r_frame_rate;
-            if (rate.num > 0 && rate.den > 0)
-                info.video_fps = av_q2d(rate);
-            info.video_start = ffmpeg::seconds_from_start(s->start_time, s->time_base, input.get());
-            info.video_frames = s->nb_frames > 0 ? s->nb_frames : 0;
-            if (s->duration != AV_NOPTS_VALUE && s->duration > 0)
-                info.video_duration = ffmpeg::seconds(s->duration, s->time_base);
-        }
+    if (const int audio_index = audio_stream_index(*input); audio_index >= 0) {
+        const AVStream* s = input->streams[audio_index];
+        info.has_audio = true;
+        info.audio_start = ffmpeg::seconds_from_start(s->start_time, s->time_base, input.get());
+    }
+    const int video_index = video_stream_index(*input);
+    if (video_index >= 0) {
+        const AVStream* s = input->streams[video_index];
+        info.has_video = true;
+        AVRational rate = s->avg_frame_rate;
+        if (rate.num <= 0 || rate.den <= 0)
+            rate = s->r_frame_rate;
+        if (rate.num > 0 && rate.den > 0)
+            info.video_fps = av_q2d(rate);
+        info.video_start = ffmpeg::seconds_from_start(s->start_time, s->time_base, input.get());
+        info.video_frames = s->nb_frames > 0 ? s->nb_frames : 0;
+        if (s->duration != AV_NOPTS_VALUE && s->duration > 0)
+            info.video_duration = ffmpeg::seconds(s->duration, s->time_base);
     }
     if (video_index >= 0 && info.video_frames == 0 && count == FrameCount::counted)
         count_video_packets(input.get(), video_index, info);

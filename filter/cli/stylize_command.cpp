@@ -6,6 +6,7 @@
 #include "conditioning_options.h"
 #include "conditioning_track.h"
 #include "color_tags.h"
+#include "encoder_choice.h"
 #include "environment_switch.h"
 #include "frame_input.h"
 #include "frame_planes_gpu.h"
@@ -498,6 +499,8 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         check_output_file(a.output, a.transcode.overwrite);
     const std::filesystem::path model_dir = find_model(a.model);
     refuse_model_files(a.output, model_dir);
+    // An output that cannot hold the video (.mp3) is refused before the model loads and the audio is analysed.
+    output_container(a.output, a.transcode.output_format, a.output == "-" ? "stdout" : a.output);
     const Model model = load_model(model_dir);
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;
@@ -615,7 +618,16 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
         };
     }
     a.transcode.stop = &stop_requested;
-    const TranscodeResult result = transcode_video(a.transcode, processor);
+    TranscodeResult result;
+    try {
+        result = transcode_video(a.transcode, processor);
+    } catch (const StoppedBeforeOutput& e) {
+        // Ctrl-C while an input was being opened (a pipe whose writer has sent nothing yet): the
+        // stop, as at the other stages, not a file that cannot be opened.
+        err << fmt::format("cnnv3: {}: stopped by {} before the first video frame (no output written)\n", e.file(),
+                           signal_description(stop_signal.load()));
+        return 128 + (stop_signal.load() ? stop_signal.load() : SIGINT);
+    }
     if (environment_is("CNNV3_STAGE_TIMES", "1"))
         print_stage_times(result, processor, err);
     const int signal = stop_signal.load();

@@ -1,6 +1,7 @@
 #include "network_runner.h"
 
 #include "compute_pass.h"
+#include "excerpt.h"
 #include "film.h"
 
 #include <fmt/format.h>
@@ -94,7 +95,8 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x][t][s], tc3, hook or auto", spec));
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x][t][s], tc3, hook or "
+                                   "auto", excerpt(spec)));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
         const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
@@ -105,7 +107,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
                  n >= 16)
             v.shared_kib = n;
         else
-            throw GpuError(fmt::format("GPU variant '{}': '{}' is not <N>k with N >= 16", spec, part));
+            throw GpuError(fmt::format("GPU variant '{}': '{}' is not <N>k with N >= 16", excerpt(spec), excerpt(part)));
     }
     return v;
 }

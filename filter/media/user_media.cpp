@@ -69,21 +69,51 @@ std::string media_url(const std::string& path, int fd)
 
 std::string media_name(const std::string& path) { return path == "-" ? "stdin" : path; }
 
-int open_media(AVFormatContext** out, const std::string& path, const AVInputFormat* forced, int stdin_fd,
-               const std::atomic<bool>* stop)
+av::InputContext try_open_media(const std::string& path, const std::string& expected, const MediaOpenOptions& how,
+                                std::string& problem)
 {
-    *out = nullptr;
     AVFormatContext* raw = avformat_alloc_context();
     if (!raw)
-        return AVERROR(ENOMEM);
+        throw std::bad_alloc();
     raw->interrupt_callback.callback = &interrupt_requested;
-    raw->interrupt_callback.opaque = const_cast<std::atomic<bool>*>(stop);
+    raw->interrupt_callback.opaque = const_cast<std::atomic<bool>*>(how.stop);
     // avformat_open_input frees the context on failure.
-    const int rc = avformat_open_input(&raw, media_url(path, stdin_fd).c_str(), forced, nullptr);
-    if (rc < 0)
-        return rc;
-    *out = raw;
-    return 0;
+    if (int rc = avformat_open_input(&raw, media_url(path, how.stdin_fd).c_str(), how.forced, nullptr); rc < 0) {
+        problem = rc == AVERROR(ENOENT)
+                      ? fmt::format("no such file (expected {})", expected)
+                      : fmt::format("cannot open as a media file ({}; expected {})", av::error_text(rc), expected);
+        return nullptr;
+    }
+    av::InputContext input(raw);
+    if (int rc = avformat_find_stream_info(raw, nullptr); rc < 0) {
+        problem = fmt::format("cannot read the stream information ({}; expected {})", av::error_text(rc), expected);
+        return nullptr;
+    }
+    return input;
+}
+
+int video_stream_index(const AVFormatContext& input)
+{
+    for (unsigned i = 0; i < input.nb_streams; ++i) {
+        const AVStream& st = *input.streams[i];
+        if (st.codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st.disposition & AV_DISPOSITION_ATTACHED_PIC))
+            return static_cast<int>(i);
+    }
+    return -1;
+}
+
+int audio_stream_index(const AVFormatContext& input)
+{
+    for (unsigned i = 0; i < input.nb_streams; ++i)
+        if (input.streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+            return static_cast<int>(i);
+    return -1;
+}
+
+void read_only_stream(AVFormatContext& input, int index)
+{
+    for (unsigned i = 0; i < input.nb_streams; ++i)
+        input.streams[i]->discard = static_cast<int>(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
 }
 
 bool is_rereadable(const std::string& path, int stdin_fd)

@@ -1,6 +1,7 @@
 // The one way the tools open a user's media with FFmpeg: a path (a ':' in a file name is part of
 // the name, never a protocol), "-" for standard input, or a URL the user spelled out ("scheme://").
-// Used by the audio decoder, the prober and the transcoder alike.
+// Used by the audio decoder, the prober, the transcoder and --audio alike (open_media), so a file
+// that does not open gets the same one line from each, saying what was expected.
 //
 // A pipe (a named pipe, or standard input from a pipe) or a socket can be read only once. A job
 // that reads its input more than once (audio analysis before the frames) copies it first into a
@@ -9,13 +10,12 @@
 // Thread safety: the functions keep no state; a SpooledInput belongs to one thread.
 #pragma once
 
+#include "av_handles.h"
+
 #include <atomic>
 #include <ostream>
 #include <stdexcept>
 #include <string>
-
-struct AVFormatContext;
-struct AVInputFormat;
 
 namespace cnnv3 {
 
@@ -32,12 +32,45 @@ std::string media_url(const std::string& path, int fd = 0);
 // The path as messages name it: "stdin" for "-", else the path itself.
 std::string media_name(const std::string& path);
 
-// avformat_open_input of media_url(path, stdin_fd): `forced` names the demuxer (nullptr = probe);
-// while `stop` is set, blocking reads give up with AVERROR_EXIT. Returns 0 and sets *out (owned by
-// the caller: avformat_close_input), or an AVERROR code with *out null. The stream information is
-// not read yet.
-int open_media(AVFormatContext** out, const std::string& path, const AVInputFormat* forced, int stdin_fd,
-               const std::atomic<bool>* stop);
+// How open_media reaches an input besides its path.
+struct MediaOpenOptions {
+    const AVInputFormat* forced = nullptr;   // the demuxer (nullptr: FFmpeg probes)
+    int stdin_fd = 0;                        // what "-" reads
+    const std::atomic<bool>* stop = nullptr; // while set, blocking reads give up with AVERROR_EXIT
+};
+
+// avformat_open_input of media_url(path, how.stdin_fd), then avformat_find_stream_info. Returns
+// the demuxer, or an empty handle with `problem` set to the second half of a "FILE: problem" line
+// that ends "(expected <expected>)": "no such file (expected …)", "cannot open as a media file
+// (FFmpeg's reason; expected …)" or "cannot read the stream information (FFmpeg's reason;
+// expected …)". `expected` says what the file should have been ("a media file"). A caller with a
+// `stop` flag checks it after a failure: a stop reads as FFmpeg's "Immediate exit requested".
+av::InputContext try_open_media(const std::string& path, const std::string& expected, const MediaOpenOptions& how,
+                                std::string& problem);
+
+// try_open_media for callers that throw: Error(name, problem) on failure, so each layer keeps its
+// own exception type (AudioError, VideoError); `name` is the input as messages name it.
+template <class Error>
+av::InputContext open_media(const std::string& path, const std::string& name, const std::string& expected,
+                            const MediaOpenOptions& how = {})
+{
+    std::string problem;
+    av::InputContext input = try_open_media(path, expected, how, problem);
+    if (!input)
+        throw Error(name, problem);
+    return input;
+}
+
+// The stream the tools take as a file's video: its first video stream that is not an attached
+// picture (the cover of a music file); -1 when there is none.
+int video_stream_index(const AVFormatContext& input);
+
+// The stream the tools take as a file's music: its first audio stream; -1 when there is none.
+int audio_stream_index(const AVFormatContext& input);
+
+// Has the demuxer drop the packets of every stream but `index` (AVDISCARD_ALL), for a reader of
+// one stream.
+void read_only_stream(AVFormatContext& input, int index);
 
 // Whether `path` ("-" = stdin_fd) can be opened and read again from the start: anything but a pipe
 // (named or not) or a socket. A regular file, a device (opened anew), a URL (FFmpeg reopens it)

@@ -1,6 +1,7 @@
 #include "audio_reencode.h"
 
 #include "encoder_choice.h"
+#include "send_to_encoder.h"
 #include "video_error.h"
 
 extern "C" {
@@ -292,22 +293,11 @@ void AudioReencoder::write_silence(int64_t samples, const PacketSink& sink)
 
 void AudioReencoder::encode(const AVFrame* frame, const PacketSink& sink)
 {
-    AVCodecContext* enc = encoder_.get();
-    if (int rc = avcodec_send_frame(enc, frame); rc < 0 && rc != AVERROR_EOF)
-        throw VideoError(out_name_, fmt::format("the {} encoder refused the audio ({})", enc->codec->name,
-                                                av::error_text(rc)));
-    while (true) {
-        const int rc = avcodec_receive_packet(enc, encoded_.get());
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
-            return;
-        if (rc < 0)
-            throw VideoError(out_name_, fmt::format("the {} encoder failed ({})", enc->codec->name, av::error_text(rc)));
-        AVPacket& p = *encoded_;
+    send_to_encoder(*encoder_, frame, *encoded_, out_name_, [] { return std::string("the audio"); }, [&](AVPacket& p) {
         p.stream_index = stream_->index;
-        av_packet_rescale_ts(&p, enc->time_base, stream_->time_base);
+        av_packet_rescale_ts(&p, encoder_->time_base, stream_->time_base);
         sink(p);
-        av_packet_unref(&p);
-    }
+    });
 }
 
 // Whole encoder frames from the FIFO; with `final`, the rest too (padded with silence for encoders

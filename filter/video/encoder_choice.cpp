@@ -163,6 +163,31 @@ std::vector<AVRational> encoder_frame_rates(const AVCodec& codec)
     return list;
 }
 
+const AVOutputFormat& output_container(const std::string& output, const std::string& format_name,
+                                       const std::string& name)
+{
+    const char* muxer = !format_name.empty() ? format_name.c_str() : output == "-" ? "yuv4mpegpipe" : nullptr;
+    const AVOutputFormat* container = av_guess_format(muxer, muxer ? nullptr : output.c_str(), nullptr);
+    if (!container && muxer)
+        throw VideoError(name, fmt::format("no muxer named \"{}\" in this FFmpeg (expected a name from ffmpeg -muxers)",
+                                           muxer));
+    if (!container)
+        throw VideoError(name, "cannot choose a container from the file name (expected an extension such as .mkv, "
+                               ".mp4, .mov, .nut, .y4m or .png)");
+    if (!holds_video(*container))
+        throw VideoError(name, fmt::format("the {} container holds audio only (expected a video container such as "
+                                           ".mkv, .mp4, .mov, .nut or .y4m, or an image such as .png)",
+                                           container->name));
+    return *container;
+}
+
+bool holds_video(const AVOutputFormat& container)
+{
+    if (container.video_codec == AV_CODEC_ID_NONE)
+        return container.audio_codec == AV_CODEC_ID_NONE;  // neither: not a muxer of audio (tee, segment ...)
+    return !(container.video_codec == AV_CODEC_ID_PNG && container.audio_codec != AV_CODEC_ID_NONE);
+}
+
 bool is_image_container(const AVOutputFormat& container)
 {
     return std::strcmp(container.name, "image2") == 0;

@@ -90,20 +90,10 @@ MediaInput open_media_input(const std::string& path, const std::string& format_n
     if (!format_name.empty() && !(forced = av_find_input_format(format_name.c_str())))
         throw VideoError(input.name, fmt::format("no demuxer named \"{}\" in this FFmpeg (see ffmpeg -demuxers)",
                                                  format_name));
-    AVFormatContext* raw = nullptr;
-    if (int rc = open_media(&raw, path, forced, stdin_fd, stop); rc < 0)
-        throw VideoError(input.name, fmt::format("cannot open as a media file ({})", av::error_text(rc)));
-    input.format.reset(raw);
-    if (int rc = avformat_find_stream_info(raw, nullptr); rc < 0)
-        throw VideoError(input.name, fmt::format("cannot read the stream information ({})", av::error_text(rc)));
+    input.format = open_media<VideoError>(path, input.name, "a video or an image", {forced, stdin_fd, stop});
+    const AVFormatContext* raw = input.format.get();
 
-    for (unsigned i = 0; i < raw->nb_streams; ++i) {
-        const AVStream* st = raw->streams[i];
-        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
-            input.video_index = static_cast<int>(i);
-            break;
-        }
-    }
+    input.video_index = video_stream_index(*raw);
     if (input.video_index < 0)
         throw VideoError(input.name, fmt::format("has no video stream (expected a video or an image; found {} stream{})",
                                                  raw->nb_streams, raw->nb_streams == 1 ? "" : "s"));

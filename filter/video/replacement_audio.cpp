@@ -19,20 +19,12 @@ ReplacementAudio::ReplacementAudio(const std::string& path, const std::string& n
 {
     if (!std::isfinite(offset) || offset < 0.0)
         throw VideoError(name_, fmt::format("--audio-offset {} (expected seconds >= 0)", offset));
-    AVFormatContext* raw = nullptr;
-    if (int rc = open_media(&raw, path, nullptr, 0, stop); rc < 0)
-        throw VideoError(name_, fmt::format("cannot open as a media file ({})", av::error_text(rc)));
-    in_.reset(raw);
-    if (int rc = avformat_find_stream_info(raw, nullptr); rc < 0)
-        throw VideoError(name_, fmt::format("cannot read the stream information ({})", av::error_text(rc)));
-    for (unsigned i = 0; i < raw->nb_streams; ++i) {
-        if (index_ < 0 && raw->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
-            index_ = static_cast<int>(i);
-        else
-            raw->streams[i]->discard = AVDISCARD_ALL;
-    }
+    in_ = open_media<VideoError>(path, name_, "a file with the music for --audio", {nullptr, 0, stop});
+    AVFormatContext* raw = in_.get();
+    index_ = audio_stream_index(*raw);
     if (index_ < 0)
         throw VideoError(name_, "has no audio stream (expected a file with the music for --audio)");
+    read_only_stream(*raw, index_);
     origin_ = raw->start_time == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(raw->start_time) / AV_TIME_BASE;
     if (raw->duration != AV_NOPTS_VALUE && raw->duration > 0 &&
         offset >= static_cast<double>(raw->duration) / AV_TIME_BASE)

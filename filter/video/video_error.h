@@ -14,4 +14,18 @@ public:
     VideoError(const std::string& file, const std::string& problem) : std::runtime_error(file + ": " + problem) {}
 };
 
+// A run ended by its stop flag (Ctrl-C) before the first video frame, while an input was being
+// opened or read: nothing was written. Not a bad input: the CLI reports the signal and exits 128 + its
+// number, as for any other stop. what(): "FILE: stopped before the first video frame (no output
+// written)"; file() is FILE, the input as messages name it.
+class StoppedBeforeOutput : public VideoError {
+public:
+    explicit StoppedBeforeOutput(const std::string& file)
+        : VideoError(file, "stopped before the first video frame (no output written)"), file_(file) {}
+    const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+};
+
 }  // namespace cnnv3

@@ -10,6 +10,7 @@
 #include "atomic_file.h"
 #include "pixel_formats.h"
 #include "replacement_audio.h"
+#include "send_to_encoder.h"
 #include "stage_queue.h"
 #include "user_media.h"
 #include "video_error.h"
@@ -359,23 +360,14 @@ private:
 
 void Transcoder::open_output()
 {
-    const char* format_name = nullptr;
-    if (!opts_.output_format.empty())
-        format_name = opts_.output_format.c_str();
-    else if (opts_.output == "-")
-        format_name = "yuv4mpegpipe";
+    const AVOutputFormat& container = output_container(opts_.output, opts_.output_format, out_name_);
     guess_name_ = opts_.output == "-" ? "" : partial_->temporary().string();
     // The same spelling rules as for inputs (user_media.h): "-" is the stdout descriptor, file:PATH.
     const std::string url = opts_.output == "-" ? media_url("-", opts_.stdout_fd) : media_url(guess_name_);
 
     AVFormatContext* raw = nullptr;
-    const int rc = avformat_alloc_output_context2(&raw, nullptr, format_name, url.c_str());
-    if (rc < 0 || !raw) {
-        if (format_name)
-            throw VideoError(out_name_, fmt::format("no muxer named \"{}\" in this FFmpeg (see ffmpeg -muxers)", format_name));
-        throw VideoError(out_name_, "cannot choose a container from the file name (expected an extension such as "
-                                    ".mkv, .mp4, .mov, .nut, .y4m or .png)");
-    }
+    if (int rc = avformat_alloc_output_context2(&raw, &container, nullptr, url.c_str()); rc < 0 || !raw)
+        throw std::bad_alloc();  // with a muxer given, only the allocation can fail
     out_.reset(raw);
     result_.container = raw->oformat->name;
     if (is_y4m(*raw->oformat))
@@ -611,7 +603,8 @@ void Transcoder::write_header()
     if (is_image_container(*out_->oformat))
         muxer_options.set("update", "1");  // the file name as given, not a frame-number pattern
     if (int rc = avformat_write_header(out_.get(), muxer_options.address()); rc < 0)
-        throw VideoError(out_name_, fmt::format("the {} muxer refused the streams ({})", out_->oformat->name,
+        throw VideoError(out_name_, fmt::format("the {0} muxer refused the streams ({1}; expected streams that {0} "
+                                                "carries, else another container such as .mkv)", out_->oformat->name,
                                                 av::error_text(rc)));
     header_written_ = true;
     for (av::Packet& p : pending_)
@@ -842,26 +835,17 @@ void Transcoder::decode(const AVPacket* packet)
 
 void Transcoder::encode(AVFrame* frame)
 {
-    AVCodecContext* enc = encoder_.get();
-    if (int rc = avcodec_send_frame(enc, frame); rc < 0 && rc != AVERROR_EOF)
-        throw VideoError(out_name_, fmt::format("the {} encoder refused frame {} ({})", choice_.codec->name, frames_.load(),
-                                                av::error_text(rc)));
-    while (true) {
-        const int rc = avcodec_receive_packet(enc, encoded_.get());
-        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
-            return;
-        if (rc < 0)
-            throw VideoError(out_name_, fmt::format("the {} encoder failed ({})", choice_.codec->name, av::error_text(rc)));
-        AVPacket& p = *encoded_;
-        if (auto it = durations_.find(p.pts); it != durations_.end()) {
-            if (p.duration <= 0)
-                p.duration = it->second;
-            durations_.erase(it);
-        }
-        p.stream_index = video_out_->index;
-        av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
-        write(p);
-    }
+    send_to_encoder(*encoder_, frame, *encoded_, out_name_, [this] { return fmt::format("frame {}", frames_.load()); },
+                 [this](AVPacket& p) {
+                     if (auto it = durations_.find(p.pts); it != durations_.end()) {
+                         if (p.duration <= 0)
+                             p.duration = it->second;
+                         durations_.erase(it);
+                     }
+                     p.stream_index = video_out_->index;
+                     av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
+                     write(p);
+                 });
 }
 
 // Muxers without timestamps play every frame for 1 / frame_rate_ (the encoder's time base): each
@@ -1201,13 +1185,30 @@ TranscodeResult Transcoder::run()
         partial_.emplace(opts_.output, opts_.overwrite);
     }
 
-    in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name, opts_.hwdec);
+    // A stop while an input is being opened makes the open fail (FFmpeg's "Immediate exit requested",
+    // or "Interrupted system call" from a named pipe's open(2)): that is the stop, not a bad input.
+    try {
+        in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name,
+                               opts_.hwdec);
+    } catch (const VideoError&) {
+        if (stop_requested())
+            throw StoppedBeforeOutput(opts_.input_name.empty() ? media_name(opts_.input) : opts_.input_name);
+        throw;
+    }
     if (in_.hw_device.empty()) {  // before the first packet: decode into the processor's buffers once it offers them
         in_.decoder->opaque = this;
         in_.decoder->get_buffer2 = decode_into;
     }
-    if (!opts_.audio_input.empty())
-        replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
+    if (!opts_.audio_input.empty()) {
+        try {
+            replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
+        } catch (const VideoError&) {
+            if (stop_requested())
+                throw StoppedBeforeOutput(opts_.audio_input_name.empty() ? media_name(opts_.audio_input)
+                                                                         : opts_.audio_input_name);
+            throw;
+        }
+    }
     AVFormatContext* ic = in_.format.get();
     AVStream* st = ic->streams[in_.video_index];
     in_tb_ = st->time_base;
@@ -1229,9 +1230,10 @@ TranscodeResult Transcoder::run()
         total_estimate_ = max_frames_;
 
     run_stages();
+    if (!encoder_ && stopped_)
+        throw StoppedBeforeOutput(in_.name);
     if (!encoder_)
-        throw VideoError(in_.name, stopped_ ? "stopped before the first video frame (no output written)"
-                                            : "no video frame could be decoded (expected at least one)");
+        throw VideoError(in_.name, "no video frame could be decoded (expected at least one)");
     if (no_timestamps_ && !is_image_container(*out_->oformat)) {
         // The last frame fills its own duration; then say what the constant rate changed.
         repeat_last_frame_until(av_rescale_q_rnd(end_pts_ - first_pts_, in_tb_, enc_tb_, AV_ROUND_NEAR_INF));

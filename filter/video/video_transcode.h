@@ -110,8 +110,9 @@ std::pair<std::string, std::string> parse_encoder_option(const std::string& text
 void block_async_signals(sigset_t* previous = nullptr);
 
 // Runs the pipeline. Throws VideoError (what(): "FILE: problem") for bad input or output
-// (OutputFileError for the output-file policy) and
-// rethrows whatever the processor throws; in both cases no output file is left behind.
+// (OutputFileError for the output-file policy; StoppedBeforeOutput when `stop` came before the first
+// video frame, the inputs' opening included) and rethrows whatever the processor throws; in every
+// case no output file is left behind.
 TranscodeResult transcode_video(const TranscodeOptions& options, FrameProcessor& processor);
 
 }  // namespace cnnv3

@@ -131,6 +131,22 @@ TEST(Decode, ACorruptFileGivesOneLineNamingTheFile)
             EXPECT_EQ(what.rfind((dir / name).string() + ": ", 0), 0u) << what;
         }
     }
+    // The opening refusals say what was expected (user_media.h's open_media), as the prober's do.
+    const std::string junk = (dir / "junk.wav").string();
+    const std::string missing = (dir / "missing.flac").string();
+    const auto refusal = [](const auto& open) {
+        try {
+            open();
+        } catch (const AudioError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    const std::string not_media = ": cannot open as a media file (Invalid data found when processing input; expected ";
+    EXPECT_EQ(refusal([&] { decode_audio(junk); }), junk + not_media + "a media file with an audio stream)");
+    EXPECT_EQ(refusal([&] { decode_audio(missing); }), missing + ": no such file (expected a media file with an audio stream)");
+    EXPECT_EQ(refusal([&] { probe_media(junk); }), junk + not_media + "a media file)");
+    EXPECT_EQ(refusal([&] { probe_media(missing); }), missing + ": no such file (expected a media file)");
 }
 
 TEST(Decode, ATruncatedFileDecodesWhatIsThere)

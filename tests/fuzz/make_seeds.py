@@ -7,7 +7,9 @@ usage: make_seeds.py VECTORS_DIR CORPUS_DIR     model-fuzzer: the committed test
        make_seeds.py --text CORPUS_DIR          text-fuzzer: beat-times files (first byte 0),
                                                 conditioning CSVs (1), style curves (2), --cond (3),
                                                 the shared conditioning options, NUL-separated (4),
-                                                weights/presets.tsv (5)
+                                                weights/presets.tsv (5), GPU variants (6)
+       make_seeds.py --track-lua CORPUS_DIR     track-lua-fuzzer: conditioning tracks (CSV) for the
+                                                mpv script's reader
 
 model-fuzzer input layout (see model_fuzzer.cpp): flag byte, u16 manifest length, u16 weights
 length in halves, then model.json text, weights bytes, MLP bytes.
@@ -111,12 +113,7 @@ def text_seeds(corpus):
     beats = b"# beat times in seconds, one per line (cnnv3 analyze)\n0.250000\n0.750000\n1.250000  # a comment\n\n1.75\n"
     (corpus / "beats").write_bytes(b"\0" + beats)
     (corpus / "beats-crlf").write_bytes(b"\0" + beats.replace(b"\n", b"\r\n"))
-    # The header generated from shadergen/conditioning_names.h (the module imports nothing).
-    conditioning = pathlib.Path(__file__).resolve().parents[2] / "training" / "cnnv3" / "conditioning.py"
-    rows = [runpy.run_path(str(conditioning))["CONDITIONING_CSV_HEADER"].encode()]
-    for i in range(4):
-        rows.append(b"%d,%.6f,%g,%g,%g,0.5,0.5" % (i, i / 24, i / 4, i / 8, 0.25 * i))
-    (corpus / "track").write_bytes(b"\1" + b"\n".join(rows) + b"\n")
+    (corpus / "track").write_bytes(b"\1" + track(4))
     (corpus / "style-constant").write_bytes(b"\2" + b"0.75")
     (corpus / "style-keys").write_bytes(b"\2" + b"0:0.1,2.5:0.9,10:0.4")
     (corpus / "cond").write_bytes(b"\3" + b"0.5,0,1,0.25,1")
@@ -126,13 +123,37 @@ def text_seeds(corpus):
     (corpus / "options-beats").write_bytes(b"\4" + b"\0".join([b"--beats", b"beats.txt", b"--bpm"]))
     presets = pathlib.Path(__file__).resolve().parents[2] / "weights" / "presets.tsv"
     (corpus / "presets").write_bytes(b"\5" + presets.read_bytes())
+    for variant in (b"auto", b"tc", b"tc3", b"tcbxts", b"hook", b"f32", b"f16s-48k", b"f16-32k"):
+        (corpus / ("variant-" + variant.decode())).write_bytes(b"\6" + variant)
+
+
+def track(frames):
+    """A conditioning track as `cnnv3 analyze` writes it, with `frames` rows."""
+    # The header generated from shadergen/conditioning_names.h (the module imports nothing).
+    conditioning = pathlib.Path(__file__).resolve().parents[2] / "training" / "cnnv3" / "conditioning.py"
+    rows = [runpy.run_path(str(conditioning))["CONDITIONING_CSV_HEADER"].encode()]
+    for i in range(frames):
+        rows.append(b"%d,%.6f,%g,%g,%g,0.5,0.5" % (i, i / 24, i / 4 % 1, i / 8 % 1, 0.25 * (i % 5)))
+    return b"\n".join(rows) + b"\n"
+
+
+def track_lua_seeds(corpus):
+    good = track(6)
+    (corpus / "track").write_bytes(good)
+    (corpus / "track-crlf").write_bytes(good.replace(b"\n", b"\r\n"))
+    (corpus / "track-one-row").write_bytes(track(1))
+    (corpus / "track-blank-lines").write_bytes(good.replace(b"\n", b"\n\n", 3))
+    (corpus / "track-out-of-range").write_bytes(good.replace(b",0.5,0.5\n", b",0.5,1.5\n", 1))
+    (corpus / "track-time-back").write_bytes(good.replace(b"0.083333", b"0.010000", 1))
+    (corpus / "track-header-only").write_bytes(good.split(b"\n")[0] + b"\n")
+    (corpus / "track-no-newline").write_bytes(good.rstrip(b"\n"))
 
 
 if __name__ == "__main__":
-    if sys.argv[1] in ("--png", "--text"):
+    if sys.argv[1] in ("--png", "--text", "--track-lua"):
         out = pathlib.Path(sys.argv[2])
         out.mkdir(parents=True, exist_ok=True)
-        (png_seeds if sys.argv[1] == "--png" else text_seeds)(out)
+        {"--png": png_seeds, "--text": text_seeds, "--track-lua": track_lua_seeds}[sys.argv[1]](out)
     else:
         out = pathlib.Path(sys.argv[2])
         out.mkdir(parents=True, exist_ok=True)

@@ -133,6 +133,18 @@ TEST(RunnerVariant, parses_and_names_round_trip)
     EXPECT_EQ(v.shared_kib, 32);
     for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk", "tc-16k", "tc3-16k", "tc5", "tc4", "tcxb", "tctb", "tctt", "tc3t", "tcq", "tcst", "tcss", "tc3s"})
         EXPECT_THROW(RunnerVariant::parse(bad), GpuError) << bad;
+    // $CNNV3_GPU_VARIANT is the user's text: quoted as an excerpt, the message stays one short line
+    // (found by the text fuzzer).
+    for (const std::string& bad : {std::string("f16\nf32"), std::string("f32-16k\n-x"), std::string(500, 'f')}) {
+        try {
+            RunnerVariant::parse(bad);
+            ADD_FAILURE() << "accepted " << bad;
+        } catch (const GpuError& e) {
+            const std::string what = e.what();
+            EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+            EXPECT_LT(what.size(), 200u) << what;
+        }
+    }
 }
 
 TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software)

@@ -70,5 +70,33 @@ TEST(EncoderChoice, NamedEncoder)
     EXPECT_THROW(choose("a.mkv", AV_PIX_FMT_YUV420P, 320, 240, "aac"), VideoError);
 }
 
+// Audio formats cannot hold the video: refused with what was expected, before any work.
+TEST(EncoderChoice, AnAudioOnlyContainerIsRefusedSayingWhatWasExpected)
+{
+    const auto refusal = [](const std::string& output, const std::string& format = "") {
+        try {
+            return std::string(output_container(output, format, output).name);
+        } catch (const VideoError& e) {
+            return std::string(e.what());
+        }
+    };
+    for (const auto& [file, muxer] : {std::pair{"song.mp3", "mp3"}, {"song.flac", "flac"}, {"song.wav", "wav"},
+                                      {"song.opus", "opus"}, {"song.aiff", "aiff"}, {"song.aac", "adts"}})
+        EXPECT_EQ(refusal(file), std::string(file) + ": the " + muxer + " container holds audio only (expected a video "
+                                 "container such as .mkv, .mp4, .mov, .nut or .y4m, or an image such as .png)");
+    EXPECT_EQ(refusal("clip.mkv", "mp3"), "clip.mkv: the mp3 container holds audio only (expected a video container "
+                                          "such as .mkv, .mp4, .mov, .nut or .y4m, or an image such as .png)");
+    EXPECT_EQ(refusal("clip.mkv", "nope"), "clip.mkv: no muxer named \"nope\" in this FFmpeg (expected a name from "
+                                           "ffmpeg -muxers)");
+    EXPECT_EQ(refusal("clip.unknownext"), "clip.unknownext: cannot choose a container from the file name (expected an "
+                                          "extension such as .mkv, .mp4, .mov, .nut, .y4m or .png)");
+    // Containers that hold video, the music ones with video included.
+    for (const auto& [file, muxer] : {std::pair{"a.mkv", "matroska"}, {"a.mp4", "mp4"}, {"a.m4a", "ipod"},
+                                      {"a.ogg", "ogg"}, {"a.nut", "nut"}, {"a.y4m", "yuv4mpegpipe"}, {"a.png", "image2"},
+                                      {"a.webm", "webm"}, {"a.mov", "mov"}, {"a.avi", "avi"}, {"a.ts", "mpegts"}})
+        EXPECT_EQ(refusal(file), muxer);
+    EXPECT_EQ(refusal("-"), "yuv4mpegpipe");
+}
+
 }  // namespace
 }  // namespace cnnv3

@@ -452,6 +452,34 @@ TEST_F(Transcode, TruncatedInputIsAnErrorAndLeavesNoFile)
     EXPECT_EQ(files(), (std::vector<std::string>{"cut.mp4", "junk.mkv"}));
 }
 
+// The opening refusals are the one shape of user_media.h's open_media, each saying what was expected.
+TEST_F(Transcode, AnInputThatDoesNotOpenSaysWhatWasExpected)
+{
+    const fs::path junk = dir_ / "junk.mkv";
+    std::ofstream(junk) << "this is not a video file";
+    const fs::path missing = dir_ / "missing.mkv";
+    const std::string not_media = "cannot open as a media file (Invalid data found when processing input; expected ";
+    const auto refusal = [&](const fs::path& in, const TranscodeOptions& options) {
+        test::RecordingProcessor processor;
+        try {
+            run(in, "out.mkv", processor, options);
+        } catch (const VideoError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(refusal(junk, {}), junk.string() + ": " + not_media + "a video or an image)");
+    EXPECT_EQ(refusal(missing, {}), missing.string() + ": no such file (expected a video or an image)");
+    TranscodeOptions with_audio;
+    with_audio.audio_input = junk.string();
+    EXPECT_EQ(refusal(clip("noaudio.mkv"), with_audio), junk.string() + ": " + not_media +
+                                                           "a file with the music for --audio)");
+    with_audio.audio_input = missing.string();
+    EXPECT_EQ(refusal(clip("noaudio.mkv"), with_audio),
+              missing.string() + ": no such file (expected a file with the music for --audio)");
+    EXPECT_EQ(files(), std::vector<std::string>{"junk.mkv"});
+}
+
 TEST_F(Transcode, InputWithoutVideoIsRefused)
 {
     test::RecordingProcessor processor;
@@ -537,9 +565,9 @@ TEST_F(Transcode, StopFlagFinalisesAShorterValidFile)
     EXPECT_EQ(std::stoll(counted), result.frames);
     EXPECT_GT(read_media(dir_ / "stopped.mkv").first(AVMEDIA_TYPE_AUDIO)->packets.size(), 0u);
 
-    // Stopped before anything was read: an error, and no file.
+    // Stopped before anything was read (the open gives up at once): that stop, and no file.
     StopAfter never(stop, -1);
-    EXPECT_THROW(run(clip("av.mkv"), "never.mkv", never, options), VideoError);
+    EXPECT_THROW(run(clip("av.mkv"), "never.mkv", never, options), StoppedBeforeOutput);
     EXPECT_EQ(files(), std::vector<std::string>{"stopped.mkv"});
 }
 
