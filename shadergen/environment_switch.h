@@ -1,5 +1,5 @@
 // The project's on/off switches in the environment (CNNV3_STAGE_TIMES=1, CNNV3_PASS_CACHE=0,
-// CNNV3_DECODE_BUFFERS=1; docs/video.md says what each does):
+// CNNV3_DECODE_BUFFERS=0; docs/video.md says what each does):
 // one rule for all of them, the exact value, nothing else.
 #pragma once
 

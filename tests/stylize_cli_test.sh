@@ -125,12 +125,11 @@ if [ -s trunc.nut ] && [ "$(grep -c . <<< "$opened")" = 2 ] && ! grep -q O_TRUNC
 else
   bad "the temporary output's opens: $opened"; cat trunc.log
 fi
-# 11. CNNV3_DECODE_BUFFERS=1: most frames decoded into the GPU's buffers, the same pixels; by default
-# (and with =0) none are.
+# 11. CNNV3_DECODE_BUFFERS=0 (for comparisons): no frame decoded into the GPU's buffers, the same
+# pixels; by default most frames are.
 ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=64x36:rate=24:duration=2 -pix_fmt yuv420p db.mp4
-declare -A into
-for db in 1 0 default; do
-  env $([ $db = default ] && echo -u CNNV3_DECODE_BUFFERS || echo CNNV3_DECODE_BUFFERS=$db) CNNV3_STAGE_TIMES=1 "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder ffv1 \
+for db in 1 0; do
+  CNNV3_DECODE_BUFFERS=$db CNNV3_STAGE_TIMES=1 "$cnnv3" stylize --quiet --model "$model" --cond $cond --encoder ffv1 \
     db.mp4 "db_$db.mkv" 2>"db_$db.log"
   into[$db]=$(sed -nE "s/.*; ([0-9]+) frames decoded into the processor's buffers.*/\1/p" "db_$db.log")
   # CNNV3_STAGE_TIMES: the pipeline's stages, then the GPU stage's steps, one line each
@@ -140,9 +139,9 @@ for db in 1 0 default; do
 done
 a=$(ffmpeg -nostdin -loglevel error -i db_1.mkv -f rawvideo - | md5sum)
 b=$(ffmpeg -nostdin -loglevel error -i db_0.mkv -f rawvideo - | md5sum)
-[ "${into[0]}" = 0 ] && [ "${into[default]}" = 0 ] && [ "${into[1]:-0}" -gt 0 ] && [ "$a" = "$b" ] \
-  && ok "decode buffers: ${into[1]} frames decoded into them with CNNV3_DECODE_BUFFERS=1, 0 by default and with =0, the same pixels" \
-  || { bad "decode buffers: '${into[1]}' / '${into[0]}' / '${into[default]}' frames, md5 $a / $b"; tail -2 db_1.log db_0.log db_default.log; }
+[ "${into[0]}" = 0 ] && [ "${into[1]:-0}" -gt 0 ] && [ "$a" = "$b" ] \
+  && ok "decode buffers: ${into[1]} frames decoded into them, 0 with CNNV3_DECODE_BUFFERS=0, the same pixels" \
+  || { bad "decode buffers: '${into[1]}' / '${into[0]}' frames, md5 $a / $b"; tail -2 db_1.log db_0.log; }
 # 12. The GPU is set up while the input is opened, not after its first frame: IN a named pipe
 # (--cond streams it) whose writer waits until the Vulkan loader has read its driver list (icd,
 # vkCreateInstance; at most 20 s), the driver list is read before the open of IN returns. (Set up

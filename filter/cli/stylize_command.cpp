@@ -334,11 +334,11 @@ public:
         return true;
     }
 
-    // $CNNV3_DECODE_BUFFERS=1: the decoder decodes into the GPU's staging buffers (frame_planes_gpu.h).
-    // Off by default: on an H100 copying FFmpeg's buffers was faster (bench/RESULTS.md, session 9).
+    // The decoder decodes into the GPU's staging buffers: no copy on the way in (frame_planes_gpu.h).
+    // $CNNV3_DECODE_BUFFERS=0 turns that off (FFmpeg's buffers, copied), for comparisons (docs/video.md).
     DecodeBufferSource decode_buffers() override
     {
-        if (!environment_is("CNNV3_DECODE_BUFFERS", "1"))
+        if (environment_is("CNNV3_DECODE_BUFFERS", "0"))
             return {};
         return [planes = planes_.get()](std::size_t size) { return planes->take_decode_buffer(size); };
     }
