@@ -65,7 +65,7 @@ refused audio-with-cover-picture "cover.mp3: has no video stream" -- "$cnnv3" st
 refused audio-with-cover-picture-stdin "stdin: has no video stream" -- \
   bash -c '"$0" stylize --quiet --model "$1" - out.mp4 <cover.mp3' "$cnnv3" "$good_model"
 # An output that holds audio only: refused before the audio analysis (whose note would come first).
-refused audio-only-output "out.mp3: the mp3 container holds audio only (expected a video container" -- \
+refused audio-only-output "out.mp3: the .mp3 container cannot hold video (expected a video container" -- \
   "$cnnv3" stylize --quiet --model "$good_model" clip.mp4 out.mp3
 refused missing-input "nothere.mp4" -- "$cnnv3" stylize "${C[@]}" nothere.mp4 out.mp4
 mkdir folder.mp4

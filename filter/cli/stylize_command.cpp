@@ -624,9 +624,10 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     } catch (const StoppedBeforeOutput& e) {
         // Ctrl-C while an input was being opened (a pipe whose writer has sent nothing yet): the
         // stop, as at the other stages, not a file that cannot be opened.
+        const int signal = stop_signal.load();  // stored before stop_requested (on_stop_signal)
         err << fmt::format("cnnv3: {}: stopped by {} before the first video frame (no output written)\n", e.file(),
-                           signal_description(stop_signal.load()));
-        return 128 + (stop_signal.load() ? stop_signal.load() : SIGINT);
+                           signal_description(signal));
+        return 128 + signal;
     }
     if (environment_is("CNNV3_STAGE_TIMES", "1"))
         print_stage_times(result, processor, err);

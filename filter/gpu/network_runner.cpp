@@ -436,7 +436,7 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
             else if (bind == "CNNV3_PREV")
                 step.prev_at = at;
             else if (auto buffer = intermediate_buffers_.find(bind); buffer != intermediate_buffers_.end())
-                b = {.object = buffer->second.get()};
+                b.object = buffer->second.get();  // a storage buffer: its address and sample modes are ignored
             else
                 b.object = intermediates_.at(bind).get();
             step.bindings.push_back(b);

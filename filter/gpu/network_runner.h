@@ -66,7 +66,8 @@ namespace cnnv3 {
 // bench/RESULTS.md "Merged main").
 inline constexpr bool auto_uses_tensor_cores = true;
 // Whether "auto", where it picks tensor cores, keeps their intermediates in storage buffers (tcb) and
-// runs every conv on them (tcx). Off until measured faster on tensor cores (bench/RESULTS.md "Session 8").
+// runs every conv on them (tcx); with the two switches below (tall tiles, batched staging), the four
+// choices RunnerVariant::for_device makes beyond tc itself. Off until measured faster on tensor cores (bench/RESULTS.md "Session 8").
 inline constexpr bool auto_uses_storage_buffers = false;
 inline constexpr bool auto_uses_tensor_cores_everywhere = false;
 // Whether "auto", where it picks tensor cores, gives enc0 and dec0 tall tiles (tct). Off until timed.
@@ -90,6 +91,7 @@ struct RunnerVariant {
     // Throws GpuError naming the bad part.
     static RunnerVariant parse(std::string_view spec);
     std::string name() const;  // parse(name()) gives the same variant
+    bool operator==(const RunnerVariant&) const = default;
     // What "auto" becomes on this device (before the shared-memory budget is filled in).
     static RunnerVariant for_device(const GpuContext& gpu);
 };

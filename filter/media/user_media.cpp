@@ -67,7 +67,10 @@ std::string media_url(const std::string& path, int fd)
     return "file:" + path;
 }
 
-std::string media_name(const std::string& path) { return path == "-" ? "stdin" : path; }
+std::string media_name(const std::string& path, const std::string& given)
+{
+    return !given.empty() ? given : path == "-" ? "stdin" : path;
+}
 
 av::InputContext try_open_media(const std::string& path, const std::string& expected, const MediaOpenOptions& how,
                                 std::string& problem)

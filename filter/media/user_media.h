@@ -29,8 +29,9 @@ public:
 // stdout's for an output), anything with "://" as given, else "file:<path>".
 std::string media_url(const std::string& path, int fd = 0);
 
-// The path as messages name it: "stdin" for "-", else the path itself.
-std::string media_name(const std::string& path);
+// The path as messages name it: "stdin" for "-", else the path itself; `given` instead where the
+// caller was given a name for it (not empty).
+std::string media_name(const std::string& path, const std::string& given = {});
 
 // How open_media reaches an input besides its path.
 struct MediaOpenOptions {

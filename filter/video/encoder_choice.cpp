@@ -14,6 +14,7 @@ extern "C" {
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace cnnv3 {
 
@@ -174,17 +175,20 @@ const AVOutputFormat& output_container(const std::string& output, const std::str
     if (!container)
         throw VideoError(name, "cannot choose a container from the file name (expected an extension such as .mkv, "
                                ".mp4, .mov, .nut, .y4m or .png)");
+    // Named as the user named it: the muxer's name for .mka is "matroska", which holds video.
+    const std::string named = muxer ? std::string(muxer) : std::filesystem::path(output).extension().string();
     if (!holds_video(*container))
-        throw VideoError(name, fmt::format("the {} container holds audio only (expected a video container such as "
+        throw VideoError(name, fmt::format("the {} container cannot hold video (expected a video container such as "
                                            ".mkv, .mp4, .mov, .nut or .y4m, or an image such as .png)",
-                                           container->name));
+                                           named));
     return *container;
 }
 
 bool holds_video(const AVOutputFormat& container)
 {
-    if (container.video_codec == AV_CODEC_ID_NONE)
-        return container.audio_codec == AV_CODEC_ID_NONE;  // neither: not a muxer of audio (tee, segment ...)
+    if (container.video_codec == AV_CODEC_ID_NONE)  // none of the three: a muxer of muxers (tee, segment ...)
+        return container.audio_codec == AV_CODEC_ID_NONE && container.subtitle_codec == AV_CODEC_ID_NONE
+            && std::strcmp(container.name, "ffmetadata") != 0;
     return !(container.video_codec == AV_CODEC_ID_PNG && container.audio_codec != AV_CODEC_ID_NONE);
 }
 

@@ -74,14 +74,15 @@ void quiet_encoder_banners(const AVCodec& codec, av::Dictionary& options);
 // The muxer for an output: `format_name` (a muxer's name) when given, y4m for "-" (standard
 // output), else from the file name's extension. Throws VideoError(`name`, "problem (expected …)")
 // when there is no such muxer, no muxer for the extension, or the container holds audio only
-// (holds_video). Cheap: callers ask it before the work that precedes the output (`cnnv3 stylize`
+// (holds_video; the message names the extension, or the muxer when `format_name` gave it). Cheap: callers ask it before the work that precedes the output (`cnnv3 stylize`
 // before the audio analysis), so that the refusal comes first.
 const AVOutputFormat& output_container(const std::string& output, const std::string& format_name,
                                        const std::string& name);
 
 // The container can hold a video stream: false for muxers of audio alone, whose default video
-// codec is none (.wav, .opus, .aac, .ac3 ...) or PNG beside an audio codec (.mp3, .flac, .aiff: the
-// PNG is a cover picture, and a video stream is refused when the header is written).
+// codec is none (.wav, .opus, .aac, .ac3, .mka ...) or PNG beside an audio codec (.mp3, .flac, .aiff:
+// the PNG is a cover picture, and a video stream is refused when the header is written), for
+// muxers of subtitles (.srt, .vtt, .ass ...) and for ffmetadata.
 bool holds_video(const AVOutputFormat& container);
 
 // The muxer is an image writer (image2): one frame, the file named as given.

@@ -84,11 +84,11 @@ MediaInput open_media_input(const std::string& path, const std::string& format_n
                             const std::atomic<bool>* stop, const std::string& name, HwDecode hwdec)
 {
     MediaInput input;
-    input.name = name.empty() ? media_name(path) : name;
+    input.name = media_name(path, name);
 
     const AVInputFormat* forced = nullptr;
     if (!format_name.empty() && !(forced = av_find_input_format(format_name.c_str())))
-        throw VideoError(input.name, fmt::format("no demuxer named \"{}\" in this FFmpeg (see ffmpeg -demuxers)",
+        throw VideoError(input.name, fmt::format("no demuxer named \"{}\" in this FFmpeg (expected a name from ffmpeg -demuxers)",
                                                  format_name));
     input.format = open_media<VideoError>(path, input.name, "a video or an image", {forced, stdin_fd, stop});
     const AVFormatContext* raw = input.format.get();

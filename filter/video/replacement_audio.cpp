@@ -15,7 +15,7 @@ namespace cnnv3 {
 
 ReplacementAudio::ReplacementAudio(const std::string& path, const std::string& name, double offset,
                                    const std::atomic<bool>* stop)
-    : name_(name.empty() ? media_name(path) : name), offset_(offset)
+    : name_(media_name(path, name)), offset_(offset)
 {
     if (!std::isfinite(offset) || offset < 0.0)
         throw VideoError(name_, fmt::format("--audio-offset {} (expected seconds >= 0)", offset));

@@ -1,5 +1,5 @@
 // FFmpeg's encode loop, written once for the video encoder (video_transcode.cpp) and the audio
-// re-encoder (audio_reencode.h): send one frame, then take every packet the encoder has ready.
+// re-encoder (audio_reencode.cpp): send one frame, then take every packet the encoder has ready.
 // Not thread-safe (an encoder belongs to one thread); owns nothing.
 #pragma once
 
@@ -22,7 +22,7 @@ namespace cnnv3 {
 // encoder failed (reason)") when it fails to give a packet; what `sink` throws passes through.
 template <class What, class Sink>
 void send_to_encoder(AVCodecContext& encoder, const AVFrame* frame, AVPacket& packet, const std::string& output,
-                  What&& what, Sink&& sink)
+                     What&& what, Sink&& sink)
 {
     if (int rc = avcodec_send_frame(&encoder, frame); rc < 0 && rc != AVERROR_EOF)
         throw VideoError(output, fmt::format("the {} encoder refused {} ({})", encoder.codec->name, what(),

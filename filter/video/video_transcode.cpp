@@ -1192,7 +1192,7 @@ TranscodeResult Transcoder::run()
                                opts_.hwdec);
     } catch (const VideoError&) {
         if (stop_requested())
-            throw StoppedBeforeOutput(opts_.input_name.empty() ? media_name(opts_.input) : opts_.input_name);
+            throw StoppedBeforeOutput(media_name(opts_.input, opts_.input_name));
         throw;
     }
     if (in_.hw_device.empty()) {  // before the first packet: decode into the processor's buffers once it offers them
@@ -1204,8 +1204,7 @@ TranscodeResult Transcoder::run()
             replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
         } catch (const VideoError&) {
             if (stop_requested())
-                throw StoppedBeforeOutput(opts_.audio_input_name.empty() ? media_name(opts_.audio_input)
-                                                                         : opts_.audio_input_name);
+                throw StoppedBeforeOutput(media_name(opts_.audio_input, opts_.audio_input_name));
             throw;
         }
     }

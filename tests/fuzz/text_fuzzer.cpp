@@ -51,7 +51,7 @@ void parse_conditioning_options(std::string_view text)
 void parse_gpu_variant(std::string_view text)
 {
     const cnnv3::RunnerVariant v = cnnv3::RunnerVariant::parse(text);
-    if (cnnv3::RunnerVariant::parse(v.name()).name() != v.name())
+    if (!(cnnv3::RunnerVariant::parse(v.name()) == v))
         __builtin_trap();
 }
 

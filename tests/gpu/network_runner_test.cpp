@@ -112,7 +112,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
                          ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3", "tcb", "tcx", "tcbx",
-                                           "tct", "tcbt", "tcxt", "tcts"),
+                                           "tct", "tcbt", "tcxt", "tcts", "tcs", "tcbts"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -123,7 +123,10 @@ TEST(RunnerVariant, parses_and_names_round_trip)
 {
     for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3", "tcb", "tcx", "tcbx", "tct",
                              "tcbt", "tcxt", "tcbxt", "tcs", "tcts", "tcbts", "tcbxts"})
+    {
         EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
+        EXPECT_EQ(RunnerVariant::parse(RunnerVariant::parse(spec).name()), RunnerVariant::parse(spec)) << spec;
+    }
     EXPECT_TRUE(RunnerVariant::parse("tcbt").tall && RunnerVariant::parse("tcbt").buffers);
     EXPECT_FALSE(RunnerVariant::parse("tcb").tall);
     EXPECT_FALSE(RunnerVariant::parse("tc").fuse_low_res);  // five passes: the fused pass was slower (tc3)
@@ -348,7 +351,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tcb", "tcx", "tcbx", "tct", "tcbt", "tcxt", "tcts"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tcb", "tcx", "tcbx", "tct", "tcbt", "tcxt", "tcts", "tcs", "tcbts"), [](const auto& info) {
     return std::string(info.param);
 });
 

@@ -80,11 +80,13 @@ TEST(EncoderChoice, AnAudioOnlyContainerIsRefusedSayingWhatWasExpected)
             return std::string(e.what());
         }
     };
-    for (const auto& [file, muxer] : {std::pair{"song.mp3", "mp3"}, {"song.flac", "flac"}, {"song.wav", "wav"},
-                                      {"song.opus", "opus"}, {"song.aiff", "aiff"}, {"song.aac", "adts"}})
-        EXPECT_EQ(refusal(file), std::string(file) + ": the " + muxer + " container holds audio only (expected a video "
-                                 "container such as .mkv, .mp4, .mov, .nut or .y4m, or an image such as .png)");
-    EXPECT_EQ(refusal("clip.mkv", "mp3"), "clip.mkv: the mp3 container holds audio only (expected a video container "
+    for (const auto& [file, extension] :
+         {std::pair{"song.mp3", ".mp3"}, {"song.flac", ".flac"}, {"song.wav", ".wav"}, {"song.opus", ".opus"},
+          {"song.aiff", ".aiff"}, {"song.aac", ".aac"}, {"song.mka", ".mka"}, {"sub.srt", ".srt"},
+          {"sub.vtt", ".vtt"}, {"sub.ass", ".ass"}, {"meta.ffmeta", ".ffmeta"}})
+        EXPECT_EQ(refusal(file), std::string(file) + ": the " + extension + " container cannot hold video (expected a "
+                                 "video container such as .mkv, .mp4, .mov, .nut or .y4m, or an image such as .png)");
+    EXPECT_EQ(refusal("clip.mkv", "mp3"), "clip.mkv: the mp3 container cannot hold video (expected a video container "
                                           "such as .mkv, .mp4, .mov, .nut or .y4m, or an image such as .png)");
     EXPECT_EQ(refusal("clip.mkv", "nope"), "clip.mkv: no muxer named \"nope\" in this FFmpeg (expected a name from "
                                            "ffmpeg -muxers)");
