@@ -229,6 +229,20 @@ public:
 
 private:
     bool stop_requested() const { return opts_.stop && opts_.stop->load(std::memory_order_relaxed); }
+    // Runs `open` (an input being opened); a stop meanwhile makes the open fail (FFmpeg's "Immediate
+    // exit requested", or "Interrupted system call" from a named pipe's open(2)): that failure is the
+    // stop, StoppedBeforeOutput(`name`), not a bad input.
+    template <class Open>
+    void open_unless_stopped(const std::string& name, Open&& open)
+    {
+        try {
+            open();
+        } catch (const VideoError&) {
+            if (stop_requested())
+                throw StoppedBeforeOutput(name);
+            throw;
+        }
+    }
     bool limit_reached() const { return max_frames_ >= 0 && frames_read_ >= max_frames_; }
     // From the container's start, subtracted on integers (as filter/audio does): the conditioning
     // of a frame does not depend on where the file's timestamps begin.
@@ -835,17 +849,17 @@ void Transcoder::decode(const AVPacket* packet)
 
 void Transcoder::encode(AVFrame* frame)
 {
-    send_to_encoder(*encoder_, frame, *encoded_, out_name_, [this] { return fmt::format("frame {}", frames_.load()); },
-                 [this](AVPacket& p) {
-                     if (auto it = durations_.find(p.pts); it != durations_.end()) {
-                         if (p.duration <= 0)
-                             p.duration = it->second;
-                         durations_.erase(it);
-                     }
-                     p.stream_index = video_out_->index;
-                     av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
-                     write(p);
-                 });
+    const auto what = [this] { return fmt::format("frame {}", frames_.load()); };
+    send_to_encoder(*encoder_, frame, *encoded_, out_name_, what, [this](AVPacket& p) {
+        if (auto it = durations_.find(p.pts); it != durations_.end()) {
+            if (p.duration <= 0)
+                p.duration = it->second;
+            durations_.erase(it);
+        }
+        p.stream_index = video_out_->index;
+        av_packet_rescale_ts(&p, enc_tb_, video_out_->time_base);
+        write(p);
+    });
 }
 
 // Muxers without timestamps play every frame for 1 / frame_rate_ (the encoder's time base): each
@@ -1185,29 +1199,18 @@ TranscodeResult Transcoder::run()
         partial_.emplace(opts_.output, opts_.overwrite);
     }
 
-    // A stop while an input is being opened makes the open fail (FFmpeg's "Immediate exit requested",
-    // or "Interrupted system call" from a named pipe's open(2)): that is the stop, not a bad input.
-    try {
+    open_unless_stopped(media_name(opts_.input, opts_.input_name), [&] {
         in_ = open_media_input(opts_.input, opts_.input_format, opts_.stdin_fd, opts_.stop, opts_.input_name,
                                opts_.hwdec);
-    } catch (const VideoError&) {
-        if (stop_requested())
-            throw StoppedBeforeOutput(media_name(opts_.input, opts_.input_name));
-        throw;
-    }
+    });
     if (in_.hw_device.empty()) {  // before the first packet: decode into the processor's buffers once it offers them
         in_.decoder->opaque = this;
         in_.decoder->get_buffer2 = decode_into;
     }
-    if (!opts_.audio_input.empty()) {
-        try {
+    if (!opts_.audio_input.empty())
+        open_unless_stopped(media_name(opts_.audio_input, opts_.audio_input_name), [&] {
             replacement_audio_.emplace(opts_.audio_input, opts_.audio_input_name, opts_.audio_offset, opts_.stop);
-        } catch (const VideoError&) {
-            if (stop_requested())
-                throw StoppedBeforeOutput(media_name(opts_.audio_input, opts_.audio_input_name));
-            throw;
-        }
-    }
+        });
     AVFormatContext* ic = in_.format.get();
     AVStream* st = ic->streams[in_.video_index];
     in_tb_ = st->time_base;
