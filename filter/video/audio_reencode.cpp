@@ -1,6 +1,7 @@
 #include "audio_reencode.h"
 
 #include "encoder_choice.h"
+#include "muxer_takes.h"
 #include "send_to_encoder.h"
 #include "video_error.h"
 
@@ -395,9 +396,7 @@ AddedAudio add_audio_stream(const AVStream& in, AVFormatContext& out, const std:
     const AVCodecParameters& par = *in.codecpar;
     const AVOutputFormat& container = *out.oformat;
     AddedAudio added;
-    const int q = avformat_query_codec(&container, par.codec_id, FF_COMPLIANCE_NORMAL);
-    // q < 0: the muxer cannot tell; it takes the codec if it holds audio at all.
-    if (!(q == 1 || (q < 0 && container.audio_codec != AV_CODEC_ID_NONE)))
+    if (!muxer_takes(container, par))
         added.why = fmt::format("the {} container cannot carry it", container.name);
     else if (audio_is_experimental_in(container, par.codec_id))
         added.why = fmt::format("{} in {} is experimental in FFmpeg", avcodec_get_name(par.codec_id), container.name);

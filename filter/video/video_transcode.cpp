@@ -7,6 +7,7 @@
 #include "encoder_choice.h"
 #include "excerpt.h"
 #include "media_input.h"
+#include "muxer_takes.h"
 #include "atomic_file.h"
 #include "pixel_formats.h"
 #include "replacement_audio.h"
@@ -440,8 +441,7 @@ void Transcoder::add_copied_streams()
             add_audio(i, what);
             continue;
         } else if (par->codec_type == AVMEDIA_TYPE_SUBTITLE) {
-            const int q = avformat_query_codec(&container, par->codec_id, FF_COMPLIANCE_NORMAL);
-            copy = q == 1 || (q < 0 && container.subtitle_codec != AV_CODEC_ID_NONE);
+            copy = muxer_takes(container, *par);
             why = fmt::format("the {} container cannot carry it", container.name);
         } else if (par->codec_type == AVMEDIA_TYPE_ATTACHMENT) {
             copy = is_matroska(container);

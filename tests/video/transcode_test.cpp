@@ -1034,6 +1034,20 @@ TEST_F(Transcode, AudioTheContainerCannotCarryIsReencoded)
     EXPECT_NE(webm.notes[0].find("the webm container cannot carry it"), std::string::npos) << webm.notes[0];
     EXPECT_NE(webm.notes[1].find("stream #2 (subtitle, subrip) left out"), std::string::npos) << webm.notes[1];
 
+    // AAC into Ogg, a muxer without a codec list (FFmpeg's query cannot tell): the muxer itself
+    // refuses AAC (muxer_takes.h), so it is re-encoded to the container's Vorbis, not copied into a
+    // header that fails; the subtitle stream, which Ogg cannot hold either, is left out.
+    const TranscodeResult ogg = run(clip("av.mkv"), "out.ogg", processor);
+    EXPECT_EQ(decoded_audio(dir_ / "out.ogg").codec, "vorbis");
+    ASSERT_EQ(ogg.notes.size(), 2u);
+    EXPECT_NE(ogg.notes[0].find("stream #1 (audio, aac) re-encoded to vorbis"), std::string::npos) << ogg.notes[0];
+    EXPECT_NE(ogg.notes[1].find("stream #2 (subtitle, subrip) left out"), std::string::npos) << ogg.notes[1];
+    // ... while MPEG-TS, which cannot tell either, takes the AAC as it is.
+    const TranscodeResult ts = run(clip("av.mkv"), "out.ts", processor);
+    EXPECT_EQ(decoded_audio(dir_ / "out.ts").codec, "aac");
+    for (const std::string& note : ts.notes)
+        EXPECT_EQ(note.find("re-encoded"), std::string::npos) << note;
+
     // PCM and FLAC (experimental in FFmpeg's MP4 muxer) into MP4: AAC, the rate and channels kept.
     for (const char* name : {"pcm.mkv", "flac.mkv"}) {
         const TranscodeResult mp4 = run(clip(name), std::string(name) + ".mp4", processor);
