@@ -8,7 +8,8 @@
 #   4. --audio FILE [--audio-offset S]: the output carries FILE's audio (replacing IN's), cut to the
 #      video, and the conditioning follows FILE shifted by S;
 #   5. silent, beatless (tone, noise) or empty audio: exit 0 with one note;
-#   6. start times far from 0 (100000 s; negative after an MPEG-TS wrap): the same rows and frames.
+#   6. start times far from 0 (100000 s; negative after an MPEG-TS wrap): the same rows and frames;
+#   and a socket named as the input: one line, exit 1.
 # usage: media_input_cli_test.sh CNNV3 SOURCE_ROOT
 set -uo pipefail
 cnnv3=$1 src=$2
@@ -70,6 +71,13 @@ wait $pid; rc=$?
 kill $feeder 2>/dev/null
 [ $rc = 130 ] && grep -q "stopped by Ctrl-C (SIGINT) while buffering" stall.log && ! ls stall_out* >/dev/null 2>&1 \
   && ok "Ctrl-C while buffering a stalled pipe: exit 130, no output" || { bad "Ctrl-C while buffering (exit $rc)"; cat stall.log; }
+
+# A UNIX socket named as the input (open(2) refuses it: ENXIO): one line that says what was
+# expected, exit 1, at once.
+/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("sock")'
+timeout 20 "$cnnv3" stylize --model "$model" sock sock_out.mkv 2>sock.log; rc=$?
+[ $rc = 1 ] && [ "$(messages sock.log | wc -l)" = 1 ] && grep -q "^cnnv3: sock: cannot open (.*; expected a readable file or pipe)$" sock.log \
+  && ! ls sock_out* >/dev/null 2>&1 && ok "a socket as the input: one line, exit 1" || { bad "a socket as the input (exit $rc)"; cat sock.log; }
 
 # 3. Matroska with audio on stdin.
 ff -i clip.mp4 -c copy -f matroska - | "$cnnv3" stylize --model "$model" - stdin_out.mkv 2>stdin.log; rc=$?

@@ -500,7 +500,7 @@ int stylize_command(const std::vector<std::string>& args, std::ostream& out, std
     const std::filesystem::path model_dir = find_model(a.model);
     refuse_model_files(a.output, model_dir);
     // An output that cannot hold the video (.mp3) is refused before the model loads and the audio is analysed.
-    output_container(a.output, a.transcode.output_format, a.output == "-" ? "stdout" : a.output);
+    output_container(a.output, a.transcode.output_format, output_media_name(a.output));
     const Model model = load_model(model_dir);
     GpuOptions gpu_options;
     gpu_options.device = a.gpu;

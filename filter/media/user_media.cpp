@@ -72,8 +72,15 @@ std::string media_name(const std::string& path, const std::string& given)
     return !given.empty() ? given : path == "-" ? "stdin" : path;
 }
 
-av::InputContext try_open_media(const std::string& path, const std::string& expected, const MediaOpenOptions& how,
-                                std::string& problem)
+std::string output_media_name(const std::string& path)
+{
+    return path == "-" ? "stdout" : path;
+}
+
+namespace detail {
+
+av::InputContext open_media_or_problem(const std::string& path, const std::string& expected,
+                                       const MediaOpenOptions& how, std::string& problem)
 {
     AVFormatContext* raw = avformat_alloc_context();
     if (!raw)
@@ -94,6 +101,8 @@ av::InputContext try_open_media(const std::string& path, const std::string& expe
     }
     return input;
 }
+
+}  // namespace detail
 
 int video_stream_index(const AVFormatContext& input)
 {
@@ -176,7 +185,7 @@ SpooledInput::SpooledInput(const std::string& path, int stdin_fd, const std::ato
         // Non-blocking, so that waiting for a pipe's writer can be stopped (poll below).
         source = FileDescriptor(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         if (source.get() < 0)
-            throw MediaInputError(name_, fmt::format("cannot open ({})", errno_text(errno)));
+            throw MediaInputError(name_, fmt::format("cannot open ({}; expected a readable file or pipe)", errno_text(errno)));
         in = source.get();
     }
 

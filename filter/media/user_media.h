@@ -33,6 +33,9 @@ std::string media_url(const std::string& path, int fd = 0);
 // caller was given a name for it (not empty).
 std::string media_name(const std::string& path, const std::string& given = {});
 
+// An output path as messages name it: "stdout" for "-", else the path itself.
+std::string output_media_name(const std::string& path);
+
 // How open_media reaches an input besides its path.
 struct MediaOpenOptions {
     const AVInputFormat* forced = nullptr;   // the demuxer (nullptr: FFmpeg probes)
@@ -40,23 +43,27 @@ struct MediaOpenOptions {
     const std::atomic<bool>* stop = nullptr; // while set, blocking reads give up with AVERROR_EXIT
 };
 
+// open_media's untyped half, in a namespace of its own: callers use open_media (the one way to open
+// a user's media), never this.
 // avformat_open_input of media_url(path, how.stdin_fd), then avformat_find_stream_info. Returns
 // the demuxer, or an empty handle with `problem` set to the second half of a "FILE: problem" line
 // that ends "(expected <expected>)": "no such file (expected …)", "cannot open as a media file
 // (FFmpeg's reason; expected …)" or "cannot read the stream information (FFmpeg's reason;
 // expected …)". `expected` says what the file should have been ("a media file"). A caller with a
 // `stop` flag checks it after a failure: a stop reads as FFmpeg's "Immediate exit requested".
-av::InputContext try_open_media(const std::string& path, const std::string& expected, const MediaOpenOptions& how,
-                                std::string& problem);
+namespace detail {
+av::InputContext open_media_or_problem(const std::string& path, const std::string& expected,
+                                       const MediaOpenOptions& how, std::string& problem);
+}
 
-// try_open_media for callers that throw: Error(name, problem) on failure, so each layer keeps its
-// own exception type (AudioError, VideoError); `name` is the input as messages name it.
+// Opens a user's media: Error(name, problem) on failure, so each layer keeps its own exception type
+// (AudioError, VideoError); `name` is the input as messages name it.
 template <class Error>
 av::InputContext open_media(const std::string& path, const std::string& name, const std::string& expected,
                             const MediaOpenOptions& how = {})
 {
     std::string problem;
-    av::InputContext input = try_open_media(path, expected, how, problem);
+    av::InputContext input = detail::open_media_or_problem(path, expected, how, problem);
     if (!input)
         throw Error(name, problem);
     return input;

@@ -1190,7 +1190,7 @@ TranscodeResult Transcoder::run()
         throw VideoError("input", "no input given (expected a file name or - for standard input)");
     if (opts_.output.empty())
         throw VideoError("output", "no output given (expected a file name or - for standard output)");
-    out_name_ = opts_.output == "-" ? "stdout" : opts_.output;
+    out_name_ = output_media_name(opts_.output);
     result_.output = opts_.output;
     max_frames_ = opts_.max_frames;
     requested_format_ = requested_pixel_format();
