@@ -237,7 +237,9 @@ rm music.mkv
 # directly): a named pipe whose writer holds it open, one with no writer yet (open(2) blocks), a
 # stalled stdin, and --audio's pipe. The stop, exit 130 and one line, not "cannot open as a media
 # file"; no output, no temporary. The signal goes once cnnv3's main thread has waited in that call
-# (syscall NR in /proc/PID/syscall) for 0.6 s: sooner, the model might still be loading.
+# (syscall NR in /proc/PID/syscall) for 0.6 s: sooner, the model might still be loading. The
+# numbers come from this machine's C headers (they differ between architectures).
+read -r nr_read nr_openat < <(printf '#include <sys/syscall.h>\nSYS_read SYS_openat\n' | cpp -P - | tail -1)
 blocked_in() {
   local pid=$1 nr=$2 seen=0 call
   for _ in $(seq 1 300); do
@@ -247,7 +249,7 @@ blocked_in() {
   done
   return 1
 }
-for case in held:0 nowriter:257 stdin:0 audio:0; do
+for case in held:$nr_read nowriter:$nr_openat stdin:$nr_read audio:$nr_read; do
   name=${case%%:*} nr=${case#*:}
   rm -f open.fifo open_out.mkv && mkfifo open.fifo
   [ "$name" = nowriter ] || { exec sleep 60; } >open.fifo 2>/dev/null &
