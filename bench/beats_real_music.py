@@ -145,13 +145,16 @@ def excerpt_wav(full: Path, out: Path, start: float, length: float) -> float:
     return count / rate
 
 
-def prepare(root: Path, cache: Path, name: str, source: str, start: float, length: float):
+def prepare(root: Path, cache: Path, name: str, source: str, start: float, length: float,
+            clips: Path | None = None, clip_name: str | None = None):
+    """Renders song `name` once (cache/render) and cuts its excerpt CLIP.wav with CLIP.beats.txt into
+    `clips` (default cache/clips or cache/clips-dev), CLIP = clip_name or the name's slug."""
     slug = name.replace(" ", "_")
     mid = cache / "midi" / f"{slug}.mid"
     full = cache / "render" / f"{slug}.full.wav"
-    clips = cache / ("clips-dev" if name.startswith("dev ") else "clips")
-    clip = clips / f"{slug}.wav"
-    ref_file = clips / f"{slug}.beats.txt"
+    clips = clips or cache / ("clips-dev" if name.startswith("dev ") else "clips")
+    clip = clips / f"{clip_name or slug}.wav"
+    ref_file = clip.with_suffix(".beats.txt")
     for d in (mid.parent, full.parent, clip.parent):
         d.mkdir(parents=True, exist_ok=True)
     data = read_midi(root, source)

@@ -1,5 +1,5 @@
 // Beat-tracking accuracy on the rendered benchmark clips, in one process:
-// `cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--align REACH MAX_S MARGIN] [--dump DIR] [--beats DIR] LIST`
+// `cnnv3-bench-beats-sets [--no-level-check] [--learned] [--learned-level BPM RATIO] [--bar NAME=NUMBER]... [--align REACH MAX_S MARGIN] [--dump DIR] [--beats DIR] [--features DIR] [--activations DIR] LIST`
 // (--bar sets a field of BarPointerOptions, --align the three align_* fields of BeatTrackerOptions, for tuning). LIST (or `-` for stdin) has one clip a line,
 // `GROUP FILE.wav`; the reference beats are FILE.beats.txt beside it (the caches that
 // bench/beats_real_music.py and bench/beats_grooves.py render). Each clip goes through
@@ -11,14 +11,21 @@
 // DIR/CLIP.decoded.txt per clip: the bar decoder's beats over the whole clip before the level check
 // (time and bar position a line, after a header with the strong parity and the decoded BPM), the
 // input of bench/beats_harmony.py. --beats DIR writes DIR/CLIP.tracked.txt: the tracked beats, one
-// time a line (the input of bench/beats_failures.py).
+// time a line (the input of bench/beats_failures.py). --features DIR writes DIR/CLIP.feat.npy, the
+// learned activation's input (beat_activation.h; training/beats/ trains on them); --activations DIR
+// reads DIR/CLIP.act.f32 (written by training/beats/) into OnsetEnvelope::beat_activation, so the
+// decoder runs on that activation (for the cross-validation of training/beats/); --learned runs the
+// learned tracker (BeatTrackerOptions::learned: the trained network's activation, as
+// `cnnv3 analyze --tracker learned`); --learned-level sets MetricalLevelOptions' learned_* fields.
 #include "audio_decode.h"
+#include "beat_activation.h"
 #include "beat_metrics.h"
 #include "beat_times_file.h"
 #include "beat_tracker.h"
 #include "onset_envelope.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -26,6 +33,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -59,7 +67,9 @@ bool set_bar_option(cnnv3::BarPointerOptions& o, const std::string& arg)
         {"prior_weight", &o.prior_weight}, {"w_broad", &o.w_broad}, {"w_energy", &o.w_energy},
         {"w_low", &o.w_low}, {"w_mid", &o.w_mid}, {"w_accent", &o.w_accent}, {"w_downbeat", &o.w_downbeat},
         {"weak_cost", &o.weak_cost}, {"threshold", &o.threshold}, {"meter3_cost", &o.meter3_cost},
-        {"tempo_step", &o.tempo_step}, {"min_bpm", &o.min_bpm}, {"max_bpm", &o.max_bpm}};
+        {"tempo_step", &o.tempo_step}, {"min_bpm", &o.min_bpm}, {"max_bpm", &o.max_bpm},
+        {"w_learned", &o.w_learned}, {"learned_bias", &o.learned_bias}, {"learned_clip", &o.learned_clip},
+        {"hand_weight", &o.hand_weight}};
     if (name == "band") {
         o.band = static_cast<int>(v);
         return true;
@@ -71,21 +81,64 @@ bool set_bar_option(cnnv3::BarPointerOptions& o, const std::string& arg)
     return true;
 }
 
+// DIR/CLIP.feat.npy: the learned activation's input features (beat_activation.h), a float32
+// array of shape (frames, channels) in NumPy's .npy format (version 1.0), read by training/beats/.
+bool write_features(const std::string& path, const cnnv3::BeatFeatures& f)
+{
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(f.frames) + ", " +
+                         std::to_string(f.channels) + "), }";
+    const std::size_t total = 10 + header.size() + 1;
+    header.append((64 - total % 64) % 64, ' ');
+    header.push_back('\n');
+    std::ofstream out(path, std::ios::binary);
+    const unsigned char magic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    out.write(reinterpret_cast<const char*>(magic), 8);
+    const auto len = static_cast<std::uint16_t>(header.size());
+    const char len_le[2] = {static_cast<char>(len & 0xFF), static_cast<char>(len >> 8)};
+    out.write(len_le, 2);
+    out << header;
+    out.write(reinterpret_cast<const char*>(f.values.data()), static_cast<std::streamsize>(f.values.size() * sizeof(float)));
+    return static_cast<bool>(out);
+}
+
+// DIR/CLIP.act.f32: one little-endian float32 beat probability per feature frame (training/beats/).
+std::vector<float> read_activation(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error(path + ": cannot read (expected float32 activations from training/beats/)");
+    std::vector<float> a;
+    float v = 0.0f;
+    while (in.read(reinterpret_cast<char*>(&v), sizeof v))
+        a.push_back(v);
+    return a;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
     cnnv3::BeatTrackerOptions options;
     std::vector<std::string> lists;
-    std::string dump, beats_dir;
+    std::string dump, beats_dir, features_dir, activations_dir;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--no-level-check")
             options.level_check = false;
+        else if (a == "--learned")
+            options.learned = true;
+        else if (a == "--learned-level" && i + 2 < argc) {
+            options.level.learned_halve_from_bpm = std::strtod(argv[++i], nullptr);
+            options.level.learned_alternation = std::strtod(argv[++i], nullptr);
+        }
         else if (a == "--dump" && i + 1 < argc)
             dump = argv[++i];
         else if (a == "--beats" && i + 1 < argc)
             beats_dir = argv[++i];
+        else if (a == "--features" && i + 1 < argc)
+            features_dir = argv[++i];
+        else if (a == "--activations" && i + 1 < argc)
+            activations_dir = argv[++i];
         else if (a == "--align" && i + 3 < argc) {
             for (double* field : {&options.align_reach, &options.align_max_s, &options.align_margin}) {
                 char* end = nullptr;
@@ -105,7 +158,7 @@ int main(int argc, char** argv)
             lists.push_back(a);
     }
     if (lists.size() != 1) {
-        std::fprintf(stderr, "usage: cnnv3-bench-beats-sets [--no-level-check] [--bar NAME=NUMBER]... [--align REACH MAX_S MARGIN] [--dump DIR] [--beats DIR] LIST|-\n");
+        std::fprintf(stderr, "usage: cnnv3-bench-beats-sets [--no-level-check] [--learned] [--learned-level BPM RATIO] [--bar NAME=NUMBER]... [--align REACH MAX_S MARGIN] [--dump DIR] [--beats DIR] [--features DIR] [--activations DIR] LIST|-\n");
         return 2;
     }
     const std::string& list = lists[0];
@@ -132,9 +185,23 @@ int main(int argc, char** argv)
         }
         try {
             const std::vector<double> ref = cnnv3::read_beat_times(wav.substr(0, wav.size() - 4) + ".beats.txt");
-            const cnnv3::OnsetEnvelope env = cnnv3::compute_onset_envelope(cnnv3::decode_audio(wav), options.onset);
-            const cnnv3::BeatTrack track = cnnv3::track_beats(env, options);
             const std::string clip = wav.substr(wav.rfind('/') + 1);
+            const std::string stem = clip.substr(0, clip.size() - 4);
+            cnnv3::OnsetEnvelopeOptions onset = options.onset;
+            onset.keep_bands = onset.keep_bands || !features_dir.empty() || options.learned;
+            cnnv3::OnsetEnvelope env = cnnv3::compute_onset_envelope(cnnv3::decode_audio(wav), onset);
+            if (!features_dir.empty() && !write_features(features_dir + "/" + stem + ".feat.npy", cnnv3::beat_features(env))) {
+                std::fprintf(stderr, "%s: cannot write (expected a writable directory)\n", features_dir.c_str());
+                return 1;
+            }
+            if (!activations_dir.empty())
+                env.beat_activation = cnnv3::hold_activation(read_activation(activations_dir + "/" + stem + ".act.f32"), 4, env.size());
+            else if (options.learned) {
+                // As track_beats(audio, options) does: the trained network's activation.
+                const cnnv3::BeatFeatures features = cnnv3::beat_features(env);
+                env.beat_activation = cnnv3::hold_activation(cnnv3::beat_activation(features), features.block, env.size());
+            }
+            const cnnv3::BeatTrack track = cnnv3::track_beats(env, options);
             if (!dump.empty()) {
                 const cnnv3::BarDecoding dec = cnnv3::decode_bar_pointer(env, 0, env.size(), options.bar);
                 std::ofstream out(dump + "/" + clip.substr(0, clip.size() - 4) + ".decoded.txt");

@@ -51,7 +51,8 @@ void normalise(std::vector<float>& x)
 // The evidence of LevelEvidence for beats at decoder frames `beats` (increasing) with their bar
 // positions, over the normalised observations `obs` (in LevelEvidence::Observation order).
 LevelEvidence level_evidence(const std::vector<std::size_t>& beats, const std::vector<int>& position, int bar, double rate,
-                             const std::array<const std::vector<float>*, LevelEvidence::observations>& obs)
+                             const std::array<const std::vector<float>*, LevelEvidence::observations>& obs,
+                             const std::vector<float>& learned)
 {
     LevelEvidence e;
     const std::size_t n = beats.size();
@@ -84,6 +85,15 @@ LevelEvidence level_evidence(const std::vector<std::size_t>& beats, const std::v
     for (int o = 0; o < LevelEvidence::observations; ++o) {
         e.strong[o] = parity_sum[sp][o] / static_cast<double>(parity_count[sp]);
         e.weak[o] = parity_sum[1 - sp][o] / static_cast<double>(parity_count[1 - sp]);
+    }
+    if (!learned.empty()) {
+        double sum[2] = {};
+        for (std::size_t k = 0; k < n; ++k)
+            sum[k % 2] += learned[beats[k]];
+        const double a = sum[0] / static_cast<double>(parity_count[0]), b = sum[1] / static_cast<double>(parity_count[1]);
+        e.learned_ratio = std::max(a, b) > 0.0 ? std::min(a, b) / std::max(a, b) : 1.0;
+        e.learned_parity = b > a ? 1 : 0;
+        e.learned = true;
     }
     e.valid = true;
     return e;
@@ -127,6 +137,19 @@ BarDecoding decode_bar_pointer(const OnsetEnvelope& env, std::size_t begin, std:
     normalise(s);
     normalise(low);
     normalise(mid);
+    // The learned activation's log odds per decoder frame (0 without one).
+    const bool learned = env.beat_activation.size() == env.size();
+    std::vector<float> odds(frames, 0.0f), activation;
+    if (learned)
+        activation.resize(frames);
+    if (learned)
+        for (std::size_t t = 0; t < frames; ++t) {
+            const auto centre = static_cast<std::ptrdiff_t>(begin + t * d + d / 2);
+            activation[t] = pooled(env.beat_activation, centre, radius, begin, end);
+            const double a = std::clamp(static_cast<double>(activation[t]), 1e-6, 1.0 - 1e-6);
+            odds[t] = static_cast<float>(o.w_learned * std::clamp(std::log(a / (1.0 - a)), -o.learned_clip, o.learned_clip) - o.learned_bias);
+        }
+    const double hand = learned ? o.hand_weight : 1.0;
 
     std::vector<double> log_tau(tempi), prior(tempi);
     for (std::size_t j = 0; j < tempi; ++j) {
@@ -160,6 +183,7 @@ BarDecoding decode_bar_pointer(const OnsetEnvelope& env, std::size_t begin, std:
                            (strong ? o.w_accent * low[t] : o.w_accent * (mid[t] - low[t]) - o.weak_cost);
                 if (b == 0)
                     g += o.w_downbeat * low[t];
+                g = hand * g + odds[t];
                 // The previous beat's score for every tempo (its frame is t - tau_k).
                 const std::size_t prev_base = offset[m] + static_cast<std::size_t>(pb) * tempi;
                 float any = none;
@@ -251,7 +275,7 @@ BarDecoding decode_bar_pointer(const OnsetEnvelope& env, std::size_t begin, std:
         f = std::min(f, end - 1);
     out.beats_per_bar = bar;
     std::reverse(beat_t.begin(), beat_t.end());
-    out.evidence = level_evidence(beat_t, out.bar_position, bar, rate, {&s, &energy, &low, &mid});
+    out.evidence = level_evidence(beat_t, out.bar_position, bar, rate, {&s, &energy, &low, &mid}, activation);
     return out;
 }
 

@@ -22,6 +22,9 @@
 // on the backbeat" is evidence along the whole path; loud off-beat cymbals, with little low or mid
 // power, score little; and a level whose extra beats fall on weak onsets pays `threshold` (and
 // weak_cost) for each of them: that is the choice of the metrical level (docs/audio.md).
+// With a learned beat activation in the envelope (OnsetEnvelope::beat_activation, beat_activation.h)
+// every beat also scores its log odds (BarPointerOptions' learned fields), and LevelEvidence
+// carries how it alternates over the decoded beats.
 //
 // Cost: O(frames · 7 · tempi · (2·band + 2)) time and frames · 7 · tempi bytes of back-pointers.
 // Pure functions; no shared state.
@@ -56,6 +59,16 @@ struct BarPointerOptions {
     double weak_cost = 0.2;
     double threshold = 0.55;
     double meter3_cost = 2.0;       // charged once for decoding in 3/4 rather than 4/4
+    // With a learned activation A (OnsetEnvelope::beat_activation, max-pooled like the others, not
+    // normalised) every beat also scores w_learned·clamp(ln(A/(1−A)), ±learned_clip) − learned_bias,
+    // and the hand-made terms above are scaled by hand_weight. Chosen by the 5-fold cross-validation
+    // over the dev songs (training/beats/crossval.py, bench/RESULTS.md): the bias −2 makes a frame
+    // where the network gives 12% neutral (its activation is sparse: a beat is one frame in ~40);
+    // keeping the hand-made terms at full weight beat the activation alone on the MIDI dev songs.
+    double w_learned = 1.0;
+    double learned_bias = -2.0;
+    double learned_clip = 6.0;
+    double hand_weight = 1.0;
 };
 
 // How the onsets sit on the decoded beats, per observation (S, E, L, M of the header, normalised
@@ -69,6 +82,11 @@ struct LevelEvidence {
     double bpm = 0.0;             // from the median beat spacing
     int strong_parity = 0;        // parity of the strong beats' indices
     bool valid = false;           // at least 8 beats
+    // With a learned activation: the mean activation at the beats of the parity with the smaller
+    // mean over that of the other (1 without one): low when every other decoded beat is an off-beat.
+    double learned_ratio = 1.0;
+    int learned_parity = 0;       // the parity with the larger mean activation
+    bool learned = false;         // the decoder had a learned activation
 };
 
 struct BarDecoding {

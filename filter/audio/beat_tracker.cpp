@@ -1,5 +1,7 @@
 #include "beat_tracker.h"
 
+#include "beat_activation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -374,10 +376,10 @@ int choose_bar_start(const std::vector<double>& beats, const std::vector<int>& b
 // The decoded beats at half the tempo: the strong parity (bar positions 0 and 2 of a 4/4 bar,
 // which become a 2-beat bar). Bar positions are dropped, so the downbeat comes from
 // choose_downbeat's low-band rule.
-BarDecoding halve_level(BarDecoding dec)
+BarDecoding halve_level(BarDecoding dec, int parity)
 {
     std::vector<std::size_t> out;
-    for (std::size_t k = static_cast<std::size_t>(dec.evidence.strong_parity); k < dec.frames.size(); k += 2)
+    for (std::size_t k = static_cast<std::size_t>(parity); k < dec.frames.size(); k += 2)
         out.push_back(dec.frames[k]);
     dec.frames = std::move(out);
     dec.bar_position.clear();
@@ -428,15 +430,32 @@ void align_to_flux(const std::vector<double>& onset, const FrameRange& seg, doub
 
 }  // namespace
 
-bool at_twice_the_tempo(const LevelEvidence& e, const MetricalLevelOptions& o)
+namespace {
+
+// The hand-made rule of at_twice_the_tempo: a fast decoded tempo whose weak beats are weak in every
+// observation.
+bool weak_beats_weak_everywhere(const LevelEvidence& e, const MetricalLevelOptions& o)
 {
-    // A fast decoded tempo whose weak beats are weak in every observation.
     if (!e.valid || e.bpm < o.halve_from_bpm)
         return false;
     double alternation = 0.0;
     for (int c = 0; c < LevelEvidence::observations; ++c)
         alternation = std::max(alternation, e.strong[c] > 0.0 ? e.weak[c] / e.strong[c] : 1.0);
     return alternation < o.halve_alternation;
+}
+
+// The learned activation's rule: a very fast decoded tempo whose every other beat the network
+// does not believe in.
+bool learned_off_beats(const LevelEvidence& e, const MetricalLevelOptions& o)
+{
+    return e.valid && e.learned && e.bpm >= o.learned_halve_from_bpm && e.learned_ratio < o.learned_alternation;
+}
+
+}  // namespace
+
+bool at_twice_the_tempo(const LevelEvidence& e, const MetricalLevelOptions& o)
+{
+    return weak_beats_weak_everywhere(e, o) || learned_off_beats(e, o);
 }
 
 int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& env)
@@ -453,7 +472,14 @@ int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& env)
 
 BeatTrack track_beats(const DecodedAudio& audio, const BeatTrackerOptions& options)
 {
-    return track_beats(compute_onset_envelope(audio, options.onset), options);
+    OnsetEnvelopeOptions onset = options.onset;
+    onset.keep_bands = onset.keep_bands || options.learned;
+    OnsetEnvelope env = compute_onset_envelope(audio, onset);
+    if (options.learned) {
+        const BeatFeatures features = beat_features(env);
+        env.beat_activation = hold_activation(beat_activation(features), features.block, env.size());
+    }
+    return track_beats(env, options);
 }
 
 BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
@@ -502,8 +528,10 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
             bo.min_bpm = std::max(bo.min_bpm, o.min_bpm);
             bo.max_bpm = std::min(bo.max_bpm, o.max_bpm);
             BarDecoding dec = decode_bar_pointer(env, seg.begin, seg.end, bo);
-            if (o.level_check && at_twice_the_tempo(dec.evidence, o.level))
-                dec = halve_level(std::move(dec));
+            if (o.level_check && weak_beats_weak_everywhere(dec.evidence, o.level))
+                dec = halve_level(std::move(dec), dec.evidence.strong_parity);
+            else if (o.level_check && learned_off_beats(dec.evidence, o.level))
+                dec = halve_level(std::move(dec), dec.evidence.learned_parity);
             frames = std::move(dec.frames);
             positions = std::move(dec.bar_position);
             if (meter == 0 && !frames.empty())

@@ -13,7 +13,8 @@
 //     segment has a pulse (4b) and gives the tempo curve.
 //  4. Beat placement (bar_decoding, the default): the bar-pointer decoder of bar_pointer.h decodes
 //     tempo, beat phase, metrical level and bar position jointly from the flux and the loudness,
-//     low-band and mid-band accents. (bar_decoding = false: the previous Ellis (2007) dynamic
+//     low-band and mid-band accents, and with `learned` also from the learned beat activation
+//     (beat_activation.h; docs/audio.md, "The learned activation"). (bar_decoding = false: the previous Ellis (2007) dynamic
 //     programming with the tempogram's period, then a metrical-level check on the flux and the
 //     loudness accent combined by geometric mean: strong midpoints (>= faster_ratio of the beats)
 //     redo it at twice the tempo, weak alternate beats (< slower_ratio) at half; kept for
@@ -26,7 +27,10 @@
 //  4c. Metrical level (bar decoding only): when the decoded beats are at least halve_from_bpm
 //     (100) and their weak half (bar positions 1 and 3, 0 = downbeat) is far weaker than the strong
 //     half in every observation — flux, loudness, low and mid band — those weak beats are
-//     off-beats of a slow song: only the strong half is kept (at_twice_the_tempo below).
+//     off-beats of a slow song: only the strong half is kept (at_twice_the_tempo below). With the
+//     learned activation, also when the decoded beats are at least learned_halve_from_bpm (160) and
+//     every other beat has under learned_alternation (0.5) of the others' activation: the half the
+//     network believes in is kept.
 //  4d. Alignment (8 beats or more in the segment): all beats of a segment move by one shift, the
 //     one within ±align_reach of the median beat period (at most align_max_s) whose summed onset
 //     strength (the log flux) at the beats is largest, when that sum is at least align_margin times
@@ -54,6 +58,11 @@ struct MetricalLevelOptions {
     double halve_from_bpm = 100.0;    // decoded at least this fast (halved: 50 BPM or more) ...
     double halve_alternation = 0.38;  // ... and every observation's mean at the weak beats
                                       // < this × at the strong ones: half the tempo
+    // With the learned activation (LevelEvidence::learned_ratio), instead: decoded at least
+    // learned_halve_from_bpm and the activation at one parity of beats below learned_alternation
+    // times that at the other.
+    double learned_halve_from_bpm = 160.0;
+    double learned_alternation = 0.5;
 };
 
 // Tuning of the tracker. The defaults are what docs/audio.md reports.
@@ -84,6 +93,10 @@ struct BeatTrackerOptions {
     double align_reach = 0.2;            // step 4d: a segment's beats shift onto the flux by up to this
     double align_max_s = 0.1;            // fraction of the beat period and this many seconds (reach 0: off) ...
     double align_margin = 1.2;           // ... when their summed flux grows to this × the unshifted one
+    // Step 4 with the learned beat activation (beat_activation.h) as the decoder's observation
+    // (track_beats(audio) computes it; track_beats(envelope) uses envelope.beat_activation when
+    // set). The decoder weights of BarPointerOptions' learned fields below apply.
+    bool learned = false;
 };
 
 // One point of the local tempo curve.
@@ -117,8 +130,8 @@ int choose_downbeat(const std::vector<double>& beats, const OnsetEnvelope& envel
 // Step 4c: whether the decoded beats are at twice the song's tempo (and are halved), from their
 // evidence (bar_pointer.h): true when the decoded tempo is at least halve_from_bpm and, in every
 // observation (flux, loudness, low and mid band), the mean at the weak-parity beats is below
-// halve_alternation times the mean at the strong-parity beats. Invalid evidence (fewer than 8
-// beats): false. Pure function.
+// halve_alternation times the mean at the strong-parity beats; or, with a learned activation, the
+// learned rule of step 4c. Invalid evidence (fewer than 8 beats): false. Pure function.
 bool at_twice_the_tempo(const LevelEvidence& evidence, const MetricalLevelOptions& options = {});
 
 }  // namespace cnnv3

@@ -41,7 +41,9 @@ ConditioningSources build_conditioning_sources(const std::string& input, const B
                                  "default_cond)\n", input, values.rest[0], values.rest[1]);
         sources.beats = BeatClock(std::move(beats), k0);
     } else if (audio) {
-        BeatTrack track = track_beats(*audio);
+        BeatTrackerOptions options;
+        options.learned = choice.tracker == BeatTrackerKind::learned;
+        BeatTrack track = track_beats(*audio, options);
         beats_from = "tracked";
         if (track.beats.size() < 2)
             notes << fmt::format("cnnv3: {}: no beats found (silent or beatless audio): beat_phase and beat_norm are "

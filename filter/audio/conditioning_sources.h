@@ -17,8 +17,10 @@
 namespace cnnv3 {
 
 // The tracker that finds the beats when neither a grid nor a file is given: the project's own
-// (beat_tracker.h), or aubio's (aubio_beats.h, kept for comparison: `cnnv3 analyze --tracker aubio`).
-enum class BeatTrackerKind { cnnv3, aubio };
+// (beat_tracker.h), the same with the learned beat activation as the decoder's evidence
+// (BeatTrackerOptions::learned, beat_activation.h: `cnnv3 analyze --tracker learned`), or aubio's
+// (aubio_beats.h, kept for comparison: `cnnv3 analyze --tracker aubio`).
+enum class BeatTrackerKind { cnnv3, learned, aubio };
 
 // How beats are chosen: bpm (+ offset) or beats_file, or neither (tracked from the audio).
 struct BeatChoice {

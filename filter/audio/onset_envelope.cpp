@@ -150,11 +150,20 @@ OnsetEnvelope compute_onset_envelope(const DecodedAudio& audio, const OnsetEnvel
     const std::size_t first_accent = (n / 2 + hop - 1) / hop + accent_lag;
     std::vector<std::vector<double>> ring(lag + 1, std::vector<double>(nb, 0.0));  // log energies of the last frames
     std::vector<float> flux(frames, 0.0f);
+    if (o.keep_bands) {
+        env.band_count = static_cast<int>(nb);
+        env.band_log.assign(frames * nb, 0.0f);
+    }
     for (std::size_t i = 0; i < frames; ++i) {
         const double floor = std::max(silence_floor, local_power[i] * floor_gain);
         std::vector<double>& now = ring[i % (lag + 1)];
         for (std::size_t b = 0; b < nb; ++b)
             now[b] = std::log(static_cast<double>(energy[i * nb + b]) + floor);
+        if (o.keep_bands) {
+            const double reference = std::log(std::max(silence_floor, local_power[i]));
+            for (std::size_t b = 0; b < nb; ++b)
+                env.band_log[i * nb + b] = static_cast<float>(now[b] - reference);
+        }
         if (i < first_flux)
             continue;
         const std::vector<double>& before = ring[(i + 1) % (lag + 1)];  // frame i − lag

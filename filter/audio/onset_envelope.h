@@ -37,6 +37,7 @@ struct OnsetEnvelopeOptions {
     double mean_window_s = 0.5;    // length of the moving average removed from the flux
     double floor_db = -30.0;       // log floor relative to the local mean power
     double local_window_s = 8.0;   // length of the window that local mean power is taken over
+    bool keep_bands = false;       // keep band_log (the input of the learned beat activation, beat_activation.h)
 };
 
 // Onset strength and level per analysis frame.
@@ -49,6 +50,14 @@ struct OnsetEnvelope {
     std::vector<float> mid_accent;    // the same for the mid bands (snare body, toms)
     std::vector<float> accent;        // rise of the total power over accent_lag / local mean power (loudness), ≥ 0
     std::vector<float> level_db;      // RMS level of the frame's window in dBFS (≥ −200 for digital silence)
+    // With OnsetEnvelopeOptions::keep_bands only (else empty): per frame, band_count values
+    // ln(E_b + floor) − ln(local mean power), the floored log band energies relative to the local
+    // loudness (≥ floor_db in nepers, gain-independent), frame-major.
+    std::vector<float> band_log;
+    int band_count = 0;
+    // Optional learned beat probability per frame in [0, 1] (beat_activation.h); when not empty the
+    // bar-pointer decoder takes it as an observation (bar_pointer.h). Empty from compute_onset_envelope.
+    std::vector<float> beat_activation;
 
     std::size_t size() const { return strength.size(); }
     // Time of frame i in seconds.

@@ -24,7 +24,7 @@ namespace cnnv3::cli {
 
 const std::string_view analyze_usage =
     "usage: cnnv3 analyze IN [--fps F] [-o TRACK.csv] [--beats-out BEATS.txt] [-y] [--model NAME|DIR]\n"
-    "                        [--bpm B [--offset S] | --beats FILE | --tracker cnnv3|aubio]\n"
+    "                        [--bpm B [--offset S] | --beats FILE | --tracker cnnv3|learned|aubio]\n"
     "                        [--style0 V|t:v,...] [--style1 V|t:v,...] [--reactivity R]\n"
     "\n"
     "  Analyse the audio of IN (any file FFmpeg reads; - for stdin) and write the conditioning of every video frame\n"
@@ -39,8 +39,9 @@ const std::string_view analyze_usage =
     "  --bpm B          a steady beat grid instead of tracking, B in [1, 1000]: beats at S + k*60/B\n"
     "                   (S from --offset, default 0; the beat at S starts a bar)\n"
     "  --beats FILE     beat times from FILE (seconds, one per line, '#' comments) instead of tracking\n"
-    "  --tracker T      the beat tracker: cnnv3 (default, docs/audio.md) or aubio (aubio's own tracker,\n"
-    "                   for comparison)\n"
+    "  --tracker T      the beat tracker: cnnv3 (default, docs/audio.md), learned (the same decoder with\n"
+    "                   a small trained network's beat activation as evidence) or aubio (aubio's own\n"
+    "                   tracker, for comparison)\n"
     "  --model NAME|DIR the model whose default_cond gives the rest values (default: the weights\n"
     "                   directory's DEFAULT)\n"
     "  --style0, --style1  style_p0 / style_p1: a value in [0, 1], or keys t:v,t:v,... interpolated\n"
@@ -83,10 +84,12 @@ AnalyzeArgs parse_args(const std::vector<std::string>& args)
             const std::string name = value();
             if (name == "cnnv3")
                 a.conditioning.tracker = BeatTrackerKind::cnnv3;
+            else if (name == "learned")
+                a.conditioning.tracker = BeatTrackerKind::learned;
             else if (name == "aubio")
                 a.conditioning.tracker = BeatTrackerKind::aubio;
             else
-                throw UsageError(fmt::format("--tracker: \"{}\" is not cnnv3 or aubio", excerpt(name)));
+                throw UsageError(fmt::format("--tracker: \"{}\" is not cnnv3, learned or aubio", excerpt(name)));
             a.conditioning.tracker_given = true;
         }
         else if (arg.size() > 1 && arg.starts_with("-"))

@@ -218,6 +218,33 @@ TEST(Analyze, TrackerOptionSelectsAubiosTrackerForComparison)
     EXPECT_TRUE(same(by_default, ours));
 }
 
+TEST(Analyze, TrackerLearnedTracksWithTheNetworksActivation)
+{
+    // `--tracker learned` is track_beats with BeatTrackerOptions::learned (the trained network's
+    // activation as the bar decoder's evidence, beat_activation.h), not the default tracker.
+    testing::TempDir dir("audio");
+    Signal s = drum_track(steady_beats(100.0, 0.5, 11.8), 12.0, 5);
+    add_white_noise(s, 0.0, 6);
+    for (float& v : s.samples)
+        v *= 0.4f;
+    write_wav(dir / "song.wav", s);
+    const DecodedAudio audio = decode_audio(dir / "song.wav");
+    BeatTrackerOptions learned_options;
+    learned_options.learned = true;
+    const std::vector<double> learned = track_beats(audio, learned_options).beats;
+    const std::vector<double> ours = track_beats(audio).beats;
+    ASSERT_GE(learned.size(), 2u);
+    ASSERT_NE(learned, ours) << "the learned activation must change the beats on this track for the test to mean anything";
+    const auto out = dir / "beats.txt";
+    const Result r = analyze({(dir / "song.wav").string(), "-y", "-o", (dir / "t.csv").string(), "--beats-out", out.string(),
+                              "--tracker", "learned"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::vector<double> written = read_beat_times(out);
+    ASSERT_EQ(written.size(), learned.size());
+    for (std::size_t i = 0; i < written.size(); ++i)
+        EXPECT_NEAR(written[i], learned[i], 2e-6) << i;
+}
+
 TEST(Analyze, BadCommandLinesAreUsageErrors)
 {
     const std::vector<std::vector<std::string>> bad = {
@@ -241,6 +268,7 @@ TEST(Analyze, BadCommandLinesAreUsageErrors)
         {"a.wav", "--reactivity"},
         {"a.wav", "--tracker"},
         {"a.wav", "--tracker", "madmom"},
+        {"a.wav", "--tracker", "learned", "--bpm", "120"},
         {"a.wav", "--tracker", "aubio", "--bpm", "120"},
         {"a.wav", "--beats", "b.txt", "--tracker", "cnnv3"},
         {"a.wav", "--frobnicate"},
