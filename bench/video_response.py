@@ -152,7 +152,7 @@ def song(cache, name, start, seconds):
     for n, source, *_ in brm.SONGS:
         if n == name:
             root = brm.fetch_packages(Path(cache))
-            wav, beats, _tempo = brm.prepare(root, Path(cache), f"{n} video", source, start, seconds)
+            wav, beats, _tempo, _lock = brm.prepare(root, Path(cache), f"{n} video", source, start, seconds)
             return wav, beats
     raise SystemExit(f"video_response.py: no song {name!r} in bench/beats_real_music.py SONGS")
 
