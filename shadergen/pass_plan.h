@@ -67,8 +67,6 @@ struct PlannedPass {
     std::vector<std::string> buffer_binds;  // ... of them, those that are storage buffers (buffer_units > 0)
     std::optional<PlannedTexture> save;  // empty: writes the hooked frame (the last pass)
     int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
-    int tile_rows = 0;                 // output rows per workgroup where not `tile`: a tall tensor-core
-                                       // tile (PlanOptions::coop_tall_tiles) has 32, threads stay 16 x 16
     bool film_mlp = false;             // the dynamic plan's MLP pass (a host with a CPU MLP skips it)
     bool reads_film = false;           // uses CNNV3_FILM(i)
     int film_first = 0;                // ... for i in [film_first, film_first + film_count) only
@@ -115,14 +113,6 @@ struct PlanOptions {
                                 // with linear_pooling an intermediate that a pass pools stays a texture
                                 // (one bilinear sample per window beats four buffer loads: bench/RESULTS.md)
     bool coop_all_layers = false;  // with coop_matrix, every conv on tensor cores (coop_pays not asked)
-    bool coop_tall_tiles = false;  // with coop_matrix, the full-resolution tensor-core passes (enc0, dec0) in
-                                   // tiles of 16 x 32 output pixels where they fit shared_bytes_budget
-                                   // (CoopGeometry::tile_rows): per output row a quarter fewer A-block
-                                   // loads, less halo to stage, half the barriers
-    bool coop_batched_staging = false;  // with coop_matrix, enc1, the bottleneck, dec1 and dec0 stage their
-                                        // tiles in straight-line code: every fetch of an invocation's
-                                        // staged pixels before its first store to shared memory (rather
-                                        // than a loop of fetch, pack, store per pixel)
     bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
                                   // window (exact: the sample sits on the window's centre, weights 1/4)
                                   // where the window is whole; needs the intermediates' format to filter

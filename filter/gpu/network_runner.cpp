@@ -48,8 +48,6 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     v.tensor = auto_uses_tensor_cores && gpu.coop_matrix();
     v.buffers = v.tensor && auto_uses_storage_buffers;
     v.all_layers = v.tensor && auto_uses_tensor_cores_everywhere;
-    v.tall = v.tensor && auto_uses_tall_tiles;
-    v.batched_staging = v.tensor && auto_uses_batched_staging;
     return v;
 }
 
@@ -60,26 +58,12 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc3") {
+    if (spec == "tc" || spec == "tc3" || spec == "tcb" || spec == "tcx" || spec == "tcbx") {
         v.tensor = true;
-        v.fuse_low_res = true;
+        v.fuse_low_res = spec == "tc3";
+        v.buffers = spec == "tcb" || spec == "tcbx";
+        v.all_layers = spec == "tcx" || spec == "tcbx";
         return v;
-    }
-    if (spec.starts_with("tc")) {  // tc, then b, x, t, s in this order, each at most once
-        std::string_view rest = spec.substr(2);
-        auto take = [&](char c) {
-            const bool here = !rest.empty() && rest.front() == c;
-            if (here)
-                rest.remove_prefix(1);
-            return here;
-        };
-        v.tensor = true;
-        v.buffers = take('b');
-        v.all_layers = take('x');
-        v.tall = take('t');
-        v.batched_staging = take('s');
-        if (rest.empty())
-            return v;
     }
     if (spec == "hook") {
         v.hook = true;
@@ -95,7 +79,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x][t][s], tc3, hook or "
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x], tc3, hook or "
                                    "auto", excerpt(spec)));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
@@ -119,8 +103,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc3" : std::string("tc") + (buffers ? "b" : "") + (all_layers ? "x" : "") + (tall ? "t" : "") +
-                                  (batched_staging ? "s" : "");
+        return fuse_low_res ? "tc3" : std::string("tc") + (buffers ? "b" : "") + (all_layers ? "x" : "");
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -163,8 +146,6 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.coop_fuse_low_res = variant_.fuse_low_res;
     options.coop_buffers = variant_.buffers;
     options.coop_all_layers = variant_.all_layers;
-    options.coop_tall_tiles = variant_.tall;
-    options.coop_batched_staging = variant_.batched_staging;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);
@@ -190,7 +171,6 @@ struct NetworkRunner::CompiledPass {
     std::vector<std::string> samplers;  // bind names (HOOKED, CNNV3_E0, ...), each declared as NAME_raw
     int film_floats = 0;                // the block: film_count vec4s, then strength (output pass)
     int tile = 0;                       // its workgroup side (the prev-reading enc0 may have a smaller one)
-    int tile_rows = 0;                  // output rows per workgroup (PlannedPass::tile_rows, else tile)
     GpuBuffer film_buffer;              // empty: the block is the push constants
     GpuBuffer weights;                  // CNNV3_W of a tensor-core pass (its last descriptor)
 };
@@ -234,7 +214,6 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
     pl_gpu gpu = gpu_.gpu();
     auto cp = std::make_unique<CompiledPass>();
     cp->tile = pass.tile;
-    cp->tile_rows = pass.tile_rows ? pass.tile_rows : pass.tile;
     std::vector<ComputeDesc> descs;
     std::string decls;
     for (const std::string& bind : pass.binds)
@@ -462,7 +441,7 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
         const Level level = pass.save ? pass.save->level : Level::full;
         const int w = level_size(width_, level), h = level_size(height_, level);
         step.groups_x = (w + step.cp->tile - 1) / step.cp->tile;
-        step.groups_y = (h + step.cp->tile_rows - 1) / step.cp->tile_rows;
+        step.groups_y = (h + step.cp->tile - 1) / step.cp->tile;
         step.film_first = static_cast<std::size_t>(pass.film_first) * 4;
         step.block.resize(static_cast<std::size_t>(step.cp->film_floats));
         r->steps.push_back(std::move(step));

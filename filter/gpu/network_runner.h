@@ -49,9 +49,7 @@ namespace cnnv3 {
 //         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
 //   tcb   tc with the intermediates between tensor-core passes in storage buffers of packed halves
 //         (PlanOptions::coop_buffers); tcx tc with every conv on tensor cores (PlanOptions::coop_all_layers);
-//         tcbx both; a trailing t (tct, tcbt, tcxt, tcbxt) adds tall tiles to the full-resolution
-//         tensor-core passes (PlanOptions::coop_tall_tiles: 16 x 32 output pixels per workgroup), and
-//         a trailing s (tcs, tcts, tcbts, ...) batched staging (PlanOptions::coop_batched_staging)
+//         tcbx both
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
 //   auto  tc (tcb, tcx or tcbx as auto_uses_storage_buffers and auto_uses_tensor_cores_everywhere
 //         say) where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
@@ -66,14 +64,10 @@ namespace cnnv3 {
 // bench/RESULTS.md "Merged main").
 inline constexpr bool auto_uses_tensor_cores = true;
 // Whether "auto", where it picks tensor cores, keeps their intermediates in storage buffers (tcb) and
-// runs every conv on them (tcx); with the two switches below (tall tiles, batched staging), the four
-// choices RunnerVariant::for_device makes beyond tc itself. Off until measured faster on tensor cores (bench/RESULTS.md "Session 8").
+// runs every conv on them (tcx): the two choices RunnerVariant::for_device makes beyond tc itself. Off
+// until measured faster on tensor cores (bench/RESULTS.md "Session 8").
 inline constexpr bool auto_uses_storage_buffers = false;
 inline constexpr bool auto_uses_tensor_cores_everywhere = false;
-// Whether "auto", where it picks tensor cores, gives enc0 and dec0 tall tiles (tct). Off until timed.
-inline constexpr bool auto_uses_tall_tiles = false;
-// Whether "auto", where it picks tensor cores, stages their tiles batched (tcs). Off until timed.
-inline constexpr bool auto_uses_batched_staging = false;
 
 struct RunnerVariant {
     enum class Precision { f32, f16_tiles, f16 };
@@ -84,8 +78,6 @@ struct RunnerVariant {
     bool fuse_low_res = false;  // with tensor: enc1 + bottleneck + dec1 in one pass where the plan can ("tc3")
     bool buffers = false;       // with tensor: intermediates between tensor-core passes in storage buffers ("tcb", "tcbx")
     bool all_layers = false;    // with tensor: every conv on tensor cores, coop_pays not asked ("tcx", "tcbx")
-    bool tall = false;          // with tensor: 16 x 32 tiles for enc0 and dec0 ("t")
-    bool batched_staging = false;  // with tensor: all staging fetches before the stores ("s", last)
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.
