@@ -171,7 +171,7 @@ struct NetworkRunner::CompiledPass {
     std::vector<std::string> samplers;  // bind names (HOOKED, CNNV3_E0, ...), each declared as NAME_raw
     int film_floats = 0;                // the block: film_count vec4s, then strength (output pass)
     int tile = 0;                       // its workgroup side (the prev-reading enc0 may have a smaller one)
-    GpuBuffer film_buffer;              // empty: the block is the push constants
+    std::vector<GpuBuffer> film_buffers;  // empty: the block is the push constants; else used in turn (film_ring)
     GpuBuffer weights;                  // CNNV3_W of a tensor-core pass (its last descriptor)
 };
 
@@ -181,7 +181,7 @@ struct NetworkRunner::Step {
     std::size_t plan_index = 0;
     CompiledPass* cp = nullptr;
     std::vector<struct pl_desc_binding> bindings;
-    int input_at = -1, prev_at = -1, output_at = -1;
+    int input_at = -1, prev_at = -1, output_at = -1, film_at = -1;  // film_at: the FiLM uniform buffer's slot
     int groups_x = 0, groups_y = 0;
     std::size_t film_first = 0;  // first float of film_ in the block
     std::vector<float> block;    // sized once: film floats (+ strength)
@@ -243,8 +243,12 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
     }
 
     // FiLM and strength: each pass gets only its own layer's gamma and beta, a few vec4s that fit
-    // in push constants (256 bytes on NVIDIA, 128 on lavapipe). Larger models' blocks go to a
-    // device-local uniform buffer, which pl_buf_write updates inside the command stream.
+    // in push constants (256 bytes on NVIDIA, 128 on lavapipe). Larger models' blocks go to
+    // device-local uniform buffers, film_ring of them used in turn: libplacebo 4.208 places a
+    // host-writable buffer in host-visible memory where the device has such device-local memory
+    // (lavapipe, integrated GPUs, resizable BAR; src/vulkan/gpu_buf.c:161-163), and then pl_buf_write
+    // waits until every queued command that reads the buffer has finished (gpu_buf.c:341-344). One
+    // buffer per pass made each run() wait for the previous frame's pass on the GPU.
     std::string members;
     if (pass.reads_film)
         members += fmt::format("vec4 cnnv3_film[{}]; ", pass.film_count);
@@ -262,7 +266,8 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         b.uniform = true;
         b.host_writable = true;
         b.memory_type = PL_BUF_MEM_DEVICE;
-        cp->film_buffer = GpuBuffer(gpu, b);
+        for (int k = 0; k < film_ring; ++k)
+            cp->film_buffers.emplace_back(gpu, b);
         decls += fmt::format("layout(std140, binding = {}) uniform CnnV3Block {{ {}}};\n", descs.size(), members);
         descs.push_back({"CnnV3Block", PL_DESC_BUF_UNIFORM});
     }
@@ -428,10 +433,9 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
         else
             step.output_at = static_cast<int>(step.bindings.size());
         step.bindings.push_back(image);
-        if (step.cp->film_buffer) {
-            struct pl_desc_binding b = {};
-            b.object = step.cp->film_buffer.get();
-            step.bindings.push_back(b);
+        if (!step.cp->film_buffers.empty()) {
+            step.film_at = static_cast<int>(step.bindings.size());  // run() puts this frame's buffer in
+            step.bindings.push_back({});
         }
         if (step.cp->weights) {
             struct pl_desc_binding b = {};
@@ -488,12 +492,16 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
                 step.block.back() = strength;
         }
         const CompiledPass& cp = *step.cp;
-        if (cp.film_buffer)
-            pl_buf_write(gpu, cp.film_buffer.get(), 0, step.block.data(), step.block.size() * sizeof(float));
+        if (!cp.film_buffers.empty()) {
+            pl_buf film = cp.film_buffers[frame_ % cp.film_buffers.size()].get();
+            step.bindings[static_cast<std::size_t>(step.film_at)].object = film;
+            pl_buf_write(gpu, film, 0, step.block.data(), step.block.size() * sizeof(float));
+        }
         cp.pass->run(step.bindings, step.groups_x, step.groups_y,
-                     cp.film_buffer || step.block.empty() ? nullptr : step.block.data(),
+                     !cp.film_buffers.empty() || step.block.empty() ? nullptr : step.block.data(),
                      timing_ ? timers_[step.plan_index] : nullptr);
     }
+    ++frame_;
     if (timing_)
         collect_timers();  // libplacebo keeps only a few results per timer
 }

@@ -69,6 +69,11 @@ inline constexpr bool auto_uses_tensor_cores = true;
 inline constexpr bool auto_uses_storage_buffers = false;
 inline constexpr bool auto_uses_tensor_cores_everywhere = false;
 
+// FiLM uniform buffers per pass (where the block does not fit in push constants), used in turn: one
+// more than the frames a host keeps in flight (FramePlanesGpu::frames_in_flight = 3), so that run()
+// never writes a buffer a queued frame still reads.
+inline constexpr int film_ring = 4;
+
 struct RunnerVariant {
     enum class Precision { f32, f16_tiles, f16 };
     Precision precision = Precision::f32;
@@ -97,7 +102,10 @@ public:
     NetworkRunner& operator=(const NetworkRunner&) = delete;
 
     // One frame through the network. All three textures have the frame's size; run() only records
-    // GPU work (nothing waits), so the caller may reuse or download `output` right after.
+    // GPU work, so the caller may reuse or download `output` right after. Nothing in it waits for the
+    // GPU while at most film_ring - 1 earlier frames are still running (a FiLM block too large for
+    // push constants is written into the next of film_ring buffers: writing one that a queued pass
+    // still reads would wait); the driver may still block a submission when its own queue is full.
     //   input:  sampleable, any float or unorm RGBA format (rgba16f, rgba32f, rgba8/16 unorm...). The
     //           network's features read its RGB clamped to [0, 1] (SPEC §2 albedo, mip1, mip2).
     //   output: storable float or unorm RGBA (output_format() is the one this device prefers); receives
@@ -194,6 +202,7 @@ private:
     std::vector<float> film_;           // this frame's FiLM texels (vec4 each)
     Staging upload_, prev_upload_, download_;
     std::vector<float> staging_;        // run_planes()' RGBA where the buffers cannot be mapped
+    std::size_t frame_ = 0;             // frames run, for film_ring
     std::vector<pl_timer> timers_;      // per pass, empty until first enabled
     bool timing_ = false;               // timers_ in use
     std::vector<std::pair<double, int>> timer_sums_;  // ms and count per pass

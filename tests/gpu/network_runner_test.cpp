@@ -478,3 +478,73 @@ TEST(NetworkRunner, film_block_larger_than_push_constants_matches_cpu_reference)
         EXPECT_LE(max_abs(runner.run_planes(rgb, cond, 1.0f), want), 1.0 / 255);
     }
 }
+
+// Frames back to back with a FiLM block in uniform buffers ([8,32] on lavapipe, as above): run() must
+// not wait for the previous frames on the GPU. libplacebo 4.208's pl_buf_write into a host-visible
+// buffer waits until no queued command reads it (lavapipe's memory is all host-visible), so with one
+// buffer per pass, run() of frame 3 returned only after frame 2's enc1 and so all of frame 1 had
+// finished. With film_ring buffers per pass, frame 1 is still on the GPU when run() of frame 3 returns
+// (a 480x270 frame takes lavapipe tens of milliseconds; recording one, well under one). Then frames
+// around the ring, each with its own conditioning, against the CPU reference.
+TEST(NetworkRunner, film_buffers_in_turn_so_run_does_not_wait_for_earlier_frames)
+{
+    cnnv3::testing::TempDir dir("runner832ring");
+    cnnv3::testing::write_model_dir(dir.path(), {8, 32, 5}, 7, true);
+    const Model m = load_model(dir.path());
+    NetworkRunner runner(shared_gpu(), m, "f32");
+    pl_gpu gpu = shared_gpu().gpu();
+    if (gpu->limits.max_pushc_size >= 256)
+        GTEST_SKIP() << "enc1's FiLM block fits in this device's push constants";
+    pl_fmt fmt = pl_find_fmt(gpu, PL_FMT_FLOAT, 4, 32, 32, static_cast<enum pl_fmt_caps>(PL_FMT_CAP_STORABLE | PL_FMT_CAP_HOST_READABLE));
+    ASSERT_NE(fmt, nullptr);
+    auto cond_of = [](int k) {
+        const float t = 0.15f * static_cast<float>(k);
+        return std::vector<float>{0.1f + t, 0.9f - t, 0.3f, 0.5f + 0.5f * t, 0.2f};
+    };
+    auto outputs = [&](int w, int h, int n) {
+        std::vector<GpuTexture> out;
+        struct pl_tex_params p = {};
+        p.w = w;
+        p.h = h;
+        p.format = fmt;
+        p.storable = true;
+        p.host_readable = true;
+        for (int k = 0; k < n; ++k)
+            out.emplace_back(gpu, p);
+        return out;
+    };
+    {
+        const std::vector<GpuTexture> out = outputs(480, 270, 3);
+        pl_tex input = runner.upload_rgb(photo_like(270, 480));
+        runner.run(input, out[0].get(), cond_of(0), 1.0f);  // compiles the passes, then records
+        pl_gpu_finish(gpu);
+        for (int k = 0; k < 3; ++k)
+            runner.run(input, out[static_cast<std::size_t>(k)].get(), cond_of(k), 1.0f);
+        EXPECT_TRUE(pl_tex_poll(gpu, out[0].get(), 0)) << "run() waited for an earlier frame";
+        shared_gpu().wait_idle();
+    }
+    const int w = 45, h = 61, frames = film_ring + 2;
+    const std::vector<GpuTexture> out = outputs(w, h, frames);
+    const Planes rgb = photo_like(h, w);
+    pl_tex input = runner.upload_rgb(rgb);
+    for (int k = 0; k < frames; ++k)
+        runner.run(input, out[static_cast<std::size_t>(k)].get(), cond_of(k), 1.0f);
+    struct pl_buf_params bp = {};
+    bp.size = static_cast<std::size_t>(w) * h * 4 * sizeof(float);
+    bp.host_readable = true;
+    GpuBuffer down_buf(gpu, bp);
+    std::vector<float> texels(static_cast<std::size_t>(w) * h * 4);
+    for (int k = 0; k < frames; ++k) {
+        struct pl_tex_transfer_params down = {};
+        down.tex = out[static_cast<std::size_t>(k)].get();
+        down.buf = down_buf.get();
+        ASSERT_TRUE(pl_tex_download(gpu, &down));
+        ASSERT_TRUE(pl_buf_read(gpu, down_buf.get(), 0, texels.data(), bp.size));
+        Planes got(3, h, w);
+        for (int i = 0; i < w * h; ++i)
+            for (int c = 0; c < 3; ++c)
+                got.plane(c)[static_cast<std::size_t>(i)] = texels[static_cast<std::size_t>(i) * 4 + c];
+        EXPECT_LE(max_abs(got, rgb_of(stylize_rgb(m, cond_of(k), rgb))), 1.0 / 255) << "frame " << k;
+    }
+    shared_gpu().wait_idle();  // before the textures and buffers go (GpuContext::wait_idle)
+}
