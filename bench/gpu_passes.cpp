@@ -24,13 +24,17 @@
 // moves ~200 MB more per frame through enc0 and dec0.
 // usage: cnnv3-bench-gpu [--gpu N|NAME] [--iters N] [--rounds N] [--sizes 1920x1080,3840x2160]
 //                        [--variants auto,f32-16k,...] [--models test-random-48,test-random-816]
-//                        [--pass-times] [--frames rgba16f|rgba32f] [--in-flight N] [--source-dir DIR]
+//                        [--pass-times] [--frames rgba16f|rgba32f] [--in-flight N] [--warm-ms MS]
+//                        [--source-dir DIR]
+// --warm-ms: how long the first configuration runs frames before it is timed (default 1000: the GPU
+// leaves its idle clocks).
 #include "gpu_context.h"
 #include "network_runner.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <cstdint>
@@ -118,7 +122,7 @@ int main(int argc, char** argv)
 {
     std::string device, sizes = "1920x1080,3840x2160", source = CNNV3_SOURCE_DIR, variants = "auto",
                         models = "test-random-48,test-random-816", frames = "rgba16f";
-    int iters = 20, rounds = 3, in_flight = 0;
+    int iters = 20, rounds = 3, in_flight = 0, warm_ms = 1000;
     bool pass_times = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -131,14 +135,21 @@ int main(int argc, char** argv)
             return 2;
         }
         const std::string v = argv[++i];
+        int number = 0;
+        const bool is_number = std::from_chars(v.data(), v.data() + v.size(), number).ptr == v.data() + v.size() && !v.empty();
+        if ((a == "--iters" || a == "--rounds" || a == "--in-flight" || a == "--warm-ms") && (!is_number || number < 0)) {
+            std::fprintf(stderr, "cnnv3-bench-gpu: %s %s (expected a whole number >= 0)\n", a.c_str(), v.c_str());
+            return 2;
+        }
         if (a == "--gpu") device = v;
-        else if (a == "--iters") iters = std::stoi(v);
-        else if (a == "--rounds") rounds = std::max(1, std::stoi(v));
+        else if (a == "--iters") iters = std::max(1, number);
+        else if (a == "--rounds") rounds = std::max(1, number);
         else if (a == "--sizes") sizes = v;
         else if (a == "--source-dir") source = v;
         else if (a == "--variants") variants = v;
         else if (a == "--models") models = v;
-        else if (a == "--in-flight") in_flight = std::max(0, std::stoi(v));
+        else if (a == "--in-flight") in_flight = number;
+        else if (a == "--warm-ms") warm_ms = number;
         else if (a == "--frames" && (v == "rgba16f" || v == "rgba32f")) frames = v;
         else if (a == "--frames") {
             std::fprintf(stderr, "cnnv3-bench-gpu: --frames %s (expected rgba16f or rgba32f)\n", v.c_str());
@@ -214,7 +225,7 @@ int main(int argc, char** argv)
                         slowest = std::max(slowest, ms);
                     };
                     // The first configuration also brings the GPU out of its idle clocks.
-                    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(device_warm ? 0 : 1000);
+                    const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(device_warm ? 0 : warm_ms);
                     int n = 0;
                     do {
                         frame(n++);
