@@ -25,7 +25,9 @@
 // usage: cnnv3-bench-gpu [--gpu N|NAME] [--iters N] [--rounds N] [--sizes 1920x1080,3840x2160]
 //                        [--variants auto,f32-16k,...] [--models test-random-48,test-random-816]
 //                        [--pass-times] [--frames rgba16f|rgba32f] [--in-flight N] [--warm-ms MS]
-//                        [--source-dir DIR]
+//                        [--one-queue] [--source-dir DIR]
+// --one-queue: no separate transfer queue (GpuOptions::transfer_queue), so textures and buffers are
+// EXCLUSIVE rather than CONCURRENT; this bench transfers nothing, so only that differs.
 // --warm-ms: how long the first configuration runs frames before it is timed (default 1000: the GPU
 // leaves its idle clocks).
 #include "gpu_context.h"
@@ -123,11 +125,11 @@ int main(int argc, char** argv)
     std::string device, sizes = "1920x1080,3840x2160", source = CNNV3_SOURCE_DIR, variants = "auto",
                         models = "test-random-48,test-random-816", frames = "rgba16f";
     int iters = 20, rounds = 3, in_flight = 0, warm_ms = 1000;
-    bool pass_times = false;
+    bool pass_times = false, one_queue = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--pass-times") {
-            pass_times = true;
+        if (a == "--pass-times" || a == "--one-queue") {
+            (a == "--pass-times" ? pass_times : one_queue) = true;
             continue;
         }
         if (i + 1 >= argc) {
@@ -163,13 +165,14 @@ int main(int argc, char** argv)
     try {
         GpuOptions opt;
         opt.device = device;
+        opt.transfer_queue = !one_queue;
         opt.warn = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
         GpuContext gpu(opt);
         fmt::print("device: {} ({}), libplacebo API {}, shaderFloat16 {}, {} KiB shared memory, tensor cores {}; "
-                   "auto = {}; frames {}\n\n",
+                   "auto = {}; frames {}{}\n\n",
                    gpu.device().name, gpu.device().type, PL_API_VER, gpu.shader_f16() ? "granted" : "not granted",
                    gpu.max_shared_bytes() / 1024, gpu.coop_matrix() ? "used" : "not used (" + gpu.coop_matrix_problem() + ")",
-                   RunnerVariant::for_device(gpu).name(), frames);
+                   RunnerVariant::for_device(gpu).name(), frames, one_queue ? "; one queue family (EXCLUSIVE resources)" : "");
         const std::string queued = in_flight ? fmt::format("queued, {} in flight", in_flight) : std::string("queued");
         fmt::print("| network | size | variant | GPU passes ms/frame, {} | one at a time | in run() ms/frame | "
                    "process CPU ms/frame | frames x rounds | slowest run() ms · CPU probe ms · steal % |{}\n"
