@@ -82,25 +82,6 @@ struct CoopEnc0Staging {
     static int albedo_entry(int i) { return ty(i) * a0_side + tx(i); }
 };
 
-// An intermediate in a storage buffer (PlanOptions::coop_buffers): `units` uvec4 per pixel, channel c
-// in half c % 8 of unit c / 8 (low half first, as the staged tile S), pixels row-major at the level's
-// `width`. A reader's staged unit is then one 16-byte load, with no conversion: direct at the pixel,
-// upsampled at (x >> 1, y >> 1) of the level below. A pooled reader (ceil-mode avgpool2) takes the
-// mean of the four pixels of pool_window(), each clamped into the level above: a pixel past the last
-// row or column repeats its in-image neighbour, so every in-image pixel of the window is counted
-// equally often and the mean of the four is the in-image mean SPEC §1 asks for.
-struct CoopBufferLayout {
-    int width = 1;
-    int units = 1;
-    static int units_for(int channels) { return (channels + 7) / 8; }
-    int unit_index(int x, int y, int unit) const { return (y * width + x) * units + unit; }
-    // Pixel k (0..3) of the window of pooled pixel (x, y), in a level of w x h: (2x, 2y) + (k & 1, k >> 1), clamped.
-    static std::pair<int, int> pool_pixel(int x, int y, int k, int w, int h)
-    {
-        return {std::min(2 * x + (k & 1), w - 1), std::min(2 * y + (k >> 1), h - 1)};
-    }
-};
-
 // The fused low-resolution pass of the tensor-core plan: enc1, the bottleneck and dec1 in one
 // workgroup per 16 x 16 tile of dec1's output (half resolution), for networks with c0 = 8 and c1 = 16
 // ([8,16]). E1 and B never leave shared memory: the workgroup recomputes the halo they need

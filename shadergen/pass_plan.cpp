@@ -184,20 +184,10 @@ std::string emit_film(Layer layer, const NetworkShape& shape, bool dynamic)
     return s;
 }
 
-// A hidden layer's epilogue (enc0, enc1, bottleneck, dec1): FiLM, ReLU, one store per mosaic group,
-// or into a buffer intermediate (PlannedTexture::buffer_units) one uvec4 of halves per 8 channels.
+// A hidden layer's epilogue (enc0, enc1, bottleneck, dec1): FiLM, ReLU, one store per mosaic group.
 std::string emit_hidden_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic)
 {
     std::string s = emit_film(spec.layer, shape, dynamic);
-    if (const int units = spec.out->buffer_units; units > 0) {
-        s += fill_template("    int at = (pos.y * size.x + pos.x) * {{UNITS}};  // CoopBufferLayout::unit_index\n", {{"UNITS", units}});
-        for (int u = 0; u < units; ++u)
-            s += fill_template(R"(    out_buf[at + {{U}}] = uvec4(packHalf2x16(max(acc[{{A}}].xy, 0.0)), packHalf2x16(max(acc[{{A}}].zw, 0.0)),
-                                packHalf2x16(max(acc[{{B}}].xy, 0.0)), packHalf2x16(max(acc[{{B}}].zw, 0.0)));
-)",
-                               {{"U", u}, {"A", 2 * u}, {"B", 2 * u + 1}});
-        return s;
-    }
     for (int o = 0; o < groups_of(shape.conv(spec.layer).out); ++o)
         s += fill_template("    imageStore(out_image, pos{{OFFSET}}, max(acc[{{G}}], vec4(0.0)));\n",
                            {{"OFFSET", mosaic_offset(*spec.out, o, "size")}, {"G", o}});
@@ -278,7 +268,7 @@ std::string source_load(const Source& src, int g)
 // column (ceil mode) takes cnnv3_pool. Expects <TEX>_texel, 1 / the texture's size (coop_texel_sizes).
 std::string coop_source_load(const Source& src, int g, bool linear)
 {
-    if (!linear || src.kind != Source::Kind::pooled || src.texture.buffer_units > 0)
+    if (!linear || src.kind != Source::Kind::pooled)
         return source_load(src, g);
     return fill_template(
         "(all(lessThan(2 * qc + 1, size_hi)) ? textureLod({{TEX}}_raw, vec2(2 * qc + 1{{OFFSET}}) * {{TEX}}_texel, 0.0) : {{POOL}})",
@@ -290,7 +280,7 @@ std::vector<std::string> coop_linear_binds(const std::vector<Source>& sources, b
 {
     std::vector<std::string> names;
     for (const Source& src : sources)
-        if (linear && src.kind == Source::Kind::pooled && src.texture.buffer_units == 0 &&
+        if (linear && src.kind == Source::Kind::pooled &&
             std::find(names.begin(), names.end(), src.texture.name) == names.end())
             names.push_back(src.texture.name);
     return names;
@@ -627,40 +617,6 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
     return s;
 }
 
-// Unit k of a buffer source (coop_gemm.h CoopBufferLayout) for the staged pixel qc, as a uvec4 of halves.
-std::string coop_buffer_load(const Source& src, int k)
-{
-    const std::string name = src.texture.name;
-    switch (src.kind) {
-    case Source::Kind::direct:
-        return fill_template("{{NAME}}_buf[(qc.y * size.x + qc.x) * {{UNITS}} + {{K}}]",
-                             {{"NAME", name}, {"UNITS", src.texture.buffer_units}, {"K", k}});
-    case Source::Kind::upsampled:
-        return fill_template("{{NAME}}_buf[((qc.y >> 1) * size_lo.x + (qc.x >> 1)) * {{UNITS}} + {{K}}]",
-                             {{"NAME", name}, {"UNITS", src.texture.buffer_units}, {"K", k}});
-    case Source::Kind::pooled:
-        return fill_template("cnnv3_pool_{{NAME}}(2 * qc, size_hi, {{K}})", {{"NAME", name}, {"K", k}});
-    }
-    return "";
-}
-
-// The pooled read of a buffer source: the mean of the four clamped pixels of the window
-// (CoopBufferLayout::pool_pixel), summed in f32, as halves again.
-std::string coop_buffer_pool_fn(const PlannedTexture& t)
-{
-    return fill_template(R"(uvec4 cnnv3_pool_{{NAME}}(ivec2 p, ivec2 size, int k) {
-    ivec2 q = min(p + 1, size - 1);
-    uvec4 a = {{NAME}}_buf[(p.y * size.x + p.x) * {{UNITS}} + k], b = {{NAME}}_buf[(p.y * size.x + q.x) * {{UNITS}} + k];
-    uvec4 c = {{NAME}}_buf[(q.y * size.x + p.x) * {{UNITS}} + k], d = {{NAME}}_buf[(q.y * size.x + q.x) * {{UNITS}} + k];
-    uvec4 r;
-    for (int i = 0; i < 4; i++)
-        r[i] = packHalf2x16(0.25 * (unpackHalf2x16(a[i]) + unpackHalf2x16(b[i]) + unpackHalf2x16(c[i]) + unpackHalf2x16(d[i])));
-    return r;
-}
-)",
-                         {{"NAME", t.name}, {"UNITS", t.buffer_units}});
-}
-
 // enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
                                 float strength, bool linear, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
@@ -676,32 +632,15 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     *shared_bytes = coop_shared_bytes(g, wh);
     const int halo = cw.shape.dilation, sw = g.sw();
     std::string level_sizes = emit_source_level_sizes(spec), loads;
-    // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots. A buffer
-    // source's units are S's units as they are (unit_loads).
-    std::vector<std::string> slot_loads, unit_loads(static_cast<std::size_t>(g.kp / 8));
-    std::string pool_fns;
+    // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots.
+    std::vector<std::string> slot_loads;
     for (const Source& src : spec.sources) {
-        if (src.texture.buffer_units > 0) {
-            if (src.first_channel % 8 != 0)
-                throw std::logic_error(src.texture.name + ": a buffer source must start at a multiple of 8 channels");
-            if (src.kind == Source::Kind::pooled)
-                pool_fns += coop_buffer_pool_fn(src.texture);
-            for (int k = 0; k < src.texture.buffer_units; ++k) {
-                unit_loads[static_cast<std::size_t>(src.first_channel / 8 + k)] =
-                    fill_template("inside ? {{LOAD}} : uvec4(0u)", {{"LOAD", coop_buffer_load(src, k)}});
-                slot_loads.insert(slot_loads.end(), 2, "");
-            }
-            continue;
-        }
         for (int gi = 0; gi < groups_of(src.channels); ++gi)
             slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", coop_source_load(src, gi, linear)}}));
     }
     for (int u = 0; u < g.kp / 8; ++u) {
         auto slot = [&](int k) { return k < static_cast<int>(slot_loads.size()) ? slot_loads[static_cast<std::size_t>(k)] : "vec4(0.0)"; };
-        if (!unit_loads[static_cast<std::size_t>(u)].empty())
-            loads += fill_template("        S[i * {{PS}} + {{U}}] = {{LOAD}};\n",
-                                   {{"PS", g.ps() / 8}, {"U", u}, {"LOAD", unit_loads[static_cast<std::size_t>(u)]}});
-        else if (2 * u >= static_cast<int>(slot_loads.size()))
+        if (2 * u >= static_cast<int>(slot_loads.size()))
             loads += fill_template("        S[i * {{PS}} + {{U}}] = uvec4(0u);\n", {{"PS", g.ps() / 8}, {"U", u}});
         else
             loads += fill_template(R"(        v0 = {{V0}};
@@ -711,7 +650,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                                    {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}, {"PS", g.ps() / 8}, {"U", u}});
     }
     *weight_pairs = coop_weight_pairs(weights);
-    std::string s = coop_shared(g, wh) + pool_fns;
+    std::string s = coop_shared(g, wh);
     s += fill_template(R"(void hook() {
     ivec2 size = {{SIZE}};
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
@@ -1283,16 +1222,13 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         plan.passes.push_back(std::move(p));
     }
 
-    auto make_specs = [&] {
-        return std::vector<ConvPassSpec>{
-            {Layer::enc0, Level::full, {}, e0},
-            {Layer::enc1, Level::half, {{Source::Kind::pooled, e0, 0, shape.c0}}, e1},
-            {Layer::bottleneck, Level::quarter, {{Source::Kind::pooled, e1, 0, shape.c1}}, b},
-            {Layer::dec1, Level::half, {{Source::Kind::upsampled, b, 0, shape.c1}, {Source::Kind::direct, e1, shape.c1, shape.c1}}, d1},
-            {Layer::dec0, Level::full, {{Source::Kind::upsampled, d1, 0, shape.c0}, {Source::Kind::direct, e0, shape.c0, shape.c0}}, std::nullopt},
-        };
+    const std::vector<ConvPassSpec> specs = {
+        {Layer::enc0, Level::full, {}, e0},
+        {Layer::enc1, Level::half, {{Source::Kind::pooled, e0, 0, shape.c0}}, e1},
+        {Layer::bottleneck, Level::quarter, {{Source::Kind::pooled, e1, 0, shape.c1}}, b},
+        {Layer::dec1, Level::half, {{Source::Kind::upsampled, b, 0, shape.c1}, {Source::Kind::direct, e1, shape.c1, shape.c1}}, d1},
+        {Layer::dec0, Level::full, {{Source::Kind::upsampled, d1, 0, shape.c0}, {Source::Kind::direct, e0, shape.c0, shape.c0}}, std::nullopt},
     };
-    std::vector<ConvPassSpec> specs = make_specs();
     const bool fuse_low_res = low_res_fusable(shape, options);
     // The tensor-core body of a conv, or nothing where the layer keeps the FMA form: tensor cores do
     // not pay for it (coop_pays) or its shared memory exceeds the budget.
@@ -1302,7 +1238,7 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
                                   ? static_cast<int>(std::count_if(coop_enc0_channels.begin(), coop_enc0_channels.end(),
                                                                    [](int ch) { return ch >= 0; }))
                                   : cw.shape.in;
-        if (!options.coop_matrix || !(options.coop_all_layers || coop_pays(staged_in, cw.shape.out)))
+        if (!options.coop_matrix || !coop_pays(staged_in, cw.shape.out))
             return std::nullopt;
         std::string body = spec.sources.empty() ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, bytes, weights)
                                                 : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength,
@@ -1311,29 +1247,6 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
             return std::nullopt;
         return body;
     };
-    if (options.coop_matrix && options.coop_buffers && !fuse_low_res) {
-        std::array<bool, 5> coop{};
-        for (const ConvPassSpec& spec : specs) {
-            int bytes = 0;
-            std::vector<std::uint32_t> weights;
-            coop[static_cast<std::size_t>(spec.layer)] = coop_body(spec, false, &bytes, &weights).has_value();
-        }
-        auto all_coop = [&](std::initializer_list<Layer> layers) {
-            return std::all_of(layers.begin(), layers.end(), [&](Layer l) { return coop[static_cast<std::size_t>(l)]; });
-        };
-        // A buffer where its writer and every reader run on tensor cores and its channels fill whole units;
-        // with linear pooling, not what a pass pools (a buffer cannot be sampled bilinearly).
-        auto to_buffer = [](PlannedTexture& t, int channels, bool coop_all) {
-            if (coop_all && channels % 8 == 0)
-                t.buffer_units = CoopBufferLayout::units_for(channels);
-        };
-        const bool pooled_buffers = !options.linear_pooling;
-        to_buffer(e0, shape.c0, pooled_buffers && all_coop({Layer::enc0, Layer::enc1, Layer::dec0}));
-        to_buffer(e1, shape.c1, pooled_buffers && all_coop({Layer::enc1, Layer::bottleneck, Layer::dec1}));
-        to_buffer(b, shape.c1, all_coop({Layer::bottleneck, Layer::dec1}));
-        to_buffer(d1, shape.c0, all_coop({Layer::dec1, Layer::dec0}));
-        specs = make_specs();
-    }
     for (const ConvPassSpec& spec : specs) {
         if (fuse_low_res && (spec.layer == Layer::bottleneck || spec.layer == Layer::dec1))
             continue;  // inside the fused pass
@@ -1361,11 +1274,8 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         if (prev)
             p.binds.push_back("CNNV3_PREV");
         for (const Source& src : spec.sources)
-            if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end()) {
+            if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end())
                 p.binds.push_back(src.texture.name);
-                if (src.texture.buffer_units > 0)
-                    p.buffer_binds.push_back(src.texture.name);
-            }
         if (plan.dynamic && shape.film_channels(spec.layer) > 0) {
             p.binds.push_back("CNNV3_FILM");
             p.reads_film = true;

@@ -20,13 +20,6 @@ int level_size(int full, Level level)
     return full;
 }
 
-// A buffer intermediate's bytes (coop_gemm.h CoopBufferLayout: buffer_units uvec4 per pixel).
-std::size_t intermediate_buffer_bytes(int width, int height, const PlannedTexture& t)
-{
-    return static_cast<std::size_t>(level_size(width, t.level)) * static_cast<std::size_t>(level_size(height, t.level)) *
-           static_cast<std::size_t>(t.buffer_units) * 16;
-}
-
 pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
 {
     return pl_find_fmt(gpu, PL_FMT_FLOAT, 4, depth, depth, caps);
@@ -46,8 +39,6 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     const bool f16 = gpu.shader_f16() && !gpu.device().software;
     v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
     v.tensor = auto_uses_tensor_cores && gpu.coop_matrix();
-    v.buffers = v.tensor && auto_uses_storage_buffers;
-    v.all_layers = v.tensor && auto_uses_tensor_cores_everywhere;
     return v;
 }
 
@@ -58,11 +49,9 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc" || spec == "tc3" || spec == "tcb" || spec == "tcx" || spec == "tcbx") {
+    if (spec == "tc" || spec == "tc3") {
         v.tensor = true;
         v.fuse_low_res = spec == "tc3";
-        v.buffers = spec == "tcb" || spec == "tcbx";
-        v.all_layers = spec == "tcx" || spec == "tcbx";
         return v;
     }
     if (spec == "hook") {
@@ -103,7 +92,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc3" : std::string("tc") + (buffers ? "b" : "") + (all_layers ? "x" : "");
+        return fuse_low_res ? "tc3" : "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -144,8 +133,6 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
     options.coop_matrix = variant_.tensor;
     options.coop_fuse_low_res = variant_.fuse_low_res;
-    options.coop_buffers = variant_.buffers;
-    options.coop_all_layers = variant_.all_layers;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);
@@ -220,27 +207,16 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         if (bind != "CNNV3_FILM")
             cp->samplers.push_back(bind);
     for (const std::string& bind : cp->samplers) {
-        if (std::find(pass.buffer_binds.begin(), pass.buffer_binds.end(), bind) != pass.buffer_binds.end()) {
-            decls += fmt::format("layout(std430, binding = {0}) readonly buffer {1}_block {{ uvec4 {1}_buf[]; }};\n",
-                                 descs.size(), bind);
-            descs.push_back({bind + "_block", PL_DESC_BUF_STORAGE, PL_DESC_ACCESS_READONLY});
-            continue;
-        }
         decls += fmt::format("layout(binding = {}) uniform sampler2D {}_raw;\n", descs.size(), bind);
         descs.push_back({bind + "_raw", PL_DESC_SAMPLED_TEX});
     }
-    if (pass.save && pass.save->buffer_units > 0) {
-        decls += fmt::format("layout(std430, binding = {}) writeonly buffer CnnV3Out {{ uvec4 out_buf[]; }};\n", descs.size());
-        descs.push_back({"CnnV3Out", PL_DESC_BUF_STORAGE, PL_DESC_ACCESS_WRITEONLY});
-    } else {
-        const pl_fmt image_format = pass.save ? mid_format_ : out;
-        if (!image_format->glsl_format)
-            throw GpuError(fmt::format("NetworkRunner::run: the output texture's format {} cannot be a storage image here "
-                                       "(expected output_format() or another float/unorm rgba format)", image_format->name));
-        decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out_image;\n", descs.size(),
-                             image_format->glsl_format);
-        descs.push_back({"out_image", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
-    }
+    const pl_fmt image_format = pass.save ? mid_format_ : out;
+    if (!image_format->glsl_format)
+        throw GpuError(fmt::format("NetworkRunner::run: the output texture's format {} cannot be a storage image here "
+                                   "(expected output_format() or another float/unorm rgba format)", image_format->name));
+    decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out_image;\n", descs.size(),
+                         image_format->glsl_format);
+    descs.push_back({"out_image", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
 
     // FiLM and strength: each pass gets only its own layer's gamma and beta, a few vec4s that fit
     // in push constants (256 bytes on NVIDIA, 128 on lavapipe). Larger models' blocks go to
@@ -337,8 +313,6 @@ std::pair<int, int> NetworkRunner::texture_size_for(int width, int height) const
         if (!pass.save || pass.film_mlp)
             continue;
         const PlannedTexture& t = *pass.save;
-        if (t.buffer_units > 0)
-            continue;  // a storage buffer (frame_size_problem checks its size)
         size.first = std::max(size.first, level_size(width, t.level) * t.mosaic_cols);
         size.second = std::max(size.second, level_size(height, t.level) * t.mosaic_rows);
     }
@@ -348,12 +322,6 @@ std::pair<int, int> NetworkRunner::texture_size_for(int width, int height) const
 std::string NetworkRunner::frame_size_problem(int width, int height) const
 {
     const auto [tex_w, tex_h] = texture_size_for(width, height);
-    const std::size_t buffer_limit = gpu_.gpu()->limits.max_ssbo_size;
-    for (const PlannedPass& pass : plan_.passes)
-        if (pass.save && pass.save->buffer_units > 0 && intermediate_buffer_bytes(width, height, *pass.save) > buffer_limit)
-            return fmt::format("{}x{} frames need a GPU buffer of {} bytes, more than the {} GPU {} ({}) allows", width, height,
-                               intermediate_buffer_bytes(width, height, *pass.save), buffer_limit, gpu_.device().index,
-                               gpu_.device().name);
     const int limit = gpu_.max_texture_size();
     if (tex_w <= limit && tex_h <= limit)
         return {};
@@ -365,23 +333,14 @@ void NetworkRunner::ensure_size(int width, int height)
 {
     if (width == width_ && height == height_)
         return;
-    if (!intermediates_.empty() || !intermediate_buffers_.empty())
+    if (!intermediates_.empty())
         gpu_.wait_idle();
     routes_.clear();  // their bindings name the old intermediates
     intermediates_.clear();
-    intermediate_buffers_.clear();
     for (const PlannedPass& pass : plan_.passes) {
         if (!pass.save || pass.film_mlp)
             continue;
         const PlannedTexture& t = *pass.save;
-        if (t.buffer_units > 0) {
-            struct pl_buf_params b = {};
-            b.size = intermediate_buffer_bytes(width, height, t);
-            b.storable = true;
-            b.memory_type = PL_BUF_MEM_DEVICE;
-            intermediate_buffers_.emplace(t.name, GpuBuffer(gpu_.gpu(), b));
-            continue;
-        }
         struct pl_tex_params params = {};
         params.w = level_size(width, t.level) * t.mosaic_cols;
         params.h = level_size(height, t.level) * t.mosaic_rows;
@@ -419,16 +378,12 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
                 step.input_at = at;
             else if (bind == "CNNV3_PREV")
                 step.prev_at = at;
-            else if (auto buffer = intermediate_buffers_.find(bind); buffer != intermediate_buffers_.end())
-                b.object = buffer->second.get();  // a storage buffer: its address and sample modes are ignored
             else
                 b.object = intermediates_.at(bind).get();
             step.bindings.push_back(b);
         }
         struct pl_desc_binding image = {};
-        if (pass.save && pass.save->buffer_units > 0)
-            image.object = intermediate_buffers_.at(pass.save->name).get();
-        else if (pass.save)
+        if (pass.save)
             image.object = intermediates_.at(pass.save->name).get();
         else
             step.output_at = static_cast<int>(step.bindings.size());

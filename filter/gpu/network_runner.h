@@ -47,12 +47,8 @@ namespace cnnv3 {
 //   tc3   tc with a [8,16] network's enc1, bottleneck and dec1 as one pass (coop_gemm.h CoopLowRes):
 //         three conv passes. Not the default: on an H100 that pass took 0.510 ms at 2160p where the
 //         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
-//   tcb   tc with the intermediates between tensor-core passes in storage buffers of packed halves
-//         (PlanOptions::coop_buffers); tcx tc with every conv on tensor cores (PlanOptions::coop_all_layers);
-//         tcbx both
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  tc (tcb, tcx or tcbx as auto_uses_storage_buffers and auto_uses_tensor_cores_everywhere
-//         say) where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
+//   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
 //         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
 //         prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
@@ -63,11 +59,6 @@ namespace cnnv3 {
 // their FMA form inside tc (coop_gemm.h coop_pays), a mix as fast as f16 (0.560 vs 0.562 ms at 2160p,
 // bench/RESULTS.md "Merged main").
 inline constexpr bool auto_uses_tensor_cores = true;
-// Whether "auto", where it picks tensor cores, keeps their intermediates in storage buffers (tcb) and
-// runs every conv on them (tcx): the two choices RunnerVariant::for_device makes beyond tc itself. Off
-// until measured faster on tensor cores (bench/RESULTS.md "Session 8").
-inline constexpr bool auto_uses_storage_buffers = false;
-inline constexpr bool auto_uses_tensor_cores_everywhere = false;
 
 // FiLM uniform buffers per pass (where the block does not fit in push constants), used in turn: one
 // more than the frames a host keeps in flight (FramePlanesGpu::frames_in_flight = 3), so that run()
@@ -81,8 +72,6 @@ struct RunnerVariant {
     bool hook = false;       // "hook"
     bool tensor = false;     // "tc"
     bool fuse_low_res = false;  // with tensor: enc1 + bottleneck + dec1 in one pass where the plan can ("tc3")
-    bool buffers = false;       // with tensor: intermediates between tensor-core passes in storage buffers ("tcb", "tcbx")
-    bool all_layers = false;    // with tensor: every conv on tensor cores, coop_pays not asked ("tcx", "tcbx")
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.
@@ -195,7 +184,6 @@ private:
     pl_fmt mid_format_ = nullptr;
     int width_ = 0, height_ = 0;
     std::map<std::string, GpuTexture> intermediates_;
-    std::map<std::string, GpuBuffer> intermediate_buffers_;  // PlannedTexture::buffer_units > 0
     std::map<std::string, std::unique_ptr<CompiledPass>> passes_;  // by compiled()'s key
     std::vector<std::unique_ptr<Route>> routes_;  // for the current size; few (prev or not, output formats)
     std::vector<int> film_sources_;     // film_texel_sources() of the model
