@@ -6,12 +6,9 @@
 
 namespace cnnv3 {
 
-CoopGeometry coop_geometry(const ConvShape& conv, int channels, int tile_rows)
+CoopGeometry coop_geometry(const ConvShape& conv, int channels)
 {
-    if (tile_rows != CoopGeometry::tile && tile_rows != 2 * CoopGeometry::tile)
-        throw std::invalid_argument("coop_geometry: tile_rows must be 16 or 32");
     CoopGeometry g;
-    g.tile_rows = tile_rows;
     g.dilation = conv.dilation;
     g.kp = (channels + CoopGeometry::k - 1) / CoopGeometry::k * CoopGeometry::k;
     g.np = (conv.out + CoopGeometry::n - 1) / CoopGeometry::n * CoopGeometry::n;

@@ -1,9 +1,7 @@
 // The tensor-core form of a 3x3 conv pass: an implicit GEMM over the 9 taps with cooperative
 // matrices (GL_NV_cooperative_matrix), f16 x f16 + f32, blocks of M x N x K = 16 x 8 x 16.
 //
-// A workgroup computes a tile of 16 x tile_rows output pixels (tile_rows 16, or 32 with
-// PlanOptions::coop_tall_tiles: each of the 256 invocations then finishes two pixels, 16 rows apart).
-// Its input tile plus the halo (`dilation`
+// A workgroup computes a 16 x 16 tile of output pixels. Its input tile plus the halo (`dilation`
 // pixels each side, zero outside the image) is staged in shared memory as f16, pixel-major:
 // S[pixel * ps + channel], with the conv's input channels padded to kp (a multiple of 16) and the
 // pixel stride ps = kp + 8: an odd number of 16-byte units, so that the eight 16-byte rows one
@@ -11,16 +9,14 @@
 // (ps = kp costs 2-way to 4-way conflicts). The GLSL declares S as uvec4 (8 halves per element,
 // written whole); offsets here are in halves, the emitter divides by 8.
 // Output row r of the tile, tap (ky, kx) and K block kb is the 16 x 16 matrix at a_offset() with
-// row stride ps: sixteen neighbouring pixels, sixteen channels each. Each of the 8 subgroups computes
-// rows_per_subgroup() neighbouring output rows (2, or 4 in tall tiles), so with dilation 1 the A block
-// of staged row e serves tap ky = e - r of each of them (a_offset(r, tap, kb) == a_offset(r + 1, tap -
-// 3, kb)), and each B block is read once for all: a subgroup loads (rows + 2) x 3 A blocks per K block
-// for its rows' 9 x rows taps (12 for 2 rows, 18 for 4: a quarter fewer per row).
+// row stride ps: sixteen neighbouring pixels, sixteen channels each. Each subgroup computes two
+// neighbouring output rows, so with dilation 1 the A block of staged row e serves tap ky = e - r of
+// both (a_offset(r, tap, kb) == a_offset(r + 1, tap - 3, kb)), and each B block is read once for both.
 // The weights are packed (pack_coop_weights) into 16 x 8 blocks, row-major, one per (tap, kb, nb),
 // at b_offset(). C blocks (16 pixels x 8 output channels, f32) go back to shared memory (over S,
 // once the GEMM is done with it) channel-major, O[channel * c_stride + pixel], stored column-major at
-// c_offset(): the epilogue's invocations (one per pixel) read neighbouring floats, and c_stride = 16 x
-// tile_rows + 4 (260, not 256) spreads the accumulator store's four column pairs over distinct banks.
+// c_offset(): the epilogue's invocations (one per pixel) read neighbouring floats, and c_stride = 260
+// (not 256) spreads the accumulator store's four column pairs over distinct banks.
 //
 // Everything here is plain integer arithmetic shared by the GLSL emitter (pass_plan.cpp) and the CPU
 // test that replays the GEMM block by block against conv3x3 (tests/coop_gemm_test.cpp).
@@ -30,28 +26,23 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 namespace cnnv3 {
 
 struct CoopGeometry {
-    static constexpr int tile = 16;       // output pixels per workgroup row; one M block per row
+    static constexpr int tile = 16;       // output pixels per workgroup side; one M block per row
     static constexpr int m = 16, n = 8, k = 16;
-    static constexpr int subgroups = 8;   // 256 invocations in subgroups of 32
     int dilation = 1;
     int kp = 16;     // staged channels per pixel (input channels padded to a multiple of k)
     int np = 8;      // output channels padded to a multiple of n
-    int tile_rows = 16;  // output rows per workgroup: 16 or 32
-    int rows_per_subgroup() const { return tile_rows / subgroups; }
-    int pixels_per_invocation() const { return tile_rows / tile; }  // in the epilogue
-    int sw() const { return tile + 2 * dilation; }       // staged tile width
-    int sh() const { return tile_rows + 2 * dilation; }  // staged tile height
+    static constexpr int rows_per_subgroup = 2;
+    int sw() const { return tile + 2 * dilation; }  // staged tile side
     int ps() const { return kp + 8; }               // halves between staged pixels
     int k_blocks() const { return kp / k; }
     int n_blocks() const { return np / n; }
     // Halves of shared memory for S, floats for the C blocks; S is declared large enough for both.
-    int staged_halves() const { return sw() * sh() * ps(); }
+    int staged_halves() const { return sw() * sw() * ps(); }
     int c_floats() const { return np * c_stride(); }
     int shared_bytes() const { return std::max(2 * staged_halves(), 4 * c_floats()); }
 
@@ -60,15 +51,13 @@ struct CoopGeometry {
     int staged_row(int row, int tap) const { return row + tap / 3 * dilation; }  // the S row tap (ky, kx) of `row` reads
     int b_offset(int tap, int kb, int nb) const { return ((tap * k_blocks() + kb) * n_blocks() + nb) * k * n; }
     int c_offset(int row, int nb) const { return nb * n * c_stride() + row * tile; }  // column-major
-    int c_stride() const { return tile * tile_rows + 4; }  // between output channels (the block's columns)
+    int c_stride() const { return tile * tile + 4; }  // between output channels (the block's columns)
     int c_index(int pixel, int channel) const { return channel * c_stride() + pixel; }
 };
 
 // enc0's feature staging (pass_plan.cpp emit_coop_enc0_pass), for a workgroup whose output tile starts
-// at pixel tile0 (a multiple of 16, of tile_rows in y). First A1: mip1 pixels from (tile0 >> 1) - 2 on,
-// a1_side wide and a1_rows() high, entry j the in-image mean of the clamped pixels tile0 - 4 + 2 (j %
-// a1_side, j / a1_side) + {0, 1}^2. The sides below are widths (row strides); a tall tile (tile_rows
-// 32) only has more rows of each array.
+// at pixel tile0 (a multiple of 16). First A1: mip1 pixels from (tile0 >> 1) - 2 on, a1_side per side,
+// entry j the in-image mean of the clamped pixels tile0 - 4 + 2 (j % a1_side, j / a1_side) + {0, 1}^2.
 // Then staged pixel i, image pixel tile0 - 1 + (i % staged_side, i / staged_side), takes its mip1 from
 // A1 entry mip1_entry(i) and its mip2 as the in-image mean of the 2 x 2 A1 entries at mip2_window(i)
 // (+0, +1, +a1_side, +a1_side + 1), and its albedo from A0 (below). Plain arithmetic shared with the CPU
@@ -76,9 +65,6 @@ struct CoopGeometry {
 struct CoopEnc0Staging {
     static constexpr int a1_side = CoopGeometry::tile / 2 + 4;
     static constexpr int staged_side = CoopGeometry::tile + 2;
-    static constexpr int a1_rows(int tile_rows) { return tile_rows / 2 + 4; }
-    static constexpr int staged_rows(int tile_rows) { return tile_rows + 2; }
-    static constexpr int a0_rows(int tile_rows) { return 2 * a1_rows(tile_rows); }
     // Staged pixel i counted from tile0 - 4 (A1's first pixel), per axis.
     static int tx(int i) { return i % staged_side + 3; }
     static int ty(int i) { return i / staged_side + 3; }
@@ -93,25 +79,6 @@ struct CoopEnc0Staging {
     static int gather_dy(int k) { return k < 2 ? 1 : 0; }
     static int a0_entry(int j, int k) { return (2 * (j / a1_side) + gather_dy(k)) * a0_side + 2 * (j % a1_side) + gather_dx(k); }
     static int albedo_entry(int i) { return ty(i) * a0_side + tx(i); }
-};
-
-// An intermediate in a storage buffer (PlanOptions::coop_buffers): `units` uvec4 per pixel, channel c
-// in half c % 8 of unit c / 8 (low half first, as the staged tile S), pixels row-major at the level's
-// `width`. A reader's staged unit is then one 16-byte load, with no conversion: direct at the pixel,
-// upsampled at (x >> 1, y >> 1) of the level below. A pooled reader (ceil-mode avgpool2) takes the
-// mean of the four pixels of pool_window(), each clamped into the level above: a pixel past the last
-// row or column repeats its in-image neighbour, so every in-image pixel of the window is counted
-// equally often and the mean of the four is the in-image mean SPEC §1 asks for.
-struct CoopBufferLayout {
-    int width = 1;
-    int units = 1;
-    static int units_for(int channels) { return (channels + 7) / 8; }
-    int unit_index(int x, int y, int unit) const { return (y * width + x) * units + unit; }
-    // Pixel k (0..3) of the window of pooled pixel (x, y), in a level of w x h: (2x, 2y) + (k & 1, k >> 1), clamped.
-    static std::pair<int, int> pool_pixel(int x, int y, int k, int w, int h)
-    {
-        return {std::min(2 * x + (k & 1), w - 1), std::min(2 * y + (k >> 1), h - 1)};
-    }
 };
 
 // The fused low-resolution pass of the tensor-core plan: enc1, the bottleneck and dec1 in one
@@ -187,7 +154,7 @@ inline bool coop_b_from_buffer(const CoopGeometry& g) { return g.k_blocks() * g.
 inline bool coop_pays(int in_channels, int out_channels) { return in_channels * out_channels >= 64; }
 
 // The geometry of a conv whose staged pixels hold `channels` input values.
-CoopGeometry coop_geometry(const ConvShape& conv, int channels, int tile_rows = CoopGeometry::tile);
+CoopGeometry coop_geometry(const ConvShape& conv, int channels);
 
 // The weights as the GEMM reads them: for every (tap, kb, nb) block, element [kk][nn] (row-major,
 // n per row) is the weight from input channel channel_map[kb * k + kk] (-1: padding, weight 0) to

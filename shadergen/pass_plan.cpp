@@ -184,20 +184,10 @@ std::string emit_film(Layer layer, const NetworkShape& shape, bool dynamic)
     return s;
 }
 
-// A hidden layer's epilogue (enc0, enc1, bottleneck, dec1): FiLM, ReLU, one store per mosaic group,
-// or into a buffer intermediate (PlannedTexture::buffer_units) one uvec4 of halves per 8 channels.
+// A hidden layer's epilogue (enc0, enc1, bottleneck, dec1): FiLM, ReLU, one store per mosaic group.
 std::string emit_hidden_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic)
 {
     std::string s = emit_film(spec.layer, shape, dynamic);
-    if (const int units = spec.out->buffer_units; units > 0) {
-        s += fill_template("    int at = (pos.y * size.x + pos.x) * {{UNITS}};  // CoopBufferLayout::unit_index\n", {{"UNITS", units}});
-        for (int u = 0; u < units; ++u)
-            s += fill_template(R"(    out_buf[at + {{U}}] = uvec4(packHalf2x16(max(acc[{{A}}].xy, 0.0)), packHalf2x16(max(acc[{{A}}].zw, 0.0)),
-                                packHalf2x16(max(acc[{{B}}].xy, 0.0)), packHalf2x16(max(acc[{{B}}].zw, 0.0)));
-)",
-                               {{"U", u}, {"A", 2 * u}, {"B", 2 * u + 1}});
-        return s;
-    }
     for (int o = 0; o < groups_of(shape.conv(spec.layer).out); ++o)
         s += fill_template("    imageStore(out_image, pos{{OFFSET}}, max(acc[{{G}}], vec4(0.0)));\n",
                            {{"OFFSET", mosaic_offset(*spec.out, o, "size")}, {"G", o}});
@@ -205,17 +195,17 @@ std::string emit_hidden_epilogue(const ConvPassSpec& spec, const NetworkShape& s
 }
 
 // The output pass's epilogue (dec0): FiLM, the sigmoid in f32, the strength mix with the input as
-// sampled (not clamped), the input's alpha. `src`: the input pixel; the tensor-core form fetches it
-// into src_early before the staging barrier (its latency then overlaps the staging and the GEMM
+// sampled (not clamped), the input's alpha. `fetched`: the input pixel was fetched into `src_early`
+// before the staging barrier (the tensor-core form: its latency then overlaps the staging and the GEMM
 // instead of following them).
 std::string emit_output_epilogue(const ConvPassSpec& spec, const NetworkShape& shape, bool dynamic, float strength,
-                                 const char* src = "texelFetch(HOOKED_raw, pos, 0)")
+                                 bool fetched = false)
 {
     return emit_film(spec.layer, shape, dynamic) + fill_template(R"(    vec3 y = 1.0 / (1.0 + exp(-acc[0].rgb));
     vec4 src = {{SRC}} * HOOKED_mul;
     imageStore(out_image, pos, vec4(mix(src.rgb, y, {{STRENGTH}}), src.a));
 )",
-                                                                 {{"SRC", src},
+                                                                 {{"SRC", fetched ? "src_early" : "texelFetch(HOOKED_raw, pos, 0)"},
                                                                   {"STRENGTH", dynamic ? "strength" : glsl_float(strength)}});
 }
 
@@ -278,7 +268,7 @@ std::string source_load(const Source& src, int g)
 // column (ceil mode) takes cnnv3_pool. Expects <TEX>_texel, 1 / the texture's size (coop_texel_sizes).
 std::string coop_source_load(const Source& src, int g, bool linear)
 {
-    if (!linear || src.kind != Source::Kind::pooled || src.texture.buffer_units > 0)
+    if (!linear || src.kind != Source::Kind::pooled)
         return source_load(src, g);
     return fill_template(
         "(all(lessThan(2 * qc + 1, size_hi)) ? textureLod({{TEX}}_raw, vec2(2 * qc + 1{{OFFSET}}) * {{TEX}}_texel, 0.0) : {{POOL}})",
@@ -290,7 +280,7 @@ std::vector<std::string> coop_linear_binds(const std::vector<Source>& sources, b
 {
     std::vector<std::string> names;
     for (const Source& src : sources)
-        if (linear && src.kind == Source::Kind::pooled && src.texture.buffer_units == 0 &&
+        if (linear && src.kind == Source::Kind::pooled &&
             std::find(names.begin(), names.end(), src.texture.name) == names.end())
             names.push_back(src.texture.name);
     return names;
@@ -557,16 +547,15 @@ std::string coop_weight_copy(const CoopGeometry& g, int weight_halves)
                          {{"UNITS", weight_halves / 8}});
 }
 
-// The GEMM, after the staging barrier: each subgroup takes the output rows r .. r + rows - 1 (rows =
-// 2, or 4 in a tall tile; r = rows x subgroup id, uniform per subgroup as cooperative matrices need;
-// 256 invocations in subgroups of 32, which GpuContext::coop_matrix() requires, make the 8 subgroups
-// that cover the tile's rows). Every B block is loaded once for all its rows; every distinct A block
-// once (with dilation 1, staged row e serves tap ky = e - r of row r and ky = e - r - 1 of row r + 1:
-// 12 A loads per K block instead of 18 for two rows, 18 instead of 36 for four). A barrier (every
-// subgroup done reading S), the C blocks over S, a barrier.
+// The GEMM, after the staging barrier: each subgroup takes the output rows r and r + 1 (r = 2 x
+// subgroup id, uniform per subgroup as cooperative matrices need; 256 invocations in subgroups of 32,
+// which GpuContext::coop_matrix() requires, make the 8 subgroups that cover the 16 rows). Every B
+// block is loaded once for both rows; every distinct A block once (with dilation 1, staged row e
+// serves tap ky = e - r of row r and ky = e - r - 1 of row r + 1: 12 A loads per K block instead of
+// 18). A barrier (every subgroup done reading S), the C blocks over S, a barrier.
 std::string coop_gemm(const CoopGeometry& g)
 {
-    const int rows = g.rows_per_subgroup();
+    constexpr int rows = CoopGeometry::rows_per_subgroup;
     std::string decl, zero, loads, mul, store;
     for (int tap = 0; tap < 9; ++tap)
         for (int kb = 0; kb < g.k_blocks(); ++kb)
@@ -615,196 +604,77 @@ std::string coop_gemm(const CoopGeometry& g)
                          {{"DECL", decl}, {"ROWS", rows}, {"ZERO", zero}, {"LOADS", loads}, {"MUL", mul}, {"STORE", store}});
 }
 
-// After the GEMM: this invocation's pixel, bias + C into acc[], then `epilogue` (the FMA form's
-// epilogues: they read pos, size and acc). In a tall tile each invocation finishes two pixels, 16
-// rows apart, in a loop over py (rows past the image end it: the second pixel is below the first).
-std::string coop_finish(const ConvWeights& cw, const CoopGeometry& g, const std::string& pos, const std::string& epilogue)
+// After the GEMM: this invocation's pixel, bias + C into acc[] (then the FMA form's epilogues).
+std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char* pos)
 {
-    const bool tall = g.pixels_per_invocation() > 1;
-    std::string s = fill_template("    ivec2 pos = {{POS}};\n    if (any(greaterThanEqual(pos, size))) {{LEAVE}};\n",
-                                  {{"POS", tall ? pos + " + ivec2(0, 16 * py)" : pos}, {"LEAVE", tall ? "break" : "return"}});
+    std::string s = fill_template("    ivec2 pos = {{POS}};\n    if (any(greaterThanEqual(pos, size))) return;\n", {{"POS", pos}});
     s += bias_init(cw);
-    s += tall ? "    int o = (lid.y + 16 * py) * 16 + lid.x;\n" : "    int o = lid.y * 16 + lid.x;\n";
+    s += "    int o = lid.y * 16 + lid.x;\n";
     for (int go = 0; go < groups_of(cw.shape.out); ++go)
         s += fill_template("    acc[{{G}}] += vec4(cnnv3_o(o + {{C}}), cnnv3_o(o + {{C1}}), cnnv3_o(o + {{C2}}), cnnv3_o(o + {{C3}}));\n",
                            {{"G", go}, {"C", g.c_index(0, 4 * go)}, {"C1", g.c_index(0, 4 * go + 1)},
                             {"C2", g.c_index(0, 4 * go + 2)}, {"C3", g.c_index(0, 4 * go + 3)}});
-    s += epilogue;
-    if (!tall)
-        return s;
-    return fill_template("    for (int py = 0; py < {{N}}; py++) {\n{{BODY}}    }\n", {{"N", g.pixels_per_invocation()}, {"BODY", s}});
+    return s;
 }
 
-// Unit k of a buffer source (coop_gemm.h CoopBufferLayout) for the staged pixel qc, as a uvec4 of halves.
-std::string coop_buffer_load(const Source& src, int k)
-{
-    const std::string name = src.texture.name;
-    switch (src.kind) {
-    case Source::Kind::direct:
-        return fill_template("{{NAME}}_buf[(qc.y * size.x + qc.x) * {{UNITS}} + {{K}}]",
-                             {{"NAME", name}, {"UNITS", src.texture.buffer_units}, {"K", k}});
-    case Source::Kind::upsampled:
-        return fill_template("{{NAME}}_buf[((qc.y >> 1) * size_lo.x + (qc.x >> 1)) * {{UNITS}} + {{K}}]",
-                             {{"NAME", name}, {"UNITS", src.texture.buffer_units}, {"K", k}});
-    case Source::Kind::pooled:
-        return fill_template("cnnv3_pool_{{NAME}}(2 * qc, size_hi, {{K}})", {{"NAME", name}, {"K", k}});
-    }
-    return "";
-}
-
-// The pooled read of a buffer source: the mean of the four clamped pixels of the window
-// (CoopBufferLayout::pool_pixel), summed in f32, as halves again.
-std::string coop_buffer_pool_fn(const PlannedTexture& t)
-{
-    return fill_template(R"(uvec4 cnnv3_pool_{{NAME}}(ivec2 p, ivec2 size, int k) {
-    ivec2 q = min(p + 1, size - 1);
-    uvec4 a = {{NAME}}_buf[(p.y * size.x + p.x) * {{UNITS}} + k], b = {{NAME}}_buf[(p.y * size.x + q.x) * {{UNITS}} + k];
-    uvec4 c = {{NAME}}_buf[(q.y * size.x + p.x) * {{UNITS}} + k], d = {{NAME}}_buf[(q.y * size.x + q.x) * {{UNITS}} + k];
-    uvec4 r;
-    for (int i = 0; i < 4; i++)
-        r[i] = packHalf2x16(0.25 * (unpackHalf2x16(a[i]) + unpackHalf2x16(b[i]) + unpackHalf2x16(c[i]) + unpackHalf2x16(d[i])));
-    return r;
-}
-)",
-                         {{"NAME", t.name}, {"UNITS", t.buffer_units}});
-}
-
-// enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16, in a
-// tile of 16 x tile_rows output pixels (CoopGeometry), the staging batched or as a loop
-// (PlanOptions::coop_batched_staging).
+// enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                float strength, bool linear, int tile_rows, bool batched, int* shared_bytes,
-                                std::vector<std::uint32_t>* weight_pairs)
+                                float strength, bool linear, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     std::vector<int> channel_map;
     for (const GroupChannels& gc : in_groups)
         channel_map.insert(channel_map.end(), gc.begin(), gc.end());
-    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), tile_rows);
-    const bool tall = g.pixels_per_invocation() > 1;
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
     *shared_bytes = coop_shared_bytes(g, wh);
     const int halo = cw.shape.dilation, sw = g.sw();
-    const std::string level_sizes = emit_source_level_sizes(spec);
-    // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots. A buffer
-    // source's units are S's units as they are (unit_loads).
-    std::vector<std::string> slot_loads, unit_loads(static_cast<std::size_t>(g.kp / 8));
-    std::string pool_fns;
+    std::string level_sizes = emit_source_level_sizes(spec), loads;
+    // Staged slot s (4 channels) is group gi of a source; every uvec4 of S takes two slots.
+    std::vector<std::string> slot_loads;
     for (const Source& src : spec.sources) {
-        if (src.texture.buffer_units > 0) {
-            if (src.first_channel % 8 != 0)
-                throw std::logic_error(src.texture.name + ": a buffer source must start at a multiple of 8 channels");
-            if (src.kind == Source::Kind::pooled)
-                pool_fns += coop_buffer_pool_fn(src.texture);
-            for (int k = 0; k < src.texture.buffer_units; ++k) {
-                unit_loads[static_cast<std::size_t>(src.first_channel / 8 + k)] =
-                    fill_template("inside ? {{LOAD}} : uvec4(0u)", {{"LOAD", coop_buffer_load(src, k)}});
-                slot_loads.insert(slot_loads.end(), 2, "");
-            }
-            continue;
-        }
         for (int gi = 0; gi < groups_of(src.channels); ++gi)
             slot_loads.push_back(fill_template("inside ? {{LOAD}} : vec4(0.0)", {{"LOAD", coop_source_load(src, gi, linear)}}));
     }
-    // Staged unit u of pixel i as `prelude` (statements) and `value` (a uvec4 expression); empty value:
-    // zero padding.
-    struct Unit {
-        std::string prelude, value;
-    };
-    std::vector<Unit> units;
     for (int u = 0; u < g.kp / 8; ++u) {
         auto slot = [&](int k) { return k < static_cast<int>(slot_loads.size()) ? slot_loads[static_cast<std::size_t>(k)] : "vec4(0.0)"; };
-        if (!unit_loads[static_cast<std::size_t>(u)].empty())
-            units.push_back({"", unit_loads[static_cast<std::size_t>(u)]});
-        else if (2 * u >= static_cast<int>(slot_loads.size()))
-            units.push_back({"", ""});
+        if (2 * u >= static_cast<int>(slot_loads.size()))
+            loads += fill_template("        S[i * {{PS}} + {{U}}] = uvec4(0u);\n", {{"PS", g.ps() / 8}, {"U", u}});
         else
-            units.push_back({fill_template("        v0 = {{V0}};\n        v1 = {{V1}};\n", {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}}),
-                             "cnnv3_pack8(v0, v1)"});
+            loads += fill_template(R"(        v0 = {{V0}};
+        v1 = {{V1}};
+        S[i * {{PS}} + {{U}}] = cnnv3_pack8(v0, v1);
+)",
+                                   {{"V0", slot(2 * u)}, {"V1", slot(2 * u + 1)}, {"PS", g.ps() / 8}, {"U", u}});
     }
-    const int texels = sw * g.sh();
-    std::string staging;
-    if (!batched) {
-        std::string loads;
-        for (std::size_t u = 0; u < units.size(); ++u)
-            loads += units[u].prelude + fill_template("        S[i * {{PS}} + {{U}}] = {{VALUE}};\n",
-                                                      {{"PS", g.ps() / 8}, {"U", static_cast<int>(u)},
-                                                       {"VALUE", units[u].value.empty() ? "uvec4(0u)" : units[u].value}});
-        staging = fill_template(R"(    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
+    *weight_pairs = coop_weight_pairs(weights);
+    std::string s = coop_shared(g, wh);
+    s += fill_template(R"(void hook() {
+    ivec2 size = {{SIZE}};
+    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
+    ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - {{HALO}};
+{{LEVEL_SIZES}}{{TEXEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}    for (int i = int(gl_LocalInvocationIndex); i < {{TEXELS}}; i += 256) {
         ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
         bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
         ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
         vec4 v0, v1;
 {{LOADS}}    }
-)",
-                                {{"TEXELS", texels}, {"SW", sw}, {"LOADS", loads}});
-    } else {
-        // Batched (PlanOptions::coop_batched_staging): every staged pixel of this invocation in
-        // straight-line code, all their fetches before any store to S, so that they are in flight
-        // together rather than one loop iteration's at a time. A pixel past the tile fetches nothing
-        // (`inside` false) and stores nothing.
-        const int per_invocation = (texels + 255) / 256;
-        std::string fetches, stores;
-        for (int k = 0; k < per_invocation; ++k) {
-            std::string unit_values;
-            for (std::size_t u = 0; u < units.size(); ++u)
-                if (!units[u].value.empty())
-                    unit_values += units[u].prelude + fill_template("        st{{K}}_{{U}} = {{VALUE}};\n",
-                                                                    {{"K", k}, {"U", static_cast<int>(u)}, {"VALUE", units[u].value}});
-            std::string decl;
-            for (std::size_t u = 0; u < units.size(); ++u)
-                if (!units[u].value.empty())
-                    decl += fmt::format("{}st{}_{}", decl.empty() ? "    uvec4 " : ", ", k, u);
-            fetches += (decl.empty() ? "" : decl + ";\n") + fill_template(R"(    {
-        int i = int(gl_LocalInvocationIndex) + {{AT}};
-        ivec2 q = origin + ivec2(i % {{SW}}, i / {{SW}});
-        bool inside = i < {{TEXELS}} && all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
-        ivec2 qc = clamp(q, ivec2(0), size - 1);  // fetch in bounds even where `inside` discards it
-        vec4 v0, v1;
-{{VALUES}}    }
-)",
-                                                                           {{"AT", 256 * k}, {"SW", sw}, {"TEXELS", texels}, {"VALUES", unit_values}});
-            std::string unit_stores;
-            for (std::size_t u = 0; u < units.size(); ++u)
-                unit_stores += fill_template("        S[i * {{PS}} + {{U}}] = {{VALUE}};\n",
-                                             {{"PS", g.ps() / 8}, {"U", static_cast<int>(u)},
-                                              {"VALUE", units[u].value.empty() ? std::string("uvec4(0u)") : fmt::format("st{}_{}", k, u)}});
-            stores += fill_template(R"(    if (int(gl_LocalInvocationIndex) + {{AT}} < {{TEXELS}}) {
-        int i = int(gl_LocalInvocationIndex) + {{AT}};
-{{STORES}}    }
-)",
-                                    {{"AT", 256 * k}, {"TEXELS", texels}, {"STORES", unit_stores}});
-        }
-        staging = fetches + stores;
-    }
-    *weight_pairs = coop_weight_pairs(weights);
-    std::string s = coop_shared(g, wh) + pool_fns;
-    s += fill_template(R"(void hook() {
-    ivec2 size = {{SIZE}};
-    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
-    ivec2 origin = ivec2(gl_WorkGroupID.xy) * {{TILE}} - {{HALO}};
-{{LEVEL_SIZES}}{{TEXEL_SIZES}}{{WEIGHTS}}{{SRC_EARLY}}{{STAGING}}    barrier();
+    barrier();
 )",
                        {{"SIZE", level_size_expr(spec.level)},
                         {"HALO", halo},
                         {"LEVEL_SIZES", level_sizes},
                         {"TEXEL_SIZES", coop_texel_sizes(spec.sources, linear)},
                         {"WEIGHTS", coop_weight_copy(g, wh)},
-                        {"TILE", tall ? fmt::format("ivec2(16, {})", g.tile_rows) : std::string("16")},
-                        {"SRC_EARLY", spec.out ? ""
-                                      : tall ? fill_template(R"(    vec4 src_early[{{N}}];
-    for (int py = 0; py < {{N}}; py++)
-        src_early[py] = texelFetch(HOOKED_raw, clamp(origin + {{HALO}} + lid + ivec2(0, 16 * py), ivec2(0), size - 1), 0);
-)",
-                                                             {{"N", g.pixels_per_invocation()}, {"HALO", halo}})
-                                             : fill_template("    vec4 src_early = texelFetch(HOOKED_raw, clamp(origin + {{HALO}} + lid, ivec2(0), size - 1), 0);\n", {{"HALO", halo}})},
-                        {"STAGING", staging}});
+                        {"SRC_EARLY", spec.out ? "" : fill_template("    vec4 src_early = texelFetch(HOOKED_raw, clamp(origin + {{HALO}} + lid, ivec2(0), size - 1), 0);\n", {{"HALO", halo}})},
+                        {"TEXELS", sw * sw},
+                        {"SW", sw},
+                        {"LOADS", loads}});
     s += coop_gemm(g);
-    s += coop_finish(cw, g, fmt::format("origin + {} + lid", halo),
-                     spec.out ? emit_hidden_epilogue(spec, shape, dynamic)
-                              : emit_output_epilogue(spec, shape, dynamic, strength, tall ? "src_early[py]" : "src_early"));
+    s += coop_gather(cw, g, fmt::format("origin + {} + lid", halo).c_str());
+    s += spec.out ? emit_hidden_epilogue(spec, shape, dynamic) : emit_output_epilogue(spec, shape, dynamic, strength, true);
     return s + "}\n";
 }
 
@@ -817,37 +687,25 @@ const std::vector<int> coop_enc0_channels = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17
 // input (each entry the mean of its in-image 2x2 pixels, clamped to [0, 1] as SPEC §2 reads them),
 // then S, whose albedo and prev come straight from their textures and whose mip2 is the mean of the
 // in-image A1 entries under it (SPEC: avgpool2 of mip1). The FMA form's A0 -> A1 -> A2 chain, which
-// the first versions of this pass shared, takes four barriers and 6-8 KiB more shared memory. The
-// tile is 16 x tile_rows output pixels (16 or 32: CoopEnc0Staging has the row counts).
+// the first versions of this pass shared, takes four barriers and 6-8 KiB more shared memory.
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                bool prev, int tile_rows, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
+                                bool prev, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
-    using St = CoopEnc0Staging;
     const std::vector<int>& channel_map = coop_enc0_channels;
-    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), tile_rows);
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
+    constexpr int tile = CoopGeometry::tile;
     // A1 starts at mip1 pixel (tile0 >> 1) - 2 so that the mip2 windows of the staged pixels (whose
     // mip2 pixels start at (tile0 >> 2) - 1) are whole (coop_gemm.h CoopEnc0Staging).
-    const int a1 = St::a1_side, sw = St::staged_side;
-    const int a1_entries = a1 * St::a1_rows(tile_rows), staged = sw * St::staged_rows(tile_rows);
+    const int a1 = CoopEnc0Staging::a1_side, sw = CoopEnc0Staging::staged_side;
     const int wh = static_cast<int>(weights.size());
-    constexpr int a0 = St::a0_side;
-    const int a0_entries = a0 * St::a0_rows(tile_rows);
-    *shared_bytes = coop_shared_bytes(g, wh) + 8 * (a1_entries + a0_entries);
+    constexpr int a0 = CoopEnc0Staging::a0_side;
+    *shared_bytes = coop_shared_bytes(g, wh) + 8 * (a1 * a1 + a0 * a0);
     *weight_pairs = coop_weight_pairs(weights);
-    // Each invocation stages pixels i0, i0 + 256, ... (2 of them in a 16-row tile, 3 in a tall one).
-    const int per_invocation = (staged + 255) / 256;
-    std::string stage_ids, prev_fetches, stage_calls;
-    for (int k = 0; k < per_invocation; ++k) {
-        const std::string ik = k == 0 ? "i0" : fmt::format("i{}", k);
-        if (k > 0)
-            stage_ids += fmt::format(", {} = min(i0 + {}, {} - 1)", ik, 256 * k, staged);
-        prev_fetches += fmt::format("{}pv_{} = {}", k == 0 ? "vec3 " : ", ", k,
-                                    prev ? fill_template("cnnv3_prev(tile0 - 4 + cnnv3_staged_t({{I}}), size)", {{"I", ik}})
-                                         : std::string("vec3(0.0)"));
-        stage_calls += k == 0 ? "    cnnv3_stage(i0, pv_0);\n"
-                              : fmt::format("    if (i0 + {} < {})\n        cnnv3_stage({}, pv_{});\n", 256 * k, staged, ik, k);
-    }
+    auto prev_value = [&](const char* i) {
+        return prev ? fill_template("cnnv3_prev(tile0 - 4 + cnnv3_staged_t({{I}}), size)", {{"I", i}}) : std::string("vec3(0.0)");
+    };
+    static_assert(CoopEnc0Staging::staged_side * CoopEnc0Staging::staged_side <= 512, "two staged pixels per invocation");
     const std::string prev_fn = !prev ? "" : R"(vec3 cnnv3_prev(ivec2 q, ivec2 size) {
     bool inside = all(greaterThanEqual(q, ivec2(0))) && all(lessThan(q, size));
     return inside ? texelFetch(CNNV3_PREV_raw, clamp(q, ivec2(0), size - 1), 0).rgb : vec3(0.0);
@@ -872,10 +730,10 @@ void hook() {
     ivec2 size = cnnv3_size(0);
     ivec2 lid = ivec2(gl_LocalInvocationID.xy);
     ivec2 tile0 = ivec2(gl_WorkGroupID.xy) * {{TILE}};
-    // The prev of this invocation's staged pixels, fetched before the A1 barrier: their latency
-    // overlaps A1's instead of following it.
-    int i0 = int(gl_LocalInvocationIndex){{STAGE_IDS}};
-    {{PREV_FETCHES}};
+    // The prev of this invocation's (at most two) staged pixels, fetched before the A1 barrier: their
+    // latency overlaps A1's instead of following it.
+    int i0 = int(gl_LocalInvocationIndex), i1 = min(i0 + 256, {{SW2}} - 1);
+    vec3 pv_0 = {{PREV0}}, pv_1 = {{PREV1}};
     // A0 and A1 from one 2x2 block of the input per A1 entry, read as three gathers (r, g, b) rather
     // than four rgba fetches: textureGather at the block's centre returns its texels in the order
     // (0, 1), (1, 1), (1, 0), (0, 0) (CoopEnc0Staging::gather_dx, gather_dy), clamped to the edge; texels
@@ -896,25 +754,27 @@ void hook() {
         A1[i] = f16vec4(m.w > 0.0 ? vec4(m.rgb / m.w, 1.0) : vec4(0.0));
     }
 {{WEIGHTS}}    barrier();
-{{STAGE_CALLS}}    barrier();
+    cnnv3_stage(i0, pv_0);
+    if (i0 + 256 < {{SW2}})
+        cnnv3_stage(i1, pv_1);
+    barrier();
 )",
-                                                   {{"A0_SIZE", a0_entries},
+                                                   {{"A0_SIZE", a0 * a0},
                                                     {"A0W", a0},
-                                                    {"A1_SIZE", a1_entries},
+                                                    {"A1_SIZE", a1 * a1},
                                                     {"WEIGHTS", coop_weight_copy(g, wh)},
-                                                    {"TILE", tile_rows == CoopGeometry::tile ? std::string("16")
-                                                                                             : fmt::format("ivec2(16, {})", tile_rows)},
+                                                    {"TILE", tile},
                                                     {"A1W", a1},
                                                     {"A1W2", 2 * a1},
+                                                    {"SW2", sw * sw},
                                                     {"SW", sw},
                                                     {"PREV_FN", prev_fn},
-                                                    {"STAGE_IDS", stage_ids},
-                                                    {"PREV_FETCHES", prev_fetches},
-                                                    {"STAGE_CALLS", stage_calls},
+                                                    {"PREV0", prev_value("i0")},
+                                                    {"PREV1", prev_value("i1")},
                                                     {"PS", g.ps() / 8}});
     s += coop_gemm(g);
-    s += coop_finish(cw, g, "tile0 + lid", emit_hidden_epilogue(spec, shape, dynamic));
-    return s + "}\n";
+    s += coop_gather(cw, g, "tile0 + lid");
+    return s + emit_hidden_epilogue(spec, shape, dynamic) + "}\n";
 }
 
 // ---- The fused low-resolution pass (coop_gemm.h CoopLowRes) ----
@@ -1160,8 +1020,8 @@ void hook() {
                                    {"DEC1_B", dec1_b},
                                    {"DEC1_MUL", dec1_mul},
                                    {"DEC1_STORE", dec1_store}});
-    s += coop_finish(dec1, gd, "p0 + lid", emit_hidden_epilogue(dec1_spec, shape, dynamic));
-    return s + "}\n";
+    s += coop_gather(dec1, gd, "p0 + lid");
+    return s + emit_hidden_epilogue(dec1_spec, shape, dynamic) + "}\n";
 }
 
 // The dynamic plan's FiLM MLP (SPEC §3) in f32, one workgroup per FiLM texel.
@@ -1362,67 +1222,31 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         plan.passes.push_back(std::move(p));
     }
 
-    auto make_specs = [&] {
-        return std::vector<ConvPassSpec>{
-            {Layer::enc0, Level::full, {}, e0},
-            {Layer::enc1, Level::half, {{Source::Kind::pooled, e0, 0, shape.c0}}, e1},
-            {Layer::bottleneck, Level::quarter, {{Source::Kind::pooled, e1, 0, shape.c1}}, b},
-            {Layer::dec1, Level::half, {{Source::Kind::upsampled, b, 0, shape.c1}, {Source::Kind::direct, e1, shape.c1, shape.c1}}, d1},
-            {Layer::dec0, Level::full, {{Source::Kind::upsampled, d1, 0, shape.c0}, {Source::Kind::direct, e0, shape.c0, shape.c0}}, std::nullopt},
-        };
+    const std::vector<ConvPassSpec> specs = {
+        {Layer::enc0, Level::full, {}, e0},
+        {Layer::enc1, Level::half, {{Source::Kind::pooled, e0, 0, shape.c0}}, e1},
+        {Layer::bottleneck, Level::quarter, {{Source::Kind::pooled, e1, 0, shape.c1}}, b},
+        {Layer::dec1, Level::half, {{Source::Kind::upsampled, b, 0, shape.c1}, {Source::Kind::direct, e1, shape.c1, shape.c1}}, d1},
+        {Layer::dec0, Level::full, {{Source::Kind::upsampled, d1, 0, shape.c0}, {Source::Kind::direct, e0, shape.c0, shape.c0}}, std::nullopt},
     };
-    std::vector<ConvPassSpec> specs = make_specs();
     const bool fuse_low_res = low_res_fusable(shape, options);
     // The tensor-core body of a conv, or nothing where the layer keeps the FMA form: tensor cores do
     // not pay for it (coop_pays) or its shared memory exceeds the budget.
-    // A tall tile where asked for and it fits, else 16 rows; *tile_rows says which.
-    auto coop_body = [&](const ConvPassSpec& spec, bool prev, int* bytes, std::vector<std::uint32_t>* weights,
-                         int* tile_rows) -> std::optional<std::string> {
+    auto coop_body = [&](const ConvPassSpec& spec, bool prev, int* bytes, std::vector<std::uint32_t>* weights) -> std::optional<std::string> {
         const ConvWeights& cw = convs[static_cast<std::size_t>(spec.layer)];
         const int staged_in = spec.sources.empty()
                                   ? static_cast<int>(std::count_if(coop_enc0_channels.begin(), coop_enc0_channels.end(),
                                                                    [](int ch) { return ch >= 0; }))
                                   : cw.shape.in;
-        if (!options.coop_matrix || !(options.coop_all_layers || coop_pays(staged_in, cw.shape.out)))
+        if (!options.coop_matrix || !coop_pays(staged_in, cw.shape.out))
             return std::nullopt;
-        const bool tall = options.coop_tall_tiles && spec.level == Level::full;
-        for (int rows : tall ? std::vector<int>{2 * CoopGeometry::tile, CoopGeometry::tile} : std::vector<int>{CoopGeometry::tile}) {
-            std::string body = spec.sources.empty()
-                                   ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, rows, bytes, weights)
-                                   : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength,
-                                                         options.linear_pooling, rows, options.coop_batched_staging, bytes,
-                                                         weights);
-            if (*bytes <= options.shared_bytes_budget) {
-                *tile_rows = rows;
-                return body;
-            }
-        }
-        return std::nullopt;
+        std::string body = spec.sources.empty() ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, bytes, weights)
+                                                : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength,
+                                                                      options.linear_pooling, bytes, weights);
+        if (*bytes > options.shared_bytes_budget)
+            return std::nullopt;
+        return body;
     };
-    if (options.coop_matrix && options.coop_buffers && !fuse_low_res) {
-        std::array<bool, 5> coop{};
-        for (const ConvPassSpec& spec : specs) {
-            int bytes = 0;
-            std::vector<std::uint32_t> weights;
-            int rows = 0;
-            coop[static_cast<std::size_t>(spec.layer)] = coop_body(spec, false, &bytes, &weights, &rows).has_value();
-        }
-        auto all_coop = [&](std::initializer_list<Layer> layers) {
-            return std::all_of(layers.begin(), layers.end(), [&](Layer l) { return coop[static_cast<std::size_t>(l)]; });
-        };
-        // A buffer where its writer and every reader run on tensor cores and its channels fill whole units;
-        // with linear pooling, not what a pass pools (a buffer cannot be sampled bilinearly).
-        auto to_buffer = [](PlannedTexture& t, int channels, bool coop_all) {
-            if (coop_all && channels % 8 == 0)
-                t.buffer_units = CoopBufferLayout::units_for(channels);
-        };
-        const bool pooled_buffers = !options.linear_pooling;
-        to_buffer(e0, shape.c0, pooled_buffers && all_coop({Layer::enc0, Layer::enc1, Layer::dec0}));
-        to_buffer(e1, shape.c1, pooled_buffers && all_coop({Layer::enc1, Layer::bottleneck, Layer::dec1}));
-        to_buffer(b, shape.c1, all_coop({Layer::bottleneck, Layer::dec1}));
-        to_buffer(d1, shape.c0, all_coop({Layer::dec1, Layer::dec0}));
-        specs = make_specs();
-    }
     for (const ConvPassSpec& spec : specs) {
         if (fuse_low_res && (spec.layer == Layer::bottleneck || spec.layer == Layer::dec1))
             continue;  // inside the fused pass
@@ -1450,11 +1274,8 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
         if (prev)
             p.binds.push_back("CNNV3_PREV");
         for (const Source& src : spec.sources)
-            if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end()) {
+            if (std::find(p.binds.begin(), p.binds.end(), src.texture.name) == p.binds.end())
                 p.binds.push_back(src.texture.name);
-                if (src.texture.buffer_units > 0)
-                    p.buffer_binds.push_back(src.texture.name);
-            }
         if (plan.dynamic && shape.film_channels(spec.layer) > 0) {
             p.binds.push_back("CNNV3_FILM");
             p.reads_film = true;
@@ -1469,15 +1290,14 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
                                  src.channels});
         p.tile = st.tile;
         p.shared_bytes = staged_bytes(spec, cw.shape, st, prev);
-        int bytes = 0, rows = 0;
+        int bytes = 0;
         std::vector<std::uint32_t> weights;
-        if (std::optional<std::string> body = coop_body(spec, prev, &bytes, &weights, &rows)) {
+        if (std::optional<std::string> body = coop_body(spec, prev, &bytes, &weights)) {
             p.body = std::move(*body);
             p.coop_weights = std::move(weights);
             p.linear_binds = coop_linear_binds(spec.sources, options.linear_pooling);
             p.shared_bytes = bytes;
             p.tile = CoopGeometry::tile;
-            p.tile_rows = rows == CoopGeometry::tile ? 0 : rows;
             p.coop_matrix = true;
         } else {
             p.body = spec.sources.empty() ? emit_enc0_pass(spec, cw, shape, plan.dynamic, st, prev)

@@ -16,8 +16,6 @@
 //   out_image (image2D): where the pass writes
 //   beat_phase, beat_norm, audio_intensity, style_p0, style_p1, strength (float): dynamic plans only
 //   CNNV3_W (uvec4[], a storage buffer): PlannedPass::coop_weights, tensor-core passes only
-//   <TEX>_buf (uvec4[], a storage buffer) for every intermediate in PlannedPass::buffer_binds, and
-//     out_buf (uvec4[]) instead of out_image where the pass saves one (PlanOptions::coop_buffers)
 //   CNNV3_FILM(i) (vec4): texel i of the FiLM vector (film_texels() layout), dynamic plans only; the
 //     hook file reads it from the MLP pass's texture, the GPU host from a uniform array
 #pragma once
@@ -44,10 +42,6 @@ struct PlannedTexture {
     int mosaic_rows = 1;
     int fixed_width = 0;   // Level::fixed only
     int fixed_height = 0;
-    // > 0: not a texture but a storage buffer of packed halves (PlanOptions::coop_buffers), this many
-    // uvec4 (8 channels each, low half first) per pixel, pixels row-major at the level's size
-    // (coop_gemm.h CoopBufferLayout). The GLSL reads it as <name>_buf[], the saving pass writes out_buf[].
-    int buffer_units = 0;
 };
 
 // How a conv pass reads one of its inputs (DESIGN.md): at its own resolution, ceil 2x2-average
@@ -64,11 +58,8 @@ struct PlannedPass {
     std::vector<std::string> binds;    // textures read, HOOKED first when used
     std::vector<std::string> linear_binds;  // ... of them, those sampled with bilinear filtering (the
                                             // others nearest); PlanOptions::linear_pooling only
-    std::vector<std::string> buffer_binds;  // ... of them, those that are storage buffers (buffer_units > 0)
     std::optional<PlannedTexture> save;  // empty: writes the hooked frame (the last pass)
     int tile = 16;                     // output pixels per workgroup side (threads = tile x tile)
-    int tile_rows = 0;                 // output rows per workgroup where not `tile`: a tall tensor-core
-                                       // tile (PlanOptions::coop_tall_tiles) has 32, threads stay 16 x 16
     bool film_mlp = false;             // the dynamic plan's MLP pass (a host with a CPU MLP skips it)
     bool reads_film = false;           // uses CNNV3_FILM(i)
     int film_first = 0;                // ... for i in [film_first, film_first + film_count) only
@@ -107,26 +98,10 @@ struct PlanOptions {
     bool coop_fuse_low_res = false;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
                                      // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget;
                                      // slower than the three passes on an H100 (bench/RESULTS.md "Session 7")
-    bool coop_buffers = false;  // with coop_matrix, an intermediate whose every channel count is a multiple of 8
-                                // and whose writer and readers are all tensor-core passes lives in a
-                                // storage buffer of packed halves (PlannedTexture::buffer_units): the
-                                // readers copy its 16-byte units straight into their f16 tiles, the
-                                // writer stores one unit per 8 channels; not with coop_fuse_low_res;
-                                // with linear_pooling an intermediate that a pass pools stays a texture
-                                // (one bilinear sample per window beats four buffer loads: bench/RESULTS.md)
-    bool coop_all_layers = false;  // with coop_matrix, every conv on tensor cores (coop_pays not asked)
-    bool coop_tall_tiles = false;  // with coop_matrix, the full-resolution tensor-core passes (enc0, dec0) in
-                                   // tiles of 16 x 32 output pixels where they fit shared_bytes_budget
-                                   // (CoopGeometry::tile_rows): per output row a quarter fewer A-block
-                                   // loads, less halo to stage, half the barriers
-    bool coop_batched_staging = false;  // with coop_matrix, enc1, the bottleneck, dec1 and dec0 stage their
-                                        // tiles in straight-line code: every fetch of an invocation's
-                                        // staged pixels before its first store to shared memory (rather
-                                        // than a loop of fetch, pack, store per pixel)
     bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
                                   // window (exact: the sample sits on the window's centre, weights 1/4)
                                   // where the window is whole; needs the intermediates' format to filter
-                                  // linearly; texture sources only (coop_buffers)
+                                  // linearly
     bool planar_tiles = false;  // conv tiles group-major, S[group][texel], so neighbouring invocations
                                 // read neighbouring texels; texel-major (the hooks' layout) puts them
                                 // groups x 16 bytes apart: shared-memory bank conflicts (H200, [8,16]

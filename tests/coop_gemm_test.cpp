@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <map>
 #include <numeric>
 #include <random>
 
@@ -40,10 +39,9 @@ float f16(float v) { return half_to_float(float_to_half(v)); }
 
 // One workgroup's tile at (wx, wy) of an h x w image, computed as the GLSL computes it. The staged
 // pixel i holds channel_map[c] of the input at origin + (i % sw, i / sw), 0 outside the image.
-void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int h, int w, int wx, int wy,
-                int tile_rows = CoopGeometry::tile)
+void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int h, int w, int wx, int wy)
 {
-    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), tile_rows);
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
     std::vector<int> map = channel_map;
     map.resize(static_cast<std::size_t>(g.kp), -1);
     Planes in(cw.shape.in, h, w);
@@ -56,10 +54,10 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
     }
     const Planes want = conv3x3(in, cw);
 
-    const int sw = g.sw(), d = g.dilation, t = CoopGeometry::tile, th = g.tile_rows;
+    const int sw = g.sw(), d = g.dilation, t = CoopGeometry::tile;
     std::vector<float> S(static_cast<std::size_t>(g.staged_halves()), 0.0f);
-    for (int i = 0; i < sw * g.sh(); ++i) {
-        const int qx = wx * t - d + i % sw, qy = wy * th - d + i / sw;
+    for (int i = 0; i < sw * sw; ++i) {
+        const int qx = wx * t - d + i % sw, qy = wy * t - d + i / sw;
         for (int c = 0; c < g.kp; ++c) {
             const int ch = map[static_cast<std::size_t>(c)];
             if (ch >= 0 && qx >= 0 && qy >= 0 && qx < w && qy < h)
@@ -70,12 +68,11 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
     for (std::uint16_t hv : pack_coop_weights(cw, map, g))
         W.push_back(half_to_float(hv));
     std::vector<float> O(static_cast<std::size_t>(g.c_floats()), -1e30f);
-    // The emitter's loop: subgroup rows r .. r + rows - 1; A blocks addressed from row r's origin (r *
-    // a_row + a_offset(ri, ...)), deduplicated by that offset; C blocks accumulated per (row, nb).
-    const int a_row = g.a_offset(1, 0, 0) - g.a_offset(0, 0, 0), rows = g.rows_per_subgroup();
-    ASSERT_EQ(rows * CoopGeometry::subgroups, th);
+    // The emitter's loop: subgroup rows r, r + 1; A blocks addressed from row r's origin (r * a_row
+    // + a_offset(ri, ...)), deduplicated by that offset; C blocks accumulated per (row, nb).
+    const int a_row = g.a_offset(1, 0, 0) - g.a_offset(0, 0, 0), rows = CoopGeometry::rows_per_subgroup;
     int a_loads = 0;
-    for (int r = 0; r < th; r += rows) {
+    for (int r = 0; r < t; r += rows) {
         std::vector<std::vector<std::array<float, 128>>> C(rows, std::vector<std::array<float, 128>>(
                                                                      static_cast<std::size_t>(g.n_blocks()), std::array<float, 128>{}));
         std::vector<int> loaded;
@@ -105,12 +102,11 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
                                                    ni * g.c_stride() + mi)] =
                             C[static_cast<std::size_t>(ri)][static_cast<std::size_t>(nb)][static_cast<std::size_t>(mi * 8 + ni)];
     }
-    // A subgroup's rows share the A blocks of their common staged rows: rows + 2 d staged rows, 3 taps
-    // each (two rows: 12 per K block instead of 18; four: 18 instead of 36).
-    EXPECT_EQ(a_loads, th / rows * g.k_blocks() * 3 * (rows + 2 * d));
-    for (int ly = 0; ly < th; ++ly)
+    // Neighbouring rows share the A blocks of their common staged rows (dilation 1 only).
+    EXPECT_EQ(a_loads, t / rows * g.k_blocks() * (d == 1 ? 12 : 18));
+    for (int ly = 0; ly < t; ++ly)
         for (int lx = 0; lx < t; ++lx) {
-            const int x = wx * t + lx, y = wy * th + ly;
+            const int x = wx * t + lx, y = wy * t + ly;
             if (x >= w || y >= h)
                 continue;
             for (int o = 0; o < cw.shape.out; ++o)  // the gather: O[c_index(ly * 16 + lx, o)]
@@ -190,31 +186,6 @@ TEST(CoopGemm, replayed_gemm_equals_conv3x3_on_edge_and_inner_tiles)
     }
 }
 
-// Tall tiles (PlanOptions::coop_tall_tiles, 16 x 32 output pixels, four rows per subgroup): the same
-// replay for enc0's and dec0's shapes and the others, on tiles that cross the image's last row (an
-// image of 45 rows: the second tile row holds 13) and an inner one.
-TEST(CoopGemm, tall_tile_gemm_equals_conv3x3)
-{
-    const std::vector<int> enc0 = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17, 9, 10, 11};
-    std::vector<int> iota16(16), iota32(32);
-    std::iota(iota16.begin(), iota16.end(), 0);
-    std::iota(iota32.begin(), iota32.end(), 0);
-    struct Case {
-        int in, out, dilation;
-        std::vector<int> map;
-    };
-    unsigned seed = 23;
-    for (const Case& c : {Case{20, 8, 1, enc0}, Case{16, 4, 1, iota16}, Case{32, 8, 1, iota32}, Case{16, 16, 2, iota16}}) {
-        const ConvWeights cw = random_conv(c.in, c.out, c.dilation, seed++);
-        for (auto [wx, wy] : {std::pair{0, 0}, {1, 1}, {2, 0}}) {
-            SCOPED_TRACE(::testing::Message() << c.in << "->" << c.out << " d" << c.dilation << " tall tile " << wx << "," << wy);
-            check_tile(cw, c.map, 45, 37, wx, wy, 2 * CoopGeometry::tile);
-        }
-    }
-    EXPECT_EQ(coop_geometry({16, 4, 1}, 16, 32).c_stride(), 16 * 32 + 4);
-    EXPECT_THROW(coop_geometry({16, 4, 1}, 16, 24), std::invalid_argument);
-}
-
 // The bank arithmetic behind ps and c_stride (32 banks of 4 bytes): the eight 16-byte rows one phase
 // of a matrix load reads (pixels p..p+7 at stride ps) are in distinct banks for every kp the
 // networks use, and so are the 32 f32 accumulator stores of a column-major C store (lane l holds
@@ -229,73 +200,66 @@ TEST(CoopGemm, staged_rows_and_c_stores_avoid_bank_conflicts)
         std::sort(chunks.begin(), chunks.end());
         EXPECT_EQ(std::unique(chunks.begin(), chunks.end()) - chunks.begin(), 8) << "kp " << g.kp;
     }
-    for (int tile_rows : {16, 32}) {  // and in tall tiles (c_stride 516)
-        const CoopGeometry g = coop_geometry({16, 16, 1}, 16, tile_rows);
-        for (int column = 0; column < 2; ++column) {
-            std::vector<int> banks;
-            for (int lane = 0; lane < 32; ++lane)
-                banks.push_back((g.c_offset(0, 0) + (2 * (lane % 4) + column) * g.c_stride() + lane / 4) % 32);
-            std::sort(banks.begin(), banks.end());
-            EXPECT_EQ(std::unique(banks.begin(), banks.end()) - banks.begin(), 32) << tile_rows << " rows";
-        }
+    const CoopGeometry g = coop_geometry({16, 16, 1}, 16);
+    for (int column = 0; column < 2; ++column) {
+        std::vector<int> banks;
+        for (int lane = 0; lane < 32; ++lane)
+            banks.push_back((g.c_offset(0, 0) + (2 * (lane % 4) + column) * g.c_stride() + lane / 4) % 32);
+        std::sort(banks.begin(), banks.end());
+        EXPECT_EQ(std::unique(banks.begin(), banks.end()) - banks.begin(), 32);
     }
 }
 
 // enc0's tensor-core staging (CoopEnc0Staging): A1 filled from the input as the GLSL fills it (f16
 // entries), then every staged pixel's mip1 and mip2 read through mip1_entry / mip2_window, against
 // photo_features (reference.h) on corner, edge and inner tiles of an image whose sides are odd and
-// not multiples of 4 (the ceil-mode windows at the last row and column), with values outside [0, 1];
-// in 16-row and in tall (32-row) tiles.
+// not multiples of 4 (the ceil-mode windows at the last row and column), with values outside [0, 1].
 TEST(CoopGemm, enc0_staging_reads_the_reference_mip1_and_mip2)
 {
-    for (int th : {16, 32}) {
-        SCOPED_TRACE(::testing::Message() << th << " rows");
-        using St = CoopEnc0Staging;
-        constexpr int t = CoopGeometry::tile;
-        const int h = 29 + th, w = 37;
-        Planes rgb(3, h, w);
-        std::mt19937 rng(5);
-        std::uniform_real_distribution<float> uni(-0.2f, 1.2f);
-        for (float& v : rgb.data)
-            v = uni(rng);
-        const Planes feats = photo_features(rgb);
-        auto inside = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h; };
-        for (auto [wx, wy] : {std::pair{0, 0}, {1, 1}, {2, 1}, {1, 0}}) {
-            SCOPED_TRACE(::testing::Message() << "tile " << wx << "," << wy);
-            const int x0 = wx * t, y0 = wy * th;
-            const int a1_entries = St::a1_side * St::a1_rows(th);
-            std::vector<std::array<float, 4>> a1(static_cast<std::size_t>(a1_entries));
-            for (int j = 0; j < a1_entries; ++j) {
-                std::array<float, 4> m{};
-                for (int k = 0; k < 4; ++k) {
-                    const int x = x0 - 4 + 2 * (j % St::a1_side) + k % 2, y = y0 - 4 + 2 * (j / St::a1_side) + k / 2;
-                    if (!inside(x, y))
-                        continue;
-                    for (int c = 0; c < 3; ++c)
-                        m[static_cast<std::size_t>(c)] += std::clamp(rgb.at(c, y, x), 0.0f, 1.0f);
-                    m[3] += 1.0f;
-                }
-                for (int c = 0; c < 3; ++c)
-                    m[static_cast<std::size_t>(c)] = m[3] > 0 ? f16(m[static_cast<std::size_t>(c)] / m[3]) : 0.0f;
-                m[3] = m[3] > 0 ? 1.0f : 0.0f;
-                a1[static_cast<std::size_t>(j)] = m;
-            }
-            for (int i = 0; i < St::staged_side * St::staged_rows(th); ++i) {
-                const int x = x0 - 1 + i % St::staged_side, y = y0 - 1 + i / St::staged_side;
+    using St = CoopEnc0Staging;
+    constexpr int t = CoopGeometry::tile;
+    const int h = 29, w = 37;
+    Planes rgb(3, h, w);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> uni(-0.2f, 1.2f);
+    for (float& v : rgb.data)
+        v = uni(rng);
+    const Planes feats = photo_features(rgb);
+    auto inside = [&](int x, int y) { return x >= 0 && y >= 0 && x < w && y < h; };
+    for (auto [wx, wy] : {std::pair{0, 0}, {1, 1}, {2, 1}, {1, 0}}) {
+        SCOPED_TRACE(::testing::Message() << "tile " << wx << "," << wy);
+        const int x0 = wx * t, y0 = wy * t;
+        std::vector<std::array<float, 4>> a1(St::a1_side * St::a1_side);
+        for (int j = 0; j < St::a1_side * St::a1_side; ++j) {
+            std::array<float, 4> m{};
+            for (int k = 0; k < 4; ++k) {
+                const int x = x0 - 4 + 2 * (j % St::a1_side) + k % 2, y = y0 - 4 + 2 * (j / St::a1_side) + k / 2;
                 if (!inside(x, y))
-                    continue;  // f0.w = 0 zeroes every feature there
-                const int e = St::mip1_entry(i), win = St::mip2_window(i);
-                ASSERT_GE(win, 0);
-                ASSERT_LT(win + St::a1_side + 1, a1_entries);
-                std::array<float, 4> m{};
-                for (int k : {win, win + 1, win + St::a1_side, win + St::a1_side + 1})
-                    for (int c = 0; c < 4; ++c)
-                        m[static_cast<std::size_t>(c)] += a1[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)];
-                for (int c = 0; c < 3; ++c) {
-                    EXPECT_NEAR(a1[static_cast<std::size_t>(e)][static_cast<std::size_t>(c)], feats.at(12 + c, y, x), 1e-3)
-                        << "mip1 at " << x << "," << y;
-                    EXPECT_NEAR(m[static_cast<std::size_t>(c)] / m[3], feats.at(15 + c, y, x), 1e-3) << "mip2 at " << x << "," << y;
-                }
+                    continue;
+                for (int c = 0; c < 3; ++c)
+                    m[static_cast<std::size_t>(c)] += std::clamp(rgb.at(c, y, x), 0.0f, 1.0f);
+                m[3] += 1.0f;
+            }
+            for (int c = 0; c < 3; ++c)
+                m[static_cast<std::size_t>(c)] = m[3] > 0 ? f16(m[static_cast<std::size_t>(c)] / m[3]) : 0.0f;
+            m[3] = m[3] > 0 ? 1.0f : 0.0f;
+            a1[static_cast<std::size_t>(j)] = m;
+        }
+        for (int i = 0; i < St::staged_side * St::staged_side; ++i) {
+            const int x = x0 - 1 + i % St::staged_side, y = y0 - 1 + i / St::staged_side;
+            if (!inside(x, y))
+                continue;  // f0.w = 0 zeroes every feature there
+            const int e = St::mip1_entry(i), win = St::mip2_window(i);
+            ASSERT_GE(win, 0);
+            ASSERT_LT(win + St::a1_side + 1, St::a1_side * St::a1_side);
+            std::array<float, 4> m{};
+            for (int k : {win, win + 1, win + St::a1_side, win + St::a1_side + 1})
+                for (int c = 0; c < 4; ++c)
+                    m[static_cast<std::size_t>(c)] += a1[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)];
+            for (int c = 0; c < 3; ++c) {
+                EXPECT_NEAR(a1[static_cast<std::size_t>(e)][static_cast<std::size_t>(c)], feats.at(12 + c, y, x), 1e-3)
+                    << "mip1 at " << x << "," << y;
+                EXPECT_NEAR(m[static_cast<std::size_t>(c)] / m[3], feats.at(15 + c, y, x), 1e-3) << "mip2 at " << x << "," << y;
             }
         }
     }
@@ -306,29 +270,24 @@ TEST(CoopGemm, enc0_staging_reads_the_reference_mip1_and_mip2)
 // exactly once, and each staged pixel reads the albedo of its own pixel, inside the block of its mip1.
 TEST(CoopGemm, enc0_gathers_fill_every_a0_entry_once)
 {
-    for (int th : {16, 32}) {
-        SCOPED_TRACE(::testing::Message() << th << " rows");
-        using St = CoopEnc0Staging;
-        const std::array<std::pair<int, int>, 4> vulkan_order = {std::pair{0, 1}, {1, 1}, {1, 0}, {0, 0}};
-        const int a0_entries = St::a0_side * St::a0_rows(th);
-        std::vector<int> hits(static_cast<std::size_t>(a0_entries), 0);
-        for (int j = 0; j < St::a1_side * St::a1_rows(th); ++j)
-            for (int k = 0; k < 4; ++k) {
-                const int e = St::a0_entry(j, k);
-                ASSERT_GE(e, 0);
-                ASSERT_LT(e, a0_entries);
-                ++hits[static_cast<std::size_t>(e)];
-                EXPECT_EQ(e % St::a0_side, 2 * (j % St::a1_side) + vulkan_order[static_cast<std::size_t>(k)].first);
-                EXPECT_EQ(e / St::a0_side, 2 * (j / St::a1_side) + vulkan_order[static_cast<std::size_t>(k)].second);
-            }
-        EXPECT_EQ(std::count(hits.begin(), hits.end(), 1), a0_entries);
-        for (int i = 0; i < St::staged_side * St::staged_rows(th); ++i) {
-            const int e = St::albedo_entry(i);
-            ASSERT_LT(e, a0_entries);
-            EXPECT_EQ(e % St::a0_side, St::tx(i));  // pixel tile0 - 1 + (i % staged_side, i / staged_side)
-            EXPECT_EQ(e / St::a0_side, St::ty(i));
-            EXPECT_EQ(St::mip1_entry(i), (e / St::a0_side / 2) * St::a1_side + e % St::a0_side / 2);
+    using St = CoopEnc0Staging;
+    const std::array<std::pair<int, int>, 4> vulkan_order = {std::pair{0, 1}, {1, 1}, {1, 0}, {0, 0}};
+    std::vector<int> hits(St::a0_side * St::a0_side, 0);
+    for (int j = 0; j < St::a1_side * St::a1_side; ++j)
+        for (int k = 0; k < 4; ++k) {
+            const int e = St::a0_entry(j, k);
+            ASSERT_GE(e, 0);
+            ASSERT_LT(e, St::a0_side * St::a0_side);
+            ++hits[static_cast<std::size_t>(e)];
+            EXPECT_EQ(e % St::a0_side, 2 * (j % St::a1_side) + vulkan_order[static_cast<std::size_t>(k)].first);
+            EXPECT_EQ(e / St::a0_side, 2 * (j / St::a1_side) + vulkan_order[static_cast<std::size_t>(k)].second);
         }
+    EXPECT_EQ(std::count(hits.begin(), hits.end(), 1), St::a0_side * St::a0_side);
+    for (int i = 0; i < St::staged_side * St::staged_side; ++i) {
+        const int e = St::albedo_entry(i);
+        EXPECT_EQ(e % St::a0_side, St::tx(i));  // pixel tile0 - 1 + (i % staged_side, i / staged_side)
+        EXPECT_EQ(e / St::a0_side, St::ty(i));
+        EXPECT_EQ(St::mip1_entry(i), (e / St::a0_side / 2) * St::a1_side + e % St::a0_side / 2);
     }
 }
 
@@ -685,207 +644,3 @@ TEST(CoopLowRes, paired_weights_hold_two_taps_per_k_block)
     EXPECT_THROW(pack_paired_weights(random_conv(16, 16, 1, 1)), std::invalid_argument);
 }
 
-// CoopBufferLayout: the mean of the four clamped pixels of a window is SPEC's ceil-mode avgpool2 at
-// every size (odd ones hang windows over the last row and column), read through unit_index from a
-// buffer laid out as the tensor-core passes write it (8 channels per unit).
-TEST(CoopBuffers, clamped_window_mean_is_the_ceil_mode_avgpool2)
-{
-    std::mt19937 rng(52);
-    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
-    for (auto [h, w] : {std::pair{1, 1}, {2, 3}, {5, 7}, {8, 6}, {479, 853}}) {
-        Planes in(16, h, w);
-        for (float& v : in.data)
-            v = uni(rng);
-        const CoopBufferLayout layout{w, CoopBufferLayout::units_for(16)};
-        ASSERT_EQ(layout.units, 2);
-        std::vector<float> buffer(static_cast<std::size_t>(w * h * layout.units * 8));
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x)
-                for (int c = 0; c < 16; ++c)
-                    buffer[static_cast<std::size_t>(layout.unit_index(x, y, c / 8) * 8 + c % 8)] = in.at(c, y, x);
-        const Planes want = avgpool2(in);
-        for (int y = 0; y < want.height; ++y)
-            for (int x = 0; x < want.width; ++x)
-                for (int c = 0; c < 16; ++c) {
-                    float sum = 0.0f;
-                    for (int k = 0; k < 4; ++k) {
-                        const auto [px, py] = CoopBufferLayout::pool_pixel(x, y, k, w, h);
-                        sum += buffer[static_cast<std::size_t>(layout.unit_index(px, py, c / 8) * 8 + c % 8)];
-                    }
-                    ASSERT_NEAR(0.25f * sum, want.at(c, y, x), 1e-6f) << w << "x" << h << " at " << x << "," << y << " channel " << c;
-                }
-    }
-}
-
-// coop_buffers: an intermediate lives in a storage buffer exactly where its writer and all its readers
-// are tensor-core passes and its channels fill whole units; the passes then read <name>_buf and write
-// out_buf, and nothing samples it as a texture.
-TEST(CoopBuffers, intermediates_between_tensor_core_passes_only)
-{
-    struct Case {
-        NetworkShape shape;
-        bool all_layers;
-        std::map<std::string, int> units;  // saved intermediate -> buffer_units
-    };
-    for (const Case& t : {Case{{8, 16, 5}, false, {{"CNNV3_E0", 1}, {"CNNV3_E1", 2}, {"CNNV3_B", 2}, {"CNNV3_D1", 1}}},
-                          Case{{4, 8, 5}, false, {{"CNNV3_E0", 0}, {"CNNV3_E1", 0}, {"CNNV3_B", 1}, {"CNNV3_D1", 0}}},
-                          Case{{4, 8, 5}, true, {{"CNNV3_E0", 0}, {"CNNV3_E1", 1}, {"CNNV3_B", 1}, {"CNNV3_D1", 0}}}}) {
-        const Model m = random_model(t.shape, 53);
-        PlanOptions opt = tc_plan_options(m);
-        opt.coop_buffers = true;
-        opt.coop_all_layers = t.all_layers;
-        const PassPlan plan = plan_passes(m, opt);
-        std::map<std::string, int> got;
-        for (const PlannedPass& p : plan.passes) {
-            if (p.film_mlp)
-                continue;
-            if (t.all_layers) {
-                EXPECT_TRUE(p.coop_matrix) << p.description;
-            }
-            if (p.save) {
-                got[p.save->name] = p.save->buffer_units;
-                EXPECT_EQ(p.save->buffer_units > 0, p.body.find("out_buf[") != std::string::npos) << p.description;
-                EXPECT_EQ(p.save->buffer_units > 0, p.body.find("imageStore") == std::string::npos) << p.description;
-            }
-            for (const std::string& bind : p.binds) {
-                if (!t.units.count(bind))
-                    continue;  // HOOKED, CNNV3_FILM
-                const bool buffer = std::find(p.buffer_binds.begin(), p.buffer_binds.end(), bind) != p.buffer_binds.end();
-                EXPECT_EQ(buffer, t.units.at(bind) > 0) << p.description << " " << bind;
-                EXPECT_EQ(buffer, p.body.find(bind + "_buf[") != std::string::npos) << p.description << " " << bind;
-                EXPECT_EQ(buffer, p.body.find(bind + "_raw") == std::string::npos) << p.description << " " << bind;
-                if (buffer) {
-                    EXPECT_TRUE(p.coop_matrix) << p.description;
-                }
-            }
-        }
-        EXPECT_EQ(got, t.units) << "[" << t.shape.c0 << "," << t.shape.c1 << "]" << (t.all_layers ? " all layers" : "");
-        opt.coop_buffers = false;  // and without the option, or with the fused pass ([8,16]), textures only
-        for (bool fuse : {false, true}) {
-            if (fuse && t.shape.c0 != 8)
-                break;
-            opt.coop_fuse_low_res = fuse;
-            for (const PlannedPass& p : plan_passes(m, opt).passes) {
-                EXPECT_TRUE(p.buffer_binds.empty()) << p.description;
-                EXPECT_TRUE(!p.save || p.save->buffer_units == 0) << p.description;
-            }
-            opt.coop_buffers = true;
-        }
-    }
-}
-
-// coop_buffers with linear pooling: what a pass pools (E0 for enc1, E1 for the bottleneck) stays a
-// texture sampled bilinearly, the rest between tensor-core passes (B, D1 of [8,16]) are buffers, and
-// no pass samples a buffer bilinearly.
-TEST(CoopBuffers, linear_pooling_keeps_pooled_intermediates_textures)
-{
-    const Model m = random_model(NetworkShape{8, 16, 5}, 54);
-    PlanOptions opt = tc_plan_options(m);
-    opt.coop_buffers = true;
-    opt.linear_pooling = true;
-    std::map<std::string, int> units;
-    std::vector<std::vector<std::string>> linear;
-    for (const PlannedPass& p : plan_passes(m, opt).passes) {
-        if (!p.layer)
-            continue;
-        EXPECT_TRUE(p.coop_matrix) << p.description;
-        if (p.save)
-            units[p.save->name] = p.save->buffer_units;
-        linear.push_back(p.linear_binds);
-        EXPECT_EQ(p.linear_binds.empty(), p.body.find("textureLod(") == std::string::npos) << p.description;
-        for (const std::string& name : p.linear_binds) {
-            EXPECT_TRUE(std::find(p.buffer_binds.begin(), p.buffer_binds.end(), name) == p.buffer_binds.end()) << p.description;
-            EXPECT_EQ(p.body.find(name + "_buf["), std::string::npos) << p.description;
-        }
-    }
-    EXPECT_EQ(units, (std::map<std::string, int>{{"CNNV3_E0", 0}, {"CNNV3_E1", 0}, {"CNNV3_B", 2}, {"CNNV3_D1", 1}}));
-    EXPECT_EQ(linear, (std::vector<std::vector<std::string>>{{}, {"CNNV3_E0"}, {"CNNV3_E1"}, {}, {}}));
-}
-
-// coop_tall_tiles: enc0 and dec0 (full resolution) get 16 x 32 tiles where they fit the budget, each
-// invocation finishing two pixels; the half- and quarter-resolution passes keep 16 x 16; without the
-// option, or where a tall tile exceeds the budget, every pass keeps 16 rows.
-TEST(CoopGemm, tall_tiles_for_the_full_resolution_passes_where_they_fit)
-{
-    const Model m = random_model(NetworkShape{8, 16, 5}, 55);
-    PlanOptions opt = tc_plan_options(m);
-    opt.coop_tall_tiles = true;
-    std::vector<int> rows;
-    for (const PlannedPass& p : plan_passes(m, opt).passes)
-        if (p.layer) {
-            EXPECT_TRUE(p.coop_matrix) << p.description;
-            EXPECT_LE(p.shared_bytes, opt.shared_bytes_budget) << p.description;
-            rows.push_back(p.tile_rows);
-            EXPECT_EQ(p.tile_rows == 32, p.body.find("for (int py = 0; py < 2; py++)") != std::string::npos) << p.description;
-            EXPECT_EQ(p.tile_rows == 32, p.body.find("ivec2(gl_WorkGroupID.xy) * ivec2(16, 32)") != std::string::npos) << p.description;
-        }
-    EXPECT_EQ(rows, (std::vector<int>{32, 0, 0, 0, 32}));
-    opt.prev_input = true;  // enc0 with prev: three staged pixels per invocation
-    const PlannedPass enc0_prev = plan_passes(m, opt).passes[1];
-    ASSERT_EQ(enc0_prev.layer, Layer::enc0);
-    EXPECT_EQ(enc0_prev.tile_rows, 32);
-    EXPECT_NE(enc0_prev.body.find("cnnv3_stage(i2, pv_2)"), std::string::npos);
-    opt.prev_input = false;
-    const PlannedPass dec0_tall = plan_passes(m, opt).passes[5];
-    ASSERT_EQ(dec0_tall.layer, Layer::dec0);
-    opt.shared_bytes_budget = dec0_tall.shared_bytes - 16;  // dec0's tall tile no longer fits, its 16-row one does
-    const PlannedPass dec0 = plan_passes(m, opt).passes[5];
-    EXPECT_TRUE(dec0.coop_matrix);
-    EXPECT_EQ(dec0.tile_rows, 0);
-    EXPECT_LT(dec0.shared_bytes, dec0_tall.shared_bytes);
-    opt = tc_plan_options(m);
-    for (const PlannedPass& p : plan_passes(m, opt).passes)
-        EXPECT_EQ(p.tile_rows, 0) << p.description;
-}
-
-// coop_batched_staging: the staged passes (enc1, bottleneck, dec1, dec0) fetch every staged pixel of an
-// invocation (i = invocation + 256 k, k < ceil(texels / 256)) before their first store to S, each fetch
-// as often as the loop form has it per pixel times k, and store each unit once per pixel, guarded by
-// i < texels; enc0 (its own staging) is unchanged. In 16-row and in tall tiles.
-TEST(CoopGemm, batched_staging_fetches_before_it_stores)
-{
-    const Model m = random_model(NetworkShape{8, 16, 5}, 56);
-    auto count = [](const std::string& body, const std::string& what) {
-        std::size_t n = 0;
-        for (std::size_t at = body.find(what); at != std::string::npos; at = body.find(what, at + 1))
-            ++n;
-        return n;
-    };
-    for (bool tall : {false, true})
-        for (bool buffers : {false, true}) {
-            PlanOptions opt = tc_plan_options(m);
-            opt.linear_pooling = true;
-            opt.coop_tall_tiles = tall;
-            opt.coop_buffers = buffers;
-            const PassPlan loop = plan_passes(m, opt);
-            opt.coop_batched_staging = true;
-            const PassPlan batched = plan_passes(m, opt);
-            ASSERT_EQ(loop.passes.size(), batched.passes.size());
-            for (std::size_t p = 0; p < loop.passes.size(); ++p) {
-                const PlannedPass& a = loop.passes[p];
-                const PlannedPass& b = batched.passes[p];
-                SCOPED_TRACE(b.description + (tall ? " tall" : "") + (buffers ? " buffers" : ""));
-                if (!b.layer || *b.layer == Layer::enc0) {
-                    EXPECT_EQ(a.body, b.body);
-                    continue;
-                }
-                const int sw = CoopGeometry::tile + 2 * (*b.layer == Layer::bottleneck ? 2 : 1);
-                const int texels = sw * ((b.tile_rows ? b.tile_rows : 16) + sw - CoopGeometry::tile);
-                const std::size_t k = static_cast<std::size_t>((texels + 255) / 256);
-                // The loop form's staging: from hook() to the staging barrier; the batched form's
-                // fetches: from hook() to its first store.
-                const std::size_t a_hook = a.body.find("void hook()"), b_hook = b.body.find("void hook()");
-                const std::string a_staging = a.body.substr(a_hook, a.body.find("barrier();", a_hook) - a_hook);
-                const std::size_t first_store = b.body.find("S[i * ", b_hook);
-                ASSERT_NE(first_store, std::string::npos);
-                const std::string b_fetches = b.body.substr(b_hook, first_store - b_hook);
-                EXPECT_EQ(b.body.find("S[i * ", b.body.find("barrier();", b_hook)), std::string::npos);  // all before the barrier
-                for (const std::string& fetch : {std::string("texelFetch(CNNV3_"), std::string("textureLod("), std::string("_buf[")})
-                    EXPECT_EQ(count(b_fetches, fetch), k * count(a_staging, fetch)) << fetch;
-                EXPECT_GT(count(a_staging, "texelFetch(CNNV3_") + count(a_staging, "textureLod(") + count(a_staging, "_buf["), 0u);
-                EXPECT_EQ(count(b.body, "S[i * "), k * count(a_staging, "S[i * "));
-                EXPECT_EQ(count(b.body, "< " + std::to_string(texels) + ") {"), k);  // the stores' guards
-                EXPECT_EQ(count(b.body, "i < " + std::to_string(texels) + " &&"), k);  // the fetches' `inside`
-            }
-        }
-}

@@ -217,7 +217,7 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
         params.allow_software = true;
         // Software devices get one queue: a second one only adds queue threads that compete for
         // the same cores.
-        params.async_transfer = !device_.software;
+        params.async_transfer = !device_.software && options.transfer_queue;
         // Compute passes on the graphics queue: on an H200 the dedicated compute queue ran the same
         // passes slower ([8,16] at 2160p: f32 1.44 vs 1.20 ms, f16 1.08 vs 1.04 ms per frame,
         // three runs each), and nothing here overlaps compute with graphics work.

@@ -40,6 +40,11 @@ struct GpuOptions {
                          // anything else: the first device whose name contains it (case-insensitive)
     // Receives warnings and errors (one line each); the software-device warning comes here too.
     std::function<void(const std::string&)> warn;
+    // A transfer queue of its own for uploads and downloads where the hardware has one (software
+    // devices never get one). With two queue families libplacebo 4.208 creates every texture and
+    // buffer with VK_SHARING_MODE_CONCURRENT (src/vulkan/gpu_tex.c:348, malloc.c:397); false keeps
+    // everything on one queue, EXCLUSIVE: for measuring what that costs (cnnv3-bench-gpu --one-queue).
+    bool transfer_queue = true;
 };
 
 class GpuContext {

@@ -20,13 +20,6 @@ int level_size(int full, Level level)
     return full;
 }
 
-// A buffer intermediate's bytes (coop_gemm.h CoopBufferLayout: buffer_units uvec4 per pixel).
-std::size_t intermediate_buffer_bytes(int width, int height, const PlannedTexture& t)
-{
-    return static_cast<std::size_t>(level_size(width, t.level)) * static_cast<std::size_t>(level_size(height, t.level)) *
-           static_cast<std::size_t>(t.buffer_units) * 16;
-}
-
 pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
 {
     return pl_find_fmt(gpu, PL_FMT_FLOAT, 4, depth, depth, caps);
@@ -46,10 +39,6 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     const bool f16 = gpu.shader_f16() && !gpu.device().software;
     v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
     v.tensor = auto_uses_tensor_cores && gpu.coop_matrix();
-    v.buffers = v.tensor && auto_uses_storage_buffers;
-    v.all_layers = v.tensor && auto_uses_tensor_cores_everywhere;
-    v.tall = v.tensor && auto_uses_tall_tiles;
-    v.batched_staging = v.tensor && auto_uses_batched_staging;
     return v;
 }
 
@@ -60,26 +49,10 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc3") {
+    if (spec == "tc" || spec == "tc3") {
         v.tensor = true;
-        v.fuse_low_res = true;
+        v.fuse_low_res = spec == "tc3";
         return v;
-    }
-    if (spec.starts_with("tc")) {  // tc, then b, x, t, s in this order, each at most once
-        std::string_view rest = spec.substr(2);
-        auto take = [&](char c) {
-            const bool here = !rest.empty() && rest.front() == c;
-            if (here)
-                rest.remove_prefix(1);
-            return here;
-        };
-        v.tensor = true;
-        v.buffers = take('b');
-        v.all_layers = take('x');
-        v.tall = take('t');
-        v.batched_staging = take('s');
-        if (rest.empty())
-            return v;
     }
     if (spec == "hook") {
         v.hook = true;
@@ -95,7 +68,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x][t][s], tc3, hook or "
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc[b][x], tc3, hook or "
                                    "auto", excerpt(spec)));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
@@ -119,8 +92,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc3" : std::string("tc") + (buffers ? "b" : "") + (all_layers ? "x" : "") + (tall ? "t" : "") +
-                                  (batched_staging ? "s" : "");
+        return fuse_low_res ? "tc3" : "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -161,10 +133,6 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
     options.coop_matrix = variant_.tensor;
     options.coop_fuse_low_res = variant_.fuse_low_res;
-    options.coop_buffers = variant_.buffers;
-    options.coop_all_layers = variant_.all_layers;
-    options.coop_tall_tiles = variant_.tall;
-    options.coop_batched_staging = variant_.batched_staging;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);
@@ -190,8 +158,7 @@ struct NetworkRunner::CompiledPass {
     std::vector<std::string> samplers;  // bind names (HOOKED, CNNV3_E0, ...), each declared as NAME_raw
     int film_floats = 0;                // the block: film_count vec4s, then strength (output pass)
     int tile = 0;                       // its workgroup side (the prev-reading enc0 may have a smaller one)
-    int tile_rows = 0;                  // output rows per workgroup (PlannedPass::tile_rows, else tile)
-    GpuBuffer film_buffer;              // empty: the block is the push constants
+    std::vector<GpuBuffer> film_buffers;  // empty: the block is the push constants; else used in turn (film_ring)
     GpuBuffer weights;                  // CNNV3_W of a tensor-core pass (its last descriptor)
 };
 
@@ -201,7 +168,7 @@ struct NetworkRunner::Step {
     std::size_t plan_index = 0;
     CompiledPass* cp = nullptr;
     std::vector<struct pl_desc_binding> bindings;
-    int input_at = -1, prev_at = -1, output_at = -1;
+    int input_at = -1, prev_at = -1, output_at = -1, film_at = -1;  // film_at: the FiLM uniform buffer's slot
     int groups_x = 0, groups_y = 0;
     std::size_t film_first = 0;  // first float of film_ in the block
     std::vector<float> block;    // sized once: film floats (+ strength)
@@ -234,38 +201,30 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
     pl_gpu gpu = gpu_.gpu();
     auto cp = std::make_unique<CompiledPass>();
     cp->tile = pass.tile;
-    cp->tile_rows = pass.tile_rows ? pass.tile_rows : pass.tile;
     std::vector<ComputeDesc> descs;
     std::string decls;
     for (const std::string& bind : pass.binds)
         if (bind != "CNNV3_FILM")
             cp->samplers.push_back(bind);
     for (const std::string& bind : cp->samplers) {
-        if (std::find(pass.buffer_binds.begin(), pass.buffer_binds.end(), bind) != pass.buffer_binds.end()) {
-            decls += fmt::format("layout(std430, binding = {0}) readonly buffer {1}_block {{ uvec4 {1}_buf[]; }};\n",
-                                 descs.size(), bind);
-            descs.push_back({bind + "_block", PL_DESC_BUF_STORAGE, PL_DESC_ACCESS_READONLY});
-            continue;
-        }
         decls += fmt::format("layout(binding = {}) uniform sampler2D {}_raw;\n", descs.size(), bind);
         descs.push_back({bind + "_raw", PL_DESC_SAMPLED_TEX});
     }
-    if (pass.save && pass.save->buffer_units > 0) {
-        decls += fmt::format("layout(std430, binding = {}) writeonly buffer CnnV3Out {{ uvec4 out_buf[]; }};\n", descs.size());
-        descs.push_back({"CnnV3Out", PL_DESC_BUF_STORAGE, PL_DESC_ACCESS_WRITEONLY});
-    } else {
-        const pl_fmt image_format = pass.save ? mid_format_ : out;
-        if (!image_format->glsl_format)
-            throw GpuError(fmt::format("NetworkRunner::run: the output texture's format {} cannot be a storage image here "
-                                       "(expected output_format() or another float/unorm rgba format)", image_format->name));
-        decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out_image;\n", descs.size(),
-                             image_format->glsl_format);
-        descs.push_back({"out_image", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
-    }
+    const pl_fmt image_format = pass.save ? mid_format_ : out;
+    if (!image_format->glsl_format)
+        throw GpuError(fmt::format("NetworkRunner::run: the output texture's format {} cannot be a storage image here "
+                                   "(expected output_format() or another float/unorm rgba format)", image_format->name));
+    decls += fmt::format("layout(binding = {}, {}) writeonly uniform image2D out_image;\n", descs.size(),
+                         image_format->glsl_format);
+    descs.push_back({"out_image", PL_DESC_STORAGE_IMG, PL_DESC_ACCESS_WRITEONLY});
 
     // FiLM and strength: each pass gets only its own layer's gamma and beta, a few vec4s that fit
-    // in push constants (256 bytes on NVIDIA, 128 on lavapipe). Larger models' blocks go to a
-    // device-local uniform buffer, which pl_buf_write updates inside the command stream.
+    // in push constants (256 bytes on NVIDIA, 128 on lavapipe). Larger models' blocks go to
+    // device-local uniform buffers, film_ring of them used in turn: libplacebo 4.208 places a
+    // host-writable buffer in host-visible memory where the device has such device-local memory
+    // (lavapipe, integrated GPUs, resizable BAR; src/vulkan/gpu_buf.c:161-163), and then pl_buf_write
+    // waits until every queued command that reads the buffer has finished (gpu_buf.c:341-344). One
+    // buffer per pass made each run() wait for the previous frame's pass on the GPU.
     std::string members;
     if (pass.reads_film)
         members += fmt::format("vec4 cnnv3_film[{}]; ", pass.film_count);
@@ -283,7 +242,8 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
         b.uniform = true;
         b.host_writable = true;
         b.memory_type = PL_BUF_MEM_DEVICE;
-        cp->film_buffer = GpuBuffer(gpu, b);
+        for (int k = 0; k < film_ring; ++k)
+            cp->film_buffers.emplace_back(gpu, b);
         decls += fmt::format("layout(std140, binding = {}) uniform CnnV3Block {{ {}}};\n", descs.size(), members);
         descs.push_back({"CnnV3Block", PL_DESC_BUF_UNIFORM});
     }
@@ -353,8 +313,6 @@ std::pair<int, int> NetworkRunner::texture_size_for(int width, int height) const
         if (!pass.save || pass.film_mlp)
             continue;
         const PlannedTexture& t = *pass.save;
-        if (t.buffer_units > 0)
-            continue;  // a storage buffer (frame_size_problem checks its size)
         size.first = std::max(size.first, level_size(width, t.level) * t.mosaic_cols);
         size.second = std::max(size.second, level_size(height, t.level) * t.mosaic_rows);
     }
@@ -364,12 +322,6 @@ std::pair<int, int> NetworkRunner::texture_size_for(int width, int height) const
 std::string NetworkRunner::frame_size_problem(int width, int height) const
 {
     const auto [tex_w, tex_h] = texture_size_for(width, height);
-    const std::size_t buffer_limit = gpu_.gpu()->limits.max_ssbo_size;
-    for (const PlannedPass& pass : plan_.passes)
-        if (pass.save && pass.save->buffer_units > 0 && intermediate_buffer_bytes(width, height, *pass.save) > buffer_limit)
-            return fmt::format("{}x{} frames need a GPU buffer of {} bytes, more than the {} GPU {} ({}) allows", width, height,
-                               intermediate_buffer_bytes(width, height, *pass.save), buffer_limit, gpu_.device().index,
-                               gpu_.device().name);
     const int limit = gpu_.max_texture_size();
     if (tex_w <= limit && tex_h <= limit)
         return {};
@@ -381,23 +333,14 @@ void NetworkRunner::ensure_size(int width, int height)
 {
     if (width == width_ && height == height_)
         return;
-    if (!intermediates_.empty() || !intermediate_buffers_.empty())
+    if (!intermediates_.empty())
         gpu_.wait_idle();
     routes_.clear();  // their bindings name the old intermediates
     intermediates_.clear();
-    intermediate_buffers_.clear();
     for (const PlannedPass& pass : plan_.passes) {
         if (!pass.save || pass.film_mlp)
             continue;
         const PlannedTexture& t = *pass.save;
-        if (t.buffer_units > 0) {
-            struct pl_buf_params b = {};
-            b.size = intermediate_buffer_bytes(width, height, t);
-            b.storable = true;
-            b.memory_type = PL_BUF_MEM_DEVICE;
-            intermediate_buffers_.emplace(t.name, GpuBuffer(gpu_.gpu(), b));
-            continue;
-        }
         struct pl_tex_params params = {};
         params.w = level_size(width, t.level) * t.mosaic_cols;
         params.h = level_size(height, t.level) * t.mosaic_rows;
@@ -435,24 +378,19 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
                 step.input_at = at;
             else if (bind == "CNNV3_PREV")
                 step.prev_at = at;
-            else if (auto buffer = intermediate_buffers_.find(bind); buffer != intermediate_buffers_.end())
-                b.object = buffer->second.get();  // a storage buffer: its address and sample modes are ignored
             else
                 b.object = intermediates_.at(bind).get();
             step.bindings.push_back(b);
         }
         struct pl_desc_binding image = {};
-        if (pass.save && pass.save->buffer_units > 0)
-            image.object = intermediate_buffers_.at(pass.save->name).get();
-        else if (pass.save)
+        if (pass.save)
             image.object = intermediates_.at(pass.save->name).get();
         else
             step.output_at = static_cast<int>(step.bindings.size());
         step.bindings.push_back(image);
-        if (step.cp->film_buffer) {
-            struct pl_desc_binding b = {};
-            b.object = step.cp->film_buffer.get();
-            step.bindings.push_back(b);
+        if (!step.cp->film_buffers.empty()) {
+            step.film_at = static_cast<int>(step.bindings.size());  // run() puts this frame's buffer in
+            step.bindings.push_back({});
         }
         if (step.cp->weights) {
             struct pl_desc_binding b = {};
@@ -462,7 +400,7 @@ NetworkRunner::Route& NetworkRunner::route(bool prev, pl_fmt out)
         const Level level = pass.save ? pass.save->level : Level::full;
         const int w = level_size(width_, level), h = level_size(height_, level);
         step.groups_x = (w + step.cp->tile - 1) / step.cp->tile;
-        step.groups_y = (h + step.cp->tile_rows - 1) / step.cp->tile_rows;
+        step.groups_y = (h + step.cp->tile - 1) / step.cp->tile;
         step.film_first = static_cast<std::size_t>(pass.film_first) * 4;
         step.block.resize(static_cast<std::size_t>(step.cp->film_floats));
         r->steps.push_back(std::move(step));
@@ -509,12 +447,16 @@ void NetworkRunner::run(pl_tex input, pl_tex output, std::span<const float> cond
                 step.block.back() = strength;
         }
         const CompiledPass& cp = *step.cp;
-        if (cp.film_buffer)
-            pl_buf_write(gpu, cp.film_buffer.get(), 0, step.block.data(), step.block.size() * sizeof(float));
+        if (!cp.film_buffers.empty()) {
+            pl_buf film = cp.film_buffers[frame_ % cp.film_buffers.size()].get();
+            step.bindings[static_cast<std::size_t>(step.film_at)].object = film;
+            pl_buf_write(gpu, film, 0, step.block.data(), step.block.size() * sizeof(float));
+        }
         cp.pass->run(step.bindings, step.groups_x, step.groups_y,
-                     cp.film_buffer || step.block.empty() ? nullptr : step.block.data(),
+                     !cp.film_buffers.empty() || step.block.empty() ? nullptr : step.block.data(),
                      timing_ ? timers_[step.plan_index] : nullptr);
     }
+    ++frame_;
     if (timing_)
         collect_timers();  // libplacebo keeps only a few results per timer
 }

@@ -47,14 +47,8 @@ namespace cnnv3 {
 //   tc3   tc with a [8,16] network's enc1, bottleneck and dec1 as one pass (coop_gemm.h CoopLowRes):
 //         three conv passes. Not the default: on an H100 that pass took 0.510 ms at 2160p where the
 //         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
-//   tcb   tc with the intermediates between tensor-core passes in storage buffers of packed halves
-//         (PlanOptions::coop_buffers); tcx tc with every conv on tensor cores (PlanOptions::coop_all_layers);
-//         tcbx both; a trailing t (tct, tcbt, tcxt, tcbxt) adds tall tiles to the full-resolution
-//         tensor-core passes (PlanOptions::coop_tall_tiles: 16 x 32 output pixels per workgroup), and
-//         a trailing s (tcs, tcts, tcbts, ...) batched staging (PlanOptions::coop_batched_staging)
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  tc (tcb, tcx or tcbx as auto_uses_storage_buffers and auto_uses_tensor_cores_everywhere
-//         say) where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
+//   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
 //         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
 //         prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
@@ -65,15 +59,11 @@ namespace cnnv3 {
 // their FMA form inside tc (coop_gemm.h coop_pays), a mix as fast as f16 (0.560 vs 0.562 ms at 2160p,
 // bench/RESULTS.md "Merged main").
 inline constexpr bool auto_uses_tensor_cores = true;
-// Whether "auto", where it picks tensor cores, keeps their intermediates in storage buffers (tcb) and
-// runs every conv on them (tcx); with the two switches below (tall tiles, batched staging), the four
-// choices RunnerVariant::for_device makes beyond tc itself. Off until measured faster on tensor cores (bench/RESULTS.md "Session 8").
-inline constexpr bool auto_uses_storage_buffers = false;
-inline constexpr bool auto_uses_tensor_cores_everywhere = false;
-// Whether "auto", where it picks tensor cores, gives enc0 and dec0 tall tiles (tct). Off until timed.
-inline constexpr bool auto_uses_tall_tiles = false;
-// Whether "auto", where it picks tensor cores, stages their tiles batched (tcs). Off until timed.
-inline constexpr bool auto_uses_batched_staging = false;
+
+// FiLM uniform buffers per pass (where the block does not fit in push constants), used in turn: one
+// more than the frames a host keeps in flight (FramePlanesGpu::frames_in_flight = 3), so that run()
+// never writes a buffer a queued frame still reads.
+inline constexpr int film_ring = 4;
 
 struct RunnerVariant {
     enum class Precision { f32, f16_tiles, f16 };
@@ -82,10 +72,6 @@ struct RunnerVariant {
     bool hook = false;       // "hook"
     bool tensor = false;     // "tc"
     bool fuse_low_res = false;  // with tensor: enc1 + bottleneck + dec1 in one pass where the plan can ("tc3")
-    bool buffers = false;       // with tensor: intermediates between tensor-core passes in storage buffers ("tcb", "tcbx")
-    bool all_layers = false;    // with tensor: every conv on tensor cores, coop_pays not asked ("tcx", "tcbx")
-    bool tall = false;          // with tensor: 16 x 32 tiles for enc0 and dec0 ("t")
-    bool batched_staging = false;  // with tensor: all staging fetches before the stores ("s", last)
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.
@@ -105,7 +91,10 @@ public:
     NetworkRunner& operator=(const NetworkRunner&) = delete;
 
     // One frame through the network. All three textures have the frame's size; run() only records
-    // GPU work (nothing waits), so the caller may reuse or download `output` right after.
+    // GPU work, so the caller may reuse or download `output` right after. Nothing in it waits for the
+    // GPU while at most film_ring - 1 earlier frames are still running (a FiLM block too large for
+    // push constants is written into the next of film_ring buffers: writing one that a queued pass
+    // still reads would wait); the driver may still block a submission when its own queue is full.
     //   input:  sampleable, any float or unorm RGBA format (rgba16f, rgba32f, rgba8/16 unorm...). The
     //           network's features read its RGB clamped to [0, 1] (SPEC §2 albedo, mip1, mip2).
     //   output: storable float or unorm RGBA (output_format() is the one this device prefers); receives
@@ -195,13 +184,13 @@ private:
     pl_fmt mid_format_ = nullptr;
     int width_ = 0, height_ = 0;
     std::map<std::string, GpuTexture> intermediates_;
-    std::map<std::string, GpuBuffer> intermediate_buffers_;  // PlannedTexture::buffer_units > 0
     std::map<std::string, std::unique_ptr<CompiledPass>> passes_;  // by compiled()'s key
     std::vector<std::unique_ptr<Route>> routes_;  // for the current size; few (prev or not, output formats)
     std::vector<int> film_sources_;     // film_texel_sources() of the model
     std::vector<float> film_;           // this frame's FiLM texels (vec4 each)
     Staging upload_, prev_upload_, download_;
     std::vector<float> staging_;        // run_planes()' RGBA where the buffers cannot be mapped
+    std::size_t frame_ = 0;             // frames run, for film_ring
     std::vector<pl_timer> timers_;      // per pass, empty until first enabled
     bool timing_ = false;               // timers_ in use
     std::vector<std::pair<double, int>> timer_sums_;  // ms and count per pass

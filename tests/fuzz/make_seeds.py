@@ -123,7 +123,7 @@ def text_seeds(corpus):
     (corpus / "options-beats").write_bytes(b"\4" + b"\0".join([b"--beats", b"beats.txt", b"--bpm"]))
     presets = pathlib.Path(__file__).resolve().parents[2] / "weights" / "presets.tsv"
     (corpus / "presets").write_bytes(b"\5" + presets.read_bytes())
-    for variant in (b"auto", b"tc", b"tc3", b"tcbxts", b"hook", b"f32", b"f16s-48k", b"f16-32k"):
+    for variant in (b"auto", b"tc", b"tc3", b"hook", b"f32", b"f16s-48k", b"f16-32k"):
         (corpus / ("variant-" + variant.decode())).write_bytes(b"\6" + variant)
 
 
