@@ -42,8 +42,7 @@ int main(int argc, char** argv)
             const std::clock_t t3 = std::clock();
             cnnv3::OnsetEnvelope lenv = cnnv3::compute_onset_envelope(audio, keep);
             const std::clock_t t4 = std::clock();
-            const cnnv3::BeatFeatures features = cnnv3::beat_features(lenv);
-            lenv.beat_activation = cnnv3::hold_activation(cnnv3::beat_activation(features), features.block, lenv.size());
+            lenv.beat_activation = cnnv3::learned_beat_activation(lenv);
             const std::clock_t t5 = std::clock();
             const cnnv3::BeatTrack ltrack = cnnv3::track_beats(lenv, learned);
             const std::clock_t t6 = std::clock();

@@ -195,12 +195,10 @@ int main(int argc, char** argv)
                 return 1;
             }
             if (!activations_dir.empty())
-                env.beat_activation = cnnv3::hold_activation(read_activation(activations_dir + "/" + stem + ".act.f32"), 4, env.size());
-            else if (options.learned) {
-                // As track_beats(audio, options) does: the trained network's activation.
-                const cnnv3::BeatFeatures features = cnnv3::beat_features(env);
-                env.beat_activation = cnnv3::hold_activation(cnnv3::beat_activation(features), features.block, env.size());
-            }
+                env.beat_activation = cnnv3::hold_activation(read_activation(activations_dir + "/" + stem + ".act.f32"),
+                                                             cnnv3::BeatFeatures{}.block, env.size());
+            else if (options.learned)
+                env.beat_activation = cnnv3::learned_beat_activation(env);  // as track_beats(audio, options)
             const cnnv3::BeatTrack track = cnnv3::track_beats(env, options);
             if (!dump.empty()) {
                 const cnnv3::BarDecoding dec = cnnv3::decode_bar_pointer(env, 0, env.size(), options.bar);

@@ -2,6 +2,8 @@
 
 #include "beat_network_weights.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -42,10 +44,15 @@ BeatFeatures beat_features(const OnsetEnvelope& env, int block)
 
 std::vector<float> hold_activation(const std::vector<float>& activation, int block, std::size_t envelope_frames)
 {
-    std::vector<float> out(envelope_frames, 0.0f);
-    const auto d = static_cast<std::size_t>(std::max(1, block));
+    if (block < 1)
+        throw std::invalid_argument("hold activation: block must be >= 1");
+    const auto d = static_cast<std::size_t>(block);
+    if (activation.size() != (envelope_frames + d - 1) / d)
+        throw std::invalid_argument(fmt::format("hold activation: {} values for {} envelope frames (expected {}: one per block "
+                                                "of {})", activation.size(), envelope_frames, (envelope_frames + d - 1) / d, d));
+    std::vector<float> out(envelope_frames);
     for (std::size_t i = 0; i < envelope_frames; ++i)
-        out[i] = activation.empty() ? 0.0f : activation[std::min(i / d, activation.size() - 1)];
+        out[i] = activation[i / d];
     return out;
 }
 
@@ -84,6 +91,20 @@ void convolve(const std::vector<float>& in, std::size_t frames, std::size_t ci, 
     }
 }
 
+// Every array as large as the shape says, so that the loops below stay inside them.
+void check_shape(const BeatNetwork& net)
+{
+    const bool shape = net.inputs > 0 && net.channels > 0 && net.kernel > 0 && net.kernel % 2 == 1 &&
+                       std::all_of(net.dilations.begin(), net.dilations.end(), [](int d) { return d > 0; });
+    const auto in = static_cast<std::size_t>(net.inputs), ch = static_cast<std::size_t>(net.channels),
+               k = static_cast<std::size_t>(net.kernel), blocks = net.dilations.size();
+    if (!shape || net.mean.size() != in || net.std.size() != in || net.in_weight.size() != ch * in * 3 ||
+        net.in_bias.size() != ch || net.block_weight.size() != blocks * ch * ch * k || net.block_bias.size() != blocks * ch ||
+        net.out_weight.size() != ch)
+        throw std::invalid_argument("beat activation: the network's arrays do not match its shape (expected an odd kernel, "
+                                    "positive dilations and the sizes of beat_activation.h's BeatNetwork)");
+}
+
 }  // namespace
 
 const BeatNetwork& trained_beat_network()
@@ -111,7 +132,12 @@ const BeatNetwork& trained_beat_network()
 std::vector<float> beat_activation(const BeatFeatures& f, const BeatNetwork& net)
 {
     if (f.channels != static_cast<std::size_t>(net.inputs))
-        throw std::invalid_argument("beat activation: the features' channels are not the network's inputs");
+        throw std::invalid_argument(fmt::format("beat activation: features of {} channels (expected the network's {})",
+                                                f.channels, net.inputs));
+    if (f.values.size() != f.frames * f.channels)
+        throw std::invalid_argument(fmt::format("beat activation: {} feature values (expected frames x channels = {} x {})",
+                                                f.values.size(), f.frames, f.channels));
+    check_shape(net);
     const std::size_t n = f.frames, ci = f.channels, ch = static_cast<std::size_t>(net.channels);
     const auto k = static_cast<std::size_t>(net.kernel);
     std::vector<float> x(f.values.size());
@@ -136,6 +162,14 @@ std::vector<float> beat_activation(const BeatFeatures& f, const BeatNetwork& net
         a[t] = 1.0f / (1.0f + std::exp(-logit));
     }
     return a;
+}
+
+std::vector<float> learned_beat_activation(const OnsetEnvelope& env)
+{
+    if (env.size() == 0)
+        return {};
+    const BeatFeatures features = beat_features(env);
+    return hold_activation(beat_activation(features), features.block, env.size());
 }
 
 }  // namespace cnnv3

@@ -33,7 +33,8 @@ struct BeatFeatures {
 BeatFeatures beat_features(const OnsetEnvelope& env, int block = 4);
 
 // Per envelope frame, the activation of feature frame (i / block) (held over its block), the form
-// OnsetEnvelope::beat_activation takes. activation.size() must be features' frames.
+// OnsetEnvelope::beat_activation takes. Throws std::invalid_argument for block < 1 or when
+// activation.size() is not the features' frames, ceil(envelope_frames / block).
 std::vector<float> hold_activation(const std::vector<float>& activation, int block, std::size_t envelope_frames);
 
 // A trained network (training/beats/tcn.py's TCN, PyTorch layouts): per-channel standardisation
@@ -58,7 +59,15 @@ struct BeatNetwork {
 const BeatNetwork& trained_beat_network();
 
 // Beat probability per feature frame. Throws std::invalid_argument when the features' channels
-// are not the network's inputs.
+// are not the network's inputs, when features.values is not frames × channels, or when the
+// network's arrays do not have the sizes its shape gives (or its kernel is even: no "same" padding).
 std::vector<float> beat_activation(const BeatFeatures& features, const BeatNetwork& network = trained_beat_network());
+
+// The trained network's activation per envelope frame, as OnsetEnvelope::beat_activation takes it:
+// beat_features, beat_activation, hold_activation (the one way the tracker, `cnnv3 analyze
+// --tracker learned` and the benches compute it). Needs env.band_log (keep_bands) at
+// analysis_sample_rate (80 feature channels); an envelope without frames (empty audio) gets an
+// empty activation. Throws as beat_features and beat_activation.
+std::vector<float> learned_beat_activation(const OnsetEnvelope& env);
 
 }  // namespace cnnv3

@@ -475,10 +475,8 @@ BeatTrack track_beats(const DecodedAudio& audio, const BeatTrackerOptions& optio
     OnsetEnvelopeOptions onset = options.onset;
     onset.keep_bands = onset.keep_bands || options.learned;
     OnsetEnvelope env = compute_onset_envelope(audio, onset);
-    if (options.learned) {
-        const BeatFeatures features = beat_features(env);
-        env.beat_activation = hold_activation(beat_activation(features), features.block, env.size());
-    }
+    if (options.learned)
+        env.beat_activation = learned_beat_activation(env);
     return track_beats(env, options);
 }
 

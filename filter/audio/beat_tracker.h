@@ -94,8 +94,10 @@ struct BeatTrackerOptions {
     double align_max_s = 0.1;            // fraction of the beat period and this many seconds (reach 0: off) ...
     double align_margin = 1.2;           // ... when their summed flux grows to this × the unshifted one
     // Step 4 with the learned beat activation (beat_activation.h) as the decoder's observation
-    // (track_beats(audio) computes it; track_beats(envelope) uses envelope.beat_activation when
-    // set). The decoder weights of BarPointerOptions' learned fields below apply.
+    // (track_beats(audio) computes it with learned_beat_activation; track_beats(envelope) uses
+    // envelope.beat_activation when set). The decoder weights of `bar`'s learned fields apply. The
+    // network was trained at analysis_sample_rate with the default onset options: other envelope
+    // bands throw std::invalid_argument (beat_activation), another frame rate skews its tempo.
     bool learned = false;
 };
 

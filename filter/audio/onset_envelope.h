@@ -55,8 +55,9 @@ struct OnsetEnvelope {
     // loudness (≥ floor_db in nepers, gain-independent), frame-major.
     std::vector<float> band_log;
     int band_count = 0;
-    // Optional learned beat probability per frame in [0, 1] (beat_activation.h); when not empty the
-    // bar-pointer decoder takes it as an observation (bar_pointer.h). Empty from compute_onset_envelope.
+    // Optional learned beat probability per frame in [0, 1] (beat_activation.h); when it has one
+    // value per frame the bar-pointer decoder takes it as an observation (bar_pointer.h; any other
+    // size is ignored). Empty from compute_onset_envelope.
     std::vector<float> beat_activation;
 
     std::size_t size() const { return strength.size(); }

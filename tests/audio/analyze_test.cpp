@@ -245,6 +245,24 @@ TEST(Analyze, TrackerLearnedTracksWithTheNetworksActivation)
         EXPECT_NEAR(written[i], learned[i], 2e-6) << i;
 }
 
+TEST(Analyze, TrackerLearnedOnTinyOrSilentAudioFindsNoBeatsWithOneNote)
+{
+    // The learned path's extra steps (bands, features, network) on one sample (one envelope frame,
+    // one feature frame: every tap of the network in the zero padding) and on digital silence: the
+    // same "no beats" note as the default tracker. (No samples at all is "no frames to analyze" or,
+    // beside a video, "no audio stream" before any tracker runs.)
+    testing::TempDir dir("audio");
+    for (const auto& [name, seconds] : {std::pair{"one_sample", 1.0 / 44100.0}, {"silence", 3.0}}) {
+        const auto wav = dir / (std::string(name) + ".wav");
+        write_wav(wav, Signal(44100, seconds));
+        for (const char* tracker : {"cnnv3", "learned"}) {
+            const Result r = analyze({wav.string(), "--fps", "10", "--tracker", tracker});
+            EXPECT_EQ(r.status, 0) << name << " " << tracker << ": " << r.err;
+            EXPECT_NE(r.err.find("no beats found"), std::string::npos) << name << " " << tracker << ": " << r.err;
+        }
+    }
+}
+
 TEST(Analyze, BadCommandLinesAreUsageErrors)
 {
     const std::vector<std::vector<std::string>> bad = {
