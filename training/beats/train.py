@@ -5,7 +5,8 @@
 
 The settings (steps, size) are the ones the cross-validation chose (crossval.py, bench/RESULTS.md).
 The header's test vector is the first 96 feature frames of the list's first clip with PyTorch's
-activation for them; the meson test `beat-network` checks the C++ inference against it.
+activation for them; the test BeatNetwork.ReproducesPyTorchsActivation (meson test `audio`) checks the
+C++ inference against it.
 """
 
 from __future__ import annotations
