@@ -135,6 +135,12 @@ TEST(RunnerVariant, parses_and_names_round_trip)
                             // staging (s), storage-buffer intermediates (b), every conv on tensor cores (x)
                             "tct", "tcs", "tcbt", "tcxt", "tcts", "tcbts", "tc3t", "tcb", "tcx", "tcbx"})
         EXPECT_THROW(RunnerVariant::parse(bad), GpuError) << bad;
+    // The message lists only what parse() takes (it offered the deleted tc[b][x] after their removal).
+    try {
+        RunnerVariant::parse("tcb");
+    } catch (const GpuError& e) {
+        EXPECT_NE(std::string(e.what()).find("f32, f16s or f16, or is tc, tc3, hook or auto"), std::string::npos) << e.what();
+    }
     // $CNNV3_GPU_VARIANT is the user's text: quoted as an excerpt, the message stays one short line
     // (found by the text fuzzer).
     for (const std::string& bad : {std::string("f16\nf32"), std::string("f32-16k\n-x"), std::string(500, 'f')}) {
