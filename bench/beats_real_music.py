@@ -107,15 +107,23 @@ def fetch_packages(cache: Path) -> Path:
     return root
 
 
+def wad_lumps(data: bytes) -> list[tuple[str, int, int]]:
+    """A WAD file's directory: (name, offset, size) per lump."""
+    count, table = struct.unpack_from("<ii", data, 4)
+    lumps = []
+    for i in range(count):
+        pos, size, name = struct.unpack_from("<ii8s", data, table + 16 * i)
+        lumps.append((name.rstrip(b"\0").decode("ascii", "replace"), pos, size))
+    return lumps
+
+
 def read_midi(root: Path, source: str) -> bytes:
     if ":" not in source:
         return (root / source).read_bytes()
     wad_path, lump = source.split(":")
     data = (root / wad_path).read_bytes()
-    count, table = struct.unpack_from("<ii", data, 4)
-    for i in range(count):
-        pos, size, name = struct.unpack_from("<ii8s", data, table + 16 * i)
-        if name.rstrip(b"\0").decode("ascii", "replace") == lump:
+    for name, pos, size in wad_lumps(data):
+        if name == lump:
             return data[pos:pos + size]
     raise SystemExit(f"{wad_path}: no lump {lump}")
 

@@ -20,7 +20,6 @@ evaluation and are never used). Writes OUT/CLIP.wav, OUT/CLIP.beats.txt and OUT/
 from __future__ import annotations
 
 import argparse
-import struct
 import sys
 import wave
 from pathlib import Path
@@ -33,15 +32,8 @@ LENGTH = 30.0
 
 
 def wad_music(root: Path, wad: str) -> list[str]:
-    data = (root / wad).read_bytes()
-    count, table = struct.unpack_from("<ii", data, 4)
-    names = []
-    for i in range(count):
-        _pos, _size, name = struct.unpack_from("<ii8s", data, table + 16 * i)
-        n = name.rstrip(b"\0").decode("ascii", "replace")
-        if n.startswith("D_"):
-            names.append(f"{wad}:{n}")
-    return names
+    """The WAD's music lumps (D_*) as WAD:LUMP sources."""
+    return [f"{wad}:{name}" for name, _pos, _size in brm.wad_lumps((root / wad).read_bytes()) if name.startswith("D_")]
 
 
 def pitch_grams(data: bytes) -> set[tuple[int, ...]]:
