@@ -127,9 +127,19 @@ int main(int argc, char** argv)
             options.level_check = false;
         else if (a == "--learned")
             options.learned = true;
-        else if (a == "--learned-level" && i + 2 < argc) {
-            options.level.learned_halve_from_bpm = std::strtod(argv[++i], nullptr);
-            options.level.learned_alternation = std::strtod(argv[++i], nullptr);
+        else if ((a == "--learned-level" && i + 2 < argc) || (a == "--align" && i + 3 < argc)) {
+            const bool level = a == "--learned-level";
+            const std::vector<double*> fields = level ? std::vector<double*>{&options.level.learned_halve_from_bpm, &options.level.learned_alternation}
+                                                      : std::vector<double*>{&options.align_reach, &options.align_max_s, &options.align_margin};
+            for (double* field : fields) {
+                char* end = nullptr;
+                *field = std::strtod(argv[++i], &end);
+                if (end == argv[i] || *end != '\0') {
+                    std::fprintf(stderr, "%s: not a number (expected %s)\n", argv[i],
+                                 level ? "--learned-level BPM RATIO" : "--align REACH MAX_S MARGIN");
+                    return 2;
+                }
+            }
         }
         else if (a == "--dump" && i + 1 < argc)
             dump = argv[++i];
@@ -139,16 +149,7 @@ int main(int argc, char** argv)
             features_dir = argv[++i];
         else if (a == "--activations" && i + 1 < argc)
             activations_dir = argv[++i];
-        else if (a == "--align" && i + 3 < argc) {
-            for (double* field : {&options.align_reach, &options.align_max_s, &options.align_margin}) {
-                char* end = nullptr;
-                *field = std::strtod(argv[++i], &end);
-                if (end == argv[i] || *end != '\0') {
-                    std::fprintf(stderr, "%s: not a number (expected --align REACH MAX_S MARGIN)\n", argv[i]);
-                    return 2;
-                }
-            }
-        } else if (a == "--bar" && i + 1 < argc) {
+        else if (a == "--bar" && i + 1 < argc) {
             if (!set_bar_option(options.bar, argv[++i])) {
                 std::fprintf(stderr, "%s: unknown bar option (expected NAME=NUMBER, NAME a field of BarPointerOptions)\n", argv[i]);
                 return 2;
