@@ -133,6 +133,8 @@ public:
     // GpuError the frames in flight are dropped (never written). A size or format change, decode()
     // and encode() collect the frames in flight first.
     static constexpr int frames_in_flight = 3;  // a frame uploading, one on the GPU, one downloading
+    // NetworkRunner's FiLM buffers outnumber the frames in flight, so that run() never waits (network_runner.h).
+    static_assert(film_ring > frames_in_flight);
     void submit(const AVFrame& in, const PlaneColor& in_color, AVFrame& out, const PlaneColor& out_color,
                 std::span<const float> cond, float strength, bool feedback);
     void collect();
