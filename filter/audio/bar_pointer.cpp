@@ -140,15 +140,15 @@ BarDecoding decode_bar_pointer(const OnsetEnvelope& env, std::size_t begin, std:
     // The learned activation's log odds per decoder frame (0 without one).
     const bool learned = env.beat_activation.size() == env.size();
     std::vector<float> odds(frames, 0.0f), activation;
-    if (learned)
+    if (learned) {
         activation.resize(frames);
-    if (learned)
         for (std::size_t t = 0; t < frames; ++t) {
             const auto centre = static_cast<std::ptrdiff_t>(begin + t * d + d / 2);
             activation[t] = pooled(env.beat_activation, centre, radius, begin, end);
             const double a = std::clamp(static_cast<double>(activation[t]), 1e-6, 1.0 - 1e-6);
             odds[t] = static_cast<float>(o.w_learned * std::clamp(std::log(a / (1.0 - a)), -o.learned_clip, o.learned_clip) - o.learned_bias);
         }
+    }
     const double hand = learned ? o.hand_weight : 1.0;
 
     std::vector<double> log_tau(tempi), prior(tempi);

@@ -526,10 +526,14 @@ BeatTrack track_beats(const OnsetEnvelope& env, const BeatTrackerOptions& o)
             bo.min_bpm = std::max(bo.min_bpm, o.min_bpm);
             bo.max_bpm = std::min(bo.max_bpm, o.max_bpm);
             BarDecoding dec = decode_bar_pointer(env, seg.begin, seg.end, bo);
-            if (o.level_check && weak_beats_weak_everywhere(dec.evidence, o.level))
-                dec = halve_level(std::move(dec), dec.evidence.strong_parity);
-            else if (o.level_check && learned_off_beats(dec.evidence, o.level))
-                dec = halve_level(std::move(dec), dec.evidence.learned_parity);
+            // The parity is read before the call: the argument moved from must not be read in the same call.
+            const LevelEvidence& e = dec.evidence;
+            const int keep = !o.level_check                         ? -1
+                             : weak_beats_weak_everywhere(e, o.level) ? e.strong_parity
+                             : learned_off_beats(e, o.level)          ? e.learned_parity
+                                                                      : -1;
+            if (keep >= 0)
+                dec = halve_level(std::move(dec), keep);
             frames = std::move(dec.frames);
             positions = std::move(dec.bar_position);
             if (meter == 0 && !frames.empty())
