@@ -38,20 +38,9 @@ def folds_of(clips: list[tcn.Clip], k: int, seed: int = 0) -> list[int]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--list", type=Path, required=True)
-    ap.add_argument("--features", type=Path, required=True)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--extra", type=Path, action="append", default=[], help="make_data.py's index.tsv: more training excerpts")
-    ap.add_argument("--extra-features", type=Path, help="features of the --extra excerpts")
+    tcn.add_training_arguments(ap)
+    ap.add_argument("--out", type=Path, required=True, help="where ACT/CLIP.act.f32 go")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--steps", type=int, default=1200)
-    ap.add_argument("--ch", type=int, default=20)
-    ap.add_argument("--kernel", type=int, default=5)
-    ap.add_argument("--dilations", default="1,2,4,8,16,32")
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--length", type=int, default=512, help="training excerpt in frames")
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     clips = tcn.load_clips(args.list, args.features)
@@ -62,13 +51,10 @@ def main() -> int:
     extra_fold = [fold_of_song.get(c.group, -1) for c in extra]
     print(f"{len(clips)} dev clips, {len(extra)} extra excerpts ({sum(g >= 0 for g in extra_fold)} of dev songs)", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    dil = tuple(int(d) for d in args.dilations.split(","))
     for f in range(args.folds):
         start = time.time()
         train = [c for c, g in zip(clips, fold) if g != f] + [c for c, g in zip(extra, extra_fold) if g != f]
-        model = tcn.train(train, steps=args.steps, ch=args.ch, kernel=args.kernel, dilations=dil,
-                          batch_size=args.batch, length=args.length, lr=args.lr,
-                          log=lambda s: print(f"fold {f} {s}", flush=True))
+        model = tcn.train_as_told(train, args, log=lambda s: print(f"fold {f} {s}", flush=True))
         for c, g in zip(clips, fold):
             if g == f:
                 tcn.activation(model, c.features).tofile(args.out / f"{c.name}.act.f32")

@@ -125,6 +125,29 @@ def batch(clips: list[Clip], size: int, length: int, rng: random.Random, augment
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
 
+def add_training_arguments(ap) -> None:
+    """The options train.py and crossval.py share (the data and the training settings)."""
+    ap.add_argument("--list", type=Path, required=True, help="the dev clips: a bench list (GROUP FILE.wav lines)")
+    ap.add_argument("--features", type=Path, required=True, help="their features (cnnv3-bench-beats-sets --features)")
+    ap.add_argument("--extra", type=Path, action="append", default=[], help="make_data.py's index.tsv: more training excerpts")
+    ap.add_argument("--extra-features", type=Path, help="features of the --extra excerpts")
+    ap.add_argument("--steps", type=int, default=1200)
+    ap.add_argument("--ch", type=int, default=20)
+    ap.add_argument("--kernel", type=int, default=5)
+    ap.add_argument("--dilations", default="1,2,4,8,16,32")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--length", type=int, default=512, help="training excerpt in frames")
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--threads", type=int, default=2)
+
+
+def train_as_told(clips: list[Clip], args, log=None) -> TCN:
+    """train() with add_training_arguments' settings."""
+    return train(clips, steps=args.steps, ch=args.ch, kernel=args.kernel,
+                 dilations=tuple(int(d) for d in args.dilations.split(",")), batch_size=args.batch,
+                 length=args.length, lr=args.lr, log=log)
+
+
 def train(clips: list[Clip], steps: int = 1200, seed: int = 0, ch: int = 20, kernel: int = 5, dilations=(1, 2, 4, 8, 16, 32),
           lr: float = 3e-3, batch_size: int = 12, length: int = 1024, log=None) -> TCN:
     torch.manual_seed(seed)

@@ -24,18 +24,7 @@ import tcn  # noqa: E402
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--list", type=Path, required=True)
-    ap.add_argument("--features", type=Path, required=True)
-    ap.add_argument("--extra", type=Path, action="append", default=[])
-    ap.add_argument("--extra-features", type=Path)
-    ap.add_argument("--steps", type=int, default=1200)
-    ap.add_argument("--ch", type=int, default=20)
-    ap.add_argument("--kernel", type=int, default=5)
-    ap.add_argument("--dilations", default="1,2,4,8,16,32")
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--length", type=int, default=512)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--threads", type=int, default=2)
+    tcn.add_training_arguments(ap)
     ap.add_argument("--header", type=Path, required=True)
     ap.add_argument("--model", type=Path, help="also save the PyTorch state_dict here")
     args = ap.parse_args()
@@ -44,9 +33,7 @@ def main() -> int:
     for index in args.extra:
         clips += tcn.load_extra(index, args.extra_features)
     start = time.time()
-    model = tcn.train(clips, steps=args.steps, ch=args.ch, kernel=args.kernel,
-                      dilations=tuple(int(d) for d in args.dilations.split(",")), batch_size=args.batch,
-                      length=args.length, lr=args.lr, log=lambda s: print(s, flush=True))
+    model = tcn.train_as_told(clips, args, log=lambda s: print(s, flush=True))
     print(f"{len(clips)} clips, {tcn.parameters(model)} parameters, {time.time() - start:.0f} s", flush=True)
     if args.model:
         torch.save(model.state_dict(), args.model)
