@@ -41,10 +41,17 @@ struct CoopGeometry {
     int ps() const { return kp + 8; }               // halves between staged pixels
     int k_blocks() const { return kp / k; }
     int n_blocks() const { return np / n; }
+    // C blocks converted to f16 before they go to shared memory (PlanOptions::coop_f16_results): half
+    // the bytes of the f32 round trip. Layout [nb][pixel][n channels], one uvec4 per pixel and N block,
+    // each block stored row-major at hc_offset() with a row stride of n halves (one uvec4): the store
+    // writes 256 contiguous bytes, and the epilogue's invocation (one per pixel) reads its 8 channels
+    // of an N block as one uvec4, neighbouring invocations neighbouring uvec4s.
+    bool f16_c = false;
     // Halves of shared memory for S, floats for the C blocks; S is declared large enough for both.
     int staged_halves() const { return sw() * sw() * ps(); }
     int c_floats() const { return np * c_stride(); }
-    int shared_bytes() const { return std::max(2 * staged_halves(), 4 * c_floats()); }
+    int c_bytes() const { return f16_c ? 2 * np * tile * tile : 4 * c_floats(); }
+    int shared_bytes() const { return std::max(2 * staged_halves(), c_bytes()); }
 
     // Element offsets (in halves of S, halves of the weight buffer, floats of C).
     int a_offset(int row, int tap, int kb) const { return staged_row(row, tap) * sw() * ps() + tap % 3 * dilation * ps() + kb * k; }
@@ -53,6 +60,9 @@ struct CoopGeometry {
     int c_offset(int row, int nb) const { return nb * n * c_stride() + row * tile; }  // column-major
     int c_stride() const { return tile * tile + 4; }  // between output channels (the block's columns)
     int c_index(int pixel, int channel) const { return channel * c_stride() + pixel; }
+    // With f16_c (offsets in halves): block (row, nb) row-major, element [i][j] at hc_offset + i * n + j.
+    int hc_offset(int row, int nb) const { return (nb * tile * tile + row * tile) * n; }
+    int hc_index(int pixel, int channel) const { return (channel / n * tile * tile + pixel) * n + channel % n; }
 };
 
 // enc0's feature staging (pass_plan.cpp emit_coop_enc0_pass), for a workgroup whose output tile starts

@@ -570,9 +570,15 @@ std::string coop_gemm(const CoopGeometry& g)
         for (int nb = 0; nb < g.n_blocks(); ++nb) {
             decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{R}}_{{N}};\n", {{"R", ri}, {"N", nb}});
             zero += fill_template("        c{{R}}_{{N}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"R", ri}, {"N", nb}});
-            store += fill_template("    coopMatStoreNV(c{{R}}_{{N}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
-                                   {{"R", ri}, {"N", nb}, {"C_ROW", (g.c_offset(1, 0) - g.c_offset(0, 0)) / 4},
-                                    {"C0", g.c_offset(ri, nb) / 4}, {"STRIDE", g.c_stride() / 4}});
+            if (g.f16_c)  // converted to f16 (coop_gemm.h CoopGeometry::f16_c), row-major, offsets in uvec4s
+                store += fill_template("    coopMatStoreNV(fcoopmatNV<16, gl_ScopeSubgroup, 16, 8>(c{{R}}_{{N}}), S, r * {{C_ROW}}u + {{C0}}u, "
+                                       "{{STRIDE}}u, false);\n",
+                                       {{"R", ri}, {"N", nb}, {"C_ROW", (g.hc_offset(1, 0) - g.hc_offset(0, 0)) / 8},
+                                        {"C0", g.hc_offset(ri, nb) / 8}, {"STRIDE", CoopGeometry::n / 8}});
+            else
+                store += fill_template("    coopMatStoreNV(c{{R}}_{{N}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, true);\n",
+                                       {{"R", ri}, {"N", nb}, {"C_ROW", (g.c_offset(1, 0) - g.c_offset(0, 0)) / 4},
+                                        {"C0", g.c_offset(ri, nb) / 4}, {"STRIDE", g.c_stride() / 4}});
         }
     // Distinct A blocks (by offset from row r's staged origin), each with the (row, tap) pairs it serves.
     std::vector<std::pair<int, std::vector<std::pair<int, int>>>> blocks;
@@ -610,22 +616,32 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
     std::string s = fill_template("    ivec2 pos = {{POS}};\n    if (any(greaterThanEqual(pos, size))) return;\n", {{"POS", pos}});
     s += bias_init(cw);
     s += "    int o = lid.y * 16 + lid.x;\n";
-    for (int go = 0; go < groups_of(cw.shape.out); ++go)
-        s += fill_template("    acc[{{G}}] += vec4(cnnv3_o(o + {{C}}), cnnv3_o(o + {{C1}}), cnnv3_o(o + {{C2}}), cnnv3_o(o + {{C3}}));\n",
-                           {{"G", go}, {"C", g.c_index(0, 4 * go)}, {"C1", g.c_index(0, 4 * go + 1)},
-                            {"C2", g.c_index(0, 4 * go + 2)}, {"C3", g.c_index(0, 4 * go + 3)}});
+    // With f16 C blocks, the half pair of channels c, c + 1 (c even) at pixel o: a component of S[o + ...].
+    auto half_pair = [&](int c) {
+        return fmt::format("unpackHalf2x16(S[o + {}].{})", g.hc_index(0, c) / 8, "xyzw"[g.hc_index(0, c) % 8 / 2]);
+    };
+    for (int go = 0; go < groups_of(cw.shape.out); ++go) {
+        if (g.f16_c)
+            s += fill_template("    acc[{{G}}] += vec4({{P0}}, {{P1}});\n",
+                               {{"G", go}, {"P0", half_pair(4 * go)}, {"P1", half_pair(4 * go + 2)}});
+        else
+            s += fill_template("    acc[{{G}}] += vec4(cnnv3_o(o + {{C}}), cnnv3_o(o + {{C1}}), cnnv3_o(o + {{C2}}), cnnv3_o(o + {{C3}}));\n",
+                               {{"G", go}, {"C", g.c_index(0, 4 * go)}, {"C1", g.c_index(0, 4 * go + 1)},
+                                {"C2", g.c_index(0, 4 * go + 2)}, {"C3", g.c_index(0, 4 * go + 3)}});
+    }
     return s;
 }
 
 // enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                float strength, bool linear, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
+                                float strength, bool linear, bool f16_results, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     std::vector<int> channel_map;
     for (const GroupChannels& gc : in_groups)
         channel_map.insert(channel_map.end(), gc.begin(), gc.end());
-    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    g.f16_c = f16_results;
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
@@ -689,10 +705,11 @@ const std::vector<int> coop_enc0_channels = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17
 // in-image A1 entries under it (SPEC: avgpool2 of mip1). The FMA form's A0 -> A1 -> A2 chain, which
 // the first versions of this pass shared, takes four barriers and 6-8 KiB more shared memory.
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                bool prev, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
+                                bool prev, bool f16_results, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<int>& channel_map = coop_enc0_channels;
-    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    g.f16_c = f16_results;
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     constexpr int tile = CoopGeometry::tile;
     // A1 starts at mip1 pixel (tile0 >> 1) - 2 so that the mip2 windows of the staged pixels (whose
@@ -1240,9 +1257,11 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
                                   : cw.shape.in;
         if (!options.coop_matrix || !coop_pays(staged_in, cw.shape.out))
             return std::nullopt;
-        std::string body = spec.sources.empty() ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, bytes, weights)
-                                                : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength,
-                                                                      options.linear_pooling, bytes, weights);
+        const bool f16_results = options.coop_f16_results;
+        std::string body = spec.sources.empty()
+                               ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, f16_results, bytes, weights)
+                               : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, options.linear_pooling,
+                                                     f16_results, bytes, weights);
         if (*bytes > options.shared_bytes_budget)
             return std::nullopt;
         return body;

@@ -98,6 +98,9 @@ struct PlanOptions {
     bool coop_fuse_low_res = false;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
                                      // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget;
                                      // slower than the three passes on an H100 (bench/RESULTS.md "Session 7")
+    bool coop_f16_results = false;  // with coop_matrix, each pass's f32 C blocks go through shared memory to the
+                                    // epilogue as f16 (coop_gemm.h CoopGeometry::f16_c): half the bytes stored
+                                    // and read, a smaller C region; the sums stay f32 (variant "tch")
     bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
                                   // window (exact: the sample sits on the window's centre, weights 1/4)
                                   // where the window is whole; needs the intermediates' format to filter

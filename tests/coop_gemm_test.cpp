@@ -39,9 +39,12 @@ float f16(float v) { return half_to_float(float_to_half(v)); }
 
 // One workgroup's tile at (wx, wy) of an h x w image, computed as the GLSL computes it. The staged
 // pixel i holds channel_map[c] of the input at origin + (i % sw, i / sw), 0 outside the image.
-void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int h, int w, int wx, int wy)
+// With f16_c the C blocks go through the f16 layout (hc_offset, row-major; read back at hc_index),
+// each sum rounded to a half as fcoopmatNV<16, ...>(c) rounds it.
+void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int h, int w, int wx, int wy, bool f16_c = false)
 {
-    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
+    g.f16_c = f16_c;
     std::vector<int> map = channel_map;
     map.resize(static_cast<std::size_t>(g.kp), -1);
     Planes in(cw.shape.in, h, w);
@@ -68,6 +71,7 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
     for (std::uint16_t hv : pack_coop_weights(cw, map, g))
         W.push_back(half_to_float(hv));
     std::vector<float> O(static_cast<std::size_t>(g.c_floats()), -1e30f);
+    std::vector<std::uint16_t> H(static_cast<std::size_t>(g.c_bytes() / 2), float_to_half(-1e4f));  // f16_c
     // The emitter's loop: subgroup rows r, r + 1; A blocks addressed from row r's origin (r * a_row
     // + a_offset(ri, ...)), deduplicated by that offset; C blocks accumulated per (row, nb).
     const int a_row = g.a_offset(1, 0, 0) - g.a_offset(0, 0, 0), rows = CoopGeometry::rows_per_subgroup;
@@ -97,10 +101,15 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
         for (int ri = 0; ri < rows; ++ri)
             for (int nb = 0; nb < g.n_blocks(); ++nb)
                 for (int mi = 0; mi < 16; ++mi)  // C column-major: element (mi, ni) at ni * stride + mi
-                    for (int ni = 0; ni < 8; ++ni)
-                        O[static_cast<std::size_t>(r * (g.c_offset(1, 0) - g.c_offset(0, 0)) + g.c_offset(ri, nb) +
-                                                   ni * g.c_stride() + mi)] =
-                            C[static_cast<std::size_t>(ri)][static_cast<std::size_t>(nb)][static_cast<std::size_t>(mi * 8 + ni)];
+                    for (int ni = 0; ni < 8; ++ni) {
+                        const float v = C[static_cast<std::size_t>(ri)][static_cast<std::size_t>(nb)][static_cast<std::size_t>(mi * 8 + ni)];
+                        if (f16_c)  // row-major: element (mi, ni) at mi * n + ni
+                            H.at(static_cast<std::size_t>(r * (g.hc_offset(1, 0) - g.hc_offset(0, 0)) + g.hc_offset(ri, nb) +
+                                                          mi * CoopGeometry::n + ni)) = float_to_half(v);
+                        else
+                            O[static_cast<std::size_t>(r * (g.c_offset(1, 0) - g.c_offset(0, 0)) + g.c_offset(ri, nb) +
+                                                       ni * g.c_stride() + mi)] = v;
+                    }
     }
     // Neighbouring rows share the A blocks of their common staged rows (dilation 1 only).
     EXPECT_EQ(a_loads, t / rows * g.k_blocks() * (d == 1 ? 12 : 18));
@@ -109,9 +118,14 @@ void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int 
             const int x = wx * t + lx, y = wy * t + ly;
             if (x >= w || y >= h)
                 continue;
-            for (int o = 0; o < cw.shape.out; ++o)  // the gather: O[c_index(ly * 16 + lx, o)]
-                ASSERT_NEAR(O[static_cast<std::size_t>(g.c_index(ly * t + lx, o))], want.at(o, y, x), 2e-5)
+            for (int o = 0; o < cw.shape.out; ++o) {  // the gather: O[c_index(ly * 16 + lx, o)]
+                const float got = f16_c ? half_to_float(H.at(static_cast<std::size_t>(g.hc_index(ly * t + lx, o))))
+                                        : O[static_cast<std::size_t>(g.c_index(ly * t + lx, o))];
+                // a half's rounding: 2^-11 of the value
+                const double tolerance = f16_c ? 2e-5 + std::abs(want.at(o, y, x)) / 2048 : 2e-5;
+                ASSERT_NEAR(got, want.at(o, y, x), tolerance)
                     << "tile " << wx << "," << wy << " pixel " << x << "," << y << " channel " << o;
+            }
         }
 }
 
@@ -182,6 +196,7 @@ TEST(CoopGemm, replayed_gemm_equals_conv3x3_on_edge_and_inner_tiles)
         for (auto [wx, wy] : {std::pair{0, 0}, {1, 1}, {2, 1}}) {
             SCOPED_TRACE(::testing::Message() << c.in << "->" << c.out << " d" << c.dilation << " tile " << wx << "," << wy);
             check_tile(cw, c.map, 29, 37, wx, wy);
+            check_tile(cw, c.map, 29, 37, wx, wy, true);
         }
     }
 }
@@ -314,6 +329,64 @@ TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
         for (const PlannedPass& p : plan_passes(m, opt).passes)
             EXPECT_FALSE(p.coop_matrix) << p.description;
     }
+}
+
+// CoopGeometry::f16_c (variant tch): every element of every (row, nb) block, stored row-major from
+// hc_offset, lands at hc_index of its pixel and channel, each exactly once inside c_bytes (half the f32
+// layout's); blocks start on whole uvec4s (the store's offsets are in uvec4s) and a pixel's 8 channels
+// of one N block are one uvec4 (the epilogue reads it whole).
+TEST(CoopGemm, f16_results_layout_covers_the_half_region_once)
+{
+    for (int out : {4, 8, 16}) {
+        CoopGeometry g = coop_geometry({16, out, 1}, 16);
+        const int f32_bytes = g.c_bytes();
+        g.f16_c = true;
+        EXPECT_EQ(2 * g.c_bytes(), f32_bytes - 4 * g.np * 4) << out;  // f32 columns carry 4 floats of padding
+        std::vector<int> seen(static_cast<std::size_t>(g.c_bytes() / 2), 0);
+        const int t = CoopGeometry::tile;
+        for (int row = 0; row < t; ++row)
+            for (int nb = 0; nb < g.n_blocks(); ++nb) {
+                EXPECT_EQ(g.hc_offset(row, nb) % 8, 0);
+                EXPECT_EQ(g.hc_offset(row, nb), row * (g.hc_offset(1, 0) - g.hc_offset(0, 0)) + g.hc_offset(0, nb));
+                for (int mi = 0; mi < 16; ++mi)
+                    for (int ni = 0; ni < 8; ++ni) {
+                        const int at = g.hc_offset(row, nb) + mi * CoopGeometry::n + ni;
+                        ASSERT_EQ(at, g.hc_index(row * t + mi, nb * 8 + ni));
+                        ++seen.at(static_cast<std::size_t>(at));
+                    }
+            }
+        EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(seen.size())) << out;
+        for (int c = 0; c < g.np; ++c)
+            EXPECT_EQ(g.hc_index(37, c) / 8, g.hc_index(37, c / 8 * 8) / 8) << c;
+    }
+}
+
+// coop_f16_results: each tensor-core pass converts its C blocks to f16 and reads halves back, in a
+// smaller S where C was the larger region (enc1 of [8,16]); the FMA passes and tc's text are untouched.
+TEST(CoopGemm, f16_results_change_only_the_tensor_core_passes_c_round_trip)
+{
+    const Model m = random_model(NetworkShape{8, 16, 5}, 47);
+    PlanOptions opt = tc_plan_options(m);
+    const PassPlan tc = plan_passes(m, opt);
+    opt.coop_f16_results = true;
+    const PassPlan tch = plan_passes(m, opt);
+    ASSERT_EQ(tc.passes.size(), tch.passes.size());
+    int smaller = 0;
+    for (std::size_t i = 0; i < tc.passes.size(); ++i) {
+        const PlannedPass &a = tc.passes[i], &b = tch.passes[i];
+        EXPECT_EQ(a.coop_matrix, b.coop_matrix) << a.description;
+        if (!a.coop_matrix) {
+            EXPECT_EQ(a.body, b.body) << a.description;
+            continue;
+        }
+        EXPECT_EQ(b.body.find("cnnv3_o("), std::string::npos) << b.description;
+        EXPECT_NE(b.body.find("coopMatStoreNV(fcoopmatNV<16, gl_ScopeSubgroup, 16, 8>(c0_0), S,"), std::string::npos) << b.description;
+        EXPECT_NE(b.body.find("unpackHalf2x16(S[o + "), std::string::npos) << b.description;
+        EXPECT_NE(a.body.find("cnnv3_o("), std::string::npos) << a.description;
+        EXPECT_LE(b.shared_bytes, a.shared_bytes) << b.description;
+        smaller += b.shared_bytes < a.shared_bytes;
+    }
+    EXPECT_GE(smaller, 1);
 }
 
 // coop_b_from_buffer: the passes with one K and one N block (9 B blocks) load them from CNNV3_W; the
