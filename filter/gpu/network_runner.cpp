@@ -49,9 +49,10 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc" || spec == "tc3") {
+    if (spec == "tc" || spec == "tc3" || spec == "tch") {
         v.tensor = true;
         v.fuse_low_res = spec == "tc3";
+        v.f16_results = spec == "tch";
         return v;
     }
     if (spec == "hook") {
@@ -68,7 +69,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc3, hook or auto",
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc3, tch, hook or auto",
                                    excerpt(spec)));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
@@ -92,7 +93,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc3" : "tc";
+        return fuse_low_res ? "tc3" : f16_results ? "tch" : "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -133,6 +134,7 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
     options.coop_matrix = variant_.tensor;
     options.coop_fuse_low_res = variant_.fuse_low_res;
+    options.coop_f16_results = variant_.f16_results;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);

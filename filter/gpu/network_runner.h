@@ -34,7 +34,7 @@
 
 namespace cnnv3 {
 
-// How the host builds its passes, spelled "<precision>[-<N>k]", "tc", "tc3", "hook" or "auto":
+// How the host builds its passes, spelled "<precision>[-<N>k]", "tc", "tc3", "tch", "hook" or "auto":
 //   f32   f32 shared tiles and arithmetic
 //   f16s  f16 shared tiles, f32 arithmetic (the data is f16 in the intermediates already)
 //   f16   f16 tiles and mat4 * vec4 products, summed in f16 per tap and in f32 across taps;
@@ -47,6 +47,8 @@ namespace cnnv3 {
 //   tc3   tc with a [8,16] network's enc1, bottleneck and dec1 as one pass (coop_gemm.h CoopLowRes):
 //         three conv passes. Not the default: on an H100 that pass took 0.510 ms at 2160p where the
 //         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
+//   tch   tc with each pass's f32 sums converted to f16 on their way through shared memory to the
+//         epilogue (PlanOptions::coop_f16_results): an experiment, not the default
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
 //   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
 //         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
@@ -72,6 +74,7 @@ struct RunnerVariant {
     bool hook = false;       // "hook"
     bool tensor = false;     // "tc"
     bool fuse_low_res = false;  // with tensor: enc1 + bottleneck + dec1 in one pass where the plan can ("tc3")
+    bool f16_results = false;   // with tensor: the GEMM's sums through shared memory as f16 ("tch")
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.

@@ -111,7 +111,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 }
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
-                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3"),
+                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3", "tch"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -120,17 +120,21 @@ INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
 
 TEST(RunnerVariant, parses_and_names_round_trip)
 {
-    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3"})
+    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3", "tch"})
     {
         EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
         EXPECT_EQ(RunnerVariant::parse(RunnerVariant::parse(spec).name()), RunnerVariant::parse(spec)) << spec;
     }
     EXPECT_FALSE(RunnerVariant::parse("tc").fuse_low_res);  // five passes: the fused pass was slower (tc3)
     EXPECT_TRUE(RunnerVariant::parse("tc3").fuse_low_res);
+    EXPECT_FALSE(RunnerVariant::parse("tc").f16_results);
+    EXPECT_TRUE(RunnerVariant::parse("tch").tensor);
+    EXPECT_TRUE(RunnerVariant::parse("tch").f16_results);
+    EXPECT_FALSE(RunnerVariant::parse("tch").fuse_low_res);
     const RunnerVariant v = RunnerVariant::parse("f16-32k");
     EXPECT_EQ(v.precision, RunnerVariant::Precision::f16);
     EXPECT_EQ(v.shared_kib, 32);
-    for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk", "tc-16k", "tc3-16k", "tc5", "tc4",
+    for (const char* bad : {"", "f64", "f16-x2", "f32-8k", "f32-k", "f32-", "f32-16k-", "auto-16k", "hook-16k", "f16-16kk", "tc-16k", "tc3-16k", "tch-16k", "tc3h", "tchh", "tc5", "tc4",
                             // measured no faster than tc and removed (session 10): tall tiles (t), batched
                             // staging (s), storage-buffer intermediates (b), every conv on tensor cores (x)
                             "tct", "tcs", "tcbt", "tcxt", "tcts", "tcbts", "tc3t", "tcb", "tcx", "tcbx"})
@@ -139,7 +143,7 @@ TEST(RunnerVariant, parses_and_names_round_trip)
     try {
         RunnerVariant::parse("tcb");
     } catch (const GpuError& e) {
-        EXPECT_NE(std::string(e.what()).find("f32, f16s or f16, or is tc, tc3, hook or auto"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("f32, f16s or f16, or is tc, tc3, tch, hook or auto"), std::string::npos) << e.what();
     }
     // $CNNV3_GPU_VARIANT is the user's text: quoted as an excerpt, the message stays one short line
     // (found by the text fuzzer).
@@ -352,7 +356,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tch"), [](const auto& info) {
     return std::string(info.param);
 });
 
