@@ -48,9 +48,11 @@ namespace cnnv3 {
 //         three conv passes. Not the default: on an H100 that pass took 0.510 ms at 2160p where the
 //         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
 //   tch   tc with each pass's f32 sums converted to f16 on their way through shared memory to the
-//         epilogue (PlanOptions::coop_f16_results): an experiment, not the default
+//         epilogue (PlanOptions::coop_f16_results); what auto picks on tensor cores
+//         (auto_uses_f16_results)
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  tc where the device has tensor cores for it and auto_uses_tensor_cores is true, else f16
+//   auto  tch (tc where auto_uses_f16_results is false) where the device has tensor cores for it and
+//         auto_uses_tensor_cores is true, else f16
 //         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
 //         prints the choice)
 // All but hook stage their tiles group-major (PlanOptions::planar_tiles). f16 and f16s need
@@ -61,6 +63,11 @@ namespace cnnv3 {
 // their FMA form inside tc (coop_gemm.h coop_pays), a mix as fast as f16 (0.560 vs 0.562 ms at 2160p,
 // bench/RESULTS.md "Merged main").
 inline constexpr bool auto_uses_tensor_cores = true;
+// Whether "auto", where it picks tensor cores, takes tch. On: on an H100 in two calls (bench/RESULTS.md
+// "Session 10 fourth call") [8,16] at 2160p ran in 0.661 and 0.658 ms with 3 frames in flight against
+// tc's 0.676 (GPU sum 0.637/0.638 vs 0.652; enc0 0.209 vs 0.219), 1080p's GPU sum 0.195 vs 0.197, [4,8]
+// unchanged; 0.192 vs 0.160/255 from the CPU reference at 853x479.
+inline constexpr bool auto_uses_f16_results = true;
 
 // FiLM uniform buffers per pass (where the block does not fit in push constants), used in turn: one
 // more than the frames a host keeps in flight (FramePlanesGpu::frames_in_flight = 3), so that run()

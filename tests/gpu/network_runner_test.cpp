@@ -170,6 +170,7 @@ TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software
     const bool f16 = shared_gpu().shader_f16() && !shared_gpu().device().software;
     EXPECT_EQ(runner.variant().precision, f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
     EXPECT_EQ(runner.variant().tensor, auto_uses_tensor_cores && shared_gpu().coop_matrix());
+    EXPECT_EQ(runner.variant().f16_results, runner.variant().tensor && auto_uses_f16_results);
     // Asked for explicitly where the device cannot: the same fallback as auto, with a warning.
     if (!shared_gpu().coop_matrix()) {
         EXPECT_EQ(NetworkRunner(shared_gpu(), m, "tc").variant().name(), runner.variant().name());
