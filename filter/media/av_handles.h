@@ -37,6 +37,9 @@ struct OutputFreer {
 struct CodecContextFreer {
     void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
 };
+struct CodecParametersFreer {
+    void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
+};
 struct PacketFreer {
     void operator()(AVPacket* p) const { av_packet_free(&p); }
 };
@@ -59,6 +62,7 @@ using InputContext = std::unique_ptr<AVFormatContext, InputCloser>;
 // A muxer from avformat_alloc_output_context2, with its AVIOContext when it has one.
 using OutputContext = std::unique_ptr<AVFormatContext, OutputFreer>;
 using CodecContext = std::unique_ptr<AVCodecContext, CodecContextFreer>;
+using CodecParameters = std::unique_ptr<AVCodecParameters, CodecParametersFreer>;
 using Packet = std::unique_ptr<AVPacket, PacketFreer>;
 using Frame = std::unique_ptr<AVFrame, FrameFreer>;
 using Resampler = std::unique_ptr<SwrContext, ResamplerFreer>;

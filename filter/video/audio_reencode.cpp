@@ -34,11 +34,6 @@ bool is_mp4_family(const AVOutputFormat& container)
     return false;
 }
 
-bool carries(const AVOutputFormat& container, AVCodecID id)
-{
-    return avformat_query_codec(&container, id, FF_COMPLIANCE_NORMAL) == 1 || container.audio_codec == id;
-}
-
 // The codec's supported values (FFmpeg 5.1 - 7.0: the AVCodec lists; 7.1+: the config query).
 #if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
 const void* supported(const AVCodec& codec, AVCodecConfig config)
@@ -142,9 +137,11 @@ const AVCodec* audio_encoder_for(const AVOutputFormat& container)
         names = {"libopus", "opus", "libvorbis", "vorbis"};
     else if (is_mp4_family(container))
         names = {"aac", "libfdk_aac"};
-    for (const char* name : names)
-        if (const AVCodec* codec = avcodec_find_encoder_by_name(name); codec && carries(container, codec->id))
+    for (const char* name : names) {
+        const AVCodec* codec = avcodec_find_encoder_by_name(name);
+        if (codec && muxer_takes(container, codec->id) == Takes::yes)
             return codec;
+    }
     if (container.audio_codec != AV_CODEC_ID_NONE)
         if (const AVCodec* codec = avcodec_find_encoder(container.audio_codec))
             return codec;

@@ -25,7 +25,9 @@
 namespace cnnv3 {
 
 // The audio encoder `container` gets for audio it cannot carry as is, or nullptr when it holds
-// no audio (y4m, images) or this FFmpeg has none of the candidates.
+// no audio (y4m, images) or this FFmpeg has none of the candidates. The first of its preferred
+// encoders (Opus, Vorbis for Matroska/WebM; AAC for MP4 and kin) whose codec the container takes
+// for sure (muxer_takes.h: Takes::yes), else an encoder of the container's own audio codec.
 const AVCodec* audio_encoder_for(const AVOutputFormat& container);
 
 // Audio the muxer says it carries but writes only with -strict experimental (FFmpeg 5.1's MP4

@@ -1,5 +1,6 @@
 #include "encoder_choice.h"
 
+#include "muxer_takes.h"
 #include "pixel_formats.h"
 #include "video_error.h"
 
@@ -81,21 +82,6 @@ std::pair<AVPixelFormat, int> closest(const std::vector<AVPixelFormat>& candidat
     const AVPixelFormat best =
         avcodec_find_best_pix_fmt_of_list(list.data(), input, pixel_format_has_alpha(input) ? 1 : 0, &loss);
     return {best, loss};
-}
-
-// The container can carry the codec: FFmpeg's answer, where "don't know" (< 0) counts as yes
-// except for y4m, which holds raw frames only (wrapped_avframe; rawvideo too from FFmpeg 6).
-bool carries(const AVOutputFormat& container, AVCodecID id)
-{
-    if (is_y4m(container))
-        return id == AV_CODEC_ID_WRAPPED_AVFRAME;
-    return avformat_query_codec(&container, id, FF_COMPLIANCE_NORMAL) != 0;
-}
-
-// FFmpeg says yes, or it is the container's own default (for muxers without a codec list).
-bool carries_for_sure(const AVOutputFormat& container, AVCodecID id)
-{
-    return avformat_query_codec(&container, id, FF_COMPLIANCE_NORMAL) == 1 || container.video_codec == id;
 }
 
 AVPixelFormat pick_format(const AVCodec& codec, const AVOutputFormat& container, AVPixelFormat input,
@@ -261,7 +247,7 @@ EncoderChoice choose_by_rule(const AVOutputFormat& container, const std::string&
         if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
             throw VideoError(output, fmt::format("no video encoder named \"{}\" in this FFmpeg (see ffmpeg -encoders)",
                                                  encoder_name));
-        if (!carries(container, codec->id))
+        if (muxer_takes(container, codec->id) == Takes::no)
             throw VideoError(output, fmt::format("the {} container cannot carry {} (encoder {})", container.name,
                                                  avcodec_get_name(codec->id), codec->name));
         choice.codec = codec;
@@ -292,7 +278,7 @@ EncoderChoice choose_by_rule(const AVOutputFormat& container, const std::string&
     const AVCodec* x264 = avcodec_find_encoder_by_name("libx264");
     if (!x264)
         why_not_x264 = "no libx264 in this FFmpeg";
-    else if (!carries_for_sure(container, AV_CODEC_ID_H264) && std::strcmp(container.name, "mpegts") != 0)
+    else if (muxer_takes(container, AV_CODEC_ID_H264) != Takes::yes)
         why_not_x264 = fmt::format("the {} container does not carry H.264", container.name);
     else if (!contains(encoder_pixel_formats(*x264, container), input_format))
         why_not_x264 = fmt::format("libx264 cannot take {}", input_name);
@@ -305,7 +291,8 @@ EncoderChoice choose_by_rule(const AVOutputFormat& container, const std::string&
         return choice;
     }
 
-    if (const AVCodec* ffv1 = avcodec_find_encoder(AV_CODEC_ID_FFV1); ffv1 && carries_for_sure(container, AV_CODEC_ID_FFV1)) {
+    const AVCodec* ffv1 = avcodec_find_encoder(AV_CODEC_ID_FFV1);
+    if (ffv1 && muxer_takes(container, AV_CODEC_ID_FFV1) == Takes::yes) {
         const auto [format, loss] = closest(encoder_pixel_formats(*ffv1, container), input_format);
         if (format != AV_PIX_FMT_NONE && loss == 0) {
             choice.codec = ffv1;

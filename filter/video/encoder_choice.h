@@ -2,8 +2,8 @@
 // format and an optional encoder name. The rule (docs/video.md):
 //
 //   named encoder      that encoder; the input's pixel format when it takes it, else the closest
-//                      one it takes (avcodec_find_best_pix_fmt_of_list). The container must be
-//                      able to carry it.
+//                      one it takes (avcodec_find_best_pix_fmt_of_list). Refused when the
+//                      container does not take its codec (muxer_takes.h says Takes::no).
 //   image output       (image2 muxer: .png, .jpg, .tiff, .bmp ...) the extension's codec, in an RGB
 //                      format where it has one (8 or 16 bits as the input); .png is always
 //                      16-bit RGB (rgb48be, rgba64be when the input has alpha).
@@ -11,8 +11,9 @@
 //   video, default     1. libx264 (crf 18, preset medium) when it takes the input's pixel format
 //                         exactly (yuv420p/422p/444p at 8 or 10 bits, yuvj*, gray), the size
 //                         suits the chroma subsampling (even width for 4:2:x, even height for
-//                         4:2:0) and the container carries H.264 (FFmpeg says so, or mpegts);
-//                      2. else ffv1 (lossless) when the container carries it and ffv1 has a
+//                         4:2:0) and the container takes H.264 for sure (muxer_takes.h:
+//                         Takes::yes; mpegts included);
+//                      2. else ffv1 (lossless) when the container takes it for sure and ffv1 has a
 //                         format that loses nothing of the input's (rgb24 -> bgr0, gbrp16 ...);
 //                      3. else the container's default codec with the closest format it takes
 //                         (y4m: wrapped_avframe in one of the YUV4MPEG formats).

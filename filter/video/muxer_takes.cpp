@@ -2,7 +2,9 @@
 
 #include "av_handles.h"
 
+#include <cstring>
 #include <new>
+#include <optional>
 
 namespace cnnv3 {
 
@@ -16,6 +18,23 @@ AVCodecID default_codec(const AVOutputFormat& container, AVMediaType type)
     case AVMEDIA_TYPE_SUBTITLE: return container.subtitle_codec;
     default: return AV_CODEC_ID_NONE;
     }
+}
+
+// Steps 1 and 2 of the header; nullopt where only the muxer can tell.
+std::optional<bool> listed(const AVOutputFormat& container, AVCodecID codec)
+{
+    // > 0, not == 1: the mp3 muxer answers with the ID3 tag it would write a picture under.
+    const int q = avformat_query_codec(&container, codec, FF_COMPLIANCE_NORMAL);
+    if (q >= 0)
+        return q > 0;
+    const AVCodecID own = default_codec(container, avcodec_get_type(codec));
+    if (own == AV_CODEC_ID_NONE)
+        return false;
+    if (own == codec)
+        return true;
+    if (codec == AV_CODEC_ID_H264 && std::strcmp(container.name, "mpegts") == 0)
+        return true;
+    return std::nullopt;
 }
 
 // Writes a header for `stream` alone into memory; true if the muxer accepted it.
@@ -39,18 +58,44 @@ bool header_accepted(const AVOutputFormat& container, const AVCodecParameters& s
     return accepted;
 }
 
+// A stream of `codec` as an encoder would start it, without its codec header.
+bool typical_stream_accepted(const AVOutputFormat& container, AVCodecID codec)
+{
+    av::CodecParameters par(avcodec_parameters_alloc());
+    if (!par)
+        throw std::bad_alloc();
+    par->codec_id = codec;
+    par->codec_type = avcodec_get_type(codec);
+    if (par->codec_type == AVMEDIA_TYPE_VIDEO) {
+        par->width = 320;
+        par->height = 240;
+        par->format = AV_PIX_FMT_YUV420P;  // the one format every video muxer takes (y4m included)
+    } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
+        par->sample_rate = 48000;
+        par->format = AV_SAMPLE_FMT_S16;
+        av_channel_layout_default(&par->ch_layout, 2);
+    }
+    return header_accepted(container, *par);
+}
+
 }  // namespace
 
 bool muxer_takes(const AVOutputFormat& container, const AVCodecParameters& stream)
 {
-    const int q = avformat_query_codec(&container, stream.codec_id, FF_COMPLIANCE_NORMAL);
-    if (q >= 0)
-        return q == 1;
-    if (default_codec(container, stream.codec_type) == AV_CODEC_ID_NONE)
-        return false;
+    if (const std::optional<bool> answer = listed(container, stream.codec_id))
+        return *answer;
     if (container.flags & AVFMT_NOFILE)
         return true;
     return header_accepted(container, stream);
+}
+
+Takes muxer_takes(const AVOutputFormat& container, AVCodecID codec)
+{
+    if (const std::optional<bool> answer = listed(container, codec))
+        return *answer ? Takes::yes : Takes::no;
+    if (container.flags & AVFMT_NOFILE)
+        return Takes::maybe;
+    return typical_stream_accepted(container, codec) ? Takes::maybe : Takes::no;
 }
 
 }  // namespace cnnv3

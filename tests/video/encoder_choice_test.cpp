@@ -68,6 +68,16 @@ TEST(EncoderChoice, NamedEncoder)
     }
     EXPECT_THROW(choose("a.y4m", AV_PIX_FMT_YUV420P, 320, 240, "libx264"), VideoError);
     EXPECT_THROW(choose("a.mkv", AV_PIX_FMT_YUV420P, 320, 240, "aac"), VideoError);
+    // Muxers without a codec list are asked (muxer_takes.h): Ogg refuses H.264 before any work
+    // (it used to pass here and fail at the output's header); MPEG-TS takes it.
+    try {
+        choose("a.ogg", AV_PIX_FMT_YUV420P, 320, 240, "libx264");
+        FAIL() << "H.264 into Ogg accepted";
+    } catch (const VideoError& e) {
+        EXPECT_STREQ(e.what(), "a.ogg: the ogg container cannot carry h264 (encoder libx264)");
+    }
+    EXPECT_STREQ(choose("a.ts", AV_PIX_FMT_YUV420P, 320, 240, "libx264").codec->name, "libx264");
+    EXPECT_STREQ(choose("a.ogg", AV_PIX_FMT_YUV420P, 320, 240, "libtheora").codec->name, "libtheora");
 }
 
 // Audio formats cannot hold the video: refused with what was expected, before any work.
