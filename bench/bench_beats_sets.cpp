@@ -17,6 +17,9 @@
 // decoder runs on that activation (for the cross-validation of training/beats/); --learned runs the
 // learned tracker (BeatTrackerOptions::learned: the trained network's activation, as
 // `cnnv3 analyze --tracker learned`); --learned-level sets MetricalLevelOptions' learned_* fields.
+// Each file it writes appears whole or not at all (shadergen/atomic_file.h; a file of the same name
+// is replaced), so a run stopped mid-write leaves no half file for training/ or the Python benches.
+#include "atomic_file.h"
 #include "audio_decode.h"
 #include "beat_activation.h"
 #include "beat_metrics.h"
@@ -83,22 +86,20 @@ bool set_bar_option(cnnv3::BarPointerOptions& o, const std::string& arg)
 
 // DIR/CLIP.feat.npy: the learned activation's input features (beat_activation.h), a float32
 // array of shape (frames, channels) in NumPy's .npy format (version 1.0), read by training/beats/.
-bool write_features(const std::string& path, const cnnv3::BeatFeatures& f)
+void write_features(const std::string& path, const cnnv3::BeatFeatures& f)
 {
     std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(f.frames) + ", " +
                          std::to_string(f.channels) + "), }";
     const std::size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
     header.push_back('\n');
-    std::ofstream out(path, std::ios::binary);
-    const unsigned char magic[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    out.write(reinterpret_cast<const char*>(magic), 8);
+    std::string bytes = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
     const auto len = static_cast<std::uint16_t>(header.size());
-    const char len_le[2] = {static_cast<char>(len & 0xFF), static_cast<char>(len >> 8)};
-    out.write(len_le, 2);
-    out << header;
-    out.write(reinterpret_cast<const char*>(f.values.data()), static_cast<std::streamsize>(f.values.size() * sizeof(float)));
-    return static_cast<bool>(out);
+    bytes.push_back(static_cast<char>(len & 0xFF));
+    bytes.push_back(static_cast<char>(len >> 8));
+    bytes += header;
+    bytes.append(reinterpret_cast<const char*>(f.values.data()), f.values.size() * sizeof(float));
+    cnnv3::write_file_atomically(path, bytes, true);
 }
 
 // DIR/CLIP.act.f32: one little-endian float32 beat probability per feature frame (training/beats/).
@@ -191,10 +192,8 @@ int main(int argc, char** argv)
             cnnv3::OnsetEnvelopeOptions onset = options.onset;
             onset.keep_bands = onset.keep_bands || !features_dir.empty() || options.learned;
             cnnv3::OnsetEnvelope env = cnnv3::compute_onset_envelope(cnnv3::decode_audio(wav), onset);
-            if (!features_dir.empty() && !write_features(features_dir + "/" + stem + ".feat.npy", cnnv3::beat_features(env))) {
-                std::fprintf(stderr, "%s: cannot write (expected a writable directory)\n", features_dir.c_str());
-                return 1;
-            }
+            if (!features_dir.empty())
+                write_features(features_dir + "/" + stem + ".feat.npy", cnnv3::beat_features(env));
             if (!activations_dir.empty())
                 env.beat_activation = cnnv3::hold_activation(read_activation(activations_dir + "/" + stem + ".act.f32"),
                                                              cnnv3::BeatFeatures{}.block, env.size());
@@ -203,24 +202,18 @@ int main(int argc, char** argv)
             const cnnv3::BeatTrack track = cnnv3::track_beats(env, options);
             if (!dump.empty()) {
                 const cnnv3::BarDecoding dec = cnnv3::decode_bar_pointer(env, 0, env.size(), options.bar);
-                std::ofstream out(dump + "/" + clip.substr(0, clip.size() - 4) + ".decoded.txt");
+                std::ostringstream out;
                 out << "# strong_parity " << dec.evidence.strong_parity << " bpm " << dec.evidence.bpm << "\n";
                 for (std::size_t k = 0; k < dec.frames.size(); ++k)
                     out << env.time(static_cast<double>(dec.frames[k])) << ' ' << dec.bar_position[k] << '\n';
-                if (!out) {
-                    std::fprintf(stderr, "%s: cannot write (expected a writable directory)\n", dump.c_str());
-                    return 1;
-                }
+                cnnv3::write_file_atomically(dump + "/" + stem + ".decoded.txt", out.str(), true);
             }
             const std::vector<double>& est = track.beats;
             if (!beats_dir.empty()) {
-                std::ofstream out(beats_dir + "/" + clip.substr(0, clip.size() - 4) + ".tracked.txt");
+                std::ostringstream out;
                 for (double t : est)
                     out << t << '\n';
-                if (!out) {
-                    std::fprintf(stderr, "%s: cannot write (expected a writable directory)\n", beats_dir.c_str());
-                    return 1;
-                }
+                cnnv3::write_file_atomically(beats_dir + "/" + stem + ".tracked.txt", out.str(), true);
             }
             std::vector<double> gaps;
             for (std::size_t k = 1; k < est.size(); ++k)
