@@ -393,10 +393,10 @@ AddedAudio add_audio_stream(const AVStream& in, AVFormatContext& out, const std:
     const AVCodecParameters& par = *in.codecpar;
     const AVOutputFormat& container = *out.oformat;
     AddedAudio added;
-    if (!muxer_takes(container, par))
-        added.why = fmt::format("the {} container cannot carry it", container.name);
-    else if (audio_is_experimental_in(container, par.codec_id))
+    if (audio_is_experimental_in(container, par.codec_id))  // first: the muxer refuses it too
         added.why = fmt::format("{} in {} is experimental in FFmpeg", avcodec_get_name(par.codec_id), container.name);
+    else if (!muxer_takes(container, par))
+        added.why = fmt::format("the {} container cannot carry it", container.name);
     if (added.why.empty()) {
         added.stream = avformat_new_stream(&out, nullptr);
         if (!added.stream)

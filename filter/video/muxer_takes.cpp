@@ -82,8 +82,9 @@ bool typical_stream_accepted(const AVOutputFormat& container, AVCodecID codec)
 
 bool muxer_takes(const AVOutputFormat& container, const AVCodecParameters& stream)
 {
-    if (const std::optional<bool> answer = listed(container, stream.codec_id))
-        return *answer;
+    // A yes is asked again: the lists are wider than what the muxers write (mov lists Opus).
+    if (listed(container, stream.codec_id) == false)
+        return false;
     if (container.flags & AVFMT_NOFILE)
         return true;
     return header_accepted(container, stream);

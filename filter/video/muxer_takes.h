@@ -6,7 +6,7 @@
 //   muxer_takes(container, codec)    a codec before any stream of it exists (which encoder to use:
 //                                    the default video rule, a named encoder, the audio encoder).
 //
-// Both start from the same answer (listed below); they differ only where that does not decide:
+// What each form knows first, in this order:
 //
 //   1. FFmpeg's codec query (avformat_query_codec): yes (> 0) or no (0).
 //   2. It cannot tell (< 0: ogg, mpegts, y4m ... have no codec list): the container's own default
@@ -16,18 +16,25 @@
 //   3. Otherwise the muxer itself is asked: a header for that one stream is written into memory.
 //      A muxer that writes its own files (AVFMT_NOFILE) cannot be asked this way.
 //
-// The stream form asks (3) with the real stream: a refusal (ogg refuses AAC) is false, an
-// acceptance true; AVFMT_NOFILE muxers keep the old rule (true). Without this,
-// `cnnv3 stylize clip.mp4 out.ogg` copied AAC into Ogg and failed at the real header, after the GPU
-// had started.
+// The stream form: a no from (1) or (2) is false; else the muxer is asked (3) with the real
+// stream, a yes from the list too, since the lists are wider than what the muxers write at
+// FFmpeg's normal strictness (FFmpeg 5.1's mov lists Opus, FLAC and VP9 but writes them only in
+// its MP4 mode; mp4 lists FLAC, written only with -strict experimental). A refusal (ogg refuses
+// AAC, mov Opus) is false, an acceptance true; AVFMT_NOFILE muxers take the stream. Without this,
+// `cnnv3 stylize clip.mp4 out.ogg` copied AAC into Ogg (clip.mkv out.mov its Opus into MOV) and
+// failed at the real header, after the GPU had started.
 //
-// The codec form asks (3) with a typical stream of the codec (320x240 yuv420p, 48 kHz stereo) that
-// has no codec header (extradata) yet. A refusal is Takes::no (ogg refuses H.264, y4m all but its
-// raw frames); an acceptance is only Takes::maybe, since some muxers accept anything at this
-// point (MPEG-TS writes ffv1 as a private stream no demuxer reads), as is an AVFMT_NOFILE muxer.
-// Limit: a muxer that builds its header from the codec's own header (Ogg with Opus or FLAC)
-// refuses the typical stream, so the codec form says no there although the encoder's stream would
-// be taken; no caller asks that (audio_encoder_for asks only codecs the query answers for).
+// The codec form: (1) and (2) decide (Takes::yes / Takes::no) where they can; a typical stream
+// without the codec's header (extradata) would be refused where the encoder's is taken (matroska
+// refuses H.264 without it). Else the muxer is asked (3) with such a typical stream (320x240
+// yuv420p, 48 kHz stereo): a refusal is Takes::no (ogg refuses H.264, y4m all but its raw
+// frames); an acceptance only Takes::maybe, since some muxers accept anything at this point
+// (MPEG-TS writes ffv1 as a private stream no demuxer reads), as does an AVFMT_NOFILE muxer.
+// Limits: a yes from the list stands where the stream form says no (mov with Opus, FLAC or VP9;
+// mp4 with FLAC), so a named encoder of those into .mov still fails at the output's header; and
+// a muxer that builds its header from the codec's own header (Ogg with Opus or FLAC) refuses the
+// typical stream, so the codec form says no there although an encoder's stream would be taken
+// (no caller asks: the audio encoder's candidates are answered by the query).
 //
 // Callers: Takes::yes where the pipeline picks a codec on its own (libx264, the ffv1 fallback, the
 // audio encoder), != Takes::no where the user named the encoder (refused before the work starts).
