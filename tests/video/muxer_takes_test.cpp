@@ -53,13 +53,15 @@ protected:
                      " -c:a:2 flac -c:a:3 pcm_s16le -c:v:0 libx264 -c:v:1 ffv1 -c:v:2 rawvideo -c:v:3 libvpx-vp9"
                      " -pix_fmt yuv420p '" + file.string() + "'");
         AVFormatContext* raw = nullptr;
-        if (avformat_open_input(&raw, file.c_str(), nullptr, nullptr) < 0 || avformat_find_stream_info(raw, nullptr) < 0)
+        if (avformat_open_input(&raw, file.c_str(), nullptr, nullptr) < 0)
             throw std::runtime_error(file.string() + ": cannot open");
-        in_ = raw;
+        in_.reset(raw);
+        if (avformat_find_stream_info(raw, nullptr) < 0)
+            throw std::runtime_error(file.string() + ": cannot read its streams");
     }
     static void TearDownTestSuite()
     {
-        avformat_close_input(&in_);
+        in_.reset();
         delete dir_;
     }
 
@@ -69,11 +71,11 @@ protected:
     }
 
     static test::TempDir* dir_;
-    static AVFormatContext* in_;
+    static av::InputContext in_;
 };
 
 test::TempDir* MuxerTakes::dir_ = nullptr;
-AVFormatContext* MuxerTakes::in_ = nullptr;
+av::InputContext MuxerTakes::in_;
 
 TEST_F(MuxerTakes, AnswersForTheContainersThePipelineMeets)
 {
