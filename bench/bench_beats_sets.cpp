@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <initializer_list>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -115,6 +116,21 @@ std::vector<float> read_activation(const std::string& path)
     return a;
 }
 
+// The numbers after option argv[i] into `fields`, advancing i; false (after one line on stderr) when
+// one is not a number.
+bool read_numbers(char** argv, int& i, std::initializer_list<double*> fields, const char* expected)
+{
+    for (double* field : fields) {
+        char* end = nullptr;
+        *field = std::strtod(argv[++i], &end);
+        if (end == argv[i] || *end != '\0') {
+            std::fprintf(stderr, "%s: not a number (expected %s)\n", argv[i], expected);
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -128,19 +144,14 @@ int main(int argc, char** argv)
             options.level_check = false;
         else if (a == "--learned")
             options.learned = true;
-        else if ((a == "--learned-level" && i + 2 < argc) || (a == "--align" && i + 3 < argc)) {
-            const bool level = a == "--learned-level";
-            const std::vector<double*> fields = level ? std::vector<double*>{&options.level.learned_halve_from_bpm, &options.level.learned_alternation}
-                                                      : std::vector<double*>{&options.align_reach, &options.align_max_s, &options.align_margin};
-            for (double* field : fields) {
-                char* end = nullptr;
-                *field = std::strtod(argv[++i], &end);
-                if (end == argv[i] || *end != '\0') {
-                    std::fprintf(stderr, "%s: not a number (expected %s)\n", argv[i],
-                                 level ? "--learned-level BPM RATIO" : "--align REACH MAX_S MARGIN");
-                    return 2;
-                }
-            }
+        else if (a == "--learned-level" && i + 2 < argc) {
+            if (!read_numbers(argv, i, {&options.level.learned_halve_from_bpm, &options.level.learned_alternation},
+                              "--learned-level BPM RATIO"))
+                return 2;
+        } else if (a == "--align" && i + 3 < argc) {
+            if (!read_numbers(argv, i, {&options.align_reach, &options.align_max_s, &options.align_margin},
+                              "--align REACH MAX_S MARGIN"))
+                return 2;
         }
         else if (a == "--dump" && i + 1 < argc)
             dump = argv[++i];
