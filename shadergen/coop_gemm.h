@@ -30,6 +30,10 @@
 
 namespace cnnv3 {
 
+// How a tensor-core pass keeps its sums: f32 C blocks through shared memory as f32 (variant tc) or
+// converted to f16 (tch, PlanOptions::coop_f16_results), or f16 C blocks (tc16, coop_f16_sums).
+enum class CoopSums { f32, f32_stored_f16, f16 };
+
 struct CoopGeometry {
     static constexpr int tile = 16;       // output pixels per workgroup side; one M block per row
     static constexpr int m = 16, n = 8, k = 16;
@@ -47,6 +51,9 @@ struct CoopGeometry {
     // writes 256 contiguous bytes, and the epilogue's invocation (one per pixel) reads its 8 channels
     // of an N block as one uvec4, neighbouring invocations neighbouring uvec4s.
     bool f16_c = false;
+    // The C blocks themselves f16 (16x8x16 f16 += f16 x f16; PlanOptions::coop_f16_sums): half the
+    // accumulator registers. Implies f16_c; the store then converts nothing.
+    bool f16_sums = false;
     // Halves of shared memory for S, floats for the C blocks; S is declared large enough for both.
     int staged_halves() const { return sw() * sw() * ps(); }
     int c_floats() const { return np * c_stride(); }

@@ -556,6 +556,7 @@ std::string coop_weight_copy(const CoopGeometry& g, int weight_halves)
 std::string coop_gemm(const CoopGeometry& g)
 {
     constexpr int rows = CoopGeometry::rows_per_subgroup;
+    const int c_bits = g.f16_sums ? 16 : 32;
     std::string decl, zero, loads, mul, store;
     for (int tap = 0; tap < 9; ++tap)
         for (int kb = 0; kb < g.k_blocks(); ++kb)
@@ -568,9 +569,14 @@ std::string coop_gemm(const CoopGeometry& g)
             }
     for (int ri = 0; ri < rows; ++ri)
         for (int nb = 0; nb < g.n_blocks(); ++nb) {
-            decl += fill_template("    fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c{{R}}_{{N}};\n", {{"R", ri}, {"N", nb}});
-            zero += fill_template("        c{{R}}_{{N}} = fcoopmatNV<32, gl_ScopeSubgroup, 16, 8>(0.0);\n", {{"R", ri}, {"N", nb}});
-            if (g.f16_c)  // converted to f16 (coop_gemm.h CoopGeometry::f16_c), row-major, offsets in uvec4s
+            decl += fill_template("    fcoopmatNV<{{BITS}}, gl_ScopeSubgroup, 16, 8> c{{R}}_{{N}};\n", {{"R", ri}, {"N", nb}, {"BITS", c_bits}});
+            zero += fill_template("        c{{R}}_{{N}} = fcoopmatNV<{{BITS}}, gl_ScopeSubgroup, 16, 8>(0.0);\n",
+                                  {{"R", ri}, {"N", nb}, {"BITS", c_bits}});
+            if (g.f16_sums)  // f16 already (coop_gemm.h CoopGeometry::f16_sums), stored as f16_c lays it out
+                store += fill_template("    coopMatStoreNV(c{{R}}_{{N}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, false);\n",
+                                       {{"R", ri}, {"N", nb}, {"C_ROW", (g.hc_offset(1, 0) - g.hc_offset(0, 0)) / 8},
+                                        {"C0", g.hc_offset(ri, nb) / 8}, {"STRIDE", CoopGeometry::n / 8}});
+            else if (g.f16_c)  // converted to f16 (coop_gemm.h CoopGeometry::f16_c), row-major, offsets in uvec4s
                 store += fill_template("    coopMatStoreNV(fcoopmatNV<16, gl_ScopeSubgroup, 16, 8>(c{{R}}_{{N}}), S, r * {{C_ROW}}u + {{C0}}u, "
                                        "{{STRIDE}}u, false);\n",
                                        {{"R", ri}, {"N", nb}, {"C_ROW", (g.hc_offset(1, 0) - g.hc_offset(0, 0)) / 8},
@@ -634,14 +640,15 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
 
 // enc1, bottleneck, dec1, dec0 on tensor cores: the FMA form's sources, staged pixel-major in f16.
 std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                float strength, bool linear, bool f16_results, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
+                                float strength, bool linear, CoopSums sums, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<GroupChannels> in_groups = source_groups(spec.sources);
     std::vector<int> channel_map;
     for (const GroupChannels& gc : in_groups)
         channel_map.insert(channel_map.end(), gc.begin(), gc.end());
     CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
-    g.f16_c = f16_results;
+    g.f16_c = sums != CoopSums::f32;
+    g.f16_sums = sums == CoopSums::f16;
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
@@ -705,11 +712,12 @@ const std::vector<int> coop_enc0_channels = {0, 1, 2, 18, 12, 13, 14, 15, 16, 17
 // in-image A1 entries under it (SPEC: avgpool2 of mip1). The FMA form's A0 -> A1 -> A2 chain, which
 // the first versions of this pass shared, takes four barriers and 6-8 KiB more shared memory.
 std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw, const NetworkShape& shape, bool dynamic,
-                                bool prev, bool f16_results, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
+                                bool prev, CoopSums sums, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<int>& channel_map = coop_enc0_channels;
     CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
-    g.f16_c = f16_results;
+    g.f16_c = sums != CoopSums::f32;
+    g.f16_sums = sums == CoopSums::f16;
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     constexpr int tile = CoopGeometry::tile;
     // A1 starts at mip1 pixel (tile0 >> 1) - 2 so that the mip2 windows of the staged pixels (whose
@@ -1257,11 +1265,13 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
                                   : cw.shape.in;
         if (!options.coop_matrix || !coop_pays(staged_in, cw.shape.out))
             return std::nullopt;
-        const bool f16_results = options.coop_f16_results;
+        const CoopSums sums = options.coop_f16_sums      ? CoopSums::f16
+                              : options.coop_f16_results ? CoopSums::f32_stored_f16
+                                                         : CoopSums::f32;
         std::string body = spec.sources.empty()
-                               ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, f16_results, bytes, weights)
+                               ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, sums, bytes, weights)
                                : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, options.linear_pooling,
-                                                     f16_results, bytes, weights);
+                                                     sums, bytes, weights);
         if (*bytes > options.shared_bytes_budget)
             return std::nullopt;
         return body;

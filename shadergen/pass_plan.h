@@ -101,6 +101,9 @@ struct PlanOptions {
     bool coop_f16_results = false;  // with coop_matrix, each pass's f32 C blocks go through shared memory to the
                                     // epilogue as f16 (coop_gemm.h CoopGeometry::f16_c): half the bytes stored
                                     // and read, a smaller C region; the sums stay f32 (variant "tch")
+    bool coop_f16_sums = false;  // with coop_matrix, the C blocks accumulate in f16 (16x8x16 f16 += f16 x f16,
+                                 // GpuContext::coop_f16_sums) and go to the epilogue as they are; implies
+                                 // coop_f16_results. Fewer registers, so more workgroups per SM (variant "tc16")
     bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
                                   // window (exact: the sample sits on the window's centre, weights 1/4)
                                   // where the window is whole; needs the intermediates' format to filter

@@ -389,6 +389,39 @@ TEST(CoopGemm, f16_results_change_only_the_tensor_core_passes_c_round_trip)
     EXPECT_GE(smaller, 1);
 }
 
+// coop_f16_sums: each tensor-core pass accumulates in f16 C blocks and stores them as they are, in the
+// layout tch converts its f32 sums to (same shared memory, same epilogue); the FMA passes are untouched.
+TEST(CoopGemm, f16_sums_declare_f16_accumulators_and_keep_tch_layout)
+{
+    const Model m = random_model(NetworkShape{8, 16, 5}, 47);
+    PlanOptions opt = tc_plan_options(m);
+    opt.coop_f16_results = true;
+    const PassPlan tch = plan_passes(m, opt);
+    opt.coop_f16_sums = true;
+    const PassPlan tc16 = plan_passes(m, opt);
+    opt.coop_f16_results = false;  // coop_f16_sums implies coop_f16_results
+    const PassPlan implied = plan_passes(m, opt);
+    ASSERT_EQ(tch.passes.size(), tc16.passes.size());
+    int coop = 0;
+    for (std::size_t i = 0; i < tch.passes.size(); ++i) {
+        const PlannedPass &a = tch.passes[i], &b = tc16.passes[i];
+        EXPECT_EQ(b.body, implied.passes[i].body) << b.description;
+        EXPECT_EQ(a.coop_matrix, b.coop_matrix) << a.description;
+        if (!a.coop_matrix) {
+            EXPECT_EQ(a.body, b.body) << a.description;
+            continue;
+        }
+        ++coop;
+        EXPECT_NE(a.body.find("fcoopmatNV<32, gl_ScopeSubgroup, 16, 8> c0_0;"), std::string::npos) << a.description;
+        EXPECT_EQ(b.body.find("fcoopmatNV<32"), std::string::npos) << b.description;
+        EXPECT_NE(b.body.find("fcoopmatNV<16, gl_ScopeSubgroup, 16, 8> c0_0;"), std::string::npos) << b.description;
+        EXPECT_NE(b.body.find("coopMatStoreNV(c0_0, S,"), std::string::npos) << b.description;
+        EXPECT_NE(b.body.find("unpackHalf2x16(S[o + "), std::string::npos) << b.description;
+        EXPECT_EQ(a.shared_bytes, b.shared_bytes) << b.description;
+    }
+    EXPECT_EQ(coop, 5);
+}
+
 // coop_b_from_buffer: the passes with one K and one N block (9 B blocks) load them from CNNV3_W; the
 // others copy the weights into shared memory first (W), as measured fastest on an H100.
 TEST(CoopGemm, b_blocks_from_the_buffer_only_with_one_k_and_one_n_block)

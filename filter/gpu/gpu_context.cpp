@@ -240,7 +240,7 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
         bool coop_extension = false;
         for (int i = 0; i < vulkan_->num_extensions; ++i)
             coop_extension |= std::strcmp(vulkan_->extensions[i], VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) == 0;
-        bool coop_shape = false;
+        bool coop_shape = false, coop_f16_shape = false;
         auto coop_properties = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
             instance_->get_proc_addr(instance_->instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
         if (coop_extension && coop_properties) {
@@ -254,6 +254,10 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
                 coop_shape |= p.MSize == 16 && p.NSize == 8 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
                               p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
                               p.DType == VK_COMPONENT_TYPE_FLOAT32_NV && p.scope == VK_SCOPE_SUBGROUP_NV;
+            for (const auto& p : shapes)
+                coop_f16_shape |= p.MSize == 16 && p.NSize == 8 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+                                  p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+                                  p.DType == VK_COMPONENT_TYPE_FLOAT16_NV && p.scope == VK_SCOPE_SUBGROUP_NV;
         }
         const uint32_t subgroup = vulkan_->gpu->glsl.subgroup_size;
         coop_problem_ = !coop_extension ? "no VK_NV_cooperative_matrix"
@@ -264,6 +268,7 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
                         : !shader_f16_ ? "no shaderFloat16"
                                        : "";
         coop_matrix_ = coop_problem_.empty();
+        coop_f16_sums_ = coop_matrix_ && coop_f16_shape;
         dispatch_ = pl_dispatch_create(log_, vulkan_->gpu);
         if (!(vulkan_->gpu->glsl.compute))
             throw GpuError(fmt::format("Vulkan device {} ({}) has no compute shaders", device_.index, device_.name));

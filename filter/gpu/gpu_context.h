@@ -70,6 +70,9 @@ public:
     // shaderFloat16 is on. libplacebo 4.208's glslang compiles GL_NV_cooperative_matrix; the KHR
     // extension is not used (that glslang does not know it).
     bool coop_matrix() const { return coop_matrix_; }
+    // coop_matrix() and the device also lists the f16 x f16 + f16 16x8x16 subgroup-scope shape: the
+    // passes may accumulate in f16 (PlanOptions::coop_f16_sums).
+    bool coop_f16_sums() const { return coop_f16_sums_; }
     // Why coop_matrix() is false, for `cnnv3 devices` ("" when it is true).
     const std::string& coop_matrix_problem() const { return coop_problem_; }
     // Compute shared memory per workgroup the device allows (16 KiB at least, 48 KiB on NVIDIA).
@@ -100,6 +103,7 @@ private:
     std::atomic<int> compilations_{0};
     bool shader_f16_ = false;
     bool coop_matrix_ = false;
+    bool coop_f16_sums_ = false;
     std::string coop_problem_;
     pl_log log_ = nullptr;
     pl_vk_inst instance_ = nullptr;

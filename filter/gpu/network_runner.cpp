@@ -40,6 +40,7 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
     v.tensor = auto_uses_tensor_cores && gpu.coop_matrix();
     v.f16_results = v.tensor && auto_uses_f16_results;
+    v.f16_sums = v.f16_results && auto_uses_f16_sums && gpu.coop_f16_sums();
     return v;
 }
 
@@ -50,10 +51,11 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc" || spec == "tc3" || spec == "tch") {
+    if (spec == "tc" || spec == "tc3" || spec == "tch" || spec == "tc16") {
         v.tensor = true;
         v.fuse_low_res = spec == "tc3";
-        v.f16_results = spec == "tch";
+        v.f16_results = spec == "tch" || spec == "tc16";
+        v.f16_sums = spec == "tc16";
         return v;
     }
     if (spec == "hook") {
@@ -70,7 +72,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc3, tch, hook or auto",
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc3, tch, tc16, hook or auto",
                                    excerpt(spec)));
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
@@ -94,7 +96,7 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc3" : f16_results ? "tch" : "tc";
+        return fuse_low_res ? "tc3" : f16_sums ? "tc16" : f16_results ? "tch" : "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -114,6 +116,11 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
         gpu_.warn(fmt::format("GPU {} ({}) cannot run the tensor-core variant ({}): it runs {}", gpu_.device().index,
                               gpu_.device().name, gpu_.coop_matrix_problem(), RunnerVariant::for_device(gpu_).name()));
         variant_ = RunnerVariant::for_device(gpu_);
+    }
+    if (variant_.f16_sums && !gpu_.coop_f16_sums()) {
+        gpu_.warn(fmt::format("GPU {} ({}) has no f16 x f16 + f16 16x8x16 cooperative-matrix shape: variant tc16 runs tch",
+                              gpu_.device().index, gpu_.device().name));
+        variant_.f16_sums = false;
     }
     if (variant_.tensor)  // layers whose tensor-core form does not fit shared memory keep the FMA form
         variant_.precision = RunnerVariant::for_device(gpu_).precision;
@@ -136,6 +143,7 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     options.coop_matrix = variant_.tensor;
     options.coop_fuse_low_res = variant_.fuse_low_res;
     options.coop_f16_results = variant_.f16_results;
+    options.coop_f16_sums = variant_.f16_sums;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);

@@ -34,7 +34,7 @@
 
 namespace cnnv3 {
 
-// How the host builds its passes, spelled "<precision>[-<N>k]", "tc", "tc3", "tch", "hook" or "auto":
+// How the host builds its passes, spelled "<precision>[-<N>k]", "tc", "tc3", "tch", "tc16", "hook" or "auto":
 //   f32   f32 shared tiles and arithmetic
 //   f16s  f16 shared tiles, f32 arithmetic (the data is f16 in the intermediates already)
 //   f16   f16 tiles and mat4 * vec4 products, summed in f16 per tap and in f32 across taps;
@@ -48,10 +48,13 @@ namespace cnnv3 {
 //         three conv passes. Not the default: on an H100 that pass took 0.510 ms at 2160p where the
 //         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
 //   tch   tc with each pass's f32 sums converted to f16 on their way through shared memory to the
-//         epilogue (PlanOptions::coop_f16_results); what auto picks on tensor cores
-//         (auto_uses_f16_results)
+//         epilogue (PlanOptions::coop_f16_results); what auto picks on tensor cores whose device
+//         lacks tc16's shape (auto_uses_f16_results)
+//   tc16  tch with the sums themselves in f16 (PlanOptions::coop_f16_sums): fewer registers per
+//         invocation, more workgroups per SM; needs GpuContext::coop_f16_sums(), else it runs tch
+//         and says so. What auto picks on tensor cores (auto_uses_f16_sums)
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
-//   auto  tch (tc where auto_uses_f16_results is false) where the device has tensor cores for it and
+//   auto  tc16 (else tch, else tc, as the device and the constants below allow) where the device has tensor cores for it and
 //         auto_uses_tensor_cores is true, else f16
 //         where the device grants shaderFloat16 on hardware, else f32 (the default; `cnnv3 devices`
 //         prints the choice)
@@ -68,6 +71,12 @@ inline constexpr bool auto_uses_tensor_cores = true;
 // tc's 0.676 (GPU sum 0.637/0.638 vs 0.652; enc0 0.209 vs 0.219), 1080p's GPU sum 0.195 vs 0.197, [4,8]
 // unchanged; 0.192 vs 0.160/255 from the CPU reference at 853x479.
 inline constexpr bool auto_uses_f16_results = true;
+// Whether "auto", where it picks tch, takes tc16 on a device with the f16-sum shape. On: on an H100
+// (bench/RESULTS.md "Session 12 fourth and fifth calls") [8,16] at 2160p ran in 0.642-0.644 ms with 3
+// frames in flight against tch's 0.659-0.663 (GPU sum 0.619 vs 0.638: enc1 0.085 vs 0.098, from 66
+// to 60 registers, 3 to 4 workgroups per SM), 1080p's GPU sum 0.188-0.189 vs 0.195, [4,8] unchanged;
+// 0.349 vs 0.192/255 from the CPU reference at 853x479.
+inline constexpr bool auto_uses_f16_sums = true;
 
 // FiLM uniform buffers per pass (where the block does not fit in push constants), used in turn: one
 // more than the frames a host keeps in flight (FramePlanesGpu::frames_in_flight = 3), so that run()
@@ -82,6 +91,7 @@ struct RunnerVariant {
     bool tensor = false;     // "tc"
     bool fuse_low_res = false;  // with tensor: enc1 + bottleneck + dec1 in one pass where the plan can ("tc3")
     bool f16_results = false;   // with tensor: the GEMM's sums through shared memory as f16 ("tch")
+    bool f16_sums = false;      // with f16_results: the sums themselves f16 ("tc16")
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.

@@ -111,7 +111,7 @@ TEST_P(RunnerVariants, match_cpu_reference_at_odd_sizes_within_1_255)
 }
 
 INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
-                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3", "tch"),
+                         ::testing::Values("hook", "f32", "f32-16k", "f16s", "f16", "f16-16k", "tc", "tc3", "tch", "tc16"),
                          [](const auto& info) {
                              std::string n = info.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -120,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(Host, RunnerVariants,
 
 TEST(RunnerVariant, parses_and_names_round_trip)
 {
-    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3", "tch"})
+    for (const char* spec : {"f32", "f16s", "f16", "f16-16k", "f16s-48k", "auto", "hook", "tc", "tc3", "tch", "tc16"})
     {
         EXPECT_EQ(RunnerVariant::parse(spec).name(), spec);
         EXPECT_EQ(RunnerVariant::parse(RunnerVariant::parse(spec).name()), RunnerVariant::parse(spec)) << spec;
@@ -131,6 +131,9 @@ TEST(RunnerVariant, parses_and_names_round_trip)
     EXPECT_TRUE(RunnerVariant::parse("tch").tensor);
     EXPECT_TRUE(RunnerVariant::parse("tch").f16_results);
     EXPECT_FALSE(RunnerVariant::parse("tch").fuse_low_res);
+    EXPECT_FALSE(RunnerVariant::parse("tch").f16_sums);
+    EXPECT_TRUE(RunnerVariant::parse("tc16").f16_results);
+    EXPECT_TRUE(RunnerVariant::parse("tc16").f16_sums);
     const RunnerVariant v = RunnerVariant::parse("f16-32k");
     EXPECT_EQ(v.precision, RunnerVariant::Precision::f16);
     EXPECT_EQ(v.shared_kib, 32);
@@ -143,7 +146,7 @@ TEST(RunnerVariant, parses_and_names_round_trip)
     try {
         RunnerVariant::parse("tcb");
     } catch (const GpuError& e) {
-        EXPECT_NE(std::string(e.what()).find("f32, f16s or f16, or is tc, tc3, tch, hook or auto"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("f32, f16s or f16, or is tc, tc3, tch, tc16, hook or auto"), std::string::npos) << e.what();
     }
     // $CNNV3_GPU_VARIANT is the user's text: quoted as an excerpt, the message stays one short line
     // (found by the text fuzzer).
@@ -171,6 +174,7 @@ TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software
     EXPECT_EQ(runner.variant().precision, f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
     EXPECT_EQ(runner.variant().tensor, auto_uses_tensor_cores && shared_gpu().coop_matrix());
     EXPECT_EQ(runner.variant().f16_results, runner.variant().tensor && auto_uses_f16_results);
+    EXPECT_EQ(runner.variant().f16_sums, runner.variant().f16_results && auto_uses_f16_sums && shared_gpu().coop_f16_sums());
     // Asked for explicitly where the device cannot: the same fallback as auto, with a warning.
     if (!shared_gpu().coop_matrix()) {
         EXPECT_EQ(NetworkRunner(shared_gpu(), m, "tc").variant().name(), runner.variant().name());
@@ -357,7 +361,7 @@ TEST_P(RunnerPrev, matches_cpu_reference_with_the_same_prev_within_1_255)
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tch"), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Host, RunnerPrev, ::testing::Values("hook", "f32", "auto", "tc", "tc3", "tch", "tc16"), [](const auto& info) {
     return std::string(info.param);
 });
 
