@@ -250,14 +250,15 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
             for (auto& p : shapes)
                 p.sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
             coop_properties(pick->second, &n, shapes.data());
-            for (const auto& p : shapes)
-                coop_shape |= p.MSize == 16 && p.NSize == 8 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
-                              p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
-                              p.DType == VK_COMPONENT_TYPE_FLOAT32_NV && p.scope == VK_SCOPE_SUBGROUP_NV;
-            for (const auto& p : shapes)
-                coop_f16_shape |= p.MSize == 16 && p.NSize == 8 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
-                                  p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT16_NV &&
-                                  p.DType == VK_COMPONENT_TYPE_FLOAT16_NV && p.scope == VK_SCOPE_SUBGROUP_NV;
+            // The f16 x f16 16x8x16 subgroup-scope shape with C and D of `sum`.
+            auto lists = [&](VkComponentTypeNV sum) {
+                return std::any_of(shapes.begin(), shapes.end(), [&](const VkCooperativeMatrixPropertiesNV& p) {
+                    return p.MSize == 16 && p.NSize == 8 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+                           p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == sum && p.DType == sum && p.scope == VK_SCOPE_SUBGROUP_NV;
+                });
+            };
+            coop_shape = lists(VK_COMPONENT_TYPE_FLOAT32_NV);
+            coop_f16_shape = lists(VK_COMPONENT_TYPE_FLOAT16_NV);
         }
         const uint32_t subgroup = vulkan_->gpu->glsl.subgroup_size;
         coop_problem_ = !coop_extension ? "no VK_NV_cooperative_matrix"
