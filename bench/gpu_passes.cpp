@@ -9,7 +9,8 @@
 // (all threads: on a software device such as lavapipe this is the work itself, and it stays
 // comparable when other programs share the cores).
 // --pass-times adds each pass's mean GPU time (libplacebo timer queries) from one more queued round
-// (the timers stay off in the timed rounds: they add CPU work per pass).
+// (the timers stay off in the timed rounds: they add CPU work per pass), and where the device offers
+// VK_KHR_pipeline_executable_properties, each pass's registers per invocation (GpuOptions::pipeline_stats).
 // --in-flight N: the queued rounds keep at most N frames on the GPU, as `cnnv3 stylize` does
 // (FramePlanesGpu::frames_in_flight = 3): frame i writes output i % N, after waiting (outside run())
 // until the frame that wrote it before has finished. 0 (the default): all frames recorded back to
@@ -118,6 +119,17 @@ std::string pass_summary(const std::vector<std::pair<std::string, double>>& time
     return fmt::format("{} (sum {:.3f})", s, total);
 }
 
+// "enc0 52 · enc1 60 · ...": registers per invocation, "?" where the driver gave none.
+std::string register_summary(const std::vector<std::pair<std::string, int>>& registers)
+{
+    std::string s;
+    for (const auto& [desc, n] : registers) {
+        const std::size_t a = desc.find(' ') + 1, b = desc.find(' ', a);
+        s += fmt::format("{}{} {}", s.empty() ? "" : " · ", desc.substr(a, b - a), n >= 0 ? std::to_string(n) : "?");
+    }
+    return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -166,6 +178,7 @@ int main(int argc, char** argv)
         GpuOptions opt;
         opt.device = device;
         opt.transfer_queue = !one_queue;
+        opt.pipeline_stats = pass_times;
         opt.warn = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
         GpuContext gpu(opt);
         fmt::print("device: {} ({}), libplacebo API {}, shaderFloat16 {}, {} KiB shared memory, tensor cores {}; "
@@ -177,7 +190,9 @@ int main(int argc, char** argv)
         fmt::print("| network | size | variant | GPU passes ms/frame, {} | one at a time | in run() ms/frame | "
                    "process CPU ms/frame | frames x rounds | slowest run() ms · CPU probe ms · steal % |{}\n"
                    "|---|---|---|---|---|---|---|---|---|{}\n",
-                   queued, pass_times ? " GPU ms per pass |" : "", pass_times ? "---|" : "");
+                   queued,
+                   !pass_times ? "" : gpu.pipeline_stats() ? " GPU ms per pass | registers per invocation |" : " GPU ms per pass |",
+                   !pass_times ? "" : gpu.pipeline_stats() ? "---|---|" : "---|");
         bool device_warm = false;
         for (const std::string& model_name : split(models)) {
             const Model model = load_model(source + "/tests/vectors/" + model_name);
@@ -277,6 +292,8 @@ int main(int argc, char** argv)
                             frame(i, true);
                         pl_gpu_finish(gpu.gpu());
                         fmt::print(" {} |", pass_summary(runner->pass_times_ms()));
+                        if (gpu.pipeline_stats())
+                            fmt::print(" {} |", register_summary(runner->pass_registers()));
                         runner->enable_pass_timers(false);
                     }
                     fmt::print("\n");

@@ -35,7 +35,9 @@ ComputePass::ComputePass(pl_gpu gpu, std::vector<ComputeDesc> descs, const std::
         params.cached_program_len = cached->size();
     }
 #endif
+    take_last_pipeline_stats();  // only this pass's pipeline counts
     pass_ = pl_pass_create(gpu, &params);
+    stats_ = take_last_pipeline_stats();
     if (!pass_)
         throw GpuError(fmt::format("{}: the GPU cannot build this compute pass (see libplacebo's messages)", what));
 #if PL_API_VER < 322

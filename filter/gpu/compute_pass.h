@@ -10,8 +10,10 @@
 #pragma once
 
 #include "gpu_context.h"
+#include "pipeline_stats.h"
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,10 +41,14 @@ public:
     void run(std::span<const struct pl_desc_binding> bindings, int groups_x, int groups_y,
              const void* push_constants = nullptr, pl_timer timer = nullptr) const;
 
+    // The driver's statistics of this pass's pipeline where GpuContext::pipeline_stats() is on, else nothing.
+    const std::optional<PipelineStats>& stats() const { return stats_; }
+
 private:
     pl_gpu gpu_;
     std::vector<ComputeDesc> descs_;
     pl_pass pass_ = nullptr;
+    std::optional<PipelineStats> stats_;
 };
 
 }  // namespace cnnv3

@@ -1,6 +1,7 @@
 #include "gpu_context.h"
 
 #include "excerpt.h"
+#include "pipeline_stats.h"
 
 #include <fmt/format.h>
 
@@ -74,24 +75,28 @@ pl_vk_inst create_instance(pl_log log)
     return pl_vk_inst_create(log, &params);
 }
 
-// Whether the device lists VK_NV_cooperative_matrix with the cooperativeMatrix feature and the Vulkan
-// memory model (asked through the instance, before the device exists).
-bool offers_coop_matrix(pl_vk_inst inst, VkPhysicalDevice device)
+// Whether the device lists the extension `name` (asked through the instance, before the device exists).
+bool lists_extension(pl_vk_inst inst, VkPhysicalDevice device, const char* name)
 {
     auto enum_extensions = reinterpret_cast<PFN_vkEnumerateDeviceExtensionProperties>(
         inst->get_proc_addr(inst->instance, "vkEnumerateDeviceExtensionProperties"));
-    auto get_features = reinterpret_cast<PFN_vkGetPhysicalDeviceFeatures2>(
-        inst->get_proc_addr(inst->instance, "vkGetPhysicalDeviceFeatures2"));
-    if (!enum_extensions || !get_features)
+    if (!enum_extensions)
         return false;
     uint32_t n = 0;
     enum_extensions(device, nullptr, &n, nullptr);
     std::vector<VkExtensionProperties> extensions(n);
     enum_extensions(device, nullptr, &n, extensions.data());
-    bool listed = false;
-    for (const auto& e : extensions)
-        listed |= std::strcmp(e.extensionName, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) == 0;
-    if (!listed)
+    return std::any_of(extensions.begin(), extensions.end(),
+                       [&](const VkExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
+}
+
+// Whether the device lists VK_NV_cooperative_matrix with the cooperativeMatrix feature and the Vulkan
+// memory model (asked through the instance, before the device exists).
+bool offers_coop_matrix(pl_vk_inst inst, VkPhysicalDevice device)
+{
+    auto get_features = reinterpret_cast<PFN_vkGetPhysicalDeviceFeatures2>(
+        inst->get_proc_addr(inst->instance, "vkGetPhysicalDeviceFeatures2"));
+    if (!get_features || !lists_extension(inst, device, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME))
         return false;
     VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {};
     coop.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
@@ -103,6 +108,22 @@ bool offers_coop_matrix(pl_vk_inst inst, VkPhysicalDevice device)
     features.pNext = &memory_model;
     get_features(device, &features);
     return coop.cooperativeMatrix && memory_model.vulkanMemoryModel;
+}
+
+// Whether the device lists VK_KHR_pipeline_executable_properties with its pipelineExecutableInfo feature.
+bool offers_pipeline_stats(pl_vk_inst inst, VkPhysicalDevice device)
+{
+    auto get_features = reinterpret_cast<PFN_vkGetPhysicalDeviceFeatures2>(
+        inst->get_proc_addr(inst->instance, "vkGetPhysicalDeviceFeatures2"));
+    if (!get_features || !lists_extension(inst, device, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME))
+        return false;
+    VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable = {};
+    executable.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+    VkPhysicalDeviceFeatures2 features = {};
+    features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+    features.pNext = &executable;
+    get_features(device, &features);
+    return executable.pipelineExecutableInfo;
 }
 
 constexpr const char* no_instance_problem = "Vulkan: no instance (expected a Vulkan driver, e.g. mesa-vulkan-drivers)";
@@ -207,12 +228,24 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
         VkPhysicalDeviceFeatures2 features = {};
         features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
         features.pNext = &f16_features;
-        static const char* const opt_extensions[] = {VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME,
-                                                     VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME,
-                                                     VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME};  // the last two: tensor cores
+        // Pipeline statistics (pipeline_stats.h) only where asked for and offered, chained the same way.
+        const bool stats_offered = options.pipeline_stats && offers_pipeline_stats(instance_, pick->second);
+        VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_features = {};
+        executable_features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+        executable_features.pipelineExecutableInfo = VK_TRUE;
+        std::vector<const char*> opt_extensions = {VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
+        if (coop_offered) {  // tensor cores
+            opt_extensions.push_back(VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME);
+            opt_extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+        }
+        if (stats_offered) {
+            opt_extensions.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+            executable_features.pNext = f16_features.pNext;
+            f16_features.pNext = &executable_features;
+        }
         struct pl_vulkan_params params = {};
         params.instance = instance_->instance;
-        params.get_proc_addr = instance_->get_proc_addr;
+        params.get_proc_addr = stats_offered ? wrap_for_pipeline_stats(instance_->get_proc_addr) : instance_->get_proc_addr;
         params.device = pick->second;
         params.allow_software = true;
         // Software devices get one queue: a second one only adds queue threads that compete for
@@ -223,8 +256,8 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
         // three runs each), and nothing here overlaps compute with graphics work.
         params.async_compute = false;
         params.features = &features;
-        params.opt_extensions = opt_extensions;
-        params.num_opt_extensions = coop_offered ? 3 : 1;
+        params.opt_extensions = opt_extensions.data();
+        params.num_opt_extensions = static_cast<int>(opt_extensions.size());
         vulkan_ = pl_vulkan_create(log_, &params);
         if (!vulkan_)
             throw GpuError(fmt::format("Vulkan: cannot open device {} ({})", device_.index, device_.name));
@@ -238,8 +271,10 @@ GpuContext::GpuContext(const GpuOptions& options) : warn_(options.warn)
                 memory_model_granted = reinterpret_cast<const VkPhysicalDeviceVulkanMemoryModelFeatures*>(s)->vulkanMemoryModel;
         }
         bool coop_extension = false;
-        for (int i = 0; i < vulkan_->num_extensions; ++i)
+        for (int i = 0; i < vulkan_->num_extensions; ++i) {
             coop_extension |= std::strcmp(vulkan_->extensions[i], VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) == 0;
+            pipeline_stats_ |= stats_offered && std::strcmp(vulkan_->extensions[i], VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME) == 0;
+        }
         bool coop_shape = false, coop_f16_shape = false;
         auto coop_properties = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
             instance_->get_proc_addr(instance_->instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));

@@ -45,6 +45,10 @@ struct GpuOptions {
     // buffer with VK_SHARING_MODE_CONCURRENT (src/vulkan/gpu_tex.c:348, malloc.c:397); false keeps
     // everything on one queue, EXCLUSIVE: for measuring what that costs (cnnv3-bench-gpu --one-queue).
     bool transfer_queue = true;
+    // Capture each compute pipeline's driver statistics (pipeline_stats.h; registers per invocation)
+    // where the device offers VK_KHR_pipeline_executable_properties: for benchmarks
+    // (cnnv3-bench-gpu --pass-times). Off by default: capturing may cost pipeline-creation time.
+    bool pipeline_stats = false;
 };
 
 class GpuContext {
@@ -73,6 +77,9 @@ public:
     // coop_matrix() and the device also lists the f16 x f16 + f16 16x8x16 subgroup-scope shape: the
     // passes may accumulate in f16 (PlanOptions::coop_f16_sums).
     bool coop_f16_sums() const { return coop_f16_sums_; }
+    // GpuOptions::pipeline_stats was asked for and the device enabled the extension: ComputePass
+    // reports its pipeline's statistics (ComputePass::stats).
+    bool pipeline_stats() const { return pipeline_stats_; }
     // Why coop_matrix() is false, for `cnnv3 devices` ("" when it is true).
     const std::string& coop_matrix_problem() const { return coop_problem_; }
     // Compute shared memory per workgroup the device allows (16 KiB at least, 48 KiB on NVIDIA).
@@ -104,6 +111,7 @@ private:
     bool shader_f16_ = false;
     bool coop_matrix_ = false;
     bool coop_f16_sums_ = false;
+    bool pipeline_stats_ = false;
     std::string coop_problem_;
     pl_log log_ = nullptr;
     pl_vk_inst instance_ = nullptr;

@@ -280,6 +280,10 @@ NetworkRunner::CompiledPass& NetworkRunner::compiled(std::size_t i, bool prev, p
     cp->pass = std::make_unique<ComputePass>(
         gpu, std::move(descs), glsl, push_constants,
         fmt::format("{} ({} bytes of shared memory, {}x{} threads)", pass.description, pass.shared_bytes, pass.tile, pass.tile));
+    if (const auto& stats = cp->pass->stats()) {
+        registers_.resize(plan_.passes.size(), -1);
+        registers_[i] = stats->registers;
+    }
     return *passes_.emplace(key, std::move(cp)).first->second;
 }
 
@@ -314,6 +318,15 @@ std::vector<std::pair<std::string, double>> NetworkRunner::pass_times_ms()
         ms = 0.0;
         n = 0;
     }
+    return out;
+}
+
+std::vector<std::pair<std::string, int>> NetworkRunner::pass_registers() const
+{
+    std::vector<std::pair<std::string, int>> out;
+    for (std::size_t i = 0; i < plan_.passes.size(); ++i)
+        if (!plan_.passes[i].film_mlp)
+            out.emplace_back(plan_.passes[i].description, i < registers_.size() ? registers_[i] : -1);
     return out;
 }
 

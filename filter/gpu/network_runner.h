@@ -170,6 +170,9 @@ public:
     // enable_pass_timers(false) stops timing (the timers cost CPU work per pass and per frame).
     void enable_pass_timers(bool on = true);
     std::vector<std::pair<std::string, double>> pass_times_ms();
+    // Registers per invocation of each pass's pipeline as the driver reported them (GpuOptions::pipeline_stats),
+    // -1 where it did not; the passes of pass_times_ms(), in its order, as last compiled.
+    std::vector<std::pair<std::string, int>> pass_registers() const;
 
 private:
     struct CompiledPass;
@@ -214,6 +217,7 @@ private:
     std::vector<pl_timer> timers_;      // per pass, empty until first enabled
     bool timing_ = false;               // timers_ in use
     std::vector<std::pair<double, int>> timer_sums_;  // ms and count per pass
+    std::vector<int> registers_;                      // per plan pass, -1 until reported
 };
 
 }  // namespace cnnv3

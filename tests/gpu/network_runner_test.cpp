@@ -162,6 +162,32 @@ TEST(RunnerVariant, parses_and_names_round_trip)
     }
 }
 
+// GpuOptions::pipeline_stats: where the device offers VK_KHR_pipeline_executable_properties (NVIDIA)
+// every conv pass reports its registers per invocation; where it does not (lavapipe of Mesa 22.3) the
+// device still opens, the passes still run, and they report nothing.
+TEST(NetworkRunner, pass_registers_where_the_driver_reports_them)
+{
+    GpuOptions options;
+    options.pipeline_stats = true;
+    GpuContext gpu(options);
+    const Model m = load_model(vectors("test-random-816"));
+    NetworkRunner runner(gpu, m, "auto");
+    const Planes rgb = photo_like(5, 7);
+    const std::vector<float> cond = {0.3f, 0.6f, 0.8f, 0.2f, 0.9f};
+    EXPECT_LE(max_abs(runner.run_planes(rgb, cond, 1.0f), rgb_of(stylize_rgb(m, cond, rgb))), 1.0 / 255);
+    const auto registers = runner.pass_registers();
+    ASSERT_EQ(registers.size(), 5u);
+    std::printf("%s: pipeline statistics %s;", gpu.device().name.c_str(), gpu.pipeline_stats() ? "on" : "not offered");
+    for (const auto& [description, n] : registers) {
+        std::printf(" %d", n);
+        if (gpu.pipeline_stats())
+            EXPECT_GT(n, 0) << description;
+        else
+            EXPECT_EQ(n, -1) << description;
+    }
+    std::printf("\n");
+}
+
 TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software)
 {
     const Model m = load_model(vectors("test-random-48"));
