@@ -30,6 +30,8 @@ PipelineStats read_stats(VkDevice device, VkPipeline pipeline)
 {
     PipelineStats out;
     const PFN_vkGetDeviceProcAddr gdpa = real_device_proc.load();
+    if (!gdpa)  // the pipeline came through the loader's trampoline before vkGetDeviceProcAddr was asked for
+        return out;
     auto properties = reinterpret_cast<PFN_vkGetPipelineExecutablePropertiesKHR>(gdpa(device, "vkGetPipelineExecutablePropertiesKHR"));
     auto statistics = reinterpret_cast<PFN_vkGetPipelineExecutableStatisticsKHR>(gdpa(device, "vkGetPipelineExecutableStatisticsKHR"));
     if (!properties || !statistics)
