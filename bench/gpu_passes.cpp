@@ -107,13 +107,19 @@ std::vector<std::string> split(const std::string& s)
 }
 
 // "enc0 0.412 · enc1 0.101 · ..." from the runner's pass descriptions ("cnnv3 enc0 conv 20->8").
+// "enc0" of "cnnv3 enc0 conv 20->8": a pass's layer, from its description.
+std::string layer_of(const std::string& description)
+{
+    const std::size_t a = description.find(' ') + 1, b = description.find(' ', a);
+    return description.substr(a, b - a);
+}
+
 std::string pass_summary(const std::vector<std::pair<std::string, double>>& times)
 {
     std::string s;
     double total = 0;
     for (const auto& [desc, ms] : times) {
-        const std::size_t a = desc.find(' ') + 1, b = desc.find(' ', a);
-        s += fmt::format("{}{} {:.3f}", s.empty() ? "" : " · ", desc.substr(a, b - a), ms);
+        s += fmt::format("{}{} {:.3f}", s.empty() ? "" : " · ", layer_of(desc), ms);
         total += ms;
     }
     return fmt::format("{} (sum {:.3f})", s, total);
@@ -123,10 +129,8 @@ std::string pass_summary(const std::vector<std::pair<std::string, double>>& time
 std::string register_summary(const std::vector<std::pair<std::string, int>>& registers)
 {
     std::string s;
-    for (const auto& [desc, n] : registers) {
-        const std::size_t a = desc.find(' ') + 1, b = desc.find(' ', a);
-        s += fmt::format("{}{} {}", s.empty() ? "" : " · ", desc.substr(a, b - a), n >= 0 ? std::to_string(n) : "?");
-    }
+    for (const auto& [desc, n] : registers)
+        s += fmt::format("{}{} {}", s.empty() ? "" : " · ", layer_of(desc), n >= 0 ? std::to_string(n) : "?");
     return s;
 }
 
