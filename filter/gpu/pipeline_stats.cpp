@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace cnnv3 {
 namespace {
@@ -15,16 +16,6 @@ std::mutex devices_mutex;
 std::map<VkDevice, PFN_vkCreateComputePipelines> real_create;
 std::atomic<PFN_vkCreateComputePipelines> loader_create{nullptr};  // the loader's trampoline, asked through the instance
 thread_local std::optional<PipelineStats> last;
-
-std::string statistic_text(const VkPipelineExecutableStatisticKHR& s)
-{
-    switch (s.format) {
-    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: return s.value.b32 ? "true" : "false";
-    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: return std::to_string(s.value.i64);
-    case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: return std::to_string(s.value.u64);
-    default: return std::to_string(s.value.f64);
-    }
-}
 
 PipelineStats read_stats(VkDevice device, VkPipeline pipeline)
 {
@@ -51,13 +42,11 @@ PipelineStats read_stats(VkDevice device, VkPipeline pipeline)
         if (statistics(device, &executable, &n, stats.data()) < 0)
             continue;
         stats.resize(n);
-        for (const auto& s : stats) {
-            out.all.emplace_back(s.name, statistic_text(s));
+        for (const auto& s : stats)
             if (std::strcmp(s.name, "Register Count") == 0 && s.format == VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR)
                 out.registers = static_cast<int>(s.value.u64);
             else if (std::strcmp(s.name, "Register Count") == 0 && s.format == VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR)
                 out.registers = static_cast<int>(s.value.i64);
-        }
     }
     return out;
 }

@@ -15,15 +15,11 @@
 #include <vulkan/vulkan.h>
 
 #include <optional>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace cnnv3 {
 
 struct PipelineStats {
     int registers = -1;  // "Register Count" (NVIDIA) where the driver reports it, else -1
-    std::vector<std::pair<std::string, std::string>> all;  // every statistic of every executable: name, value
 };
 
 // `real` is the loader's vkGetInstanceProcAddr (libplacebo's pl_vk_inst::get_proc_addr); the result
