@@ -30,8 +30,8 @@
 
 namespace cnnv3 {
 
-// How a tensor-core pass keeps its sums: f32 C blocks through shared memory as f32 (variant tc) or
-// converted to f16 (tch, PlanOptions::coop_f16_results), or f16 C blocks (tc16, coop_f16_sums).
+// How a tensor-core pass keeps its sums (PlanOptions::coop_sums): f32 C blocks through shared memory
+// as f32 (variant tc), f32 C blocks converted to f16 on their way (tch), or f16 C blocks (tc16).
 enum class CoopSums { f32, f32_stored_f16, f16 };
 
 struct CoopGeometry {
@@ -45,19 +45,20 @@ struct CoopGeometry {
     int ps() const { return kp + 8; }               // halves between staged pixels
     int k_blocks() const { return kp / k; }
     int n_blocks() const { return np / n; }
-    // C blocks converted to f16 before they go to shared memory (PlanOptions::coop_f16_results): half
-    // the bytes of the f32 round trip. Layout [nb][pixel][n channels], one uvec4 per pixel and N block,
-    // each block stored row-major at hc_offset() with a row stride of n halves (one uvec4): the store
-    // writes 256 contiguous bytes, and the epilogue's invocation (one per pixel) reads its 8 channels
-    // of an N block as one uvec4, neighbouring invocations neighbouring uvec4s.
-    bool f16_c = false;
-    // The C blocks themselves f16 (16x8x16 f16 += f16 x f16; PlanOptions::coop_f16_sums): half the
-    // accumulator registers. Implies f16_c; the store then converts nothing.
-    bool f16_sums = false;
+    CoopSums sums = CoopSums::f32;
+    // C blocks in shared memory as f16 (f32_stored_f16 and f16): half the bytes of the f32 round trip.
+    // Layout [nb][pixel][n channels], one uvec4 per pixel and N block, each block stored row-major at
+    // hc_offset() with a row stride of n halves (one uvec4): the store writes 256 contiguous bytes, and
+    // the epilogue's invocation (one per pixel) reads its 8 channels of an N block as one uvec4,
+    // neighbouring invocations neighbouring uvec4s.
+    bool f16_c() const { return sums != CoopSums::f32; }
+    // The C blocks themselves f16 (16x8x16 f16 += f16 x f16): half the accumulator registers; the
+    // store then converts nothing.
+    bool f16_sums() const { return sums == CoopSums::f16; }
     // Halves of shared memory for S, floats for the C blocks; S is declared large enough for both.
     int staged_halves() const { return sw() * sw() * ps(); }
     int c_floats() const { return np * c_stride(); }
-    int c_bytes() const { return f16_c ? 2 * np * tile * tile : 4 * c_floats(); }
+    int c_bytes() const { return f16_c() ? 2 * np * tile * tile : 4 * c_floats(); }
     int shared_bytes() const { return std::max(2 * staged_halves(), c_bytes()); }
 
     // Element offsets (in halves of S, halves of the weight buffer, floats of C).

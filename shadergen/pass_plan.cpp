@@ -556,7 +556,7 @@ std::string coop_weight_copy(const CoopGeometry& g, int weight_halves)
 std::string coop_gemm(const CoopGeometry& g)
 {
     constexpr int rows = CoopGeometry::rows_per_subgroup;
-    const int c_bits = g.f16_sums ? 16 : 32;
+    const int c_bits = g.f16_sums() ? 16 : 32;
     std::string decl, zero, loads, mul, store;
     for (int tap = 0; tap < 9; ++tap)
         for (int kb = 0; kb < g.k_blocks(); ++kb)
@@ -572,11 +572,11 @@ std::string coop_gemm(const CoopGeometry& g)
             decl += fill_template("    fcoopmatNV<{{BITS}}, gl_ScopeSubgroup, 16, 8> c{{R}}_{{N}};\n", {{"R", ri}, {"N", nb}, {"BITS", c_bits}});
             zero += fill_template("        c{{R}}_{{N}} = fcoopmatNV<{{BITS}}, gl_ScopeSubgroup, 16, 8>(0.0);\n",
                                   {{"R", ri}, {"N", nb}, {"BITS", c_bits}});
-            if (g.f16_sums)  // f16 already (coop_gemm.h CoopGeometry::f16_sums), stored as f16_c lays it out
+            if (g.f16_sums())  // f16 already (coop_gemm.h CoopGeometry::f16_sums), stored as f16_c lays it out
                 store += fill_template("    coopMatStoreNV(c{{R}}_{{N}}, S, r * {{C_ROW}}u + {{C0}}u, {{STRIDE}}u, false);\n",
                                        {{"R", ri}, {"N", nb}, {"C_ROW", (g.hc_offset(1, 0) - g.hc_offset(0, 0)) / 8},
                                         {"C0", g.hc_offset(ri, nb) / 8}, {"STRIDE", CoopGeometry::n / 8}});
-            else if (g.f16_c)  // converted to f16 (coop_gemm.h CoopGeometry::f16_c), row-major, offsets in uvec4s
+            else if (g.f16_c())  // converted to f16 (coop_gemm.h CoopGeometry::f16_c), row-major, offsets in uvec4s
                 store += fill_template("    coopMatStoreNV(fcoopmatNV<16, gl_ScopeSubgroup, 16, 8>(c{{R}}_{{N}}), S, r * {{C_ROW}}u + {{C0}}u, "
                                        "{{STRIDE}}u, false);\n",
                                        {{"R", ri}, {"N", nb}, {"C_ROW", (g.hc_offset(1, 0) - g.hc_offset(0, 0)) / 8},
@@ -627,7 +627,7 @@ std::string coop_gather(const ConvWeights& cw, const CoopGeometry& g, const char
         return fmt::format("unpackHalf2x16(S[o + {}].{})", g.hc_index(0, c) / 8, "xyzw"[g.hc_index(0, c) % 8 / 2]);
     };
     for (int go = 0; go < groups_of(cw.shape.out); ++go) {
-        if (g.f16_c)
+        if (g.f16_c())
             s += fill_template("    acc[{{G}}] += vec4({{P0}}, {{P1}});\n",
                                {{"G", go}, {"P0", half_pair(4 * go)}, {"P1", half_pair(4 * go + 2)}});
         else
@@ -647,8 +647,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     for (const GroupChannels& gc : in_groups)
         channel_map.insert(channel_map.end(), gc.begin(), gc.end());
     CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
-    g.f16_c = sums != CoopSums::f32;
-    g.f16_sums = sums == CoopSums::f16;
+    g.sums = sums;
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
@@ -716,8 +715,7 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
 {
     const std::vector<int>& channel_map = coop_enc0_channels;
     CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
-    g.f16_c = sums != CoopSums::f32;
-    g.f16_sums = sums == CoopSums::f16;
+    g.sums = sums;
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     constexpr int tile = CoopGeometry::tile;
     // A1 starts at mip1 pixel (tile0 >> 1) - 2 so that the mip2 windows of the staged pixels (whose
@@ -1265,13 +1263,10 @@ PassPlan plan_passes(const Model& model, const PlanOptions& options)
                                   : cw.shape.in;
         if (!options.coop_matrix || !coop_pays(staged_in, cw.shape.out))
             return std::nullopt;
-        const CoopSums sums = options.coop_f16_sums      ? CoopSums::f16
-                              : options.coop_f16_results ? CoopSums::f32_stored_f16
-                                                         : CoopSums::f32;
         std::string body = spec.sources.empty()
-                               ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, sums, bytes, weights)
+                               ? emit_coop_enc0_pass(spec, cw, shape, plan.dynamic, prev, options.coop_sums, bytes, weights)
                                : emit_coop_conv_pass(spec, cw, shape, plan.dynamic, options.strength, options.linear_pooling,
-                                                     sums, bytes, weights);
+                                                     options.coop_sums, bytes, weights);
         if (*bytes > options.shared_bytes_budget)
             return std::nullopt;
         return body;

@@ -20,6 +20,7 @@
 //     hook file reads it from the MLP pass's texture, the GPU host from a uniform array
 #pragma once
 
+#include "coop_gemm.h"
 #include "model.h"
 
 #include <cstdint>
@@ -98,12 +99,12 @@ struct PlanOptions {
     bool coop_fuse_low_res = false;  // with coop_matrix, a [8,16] network's enc1, bottleneck and dec1 run as one
                                      // pass (coop_gemm.h CoopLowRes) where its 47.5 KiB fit shared_bytes_budget;
                                      // slower than the three passes on an H100 (bench/RESULTS.md "Session 7")
-    bool coop_f16_results = false;  // with coop_matrix, each pass's f32 C blocks go through shared memory to the
-                                    // epilogue as f16 (coop_gemm.h CoopGeometry::f16_c): half the bytes stored
-                                    // and read, a smaller C region; the sums stay f32 (variant "tch")
-    bool coop_f16_sums = false;  // with coop_matrix, the C blocks accumulate in f16 (16x8x16 f16 += f16 x f16,
-                                 // GpuContext::coop_f16_sums) and go to the epilogue as they are; implies
-                                 // coop_f16_results. Fewer registers, so more workgroups per SM (variant "tc16")
+    CoopSums coop_sums = CoopSums::f32;  // with coop_matrix, how the C blocks sum and reach the epilogue
+                                         // (coop_gemm.h): f32 through shared memory as f32 (variant "tc");
+                                         // f32_stored_f16, converted to f16 there: half the bytes stored and
+                                         // read, a smaller C region ("tch"); f16, accumulated in f16 (16x8x16
+                                         // f16 += f16 x f16, GpuContext::coop_f16_sums) and stored as they
+                                         // are: fewer registers, so more workgroups per SM ("tc16")
     bool linear_pooling = false;  // tensor-core passes pool their sources with one bilinear sample per 2x2
                                   // window (exact: the sample sits on the window's centre, weights 1/4)
                                   // where the window is whole; needs the intermediates' format to filter

@@ -75,7 +75,7 @@ public:
     // extension is not used (that glslang does not know it).
     bool coop_matrix() const { return coop_matrix_; }
     // coop_matrix() and the device also lists the f16 x f16 + f16 16x8x16 subgroup-scope shape: the
-    // passes may accumulate in f16 (PlanOptions::coop_f16_sums).
+    // passes may accumulate in f16 (PlanOptions::coop_sums = CoopSums::f16).
     bool coop_f16_sums() const { return coop_f16_sums_; }
     // GpuOptions::pipeline_stats was asked for and the device enabled the extension: ComputePass
     // reports its pipeline's statistics (ComputePass::stats).

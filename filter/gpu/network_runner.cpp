@@ -28,7 +28,7 @@ pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
 }  // namespace
 
 // What "auto" becomes on a device. Tensor cores where the device has them (GpuContext::coop_matrix)
-// and auto_uses_tensor_cores allows it, with f16 sums through shared memory (auto_uses_f16_results). Else f16 tiles and products on hardware that grants
+// and auto_uses_tensor_cores allows it, with tc16's f16 sums where the device has their shape, else tch's (auto_uses_f16_sums, auto_uses_f16_results). Else f16 tiles and products on hardware that grants
 // shaderFloat16 (the speed is there; the error stays under 1/255); f32 elsewhere, including
 // software devices, where f16 buys no speed and the f32 margin to the reference is twice as wide
 // (0.38 vs 0.95/255 on the random [8,16] test model). The whole shared memory the device offers in
@@ -39,8 +39,8 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     const bool f16 = gpu.shader_f16() && !gpu.device().software;
     v.precision = f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32;
     v.tensor = auto_uses_tensor_cores && gpu.coop_matrix();
-    v.f16_results = v.tensor && auto_uses_f16_results;
-    v.f16_sums = v.f16_results && auto_uses_f16_sums && gpu.coop_f16_sums();
+    if (v.tensor && auto_uses_f16_results)
+        v.sums = auto_uses_f16_sums && gpu.coop_f16_sums() ? CoopSums::f16 : CoopSums::f32_stored_f16;
     return v;
 }
 
@@ -54,8 +54,7 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     if (spec == "tc" || spec == "tc3" || spec == "tch" || spec == "tc16") {
         v.tensor = true;
         v.fuse_low_res = spec == "tc3";
-        v.f16_results = spec == "tch" || spec == "tc16";
-        v.f16_sums = spec == "tc16";
+        v.sums = spec == "tc16" ? CoopSums::f16 : spec == "tch" ? CoopSums::f32_stored_f16 : CoopSums::f32;
         return v;
     }
     if (spec == "hook") {
@@ -96,7 +95,10 @@ std::string RunnerVariant::name() const
     if (hook)
         return "hook";
     if (tensor)
-        return fuse_low_res ? "tc3" : f16_sums ? "tc16" : f16_results ? "tch" : "tc";
+        return fuse_low_res                        ? "tc3"
+               : sums == CoopSums::f16            ? "tc16"
+               : sums == CoopSums::f32_stored_f16 ? "tch"
+                                                  : "tc";
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
@@ -117,10 +119,10 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
                               gpu_.device().name, gpu_.coop_matrix_problem(), RunnerVariant::for_device(gpu_).name()));
         variant_ = RunnerVariant::for_device(gpu_);
     }
-    if (variant_.f16_sums && !gpu_.coop_f16_sums()) {
+    if (variant_.sums == CoopSums::f16 && !gpu_.coop_f16_sums()) {
         gpu_.warn(fmt::format("GPU {} ({}) has no f16 x f16 + f16 16x8x16 cooperative-matrix shape: variant tc16 runs tch",
                               gpu_.device().index, gpu_.device().name));
-        variant_.f16_sums = false;
+        variant_.sums = CoopSums::f32_stored_f16;
     }
     if (variant_.tensor)  // layers whose tensor-core form does not fit shared memory keep the FMA form
         variant_.precision = RunnerVariant::for_device(gpu_).precision;
@@ -142,8 +144,7 @@ NetworkRunner::NetworkRunner(GpuContext& gpu, const Model& model, std::string_vi
     // Layers whose tensor-core form does not fit the shared memory keep the FMA form, f16 where it can.
     options.coop_matrix = variant_.tensor;
     options.coop_fuse_low_res = variant_.fuse_low_res;
-    options.coop_f16_results = variant_.f16_results;
-    options.coop_f16_sums = variant_.f16_sums;
+    options.coop_sums = variant_.sums;
     pl_gpu g = gpu_.gpu();
     const auto upload_caps = PL_FMT_CAP_SAMPLEABLE;
     input_format_ = find_format(g, 32, upload_caps);

@@ -48,9 +48,9 @@ namespace cnnv3 {
 //         three conv passes. Not the default: on an H100 that pass took 0.510 ms at 2160p where the
 //         three it replaces took 0.305 (bench/RESULTS.md "Session 7")
 //   tch   tc with each pass's f32 sums converted to f16 on their way through shared memory to the
-//         epilogue (PlanOptions::coop_f16_results); what auto picks on tensor cores whose device
+//         epilogue (CoopSums::f32_stored_f16); what auto picks on tensor cores whose device
 //         lacks tc16's shape (auto_uses_f16_results)
-//   tc16  tch with the sums themselves in f16 (PlanOptions::coop_f16_sums): fewer registers per
+//   tc16  tch with the sums themselves in f16 (CoopSums::f16): fewer registers per
 //         invocation, more workgroups per SM; needs GpuContext::coop_f16_sums(), else it runs tch
 //         and says so. What auto picks on tensor cores (auto_uses_f16_sums)
 //   hook  exactly the hook files' passes (f32, 16 KiB, texel-major tiles), for comparison
@@ -90,8 +90,7 @@ struct RunnerVariant {
     bool hook = false;       // "hook"
     bool tensor = false;     // "tc"
     bool fuse_low_res = false;  // with tensor: enc1 + bottleneck + dec1 in one pass where the plan can ("tc3")
-    bool f16_results = false;   // with tensor: the GEMM's sums through shared memory as f16 ("tch")
-    bool f16_sums = false;      // with f16_results: the sums themselves f16 ("tc16")
+    CoopSums sums = CoopSums::f32;  // with tensor: PlanOptions::coop_sums ("tc", "tch", "tc16")
     bool automatic = false;  // "auto": resolved against the device by NetworkRunner
 
     // Throws GpuError naming the bad part.

@@ -127,13 +127,11 @@ TEST(RunnerVariant, parses_and_names_round_trip)
     }
     EXPECT_FALSE(RunnerVariant::parse("tc").fuse_low_res);  // five passes: the fused pass was slower (tc3)
     EXPECT_TRUE(RunnerVariant::parse("tc3").fuse_low_res);
-    EXPECT_FALSE(RunnerVariant::parse("tc").f16_results);
+    EXPECT_EQ(RunnerVariant::parse("tc").sums, CoopSums::f32);
     EXPECT_TRUE(RunnerVariant::parse("tch").tensor);
-    EXPECT_TRUE(RunnerVariant::parse("tch").f16_results);
+    EXPECT_EQ(RunnerVariant::parse("tch").sums, CoopSums::f32_stored_f16);
     EXPECT_FALSE(RunnerVariant::parse("tch").fuse_low_res);
-    EXPECT_FALSE(RunnerVariant::parse("tch").f16_sums);
-    EXPECT_TRUE(RunnerVariant::parse("tc16").f16_results);
-    EXPECT_TRUE(RunnerVariant::parse("tc16").f16_sums);
+    EXPECT_EQ(RunnerVariant::parse("tc16").sums, CoopSums::f16);
     const RunnerVariant v = RunnerVariant::parse("f16-32k");
     EXPECT_EQ(v.precision, RunnerVariant::Precision::f16);
     EXPECT_EQ(v.shared_kib, 32);
@@ -199,8 +197,10 @@ TEST(NetworkRunner, auto_uses_f16_on_hardware_that_grants_it_and_f32_on_software
     const bool f16 = shared_gpu().shader_f16() && !shared_gpu().device().software;
     EXPECT_EQ(runner.variant().precision, f16 ? RunnerVariant::Precision::f16 : RunnerVariant::Precision::f32);
     EXPECT_EQ(runner.variant().tensor, auto_uses_tensor_cores && shared_gpu().coop_matrix());
-    EXPECT_EQ(runner.variant().f16_results, runner.variant().tensor && auto_uses_f16_results);
-    EXPECT_EQ(runner.variant().f16_sums, runner.variant().f16_results && auto_uses_f16_sums && shared_gpu().coop_f16_sums());
+    const CoopSums sums = !runner.variant().tensor || !auto_uses_f16_results                ? CoopSums::f32
+                          : auto_uses_f16_sums && shared_gpu().coop_f16_sums() ? CoopSums::f16
+                                                                               : CoopSums::f32_stored_f16;
+    EXPECT_EQ(runner.variant().sums, sums);
     // Asked for explicitly where the device cannot: the same fallback as auto, with a warning.
     if (!shared_gpu().coop_matrix()) {
         EXPECT_EQ(NetworkRunner(shared_gpu(), m, "tc").variant().name(), runner.variant().name());
