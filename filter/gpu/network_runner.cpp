@@ -28,7 +28,8 @@ pl_fmt find_format(pl_gpu gpu, int depth, enum pl_fmt_caps caps)
 }  // namespace
 
 // What "auto" becomes on a device. Tensor cores where the device has them (GpuContext::coop_matrix)
-// and auto_uses_tensor_cores allows it, with tc16's f16 sums where the device has their shape, else tch's (auto_uses_f16_sums, auto_uses_f16_results). Else f16 tiles and products on hardware that grants
+// and auto_uses_tensor_cores allows it, with tc16's f16 sums where the device has their shape, else
+// tch's (auto_uses_f16_sums, auto_uses_f16_results). Else f16 tiles and products on hardware that grants
 // shaderFloat16 (the speed is there; the error stays under 1/255); f32 elsewhere, including
 // software devices, where f16 buys no speed and the f32 margin to the reference is twice as wide
 // (0.38 vs 0.95/255 on the random [8,16] test model). The whole shared memory the device offers in
