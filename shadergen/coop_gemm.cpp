@@ -6,9 +6,10 @@
 
 namespace cnnv3 {
 
-CoopGeometry coop_geometry(const ConvShape& conv, int channels)
+CoopGeometry coop_geometry(const ConvShape& conv, int channels, CoopSums sums)
 {
     CoopGeometry g;
+    g.sums = sums;
     g.dilation = conv.dilation;
     g.kp = (channels + CoopGeometry::k - 1) / CoopGeometry::k * CoopGeometry::k;
     g.np = (conv.out + CoopGeometry::n - 1) / CoopGeometry::n * CoopGeometry::n;

@@ -171,8 +171,8 @@ inline bool coop_b_from_buffer(const CoopGeometry& g) { return g.k_blocks() * g.
 // trip through shared memory cost about the same per pixel whatever the channels.
 inline bool coop_pays(int in_channels, int out_channels) { return in_channels * out_channels >= 64; }
 
-// The geometry of a conv whose staged pixels hold `channels` input values.
-CoopGeometry coop_geometry(const ConvShape& conv, int channels);
+// The geometry of a conv whose staged pixels hold `channels` input values, summed as `sums` says.
+CoopGeometry coop_geometry(const ConvShape& conv, int channels, CoopSums sums = CoopSums::f32);
 
 // The weights as the GEMM reads them: for every (tap, kb, nb) block, element [kk][nn] (row-major,
 // n per row) is the weight from input channel channel_map[kb * k + kk] (-1: padding, weight 0) to

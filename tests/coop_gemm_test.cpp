@@ -43,8 +43,7 @@ float f16(float v) { return half_to_float(float_to_half(v)); }
 // each sum rounded to a half as fcoopmatNV<16, ...>(c) rounds it.
 void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int h, int w, int wx, int wy, bool f16_c = false)
 {
-    CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()));
-    g.sums = f16_c ? CoopSums::f32_stored_f16 : CoopSums::f32;
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), f16_c ? CoopSums::f32_stored_f16 : CoopSums::f32);
     std::vector<int> map = channel_map;
     map.resize(static_cast<std::size_t>(g.kp), -1);
     Planes in(cw.shape.in, h, w);
@@ -338,9 +337,8 @@ TEST(CoopGemm, plan_uses_tensor_cores_only_for_layers_where_they_pay)
 TEST(CoopGemm, f16_results_layout_covers_the_half_region_once)
 {
     for (int out : {4, 8, 16}) {
-        CoopGeometry g = coop_geometry({16, out, 1}, 16);
-        const int f32_bytes = g.c_bytes();
-        g.sums = CoopSums::f32_stored_f16;
+        const int f32_bytes = coop_geometry({16, out, 1}, 16).c_bytes();
+        const CoopGeometry g = coop_geometry({16, out, 1}, 16, CoopSums::f32_stored_f16);
         EXPECT_EQ(2 * g.c_bytes(), f32_bytes - 4 * g.np * 4) << out;  // f32 columns carry 4 floats of padding
         std::vector<int> seen(static_cast<std::size_t>(g.c_bytes() / 2), 0);
         const int t = CoopGeometry::tile;
