@@ -45,6 +45,23 @@ RunnerVariant RunnerVariant::for_device(const GpuContext& gpu)
     return v;
 }
 
+namespace {
+
+// The tensor-core variants by name: parse() and name() both read this table.
+struct TensorVariantName {
+    const char* name;
+    CoopSums sums;
+    bool fuse_low_res;
+};
+constexpr TensorVariantName tensor_variant_names[] = {
+    {"tc", CoopSums::f32, false},
+    {"tc3", CoopSums::f32, true},
+    {"tch", CoopSums::f32_stored_f16, false},
+    {"tc16", CoopSums::f16, false},
+};
+
+}  // namespace
+
 RunnerVariant RunnerVariant::parse(std::string_view spec)
 {
     RunnerVariant v;
@@ -52,12 +69,13 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.automatic = true;
         return v;
     }
-    if (spec == "tc" || spec == "tc3" || spec == "tch" || spec == "tc16") {
-        v.tensor = true;
-        v.fuse_low_res = spec == "tc3";
-        v.sums = spec == "tc16" ? CoopSums::f16 : spec == "tch" ? CoopSums::f32_stored_f16 : CoopSums::f32;
-        return v;
-    }
+    for (const TensorVariantName& t : tensor_variant_names)
+        if (spec == t.name) {
+            v.tensor = true;
+            v.sums = t.sums;
+            v.fuse_low_res = t.fuse_low_res;
+            return v;
+        }
     if (spec == "hook") {
         v.hook = true;
         v.shared_kib = 16;
@@ -95,11 +113,12 @@ std::string RunnerVariant::name() const
         return "auto";
     if (hook)
         return "hook";
-    if (tensor)
-        return fuse_low_res                        ? "tc3"
-               : sums == CoopSums::f16            ? "tc16"
-               : sums == CoopSums::f32_stored_f16 ? "tch"
-                                                  : "tc";
+    if (tensor) {
+        for (const TensorVariantName& t : tensor_variant_names)
+            if (t.sums == sums && t.fuse_low_res == fuse_low_res)
+                return t.name;
+        throw GpuError("RunnerVariant::name: a tensor-core variant without a name");
+    }
     std::string s = precision == Precision::f32 ? "f32" : precision == Precision::f16_tiles ? "f16s" : "f16";
     if (shared_kib)
         s += fmt::format("-{}k", shared_kib);
