@@ -646,7 +646,7 @@ std::string emit_coop_conv_pass(const ConvPassSpec& spec, const ConvWeights& cw,
     std::vector<int> channel_map;
     for (const GroupChannels& gc : in_groups)
         channel_map.insert(channel_map.end(), gc.begin(), gc.end());
-    CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), sums);
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), sums);
     channel_map.resize(static_cast<std::size_t>(g.kp), -1);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     const int wh = static_cast<int>(weights.size());
@@ -713,7 +713,7 @@ std::string emit_coop_enc0_pass(const ConvPassSpec& spec, const ConvWeights& cw,
                                 bool prev, CoopSums sums, int* shared_bytes, std::vector<std::uint32_t>* weight_pairs)
 {
     const std::vector<int>& channel_map = coop_enc0_channels;
-    CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), sums);
+    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), sums);
     const std::vector<std::uint16_t> weights = pack_coop_weights(cw, channel_map, g);
     constexpr int tile = CoopGeometry::tile;
     // A1 starts at mip1 pixel (tile0 >> 1) - 2 so that the mip2 windows of the staged pixels (whose

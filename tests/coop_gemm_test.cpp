@@ -43,7 +43,8 @@ float f16(float v) { return half_to_float(float_to_half(v)); }
 // each sum rounded to a half as fcoopmatNV<16, ...>(c) rounds it.
 void check_tile(const ConvWeights& cw, const std::vector<int>& channel_map, int h, int w, int wx, int wy, bool f16_c = false)
 {
-    const CoopGeometry g = coop_geometry(cw.shape, static_cast<int>(channel_map.size()), f16_c ? CoopSums::f32_stored_f16 : CoopSums::f32);
+    const CoopGeometry g =
+        coop_geometry(cw.shape, static_cast<int>(channel_map.size()), f16_c ? CoopSums::f32_stored_f16 : CoopSums::f32);
     std::vector<int> map = channel_map;
     map.resize(static_cast<std::size_t>(g.kp), -1);
     Planes in(cw.shape.in, h, w);
