@@ -90,8 +90,12 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
     else if (precision == "f16")
         v.precision = Precision::f16;
     else
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is tc, tc3, tch, tc16, hook or auto",
-                                   excerpt(spec)));
+    {
+        std::string names;
+        for (const TensorVariantName& t : tensor_variant_names)
+            names += fmt::format("{}, ", t.name);
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is {}hook or auto", excerpt(spec), names));
+    }
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
         const std::string_view part = spec.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
