@@ -89,12 +89,12 @@ RunnerVariant RunnerVariant::parse(std::string_view spec)
         v.precision = Precision::f16_tiles;
     else if (precision == "f16")
         v.precision = Precision::f16;
-    else
-    {
-        std::string names;
+    else {
+        std::string tensor_names;  // "tc, tc3, ..., " from the table parse() and name() read
         for (const TensorVariantName& t : tensor_variant_names)
-            names += fmt::format("{}, ", t.name);
-        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is {}hook or auto", excerpt(spec), names));
+            tensor_names += fmt::format("{}, ", t.name);
+        throw GpuError(fmt::format("GPU variant '{}': starts with f32, f16s or f16, or is {}hook or auto", excerpt(spec),
+                                   tensor_names));
     }
     for (std::size_t at = dash; at != std::string_view::npos;) {
         const std::size_t next = spec.find('-', at + 1);
